@@ -1,0 +1,136 @@
+import { ZrError } from '../../errors/ZrError.js'
+import { toBytes } from '../../encoding/bytes.js'
+import type { TxReceipt } from '../../ledger/Ledger.js'
+import type { SignRequestResult } from '../../ledger/messages.js'
+import type { Page, QueryParams } from '../../ledger/queries.js'
+import { partyResponseDigest } from '../../ledger/tx.js'
+import type { SignRequest, SignRequestStatus } from '../../ledger/types.js'
+import { type ClientBase, requireAccount, sendMessage } from '../sendMessage.js'
+import { type WaitOptions, waitUntil } from '../wait.js'
+import { getOrThrow } from './get.js'
+
+/** Parameters of {@link requestSignature}. */
+export type RequestSignatureParameters = {
+  keyId: number
+  /** 32-byte digests for ECDSA keys; whole messages for EdDSA and Schnorr keys. Bytes or hex. */
+  payloads: readonly (Uint8Array | string)[]
+  /** Time the keyring has once the request is pending. */
+  ttlMs?: number
+  metadata?: Readonly<Record<string, string>>
+}
+/** Result of {@link requestSignature}: `partial` with an `actionId` when other approvers must agree. */
+export type RequestSignatureReturnType = { requestId: number; status: SignRequestStatus; actionId?: number; receipt: TxReceipt }
+
+/**
+ * Asks for signatures over one or more payloads with a key. Under a sign policy that needs other
+ * approvers, the request starts `partial` and names the action they approve.
+ *
+ * @example
+ * ```ts
+ * import { requestSignature } from '@zrkit/core'
+ * import { sha256 } from '@noble/hashes/sha2.js'
+ * const { requestId, status, actionId } = await requestSignature(alice, { keyId: key.id, payloads: [sha256(message)] })
+ * ```
+ */
+export async function requestSignature(client: ClientBase, params: RequestSignatureParameters): Promise<RequestSignatureReturnType> {
+  // a non-array goes through as is, for the ledger to refuse with INVALID_PAYLOAD
+  const payloads = (Array.isArray(params.payloads) ? params.payloads.map((p, i) => toBytes(p, `payload ${i}`)) : params.payloads) as Uint8Array[]
+  const receipt = await sendMessage(client, {
+    msg: {
+      type: 'treasury.NewSignRequest',
+      keyId: params.keyId,
+      payloads,
+      ...(params.ttlMs !== undefined ? { ttlMs: params.ttlMs } : {}),
+      ...(params.metadata !== undefined ? { metadata: params.metadata } : {}),
+    },
+  })
+  const actionId = receipt.result.actionId as number | undefined
+  return { requestId: receipt.result.requestId as number, status: receipt.result.status as SignRequestStatus, ...(actionId !== undefined ? { actionId } : {}), receipt }
+}
+
+/**
+ * Reads a signature request; `SIGN_REQUEST_NOT_FOUND` when there is none.
+ *
+ * @example
+ * ```ts
+ * import { getSignRequest } from '@zrkit/core'
+ * const { status, signatures } = await getSignRequest(client, { id: requestId })
+ * ```
+ */
+export function getSignRequest(client: ClientBase, params: { id: number }): Promise<SignRequest> {
+  return getOrThrow(client, 'signRequest', params, 'SIGN_REQUEST_NOT_FOUND', 'Signature request')
+}
+
+/**
+ * Lists signature requests by workspace, keyring, key, creator or status.
+ *
+ * @example
+ * ```ts
+ * import { listSignRequests } from '@zrkit/core'
+ * const { items } = await listSignRequests(client, { keyring, status: 'pending' })
+ * ```
+ */
+export function listSignRequests(client: ClientBase, params: QueryParams<'signRequests'> = {}): Promise<Page<SignRequest>> {
+  return client.ledger.query('signRequests', params)
+}
+
+/**
+ * Waits through approvals and the keyring until a signature request is fulfilled; throws
+ * `REQUEST_REJECTED` with the reason if it is rejected or expires. `onEvent` sees each step.
+ *
+ * @example
+ * ```ts
+ * import { waitForSignRequest } from '@zrkit/core'
+ * const { signatures } = await waitForSignRequest(alice, { requestId, onEvent: (e) => console.log(e.type) })
+ * ```
+ */
+export function waitForSignRequest(client: ClientBase, params: { requestId: number } & WaitOptions): Promise<SignRequest & { signatures: readonly Uint8Array[] }> {
+  const { requestId, ...options } = params
+  return waitUntil(
+    client,
+    `signature request ${requestId}`,
+    { requestId },
+    async () => {
+      const r = await getSignRequest(client, { id: requestId })
+      if (r.status === 'fulfilled') return r as SignRequest & { signatures: readonly Uint8Array[] }
+      if (r.status === 'rejected') {
+        throw new ZrError('REQUEST_REJECTED', `Signature request ${requestId} was rejected.`, { details: r.rejectReason, meta: { requestId, reason: r.rejectReason } })
+      }
+      return undefined
+    },
+    options,
+  )
+}
+
+/**
+ * Requests signatures and waits for them: {@link requestSignature} then {@link waitForSignRequest}.
+ * Returns the signatures, one per payload.
+ *
+ * @example
+ * ```ts
+ * import { sign } from '@zrkit/core'
+ * const [signature] = await sign(alice, { keyId: key.id, payloads: [digest] })
+ * ```
+ */
+export async function sign(client: ClientBase, params: RequestSignatureParameters & WaitOptions): Promise<readonly Uint8Array[]> {
+  const { timeoutMs, signal, onEvent, ...request } = params
+  const { requestId } = await requestSignature(client, request)
+  return (await waitForSignRequest(client, { requestId, timeoutMs, signal, onEvent })).signatures
+}
+
+/**
+ * Posts this party's response to a signature request, signed by the party over the request id and
+ * the result. Keyring connectors call it.
+ *
+ * @example
+ * ```ts
+ * import { fulfilSignRequest } from '@zrkit/core'
+ * await fulfilSignRequest(party, { requestId, result: { signatures } })
+ * ```
+ */
+export async function fulfilSignRequest(client: ClientBase, params: { requestId: number; result: SignRequestResult }): Promise<TxReceipt> {
+  const account = requireAccount(client)
+  const digest = partyResponseDigest({ chainId: client.ledger.chainId, kind: 'sign', requestId: params.requestId, result: params.result })
+  const partySignature = await account.sign(digest)
+  return sendMessage(client, { msg: { type: 'treasury.FulfilSignRequest', requestId: params.requestId, result: params.result, partySignature } })
+}

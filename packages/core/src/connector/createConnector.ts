@@ -1,0 +1,326 @@
+import type { Account } from '../account/Account.js'
+import { fulfilKeyRequest } from '../client/actions/keyRequest.js'
+import { fulfilSignRequest } from '../client/actions/signRequest.js'
+import type { ClientBase } from '../client/sendMessage.js'
+import { ZrError, isZrError } from '../errors/ZrError.js'
+import type { KeyringBackend } from '../keyring/KeyringBackend.js'
+import type { Ledger, Unsubscribe } from '../ledger/Ledger.js'
+import type { KeyRequest, SignRequest } from '../ledger/types.js'
+
+/** Retry policy for transient failures. */
+export type RetryOptions = {
+  /** Attempts in all, the first included (default 5). */
+  attempts?: number
+  /** First backoff delay (default 200 ms); doubles each time. */
+  initialDelayMs?: number
+  /** Longest backoff delay (default 5 000 ms). */
+  maxDelayMs?: number
+}
+
+/** Something a connector did, for logs and progress displays. */
+export type ConnectorEvent =
+  | { type: 'picked'; kind: 'key' | 'sign'; requestId: number }
+  | { type: 'responded'; kind: 'key' | 'sign'; requestId: number; status: string; latencyMs: number }
+  | { type: 'rejected'; kind: 'key' | 'sign'; requestId: number; reason: string }
+  | { type: 'retry'; kind: 'key' | 'sign'; requestId: number; attempt: number; error: string }
+  | { type: 'skipped'; kind: 'key' | 'sign'; requestId: number; why: string }
+  | { type: 'error'; kind: 'key' | 'sign'; requestId: number; error: string }
+
+/** Health of a connector, for dashboards and alerts. */
+export type ConnectorStatus = {
+  readonly running: boolean
+  /** Requests waiting for a worker. */
+  readonly backlog: number
+  readonly inFlight: number
+  /** Responses posted, by outcome. */
+  readonly responded: number
+  readonly rejected: number
+  /** Transient failures retried. */
+  readonly retries: number
+  /** Failures that left a request without this party's response. */
+  readonly errors: number
+  readonly lastError?: string
+  /** Ledger time of the last event seen. */
+  readonly lastSeenAt?: number
+  /** Mean time from pick-up to posted response. */
+  readonly averageLatencyMs?: number
+}
+
+/** Options of {@link createConnector}. */
+export type ConnectorOptions = {
+  ledger: Ledger
+  /** This party's account: one of the keyring's parties. It signs every response. */
+  account: Account
+  /** Address of the keyring. */
+  keyring: string
+  backend: KeyringBackend
+  /** Requests worked on at once (default 4). */
+  concurrency?: number
+  retry?: RetryOptions
+  /** Re-scan the ledger for open requests this often, to catch anything missed (default 5 000 ms; 0 = never). */
+  pollIntervalMs?: number
+  onEvent?: (event: ConnectorEvent) => void
+}
+
+/** A running connector. */
+export type Connector = {
+  /** Checks the account is a party, then watches the ledger and answers requests. */
+  start(): Promise<void>
+  /** Stops watching, aborts backend work, and waits for in-flight work to settle. */
+  stop(): Promise<void>
+  status(): ConnectorStatus
+  /** Resolves once nothing is queued or in flight. */
+  idle(): Promise<void>
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms)
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true })
+  })
+
+/** Ledger answers that mean "nothing left for this party to do". */
+const settledCodes = ['DUPLICATE_RESPONSE', 'REQUEST_NOT_PENDING', 'KEYRING_NOT_ACTIVE'] as const
+/** Ledger answers that mean the backend's result was bad: report it as a rejection. */
+const badResultCodes = ['INVALID_RESULT', 'INVALID_PUBLIC_KEY'] as const
+
+/**
+ * The connector runtime: one per keyring party. It watches the ledger for pending key and signature
+ * requests of its keyring, asks the backend, and posts this party's response signed with the party's
+ * key. It never responds twice (the ledger's record of responses is its journal, so this holds across
+ * restarts), retries transient failures with backoff, and turns a backend error into a rejection that
+ * carries the reason.
+ *
+ * @example
+ * ```ts
+ * import { createConnector, localKeyring } from '@zrkit/core'
+ *
+ * const connector = createConnector({ ledger, account: party, keyring, backend: localKeyring(), onEvent: console.log })
+ * await connector.start()
+ * // ... later
+ * await connector.stop()
+ * ```
+ */
+export function createConnector(options: ConnectorOptions): Connector {
+  const { ledger, account, keyring, backend } = options
+  const client: ClientBase = { ledger, account }
+  const concurrency = options.concurrency ?? 4
+  const attempts = options.retry?.attempts ?? 5
+  const initialDelay = options.retry?.initialDelayMs ?? 200
+  const maxDelay = options.retry?.maxDelayMs ?? 5_000
+  const pollInterval = options.pollIntervalMs ?? 5_000
+  const emit = (e: ConnectorEvent) => {
+    try {
+      options.onEvent?.(e)
+    } catch {
+      // observers must not break the connector
+    }
+  }
+
+  const queue: { kind: 'key' | 'sign'; id: number }[] = []
+  const known = new Set<string>()
+  const working = new Set<Promise<void>>()
+  let running = false
+  let abort = new AbortController()
+  let unsubscribe: Unsubscribe | undefined
+  let poller: ReturnType<typeof setInterval> | undefined
+  let idleWaiters: (() => void)[] = []
+  const stats = { responded: 0, rejected: 0, retries: 0, errors: 0, latencyTotal: 0, latencyCount: 0, lastError: undefined as string | undefined, lastSeenAt: undefined as number | undefined }
+
+  function enqueue(kind: 'key' | 'sign', id: number): void {
+    const tag = `${kind}:${id}`
+    if (!running || known.has(tag)) return
+    known.add(tag)
+    queue.push({ kind, id })
+    pump()
+  }
+
+  function pump(): void {
+    while (running && working.size < concurrency && queue.length) {
+      const job = queue.shift()!
+      const p: Promise<void> = handle(job.kind, job.id).finally(() => {
+        working.delete(p)
+        known.delete(`${job.kind}:${job.id}`)
+        pump()
+      })
+      working.add(p)
+    }
+    if (!queue.length && !working.size) {
+      const waiters = idleWaiters
+      idleWaiters = []
+      for (const w of waiters) w()
+    }
+  }
+
+  /** Retries `fn` on transient failures with exponential backoff. */
+  async function withRetry<T>(kind: 'key' | 'sign', requestId: number, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn()
+      } catch (e) {
+        const transient = isZrError(e, 'BACKEND_TRANSIENT') || isZrError(e, 'LEDGER_UNAVAILABLE') || isZrError(e, 'TIMEOUT')
+        if (!transient || attempt >= attempts || abort.signal.aborted) throw e
+        stats.retries++
+        emit({ type: 'retry', kind, requestId, attempt, error: (e as Error).message.split('\n')[0]! })
+        await sleep(Math.min(maxDelay, initialDelay * 2 ** (attempt - 1)), abort.signal)
+        if (abort.signal.aborted) throw e
+      }
+    }
+  }
+
+  async function post(kind: 'key' | 'sign', requestId: number, result: Parameters<typeof fulfilKeyRequest>[1]['result'] | Parameters<typeof fulfilSignRequest>[1]['result']) {
+    return withRetry(kind, requestId, () =>
+      kind === 'key' ? fulfilKeyRequest(client, { requestId, result: result as never }) : fulfilSignRequest(client, { requestId, result: result as never }),
+    )
+  }
+
+  async function reject(kind: 'key' | 'sign', requestId: number, reason: string): Promise<void> {
+    const trimmed = reason.length > 500 ? `${reason.slice(0, 497)}...` : reason
+    await post(kind, requestId, { rejectReason: trimmed })
+    stats.rejected++
+    emit({ type: 'rejected', kind, requestId, reason: trimmed })
+  }
+
+  async function handle(kind: 'key' | 'sign', requestId: number): Promise<void> {
+    const started = Date.now()
+    try {
+      const req: KeyRequest | SignRequest | null = await ledger.query(kind === 'key' ? 'keyRequest' : 'signRequest', { id: requestId })
+      if (!req || req.keyring !== keyring) return
+      if (req.status !== 'pending') return
+      if (req.responses.some((r) => r.party === account.address)) {
+        emit({ type: 'skipped', kind, requestId, why: 'already responded' })
+        return
+      }
+      emit({ type: 'picked', kind, requestId })
+      if (!backend.keyTypes.includes(req.keyType)) {
+        await reject(kind, requestId, `keyring backend ${backend.name ?? ''} does not support ${req.keyType}`.replace('  ', ' '))
+        return
+      }
+      let result: { publicKey: Uint8Array } | { signatures: readonly Uint8Array[] }
+      try {
+        const signal = abort.signal
+        result = await withRetry(kind, requestId, async () => {
+          if (kind === 'key') {
+            const r = req as KeyRequest
+            const { publicKey } = await backend.createKey({ requestId, keyType: r.keyType, workspace: r.workspace, keyring, signal })
+            return { publicKey }
+          }
+          const r = req as SignRequest
+          const key = await ledger.query('key', { id: r.keyId })
+          if (!key) throw new ZrError('KEY_NOT_FOUND', 'Key not found.', { details: `no key ${r.keyId}` })
+          const { signatures } = await backend.sign({
+            requestId,
+            keyId: r.keyId,
+            keyType: r.keyType,
+            publicKey: key.publicKey,
+            payloads: r.payloads,
+            workspace: r.workspace,
+            keyring,
+            ...(r.metadata ? { metadata: r.metadata } : {}),
+            signal,
+          })
+          return { signatures: [...signatures] }
+        })
+      } catch (e) {
+        if (abort.signal.aborted) return
+        await reject(kind, requestId, `backend error: ${isZrError(e) ? `${e.shortMessage}${e.details ? ` (${e.details})` : ''}` : (e as Error)?.message ?? String(e)}`)
+        return
+      }
+      try {
+        const receipt = await post(kind, requestId, result as never)
+        const latencyMs = Date.now() - started
+        stats.responded++
+        stats.latencyTotal += latencyMs
+        stats.latencyCount++
+        emit({ type: 'responded', kind, requestId, status: String(receipt.result.status), latencyMs })
+      } catch (e) {
+        if (isZrError(e) && (badResultCodes as readonly string[]).includes(e.code)) {
+          await reject(kind, requestId, `keyring produced an invalid result: ${e.shortMessage} ${e.details ?? ''}`.trim())
+          return
+        }
+        throw e
+      }
+    } catch (e) {
+      if (isZrError(e) && (settledCodes as readonly string[]).includes(e.code)) {
+        emit({ type: 'skipped', kind, requestId, why: e.code })
+        return
+      }
+      if (abort.signal.aborted && isZrError(e, 'LEDGER_CLOSED')) return
+      stats.errors++
+      stats.lastError = (e as Error)?.message?.split('\n')[0] ?? String(e)
+      emit({ type: 'error', kind, requestId, error: stats.lastError })
+    }
+  }
+
+  async function scan(): Promise<void> {
+    for (const [kind, query] of [
+      ['key', 'keyRequests'],
+      ['sign', 'signRequests'],
+    ] as const) {
+      let cursor: string | undefined
+      do {
+        const page = await ledger.query(query, { keyring, status: 'pending', limit: 500, ...(cursor ? { cursor } : {}) })
+        for (const r of page.items) if (!r.responses.some((x) => x.party === account.address)) enqueue(kind, r.id)
+        cursor = page.nextCursor
+      } while (cursor && running)
+    }
+  }
+
+  return {
+    async start() {
+      if (running) return
+      const k = await ledger.query('keyring', { address: keyring })
+      if (!k) throw new ZrError('KEYRING_NOT_FOUND', 'Keyring not found.', { details: `no keyring ${keyring}` })
+      if (!k.parties.includes(account.address)) {
+        throw new ZrError('NOT_KEYRING_PARTY', 'The connector account is not a party of the keyring.', { details: `${account.address} is not among the parties of ${keyring} (${k.parties.join(', ')})` })
+      }
+      running = true
+      abort = new AbortController()
+      const { lastEventSeq } = await ledger.query('status', {})
+      unsubscribe = ledger.subscribe(
+        { keyring, types: ['keyRequest.created', 'signRequest.pending'] },
+        (e) => {
+          stats.lastSeenAt = e.time
+          enqueue(e.type === 'keyRequest.created' ? 'key' : 'sign', e.data.requestId as number)
+        },
+        { fromSeq: lastEventSeq + 1 },
+      )
+      await scan()
+      if (pollInterval > 0) {
+        poller = setInterval(() => void scan().catch(() => {}), pollInterval)
+        ;(poller as { unref?: () => void }).unref?.()
+      }
+    },
+
+    async stop() {
+      running = false
+      unsubscribe?.()
+      unsubscribe = undefined
+      if (poller) clearInterval(poller)
+      abort.abort()
+      queue.length = 0
+      await Promise.allSettled([...working])
+      known.clear()
+    },
+
+    status() {
+      return {
+        running,
+        backlog: queue.length,
+        inFlight: working.size,
+        responded: stats.responded,
+        rejected: stats.rejected,
+        retries: stats.retries,
+        errors: stats.errors,
+        ...(stats.lastError ? { lastError: stats.lastError } : {}),
+        ...(stats.lastSeenAt !== undefined ? { lastSeenAt: stats.lastSeenAt } : {}),
+        ...(stats.latencyCount ? { averageLatencyMs: stats.latencyTotal / stats.latencyCount } : {}),
+      }
+    },
+
+    idle() {
+      if (!queue.length && !working.size) return Promise.resolve()
+      return new Promise((resolve) => idleWaiters.push(resolve))
+    },
+  }
+}

@@ -1,0 +1,47 @@
+import { hex } from '@scure/base'
+import { ZrError } from '../errors/ZrError.js'
+
+/** Lower-case hex of bytes, no prefix. */
+export function toHex(bytes: Uint8Array): string {
+  return hex.encode(bytes)
+}
+
+/**
+ * Bytes from hex (with or without `0x`), or the same bytes when given a Uint8Array.
+ * Throws `INVALID_INPUT` naming `what` for anything else.
+ */
+export function toBytes(value: Uint8Array | string, what = 'value'): Uint8Array {
+  if (value instanceof Uint8Array) return value
+  if (typeof value !== 'string') {
+    throw new ZrError('INVALID_INPUT', `Invalid ${what}.`, { details: `expected bytes or a hex string, got ${typeof value}` })
+  }
+  const s = value.startsWith('0x') || value.startsWith('0X') ? value.slice(2) : value
+  if (s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) {
+    throw new ZrError('INVALID_INPUT', `Invalid ${what}.`, { details: `expected an even-length hex string, got "${value.length > 40 ? `${value.slice(0, 40)}...` : value}"` })
+  }
+  return hex.decode(s.toLowerCase())
+}
+
+/** Constant-shape equality of two byte arrays. */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!
+  return diff === 0
+}
+
+/** Concatenates byte arrays. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
+/** UTF-8 bytes of a string. */
+export function utf8(s: string): Uint8Array {
+  return new TextEncoder().encode(s)
+}

@@ -1,0 +1,68 @@
+// Accounts
+export { type Account, generateAccount, privateKeyToAccount } from './account/Account.js'
+export { accountPrefix, assertAddress, publicKeyToAddress } from './account/address.js'
+// Errors
+export { errorCodes, type ZrErrorCode } from './errors/codes.js'
+export { ZrError, isZrError, zrErrorFromJSON, type ZrErrorOptions } from './errors/ZrError.js'
+// Encoding
+export { concatBytes, equalBytes, toBytes, toHex } from './encoding/bytes.js'
+export { canonicalBytes, canonicalParse, canonicalStringify } from './encoding/canonical.js'
+// Ledger
+export type { Ledger, TxReceipt, Unsubscribe } from './ledger/Ledger.js'
+export { createEmbeddedLedger, type EmbeddedLedger, type EmbeddedLedgerOptions } from './ledger/embeddedLedger.js'
+export { matchesEventFilter, type EventFilter, type LedgerEvent, type LedgerEventType } from './ledger/events.js'
+export type * from './ledger/messages.js'
+export type { Page, PageParams, Queries, QueryKind, QueryParams, QueryResult } from './ledger/queries.js'
+export type { LedgerStore, LogEntry } from './ledger/store/LedgerStore.js'
+export { memoryStore } from './ledger/store/memoryStore.js'
+export type { MessageResult } from './ledger/stateMachine.js'
+export { partyResponseDigest, signTx, txHash, txSignDigest, verifyAccountSignature, type PartyResponseSubject, type SignedTx, type UnsignedTx } from './ledger/tx.js'
+export {
+  defaultLedgerParams,
+  keyTypeNumbers,
+  keyTypes,
+  type AccountRecord,
+  type Action,
+  type ActionStatus,
+  type ActionSubject,
+  type ActionVote,
+  type Genesis,
+  type Key,
+  type KeyRequest,
+  type KeyRequestStatus,
+  type KeyType,
+  type Keyring,
+  type LedgerParams,
+  type PartyResponse,
+  type Policy,
+  type SignRequest,
+  type SignRequestStatus,
+  type Workspace,
+} from './ledger/types.js'
+export { checkPayloads, checkPublicKey, signatureProblem, xOnly } from './ledger/treasury/schemes.js'
+export { workspaceAddress, keyringAddress } from './ledger/identity/addresses.js'
+// Policies
+export {
+  evaluatePolicy,
+  formatPolicyExpression,
+  parsePolicyExpression,
+  policyAddresses,
+  type PolicyDecision,
+  type PolicyExpression,
+  type Vote,
+} from './ledger/policy/expression.js'
+// Client
+export { createZrClient, type CreateZrClientParameters, type ZrClient } from './client/createZrClient.js'
+export { sendMessage, type ClientBase, type SendMessageParameters } from './client/sendMessage.js'
+export { waitUntil, watchEvents, type WaitOptions } from './client/wait.js'
+export * from './client/actions/bank.js'
+export * from './client/actions/workspace.js'
+export * from './client/actions/keyring.js'
+export * from './client/actions/policy.js'
+export * from './client/actions/keyRequest.js'
+export * from './client/actions/signRequest.js'
+// Keyrings and connectors
+export { transientError, type CreateKeyRequest, type KeyringBackend, type SignRequestInput } from './keyring/KeyringBackend.js'
+export { memorySecretStore, type SecretStore } from './keyring/SecretStore.js'
+export { localKeyring, recoveredToRsv, type LocalKeyringOptions } from './keyring/localKeyring.js'
+export { createConnector, type Connector, type ConnectorEvent, type ConnectorOptions, type ConnectorStatus, type RetryOptions } from './connector/createConnector.js'

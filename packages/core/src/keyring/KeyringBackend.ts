@@ -1,0 +1,69 @@
+import { ZrError } from '../errors/ZrError.js'
+import type { KeyType } from '../ledger/types.js'
+
+/** What a keyring backend is asked when a key request reaches it. */
+export type CreateKeyRequest = {
+  readonly requestId: number
+  readonly keyType: KeyType
+  readonly workspace: string
+  readonly keyring: string
+  /** Fires when the connector stops; stop work and throw. */
+  readonly signal: AbortSignal
+}
+
+/** What a keyring backend is asked when a signature request reaches it. */
+export type SignRequestInput = {
+  readonly requestId: number
+  readonly keyId: number
+  readonly keyType: KeyType
+  /** The key's public key as stored on the ledger. */
+  readonly publicKey: Uint8Array
+  /** 32-byte digests for ECDSA keys; messages for EdDSA and Schnorr keys. */
+  readonly payloads: readonly Uint8Array[]
+  readonly workspace: string
+  readonly keyring: string
+  readonly metadata?: Readonly<Record<string, string>>
+  readonly signal: AbortSignal
+}
+
+/**
+ * The plugin a keyring author writes: which key types it makes, how it creates a key and how it signs.
+ * The connector does the rest (watching the ledger, de-duplication, retries, signed responses).
+ *
+ * Return results; throw to refuse. Throw {@link transientError} for failures worth retrying (a peer
+ * not reachable yet); any other error becomes a rejection of the request with the error's message.
+ * Called again for the same request after a crash, `createKey` should return the same key.
+ *
+ * Signatures: 65-byte r||s||v (low S, v = recovery id) for ECDSA keys; 64 bytes for EdDSA and Schnorr.
+ *
+ * @example
+ * ```ts
+ * import type { KeyringBackend } from '@zrkit/core'
+ *
+ * const hsmKeyring: KeyringBackend = {
+ *   keyTypes: ['ecdsa-secp256k1'],
+ *   async createKey({ requestId }) { return { publicKey: await hsm.generate(`zrkit-${requestId}`) } },
+ *   async sign({ publicKey, payloads }) { return { signatures: await Promise.all(payloads.map((p) => hsm.sign(publicKey, p))) } },
+ * }
+ * ```
+ */
+export type KeyringBackend = {
+  /** Shown in logs and connector status. */
+  readonly name?: string
+  readonly keyTypes: readonly KeyType[]
+  createKey(request: CreateKeyRequest): Promise<{ publicKey: Uint8Array }>
+  sign(request: SignRequestInput): Promise<{ signatures: readonly Uint8Array[] }>
+}
+
+/**
+ * An error the connector retries (with backoff) instead of rejecting the request.
+ *
+ * @example
+ * ```ts
+ * import { transientError } from '@zrkit/core'
+ * if (!peersOnline) throw transientError('waiting for parties 2 and 3')
+ * ```
+ */
+export function transientError(message: string, cause?: unknown): ZrError {
+  return new ZrError('BACKEND_TRANSIENT', message, { cause })
+}

@@ -1,0 +1,227 @@
+import { canonicalStringify } from '../encoding/canonical.js'
+import { ZrError, isZrError } from '../errors/ZrError.js'
+import type { EventFilter, LedgerEvent } from './events.js'
+import { matchesEventFilter } from './events.js'
+import type { Ledger, TxReceipt } from './Ledger.js'
+import { runQuery } from './queries.js'
+import { LedgerState, StateTx } from './state.js'
+import { type EntryBody, applyEntry, applySignedTx, expireDue, nextDeadline, parseEntryBody } from './stateMachine.js'
+import type { LedgerStore, LogEntry } from './store/LedgerStore.js'
+import { memoryStore } from './store/memoryStore.js'
+import type { SignedTx } from './tx.js'
+import type { Genesis } from './types.js'
+
+/** Options of {@link createEmbeddedLedger}. */
+export type EmbeddedLedgerOptions = {
+  /** The chain to start. Required for a new store; when the store already holds a chain, it must match. */
+  genesis?: Genesis
+  /** Where the log lives (default: {@link memoryStore}). Use `fileStore(dir)` from `@zrkit/core/node` to survive restarts. */
+  store?: LedgerStore
+  /** The ledger clock (ms). Entries take `max(now(), previous entry time)`. Default `Date.now`. */
+  now?: () => number
+  /** Expire requests on a timer as their deadlines pass (default true). Without it, call `tick()`. */
+  autoTick?: boolean
+}
+
+/** The embedded ledger: a {@link Ledger} plus what only an in-process ledger can offer. */
+export type EmbeddedLedger = Ledger & {
+  /** The current height (number of log entries). */
+  readonly height: number
+  /** sha256 over the whole state; two ledgers with equal hashes hold identical state. */
+  stateHash(): string
+  /** Expires what is due now; returns the events it caused (none: nothing was due, nothing logged). */
+  tick(): Promise<readonly LedgerEvent[]>
+}
+
+type Subscriber = { filter: EventFilter; listener: (e: LedgerEvent) => void; next: number; active: boolean }
+
+/**
+ * Opens the embedded ledger: a deterministic state machine over signed messages, replayed from its
+ * log on start. In memory by default; on disk with `fileStore(dir)`, where every acknowledged message
+ * survives a crash.
+ *
+ * @example
+ * ```ts
+ * import { createEmbeddedLedger, generateAccount } from '@zrkit/core'
+ * import { fileStore } from '@zrkit/core/node'
+ *
+ * const alice = generateAccount()
+ * const ledger = await createEmbeddedLedger({
+ *   genesis: { chainId: 'zrkit-dev', balances: [{ address: alice.address, amount: 1_000_000n }] },
+ *   store: fileStore('./ledger-data'),
+ * })
+ * ```
+ */
+export async function createEmbeddedLedger(options: EmbeddedLedgerOptions = {}): Promise<EmbeddedLedger> {
+  const store = options.store ?? memoryStore()
+  const now = options.now ?? Date.now
+  const state = new LedgerState()
+  const entries = await store.load()
+
+  if (entries.length === 0) {
+    if (!options.genesis) throw new ZrError('INVALID_INPUT', 'A new ledger needs a genesis.', { details: `the ${store.kind} store is empty and no genesis was given` })
+    const time = options.genesis.time ?? now()
+    const entry: LogEntry = { height: 1, time, body: canonicalStringify({ genesis: options.genesis } satisfies EntryBody) }
+    applyEntry(state, 1, time, { genesis: options.genesis })
+    await store.append([entry])
+  } else {
+    replay(state, entries, options.genesis)
+  }
+
+  let closed = false
+  let failure: unknown
+  let durableSeq = state.events.length
+  const subscribers = new Set<Subscriber>()
+  const queue: { entry: LogEntry; events: LedgerEvent[]; resolve: () => void; reject: (e: unknown) => void }[] = []
+  let flushing: Promise<void> | undefined
+  let timer: ReturnType<typeof setTimeout> | undefined
+
+  function guard(): void {
+    if (closed) throw new ZrError('LEDGER_CLOSED', 'The ledger is closed.')
+    if (failure !== undefined) throw new ZrError('LEDGER_UNAVAILABLE', 'The ledger stopped after a storage failure.', { details: String((failure as Error)?.message ?? failure), cause: failure })
+  }
+
+  function deliver(): void {
+    for (const s of subscribers) {
+      while (s.active && s.next <= durableSeq) {
+        const e = state.events[s.next - 1]!
+        s.next++
+        if (matchesEventFilter(e, s.filter)) {
+          try {
+            s.listener(e)
+          } catch {
+            // a failing listener must not stop the ledger or other subscribers
+          }
+        }
+      }
+    }
+  }
+
+  async function flush(): Promise<void> {
+    while (queue.length) {
+      const batch = queue.splice(0, queue.length)
+      try {
+        await store.append(batch.map((b) => b.entry))
+      } catch (e) {
+        failure = e
+        for (const b of batch) b.reject(new ZrError('LEDGER_UNAVAILABLE', 'The ledger could not store the message.', { details: String((e as Error)?.message ?? e), cause: e }))
+        for (const b of queue.splice(0)) b.reject(new ZrError('LEDGER_UNAVAILABLE', 'The ledger stopped after a storage failure.', { cause: e }))
+        return
+      }
+      for (const b of batch) {
+        const last = b.events.at(-1)?.seq
+        if (last !== undefined && last > durableSeq) durableSeq = last
+      }
+      for (const b of batch) b.resolve()
+      deliver()
+    }
+  }
+
+  /** Applies a body on a fresh StateTx and queues its log entry; resolves when durable. */
+  function commitEntry(body: EntryBody, apply: (tx: StateTx) => void): { events: LedgerEvent[]; entry: LogEntry; durable: Promise<void> } {
+    const time = Math.max(state.time, now())
+    const height = state.height + 1
+    const tx = new StateTx(state, height, time)
+    expireDue(tx)
+    apply(tx)
+    const events = tx.commit()
+    const entry: LogEntry = { height, time, body: canonicalStringify(body) }
+    const durable = new Promise<void>((resolve, reject) => queue.push({ entry, events, resolve, reject }))
+    flushing ??= flush().finally(() => {
+      flushing = undefined
+    })
+    durable.then(schedule, () => {})
+    return { events, entry, durable }
+  }
+
+  function schedule(): void {
+    if (options.autoTick === false || closed || failure !== undefined) return
+    const deadline = nextDeadline(state)
+    if (timer) clearTimeout(timer)
+    timer = undefined
+    if (deadline === undefined) return
+    timer = setTimeout(() => {
+      timer = undefined
+      ledger.tick().catch(() => {})
+    }, Math.max(0, Math.min(deadline - now() + 1, 2 ** 31 - 1)))
+    ;(timer as { unref?: () => void }).unref?.()
+  }
+
+  const ledger: EmbeddedLedger = {
+    chainId: state.chainId,
+    get height() {
+      return state.height
+    },
+    stateHash: () => state.hash(),
+
+    async submit(signed: SignedTx): Promise<TxReceipt> {
+      guard()
+      let applied!: ReturnType<typeof applySignedTx>
+      const { events, entry, durable } = commitEntry({ tx: signed }, (tx) => {
+        applied = applySignedTx(tx, signed)
+      })
+      await durable
+      return { hash: applied.hash, height: entry.height, time: entry.time, result: applied.result, events }
+    },
+
+    async tick() {
+      guard()
+      const due = nextDeadline(state)
+      if (due === undefined || due > Math.max(state.time, now())) return []
+      const { events, durable } = commitEntry({ tick: true }, () => {})
+      await durable
+      return events
+    },
+
+    async query(kind, params) {
+      guard()
+      return runQuery(state, kind, params)
+    },
+
+    subscribe(filter, listener, opts = {}) {
+      const s: Subscriber = { filter, listener, next: opts.fromSeq ?? durableSeq + 1, active: true }
+      subscribers.add(s)
+      if (s.next <= durableSeq) queueMicrotask(deliver)
+      return () => {
+        s.active = false
+        subscribers.delete(s)
+      }
+    },
+
+    async close() {
+      if (closed) return
+      closed = true
+      if (timer) clearTimeout(timer)
+      await flushing
+      subscribers.clear()
+      await store.close()
+    },
+  }
+  schedule()
+  return ledger
+}
+
+function replay(state: LedgerState, entries: readonly LogEntry[], genesis: Genesis | undefined): void {
+  let expected = 1
+  for (const entry of entries) {
+    if (entry.height !== expected) throw new ZrError('STORE_CORRUPT', 'Ledger log out of order.', { details: `expected height ${expected}, got ${entry.height}` })
+    let body: EntryBody
+    try {
+      body = parseEntryBody(entry.body)
+    } catch (cause) {
+      throw new ZrError('STORE_CORRUPT', 'Unreadable ledger log entry.', { details: `height ${entry.height} is not valid JSON`, cause })
+    }
+    if ((expected === 1) !== 'genesis' in body) throw new ZrError('STORE_CORRUPT', 'Ledger log does not start with a genesis.', { details: `height ${entry.height}` })
+    if (expected === 1 && genesis && canonicalStringify({ genesis }) !== entry.body) {
+      const stored = (body as { genesis: Genesis }).genesis.chainId
+      throw new ZrError('INVALID_INPUT', 'The store holds another chain.', { details: `expected the given genesis (chain "${genesis.chainId}"), the store holds chain "${stored}" with a different genesis` })
+    }
+    try {
+      applyEntry(state, entry.height, entry.time, body)
+    } catch (cause) {
+      if (!isZrError(cause)) throw cause
+      throw new ZrError('STORE_CORRUPT', 'Ledger log entry does not apply.', { details: `height ${entry.height}: ${cause.shortMessage} ${cause.details ?? ''}`, cause })
+    }
+    expected++
+  }
+}

@@ -1,0 +1,160 @@
+import { ZrError } from '../../errors/ZrError.js'
+import type {
+  AddWorkspaceOwnerMessage,
+  AppendChildWorkspaceMessage,
+  NewChildWorkspaceMessage,
+  NewWorkspaceMessage,
+  RemoveWorkspaceOwnerMessage,
+  UpdateWorkspaceMessage,
+} from '../messages.js'
+import { requirePolicyFitsOwners } from '../policy/policies.js'
+import type { StateTx } from '../state.js'
+import type { Workspace } from '../types.js'
+import { checkAccount, checkAccountList, checkInt, checkString, checkWorkspaceAddress, optional } from '../validate.js'
+import { workspaceAddress } from './addresses.js'
+
+export function requireWorkspace(tx: StateTx, address: string): Workspace {
+  checkWorkspaceAddress(address)
+  const w = tx.get('workspaces', address)
+  if (!w) throw new ZrError('WORKSPACE_NOT_FOUND', 'Workspace not found.', { details: `no workspace ${address}`, meta: { workspace: address } })
+  return w
+}
+
+export function requireOwner(w: Workspace, sender: string): void {
+  if (!w.owners.includes(sender)) {
+    throw new ZrError('NOT_WORKSPACE_OWNER', 'Only workspace owners may do this.', {
+      details: `${sender} is not an owner of ${w.address} (owners: ${w.owners.join(', ')})`,
+      meta: { workspace: w.address, sender },
+    })
+  }
+}
+
+function create(tx: StateTx, fields: Omit<Workspace, 'address' | 'createdAt' | 'childWorkspaces'>): Workspace {
+  const address = workspaceAddress(tx.nextId('workspace'))
+  const w: Workspace = { address, childWorkspaces: [], createdAt: tx.time, ...fields }
+  tx.put('workspaces', address, w)
+  tx.emit('workspace.created', { workspace: address, creator: fields.creator })
+  return w
+}
+
+/** Checks every field of the message up front (no state needed), so policy-gated ones fail early. */
+export function checkWorkspaceMessage(msg: { type: string } & Record<string, unknown>): void {
+  switch (msg.type) {
+    case 'identity.NewWorkspace':
+      optional(msg.additionalOwners, (v) => checkAccountList(v, 'additionalOwners'))
+      optional(msg.adminPolicyId, (v) => checkInt(v, 'adminPolicyId'))
+      optional(msg.signPolicyId, (v) => checkInt(v, 'signPolicyId'))
+      optional(msg.alias, (v) => checkString(v, 'alias', { max: 64 }))
+      return
+    case 'identity.AddWorkspaceOwner':
+    case 'identity.RemoveWorkspaceOwner':
+      checkWorkspaceAddress(msg.workspace)
+      checkAccount(msg.owner, 'owner')
+      return
+    case 'identity.UpdateWorkspace':
+      checkWorkspaceAddress(msg.workspace)
+      optional(msg.adminPolicyId, (v) => checkInt(v, 'adminPolicyId'))
+      optional(msg.signPolicyId, (v) => checkInt(v, 'signPolicyId'))
+      optional(msg.alias, (v) => checkString(v, 'alias', { max: 64 }))
+      return
+    case 'identity.NewChildWorkspace':
+      checkWorkspaceAddress(msg.parent, 'parent')
+      optional(msg.alias, (v) => checkString(v, 'alias', { max: 64 }))
+      return
+    case 'identity.AppendChildWorkspace':
+      checkWorkspaceAddress(msg.parent, 'parent')
+      checkWorkspaceAddress(msg.child, 'child')
+      return
+  }
+}
+
+export function newWorkspace(tx: StateTx, sender: string, msg: NewWorkspaceMessage) {
+  checkWorkspaceMessage(msg)
+  const owners = [sender, ...(msg.additionalOwners ?? []).filter((o) => o !== sender)]
+  const adminPolicyId = msg.adminPolicyId ?? 0
+  const signPolicyId = msg.signPolicyId ?? 0
+  requirePolicyFitsOwners(tx, adminPolicyId, owners)
+  requirePolicyFitsOwners(tx, signPolicyId, owners)
+  const w = create(tx, { creator: sender, owners, adminPolicyId, signPolicyId, ...(msg.alias ? { alias: msg.alias } : {}) })
+  return { workspace: w.address }
+}
+
+/** The workspace a policy-gated workspace message is decided in. */
+export function gatedWorkspace(msg: AddWorkspaceOwnerMessage | RemoveWorkspaceOwnerMessage | UpdateWorkspaceMessage | NewChildWorkspaceMessage | AppendChildWorkspaceMessage): string {
+  return 'workspace' in msg ? msg.workspace : msg.parent
+}
+
+export function addWorkspaceOwner(tx: StateTx, sender: string, msg: AddWorkspaceOwnerMessage) {
+  const w = requireWorkspace(tx, msg.workspace)
+  requireOwner(w, sender)
+  if (w.owners.includes(msg.owner)) throw new ZrError('ALREADY_EXISTS', 'Already an owner.', { details: `${msg.owner} already owns ${w.address}` })
+  if (w.owners.length >= 64) throw new ZrError('INVALID_INPUT', 'Too many owners.', { details: 'expected at most 64 owners' })
+  tx.put('workspaces', w.address, { ...w, owners: [...w.owners, msg.owner] })
+  tx.emit('workspace.updated', { workspace: w.address, change: 'owner-added', owner: msg.owner })
+  return { workspace: w.address }
+}
+
+export function removeWorkspaceOwner(tx: StateTx, sender: string, msg: RemoveWorkspaceOwnerMessage) {
+  const w = requireWorkspace(tx, msg.workspace)
+  requireOwner(w, sender)
+  if (!w.owners.includes(msg.owner)) throw new ZrError('INVALID_INPUT', 'Not an owner.', { details: `expected an owner of ${w.address}, got ${msg.owner}` })
+  if (w.owners.length === 1) throw new ZrError('INVALID_INPUT', 'Cannot remove the last owner.', { details: `${w.address} would have no owners` })
+  const owners = w.owners.filter((o) => o !== msg.owner)
+  for (const id of [w.adminPolicyId, w.signPolicyId]) {
+    if (id !== 0) {
+      const p = tx.get('policies', id)!
+      if (Object.values(p.participants).includes(msg.owner)) {
+        throw new ZrError('POLICY_IN_USE', 'Owner is a participant of a workspace policy.', {
+          details: `${msg.owner} takes part in policy ${id} of ${w.address}; change the policy first`,
+        })
+      }
+    }
+  }
+  tx.put('workspaces', w.address, { ...w, owners })
+  tx.emit('workspace.updated', { workspace: w.address, change: 'owner-removed', owner: msg.owner })
+  return { workspace: w.address }
+}
+
+export function updateWorkspace(tx: StateTx, sender: string, msg: UpdateWorkspaceMessage) {
+  const w = requireWorkspace(tx, msg.workspace)
+  requireOwner(w, sender)
+  const adminPolicyId = msg.adminPolicyId ?? w.adminPolicyId
+  const signPolicyId = msg.signPolicyId ?? w.signPolicyId
+  requirePolicyFitsOwners(tx, adminPolicyId, w.owners)
+  requirePolicyFitsOwners(tx, signPolicyId, w.owners)
+  const alias = msg.alias ?? w.alias
+  tx.put('workspaces', w.address, { ...w, adminPolicyId, signPolicyId, ...(alias ? { alias } : {}) })
+  tx.emit('workspace.updated', { workspace: w.address, change: 'settings' })
+  return { workspace: w.address }
+}
+
+export function newChildWorkspace(tx: StateTx, sender: string, msg: NewChildWorkspaceMessage) {
+  const parent = requireWorkspace(tx, msg.parent)
+  requireOwner(parent, sender)
+  const child = create(tx, {
+    creator: sender,
+    owners: parent.owners,
+    adminPolicyId: parent.adminPolicyId,
+    signPolicyId: parent.signPolicyId,
+    parent: parent.address,
+    ...(msg.alias ? { alias: msg.alias } : {}),
+  })
+  tx.put('workspaces', parent.address, { ...parent, childWorkspaces: [...parent.childWorkspaces, child.address] })
+  tx.emit('workspace.updated', { workspace: parent.address, change: 'child-added', child: child.address })
+  return { workspace: child.address }
+}
+
+export function appendChildWorkspace(tx: StateTx, sender: string, msg: AppendChildWorkspaceMessage) {
+  const parent = requireWorkspace(tx, msg.parent)
+  const child = requireWorkspace(tx, msg.child)
+  requireOwner(parent, sender)
+  requireOwner(child, sender)
+  if (child.parent !== undefined) throw new ZrError('ALREADY_EXISTS', 'Workspace already has a parent.', { details: `${child.address} is a child of ${child.parent}` })
+  for (let a: string | undefined = parent.address; a; a = tx.get('workspaces', a)?.parent) {
+    if (a === child.address) throw new ZrError('INVALID_INPUT', 'Workspace cycle.', { details: `${child.address} is an ancestor of ${parent.address}` })
+  }
+  tx.put('workspaces', child.address, { ...child, parent: parent.address })
+  tx.put('workspaces', parent.address, { ...parent, childWorkspaces: [...parent.childWorkspaces, child.address] })
+  tx.emit('workspace.updated', { workspace: parent.address, change: 'child-added', child: child.address })
+  return { workspace: parent.address }
+}

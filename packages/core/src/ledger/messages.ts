@@ -1,0 +1,143 @@
+import type { KeyType } from './types.js'
+
+/** Move native tokens. */
+export type SendMessage = { readonly type: 'bank.Send'; readonly to: string; readonly amount: bigint }
+
+/** Create a workspace; the sender becomes its first owner. */
+export type NewWorkspaceMessage = {
+  readonly type: 'identity.NewWorkspace'
+  readonly additionalOwners?: readonly string[]
+  readonly adminPolicyId?: number
+  readonly signPolicyId?: number
+  readonly alias?: string
+}
+/** Add an owner (decided under the admin policy). */
+export type AddWorkspaceOwnerMessage = { readonly type: 'identity.AddWorkspaceOwner'; readonly workspace: string; readonly owner: string }
+/** Remove an owner (decided under the admin policy). */
+export type RemoveWorkspaceOwnerMessage = { readonly type: 'identity.RemoveWorkspaceOwner'; readonly workspace: string; readonly owner: string }
+/** Change policies or alias (decided under the admin policy). */
+export type UpdateWorkspaceMessage = {
+  readonly type: 'identity.UpdateWorkspace'
+  readonly workspace: string
+  readonly adminPolicyId?: number
+  readonly signPolicyId?: number
+  readonly alias?: string
+}
+/** Create a child workspace with the parent's owners and policies (decided under the parent's admin policy). */
+export type NewChildWorkspaceMessage = { readonly type: 'identity.NewChildWorkspace'; readonly parent: string; readonly alias?: string }
+/** Make an existing workspace a child (decided under the parent's admin policy; the sender must own the child). */
+export type AppendChildWorkspaceMessage = { readonly type: 'identity.AppendChildWorkspace'; readonly parent: string; readonly child: string }
+
+/** Register a keyring; the sender becomes an admin. */
+export type NewKeyringMessage = {
+  readonly type: 'identity.NewKeyring'
+  readonly description: string
+  readonly parties: readonly string[]
+  readonly partyThreshold: number
+  readonly keyRequestFee: bigint
+  readonly signRequestFee: bigint
+  readonly admins?: readonly string[]
+}
+/** Change a keyring's description, fees, threshold or active flag (admins). */
+export type UpdateKeyringMessage = {
+  readonly type: 'identity.UpdateKeyring'
+  readonly keyring: string
+  readonly description?: string
+  readonly keyRequestFee?: bigint
+  readonly signRequestFee?: bigint
+  readonly partyThreshold?: number
+  readonly isActive?: boolean
+}
+/** Add a party (admins); optionally raise the threshold by one. */
+export type AddKeyringPartyMessage = { readonly type: 'identity.AddKeyringParty'; readonly keyring: string; readonly party: string; readonly increaseThreshold?: boolean }
+/** Remove a party (admins); optionally lower the threshold by one. */
+export type RemoveKeyringPartyMessage = { readonly type: 'identity.RemoveKeyringParty'; readonly keyring: string; readonly party: string; readonly decreaseThreshold?: boolean }
+/** Add an admin (admins). */
+export type AddKeyringAdminMessage = { readonly type: 'identity.AddKeyringAdmin'; readonly keyring: string; readonly admin: string }
+/** Remove an admin (admins; at least one remains). */
+export type RemoveKeyringAdminMessage = { readonly type: 'identity.RemoveKeyringAdmin'; readonly keyring: string; readonly admin: string }
+/** Deactivate a keyring: open requests are rejected, new ones refused (admins). */
+export type DeactivateKeyringMessage = { readonly type: 'identity.DeactivateKeyring'; readonly keyring: string }
+/** Pay out fees the keyring has earned (admins). */
+export type WithdrawKeyringFeesMessage = { readonly type: 'identity.WithdrawKeyringFees'; readonly keyring: string; readonly to: string; readonly amount: bigint }
+
+/** Create a policy. */
+export type NewPolicyMessage = {
+  readonly type: 'policy.NewPolicy'
+  readonly name: string
+  readonly participants: Readonly<Record<string, string>>
+  readonly expression: string
+  readonly ttlMs?: number
+}
+/** Approve an action (participants). */
+export type ApproveActionMessage = { readonly type: 'policy.ApproveAction'; readonly actionId: number }
+/** Reject an action (participants). */
+export type RejectActionMessage = { readonly type: 'policy.RejectAction'; readonly actionId: number }
+/** Withdraw an action (its creator). */
+export type RevokeActionMessage = { readonly type: 'policy.RevokeAction'; readonly actionId: number }
+
+/** Ask a keyring for a new key. */
+export type NewKeyRequestMessage = {
+  readonly type: 'treasury.NewKeyRequest'
+  readonly workspace: string
+  readonly keyring: string
+  readonly keyType: KeyType
+  readonly signPolicyId?: number
+  readonly ttlMs?: number
+}
+/** A party's result for a key request. */
+export type KeyRequestResult = { readonly publicKey: Uint8Array } | { readonly rejectReason: string }
+/** A keyring party posts its response to a key request. */
+export type FulfilKeyRequestMessage = {
+  readonly type: 'treasury.FulfilKeyRequest'
+  readonly requestId: number
+  readonly result: KeyRequestResult
+  /** The party's signature over {@link partyResponseDigest} of the request id and the result. */
+  readonly partySignature: Uint8Array
+}
+/** Ask for signatures over payloads with a key. */
+export type NewSignRequestMessage = {
+  readonly type: 'treasury.NewSignRequest'
+  readonly keyId: number
+  readonly payloads: readonly Uint8Array[]
+  readonly ttlMs?: number
+  readonly metadata?: Readonly<Record<string, string>>
+}
+/** A party's result for a signature request. */
+export type SignRequestResult = { readonly signatures: readonly Uint8Array[] } | { readonly rejectReason: string }
+/** A keyring party posts its response to a signature request. */
+export type FulfilSignRequestMessage = {
+  readonly type: 'treasury.FulfilSignRequest'
+  readonly requestId: number
+  readonly result: SignRequestResult
+  readonly partySignature: Uint8Array
+}
+
+/** Every message the ledger accepts. */
+export type Message =
+  | SendMessage
+  | NewWorkspaceMessage
+  | AddWorkspaceOwnerMessage
+  | RemoveWorkspaceOwnerMessage
+  | UpdateWorkspaceMessage
+  | NewChildWorkspaceMessage
+  | AppendChildWorkspaceMessage
+  | NewKeyringMessage
+  | UpdateKeyringMessage
+  | AddKeyringPartyMessage
+  | RemoveKeyringPartyMessage
+  | AddKeyringAdminMessage
+  | RemoveKeyringAdminMessage
+  | DeactivateKeyringMessage
+  | WithdrawKeyringFeesMessage
+  | NewPolicyMessage
+  | ApproveActionMessage
+  | RejectActionMessage
+  | RevokeActionMessage
+  | NewKeyRequestMessage
+  | FulfilKeyRequestMessage
+  | NewSignRequestMessage
+  | FulfilSignRequestMessage
+
+/** The `type` of a {@link Message}. */
+export type MessageType = Message['type']

@@ -1,0 +1,89 @@
+import { ZrError } from '../../errors/ZrError.js'
+import type { StateTx } from '../state.js'
+import type { Action, ActionStatus, ActionSubject } from '../types.js'
+import { checkInt } from '../validate.js'
+import { evaluatePolicy, parsePolicyExpression, type Vote } from './expression.js'
+import { resolvePolicy } from './policies.js'
+
+export function requireAction(tx: StateTx, id: unknown): Action {
+  checkInt(id, 'actionId', { min: 1 })
+  const a = tx.get('actions', id as number)
+  if (!a) throw new ZrError('ACTION_NOT_FOUND', 'Action not found.', { details: `no action ${id}`, meta: { actionId: id } })
+  return a
+}
+
+/** The policy's verdict on an action's votes. */
+export function decide(a: Pick<Action, 'participants' | 'expression' | 'votes'>): 'approved' | 'rejected' | 'pending' {
+  const votes = new Map<string, Vote>(a.votes.map((v) => [v.address, v.vote]))
+  return evaluatePolicy(parsePolicyExpression(a.expression, a.participants), votes)
+}
+
+/**
+ * What the requester's own approval decides under a policy, before any action is stored: when it
+ * already settles the policy (e.g. any one owner), no action is needed.
+ */
+export function decideAlone(tx: StateTx, policyId: number, owners: readonly string[], creator: string) {
+  const policy = resolvePolicy(tx, policyId, owners)
+  const votes = Object.values(policy.participants).includes(creator) ? [{ address: creator, vote: 'approve' as const, at: tx.time }] : []
+  return { policy, votes, verdict: decide({ ...policy, votes }) }
+}
+
+/** Stores a pending action with the creator's approval (when the creator is a participant). */
+export function openAction(tx: StateTx, params: { creator: string; workspace: string; policyId: number; owners: readonly string[]; subject: ActionSubject; ttlMs?: number }): Action {
+  const { policy, votes } = decideAlone(tx, params.policyId, params.owners, params.creator)
+  const ttl = params.ttlMs ?? policy.ttlMs ?? tx.params.defaultActionTtlMs
+  const id = tx.nextId('action')
+  const a: Action = {
+    id,
+    creator: params.creator,
+    workspace: params.workspace,
+    policyId: params.policyId,
+    participants: policy.participants,
+    expression: policy.expression,
+    subject: params.subject,
+    votes,
+    status: 'pending',
+    createdAt: tx.time,
+    expiresAt: tx.time + ttl,
+  }
+  tx.put('actions', id, a)
+  tx.emit('action.created', { actionId: id, policyId: params.policyId, workspace: params.workspace, creator: params.creator, ...subjectData(a) })
+  return a
+}
+
+function subjectData(a: Action): Record<string, string | number> {
+  return a.subject.kind === 'sign-request' ? { requestId: a.subject.signRequestId } : { message: a.subject.message.type }
+}
+
+/** Records a participant's vote; returns the action, decided if the vote settled it. */
+export function castVote(tx: StateTx, sender: string, actionId: unknown, vote: Vote): Action {
+  const a = requireAction(tx, actionId)
+  if (a.status !== 'pending') throw new ZrError('ACTION_NOT_PENDING', 'Action is not pending.', { details: `action ${a.id} is ${a.status}` })
+  if (!Object.values(a.participants).includes(sender)) {
+    throw new ZrError('NOT_POLICY_PARTICIPANT', 'Only policy participants may vote.', {
+      details: `${sender} is not a participant of action ${a.id} (participants: ${Object.values(a.participants).join(', ')})`,
+    })
+  }
+  if (a.votes.some((v) => v.address === sender)) throw new ZrError('ALREADY_VOTED', 'Already voted.', { details: `${sender} already voted on action ${a.id}` })
+  const votes = [...a.votes, { address: sender, vote, at: tx.time }]
+  tx.emit('action.voted', { actionId: a.id, workspace: a.workspace, voter: sender, vote, ...subjectData(a) })
+  const verdict = decide({ ...a, votes })
+  const updated: Action = { ...a, votes }
+  tx.put('actions', a.id, updated)
+  return verdict === 'pending' ? updated : closeAction(tx, updated, verdict)
+}
+
+/** Moves a pending action to a final status and emits the matching event. */
+export function closeAction(tx: StateTx, a: Action, status: Exclude<ActionStatus, 'pending'>, reason?: string): Action {
+  const closed: Action = { ...a, status, decidedAt: tx.time, ...(reason ? { reason } : {}) }
+  tx.put('actions', a.id, closed)
+  tx.emit(`action.${status}`, { actionId: a.id, workspace: a.workspace, ...subjectData(a), ...(reason ? { reason } : {}) })
+  return closed
+}
+
+export function revoke(tx: StateTx, sender: string, actionId: unknown): Action {
+  const a = requireAction(tx, actionId)
+  if (a.creator !== sender) throw new ZrError('NOT_ACTION_CREATOR', 'Only the creator may revoke an action.', { details: `${sender} did not create action ${a.id} (${a.creator} did)` })
+  if (a.status !== 'pending') throw new ZrError('ACTION_NOT_PENDING', 'Action is not pending.', { details: `action ${a.id} is ${a.status}` })
+  return closeAction(tx, a, 'revoked', 'revoked by creator')
+}

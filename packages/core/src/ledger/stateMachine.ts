@@ -1,0 +1,232 @@
+import { publicKeyToAddress } from '../account/address.js'
+import { ZrError, isZrError } from '../errors/ZrError.js'
+import { canonicalParse } from '../encoding/canonical.js'
+import { getAccount, transfer } from './bank/bank.js'
+import {
+  addKeyringAdmin,
+  addKeyringParty,
+  deactivateKeyring,
+  newKeyring,
+  removeKeyringAdmin,
+  removeKeyringParty,
+  updateKeyring,
+  withdrawKeyringFees,
+} from './identity/keyrings.js'
+import {
+  addWorkspaceOwner,
+  appendChildWorkspace,
+  checkWorkspaceMessage,
+  gatedWorkspace,
+  newChildWorkspace,
+  newWorkspace,
+  removeWorkspaceOwner,
+  requireOwner,
+  requireWorkspace,
+  updateWorkspace,
+} from './identity/workspaces.js'
+import type { Message } from './messages.js'
+import { castVote, closeAction, decideAlone, openAction, revoke } from './policy/actions.js'
+import { newPolicy } from './policy/policies.js'
+import type { LedgerState } from './state.js'
+import { StateTx } from './state.js'
+import { rejectKeyRequest, rejectSignRequest } from './treasury/close.js'
+import { fulfilKeyRequest, newKeyRequest } from './treasury/keyRequests.js'
+import { fulfilSignRequest, newSignRequest, settleSignRequestAction } from './treasury/signRequests.js'
+import { type SignedTx, txHash, txSignDigest, verifyAccountSignature } from './tx.js'
+import { type Action, type Genesis, defaultLedgerParams } from './types.js'
+import { checkAccount, checkAmount, checkBytes, checkInt, checkString, invalid } from './validate.js'
+
+/** What a message returned: the ids it created and where it stands. */
+export type MessageResult = Readonly<Record<string, string | number | undefined>>
+
+type Handler = (tx: StateTx, sender: string, msg: never) => MessageResult
+
+const handlers: Record<Message['type'], Handler> = {
+  'bank.Send': (tx, sender, msg: { to: unknown; amount: unknown }) => {
+    const to = checkAccount(msg.to, 'to')
+    transfer(tx, sender, to, checkAmount(msg.amount, 'amount', { positive: true }))
+    return {}
+  },
+  'identity.NewWorkspace': newWorkspace,
+  'identity.AddWorkspaceOwner': addWorkspaceOwner,
+  'identity.RemoveWorkspaceOwner': removeWorkspaceOwner,
+  'identity.UpdateWorkspace': updateWorkspace,
+  'identity.NewChildWorkspace': newChildWorkspace,
+  'identity.AppendChildWorkspace': appendChildWorkspace,
+  'identity.NewKeyring': newKeyring,
+  'identity.UpdateKeyring': updateKeyring,
+  'identity.AddKeyringParty': addKeyringParty,
+  'identity.RemoveKeyringParty': removeKeyringParty,
+  'identity.AddKeyringAdmin': addKeyringAdmin,
+  'identity.RemoveKeyringAdmin': removeKeyringAdmin,
+  'identity.DeactivateKeyring': deactivateKeyring,
+  'identity.WithdrawKeyringFees': withdrawKeyringFees,
+  'policy.NewPolicy': newPolicy,
+  'policy.ApproveAction': (tx, sender, msg: { actionId: unknown }) => settle(tx, castVote(tx, sender, msg.actionId, 'approve')),
+  'policy.RejectAction': (tx, sender, msg: { actionId: unknown }) => settle(tx, castVote(tx, sender, msg.actionId, 'reject')),
+  'policy.RevokeAction': (tx, sender, msg: { actionId: unknown }) => settle(tx, revoke(tx, sender, msg.actionId)),
+  'treasury.NewKeyRequest': newKeyRequest,
+  'treasury.FulfilKeyRequest': fulfilKeyRequest,
+  'treasury.NewSignRequest': newSignRequest,
+  'treasury.FulfilSignRequest': fulfilSignRequest,
+}
+
+/** Workspace changes that are decided under the workspace's admin policy. */
+const adminGated = new Set<Message['type']>([
+  'identity.AddWorkspaceOwner',
+  'identity.RemoveWorkspaceOwner',
+  'identity.UpdateWorkspace',
+  'identity.NewChildWorkspace',
+  'identity.AppendChildWorkspace',
+])
+
+/** Runs a message's handler; workspace admin changes go through the admin policy first. */
+function dispatch(tx: StateTx, sender: string, msg: Message): MessageResult {
+  const handler = handlers[msg.type]
+  if (!handler) throw new ZrError('UNKNOWN_MESSAGE', 'Unknown message type.', { details: `expected one of ${Object.keys(handlers).join(', ')}, got ${JSON.stringify(msg.type)}` })
+  if (adminGated.has(msg.type)) {
+    checkWorkspaceMessage(msg as never)
+    const w = requireWorkspace(tx, gatedWorkspace(msg as never))
+    requireOwner(w, sender)
+    const { verdict } = decideAlone(tx, w.adminPolicyId, w.owners, sender)
+    if (verdict === 'rejected') throw new ZrError('ACTION_REJECTED', 'The admin policy rejects this change.', { details: `policy ${w.adminPolicyId} of ${w.address} rejects a change by ${sender}` })
+    if (verdict === 'pending') {
+      // Check it would apply now; it is applied again, against the state of the day, once approved.
+      handler(tx.fork(), sender, msg as never)
+      const a = openAction(tx, { creator: sender, workspace: w.address, policyId: w.adminPolicyId, owners: w.owners, subject: { kind: 'message', message: msg } })
+      return { actionId: a.id, status: 'pending' }
+    }
+  }
+  return handler(tx, sender, msg as never)
+}
+
+/** Carries a closed action to what it decides on. */
+function settle(tx: StateTx, a: Action): MessageResult {
+  if (a.status === 'pending') return { actionId: a.id, status: a.status }
+  if (a.subject.kind === 'sign-request') settleSignRequestAction(tx, a)
+  else if (a.status === 'approved') {
+    const run = tx.fork()
+    try {
+      const result = handlers[a.subject.message.type](run, a.creator, a.subject.message as never)
+      tx.absorb(run)
+      return { actionId: a.id, status: a.status, ...result }
+    } catch (e) {
+      if (!isZrError(e)) throw e
+      const failed = closeAction(tx, { ...a, status: 'pending' }, 'rejected', `approved, but could not be applied: ${e.shortMessage} ${e.details ?? ''}`.trim())
+      return { actionId: a.id, status: failed.status }
+    }
+  }
+  return { actionId: a.id, status: a.status }
+}
+
+/** Rejects what has outlived its time-to-live at `tx.time`. */
+export function expireDue(tx: StateTx): void {
+  for (const id of tx.openIds('actions')) {
+    const a = tx.get('actions', id)!
+    if (a.expiresAt <= tx.time) settle(tx, closeAction(tx, a, 'expired', 'time-to-live passed before the policy decided'))
+  }
+  for (const id of tx.openIds('keyRequests')) {
+    const r = tx.get('keyRequests', id)!
+    if (r.expiresAt <= tx.time) rejectKeyRequest(tx, r, 'expired: the keyring did not answer within the time-to-live')
+  }
+  for (const id of tx.openIds('signRequests')) {
+    const r = tx.get('signRequests', id)!
+    if (r.status === 'pending' && r.expiresAt <= tx.time) rejectSignRequest(tx, r, 'expired: the keyring did not answer within the time-to-live')
+  }
+}
+
+/** The earliest deadline among open records, or undefined when nothing is open. */
+export function nextDeadline(state: LedgerState): number | undefined {
+  let min: number | undefined
+  for (const table of ['actions', 'keyRequests', 'signRequests'] as const) {
+    for (const id of state.open[table] ?? []) {
+      const r = state.get(table, id)!
+      if (r.status === 'partial') continue
+      if (min === undefined || r.expiresAt < min) min = r.expiresAt
+    }
+  }
+  return min
+}
+
+/** Authenticates a signed tx and applies its message on `tx`. Throws a ZrError and leaves `tx` unusable on failure. */
+export function applySignedTx(tx: StateTx, signed: SignedTx): { hash: string; result: MessageResult } {
+  if (!signed || typeof signed !== 'object') throw invalid('transaction', 'a signed transaction object', signed)
+  checkString(signed.chainId, 'chainId', { min: 1, max: 64 })
+  if (signed.chainId !== tx.chainId) {
+    throw new ZrError('CHAIN_ID_MISMATCH', 'Transaction is for another chain.', { details: `expected chain id "${tx.chainId}", got "${signed.chainId}"` })
+  }
+  const signer = checkAccount(signed.signer, 'signer')
+  const publicKey = checkBytes(signed.publicKey, 'publicKey', 33)
+  const sequence = checkInt(signed.sequence, 'sequence')
+  const signature = checkBytes(signed.signature, 'signature', 64)
+  if (signed.memo !== undefined) checkString(signed.memo, 'memo', { max: 256 })
+  if (!signed.msg || typeof signed.msg !== 'object' || typeof signed.msg.type !== 'string') throw invalid('msg', 'a message object with a type', signed.msg)
+  let derived: string
+  try {
+    derived = publicKeyToAddress(publicKey)
+  } catch {
+    throw new ZrError('INVALID_TX_SIGNATURE', 'Invalid sender public key.', { details: 'expected a compressed secp256k1 point' })
+  }
+  if (derived !== signer) throw new ZrError('INVALID_TX_SIGNATURE', 'Public key does not match the signer.', { details: `expected the key of ${signer}, got the key of ${derived}` })
+  const hash = txHash(signed)
+  const seen = tx.get('txs', hash)
+  if (seen) {
+    throw new ZrError('TX_REPLAYED', 'Transaction was already applied.', { details: `tx ${hash} was applied at height ${seen.height}`, meta: { hash, height: seen.height } })
+  }
+  if (!verifyAccountSignature(signature, txSignDigest(signed), publicKey)) {
+    throw new ZrError('INVALID_TX_SIGNATURE', 'Transaction signature does not verify.', { details: `expected a low-S signature by ${signer} over the transaction` })
+  }
+  const account = getAccount(tx, signer)
+  if (sequence !== account.sequence) {
+    throw new ZrError('SEQUENCE_MISMATCH', 'Wrong account sequence.', {
+      details: `expected sequence ${account.sequence} for ${signer}, got ${sequence}`,
+      meta: { expected: account.sequence, got: sequence, address: signer },
+    })
+  }
+  // The key is known from the first message on, so handlers can check signatures by the sender.
+  if (!account.publicKey) tx.put('accounts', signer, { ...account, publicKey })
+  const result = dispatch(tx, signer, signed.msg)
+  const after = getAccount(tx, signer)
+  tx.put('accounts', signer, { ...after, sequence: after.sequence + 1 })
+  tx.put('txs', hash, { hash, height: tx.height, signer, sequence })
+  return { hash, result }
+}
+
+/** Sets up a fresh state from genesis (the log's first entry). */
+export function applyGenesis(state: LedgerState, genesis: Genesis, time: number): void {
+  checkString(genesis.chainId, 'chainId', { min: 1, max: 64 })
+  state.chainId = genesis.chainId
+  state.params = Object.freeze({ ...defaultLedgerParams, ...(genesis.params ?? {}) })
+  const tx = new StateTx(state, 1, time)
+  for (const { address, amount } of genesis.balances ?? []) {
+    checkAccount(address, 'genesis balance address')
+    const a = getAccount(tx, address)
+    tx.put('accounts', address, { ...a, balance: a.balance + checkAmount(amount, 'genesis amount') })
+  }
+  tx.emit('genesis', { chainId: genesis.chainId })
+  tx.commit()
+}
+
+/** The content of one log entry. */
+export type EntryBody = { genesis: Genesis } | { tx: SignedTx } | { tick: true }
+
+/**
+ * Applies one log entry to the state: time moves to the entry's, what has expired is rejected, then
+ * the entry's tx (if any) runs. All of it or none of it is applied.
+ */
+export function applyEntry(state: LedgerState, height: number, time: number, body: EntryBody) {
+  if ('genesis' in body) {
+    applyGenesis(state, body.genesis, time)
+    return { events: state.events.slice(), result: {} as MessageResult, hash: undefined }
+  }
+  const tx = new StateTx(state, height, time)
+  expireDue(tx)
+  const applied = 'tx' in body ? applySignedTx(tx, body.tx) : undefined
+  const events = tx.commit()
+  return { events, result: applied?.result ?? {}, hash: applied?.hash }
+}
+
+/** Parses a log entry body. */
+export function parseEntryBody(text: string): EntryBody {
+  return canonicalParse<EntryBody>(text)
+}

@@ -1,0 +1,83 @@
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
+import { ZrError } from '../../errors/ZrError.js'
+import type { KeyType } from '../types.js'
+
+/**
+ * What each key type means for the ledger: the shape of its public key, the payloads it signs and the
+ * signatures it returns. The ledger checks every keyring result with these before storing it.
+ *
+ * - `ecdsa-secp256k1`, `bitcoin-secp256k1`: 33-byte compressed key; payloads are 32-byte digests;
+ *   signatures are 65 bytes r||s||v, low S, v the recovery id (0 or 1).
+ * - `eddsa-ed25519`: 32-byte key; payloads are whole messages; signatures 64 bytes (RFC 8032, strict).
+ * - `schnorr-secp256k1`: 33-byte compressed key (BIP340 uses its x coordinate); payloads are messages;
+ *   signatures 64 bytes (BIP340).
+ */
+export type Scheme = 'ecdsa' | 'eddsa' | 'schnorr'
+
+export function schemeOf(keyType: KeyType): Scheme {
+  return keyType === 'eddsa-ed25519' ? 'eddsa' : keyType === 'schnorr-secp256k1' ? 'schnorr' : 'ecdsa'
+}
+
+/** Throws `INVALID_PUBLIC_KEY` unless `publicKey` is a valid key of the type. */
+export function checkPublicKey(keyType: KeyType, publicKey: unknown): Uint8Array {
+  const expected = keyType === 'eddsa-ed25519' ? 32 : 33
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== expected) {
+    throw new ZrError('INVALID_PUBLIC_KEY', `Invalid ${keyType} public key.`, {
+      details: `expected ${expected} bytes, got ${publicKey instanceof Uint8Array ? `${publicKey.length} bytes` : typeof publicKey}`,
+    })
+  }
+  try {
+    if (keyType === 'eddsa-ed25519') {
+      const p = ed25519.Point.fromBytes(publicKey)
+      if (p.isSmallOrder()) throw new Error('small-order point')
+    } else secp256k1.Point.fromBytes(publicKey).assertValidity()
+  } catch (cause) {
+    throw new ZrError('INVALID_PUBLIC_KEY', `Invalid ${keyType} public key.`, { details: `expected a point on the curve, got ${publicKey.length} bytes that are not one`, cause })
+  }
+  return publicKey
+}
+
+/** Throws `INVALID_PAYLOAD` unless each payload fits the key type. */
+export function checkPayloads(keyType: KeyType, payloads: unknown, limits: { maxPayloads: number; maxMessageBytes: number }): Uint8Array[] {
+  if (!Array.isArray(payloads) || payloads.length < 1 || payloads.length > limits.maxPayloads) {
+    throw new ZrError('INVALID_PAYLOAD', 'Invalid payloads.', { details: `expected 1..${limits.maxPayloads} payloads, got ${Array.isArray(payloads) ? payloads.length : typeof payloads}` })
+  }
+  const digest = schemeOf(keyType) === 'ecdsa'
+  payloads.forEach((p, i) => {
+    if (!(p instanceof Uint8Array)) throw new ZrError('INVALID_PAYLOAD', 'Invalid payload.', { details: `payload ${i}: expected bytes, got ${typeof p}` })
+    if (digest && p.length !== 32) {
+      throw new ZrError('INVALID_PAYLOAD', 'Invalid payload.', { details: `payload ${i}: expected 32-byte digest for ${keyType}, got ${p.length} bytes` })
+    }
+    if (!digest && (p.length < 1 || p.length > limits.maxMessageBytes)) {
+      throw new ZrError('INVALID_PAYLOAD', 'Invalid payload.', { details: `payload ${i}: expected a message of 1..${limits.maxMessageBytes} bytes for ${keyType}, got ${p.length} bytes` })
+    }
+  })
+  return payloads as Uint8Array[]
+}
+
+/** The BIP340 x-only form of a compressed secp256k1 key. */
+export function xOnly(publicKey: Uint8Array): Uint8Array {
+  return publicKey.slice(1, 33)
+}
+
+/** Why `signature` is not a valid signature of `payload` by `publicKey`, or undefined when it is. */
+export function signatureProblem(keyType: KeyType, publicKey: Uint8Array, payload: Uint8Array, signature: unknown): string | undefined {
+  if (!(signature instanceof Uint8Array)) return `expected bytes, got ${typeof signature}`
+  const scheme = schemeOf(keyType)
+  const len = scheme === 'ecdsa' ? 65 : 64
+  if (signature.length !== len) return `expected ${len} bytes, got ${signature.length} bytes`
+  try {
+    if (scheme === 'eddsa') return ed25519.verify(signature, payload, publicKey, { zip215: false }) ? undefined : 'does not verify under the key'
+    if (scheme === 'schnorr') return schnorr.verify(signature, payload, xOnly(publicKey)) ? undefined : 'does not verify under the key'
+    const v = signature[64]!
+    if (v > 1) return `expected recovery id 0 or 1, got ${v}`
+    const compact = signature.subarray(0, 64)
+    if (!secp256k1.verify(compact, payload, publicKey, { prehash: false, lowS: true })) return 'does not verify under the key (or S is high)'
+    const recovered = secp256k1.Signature.fromBytes(compact, 'compact').addRecoveryBit(v).recoverPublicKey(payload).toBytes(true)
+    if (!recovered.every((b, i) => b === publicKey[i])) return 'recovery id does not recover the key'
+    return undefined
+  } catch (e) {
+    return `malformed (${(e as Error).message})`
+  }
+}

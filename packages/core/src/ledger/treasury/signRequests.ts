@@ -1,0 +1,132 @@
+import { ZrError } from '../../errors/ZrError.js'
+import { equalBytes } from '../../encoding/bytes.js'
+import { escrowFee } from '../bank/bank.js'
+import { requireActiveKeyring } from '../identity/keyrings.js'
+import { requireOwner, requireWorkspace } from '../identity/workspaces.js'
+import type { FulfilSignRequestMessage, NewSignRequestMessage } from '../messages.js'
+import { decideAlone, openAction } from '../policy/actions.js'
+import type { StateTx } from '../state.js'
+import type { Action, Key, SignRequest } from '../types.js'
+import { checkInt, checkString, invalid } from '../validate.js'
+import { payRequestFee, rejectSignRequest } from './close.js'
+import { acceptPartyResponse, checkRequestId, checkTtl, deadline } from './responses.js'
+import { checkPayloads, signatureProblem } from './schemes.js'
+
+export function requireKey(tx: StateTx, id: unknown): Key {
+  const keyId = checkInt(id, 'keyId', { min: 1 })
+  const k = tx.get('keys', keyId)
+  if (!k) throw new ZrError('KEY_NOT_FOUND', 'Key not found.', { details: `no key ${keyId}`, meta: { keyId } })
+  return k
+}
+
+export function requireSignRequest(tx: StateTx, id: unknown): SignRequest {
+  const r = tx.get('signRequests', checkRequestId(id))
+  if (!r) throw new ZrError('SIGN_REQUEST_NOT_FOUND', 'Signature request not found.', { details: `no signature request ${id}`, meta: { requestId: id } })
+  return r
+}
+
+function checkMetadata(v: unknown): Record<string, string> | undefined {
+  if (v === undefined) return undefined
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw invalid('metadata', 'a string -> string object', v)
+  const entries = Object.entries(v)
+  if (entries.length > 32) throw invalid('metadata', 'at most 32 entries', `${entries.length} entries`)
+  for (const [k, x] of entries) {
+    checkString(k, 'metadata key', { min: 1, max: 64 })
+    checkString(x, `metadata.${k}`, { max: 1024 })
+  }
+  return v as Record<string, string>
+}
+
+export function newSignRequest(tx: StateTx, sender: string, msg: NewSignRequestMessage) {
+  const key = requireKey(tx, msg.keyId)
+  const payloads = checkPayloads(key.keyType, msg.payloads, tx.params)
+  const ttlMs = checkTtl(tx, msg.ttlMs)
+  const metadata = checkMetadata(msg.metadata)
+  const w = requireWorkspace(tx, key.workspace)
+  requireOwner(w, sender)
+  const keyring = requireActiveKeyring(tx, key.keyring)
+  const policyId = key.signPolicyId ?? w.signPolicyId
+  const { verdict } = decideAlone(tx, policyId, w.owners, sender)
+  const id = tx.nextId('signRequest')
+  escrowFee(tx, sender, keyring.signRequestFee, { requestKind: 'sign', requestId: id, keyring: keyring.address })
+  const base = {
+    id,
+    creator: sender,
+    keyId: key.id,
+    keyType: key.keyType,
+    workspace: w.address,
+    keyring: keyring.address,
+    payloads,
+    fee: keyring.signRequestFee,
+    responses: [],
+    ...(metadata ? { metadata } : {}),
+    ...(ttlMs !== undefined ? { ttlMs } : {}),
+    createdAt: tx.time,
+  }
+  const data = { requestId: id, keyring: keyring.address, workspace: w.address, keyId: key.id }
+  if (verdict === 'approved') {
+    tx.put('signRequests', id, { ...base, status: 'pending', pendingAt: tx.time, expiresAt: deadline(tx, ttlMs) })
+    tx.emit('signRequest.created', { ...data, status: 'pending' })
+    tx.emit('signRequest.pending', data)
+    return { requestId: id, status: 'pending' as const }
+  }
+  if (verdict === 'rejected') {
+    const req: SignRequest = { ...base, status: 'pending', expiresAt: tx.time }
+    tx.emit('signRequest.created', { ...data, status: 'rejected' })
+    rejectSignRequest(tx, req, `policy ${policyId} rejects a request by ${sender}`)
+    return { requestId: id, status: 'rejected' as const }
+  }
+  const action = openAction(tx, { creator: sender, workspace: w.address, policyId, owners: w.owners, subject: { kind: 'sign-request', signRequestId: id } })
+  tx.put('signRequests', id, { ...base, status: 'partial', actionId: action.id, expiresAt: action.expiresAt })
+  tx.emit('signRequest.created', { ...data, status: 'partial', actionId: action.id })
+  return { requestId: id, status: 'partial' as const, actionId: action.id }
+}
+
+/** Carries a closed approval action over to its signature request. */
+export function settleSignRequestAction(tx: StateTx, action: Action): void {
+  if (action.subject.kind !== 'sign-request') return
+  const req = tx.get('signRequests', action.subject.signRequestId)
+  if (!req || req.status !== 'partial') return
+  if (action.status === 'approved') {
+    tx.put('signRequests', req.id, { ...req, status: 'pending', pendingAt: tx.time, expiresAt: deadline(tx, req.ttlMs) })
+    tx.emit('signRequest.pending', { requestId: req.id, keyring: req.keyring, workspace: req.workspace, keyId: req.keyId, actionId: action.id })
+  } else {
+    const why = action.status === 'expired' ? 'approval expired' : action.status === 'revoked' ? 'revoked by its creator' : 'rejected by the sign policy'
+    rejectSignRequest(tx, req, `${why} (action ${action.id})`)
+  }
+}
+
+export function fulfilSignRequest(tx: StateTx, sender: string, msg: FulfilSignRequestMessage) {
+  const req = requireSignRequest(tx, msg.requestId)
+  const { keyring, response, rejectReason } = acceptPartyResponse(tx, sender, 'sign', req, msg)
+  const responses = [...req.responses, response]
+  tx.emit('signRequest.response', { requestId: req.id, keyring: req.keyring, workspace: req.workspace, party: sender, rejected: rejectReason !== undefined })
+  if (rejectReason !== undefined) {
+    rejectSignRequest(tx, req, `party ${sender} rejected: ${rejectReason}`, { responses })
+    return { requestId: req.id, status: 'rejected' as const }
+  }
+  if (!('signatures' in msg.result) || !Array.isArray(msg.result.signatures)) throw invalid('result', '{ signatures } or { rejectReason }', msg.result)
+  const signatures = msg.result.signatures
+  if (signatures.length !== req.payloads.length) {
+    throw new ZrError('INVALID_RESULT', 'Wrong number of signatures.', { details: `expected ${req.payloads.length} signatures (one per payload), got ${signatures.length}` })
+  }
+  const key = tx.get('keys', req.keyId)!
+  signatures.forEach((sig, i) => {
+    const problem = signatureProblem(req.keyType, key.publicKey, req.payloads[i]!, sig)
+    if (problem) {
+      throw new ZrError('INVALID_RESULT', 'Signature does not verify.', { details: `signature ${i} for ${req.keyType} key ${key.id}: ${problem}`, meta: { requestId: req.id, index: i } })
+    }
+  })
+  if (req.signatures && !signatures.every((s, i) => equalBytes(s, req.signatures![i]!))) {
+    rejectSignRequest(tx, req, `signature mismatch: party ${sender} posted signatures that differ from an earlier party's`, { responses })
+    return { requestId: req.id, status: 'rejected' as const }
+  }
+  if (responses.length < keyring.partyThreshold) {
+    tx.put('signRequests', req.id, { ...req, signatures, responses })
+    return { requestId: req.id, status: 'pending' as const }
+  }
+  tx.put('signRequests', req.id, { ...req, signatures, responses, status: 'fulfilled', decidedAt: tx.time })
+  payRequestFee(tx, 'sign', req)
+  tx.emit('signRequest.fulfilled', { requestId: req.id, keyring: req.keyring, workspace: req.workspace, keyId: req.keyId })
+  return { requestId: req.id, status: 'fulfilled' as const }
+}

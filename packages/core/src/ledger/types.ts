@@ -1,0 +1,221 @@
+/**
+ * The ledger's records. Every record returned by the ledger is frozen; ids are positive integers
+ * assigned in order; addresses are bech32; times are ledger time in ms since the epoch.
+ */
+
+/**
+ * Key types a keyring can create. The numbers in {@link keyTypeNumbers} match zrChain's `KeyType` enum
+ * where it has one.
+ */
+export type KeyType = 'ecdsa-secp256k1' | 'eddsa-ed25519' | 'bitcoin-secp256k1' | 'schnorr-secp256k1'
+
+/** All key types, in enum order. */
+export const keyTypes: readonly KeyType[] = ['ecdsa-secp256k1', 'eddsa-ed25519', 'bitcoin-secp256k1', 'schnorr-secp256k1']
+
+/** zrChain enum numbers (1-3 as on zrChain; 4 is zrkit's BIP340 Schnorr). */
+export const keyTypeNumbers: Readonly<Record<KeyType, number>> = {
+  'ecdsa-secp256k1': 1,
+  'eddsa-ed25519': 2,
+  'bitcoin-secp256k1': 3,
+  'schnorr-secp256k1': 4,
+}
+
+/** Key request status, as in the seeds: `pending` -> `fulfilled` | `rejected`. */
+export type KeyRequestStatus = 'pending' | 'fulfilled' | 'rejected'
+/** Signature request status, as in the seeds: `partial` (awaiting approvals) -> `pending` -> `fulfilled` | `rejected`. */
+export type SignRequestStatus = 'partial' | 'pending' | 'fulfilled' | 'rejected'
+/** Action status: `pending` until the policy decides; `revoked` by its creator; `expired` past its time-to-live. */
+export type ActionStatus = 'pending' | 'approved' | 'rejected' | 'revoked' | 'expired'
+
+/** An account on the ledger: balance and the sequence its next message must carry. */
+export type AccountRecord = {
+  readonly address: string
+  /** Set by the account's first message. */
+  readonly publicKey?: Uint8Array
+  /** The sequence the next message must carry (starts at 0). */
+  readonly sequence: number
+  readonly balance: bigint
+}
+
+/** A workspace: owners who request keys and signatures, and the policies that govern it. */
+export type Workspace = {
+  readonly address: string
+  readonly creator: string
+  readonly owners: readonly string[]
+  readonly childWorkspaces: readonly string[]
+  readonly parent?: string
+  /** Policy for owner and settings changes; 0 = any one owner. */
+  readonly adminPolicyId: number
+  /** Policy for signature requests; 0 = any one owner. */
+  readonly signPolicyId: number
+  readonly alias?: string
+  readonly createdAt: number
+}
+
+/** A keyring: an off-ledger system of parties that creates keys and signatures. */
+export type Keyring = {
+  readonly address: string
+  readonly creator: string
+  readonly description: string
+  readonly admins: readonly string[]
+  /** Accounts whose responses count, one per party. */
+  readonly parties: readonly string[]
+  /** Distinct party responses needed to fulfil a request (1..parties). */
+  readonly partyThreshold: number
+  readonly keyRequestFee: bigint
+  readonly signRequestFee: bigint
+  readonly isActive: boolean
+  readonly createdAt: number
+}
+
+/** A policy: participants by alias and an expression over them (see `parsePolicyExpression`). */
+export type Policy = {
+  readonly id: number
+  readonly creator: string
+  readonly name: string
+  /** alias -> address */
+  readonly participants: Readonly<Record<string, string>>
+  /** The expression in canonical form, e.g. `all([alice, bob])`. */
+  readonly expression: string
+  /** Time-to-live of actions under this policy. */
+  readonly ttlMs?: number
+}
+
+/** One participant's vote on an action. */
+export type ActionVote = { readonly address: string; readonly vote: 'approve' | 'reject'; readonly at: number }
+
+/** What an action decides on. */
+export type ActionSubject =
+  | { readonly kind: 'sign-request'; readonly signRequestId: number }
+  | { readonly kind: 'message'; readonly message: import('./messages.js').Message }
+
+/** A decision in progress under a policy. */
+export type Action = {
+  readonly id: number
+  readonly creator: string
+  readonly workspace: string
+  /** The policy it is decided under; 0 = any one owner. */
+  readonly policyId: number
+  /** The policy frozen at creation: later policy changes do not move a pending action. */
+  readonly participants: Readonly<Record<string, string>>
+  readonly expression: string
+  readonly subject: ActionSubject
+  readonly votes: readonly ActionVote[]
+  readonly status: ActionStatus
+  readonly reason?: string
+  readonly createdAt: number
+  readonly expiresAt: number
+  readonly decidedAt?: number
+}
+
+/** A keyring party's response, with its signature over the request id and the result. */
+export type PartyResponse = {
+  readonly party: string
+  /** 64-byte secp256k1 signature by the party over {@link partyResponseDigest}. */
+  readonly signature: Uint8Array
+  readonly at: number
+  /** Set when the party rejected the request. */
+  readonly rejectReason?: string
+}
+
+/** A request for a new key. */
+export type KeyRequest = {
+  readonly id: number
+  readonly creator: string
+  readonly workspace: string
+  readonly keyring: string
+  readonly keyType: KeyType
+  /** Sign policy of the key to be created (overrides the workspace's); absent = the workspace's. */
+  readonly signPolicyId?: number
+  readonly status: KeyRequestStatus
+  readonly rejectReason?: string
+  /** Fee held in escrow while the request is open. */
+  readonly fee: bigint
+  /** The public key the first party posted. */
+  readonly publicKey?: Uint8Array
+  readonly responses: readonly PartyResponse[]
+  /** Id of the key, once fulfilled. */
+  readonly keyId?: number
+  readonly createdAt: number
+  readonly expiresAt: number
+  readonly decidedAt?: number
+}
+
+/** A key: a public key held by a keyring for a workspace. */
+export type Key = {
+  readonly id: number
+  readonly workspace: string
+  readonly keyring: string
+  readonly keyType: KeyType
+  /** 33-byte compressed secp256k1 point, or 32-byte ed25519 point. */
+  readonly publicKey: Uint8Array
+  readonly signPolicyId?: number
+  readonly requestId: number
+  readonly createdAt: number
+}
+
+/** A request for signatures over one or more payloads with one key. */
+export type SignRequest = {
+  readonly id: number
+  readonly creator: string
+  readonly keyId: number
+  readonly keyType: KeyType
+  readonly workspace: string
+  readonly keyring: string
+  readonly payloads: readonly Uint8Array[]
+  readonly status: SignRequestStatus
+  /** The approval action, when the policy needed more than the requester. */
+  readonly actionId?: number
+  /** One per payload, once fulfilled: 65-byte r||s||v for ECDSA, 64 bytes for EdDSA and Schnorr. */
+  readonly signatures?: readonly Uint8Array[]
+  readonly rejectReason?: string
+  readonly fee: bigint
+  readonly responses: readonly PartyResponse[]
+  /** Free-form labels for relayers and auditors (e.g. chain, tx hash). */
+  readonly metadata?: Readonly<Record<string, string>>
+  /** Time the keyring has once the request is pending (default: the ledger's). */
+  readonly ttlMs?: number
+  readonly createdAt: number
+  /** Set when the policy was satisfied and the request went to the keyring. */
+  readonly pendingAt?: number
+  /** Deadline of the current phase: approvals while `partial`, the keyring while `pending`. */
+  readonly expiresAt: number
+  readonly decidedAt?: number
+}
+
+/** Ledger parameters, fixed at genesis. */
+export type LedgerParams = {
+  /** Name of the native denomination. */
+  readonly denom: string
+  /** Time-to-live of key and signature requests at the keyring, when the request names none. */
+  readonly defaultRequestTtlMs: number
+  /** Time-to-live of actions, when neither the request nor the policy names one. */
+  readonly defaultActionTtlMs: number
+  readonly minTtlMs: number
+  readonly maxTtlMs: number
+  /** Most payloads in one signature request. */
+  readonly maxPayloads: number
+  /** Longest EdDSA or Schnorr message. */
+  readonly maxMessageBytes: number
+}
+
+/** Defaults for {@link LedgerParams}. */
+export const defaultLedgerParams: LedgerParams = Object.freeze({
+  denom: 'uzr',
+  defaultRequestTtlMs: 10 * 60_000,
+  defaultActionTtlMs: 24 * 60 * 60_000,
+  minTtlMs: 1_000,
+  maxTtlMs: 30 * 24 * 60 * 60_000,
+  maxPayloads: 256,
+  maxMessageBytes: 65_536,
+})
+
+/** The ledger's starting point. */
+export type Genesis = {
+  readonly chainId: string
+  /** Ledger time at genesis (default: when the ledger is first created). */
+  readonly time?: number
+  /** Starting balances, e.g. a development allocation. */
+  readonly balances?: readonly { readonly address: string; readonly amount: bigint }[]
+  readonly params?: Partial<LedgerParams>
+}

@@ -1,0 +1,76 @@
+import { assertAddress } from '../account/address.js'
+import { ZrError } from '../errors/ZrError.js'
+
+/**
+ * Checks for message fields. Messages may arrive from anywhere, so every field is checked for type
+ * and range before use; each failure says what was expected and what arrived.
+ */
+
+function describe(v: unknown): string {
+  if (v === null) return 'null'
+  if (v instanceof Uint8Array) return `${v.length} bytes`
+  if (Array.isArray(v)) return `an array of ${v.length}`
+  if (typeof v === 'string') return `"${v.length > 48 ? `${v.slice(0, 48)}...` : v}"`
+  if (typeof v === 'bigint') return `${v}n`
+  if (typeof v === 'object') return 'an object'
+  return `${typeof v} ${String(v)}`
+}
+
+export function invalid(what: string, expected: string, got: unknown): ZrError {
+  return new ZrError('INVALID_INPUT', `Invalid ${what}.`, { details: `expected ${expected}, got ${describe(got)}` })
+}
+
+export function checkString(v: unknown, what: string, { min = 0, max = 256 } = {}): string {
+  if (typeof v !== 'string' || v.length < min || v.length > max) throw invalid(what, `a string of ${min}..${max} characters`, v)
+  return v
+}
+
+export function checkInt(v: unknown, what: string, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw invalid(what, `an integer in ${min}..${max}`, v)
+  return v
+}
+
+export function checkAmount(v: unknown, what: string, { positive = false } = {}): bigint {
+  if (typeof v !== 'bigint' || v < (positive ? 1n : 0n) || v >= 2n ** 128n) throw invalid(what, `${positive ? 'a positive' : 'a non-negative'} bigint below 2^128`, v)
+  return v
+}
+
+export function checkBool(v: unknown, what: string): boolean {
+  if (typeof v !== 'boolean') throw invalid(what, 'a boolean', v)
+  return v
+}
+
+export function checkBytes(v: unknown, what: string, length?: number): Uint8Array {
+  if (!(v instanceof Uint8Array) || (length !== undefined && v.length !== length)) {
+    throw invalid(what, length === undefined ? 'bytes' : `${length} bytes`, v)
+  }
+  return v
+}
+
+/** Address with the account prefix `zen`. */
+export function checkAccount(v: unknown, what: string): string {
+  return assertAddress(v, 'zen', what)
+}
+export function checkWorkspaceAddress(v: unknown, what = 'workspace'): string {
+  return assertAddress(v, 'workspace', what)
+}
+export function checkKeyringAddress(v: unknown, what = 'keyring'): string {
+  return assertAddress(v, 'keyring', what)
+}
+
+/** A list of distinct account addresses. */
+export function checkAccountList(v: unknown, what: string, { min = 0, max = 64 } = {}): string[] {
+  if (!Array.isArray(v) || v.length < min || v.length > max) throw invalid(what, `a list of ${min}..${max} addresses`, v)
+  const seen = new Set<string>()
+  for (const [i, a] of v.entries()) {
+    checkAccount(a, `${what}[${i}]`)
+    if (seen.has(a)) throw invalid(what, 'distinct addresses', `${a} twice`)
+    seen.add(a)
+  }
+  return v as string[]
+}
+
+/** An optional field: undefined passes, anything else is checked. */
+export function optional<T>(v: unknown, check: (v: unknown) => T): T | undefined {
+  return v === undefined ? undefined : check(v)
+}

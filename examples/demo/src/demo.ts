@@ -1,0 +1,112 @@
+/**
+ * The zrkit demo: both request lifecycles of the seeds, end to end, in one process on the embedded
+ * ledger. Run it with `npx -y pnpm@10 demo` from the repository root.
+ */
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import {
+  type LedgerEvent,
+  createConnector,
+  createEmbeddedLedger,
+  createZrClient,
+  generateAccount,
+  localKeyring,
+  toHex,
+} from '@zrkit/core'
+
+const step = (n: number, text: string) => console.log(`\n${n}. ${text}`)
+const note = (text: string) => console.log(`   ${text}`)
+const short = (a: string) => `${a.slice(0, 12)}...${a.slice(-6)}`
+
+// Accounts: two workspace owners, a keyring operator, and the keyring's party (its connector signs with it).
+const alice = generateAccount('demo:alice')
+const bob = generateAccount('demo:bob')
+const operator = generateAccount('demo:operator')
+const party = generateAccount('demo:party-1')
+
+step(1, 'Start the embedded ledger with a development allocation')
+const ledger = await createEmbeddedLedger({
+  genesis: {
+    chainId: 'zrkit-demo',
+    balances: [alice, bob, operator, party].map((a) => ({ address: a.address, amount: 1_000_000n })),
+  },
+})
+const { params } = await ledger.query('status', {})
+for (const [name, a] of Object.entries({ alice, bob, operator, party })) note(`${name.padEnd(8)} ${a.address}  1000000${params.denom}`)
+ledger.subscribe({}, (e: LedgerEvent) => {
+  if (e.type.startsWith('keyRequest.') || e.type.startsWith('signRequest.') || e.type.startsWith('action.') || e.type.startsWith('fee.')) {
+    note(`  event #${e.seq} ${e.type} ${Object.entries(e.data).map(([k, v]) => `${k}=${typeof v === 'string' && v.length > 24 ? short(v) : v}`).join(' ')}`)
+  }
+})
+
+const asAlice = createZrClient({ ledger, account: alice })
+const asBob = createZrClient({ ledger, account: bob })
+const asOperator = createZrClient({ ledger, account: operator })
+
+step(2, 'Alice creates a 2-of-2 sign policy and a workspace owned by Alice and Bob')
+const { policyId } = await asAlice.createPolicy({
+  name: 'alice and bob',
+  participants: { alice: alice.address, bob: bob.address },
+  expression: 'all([alice, bob])',
+})
+const { workspace } = await asAlice.createWorkspace({ additionalOwners: [bob.address], signPolicyId: policyId })
+note(`policy ${policyId}: all([alice, bob])`)
+note(`workspace ${workspace}, owners: alice, bob`)
+
+step(3, 'The operator registers a keyring (1 party, threshold 1, fees 100 per key and 10 per signature)')
+const { keyring } = await asOperator.createKeyring({
+  description: 'demo local keyring',
+  parties: [party.address],
+  partyThreshold: 1,
+  keyRequestFee: 100n,
+  signRequestFee: 10n,
+})
+note(`keyring ${keyring}`)
+const connector = createConnector({
+  ledger,
+  account: party,
+  keyring,
+  backend: localKeyring(),
+  onEvent: (e) => note(`  connector: ${e.type} ${e.kind} request ${e.requestId}${'status' in e ? ` -> ${e.status}` : ''}`),
+})
+await connector.start()
+note('connector for party 1 is watching the ledger')
+
+step(4, 'Key request: Alice asks the keyring for an ECDSA secp256k1 key')
+const { requestId: keyRequestId } = await asAlice.requestKey({ workspace, keyring, keyType: 'ecdsa-secp256k1' })
+note(`key request ${keyRequestId}: ${(await asAlice.getKeyRequest({ id: keyRequestId })).status}`)
+const { request: keyRequest, key } = await asAlice.waitForKeyRequest({ requestId: keyRequestId })
+note(`key request ${keyRequestId}: ${keyRequest.status}, key ${key.id}, public key ${toHex(key.publicKey)}`)
+
+step(5, 'Signature request: Alice asks for a signature; the policy needs Bob too')
+const message = new TextEncoder().encode('zrkit demo: pay 1 ETH to carol')
+const digest = sha256(message)
+const signRequest = await asAlice.requestSignature({ keyId: key.id, payloads: [digest] })
+note(`signature request ${signRequest.requestId}: ${signRequest.status} (action ${signRequest.actionId} awaits approval)`)
+
+step(6, 'Bob approves')
+const vote = await asBob.approveAction({ actionId: signRequest.actionId! })
+note(`action ${signRequest.actionId}: ${vote.status}`)
+note(`signature request ${signRequest.requestId}: ${(await asAlice.getSignRequest({ id: signRequest.requestId })).status}`)
+
+step(7, 'The keyring signs; the ledger verifies and fulfils')
+const fulfilled = await asAlice.waitForSignRequest({ requestId: signRequest.requestId })
+const signature = fulfilled.signatures[0]!
+note(`signature request ${signRequest.requestId}: ${fulfilled.status}`)
+note(`signature (r||s||v) ${toHex(signature)}`)
+
+step(8, 'Verify the signature independently with noble')
+const valid = secp256k1.verify(signature.subarray(0, 64), digest, key.publicKey, { prehash: false })
+note(`secp256k1.verify: ${valid}`)
+
+step(9, 'Fees moved from Alice to the keyring')
+note(`alice   ${await asAlice.getBalance()} (paid 100 + 10)`)
+note(`keyring ${await asAlice.getBalance({ address: keyring })}`)
+
+await connector.stop()
+await ledger.close()
+if (!valid) {
+  console.error('\nsignature did not verify')
+  process.exit(1)
+}
+console.log('\nDone: key request pending -> fulfilled; signature request partial -> pending -> fulfilled.')

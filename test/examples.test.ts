@@ -1,0 +1,36 @@
+// Runs every example as a user would (against the built packages), so none of them can rot.
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+
+const run = promisify(execFile)
+const root = fileURLToPath(new URL('..', import.meta.url))
+const tsx = (file: string) => run(process.execPath, ['--import', 'tsx', file], { cwd: root, timeout: 60_000 })
+
+describe('examples', () => {
+  it('demo: both lifecycles end to end, signature verified with noble', async () => {
+    const { stdout } = await tsx('examples/demo/src/demo.ts')
+    expect(stdout).toContain('key request 1: fulfilled')
+    expect(stdout).toContain('signature request 1: partial')
+    expect(stdout).toContain('action 1: approved')
+    expect(stdout).toContain('signature request 1: pending')
+    expect(stdout).toContain('signature request 1: fulfilled')
+    expect(stdout).toContain('secp256k1.verify: true')
+    expect(stdout).toMatch(/alice\s+999890/)
+    expect(stdout).toMatch(/keyring 110/)
+  })
+
+  it('quickstart: the README quick start runs and verifies', async () => {
+    const { stdout } = await tsx('examples/quickstart/src/quickstart.ts')
+    expect(stdout.trim()).toBe('verified: true')
+  })
+
+  it('custom keyring: retries while sealed, signs, and its refusal becomes a rejection with the reason', async () => {
+    const { stdout } = await tsx('examples/custom-keyring/src/main.ts')
+    expect(stdout).toContain('connector: retry key 1')
+    expect(stdout).toContain('signed and verified: true')
+    expect(stdout).toContain('refused by the plugin:')
+    expect(stdout).toContain('does not start with "zrkit:"')
+  })
+})

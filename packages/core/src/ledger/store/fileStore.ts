@@ -135,11 +135,16 @@ export function fileStoreWithTestHooks(
 
   function enqueue(op: Op): void {
     queue.push(op)
-    if (draining === undefined) {
-      draining = drain().finally(() => {
-        draining = undefined
-      })
-    }
+    startDrain()
+  }
+
+  function startDrain(): void {
+    if (draining !== undefined) return
+    draining = drain().finally(() => {
+      draining = undefined
+      // an op queued between drain()'s last check and this callback would otherwise wait forever
+      if (queue.length > 0) startDrain()
+    })
   }
 
   /** Runs queued operations one after the other; consecutive appends share one write and flush. */

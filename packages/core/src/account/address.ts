@@ -4,7 +4,15 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { bech32 } from '@scure/base'
 import { ZrError } from '../errors/ZrError.js'
 
-/** The bech32 prefix of zrkit account addresses. */
+/**
+ * The bech32 prefix of zrkit account addresses.
+ *
+ * @example
+ * ```ts
+ * import { accountPrefix, publicKeyToAddress } from '@zrkit/core'
+ * publicKeyToAddress(publicKey, accountPrefix) // 'zen1...'
+ * ```
+ */
 export const accountPrefix = 'zen'
 
 /**

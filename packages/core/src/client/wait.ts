@@ -15,6 +15,12 @@ export type WaitOptions = {
 /**
  * Waits until `check` returns a value, re-checking on each event that matches `filter`. The core of
  * every `waitFor...` action: the ledger is asked first, so nothing that already happened is missed.
+ *
+ * @example
+ * ```ts
+ * import { getBalance, waitUntil } from '@zrkit/core'
+ * await waitUntil(client, 'funds', { types: ['bank.transfer'] }, async () => ((await getBalance(client)) >= 100n ? true : undefined))
+ * ```
  */
 export function waitUntil<T>(client: ClientBase, what: string, filter: EventFilter, check: () => Promise<T | undefined>, options: WaitOptions = {}): Promise<T> {
   const { timeoutMs = 60_000, signal, onEvent } = options
@@ -22,10 +28,13 @@ export function waitUntil<T>(client: ClientBase, what: string, filter: EventFilt
     let done = false
     let running = false
     let again = false
+    // declared before `finish` can run: a signal that is already aborted finishes before they are set
+    let timer: ReturnType<typeof setTimeout> | undefined
+    let unsubscribe: (() => void) | undefined
     const finish = (fn: () => void) => {
       if (done) return
       done = true
-      unsubscribe()
+      unsubscribe?.()
       if (timer) clearTimeout(timer)
       signal?.removeEventListener('abort', onAbort)
       fn()
@@ -51,8 +60,8 @@ export function waitUntil<T>(client: ClientBase, what: string, filter: EventFilt
     const onAbort = () => finish(() => reject(new ZrError('ABORTED', `Stopped waiting for ${what}.`, { details: 'the AbortSignal fired', cause: signal?.reason })))
     if (signal?.aborted) return onAbort()
     signal?.addEventListener('abort', onAbort)
-    const timer = timeoutMs > 0 ? setTimeout(() => finish(() => reject(new ZrError('TIMEOUT', `Timed out waiting for ${what}.`, { details: `waited ${timeoutMs} ms` }))), timeoutMs) : undefined
-    const unsubscribe = client.ledger.subscribe(filter, (e) => {
+    timer = timeoutMs > 0 ? setTimeout(() => finish(() => reject(new ZrError('TIMEOUT', `Timed out waiting for ${what}.`, { details: `waited ${timeoutMs} ms` }))), timeoutMs) : undefined
+    unsubscribe = client.ledger.subscribe(filter, (e) => {
       onEvent?.(e)
       void poll()
     })

@@ -1,7 +1,15 @@
 import { hex } from '@scure/base'
 import { ZrError } from '../errors/ZrError.js'
 
-/** Lower-case hex of bytes, no prefix. */
+/**
+ * Lower-case hex of bytes, no prefix.
+ *
+ * @example
+ * ```ts
+ * import { toHex } from '@zrkit/core'
+ * toHex(new Uint8Array([1, 255])) // '01ff'
+ * ```
+ */
 export function toHex(bytes: Uint8Array): string {
   return hex.encode(bytes)
 }
@@ -9,6 +17,12 @@ export function toHex(bytes: Uint8Array): string {
 /**
  * Bytes from hex (with or without `0x`), or the same bytes when given a Uint8Array.
  * Throws `INVALID_INPUT` naming `what` for anything else.
+ *
+ * @example
+ * ```ts
+ * import { toBytes } from '@zrkit/core'
+ * toBytes('0x01ff') // Uint8Array [1, 255]
+ * ```
  */
 export function toBytes(value: Uint8Array | string, what = 'value'): Uint8Array {
   if (value instanceof Uint8Array) return value
@@ -22,7 +36,15 @@ export function toBytes(value: Uint8Array | string, what = 'value'): Uint8Array 
   return hex.decode(s.toLowerCase())
 }
 
-/** Constant-shape equality of two byte arrays. */
+/**
+ * Constant-shape equality of two byte arrays.
+ *
+ * @example
+ * ```ts
+ * import { equalBytes } from '@zrkit/core'
+ * equalBytes(a, b) // true when same length and content
+ * ```
+ */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false
   let diff = 0
@@ -30,7 +52,15 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0
 }
 
-/** Concatenates byte arrays. */
+/**
+ * Concatenates byte arrays.
+ *
+ * @example
+ * ```ts
+ * import { concatBytes } from '@zrkit/core'
+ * concatBytes(new Uint8Array([1]), new Uint8Array([2])) // Uint8Array [1, 2]
+ * ```
+ */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
   let at = 0

@@ -48,7 +48,15 @@ function write(v: unknown): string {
   }
 }
 
-/** Parses the output of {@link canonicalStringify} back into values (bytes and bigints restored). */
+/**
+ * Parses the output of {@link canonicalStringify} back into values (bytes and bigints restored).
+ *
+ * @example
+ * ```ts
+ * import { canonicalParse, canonicalStringify } from '@zrkit/core'
+ * canonicalParse(canonicalStringify({ fee: 10n })) // { fee: 10n }
+ * ```
+ */
 export function canonicalParse<T = unknown>(text: string): T {
   return JSON.parse(text, (_k, v) => {
     if (v && typeof v === 'object' && !Array.isArray(v)) {
@@ -62,7 +70,16 @@ export function canonicalParse<T = unknown>(text: string): T {
   }) as T
 }
 
-/** UTF-8 bytes of the canonical form. */
+/**
+ * UTF-8 bytes of the canonical form.
+ *
+ * @example
+ * ```ts
+ * import { canonicalBytes } from '@zrkit/core'
+ * import { sha256 } from '@noble/hashes/sha2.js'
+ * const digest = sha256(canonicalBytes({ b: 1, a: 2 })) // same digest for { a: 2, b: 1 }
+ * ```
+ */
 export function canonicalBytes(value: unknown): Uint8Array {
   return utf8(canonicalStringify(value))
 }

@@ -91,7 +91,15 @@ export function isZrError<C extends ZrErrorCode>(err: unknown, code?: C): err is
   return code === undefined || c === code
 }
 
-/** Rebuilds a ZrError from its {@link ZrError.toJSON} form (e.g. received from another process). */
+/**
+ * Rebuilds a ZrError from its {@link ZrError.toJSON} form (e.g. received from another process).
+ *
+ * @example
+ * ```ts
+ * import { zrErrorFromJSON } from '@zrkit/core'
+ * const err = zrErrorFromJSON(JSON.parse(line)) // err.code, err.details as sent
+ * ```
+ */
 export function zrErrorFromJSON(json: { code: ZrErrorCode; shortMessage: string; details?: string; meta?: Record<string, unknown> }): ZrError {
   return new ZrError(json.code, json.shortMessage, { details: json.details, meta: json.meta })
 }

@@ -1,6 +1,12 @@
 /**
  * Every stable error code zrkit throws. Codes are append-only: once released, a code keeps its meaning.
  * Narrow with {@link isZrError}: `isZrError(e, 'KEYRING_NOT_ACTIVE')`.
+ *
+ * @example
+ * ```ts
+ * import { errorCodes } from '@zrkit/core'
+ * errorCodes.includes('TIMEOUT') // true
+ * ```
  */
 export const errorCodes = [
   // input and encoding

@@ -15,7 +15,16 @@ export type LocalKeyringOptions = {
   keyTypes?: readonly KeyType[]
 }
 
-/** Encodes a noble recovered signature (v||r||s) as zrkit's r||s||v. */
+/**
+ * Encodes a noble recovered signature (v||r||s) as zrkit's r||s||v.
+ *
+ * @example
+ * ```ts
+ * import { recoveredToRsv } from '@zrkit/core'
+ * import { secp256k1 } from '@noble/curves/secp256k1.js'
+ * const rsv = recoveredToRsv(secp256k1.sign(digest, secretKey, { prehash: false, format: 'recovered' }))
+ * ```
+ */
 export function recoveredToRsv(recovered: Uint8Array): Uint8Array {
   const out = new Uint8Array(65)
   out.set(recovered.subarray(1, 65), 0)

@@ -157,8 +157,10 @@ export async function createEmbeddedLedger(options: EmbeddedLedgerOptions = {}):
     async submit(signed: SignedTx): Promise<TxReceipt> {
       guard()
       let applied!: ReturnType<typeof applySignedTx>
-      const { events, entry, durable } = commitEntry({ tx: signed }, (tx) => {
-        applied = applySignedTx(tx, signed)
+      // Apply a private copy, exactly as the log holds it: bytes the caller keeps (keys, payloads) must not alias ledger state.
+      const own = (parseEntryBody(canonicalStringify({ tx: signed })) as { tx: SignedTx }).tx
+      const { events, entry, durable } = commitEntry({ tx: own }, (tx) => {
+        applied = applySignedTx(tx, own)
       })
       await durable
       return { hash: applied.hash, height: entry.height, time: entry.time, result: applied.result, events }

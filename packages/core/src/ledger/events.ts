@@ -49,7 +49,15 @@ export type EventFilter = {
   readonly actionId?: number
 }
 
-/** True when `event` passes `filter`. */
+/**
+ * True when `event` passes `filter`.
+ *
+ * @example
+ * ```ts
+ * import { matchesEventFilter } from '@zrkit/core'
+ * matchesEventFilter(event, { types: ['signRequest.fulfilled'], keyring })
+ * ```
+ */
 export function matchesEventFilter(event: LedgerEvent, filter: EventFilter): boolean {
   if (filter.types && !filter.types.includes(event.type)) return false
   for (const k of ['keyring', 'workspace', 'requestId', 'actionId'] as const) {

@@ -82,7 +82,8 @@ const adminGated = new Set<Message['type']>([
 
 /** Runs a message's handler; workspace admin changes go through the admin policy first. */
 function dispatch(tx: StateTx, sender: string, msg: Message): MessageResult {
-  const handler = handlers[msg.type]
+  // own keys only: inherited names such as "toString" or "constructor" are not message types
+  const handler = Object.hasOwn(handlers, msg.type) ? handlers[msg.type] : undefined
   if (!handler) throw new ZrError('UNKNOWN_MESSAGE', 'Unknown message type.', { details: `expected one of ${Object.keys(handlers).join(', ')}, got ${JSON.stringify(msg.type)}` })
   if (adminGated.has(msg.type)) {
     checkWorkspaceMessage(msg as never)

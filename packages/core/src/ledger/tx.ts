@@ -27,13 +27,30 @@ export type SignedTx = UnsignedTx & {
 const txDomain = utf8('zrkit/tx/v1\n')
 const partyDomain = utf8('zrkit/party-response/v1\n')
 
-/** The digest an account signs: sha256 of a domain tag and the canonical JSON of the unsigned tx. */
+/**
+ * The digest an account signs: sha256 of a domain tag and the canonical JSON of the unsigned tx.
+ *
+ * @example
+ * ```ts
+ * import { txSignDigest, verifyAccountSignature } from '@zrkit/core'
+ * verifyAccountSignature(tx.signature, txSignDigest(tx), tx.publicKey) // true
+ * ```
+ */
 export function txSignDigest(tx: UnsignedTx): Uint8Array {
   const { chainId, signer, publicKey, sequence, msg, memo } = tx
   return sha256(concatBytes(txDomain, canonicalBytes({ chainId, signer, publicKey, sequence, msg, memo })))
 }
 
-/** The hash that identifies a signed tx (hex). */
+/**
+ * The hash that identifies a signed tx (hex).
+ *
+ * @example
+ * ```ts
+ * import { signTx, txHash } from '@zrkit/core'
+ * const tx = await signTx(alice, { chainId, sequence: 0, msg })
+ * await ledger.query('tx', { hash: txHash(tx) }) // where it landed, once applied
+ * ```
+ */
 export function txHash(tx: SignedTx): string {
   return toHex(sha256(canonicalBytes(tx)))
 }
@@ -61,7 +78,15 @@ export async function signTx(account: Account, params: { chainId: string; sequen
   return { ...unsigned, signature }
 }
 
-/** True when `signature` is a valid low-S signature by `publicKey` over `digest`. */
+/**
+ * True when `signature` is a valid low-S signature by `publicKey` over `digest`.
+ *
+ * @example
+ * ```ts
+ * import { partyResponseDigest, verifyAccountSignature } from '@zrkit/core'
+ * verifyAccountSignature(response.signature, partyResponseDigest({ chainId, kind: 'sign', requestId, result: { signatures } }), partyPublicKey)
+ * ```
+ */
 export function verifyAccountSignature(signature: Uint8Array, digest: Uint8Array, publicKey: Uint8Array): boolean {
   try {
     return signature.length === 64 && secp256k1.verify(signature, digest, publicKey, { prehash: false, lowS: true })

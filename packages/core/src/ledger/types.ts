@@ -9,10 +9,26 @@
  */
 export type KeyType = 'ecdsa-secp256k1' | 'eddsa-ed25519' | 'bitcoin-secp256k1' | 'schnorr-secp256k1'
 
-/** All key types, in enum order. */
+/**
+ * All key types, in enum order.
+ *
+ * @example
+ * ```ts
+ * import { keyTypes } from '@zrkit/core'
+ * const backend = { keyTypes, createKey, sign } // a keyring that serves every key type
+ * ```
+ */
 export const keyTypes: readonly KeyType[] = ['ecdsa-secp256k1', 'eddsa-ed25519', 'bitcoin-secp256k1', 'schnorr-secp256k1']
 
-/** zrChain enum numbers (1-3 as on zrChain; 4 is zrkit's BIP340 Schnorr). */
+/**
+ * zrChain enum numbers (1-3 as on zrChain; 4 is zrkit's BIP340 Schnorr).
+ *
+ * @example
+ * ```ts
+ * import { keyTypeNumbers } from '@zrkit/core'
+ * keyTypeNumbers['eddsa-ed25519'] // 2, as zrChain's KeyType enum
+ * ```
+ */
 export const keyTypeNumbers: Readonly<Record<KeyType, number>> = {
   'ecdsa-secp256k1': 1,
   'eddsa-ed25519': 2,
@@ -199,7 +215,15 @@ export type LedgerParams = {
   readonly maxMessageBytes: number
 }
 
-/** Defaults for {@link LedgerParams}. */
+/**
+ * Defaults for {@link LedgerParams}.
+ *
+ * @example
+ * ```ts
+ * import { createEmbeddedLedger, defaultLedgerParams } from '@zrkit/core'
+ * await createEmbeddedLedger({ genesis: { chainId, params: { defaultRequestTtlMs: 2 * defaultLedgerParams.defaultRequestTtlMs } } })
+ * ```
+ */
 export const defaultLedgerParams: LedgerParams = Object.freeze({
   denom: 'uzr',
   defaultRequestTtlMs: 10 * 60_000,

@@ -19,7 +19,15 @@ export function schemeOf(keyType: KeyType): Scheme {
   return keyType === 'eddsa-ed25519' ? 'eddsa' : keyType === 'schnorr-secp256k1' ? 'schnorr' : 'ecdsa'
 }
 
-/** Throws `INVALID_PUBLIC_KEY` unless `publicKey` is a valid key of the type. */
+/**
+ * Throws `INVALID_PUBLIC_KEY` unless `publicKey` is a valid key of the type.
+ *
+ * @example
+ * ```ts
+ * import { checkPublicKey } from '@zrkit/core'
+ * checkPublicKey('eddsa-ed25519', publicKey) // throws INVALID_PUBLIC_KEY unless a valid 32-byte point
+ * ```
+ */
 export function checkPublicKey(keyType: KeyType, publicKey: unknown): Uint8Array {
   const expected = keyType === 'eddsa-ed25519' ? 32 : 33
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== expected) {
@@ -38,7 +46,15 @@ export function checkPublicKey(keyType: KeyType, publicKey: unknown): Uint8Array
   return publicKey
 }
 
-/** Throws `INVALID_PAYLOAD` unless each payload fits the key type. */
+/**
+ * Throws `INVALID_PAYLOAD` unless each payload fits the key type.
+ *
+ * @example
+ * ```ts
+ * import { checkPayloads } from '@zrkit/core'
+ * checkPayloads('ecdsa-secp256k1', [digest], { maxPayloads: 256, maxMessageBytes: 65_536 }) // throws INVALID_PAYLOAD unless 32 bytes
+ * ```
+ */
 export function checkPayloads(keyType: KeyType, payloads: unknown, limits: { maxPayloads: number; maxMessageBytes: number }): Uint8Array[] {
   if (!Array.isArray(payloads) || payloads.length < 1 || payloads.length > limits.maxPayloads) {
     throw new ZrError('INVALID_PAYLOAD', 'Invalid payloads.', { details: `expected 1..${limits.maxPayloads} payloads, got ${Array.isArray(payloads) ? payloads.length : typeof payloads}` })
@@ -56,12 +72,29 @@ export function checkPayloads(keyType: KeyType, payloads: unknown, limits: { max
   return payloads as Uint8Array[]
 }
 
-/** The BIP340 x-only form of a compressed secp256k1 key. */
+/**
+ * The BIP340 x-only form of a compressed secp256k1 key.
+ *
+ * @example
+ * ```ts
+ * import { xOnly } from '@zrkit/core'
+ * import { schnorr } from '@noble/curves/secp256k1.js'
+ * schnorr.verify(signature, message, xOnly(key.publicKey))
+ * ```
+ */
 export function xOnly(publicKey: Uint8Array): Uint8Array {
   return publicKey.slice(1, 33)
 }
 
-/** Why `signature` is not a valid signature of `payload` by `publicKey`, or undefined when it is. */
+/**
+ * Why `signature` is not a valid signature of `payload` by `publicKey`, or undefined when it is.
+ *
+ * @example
+ * ```ts
+ * import { signatureProblem } from '@zrkit/core'
+ * signatureProblem(key.keyType, key.publicKey, payload, signature) // undefined when valid, else why not
+ * ```
+ */
 export function signatureProblem(keyType: KeyType, publicKey: Uint8Array, payload: Uint8Array, signature: unknown): string | undefined {
   if (!(signature instanceof Uint8Array)) return `expected bytes, got ${typeof signature}`
   const scheme = schemeOf(keyType)

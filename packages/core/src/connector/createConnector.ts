@@ -75,12 +75,17 @@ export type Connector = {
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true })
+    const onAbort = () => (clearTimeout(t), resolve())
+    // drop the listener when the timer fires, or every retry would leave one on the long-lived signal
+    const t = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), ms)
+    signal.addEventListener('abort', onAbort, { once: true })
   })
 
-/** Ledger answers that mean "nothing left for this party to do". */
-const settledCodes = ['DUPLICATE_RESPONSE', 'REQUEST_NOT_PENDING', 'KEYRING_NOT_ACTIVE'] as const
+/**
+ * Ledger answers that mean "nothing left for this party to do". `TX_REPLAYED`: this very response
+ * (same signer, sequence and result) was already applied, e.g. a retry after a lost acknowledgement.
+ */
+const settledCodes = ['DUPLICATE_RESPONSE', 'REQUEST_NOT_PENDING', 'KEYRING_NOT_ACTIVE', 'TX_REPLAYED'] as const
 /** Ledger answers that mean the backend's result was bad: report it as a rejection. */
 const badResultCodes = ['INVALID_RESULT', 'INVALID_PUBLIC_KEY'] as const
 

@@ -1,0 +1,891 @@
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { getEventListeners } from 'node:events'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  type Account,
+  type Connector,
+  type ConnectorEvent,
+  type ConnectorOptions,
+  type KeyType,
+  type KeyringBackend,
+  type Ledger,
+  type SignedTx,
+  type ZrClient,
+  ZrError,
+  createConnector,
+  createEmbeddedLedger,
+  createZrClient,
+  generateAccount,
+  isZrError,
+  keyTypes,
+  keyringAddress,
+  localKeyring,
+  recoveredToRsv,
+  toHex,
+  transientError,
+} from '@zrkit/core'
+
+// ---------------------------------------------------------------------------------------------------
+// helpers
+
+const utf8 = (s: string) => new TextEncoder().encode(s)
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const WAIT = { timeoutMs: 15_000 }
+const isEcdsa = (t: KeyType) => t === 'ecdsa-secp256k1' || t === 'bitcoin-secp256k1'
+
+/** Polls `cond` until it holds; fails (never hangs) after `ms`. */
+async function until(cond: () => boolean | Promise<boolean>, ms = 10_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await sleep(5)
+  }
+}
+
+/** Independent noble check of a zrkit signature. */
+function verifies(keyType: KeyType, publicKey: Uint8Array, payload: Uint8Array, sig: Uint8Array): boolean {
+  if (keyType === 'eddsa-ed25519') return sig.length === 64 && ed25519.verify(sig, payload, publicKey, { zip215: false })
+  if (keyType === 'schnorr-secp256k1') return sig.length === 64 && schnorr.verify(sig, payload, publicKey.slice(1))
+  if (sig.length !== 65 || sig[64]! > 1) return false
+  const rs = sig.slice(0, 64)
+  if (!secp256k1.verify(rs, payload, publicKey, { prehash: false, lowS: true })) return false
+  const recovered = secp256k1.Signature.fromBytes(rs, 'compact').addRecoveryBit(sig[64]!).recoverPublicKey(payload).toBytes(true)
+  return toHex(recovered) === toHex(publicKey)
+}
+
+function payloadFor(keyType: KeyType, seed: string): Uint8Array {
+  return isEcdsa(keyType) ? sha256(utf8(seed)) : utf8(`message ${seed}`)
+}
+
+/** Party responses a ledger accepted or refused, as seen through {@link spyLedger}. */
+type Post = { signer: string; kind: 'key' | 'sign'; requestId: number; result: Record<string, unknown>; ok: boolean; error?: string }
+
+/** The ledger, with every party response (FulfilKeyRequest / FulfilSignRequest) recorded. */
+function spyLedger(ledger: Ledger): { ledger: Ledger; posts: Post[] } {
+  const posts: Post[] = []
+  const spy: Ledger = {
+    chainId: ledger.chainId,
+    query: (kind, params) => ledger.query(kind, params),
+    subscribe: (filter, listener, options) => ledger.subscribe(filter, listener, options),
+    close: () => ledger.close(),
+    async submit(tx: SignedTx) {
+      const msg = tx.msg as { type: string; requestId?: number; result?: Record<string, unknown> }
+      const kind = msg.type === 'treasury.FulfilKeyRequest' ? 'key' : msg.type === 'treasury.FulfilSignRequest' ? 'sign' : undefined
+      try {
+        const receipt = await ledger.submit(tx)
+        if (kind) posts.push({ signer: tx.signer, kind, requestId: msg.requestId!, result: msg.result!, ok: true })
+        return receipt
+      } catch (e) {
+        if (kind) posts.push({ signer: tx.signer, kind, requestId: msg.requestId!, result: msg.result!, ok: false, error: isZrError(e) ? e.code : String(e) })
+        throw e
+      }
+    },
+  }
+  return { ledger: spy, posts }
+}
+
+/**
+ * A test keyring shared by several parties: the key is derived from (keyring, request id), so every
+ * party returns the same public key, and ECDSA signing is RFC 6979 (no extra entropy), so every party
+ * returns the same signatures.
+ */
+function deterministicBackend(extra: Partial<KeyringBackend> = {}): KeyringBackend & { createCalls: number; signCalls: number } {
+  const secrets = new Map<string, Uint8Array>()
+  const backend = {
+    name: 'deterministic',
+    keyTypes: ['ecdsa-secp256k1', 'bitcoin-secp256k1', 'eddsa-ed25519'] as KeyType[],
+    createCalls: 0,
+    signCalls: 0,
+    async createKey({ requestId, keyType, keyring }: { requestId: number; keyType: KeyType; keyring: string }) {
+      backend.createCalls++
+      let secret = sha256(utf8(`zrkit-test:${keyring}:${requestId}`))
+      while (keyType !== 'eddsa-ed25519' && !secp256k1.utils.isValidSecretKey(secret)) secret = sha256(secret)
+      const publicKey = keyType === 'eddsa-ed25519' ? ed25519.getPublicKey(secret) : secp256k1.getPublicKey(secret, true)
+      secrets.set(toHex(publicKey), secret)
+      return { publicKey }
+    },
+    async sign({ keyType, publicKey, payloads }: { keyType: KeyType; publicKey: Uint8Array; payloads: readonly Uint8Array[] }) {
+      backend.signCalls++
+      const secret = secrets.get(toHex(publicKey))
+      if (!secret) throw new Error('key not held')
+      return {
+        signatures: payloads.map((p) =>
+          keyType === 'eddsa-ed25519' ? ed25519.sign(p, secret) : recoveredToRsv(secp256k1.sign(p, secret, { prehash: false, lowS: true, format: 'recovered', extraEntropy: false })),
+        ),
+      }
+    },
+    ...extra,
+  }
+  return backend
+}
+
+type World = {
+  ledger: Ledger
+  posts: Post[]
+  alice: ZrClient
+  operator: ZrClient
+  parties: Account[]
+  /** Seeds of the parties' accounts: `generateAccount(seed)` gives a fresh Account object for the same key, as a restarted process would have. */
+  partySeeds: string[]
+  keyring: string
+  workspace: string
+  connect(party: Account, backend: KeyringBackend, options?: Partial<ConnectorOptions>): Connector & { events: ConnectorEvent[] }
+}
+
+const cleanups: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {})
+})
+
+/** A ledger with a funded requester (alice), her workspace and a keyring of `n` parties. */
+async function world(n = 1, threshold = 1): Promise<World> {
+  const aliceAccount = generateAccount()
+  const operatorAccount = generateAccount()
+  const base = await createEmbeddedLedger({
+    genesis: { chainId: 'zrkit-connector-test', balances: [{ address: aliceAccount.address, amount: 100_000_000n }], params: { minTtlMs: 50 } },
+  })
+  cleanups.push(() => base.close())
+  const { ledger, posts } = spyLedger(base)
+  const alice = createZrClient({ ledger, account: aliceAccount })
+  const operator = createZrClient({ ledger, account: operatorAccount })
+  const run = Math.random().toString(36).slice(2)
+  const partySeeds = Array.from({ length: n }, (_, i) => `zrkit-connector-test:${run}:party${i}`)
+  const parties = partySeeds.map((seed) => generateAccount(seed))
+  const { keyring } = await operator.createKeyring({ description: 'test keyring', parties: parties.map((p) => p.address), partyThreshold: threshold, keyRequestFee: 100n, signRequestFee: 10n })
+  const { workspace } = await alice.createWorkspace()
+  const connect: World['connect'] = (party, backend, options = {}) => {
+    const events: ConnectorEvent[] = []
+    const c = createConnector({
+      ledger,
+      account: party,
+      keyring,
+      backend,
+      pollIntervalMs: 0,
+      retry: { initialDelayMs: 1, maxDelayMs: 5 },
+      ...options,
+      onEvent: (e) => {
+        events.push(e)
+        options.onEvent?.(e)
+      },
+    })
+    cleanups.push(() => c.stop())
+    return Object.assign(c, { events })
+  }
+  return { ledger, posts, alice, operator, parties, partySeeds, keyring, workspace, connect }
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => {
+      throw new Error('expected a rejection, but it resolved')
+    },
+    (e: unknown) => e,
+  )
+}
+
+function reasonOf(e: unknown): string {
+  if (!isZrError(e, 'REQUEST_REJECTED')) throw e
+  return String(e.meta.reason)
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+describe('createConnector: 1-of-1 with localKeyring', () => {
+  it('fulfils key requests of all four key types and signature requests; status counts them', async () => {
+    const w = await world()
+    const c = w.connect(w.parties[0]!, localKeyring())
+    await c.start()
+    expect(c.status().running).toBe(true)
+
+    for (const keyType of keyTypes) {
+      const { requestId } = await w.alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType })
+      const { key, request } = await w.alice.waitForKeyRequest({ requestId, ...WAIT })
+      expect(request.status).toBe('fulfilled')
+      expect(key.keyType).toBe(keyType)
+      expect(key.publicKey).toHaveLength(keyType === 'eddsa-ed25519' ? 32 : 33)
+      expect(request.responses.map((r) => r.party)).toEqual([w.parties[0]!.address])
+
+      const payloads = [payloadFor(keyType, `${keyType}-1`), payloadFor(keyType, `${keyType}-2`)]
+      const { requestId: signId } = await w.alice.requestSignature({ keyId: key.id, payloads })
+      const signed = await w.alice.waitForSignRequest({ requestId: signId, ...WAIT })
+      expect(signed.status).toBe('fulfilled')
+      expect(signed.signatures).toHaveLength(2)
+      signed.signatures.forEach((sig, i) => expect(verifies(keyType, key.publicKey, payloads[i]!, sig)).toBe(true))
+    }
+
+    await c.idle()
+    const s = c.status()
+    expect(s.responded).toBe(8)
+    expect(s.rejected).toBe(0)
+    expect(s.errors).toBe(0)
+    expect(s.retries).toBe(0)
+    expect(s.backlog).toBe(0)
+    expect(s.inFlight).toBe(0)
+    expect(s.averageLatencyMs).toBeGreaterThanOrEqual(0)
+    expect(s.lastSeenAt).toBeGreaterThan(0)
+    expect(c.events.filter((e) => e.type === 'picked')).toHaveLength(8)
+    expect(c.events.filter((e) => e.type === 'responded').map((e) => (e as { status: string }).status)).toEqual(Array(8).fill('fulfilled'))
+    // one post per request, all accepted
+    expect(w.posts).toHaveLength(8)
+    expect(w.posts.every((p) => p.ok)).toBe(true)
+
+    await c.stop()
+    expect(c.status().running).toBe(false)
+  })
+
+  it('the requester pays the key fee once the connector fulfils the request', async () => {
+    const w = await world()
+    const c = w.connect(w.parties[0]!, localKeyring())
+    await c.start()
+    const before = (await w.ledger.query('account', { address: w.alice.account!.address })).balance
+    const key = await w.alice.createKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1', ...WAIT })
+    expect(key.keyring).toBe(w.keyring)
+    const after = (await w.ledger.query('account', { address: w.alice.account!.address })).balance
+    expect(before - after).toBe(100n)
+  })
+})
+
+describe('createConnector: 2-of-3 keyring with a shared deterministic backend', () => {
+  it('is fulfilled when 2 of 3 connectors run', async () => {
+    const w = await world(3, 2)
+    const backend = deterministicBackend()
+    const c0 = w.connect(w.parties[0]!, backend)
+    const c1 = w.connect(w.parties[1]!, backend)
+    await c0.start()
+    await c1.start()
+
+    for (const keyType of ['ecdsa-secp256k1', 'eddsa-ed25519'] as const) {
+      const { requestId } = await w.alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType })
+      const { key, request } = await w.alice.waitForKeyRequest({ requestId, ...WAIT })
+      expect(request.responses.map((r) => r.party).sort()).toEqual([w.parties[0]!.address, w.parties[1]!.address].sort())
+      expect(request.responses.every((r) => r.rejectReason === undefined)).toBe(true)
+
+      const payloads = [payloadFor(keyType, 'x'), payloadFor(keyType, 'y'), payloadFor(keyType, 'z')]
+      const { requestId: signId } = await w.alice.requestSignature({ keyId: key.id, payloads })
+      const signed = await w.alice.waitForSignRequest({ requestId: signId, ...WAIT })
+      expect(signed.responses.map((r) => r.party).sort()).toEqual([w.parties[0]!.address, w.parties[1]!.address].sort())
+      signed.signatures.forEach((sig, i) => expect(verifies(keyType, key.publicKey, payloads[i]!, sig)).toBe(true))
+    }
+    await c0.idle()
+    await c1.idle()
+    expect(c0.status().responded).toBe(4)
+    expect(c1.status().responded).toBe(4)
+    // the third party never posted anything
+    expect(w.posts.filter((p) => p.signer === w.parties[2]!.address)).toEqual([])
+  })
+
+  it('with only 1 of 3 running, a request stays pending and then expires', async () => {
+    const w = await world(3, 2)
+    const backend = deterministicBackend()
+    const c0 = w.connect(w.parties[0]!, backend)
+    const c1 = w.connect(w.parties[1]!, backend)
+    await c0.start()
+    await c1.start()
+    const key = await w.alice.createKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1', ...WAIT })
+    await c1.stop()
+
+    // a key request: one response, pending, then expired
+    const { requestId } = await w.alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1', ttlMs: 1_000 })
+    await until(async () => (await w.alice.getKeyRequest({ id: requestId })).responses.length === 1, 5_000, 'party 0 response')
+    const pending = await w.alice.getKeyRequest({ id: requestId })
+    expect(pending.status).toBe('pending')
+    expect(pending.responses[0]!.party).toBe(w.parties[0]!.address)
+    const keyErr = await rejection(w.alice.waitForKeyRequest({ requestId, ...WAIT }))
+    expect(reasonOf(keyErr)).toContain('expired')
+    const expired = await w.alice.getKeyRequest({ id: requestId })
+    expect(expired.status).toBe('rejected')
+    expect(expired.keyId).toBeUndefined()
+
+    // a signature request: same
+    const digest = sha256(utf8('only one party'))
+    const { requestId: signId } = await w.alice.requestSignature({ keyId: key.id, payloads: [digest], ttlMs: 1_000 })
+    await until(async () => (await w.alice.getSignRequest({ id: signId })).responses.length === 1, 5_000, 'party 0 sign response')
+    expect((await w.alice.getSignRequest({ id: signId })).status).toBe('pending')
+    const signErr = await rejection(w.alice.waitForSignRequest({ requestId: signId, ...WAIT }))
+    expect(reasonOf(signErr)).toContain('expired')
+
+    await c0.idle()
+    expect(c0.status().errors).toBe(0)
+  })
+})
+
+describe('createConnector: never responds twice', () => {
+  it('a restarted connector skips a request it already answered; the other party completes it', async () => {
+    const w = await world(3, 2)
+    const backend = deterministicBackend()
+    const party0 = w.parties[0]!
+    const first = w.connect(party0, backend)
+    await first.start()
+
+    const { requestId } = await w.alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1' })
+    await until(async () => (await w.alice.getKeyRequest({ id: requestId })).responses.length === 1, 5_000, 'first response')
+    await first.idle()
+    await first.stop()
+    expect(first.status().responded).toBe(1)
+
+    // "restart": a new connector, with a new Account object for the same key as a new process would have
+    const second = w.connect(generateAccount(w.partySeeds[0]!), backend, { pollIntervalMs: 5 })
+    await second.start()
+    await second.idle()
+    await sleep(60) // several poll rounds
+    await second.idle()
+    expect(second.status().responded).toBe(0)
+    expect(second.events.filter((e) => e.type === 'picked' || e.type === 'responded' || e.type === 'rejected')).toEqual([])
+    expect(w.posts.filter((p) => p.signer === party0.address && p.requestId === requestId)).toHaveLength(1)
+    expect(backend.createCalls).toBe(1)
+    expect((await w.alice.getKeyRequest({ id: requestId })).status).toBe('pending')
+
+    // the second party completes it; party0 appears exactly once
+    const c1 = w.connect(w.parties[1]!, backend)
+    await c1.start()
+    const { request } = await w.alice.waitForKeyRequest({ requestId, ...WAIT })
+    expect(request.responses.filter((r) => r.party === party0.address)).toHaveLength(1)
+    expect(request.responses.filter((r) => r.party === w.parties[1]!.address)).toHaveLength(1)
+    expect(request.responses).toHaveLength(2)
+    await second.idle()
+    await c1.idle()
+    expect(w.posts.filter((p) => p.signer === party0.address)).toHaveLength(1)
+    expect(second.status().errors).toBe(0)
+  })
+
+  it('answers a request that arrived while it was stopped (start() scans pending requests)', async () => {
+    const w = await world()
+    const backend = localKeyring()
+    const c = w.connect(w.parties[0]!, backend)
+    await c.start()
+    const key = await w.alice.createKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'eddsa-ed25519', ...WAIT })
+    await c.idle()
+    await c.stop()
+
+    const { requestId: keyReq } = await w.alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'schnorr-secp256k1' })
+    const { requestId: signReq } = await w.alice.requestSignature({ keyId: key.id, payloads: [utf8('while stopped')] })
+    await sleep(30)
+    expect((await w.alice.getKeyRequest({ id: keyReq })).responses).toHaveLength(0)
+    expect((await w.alice.getSignRequest({ id: signReq })).responses).toHaveLength(0)
+
+    // a new connector (same backend = same secret store) after the "restart"
+    const again = w.connect(w.parties[0]!, backend)
+    await again.start()
+    const { key: k2 } = await w.alice.waitForKeyRequest({ requestId: keyReq, ...WAIT })
+    expect(k2.keyType).toBe('schnorr-secp256k1')
+    const signed = await w.alice.waitForSignRequest({ requestId: signReq, ...WAIT })
+    expect(verifies('eddsa-ed25519', key.publicKey, utf8('while stopped'), signed.signatures[0]!)).toBe(true)
+    await again.idle()
+    expect(again.status().responded).toBe(2)
+  })
+
+  it('two connectors for the same party at once post one response; the other skips', async () => {
+    const w = await world(2, 2)
+    const backend = deterministicBackend()
+    const party = w.parties[0]!
+    // both for the same party, with separate Account objects as separate processes would have
+    const a = w.connect(party, backend)
+    const twin = w.connect(generateAccount(w.partySeeds[0]!), backend)
+    await a.start()
+    await twin.start()
+    const ids: number[] = []
+    for (let i = 0; i < 5; i++) ids.push((await w.alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1' })).requestId)
+    await until(async () => {
+      for (const id of ids) if ((await w.alice.getKeyRequest({ id })).responses.length < 1) return false
+      return true
+    }, 5_000, 'responses')
+    await a.idle()
+    await twin.idle()
+    for (const id of ids) {
+      const r = await w.alice.getKeyRequest({ id })
+      expect(r.responses.map((x) => x.party)).toEqual([party.address])
+      expect(r.status).toBe('pending')
+    }
+    // exactly one accepted post per request; every handled-but-not-posted case is a skip
+    for (const id of ids) expect(w.posts.filter((p) => p.requestId === id && p.ok)).toHaveLength(1)
+    expect(a.status().responded + twin.status().responded).toBe(5)
+    // every time a connector picked a request up, it either posted the one response or skipped
+    for (const id of ids) {
+      const both = [...a.events, ...twin.events].filter((e) => e.requestId === id)
+      expect(both.filter((e) => e.type === 'responded')).toHaveLength(1)
+      expect(both.filter((e) => e.type === 'error' || e.type === 'rejected')).toEqual([])
+      for (const c of [a, twin]) {
+        const mine = c.events.filter((e) => e.requestId === id)
+        // 'already responded' is decided before the pick; the ledger's refusals come after it
+        const afterPick = mine.filter((e) => e.type === 'responded' || (e.type === 'skipped' && e.why !== 'already responded'))
+        expect(mine.filter((e) => e.type === 'picked').length).toBe(afterPick.length)
+      }
+    }
+    expect([...a.events, ...twin.events].some((e) => e.type === 'skipped')).toBe(true)
+    expect(a.status().errors + twin.status().errors).toBe(0)
+    // the second party completes them all
+    const c1 = w.connect(w.parties[1]!, backend)
+    await c1.start()
+    for (const id of ids) {
+      const { request } = await w.alice.waitForKeyRequest({ requestId: id, ...WAIT })
+      expect(request.responses.map((x) => x.party).sort()).toEqual([party.address, w.parties[1]!.address].sort())
+    }
+  })
+})
+
+describe('createConnector: many requests', () => {
+  it('answers 50 concurrent key requests and 50 signature requests exactly once, at most 4 at a time', async () => {
+    const w = await world()
+    const inner = localKeyring()
+    let inFlight = 0
+    let maxInFlight = 0
+    const track = async <T>(fn: () => Promise<T>): Promise<T> => {
+      inFlight++
+      maxInFlight = Math.max(maxInFlight, inFlight)
+      try {
+        await sleep(5)
+        return await fn()
+      } finally {
+        inFlight--
+      }
+    }
+    const backend: KeyringBackend = {
+      keyTypes: inner.keyTypes,
+      createKey: (r) => track(() => inner.createKey(r)),
+      sign: (r) => track(() => inner.sign(r)),
+    }
+    const c = w.connect(w.parties[0]!, backend, { concurrency: 4 })
+    await c.start()
+
+    const types = Array.from({ length: 50 }, (_, i) => keyTypes[i % 4]!)
+    const requests = await Promise.all(types.map((keyType) => w.alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType })))
+    const results = await Promise.all(requests.map(({ requestId }) => w.alice.waitForKeyRequest({ requestId, ...WAIT })))
+    for (const { request, key } of results) {
+      expect(request.status).toBe('fulfilled')
+      expect(request.responses.filter((r) => r.party === w.parties[0]!.address)).toHaveLength(1)
+      expect(request.responses).toHaveLength(1)
+      expect(key.keyType).toBe(request.keyType)
+    }
+    const publicKeys = new Set(results.map((r) => toHex(r.key.publicKey)))
+    expect(publicKeys.size).toBe(50)
+
+    const signs = await Promise.all(
+      results.map(async ({ key }, i) => {
+        const payload = payloadFor(key.keyType, `many ${i}`)
+        const { requestId } = await w.alice.requestSignature({ keyId: key.id, payloads: [payload] })
+        return { requestId, key, payload }
+      }),
+    )
+    const signed = await Promise.all(signs.map(({ requestId }) => w.alice.waitForSignRequest({ requestId, ...WAIT })))
+    signed.forEach((r, i) => {
+      expect(r.responses.filter((x) => x.party === w.parties[0]!.address)).toHaveLength(1)
+      expect(verifies(signs[i]!.key.keyType, signs[i]!.key.publicKey, signs[i]!.payload, r.signatures[0]!)).toBe(true)
+    })
+
+    await c.idle()
+    expect(c.status().responded).toBe(100)
+    expect(c.status().errors).toBe(0)
+    expect(w.posts).toHaveLength(100)
+    expect(new Set(w.posts.map((p) => `${p.kind}:${p.requestId}`)).size).toBe(100)
+    expect(maxInFlight).toBeLessThanOrEqual(4)
+    expect(maxInFlight).toBe(4)
+  })
+
+  it('answers 30 concurrent requests on a 2-of-3 keyring with each party at most once', async () => {
+    const w = await world(3, 2)
+    const backend = deterministicBackend()
+    const cs = w.parties.map((p) => w.connect(p, backend, { concurrency: 4 }))
+    for (const c of cs) await c.start()
+    const requests = await Promise.all(Array.from({ length: 30 }, () => w.alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1' })))
+    const results = await Promise.all(requests.map(({ requestId }) => w.alice.waitForKeyRequest({ requestId, ...WAIT })))
+    for (const c of cs) await c.idle()
+    for (const { request } of results) {
+      const parties = request.responses.map((r) => r.party)
+      expect(new Set(parties).size).toBe(parties.length)
+      expect(parties).toHaveLength(2)
+    }
+    for (const c of cs) expect(c.status().errors).toBe(0)
+    expect(w.posts.filter((p) => p.ok)).toHaveLength(60)
+  })
+})
+
+describe('createConnector: retries', () => {
+  it('retries transient backend errors with backoff, then succeeds', async () => {
+    const w = await world()
+    const inner = localKeyring()
+    let calls = 0
+    const backend: KeyringBackend = {
+      keyTypes: inner.keyTypes,
+      async createKey(r) {
+        calls++
+        if (calls <= 2) throw transientError(`peer not reachable (${calls})`)
+        return inner.createKey(r)
+      },
+      sign: (r) => inner.sign(r),
+    }
+    const c = w.connect(w.parties[0]!, backend, { retry: { attempts: 5, initialDelayMs: 2, maxDelayMs: 10 } })
+    await c.start()
+    const { requestId } = await w.alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1' })
+    const { request } = await w.alice.waitForKeyRequest({ requestId, ...WAIT })
+    expect(request.status).toBe('fulfilled')
+    await c.idle()
+    expect(calls).toBe(3)
+    expect(c.status().retries).toBe(2)
+    expect(c.status().responded).toBe(1)
+    expect(c.status().rejected).toBe(0)
+    const retries = c.events.filter((e) => e.type === 'retry') as Extract<ConnectorEvent, { type: 'retry' }>[]
+    expect(retries.map((e) => e.attempt)).toEqual([1, 2])
+    expect(retries.every((e) => e.requestId === requestId && e.kind === 'key')).toBe(true)
+    expect(retries[0]!.error).toContain('peer not reachable (1)')
+  })
+
+  it('rejects with "backend error" when transient errors outlast retry.attempts', async () => {
+    const w = await world()
+    const inner = localKeyring()
+    let calls = 0
+    const backend: KeyringBackend = {
+      keyTypes: inner.keyTypes,
+      async createKey() {
+        calls++
+        throw transientError('peers still offline')
+      },
+      sign: (r) => inner.sign(r),
+    }
+    const c = w.connect(w.parties[0]!, backend, { retry: { attempts: 3, initialDelayMs: 1, maxDelayMs: 2 } })
+    await c.start()
+    const { requestId } = await w.alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'eddsa-ed25519' })
+    const reason = reasonOf(await rejection(w.alice.waitForKeyRequest({ requestId, ...WAIT })))
+    expect(reason).toContain('backend error')
+    expect(reason).toContain('peers still offline')
+    await c.idle()
+    expect(calls).toBe(3)
+    expect(c.status().retries).toBe(2)
+    expect(c.status().rejected).toBe(1)
+    expect(c.status().responded).toBe(0)
+    const r = await w.alice.getKeyRequest({ id: requestId })
+    expect(r.responses).toHaveLength(1)
+    expect(r.responses[0]!.rejectReason).toContain('backend error')
+  })
+})
+
+describe('createConnector: retries of posts', () => {
+  it('a response whose acknowledgement was lost is retried and recognised as already applied (no error)', async () => {
+    const w = await world()
+    let dropped = 0
+    // the ledger applies the first response, then the acknowledgement is "lost"
+    const lossy: Ledger = {
+      ...w.ledger,
+      async submit(tx) {
+        const receipt = await w.ledger.submit(tx)
+        if (tx.msg.type === 'treasury.FulfilKeyRequest' && dropped === 0) {
+          dropped++
+          throw new ZrError('LEDGER_UNAVAILABLE', 'The ledger did not answer.', { details: 'connection reset' })
+        }
+        return receipt
+      },
+    }
+    const c = w.connect(w.parties[0]!, localKeyring(), { ledger: lossy })
+    await c.start()
+    const { requestId } = await w.alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1' })
+    const { request } = await w.alice.waitForKeyRequest({ requestId, ...WAIT })
+    expect(request.responses).toHaveLength(1)
+    await c.idle()
+    expect(dropped).toBe(1)
+    expect(c.events.filter((e) => e.type === 'retry')).toHaveLength(1)
+    expect(c.status().errors).toBe(0)
+    expect(c.status().lastError).toBeUndefined()
+    expect(c.events.filter((e) => e.type === 'error')).toEqual([])
+    expect(c.events.some((e) => e.type === 'skipped' && e.requestId === requestId)).toBe(true)
+    // the first post landed; the retry was the same transaction and was refused as a replay
+    expect(w.posts.map((p) => [p.ok, p.error])).toEqual([
+      [true, undefined],
+      [false, 'TX_REPLAYED'],
+    ])
+  })
+
+  it('backoff waits do not pile up listeners on the abort signal', async () => {
+    const w = await world()
+    let calls = 0
+    let seen: AbortSignal | undefined
+    const backend: KeyringBackend = {
+      keyTypes: ['ecdsa-secp256k1'],
+      async createKey({ signal }) {
+        seen = signal
+        calls++
+        if (calls < 20) throw transientError('not yet')
+        return { publicKey: secp256k1.getPublicKey(secp256k1.utils.randomSecretKey(), true) }
+      },
+      async sign() {
+        return { signatures: [] }
+      },
+    }
+    const c = w.connect(w.parties[0]!, backend, { retry: { attempts: 25, initialDelayMs: 1, maxDelayMs: 1 } })
+    await c.start()
+    const { requestId } = await w.alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1' })
+    await w.alice.waitForKeyRequest({ requestId, ...WAIT })
+    await c.idle()
+    expect(c.status().retries).toBe(19)
+    expect(getEventListeners(seen!, 'abort').length).toBeLessThanOrEqual(1)
+  })
+})
+
+describe('createConnector: backend errors become rejections with the reason', () => {
+  it('a key backend throwing "hsm offline" rejects the key request with that reason', async () => {
+    const w = await world()
+    const backend: KeyringBackend = {
+      keyTypes: ['ecdsa-secp256k1'],
+      async createKey() {
+        throw new Error('hsm offline')
+      },
+      async sign() {
+        throw new Error('unreachable')
+      },
+    }
+    const c = w.connect(w.parties[0]!, backend)
+    await c.start()
+    const { requestId } = await w.alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1' })
+    const reason = reasonOf(await rejection(w.alice.waitForKeyRequest({ requestId, ...WAIT })))
+    expect(reason).toContain('hsm offline')
+    const r = await w.alice.getKeyRequest({ id: requestId })
+    expect(r.status).toBe('rejected')
+    expect(r.rejectReason).toContain('hsm offline')
+    await c.idle()
+    expect(c.status().rejected).toBe(1)
+    expect(c.status().retries).toBe(0) // a plain error is not retried
+    expect(c.events.some((e) => e.type === 'rejected' && e.reason.includes('hsm offline'))).toBe(true)
+  })
+
+  it('a sign backend throwing "hsm offline" rejects the signature request with that reason', async () => {
+    const w = await world()
+    const inner = localKeyring()
+    const backend: KeyringBackend = {
+      keyTypes: inner.keyTypes,
+      createKey: (r) => inner.createKey(r),
+      async sign() {
+        throw new Error('hsm offline')
+      },
+    }
+    const c = w.connect(w.parties[0]!, backend)
+    await c.start()
+    const key = await w.alice.createKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1', ...WAIT })
+    const { requestId } = await w.alice.requestSignature({ keyId: key.id, payloads: [sha256(utf8('pay'))] })
+    const reason = reasonOf(await rejection(w.alice.waitForSignRequest({ requestId, ...WAIT })))
+    expect(reason).toContain('hsm offline')
+    const r = await w.alice.getSignRequest({ id: requestId })
+    expect(r.signatures).toBeUndefined()
+  })
+
+  it('an unsupported key type is rejected with a reason naming the key type', async () => {
+    const w = await world()
+    let calls = 0
+    const inner = localKeyring({ keyTypes: ['eddsa-ed25519'] })
+    const backend: KeyringBackend = {
+      name: 'ed-only',
+      keyTypes: ['eddsa-ed25519'],
+      createKey: (r) => (calls++, inner.createKey(r)),
+      sign: (r) => inner.sign(r),
+    }
+    const c = w.connect(w.parties[0]!, backend)
+    await c.start()
+    const { requestId } = await w.alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1' })
+    const reason = reasonOf(await rejection(w.alice.waitForKeyRequest({ requestId, ...WAIT })))
+    expect(reason).toContain('ecdsa-secp256k1')
+    expect(reason).toContain('ed-only')
+    expect(calls).toBe(0)
+    // the supported type still works
+    const key = await w.alice.createKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'eddsa-ed25519', ...WAIT })
+    expect(key.publicKey).toHaveLength(32)
+    expect(calls).toBe(1)
+  })
+})
+
+describe('createConnector: invalid backend results', () => {
+  it('a 31-byte public key is refused by the ledger and the request is rejected as an invalid result', async () => {
+    const w = await world()
+    const backend: KeyringBackend = {
+      keyTypes: ['ecdsa-secp256k1'],
+      async createKey() {
+        return { publicKey: new Uint8Array(31).fill(2) }
+      },
+      async sign() {
+        return { signatures: [] }
+      },
+    }
+    const c = w.connect(w.parties[0]!, backend)
+    await c.start()
+    const { requestId } = await w.alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1' })
+    const reason = reasonOf(await rejection(w.alice.waitForKeyRequest({ requestId, ...WAIT })))
+    expect(reason).toContain('keyring produced an invalid result')
+    expect(reason).toContain('31 bytes')
+    const r = await w.alice.getKeyRequest({ id: requestId })
+    expect(r.publicKey).toBeUndefined()
+    expect(r.keyId).toBeUndefined()
+    expect((await w.ledger.query('keys', { workspace: w.workspace })).items).toHaveLength(0)
+    expect(w.posts.filter((p) => !p.ok).map((p) => p.error)).toEqual(['INVALID_PUBLIC_KEY'])
+    await c.idle()
+    expect(c.status().rejected).toBe(1)
+    expect(c.status().responded).toBe(0)
+  })
+
+  it('a signature that does not verify is refused by the ledger, never stored, and the request is rejected', async () => {
+    const w = await world()
+    const inner = localKeyring()
+    const backend: KeyringBackend = {
+      keyTypes: inner.keyTypes,
+      createKey: (r) => inner.createKey(r),
+      async sign(r) {
+        // signs another payload: well formed, but does not verify
+        return inner.sign({ ...r, payloads: r.payloads.map((p) => sha256(p)) })
+      },
+    }
+    const c = w.connect(w.parties[0]!, backend)
+    await c.start()
+    for (const keyType of ['ecdsa-secp256k1', 'eddsa-ed25519', 'schnorr-secp256k1'] as const) {
+      const key = await w.alice.createKey({ workspace: w.workspace, keyring: w.keyring, keyType, ...WAIT })
+      const { requestId } = await w.alice.requestSignature({ keyId: key.id, payloads: [payloadFor(keyType, 'bad')] })
+      const reason = reasonOf(await rejection(w.alice.waitForSignRequest({ requestId, ...WAIT })))
+      expect(reason).toContain('keyring produced an invalid result')
+      const r = await w.alice.getSignRequest({ id: requestId })
+      expect(r.signatures).toBeUndefined()
+      expect(r.responses).toHaveLength(1)
+      expect(r.responses[0]!.rejectReason).toContain('invalid result')
+    }
+    expect(w.posts.filter((p) => !p.ok).map((p) => p.error)).toEqual(['INVALID_RESULT', 'INVALID_RESULT', 'INVALID_RESULT'])
+    // no signature was ever stored by the ledger
+    const all = await w.ledger.query('signRequests', { workspace: w.workspace })
+    expect(all.items.every((x) => x.signatures === undefined)).toBe(true)
+  })
+
+  it('a wrong number of signatures is refused as an invalid result', async () => {
+    const w = await world()
+    const inner = localKeyring()
+    const backend: KeyringBackend = {
+      keyTypes: inner.keyTypes,
+      createKey: (r) => inner.createKey(r),
+      async sign(r) {
+        const { signatures } = await inner.sign(r)
+        return { signatures: [...signatures, ...signatures] }
+      },
+    }
+    const c = w.connect(w.parties[0]!, backend)
+    await c.start()
+    const key = await w.alice.createKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1', ...WAIT })
+    const { requestId } = await w.alice.requestSignature({ keyId: key.id, payloads: [sha256(utf8('one'))] })
+    const reason = reasonOf(await rejection(w.alice.waitForSignRequest({ requestId, ...WAIT })))
+    expect(reason).toContain('keyring produced an invalid result')
+    expect((await w.alice.getSignRequest({ id: requestId })).signatures).toBeUndefined()
+  })
+})
+
+describe('createConnector: start() checks', () => {
+  it('refuses an account that is not a party with NOT_KEYRING_PARTY', async () => {
+    const w = await world()
+    const c = w.connect(generateAccount(), localKeyring())
+    const err = await rejection(c.start())
+    expect(isZrError(err, 'NOT_KEYRING_PARTY')).toBe(true)
+    expect(c.status().running).toBe(false)
+  })
+
+  it('refuses an unknown keyring with KEYRING_NOT_FOUND', async () => {
+    const w = await world()
+    const c = createConnector({ ledger: w.ledger, account: w.parties[0]!, keyring: keyringAddress(999), backend: localKeyring(), pollIntervalMs: 0 })
+    cleanups.push(() => c.stop())
+    const err = await rejection(c.start())
+    expect(isZrError(err, 'KEYRING_NOT_FOUND')).toBe(true)
+    expect(c.status().running).toBe(false)
+  })
+})
+
+describe('createConnector: stop()', () => {
+  it('aborts in-flight backend work, resolves, and posts nothing afterwards', async () => {
+    const w = await world()
+    let started!: () => void
+    const reached = new Promise<void>((r) => (started = r))
+    let sawAbort = false
+    const backend: KeyringBackend = {
+      keyTypes: ['ecdsa-secp256k1'],
+      createKey({ signal }) {
+        started()
+        return new Promise((_, reject) => {
+          signal.addEventListener('abort', () => {
+            sawAbort = true
+            reject(new Error('aborted by the connector'))
+          })
+          // give up on its own much later, so a connector that never aborts fails the test instead of hanging it
+          setTimeout(() => reject(new Error('never aborted')), 8_000).unref()
+        })
+      },
+      async sign() {
+        return { signatures: [] }
+      },
+    }
+    const c = w.connect(w.parties[0]!, backend)
+    await c.start()
+    const { requestId } = await w.alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1' })
+    await reached
+    expect(c.status().inFlight).toBe(1)
+    const stopped = await Promise.race([c.stop().then(() => 'stopped'), sleep(5_000).then(() => 'hung')])
+    expect(stopped).toBe('stopped')
+    expect(sawAbort).toBe(true)
+    expect(c.status().running).toBe(false)
+    expect(c.status().inFlight).toBe(0)
+    await sleep(50)
+    expect(w.posts).toEqual([])
+    const r = await w.alice.getKeyRequest({ id: requestId })
+    expect(r.status).toBe('pending')
+    expect(r.responses).toHaveLength(0)
+    expect(c.status().rejected).toBe(0)
+    expect(c.status().errors).toBe(0)
+  })
+
+  it('stops a retry backoff promptly', async () => {
+    const w = await world()
+    let calls = 0
+    const backend: KeyringBackend = {
+      keyTypes: ['ecdsa-secp256k1'],
+      async createKey() {
+        calls++
+        throw transientError('not yet')
+      },
+      async sign() {
+        return { signatures: [] }
+      },
+    }
+    const c = w.connect(w.parties[0]!, backend, { retry: { attempts: 10, initialDelayMs: 10_000, maxDelayMs: 10_000 } })
+    await c.start()
+    const { requestId } = await w.alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1' })
+    await until(() => calls === 1, 5_000, 'first attempt')
+    const t0 = Date.now()
+    await c.stop()
+    expect(Date.now() - t0).toBeLessThan(2_000)
+    await sleep(20)
+    expect(calls).toBe(1)
+    expect(w.posts).toEqual([])
+    expect((await w.alice.getKeyRequest({ id: requestId })).responses).toHaveLength(0)
+  })
+
+  it('does not pick up new requests once stopped', async () => {
+    const w = await world()
+    const c = w.connect(w.parties[0]!, localKeyring(), { pollIntervalMs: 5 })
+    await c.start()
+    await c.stop()
+    const { requestId } = await w.alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1' })
+    await sleep(50)
+    expect((await w.alice.getKeyRequest({ id: requestId })).responses).toHaveLength(0)
+    expect(c.events).toEqual([])
+  })
+})
+
+describe('createConnector: scope', () => {
+  it('does not answer requests of other keyrings', async () => {
+    const w = await world()
+    const party = w.parties[0]!
+    // a second keyring with the same party, served by nobody
+    const { keyring: other } = await w.operator.createKeyring({ description: 'other', parties: [party.address], partyThreshold: 1, keyRequestFee: 1n, signRequestFee: 1n })
+    const c = w.connect(party, localKeyring(), { pollIntervalMs: 5 })
+    await c.start()
+    const { requestId: otherReq } = await w.alice.requestKey({ workspace: w.workspace, keyring: other, keyType: 'ecdsa-secp256k1' })
+    const key = await w.alice.createKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1', ...WAIT })
+    expect(key.keyring).toBe(w.keyring)
+    await sleep(50) // several poll rounds
+    await c.idle()
+    const r = await w.alice.getKeyRequest({ id: otherReq })
+    expect(r.status).toBe('pending')
+    expect(r.responses).toHaveLength(0)
+    expect(c.events.filter((e) => e.kind === 'key' && e.requestId === otherReq)).toEqual([])
+    expect(w.posts.filter((p) => p.requestId === otherReq && p.kind === 'key')).toEqual([])
+    expect(c.status().responded).toBe(1)
+  })
+})

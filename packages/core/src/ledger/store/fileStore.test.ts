@@ -69,6 +69,16 @@ describe('fileStore', () => {
     expect((await fs.stat(path.join(nested, LOG_FILE_NAME))).isFile()).toBe(true)
   })
 
+  it('writes an append issued the moment load() resolves (no lost wake-up between queued operations)', async () => {
+    const store = open()
+    for (let i = 0; i < 20; i++) {
+      await store.load()
+      // issued in the same microtask turn as load()'s resolution, before the queue's bookkeeping settles
+      await store.append(makeEntries(i + 1, 1))
+    }
+    expect((await store.load()).map((e) => e.height)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1))
+  })
+
   it('round-trips batches, including unicode, quotes, control characters and very long bodies', async () => {
     const long = 'x'.repeat(2_000_000)
     const special = [

@@ -122,7 +122,9 @@ export function fileStoreWithTestHooks(
   let closing = false
   let closePromise: Promise<void> | undefined
   const queue: Op[] = []
-  let draining: Promise<void> | undefined
+  /** True while {@link drain} runs; it turns false in the same tick the queue is found empty. */
+  let running = false
+  let draining: Promise<void> = Promise.resolve()
 
   const closedError = () =>
     new ZrError('LEDGER_CLOSED', 'the file store is closed', { details: `store at ${absDir}`, meta: { dir: absDir } })
@@ -135,34 +137,38 @@ export function fileStoreWithTestHooks(
 
   function enqueue(op: Op): void {
     queue.push(op)
-    startDrain()
-  }
-
-  function startDrain(): void {
-    if (draining !== undefined) return
-    draining = drain().finally(() => {
-      draining = undefined
-      // an op queued between drain()'s last check and this callback would otherwise wait forever
-      if (queue.length > 0) startDrain()
-    })
+    if (!running) {
+      running = true
+      draining = drain()
+    }
   }
 
   /** Runs queued operations one after the other; consecutive appends share one write and flush. */
   async function drain(): Promise<void> {
-    while (queue.length > 0) {
-      const head = queue[0]!
-      if (head.kind === 'load') {
-        queue.shift()
-        try {
-          head.resolve(await runLoad())
-        } catch (err) {
-          head.reject(err)
+    try {
+      while (queue.length > 0) {
+        const head = queue[0]!
+        if (head.kind === 'load') {
+          queue.shift()
+          try {
+            head.resolve(await runLoad())
+          } catch (err) {
+            head.reject(err)
+          }
+          continue
         }
-        continue
+        const batch: AppendOp[] = []
+        while (queue[0]?.kind === 'append') batch.push(queue.shift() as AppendOp)
+        try {
+          await runAppends(batch)
+        } catch (err) {
+          // runAppends settles its ops itself; this only guards against a bug leaving them hanging.
+          for (const op of batch) op.reject(err)
+        }
       }
-      const batch: AppendOp[] = []
-      while (queue[0]?.kind === 'append') batch.push(queue.shift() as AppendOp)
-      await runAppends(batch)
+    } finally {
+      // Synchronously after the empty check: an op queued from now on starts a new drain.
+      running = false
     }
   }
 
@@ -304,7 +310,7 @@ export function fileStoreWithTestHooks(
   }
 
   async function runClose(): Promise<void> {
-    while (draining !== undefined) await draining
+    while (running) await draining
     const open = state
     state = undefined
     if (open === undefined) return

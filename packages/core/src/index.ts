@@ -15,6 +15,7 @@ export type * from './ledger/messages.js'
 export type { Page, PageParams, Queries, QueryKind, QueryParams, QueryResult } from './ledger/queries.js'
 export type { LedgerStore, LogEntry } from './ledger/store/LedgerStore.js'
 export { memoryStore } from './ledger/store/memoryStore.js'
+export { connectLedger, serveLedger, type LedgerChannel } from './ledger/remoteLedger.js'
 export type { MessageResult } from './ledger/stateMachine.js'
 export { partyResponseDigest, signTx, txHash, txSignDigest, verifyAccountSignature, type PartyResponseSubject, type SignedTx, type UnsignedTx } from './ledger/tx.js'
 export {

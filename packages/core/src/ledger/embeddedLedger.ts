@@ -177,7 +177,8 @@ export async function createEmbeddedLedger(options: EmbeddedLedgerOptions = {}):
 
     async query(kind, params) {
       guard()
-      return runQuery(state, kind, params)
+      // A copy: bytes a caller changes in a result must not change the ledger.
+      return structuredClone(runQuery(state, kind, params))
     },
 
     subscribe(filter, listener, opts = {}) {

@@ -65,5 +65,9 @@ export * from './client/actions/signRequest.js'
 // Keyrings and connectors
 export { transientError, type CreateKeyRequest, type KeyringBackend, type SignRequestInput } from './keyring/KeyringBackend.js'
 export { memorySecretStore, type SecretStore } from './keyring/SecretStore.js'
-export { localKeyring, recoveredToRsv, type LocalKeyringOptions } from './keyring/localKeyring.js'
+export { localKeyring, type LocalKeyringOptions } from './keyring/localKeyring.js'
+export { recoveredToRsv, signWithSecret } from './keyring/signWithSecret.js'
+export * from './derivation/index.js'
+// Addresses
+export * from './addresses/index.js'
 export { createConnector, type Connector, type ConnectorEvent, type ConnectorOptions, type ConnectorStatus, type RetryOptions } from './connector/createConnector.js'

@@ -197,6 +197,10 @@ export function createConnector(options: ConnectorOptions): Connector {
         return
       }
       emit({ type: 'picked', kind, requestId })
+      if (kind === 'sign' && (req as SignRequest).path?.length && !backend.supportsDerivation) {
+        await reject(kind, requestId, `keyring backend ${backend.name ?? ''} does not support derived keys (path requests)`.replace('  ', ' '))
+        return
+      }
       if (!backend.keyTypes.includes(req.keyType)) {
         await reject(kind, requestId, `keyring backend ${backend.name ?? ''} does not support ${req.keyType}`.replace('  ', ' '))
         return
@@ -218,6 +222,7 @@ export function createConnector(options: ConnectorOptions): Connector {
             keyId: r.keyId,
             keyType: r.keyType,
             publicKey: key.publicKey,
+            ...(r.path?.length ? { path: r.path, signingPublicKey: r.publicKey } : {}),
             payloads: r.payloads,
             workspace: r.workspace,
             keyring,

@@ -18,6 +18,13 @@ export type SignRequestInput = {
   readonly keyType: KeyType
   /** The key's public key as stored on the ledger. */
   readonly publicKey: Uint8Array
+  /**
+   * Sign with the child key at this path (see `deriveKey`): secret + `deriveKey(keyType, publicKey, path).tweak`.
+   * Only sent to backends with `supportsDerivation`.
+   */
+  readonly path?: readonly (number | string)[]
+  /** The key the signatures must verify under: the child's at `path` (absent without a path: `publicKey`). */
+  readonly signingPublicKey?: Uint8Array
   /** 32-byte digests for ECDSA keys; messages for EdDSA and Schnorr keys. */
   readonly payloads: readonly Uint8Array[]
   readonly workspace: string
@@ -51,6 +58,8 @@ export type KeyringBackend = {
   /** Shown in logs and connector status. */
   readonly name?: string
   readonly keyTypes: readonly KeyType[]
+  /** True when `sign` handles derivation paths; requests with a path are rejected otherwise. */
+  readonly supportsDerivation?: boolean
   createKey(request: CreateKeyRequest): Promise<{ publicKey: Uint8Array }>
   sign(request: SignRequestInput): Promise<{ signatures: readonly Uint8Array[] }>
 }

@@ -1,11 +1,13 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { deriveKey } from '../derivation/deriveKey.js'
 import { toHex } from '../encoding/bytes.js'
 import { ZrError } from '../errors/ZrError.js'
 import { schemeOf } from '../ledger/treasury/schemes.js'
 import { type KeyType, keyTypes as allKeyTypes } from '../ledger/types.js'
 import type { KeyringBackend } from './KeyringBackend.js'
 import { type SecretStore, memorySecretStore } from './SecretStore.js'
+import { signWithSecret } from './signWithSecret.js'
 
 /** Options of {@link localKeyring}. */
 export type LocalKeyringOptions = {
@@ -13,23 +15,6 @@ export type LocalKeyringOptions = {
   secrets?: SecretStore
   /** Key types it serves (default: all). */
   keyTypes?: readonly KeyType[]
-}
-
-/**
- * Encodes a noble recovered signature (v||r||s) as zrkit's r||s||v.
- *
- * @example
- * ```ts
- * import { recoveredToRsv } from '@zrkit/core'
- * import { secp256k1 } from '@noble/curves/secp256k1.js'
- * const rsv = recoveredToRsv(secp256k1.sign(digest, secretKey, { prehash: false, format: 'recovered' }))
- * ```
- */
-export function recoveredToRsv(recovered: Uint8Array): Uint8Array {
-  const out = new Uint8Array(65)
-  out.set(recovered.subarray(1, 65), 0)
-  out[64] = recovered[0]!
-  return out
 }
 
 /**
@@ -53,6 +38,7 @@ export function localKeyring(options: LocalKeyringOptions = {}): KeyringBackend 
   return Object.freeze({
     name: 'local',
     keyTypes,
+    supportsDerivation: true,
     async createKey({ requestId, keyType, keyring }) {
       // Idempotent per request: a retry after a crash posts the same key.
       const existing = await secrets.get(forRequest(keyring, requestId))
@@ -64,16 +50,11 @@ export function localKeyring(options: LocalKeyringOptions = {}): KeyringBackend 
       await secrets.set(forRequest(keyring, requestId), publicKey)
       return { publicKey }
     },
-    async sign({ keyType, publicKey, payloads }) {
+    async sign({ keyType, publicKey, payloads, path }) {
       const secret = await secrets.get(forKey(publicKey))
       if (!secret) throw new ZrError('KEY_NOT_FOUND', 'This keyring does not hold the key.', { details: `no secret for public key ${toHex(publicKey)}` })
-      const scheme = schemeOf(keyType)
-      const signatures = payloads.map((p) => {
-        if (scheme === 'eddsa') return ed25519.sign(p, secret)
-        if (scheme === 'schnorr') return schnorr.sign(p, secret)
-        return recoveredToRsv(secp256k1.sign(p, secret, { prehash: false, lowS: true, format: 'recovered' }))
-      })
-      return { signatures }
+      const tweak = path?.length ? deriveKey(keyType, publicKey, path).tweak : 0n
+      return { signatures: payloads.map((payload) => signWithSecret({ keyType, secret, tweak, payload })) }
     },
   } satisfies KeyringBackend)
 }

@@ -99,6 +99,8 @@ export type FulfilKeyRequestMessage = {
 export type NewSignRequestMessage = {
   readonly type: 'treasury.NewSignRequest'
   readonly keyId: number
+  /** Sign with the child key at this path (canonical segments, see `parseDerivationPath`); absent: the key itself. */
+  readonly path?: readonly (number | string)[]
   readonly payloads: readonly Uint8Array[]
   readonly ttlMs?: number
   readonly metadata?: Readonly<Record<string, string>>

@@ -16,6 +16,17 @@ import type {
   Workspace,
 } from './types.js'
 import { checkInt, checkString, optional } from './validate.js'
+import { type DerivedAddress, deriveAddresses } from '../addresses/deriveAddress.js'
+import type { WalletType } from '../addresses/walletTypes.js'
+import { deriveKey } from '../derivation/deriveKey.js'
+import type { DerivationPath, DerivationSegment } from '../derivation/derivationPath.js'
+
+/** A key as queried: the record, the child key at the asked path, and the asked addresses. */
+export type KeyView = Key & {
+  /** The child key at the asked path (its addresses are the ones below). */
+  readonly derived?: { readonly path: readonly DerivationSegment[]; readonly publicKey: Uint8Array }
+  readonly addresses?: readonly DerivedAddress[]
+}
 
 /** Paging of list queries: `limit` items (default 100, at most 1000) after `cursor`. */
 export type PageParams = { readonly cursor?: string; readonly limit?: number }
@@ -37,7 +48,8 @@ export type Queries = {
   actions: { params: PageParams & { workspace?: string; participant?: string; status?: ActionStatus }; result: Page<Action> }
   keyRequest: { params: { id: number }; result: KeyRequest | null }
   keyRequests: { params: PageParams & { workspace?: string; keyring?: string; creator?: string; status?: KeyRequestStatus }; result: Page<KeyRequest> }
-  key: { params: { id: number }; result: Key | null }
+  /** A key; with `path`, its child key there; with `wallets`, its (or the child's) addresses. */
+  key: { params: { id: number; path?: DerivationPath; wallets?: readonly WalletType[] }; result: KeyView | null }
   keys: { params: PageParams & { workspace?: string; keyring?: string }; result: Page<Key> }
   signRequest: { params: { id: number }; result: SignRequest | null }
   signRequests: {
@@ -87,7 +99,17 @@ export function runQuery<K extends QueryKind>(state: LedgerState, kind: K, param
       page(t.actions.values(), p, (a) => is(p.workspace, a.workspace) && is(p.status, a.status) && (p.participant === undefined || Object.values(a.participants).includes(p.participant))),
     keyRequest: () => t.keyRequests.get(p.id) ?? null,
     keyRequests: () => page(t.keyRequests.values(), p, (r) => is(p.workspace, r.workspace) && is(p.keyring, r.keyring) && is(p.creator, r.creator) && is(p.status, r.status)),
-    key: () => t.keys.get(p.id) ?? null,
+    key: () => {
+      const key = t.keys.get(p.id)
+      if (!key || (p.path === undefined && p.wallets === undefined)) return key ?? null
+      const child = p.path === undefined ? undefined : deriveKey(key.keyType, key.publicKey, p.path)
+      const signing = { keyType: key.keyType, publicKey: child?.publicKey ?? key.publicKey }
+      return {
+        ...key,
+        ...(child ? { derived: { path: child.path, publicKey: child.publicKey } } : {}),
+        ...(p.wallets ? { addresses: deriveAddresses(signing, p.wallets) } : {}),
+      }
+    },
     keys: () => page(t.keys.values(), p, (k) => is(p.workspace, k.workspace) && is(p.keyring, k.keyring)),
     signRequest: () => t.signRequests.get(p.id) ?? null,
     signRequests: () =>

@@ -178,6 +178,10 @@ export type SignRequest = {
   readonly keyType: KeyType
   readonly workspace: string
   readonly keyring: string
+  /** The derivation path of the child key that signs, when one was asked for. */
+  readonly path?: readonly (number | string)[]
+  /** The public key the signatures verify under: the key's own, or the child's at `path`. */
+  readonly publicKey: Uint8Array
   readonly payloads: readonly Uint8Array[]
   readonly status: SignRequestStatus
   /** The approval action, when the policy needed more than the requester. */

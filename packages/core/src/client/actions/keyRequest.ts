@@ -1,7 +1,9 @@
 import { ZrError } from '../../errors/ZrError.js'
 import type { TxReceipt } from '../../ledger/Ledger.js'
 import type { KeyRequestResult, NewKeyRequestMessage } from '../../ledger/messages.js'
-import type { Page, QueryParams } from '../../ledger/queries.js'
+import type { KeyView, Page, QueryParams } from '../../ledger/queries.js'
+import type { WalletType } from '../../addresses/walletTypes.js'
+import type { DerivationPath } from '../../derivation/derivationPath.js'
 import { partyResponseDigest } from '../../ledger/tx.js'
 import type { Key, KeyRequest } from '../../ledger/types.js'
 import { type ClientBase, requireAccount, sendMessage } from '../sendMessage.js'
@@ -100,15 +102,17 @@ export async function createKey(client: ClientBase, params: RequestKeyParameters
 }
 
 /**
- * Reads a key; `KEY_NOT_FOUND` when there is none.
+ * Reads a key; `KEY_NOT_FOUND` when there is none. With `path`, also the child key at that path;
+ * with `wallets`, the addresses of the key (or of the child) in those wallet types.
  *
  * @example
  * ```ts
  * import { getKey } from '@zrkit/core'
  * const { publicKey, keyType } = await getKey(client, { id: keyId })
+ * const { addresses } = await getKey(client, { id: keyId, path: 'm/0/7', wallets: [{ type: 'evm' }, { type: 'bitcoin', network: 'testnet4' }] })
  * ```
  */
-export function getKey(client: ClientBase, params: { id: number }): Promise<Key> {
+export function getKey(client: ClientBase, params: { id: number; path?: DerivationPath; wallets?: readonly WalletType[] }): Promise<KeyView> {
   return getOrThrow(client, 'key', params, 'KEY_NOT_FOUND', 'Key')
 }
 

@@ -1,5 +1,6 @@
 import { ZrError } from '../../errors/ZrError.js'
 import { toBytes } from '../../encoding/bytes.js'
+import { type DerivationPath, parseDerivationPath } from '../../derivation/derivationPath.js'
 import type { TxReceipt } from '../../ledger/Ledger.js'
 import type { SignRequestResult } from '../../ledger/messages.js'
 import type { Page, QueryParams } from '../../ledger/queries.js'
@@ -12,6 +13,8 @@ import { getOrThrow } from './get.js'
 /** Parameters of {@link requestSignature}. */
 export type RequestSignatureParameters = {
   keyId: number
+  /** Sign with the child key at this path: `'m/0/7'`, a label like `'ethereum,1'`, or segments `[0, 'savings']`. */
+  path?: DerivationPath
   /** 32-byte digests for ECDSA keys; whole messages for EdDSA and Schnorr keys. Bytes or hex. */
   payloads: readonly (Uint8Array | string)[]
   /** Time the keyring has once the request is pending. */
@@ -39,6 +42,7 @@ export async function requestSignature(client: ClientBase, params: RequestSignat
     msg: {
       type: 'treasury.NewSignRequest',
       keyId: params.keyId,
+      ...(params.path !== undefined ? { path: parseDerivationPath(params.path) } : {}),
       payloads,
       ...(params.ttlMs !== undefined ? { ttlMs: params.ttlMs } : {}),
       ...(params.metadata !== undefined ? { metadata: params.metadata } : {}),

@@ -11,6 +11,8 @@ import { checkInt, checkString, invalid } from '../validate.js'
 import { payRequestFee, rejectSignRequest } from './close.js'
 import { acceptPartyResponse, checkRequestId, checkTtl, deadline } from './responses.js'
 import { checkPayloads, signatureProblem } from './schemes.js'
+import { deriveKey } from '../../derivation/deriveKey.js'
+import { formatDerivationPath } from '../../derivation/derivationPath.js'
 
 export function requireKey(tx: StateTx, id: unknown): Key {
   const keyId = checkInt(id, 'keyId', { min: 1 })
@@ -39,6 +41,8 @@ function checkMetadata(v: unknown): Record<string, string> | undefined {
 
 export function newSignRequest(tx: StateTx, sender: string, msg: NewSignRequestMessage) {
   const key = requireKey(tx, msg.keyId)
+  if (msg.path !== undefined && !Array.isArray(msg.path)) throw invalid('path', 'an array of segments (indices and labels)', msg.path)
+  const derived = msg.path === undefined ? undefined : deriveKey(key.keyType, key.publicKey, msg.path)
   const payloads = checkPayloads(key.keyType, msg.payloads, tx.params)
   const ttlMs = checkTtl(tx, msg.ttlMs)
   const metadata = checkMetadata(msg.metadata)
@@ -56,6 +60,8 @@ export function newSignRequest(tx: StateTx, sender: string, msg: NewSignRequestM
     keyType: key.keyType,
     workspace: w.address,
     keyring: keyring.address,
+    ...(derived ? { path: derived.path } : {}),
+    publicKey: derived?.publicKey ?? key.publicKey,
     payloads,
     fee: keyring.signRequestFee,
     responses: [],
@@ -110,11 +116,11 @@ export function fulfilSignRequest(tx: StateTx, sender: string, msg: FulfilSignRe
   if (signatures.length !== req.payloads.length) {
     throw new ZrError('INVALID_RESULT', 'Wrong number of signatures.', { details: `expected ${req.payloads.length} signatures (one per payload), got ${signatures.length}` })
   }
-  const key = tx.get('keys', req.keyId)!
   signatures.forEach((sig, i) => {
-    const problem = signatureProblem(req.keyType, key.publicKey, req.payloads[i]!, sig)
+    const problem = signatureProblem(req.keyType, req.publicKey, req.payloads[i]!, sig)
     if (problem) {
-      throw new ZrError('INVALID_RESULT', 'Signature does not verify.', { details: `signature ${i} for ${req.keyType} key ${key.id}: ${problem}`, meta: { requestId: req.id, index: i } })
+      const which = req.path ? `key ${req.keyId} at path ${formatDerivationPath(req.path)}` : `key ${req.keyId}`
+      throw new ZrError('INVALID_RESULT', 'Signature does not verify.', { details: `signature ${i} for ${req.keyType} ${which}: ${problem}`, meta: { requestId: req.id, index: i } })
     }
   })
   if (req.signatures && !signatures.every((s, i) => equalBytes(s, req.signatures![i]!))) {

@@ -17,8 +17,15 @@ describe('examples', () => {
     expect(stdout).toContain('signature request 1: pending')
     expect(stdout).toContain('signature request 1: fulfilled')
     expect(stdout).toContain('secp256k1.verify: true')
-    expect(stdout).toMatch(/alice\s+999890/)
-    expect(stdout).toMatch(/keyring 110/)
+    expect(stdout).toMatch(/alice\s+999690/)
+    expect(stdout).toMatch(/keyring 310/)
+    // addresses of the key in every wallet format it fits, and of child keys
+    expect(stdout).toMatch(/"type":"evm"\}\s+0x[0-9a-fA-F]{40}/)
+    expect(stdout).toMatch(/\s(zen1|cosmos1|bc1q|tb1q|bcrt1q|t1)[0-9a-zA-Z]+\n/)
+    expect(stdout).toMatch(/child m\/0\/1\s+evm 0x[0-9a-fA-F]{40}/)
+    expect(stdout).toMatch(/solana\s+[1-9A-HJ-NP-Za-km-z]{32,44}/)
+    expect(stdout).toMatch(/taproot bc1p[02-9ac-hj-np-z]{58}/)
+    expect(stdout).toContain('xpub661MyMwAqRbc')
   })
 
   it('quickstart: the README quick start runs and verifies', async () => {

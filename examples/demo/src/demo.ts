@@ -9,6 +9,7 @@ import {
   createConnector,
   createEmbeddedLedger,
   createZrClient,
+  extendedPublicKey,
   generateAccount,
   localKeyring,
   toHex,
@@ -78,29 +79,53 @@ note(`key request ${keyRequestId}: ${(await asAlice.getKeyRequest({ id: keyReque
 const { request: keyRequest, key } = await asAlice.waitForKeyRequest({ requestId: keyRequestId })
 note(`key request ${keyRequestId}: ${keyRequest.status}, key ${key.id}, public key ${toHex(key.publicKey)}`)
 
-step(5, 'Signature request: Alice asks for a signature; the policy needs Bob too')
+step(5, 'Addresses: query the key in the wallet formats it fits, and derive child keys from it')
+const { addresses } = await asAlice.getKey({
+  id: key.id,
+  wallets: [
+    { type: 'evm' },
+    { type: 'native' },
+    { type: 'native', prefix: 'cosmos' },
+    { type: 'bitcoin', network: 'mainnet' },
+    { type: 'bitcoin', network: 'testnet4' },
+    { type: 'bitcoin', network: 'regtest' },
+    { type: 'zcash', network: 'mainnet' },
+  ],
+})
+for (const { wallet, address } of addresses!) note(`${JSON.stringify(wallet).padEnd(44)} ${address}`)
+note(`xpub (any BIP32 wallet derives the same children) ${extendedPublicKey(key.keyType, key.publicKey).slice(0, 24)}...`)
+for (const path of ['m/0/0', 'm/0/1', 'ethereum,1']) {
+  const child = await asAlice.getKey({ id: key.id, path, wallets: [{ type: 'evm' }] })
+  note(`child ${path.padEnd(11)} evm ${child.addresses![0]!.address}`)
+}
+const edKey = await asAlice.createKey({ workspace, keyring, keyType: 'eddsa-ed25519' })
+const trKey = await asAlice.createKey({ workspace, keyring, keyType: 'schnorr-secp256k1' })
+note(`ed25519 key ${edKey.id}   solana  ${(await asAlice.getKey({ id: edKey.id, wallets: [{ type: 'solana' }] })).addresses![0]!.address}`)
+note(`schnorr key ${trKey.id}   taproot ${(await asAlice.getKey({ id: trKey.id, wallets: [{ type: 'bitcoin-taproot', network: 'mainnet' }] })).addresses![0]!.address}`)
+
+step(6, 'Signature request: Alice asks for a signature; the policy needs Bob too')
 const message = new TextEncoder().encode('zrkit demo: pay 1 ETH to carol')
 const digest = sha256(message)
 const signRequest = await asAlice.requestSignature({ keyId: key.id, payloads: [digest] })
 note(`signature request ${signRequest.requestId}: ${signRequest.status} (action ${signRequest.actionId} awaits approval)`)
 
-step(6, 'Bob approves')
+step(7, 'Bob approves')
 const vote = await asBob.approveAction({ actionId: signRequest.actionId! })
 note(`action ${signRequest.actionId}: ${vote.status}`)
 note(`signature request ${signRequest.requestId}: ${(await asAlice.getSignRequest({ id: signRequest.requestId })).status}`)
 
-step(7, 'The keyring signs; the ledger verifies and fulfils')
+step(8, 'The keyring signs; the ledger verifies and fulfils')
 const fulfilled = await asAlice.waitForSignRequest({ requestId: signRequest.requestId })
 const signature = fulfilled.signatures[0]!
 note(`signature request ${signRequest.requestId}: ${fulfilled.status}`)
 note(`signature (r||s||v) ${toHex(signature)}`)
 
-step(8, 'Verify the signature independently with noble')
+step(9, 'Verify the signature independently with noble')
 const valid = secp256k1.verify(signature.subarray(0, 64), digest, key.publicKey, { prehash: false })
 note(`secp256k1.verify: ${valid}`)
 
-step(9, 'Fees moved from Alice to the keyring')
-note(`alice   ${await asAlice.getBalance()} (paid 100 + 10)`)
+step(10, 'Fees moved from Alice to the keyring')
+note(`alice   ${await asAlice.getBalance()} (paid 3 x 100 for keys + 10 for the signature)`)
 note(`keyring ${await asAlice.getBalance({ address: keyring })}`)
 
 await connector.stop()

@@ -63,6 +63,9 @@ export const errorCodes = [
   // keyrings and connectors
   'BACKEND_FAILED',
   'BACKEND_TRANSIENT',
+  // MPC
+  'MPC_ABORT',
+  'MPC_TRANSPORT',
 ] as const
 
 /** A stable zrkit error code. */

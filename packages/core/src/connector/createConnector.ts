@@ -197,8 +197,8 @@ export function createConnector(options: ConnectorOptions): Connector {
         return
       }
       emit({ type: 'picked', kind, requestId })
-      if (kind === 'sign' && (req as SignRequest).path?.length && !backend.supportsDerivation) {
-        await reject(kind, requestId, `keyring backend ${backend.name ?? ''} does not support derived keys (path requests)`.replace('  ', ' '))
+      if (kind === 'sign' && ((req as SignRequest).path?.length || (req as SignRequest).taproot) && !backend.supportsDerivation) {
+        await reject(kind, requestId, `keyring backend ${backend.name ?? ''} does not support derived keys (path or taproot requests)`.replace('  ', ' '))
         return
       }
       if (!backend.keyTypes.includes(req.keyType)) {
@@ -222,7 +222,9 @@ export function createConnector(options: ConnectorOptions): Connector {
             keyId: r.keyId,
             keyType: r.keyType,
             publicKey: key.publicKey,
-            ...(r.path?.length ? { path: r.path, signingPublicKey: r.publicKey } : {}),
+            ...(r.path?.length ? { path: r.path } : {}),
+            ...(r.taproot ? { taproot: r.taproot } : {}),
+            ...(r.path?.length || r.taproot ? { signingPublicKey: r.publicKey } : {}),
             payloads: r.payloads,
             workspace: r.workspace,
             keyring,

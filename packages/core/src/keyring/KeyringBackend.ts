@@ -23,6 +23,8 @@ export type SignRequestInput = {
    * Only sent to backends with `supportsDerivation`.
    */
   readonly path?: readonly (number | string)[]
+  /** Sign for the taproot output key (Schnorr keys): see `signingKey`, which gives the secret's negation and tweak. */
+  readonly taproot?: { readonly merkleRoot?: Uint8Array }
   /** The key the signatures must verify under: the child's at `path` (absent without a path: `publicKey`). */
   readonly signingPublicKey?: Uint8Array
   /** 32-byte digests for ECDSA keys; messages for EdDSA and Schnorr keys. */
@@ -58,7 +60,7 @@ export type KeyringBackend = {
   /** Shown in logs and connector status. */
   readonly name?: string
   readonly keyTypes: readonly KeyType[]
-  /** True when `sign` handles derivation paths; requests with a path are rejected otherwise. */
+  /** True when `sign` handles tweaked keys (derivation paths, taproot); such requests are rejected otherwise. */
   readonly supportsDerivation?: boolean
   createKey(request: CreateKeyRequest): Promise<{ publicKey: Uint8Array }>
   sign(request: SignRequestInput): Promise<{ signatures: readonly Uint8Array[] }>

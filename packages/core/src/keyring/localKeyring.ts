@@ -1,6 +1,6 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { deriveKey } from '../derivation/deriveKey.js'
+import { signingKey } from '../derivation/signingKey.js'
 import { toHex } from '../encoding/bytes.js'
 import { ZrError } from '../errors/ZrError.js'
 import { schemeOf } from '../ledger/treasury/schemes.js'
@@ -50,11 +50,11 @@ export function localKeyring(options: LocalKeyringOptions = {}): KeyringBackend 
       await secrets.set(forRequest(keyring, requestId), publicKey)
       return { publicKey }
     },
-    async sign({ keyType, publicKey, payloads, path }) {
+    async sign({ keyType, publicKey, payloads, path, taproot }) {
       const secret = await secrets.get(forKey(publicKey))
       if (!secret) throw new ZrError('KEY_NOT_FOUND', 'This keyring does not hold the key.', { details: `no secret for public key ${toHex(publicKey)}` })
-      const tweak = path?.length ? deriveKey(keyType, publicKey, path).tweak : 0n
-      return { signatures: payloads.map((payload) => signWithSecret({ keyType, secret, tweak, payload })) }
+      const { tweak, negate } = signingKey(keyType, publicKey, { ...(path ? { path } : {}), ...(taproot ? { taproot } : {}) })
+      return { signatures: payloads.map((payload) => signWithSecret({ keyType, secret, tweak, negate, payload })) }
     },
   } satisfies KeyringBackend)
 }

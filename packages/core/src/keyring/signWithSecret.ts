@@ -4,8 +4,8 @@ import { sha512 } from '@noble/hashes/sha2.js'
 import { concatBytes, utf8 } from '../encoding/bytes.js'
 import { schemeOf } from '../ledger/treasury/schemes.js'
 import type { KeyType } from '../ledger/types.js'
+import { applySigningKey } from '../derivation/signingKey.js'
 
-const secpN = secp256k1.Point.CURVE().n
 const edL = ed25519.Point.CURVE().n
 const nonceTag = utf8('zrkit/derive/v1/ed25519-nonce')
 
@@ -64,8 +64,8 @@ function signEd25519Tweaked(seed: Uint8Array, tweak: bigint, message: Uint8Array
 }
 
 /**
- * Signs one payload with a whole secret key, optionally for a derived child key (`tweak` from
- * `deriveKey`), in zrkit's signature formats: 65-byte r||s||v (low S) for ECDSA key types, 64 bytes
+ * Signs one payload with a whole secret key, optionally for a tweaked key (`tweak` and `negate` from
+ * `signingKey`: a derived child, a taproot output key), in zrkit's signature formats: 65-byte r||s||v (low S) for ECDSA key types, 64 bytes
  * for EdDSA (RFC 8032) and BIP340 Schnorr. For keyrings that hold whole keys; `secret` is a 32-byte
  * secp256k1 secret key or an ed25519 seed.
  *
@@ -76,12 +76,13 @@ function signEd25519Tweaked(seed: Uint8Array, tweak: bigint, message: Uint8Array
  * const signature = signWithSecret({ keyType: 'eddsa-ed25519', secret: seed, tweak, payload: message })
  * ```
  */
-export function signWithSecret(params: { keyType: KeyType; secret: Uint8Array; tweak?: bigint; payload: Uint8Array }): Uint8Array {
+export function signWithSecret(params: { keyType: KeyType; secret: Uint8Array; tweak?: bigint; negate?: boolean; payload: Uint8Array }): Uint8Array {
   const { keyType, secret, payload } = params
   const tweak = params.tweak ?? 0n
+  const negate = params.negate ?? false
   const scheme = schemeOf(keyType)
   if (scheme === 'eddsa') return tweak === 0n ? ed25519.sign(payload, secret) : signEd25519Tweaked(secret, tweak, payload)
-  const key = tweak === 0n ? secret : bigToBE32((beToBig(secret) + tweak) % secpN)
+  const key = tweak === 0n && !negate ? secret : bigToBE32(applySigningKey(keyType, beToBig(secret), { negate, tweak }))
   if (scheme === 'schnorr') return schnorr.sign(payload, key)
   return recoveredToRsv(secp256k1.sign(payload, key, { prehash: false, lowS: true, format: 'recovered' }))
 }

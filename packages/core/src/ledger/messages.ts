@@ -101,6 +101,8 @@ export type NewSignRequestMessage = {
   readonly keyId: number
   /** Sign with the child key at this path (canonical segments, see `parseDerivationPath`); absent: the key itself. */
   readonly path?: readonly (number | string)[]
+  /** For a Schnorr key: sign for the taproot output key (BIP341; BIP86 without a merkle root). */
+  readonly taproot?: { readonly merkleRoot?: Uint8Array }
   readonly payloads: readonly Uint8Array[]
   readonly ttlMs?: number
   readonly metadata?: Readonly<Record<string, string>>

@@ -180,7 +180,9 @@ export type SignRequest = {
   readonly keyring: string
   /** The derivation path of the child key that signs, when one was asked for. */
   readonly path?: readonly (number | string)[]
-  /** The public key the signatures verify under: the key's own, or the child's at `path`. */
+  /** Set for a taproot key-path spend: the signatures verify under the BIP341 output key. */
+  readonly taproot?: { readonly merkleRoot?: Uint8Array }
+  /** The public key the signatures verify under: the key's own, the child's at `path`, or its taproot output key. */
   readonly publicKey: Uint8Array
   readonly payloads: readonly Uint8Array[]
   readonly status: SignRequestStatus

@@ -15,6 +15,8 @@ export type RequestSignatureParameters = {
   keyId: number
   /** Sign with the child key at this path: `'m/0/7'`, a label like `'ethereum,1'`, or segments `[0, 'savings']`. */
   path?: DerivationPath
+  /** For a Schnorr key: sign for its taproot output key (`{}` for BIP86 key-path outputs, or `{ merkleRoot }`). */
+  taproot?: { merkleRoot?: Uint8Array }
   /** 32-byte digests for ECDSA keys; whole messages for EdDSA and Schnorr keys. Bytes or hex. */
   payloads: readonly (Uint8Array | string)[]
   /** Time the keyring has once the request is pending. */
@@ -43,6 +45,7 @@ export async function requestSignature(client: ClientBase, params: RequestSignat
       type: 'treasury.NewSignRequest',
       keyId: params.keyId,
       ...(params.path !== undefined ? { path: parseDerivationPath(params.path) } : {}),
+      ...(params.taproot !== undefined ? { taproot: params.taproot } : {}),
       payloads,
       ...(params.ttlMs !== undefined ? { ttlMs: params.ttlMs } : {}),
       ...(params.metadata !== undefined ? { metadata: params.metadata } : {}),

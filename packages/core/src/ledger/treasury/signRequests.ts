@@ -11,7 +11,7 @@ import { checkInt, checkString, invalid } from '../validate.js'
 import { payRequestFee, rejectSignRequest } from './close.js'
 import { acceptPartyResponse, checkRequestId, checkTtl, deadline } from './responses.js'
 import { checkPayloads, signatureProblem } from './schemes.js'
-import { deriveKey } from '../../derivation/deriveKey.js'
+import { signingKey } from '../../derivation/signingKey.js'
 import { formatDerivationPath } from '../../derivation/derivationPath.js'
 
 export function requireKey(tx: StateTx, id: unknown): Key {
@@ -42,7 +42,10 @@ function checkMetadata(v: unknown): Record<string, string> | undefined {
 export function newSignRequest(tx: StateTx, sender: string, msg: NewSignRequestMessage) {
   const key = requireKey(tx, msg.keyId)
   if (msg.path !== undefined && !Array.isArray(msg.path)) throw invalid('path', 'an array of segments (indices and labels)', msg.path)
-  const derived = msg.path === undefined ? undefined : deriveKey(key.keyType, key.publicKey, msg.path)
+  if (msg.taproot !== undefined && (!msg.taproot || typeof msg.taproot !== 'object' || Object.keys(msg.taproot).some((k) => k !== 'merkleRoot'))) {
+    throw invalid('taproot', '{} or { merkleRoot }', msg.taproot)
+  }
+  const signing = msg.path === undefined && msg.taproot === undefined ? undefined : signingKey(key.keyType, key.publicKey, { ...(msg.path !== undefined ? { path: msg.path } : {}), ...(msg.taproot !== undefined ? { taproot: msg.taproot } : {}) })
   const payloads = checkPayloads(key.keyType, msg.payloads, tx.params)
   const ttlMs = checkTtl(tx, msg.ttlMs)
   const metadata = checkMetadata(msg.metadata)
@@ -60,8 +63,9 @@ export function newSignRequest(tx: StateTx, sender: string, msg: NewSignRequestM
     keyType: key.keyType,
     workspace: w.address,
     keyring: keyring.address,
-    ...(derived ? { path: derived.path } : {}),
-    publicKey: derived?.publicKey ?? key.publicKey,
+    ...(signing && msg.path !== undefined ? { path: signing.path } : {}),
+    ...(signing?.taproot ? { taproot: signing.taproot } : {}),
+    publicKey: signing?.publicKey ?? key.publicKey,
     payloads,
     fee: keyring.signRequestFee,
     responses: [],
@@ -119,7 +123,7 @@ export function fulfilSignRequest(tx: StateTx, sender: string, msg: FulfilSignRe
   signatures.forEach((sig, i) => {
     const problem = signatureProblem(req.keyType, req.publicKey, req.payloads[i]!, sig)
     if (problem) {
-      const which = req.path ? `key ${req.keyId} at path ${formatDerivationPath(req.path)}` : `key ${req.keyId}`
+      const which = `key ${req.keyId}${req.path ? ` at path ${formatDerivationPath(req.path)}` : ''}${req.taproot ? ' (taproot output key)' : ''}`
       throw new ZrError('INVALID_RESULT', 'Signature does not verify.', { details: `signature ${i} for ${req.keyType} ${which}: ${problem}`, meta: { requestId: req.id, index: i } })
     }
   })

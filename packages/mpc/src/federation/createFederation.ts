@@ -1,0 +1,132 @@
+import { type Account, type Connector, type ConnectorEvent, type Ledger, type SecretStore, type ZrClient, ZrError, createConnector, memorySecretStore } from '@zrkit/core'
+import { type MemoryRelay, memoryRelay } from '../transport/memoryRelay.js'
+import { createSessionRouter, type SessionRouter } from '../transport/SessionRouter.js'
+import { secureTransport, type SecureTransport } from '../transport/secureTransport.js'
+import { frostParty } from './frostParty.js'
+
+/** Options of {@link createFederation}. */
+export type FederationOptions = {
+  ledger: Ledger
+  /** One account per party: each signs its party's responses on the ledger and its messages to the others. */
+  parties: readonly Account[]
+  /** Shares needed to sign (t of n). */
+  threshold: number
+  /** Each party's share store (default: memory). Wrap with `encryptedSecretStore` for storage at rest. */
+  shares?: (party: Account, index: number) => SecretStore
+  /** The relay between parties (default: an in-process {@link memoryRelay}). */
+  relay?: MemoryRelay
+  /** Passed to each party's connector. */
+  onEvent?: (party: string, event: ConnectorEvent) => void
+  /** Per signing attempt (default 3 000 ms); with parties down, each dead coordinator costs one attempt. */
+  attemptTimeoutMs?: number
+  /** Key generation waits this long for all parties (default 10 000 ms). */
+  dkgTimeoutMs?: number
+  /** Connector poll interval (default 5 000 ms). */
+  pollIntervalMs?: number
+}
+
+/** One running party of a federation. */
+export type FederationParty = {
+  readonly address: string
+  readonly account: Account
+  readonly shares: SecretStore
+  readonly running: boolean
+}
+
+/** An in-process MPC federation: n parties, threshold t, each behind its own connector. */
+export type Federation = {
+  readonly parties: readonly FederationParty[]
+  readonly threshold: number
+  readonly relay: MemoryRelay
+  /** Registers the federation as a keyring (parties and threshold) with `client`'s account as admin. */
+  register(client: ZrClient, params: { description: string; keyRequestFee: bigint; signRequestFee: bigint }): Promise<string>
+  /** Starts every party's transport, router and connector for `keyring`. */
+  start(keyring: string): Promise<void>
+  /** Stops one party (a party going down); `startParty` brings it back with its stored shares. */
+  stopParty(index: number): Promise<void>
+  startParty(index: number): Promise<void>
+  stop(): Promise<void>
+}
+
+type Running = { transport: SecureTransport; router: SessionRouter; connector: Connector }
+
+/**
+ * Starts an MPC federation in this process: every party talks to the others only through an
+ * authenticated, encrypted transport, holds only its own shares, and answers the ledger through its
+ * own connector, as separate machines would.
+ *
+ * @example
+ * ```ts
+ * import { createFederation } from '@zrkit/mpc'
+ * const federation = await createFederation({ ledger, parties: [p1, p2, p3], threshold: 2 })
+ * const keyring = await federation.register(operator, { description: 'MPC 2-of-3', keyRequestFee: 100n, signRequestFee: 10n })
+ * await federation.start(keyring)
+ * const key = await client.createKey({ workspace, keyring, keyType: 'eddsa-ed25519' })
+ * ```
+ */
+export async function createFederation(options: FederationOptions): Promise<Federation> {
+  const relay = options.relay ?? memoryRelay()
+  const addresses = options.parties.map((p) => p.address)
+  const stores = options.parties.map((p, i) => options.shares?.(p, i) ?? memorySecretStore())
+  const running = new Map<number, Running>()
+  let keyring: string | undefined
+
+  async function startParty(index: number): Promise<void> {
+    if (running.has(index)) return
+    if (!keyring) throw new ZrError('INVALID_INPUT', 'The federation has no keyring yet.', { details: 'expected start(keyring) before startParty()' })
+    const account = options.parties[index]!
+    relay.reconnect(account.address)
+    const transport = await secureTransport({ account, relay, peers: addresses.filter((a) => a !== account.address), timeoutMs: options.dkgTimeoutMs ?? 10_000 })
+    const router = createSessionRouter(transport)
+    const backend = frostParty({
+      account,
+      router,
+      parties: addresses,
+      threshold: options.threshold,
+      shares: stores[index]!,
+      ...(options.attemptTimeoutMs !== undefined ? { attemptTimeoutMs: options.attemptTimeoutMs } : {}),
+      ...(options.dkgTimeoutMs !== undefined ? { dkgTimeoutMs: options.dkgTimeoutMs } : {}),
+    })
+    const connector = createConnector({
+      ledger: options.ledger,
+      account,
+      keyring,
+      backend,
+      ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
+      ...(options.onEvent ? { onEvent: (e: ConnectorEvent) => options.onEvent!(account.address, e) } : {}),
+    })
+    running.set(index, { transport, router, connector })
+    await connector.start()
+  }
+
+  async function stopParty(index: number): Promise<void> {
+    const r = running.get(index)
+    if (!r) return
+    running.delete(index)
+    relay.disconnect(options.parties[index]!.address)
+    await r.connector.stop()
+    r.router.close()
+    await r.transport.close()
+  }
+
+  return {
+    get parties() {
+      return options.parties.map((account, i) => ({ address: account.address, account, shares: stores[i]!, running: running.has(i) }))
+    },
+    threshold: options.threshold,
+    relay,
+    async register(client, params) {
+      const { keyring: address } = await client.createKeyring({ ...params, parties: addresses, partyThreshold: options.threshold })
+      return address
+    },
+    async start(address) {
+      keyring = address
+      await Promise.all(options.parties.map((_, i) => startParty(i)))
+    },
+    stopParty,
+    startParty,
+    async stop() {
+      await Promise.all([...running.keys()].map((i) => stopParty(i)))
+    },
+  }
+}

@@ -1,0 +1,106 @@
+import { type Account, type KeyringBackend, type SecretStore, ZrError, canonicalParse, canonicalStringify, isZrError, memorySecretStore, signingKey, toHex, transientError } from '@zrkit/core'
+import { runDkg } from '../frost/runDkg.js'
+import { runSigning } from '../frost/runSigning.js'
+import { type FrostKey, frostKeyTypes, frostSuite } from '../frost/suites.js'
+import { tweakKey } from '../frost/tweakKey.js'
+import type { SessionRouter } from '../transport/SessionRouter.js'
+
+/** Options of {@link frostParty}. */
+export type FrostPartyOptions = {
+  /** This party's ledger account (a party of the keyring); its id on the transport is its address. */
+  account: Account
+  /** Sessions with the other parties over their secure transport. */
+  router: SessionRouter
+  /** Every party of the keyring (addresses), this one included. */
+  parties: readonly string[]
+  /** Shares needed to sign; the keyring's party threshold. */
+  threshold: number
+  /** Where this party keeps its key shares (default: memory). Wrap with `encryptedSecretStore` at rest. */
+  shares?: SecretStore
+  /** How long key generation waits for the other parties (default 10 000 ms). */
+  dkgTimeoutMs?: number
+  /** How long one signing attempt waits for a round (default 3 000 ms). */
+  attemptTimeoutMs?: number
+}
+
+const encode = (key: FrostKey) => new TextEncoder().encode(canonicalStringify(key))
+const decode = (bytes: Uint8Array) => canonicalParse<FrostKey>(new TextDecoder().decode(bytes))
+
+/**
+ * One party of a FROST federation, as a keyring backend for that party's connector. Key requests run a
+ * dealerless DKG with every party; signature requests run threshold signing with any `threshold` of
+ * them, for the key itself, a derived child key (path) or a taproot output key. The party's share never
+ * leaves it; what is stored goes to `shares`.
+ *
+ * @example
+ * ```ts
+ * import { createConnector, encryptedSecretStore } from '@zrkit/core'
+ * import { frostParty } from '@zrkit/mpc'
+ * const backend = frostParty({ account, router, parties, threshold: 2, shares: encryptedSecretStore(store, { passphrase }) })
+ * await createConnector({ ledger, account, keyring, backend }).start()
+ * ```
+ */
+export function frostParty(options: FrostPartyOptions): KeyringBackend {
+  const { account, router, threshold } = options
+  const parties = [...options.parties].sort()
+  const shares = options.shares ?? memorySecretStore()
+  if (!parties.includes(account.address)) {
+    throw new ZrError('NOT_KEYRING_PARTY', 'The account is not one of the parties.', { details: `${account.address} is not in ${parties.join(', ')}` })
+  }
+  const keyName = (keyType: string, publicKey: Uint8Array) => `frost/${keyType}/${toHex(publicKey)}`
+  const requestName = (keyring: string, requestId: number) => `frost-request/${keyring}/${requestId}`
+
+  return Object.freeze({
+    name: 'frost',
+    keyTypes: frostKeyTypes,
+    supportsDerivation: true,
+
+    async createKey({ requestId, keyType, keyring, signal }) {
+      const suite = frostSuite(keyType)
+      const known = await shares.get(requestName(keyring, requestId))
+      if (known) return { publicKey: known }
+      const session = router.open(`frost/dkg/${keyring}/${requestId}`, parties)
+      try {
+        const key = await runDkg({ session, suite, threshold, timeoutMs: options.dkgTimeoutMs ?? 10_000, signal })
+        const publicKey = suite.groupKey(key)
+        await shares.set(keyName(keyType, publicKey), encode(key))
+        await shares.set(requestName(keyring, requestId), publicKey)
+        return { publicKey }
+      } catch (e) {
+        if (isZrError(e, 'TIMEOUT')) {
+          throw new ZrError('MPC_ABORT', 'Key generation needs every party.', { details: `no answer from ${String(e.meta.missing ?? 'some parties')}`, cause: e })
+        }
+        throw e
+      } finally {
+        session.close()
+      }
+    },
+
+    async sign({ requestId, keyType, publicKey, path, taproot, payloads, keyring, signal }) {
+      const suite = frostSuite(keyType)
+      const stored = await shares.get(keyName(keyType, publicKey))
+      if (!stored) throw new ZrError('KEY_NOT_FOUND', 'This party holds no share of the key.', { details: `no share for ${keyType} key ${toHex(publicKey)}` })
+      const signing = signingKey(keyType, publicKey, { ...(path ? { path } : {}), ...(taproot ? { taproot } : {}) })
+      const key = tweakKey(suite, decode(stored), signing)
+      try {
+        const { signatures } = await runSigning({
+          router,
+          sessionId: `frost/sign/${keyring}/${requestId}`,
+          parties,
+          self: account.address,
+          suite,
+          key,
+          threshold,
+          messages: payloads,
+          seed: requestId,
+          attemptTimeoutMs: options.attemptTimeoutMs ?? 3_000,
+          ...(signal ? { signal } : {}),
+        })
+        return { signatures }
+      } catch (e) {
+        if (isZrError(e, 'ABORTED')) throw transientError('signing was interrupted', e)
+        throw e
+      }
+    },
+  } satisfies KeyringBackend)
+}

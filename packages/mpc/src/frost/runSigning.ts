@@ -1,0 +1,191 @@
+import { sha256 } from '@noble/hashes/sha2.js'
+import { ZrError, equalBytes, isZrError } from '@zrkit/core'
+import type { SessionRouter } from '../transport/SessionRouter.js'
+import { identifiers } from './runDkg.js'
+import { decodeMessage, encodeMessage, isBytes, isRecord, misbehaved } from './messages.js'
+import type { FrostKey, FrostSuite } from './suites.js'
+
+/** Options of {@link runSigning}. */
+export type RunSigningOptions = {
+  router: SessionRouter
+  /** Names this signing job; attempts run in sessions `${sessionId}/${attempt}`. Must be the same at every party. */
+  sessionId: string
+  /** Every party that holds a share of the key. */
+  parties: readonly string[]
+  self: string
+  suite: FrostSuite
+  /** This party's key package, already tweaked for the path (and taproot) being signed for. */
+  key: FrostKey
+  threshold: number
+  messages: readonly Uint8Array[]
+  /** Picks the first coordinator (e.g. the request id), so load spreads over parties. */
+  seed: number
+  /** How long one attempt waits for a round (default 3 000 ms). */
+  attemptTimeoutMs?: number
+  signal?: AbortSignal
+}
+
+/** What {@link runSigning} returns. */
+export type SigningResult = { signatures: Uint8Array[]; signers: string[]; attempts: number }
+
+type Commitments = { identifier: string; hiding: Uint8Array; binding: Uint8Array }
+type Package = { signers: string[]; commitments: Commitments[][] }
+type Shares = { packageHash: Uint8Array; shares: Uint8Array[] }
+
+const isCommitments = (v: unknown): v is Commitments => isRecord(v) && typeof v.identifier === 'string' && isBytes(v.hiding) && isBytes(v.binding)
+const isCommitList = (n: number) => (v: unknown): v is Commitments[] => Array.isArray(v) && v.length === n && v.every(isCommitments)
+const isPackage = (v: unknown): v is Package =>
+  isRecord(v) && Array.isArray(v.signers) && v.signers.every((s) => typeof s === 'string') && Array.isArray(v.commitments) && v.commitments.every((l) => Array.isArray(l) && l.every(isCommitments))
+const isShares = (v: unknown): v is Shares => isRecord(v) && isBytes(v.packageHash) && Array.isArray(v.shares) && v.shares.every(isBytes)
+
+/**
+ * Threshold signing (FROST, RFC 9591) of one or more messages by any `threshold` of the parties.
+ *
+ * Each attempt has a coordinator, rotating from `seed`: the parties send it fresh nonce commitments; it
+ * picks itself and the first others to answer as signers and broadcasts the signing package; the
+ * signers broadcast their signature shares to every party; every party checks each share (a bad share
+ * names and excludes its signer for the next attempts), aggregates, and checks the final signature with
+ * an independent verifier. An attempt whose coordinator or signers do not answer in time is abandoned
+ * and the next coordinator takes over, so up to n - t parties may be down. Nonces are never reused.
+ */
+export async function runSigning(options: RunSigningOptions): Promise<SigningResult> {
+  const { router, suite, key, threshold, messages, self, signal } = options
+  const F = suite.sign
+  const parties = [...options.parties].sort()
+  const ids = identifiers(suite, parties)
+  const timeoutMs = options.attemptTimeoutMs ?? 3_000
+  const groupKey = suite.groupKey(key)
+  const excluded = new Set<string>()
+  const problems: string[] = []
+
+  for (let attempt = 0; attempt < parties.length; attempt++) {
+    if (signal?.aborted) throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'the AbortSignal fired' })
+    const coordinator = parties[(options.seed + attempt) % parties.length]!
+    if (excluded.has(coordinator)) continue
+    const session = router.open(`${options.sessionId}/${attempt}`, parties)
+    const wait = { timeoutMs, ...(signal ? { signal } : {}) }
+    try {
+      // Round 1: fresh nonces for each message; commitments to the coordinator.
+      const nonces = messages.map(() => F.commit(key.secret as never))
+      const myCommitments = nonces.map((n) => n.commitments as Commitments)
+      let pkg: Package
+      if (coordinator === self) {
+        pkg = await gather(session, parties, self, myCommitments, threshold, excluded, ids, messages.length, wait)
+        await session.broadcast('sign/package', encodeMessage(pkg))
+      } else {
+        await session.send(coordinator, 'sign/commit', encodeMessage(myCommitments))
+        const raw = await session.collect('sign/package', { ...wait, from: [coordinator] })
+        pkg = decodeMessage(raw.get(coordinator)!, coordinator, 'signing package', isPackage)
+      }
+      checkPackage(pkg, coordinator, parties, threshold, messages.length, ids, self, myCommitments)
+      const packageHash = sha256(encodeMessage(pkg))
+
+      // Round 2: signers broadcast shares; every party verifies and aggregates.
+      const shares = new Map<string, Uint8Array[]>()
+      if (pkg.signers.includes(self)) {
+        const mine = messages.map((m, i) => F.signShare(key.secret as never, key.public as never, nonces[i]!.nonces, pkg.commitments[i] as never, m) as Uint8Array)
+        shares.set(self, mine)
+        await session.broadcast('sign/shares', encodeMessage({ packageHash, shares: mine } satisfies Shares))
+      }
+      const others = pkg.signers.filter((s) => s !== self)
+      const raw = others.length ? await session.collect('sign/shares', { ...wait, from: others }) : new Map<string, Uint8Array>()
+      for (const signer of others) {
+        const msg = decodeMessage(raw.get(signer)!, signer, 'signature share message', isShares)
+        if (!equalBytes(msg.packageHash, packageHash)) throw misbehaved(coordinator, 'sent different signing packages to different parties')
+        if (msg.shares.length !== messages.length) throw misbehaved(signer, `sent ${msg.shares.length} shares for ${messages.length} messages`)
+        shares.set(signer, msg.shares)
+      }
+      for (const signer of pkg.signers) {
+        messages.forEach((m, i) => {
+          const ok = (() => {
+            try {
+              return F.verifyShare(key.public as never, pkg.commitments[i] as never, m, ids.get(signer)!, shares.get(signer)![i]!)
+            } catch {
+              return false
+            }
+          })()
+          if (!ok) throw misbehaved(signer, `sent an invalid signature share for message ${i}`)
+        })
+      }
+      const signatures = messages.map((m, i) => {
+        const byId = Object.fromEntries(pkg.signers.map((s) => [ids.get(s)!, shares.get(s)![i]!]))
+        const sig = F.aggregate(key.public as never, pkg.commitments[i] as never, m, byId) as Uint8Array
+        if (!suite.verify(sig, m, groupKey)) throw new ZrError('MPC_ABORT', 'The aggregated signature does not verify.', { details: `message ${i}; no signature is returned` })
+        return sig
+      })
+      return { signatures, signers: pkg.signers, attempts: attempt + 1 }
+    } catch (e) {
+      if (isZrError(e, 'ABORTED')) throw e
+      if (isZrError(e, 'MPC_ABORT') && typeof e.meta.party === 'string') excluded.add(e.meta.party)
+      problems.push(`attempt ${attempt} (coordinator ${coordinator}): ${isZrError(e) ? `${e.shortMessage}${e.meta.missing ? ` missing ${String(e.meta.missing)}` : ''}` : String(e)}`)
+    } finally {
+      session.close()
+    }
+  }
+  throw new ZrError('MPC_ABORT', 'No signing attempt succeeded.', {
+    details: problems.join('; '),
+    meta: { excluded: [...excluded], attempts: problems.length },
+  })
+}
+
+/** The coordinator's first round: its own commitments plus the first others to answer, up to the threshold. */
+async function gather(
+  session: ReturnType<SessionRouter['open']>,
+  parties: string[],
+  self: string,
+  mine: Commitments[],
+  threshold: number,
+  excluded: Set<string>,
+  ids: Map<string, string>,
+  count: number,
+  wait: { timeoutMs: number; signal?: AbortSignal },
+): Promise<Package> {
+  const chosen: [string, Commitments[]][] = [[self, mine]]
+  const candidates = parties.filter((p) => p !== self && !excluded.has(p))
+  await new Promise<void>((resolve, reject) => {
+    let pending = candidates.length
+    if (chosen.length >= threshold) return resolve()
+    for (const p of candidates) {
+      session.collect('sign/commit', { ...wait, from: [p] }).then(
+        (m) => {
+          if (chosen.length >= threshold) return
+          try {
+            const list = decodeMessage(m.get(p)!, p, 'nonce commitments', isCommitList(count))
+            if (list.some((c) => c.identifier !== ids.get(p))) throw misbehaved(p, 'sent commitments under another identifier')
+            chosen.push([p, list])
+          } catch {
+            // a party with bad commitments is simply not chosen
+          }
+          if (chosen.length >= threshold) resolve()
+          else if (--pending === 0) reject(new ZrError('TIMEOUT', 'Too few parties answered.', { meta: { missing: candidates.filter((c) => !chosen.some(([x]) => x === c)) } }))
+        },
+        () => {
+          if (--pending === 0 && chosen.length < threshold) {
+            reject(new ZrError('TIMEOUT', 'Too few parties answered.', { meta: { missing: candidates.filter((c) => !chosen.some(([x]) => x === c)) } }))
+          }
+        },
+      )
+    }
+    if (candidates.length === 0) reject(new ZrError('TIMEOUT', 'Too few parties answered.', { meta: { missing: [] } }))
+  })
+  chosen.sort(([a], [b]) => (a < b ? -1 : 1))
+  return {
+    signers: chosen.map(([p]) => p),
+    commitments: Array.from({ length: count }, (_, i) => chosen.map(([, list]) => list[i]!)),
+  }
+}
+
+function checkPackage(pkg: Package, coordinator: string, parties: string[], threshold: number, count: number, ids: Map<string, string>, self: string, mine: Commitments[]): void {
+  const distinct = new Set(pkg.signers)
+  if (distinct.size !== pkg.signers.length || pkg.signers.length < threshold || pkg.signers.some((s) => !parties.includes(s)) || !pkg.signers.includes(coordinator)) {
+    throw misbehaved(coordinator, 'sent a signing package with an invalid signer set')
+  }
+  if (pkg.commitments.length !== count) throw misbehaved(coordinator, `sent commitments for ${pkg.commitments.length} messages instead of ${count}`)
+  for (const list of pkg.commitments) {
+    if (list.length !== pkg.signers.length || list.some((c, i) => c.identifier !== ids.get(pkg.signers[i]!))) throw misbehaved(coordinator, 'sent commitments that do not match its signer set')
+  }
+  const at = pkg.signers.indexOf(self)
+  if (at >= 0 && pkg.commitments.some((list, i) => !equalBytes(list[at]!.hiding, mine[i]!.hiding) || !equalBytes(list[at]!.binding, mine[i]!.binding))) {
+    throw misbehaved(coordinator, 'altered this party’s nonce commitments')
+  }
+}

@@ -1,0 +1,533 @@
+import { sha256 } from '@noble/hashes/sha2.js'
+import { ZrError, canonicalBytes, canonicalParse, equalBytes, toHex } from '@zrkit/core'
+import type { BroadcastProof, SecureEnvelope } from './secureTransport.js'
+import type { PartyId, Transport } from './Transport.js'
+
+/** Options of {@link Session.collect}. */
+export type CollectOptions = {
+  /** Whose messages to wait for (default: every other participant). */
+  readonly from?: readonly PartyId[] | undefined
+  /** Default: the router's `timeoutMs`. */
+  readonly timeoutMs?: number | undefined
+  readonly signal?: AbortSignal | undefined
+}
+
+/** Options of {@link Session.confirmBroadcasts}. */
+export type ConfirmOptions = {
+  /** Per waiting step (echoes, then blame reports if needed). Default: the router's `timeoutMs`. */
+  readonly timeoutMs?: number | undefined
+  readonly signal?: AbortSignal | undefined
+}
+
+/** One run of a protocol between a fixed set of parties, identified by a session id. */
+export type Session = {
+  readonly id: string
+  readonly self: PartyId
+  /** Sorted, includes `self`. */
+  readonly participants: readonly PartyId[]
+  /** Sends `body` to one participant for `round` (one message per receiver per round). */
+  send(to: PartyId, round: string, body: Uint8Array): Promise<void>
+  /** Sends `body` to every other participant for `round` (once per round). */
+  broadcast(round: string, body: Uint8Array): Promise<void>
+  /**
+   * Waits for one message per listed party for `round` and returns them by sender. Rejects with
+   * `TIMEOUT` (`meta.missing`), `ABORTED`, or the session's failure (e.g. `MPC_ABORT`).
+   */
+  collect(round: string, options?: CollectOptions): Promise<Map<PartyId, Uint8Array>>
+  /**
+   * Checks that every participant received the same broadcasts for `round`. `received` holds the
+   * round's message of every participant, this party's own included. Resolves when all agree; else
+   * rejects with `MPC_ABORT` naming the party at fault in `meta.party` (the sender that sent different
+   * messages, or a participant whose report is false), or `TIMEOUT` naming the silent parties.
+   */
+  confirmBroadcasts(round: string, received: ReadonlyMap<PartyId, Uint8Array>, options?: ConfirmOptions): Promise<void>
+  /** Ends the session: waiting calls reject with `ABORTED`, later messages for it are refused. */
+  close(): void
+}
+
+/** Routes a transport's messages to sessions. */
+export type SessionRouter = {
+  /**
+   * Opens session `sessionId` with `participants` (party ids, including this party; the others must
+   * be peers of the transport). Messages that arrived for it before are delivered now. A session id
+   * can be opened once.
+   */
+  open(sessionId: string, participants: readonly PartyId[]): Session
+  /** Closes every session and stops routing. Does not close the transport. */
+  close(): void
+}
+
+/** Options of {@link createSessionRouter}. */
+export type SessionRouterOptions = {
+  /**
+   * Called with every refused message (code `MPC_TRANSPORT`): malformed, for a closed session, from a
+   * non-participant, or dropped from the buffer of not-yet-opened sessions.
+   */
+  readonly onError?: ((error: ZrError) => void) | undefined
+  /** Default wait of `collect` and `confirmBroadcasts`, in ms (default 60 000). */
+  readonly timeoutMs?: number | undefined
+  /** Messages kept for sessions not opened yet (default 1000); the oldest go first. */
+  readonly bufferLimit?: number | undefined
+  /** How long such a message is kept, in ms (default 60 000). */
+  readonly bufferTtlMs?: number | undefined
+}
+
+/** What travels in a transport payload for a session: `canonical({ session, round, body, broadcast })`. */
+export type SessionFrame = {
+  readonly session: string
+  readonly round: string
+  readonly body: Uint8Array
+  readonly broadcast: boolean
+}
+
+/** Encodes a session frame: UTF-8 of `canonical({ session, round, body, broadcast })`. */
+export function encodeSessionFrame(frame: SessionFrame): Uint8Array {
+  const { session, round, body, broadcast } = frame
+  return canonicalBytes({ session, round, body, broadcast })
+}
+
+/** Decodes a session frame; `undefined` when the bytes are not one. */
+export function decodeSessionFrame(bytes: Uint8Array): SessionFrame | undefined {
+  try {
+    const value = canonicalParse<Record<string, unknown>>(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined
+    const { session, round, body, broadcast } = value
+    if (typeof session !== 'string' || session.length === 0) return undefined
+    if (typeof round !== 'string' || round.length === 0) return undefined
+    if (!(body instanceof Uint8Array) || typeof broadcast !== 'boolean') return undefined
+    if (Object.keys(value).length !== 4) return undefined
+    return { session, round, body, broadcast }
+  } catch {
+    return undefined
+  }
+}
+
+/** Rounds the router uses itself; protocol rounds must not start with `$`. */
+const echoRound = (round: string) => `$echo:${round}`
+const blameRound = (round: string) => `$blame:${round}`
+
+type Stored = { readonly body: Uint8Array; readonly broadcast: boolean; readonly proof?: BroadcastProof | undefined }
+type Pending = { readonly from: PartyId; readonly frame: SessionFrame; readonly proof?: BroadcastProof | undefined; readonly at: number }
+type Claim = { readonly party: PartyId; readonly hash: Uint8Array; readonly proof?: { readonly body: Uint8Array; readonly seq: number; readonly signature: Uint8Array } | undefined }
+
+/** A transport that can sign broadcasts (e.g. {@link secureTransport}); used when available. */
+type SigningTransport = Transport & {
+  broadcastTo?: (to: readonly PartyId[], payload: Uint8Array) => Promise<void>
+  verifyBroadcast?: (from: PartyId, payload: Uint8Array, proof: BroadcastProof) => boolean
+}
+
+/**
+ * Splits one {@link Transport} into protocol sessions and rounds.
+ *
+ * - Each payload is a {@link SessionFrame}. Messages for a session not opened yet are kept (bounded, with
+ *   a time limit) and delivered when it opens, so a party that starts late misses nothing.
+ * - Messages for a closed session, or from a party that is not a participant, are refused and reported:
+ *   a message replayed from another protocol run names another session id and goes nowhere.
+ * - A sender gets one message per (session, round): an identical copy is ignored, a different one fails
+ *   the session with `MPC_ABORT` naming the sender.
+ * - {@link Session.confirmBroadcasts} checks that all participants saw the same broadcasts (echo
+ *   broadcast). On a mismatch the parties exchange what they received, with the senders' signatures
+ *   when the transport provides them (as {@link secureTransport} does), and the party at fault is
+ *   named: a sender proven to have signed two different messages for the round, or a participant whose
+ *   echo or accusation does not hold up. With a transport without signatures, the sender whose
+ *   message differs between receivers is named.
+ *
+ * @example
+ * ```ts
+ * import { createSessionRouter } from '@zrkit/mpc'
+ * const router = createSessionRouter(transport)
+ * const session = router.open('keygen-7', [alice.address, bob.address, carol.address])
+ * await session.broadcast('commit', commitment)
+ * const commits = await session.collect('commit')
+ * await session.confirmBroadcasts('commit', new Map([...commits, [session.self, commitment]]))
+ * ```
+ */
+export function createSessionRouter(transport: Transport, options: SessionRouterOptions = {}): SessionRouter {
+  const self = transport.self
+  const defaultTimeout = options.timeoutMs ?? 60_000
+  const bufferLimit = options.bufferLimit ?? 1000
+  const bufferTtl = options.bufferTtlMs ?? 60_000
+  const signing = transport as SigningTransport
+  const peerSet = new Set(transport.peers)
+
+  const sessions = new Map<string, ReturnType<typeof makeSession>>()
+  const closedIds = new Set<string>()
+  let pending: Pending[] = []
+  let routerClosed = false
+
+  const report = (error: ZrError) => {
+    if (!options.onError) return
+    try {
+      options.onError(error)
+    } catch {
+      // the callback's own failure must not stop routing
+    }
+  }
+  const refuse = (shortMessage: string, details: string, meta: Record<string, unknown>) =>
+    report(new ZrError('MPC_TRANSPORT', shortMessage, { details, meta }))
+
+  const prune = (now: number) => {
+    const keep: Pending[] = []
+    for (const p of pending) {
+      if (now - p.at > bufferTtl) {
+        refuse('Dropped a message for a session never opened.', `kept for ${bufferTtl} ms`, { from: p.from, session: p.frame.session, round: p.frame.round })
+      } else keep.push(p)
+    }
+    pending = keep
+  }
+
+  transport.onMessage((envelope: SecureEnvelope) => {
+    if (routerClosed) return
+    const frame = decodeSessionFrame(envelope.payload)
+    if (!frame) return refuse('Refused a malformed session message.', 'not a session frame', { from: envelope.from })
+    const meta = { from: envelope.from, session: frame.session, round: frame.round }
+    if (frame.broadcast !== envelope.broadcast) {
+      return refuse('Refused a session message.', `frame says broadcast=${frame.broadcast}, transport says ${envelope.broadcast}`, meta)
+    }
+    if (closedIds.has(frame.session)) return refuse('Refused a message for a closed session.', `session ${frame.session} is closed`, meta)
+    const session = sessions.get(frame.session)
+    if (session) return session.receive(envelope.from, frame, envelope.proof)
+    const now = Date.now()
+    prune(now)
+    if (pending.length >= Math.max(0, bufferLimit)) {
+      const dropped = pending.shift()
+      if (dropped) {
+        refuse('Dropped a message for a session never opened.', `at most ${bufferLimit} messages are kept`, {
+          from: dropped.from,
+          session: dropped.frame.session,
+          round: dropped.frame.round,
+        })
+      }
+      if (bufferLimit <= 0) return refuse('Dropped a message for a session never opened.', 'buffering is off', meta)
+    }
+    pending.push({ from: envelope.from, frame, proof: envelope.proof, at: now })
+  })
+
+  function makeSession(id: string, participants: readonly PartyId[]) {
+    const participantSet = new Set(participants)
+    const others = participants.filter((p) => p !== self)
+    const messages = new Map<string, Map<PartyId, Stored>>()
+    const sent = new Map<string, { broadcast: boolean; to: Set<PartyId>; body?: Uint8Array }>()
+    const waiters = new Set<() => void>()
+    let failure: ZrError | undefined
+    let closed = false
+
+    const notify = () => {
+      for (const w of [...waiters]) w()
+    }
+    const fail = (error: ZrError) => {
+      if (failure || closed) return
+      failure = error
+      notify()
+    }
+    const abort = (party: PartyId, round: string, shortMessage: string, details: string) =>
+      new ZrError('MPC_ABORT', shortMessage, { details, meta: { party, session: id, round } })
+    const closedError = () => new ZrError('ABORTED', 'The session is closed.', { meta: { session: id } })
+    const assertUsable = () => {
+      if (closed) throw closedError()
+      if (failure) throw failure
+    }
+
+    const receive = (from: PartyId, frame: SessionFrame, proof: BroadcastProof | undefined) => {
+      if (closed) return
+      const meta = { from, session: id, round: frame.round }
+      if (from === self || !participantSet.has(from)) {
+        return refuse('Refused a message from a non-participant.', `${from} is not a participant of session ${id}`, meta)
+      }
+      if (failure) return
+      let round = messages.get(frame.round)
+      if (!round) messages.set(frame.round, (round = new Map()))
+      const existing = round.get(from)
+      if (existing) {
+        if (existing.broadcast === frame.broadcast && equalBytes(existing.body, frame.body)) return
+        return fail(abort(from, frame.round, 'A party sent two different messages for one round.', `${from} equivocated in round ${frame.round} of session ${id}`))
+      }
+      round.set(from, { body: frame.body, broadcast: frame.broadcast, proof })
+      notify()
+    }
+
+    /** Waits until each of `from` has a message in `round`; with `partial`, a timeout returns what arrived. */
+    const wait = (round: string, from: readonly PartyId[], opts: CollectOptions | ConfirmOptions, partial: boolean) =>
+      new Promise<{ got: Map<PartyId, Stored>; missing: PartyId[] }>((resolve, reject) => {
+        const timeoutMs = opts.timeoutMs ?? defaultTimeout
+        const signal = opts.signal
+        const snapshot = () => {
+          const got = new Map<PartyId, Stored>()
+          const missing: PartyId[] = []
+          const stored = messages.get(round)
+          for (const p of from) {
+            const m = stored?.get(p)
+            if (m) got.set(p, m)
+            else missing.push(p)
+          }
+          return { got, missing }
+        }
+        const finish = (error?: ZrError, timedOut = false) => {
+          waiters.delete(check)
+          if (timer !== undefined) clearTimeout(timer)
+          signal?.removeEventListener('abort', onAbort)
+          if (error) return reject(error)
+          const result = snapshot()
+          if (timedOut && !partial) {
+            return reject(
+              new ZrError('TIMEOUT', `Timed out waiting for round ${round}.`, {
+                details: `no message from ${result.missing.join(', ')} after ${timeoutMs} ms`,
+                meta: { missing: result.missing, session: id, round },
+              }),
+            )
+          }
+          resolve(result)
+        }
+        const check = () => {
+          if (closed) return finish(closedError())
+          if (failure) return finish(failure)
+          if (snapshot().missing.length === 0) finish()
+        }
+        const onAbort = () => finish(new ZrError('ABORTED', `Waiting for round ${round} was aborted.`, { meta: { session: id, round } }))
+        let timer: ReturnType<typeof setTimeout> | undefined
+        if (signal?.aborted) return onAbort()
+        waiters.add(check)
+        signal?.addEventListener('abort', onAbort, { once: true })
+        if (Number.isFinite(timeoutMs)) timer = setTimeout(() => finish(undefined, true), Math.max(0, timeoutMs))
+        check()
+      })
+
+    const doBroadcast = async (round: string, body: Uint8Array) => {
+      assertUsable()
+      if (sent.has(round)) throw new ZrError('INVALID_INPUT', 'Already sent in this round.', { details: `round ${round} of session ${id}`, meta: { session: id, round } })
+      const copy = Uint8Array.from(body)
+      sent.set(round, { broadcast: true, to: new Set(others), body: copy })
+      if (others.length === 0) return
+      const payload = encodeSessionFrame({ session: id, round, body: copy, broadcast: true })
+      const everyone = transport.peers.every((p) => participantSet.has(p))
+      if (!everyone && signing.broadcastTo) return signing.broadcastTo(others, payload)
+      // Without per-recipient broadcasts, peers outside the session get the frame and never use it.
+      return transport.broadcast(payload)
+    }
+
+    const checkRound = (round: string) => {
+      if (typeof round !== 'string' || round.length === 0 || round.startsWith('$')) {
+        throw new ZrError('INVALID_INPUT', 'Invalid round name.', { details: 'expected a non-empty string not starting with "$"' })
+      }
+    }
+    const checkBody = (body: Uint8Array) => {
+      if (!(body instanceof Uint8Array)) throw new ZrError('INVALID_INPUT', 'Invalid message body.', { details: `expected bytes, got ${typeof body}` })
+    }
+    const checkOther = (party: PartyId) => {
+      if (party === self || !participantSet.has(party)) {
+        throw new ZrError('INVALID_INPUT', 'Not another participant.', { details: `${party} is not another participant of session ${id}`, meta: { party } })
+      }
+    }
+
+    const timeout = (round: string, what: string, missing: readonly PartyId[], opts: ConfirmOptions) =>
+      new ZrError('TIMEOUT', `Timed out waiting for ${what} of round ${round}.`, {
+        details: `nothing from ${missing.join(', ')} after ${opts.timeoutMs ?? defaultTimeout} ms`,
+        meta: { missing: [...missing], session: id, round },
+      })
+
+    const echoDigest = (hashes: readonly (readonly [PartyId, Uint8Array])[]) => sha256(canonicalBytes(hashes.map(([p, h]) => [p, h])))
+
+    /** Finds the party at fault from the blame reports, or undefined when they do not show one. */
+    const judge = (round: string, reports: Map<PartyId, Claim[] | undefined>, echoes: Map<PartyId, Uint8Array>): ZrError | undefined => {
+      const verify = signing.verifyBroadcast?.bind(transport)
+      const byReporter = new Map<PartyId, Map<PartyId, Claim>>()
+      // 1. Reports that are malformed or disagree with their author's echo blame the author.
+      for (const [reporter, claims] of [...reports].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        const table = new Map<PartyId, Claim>()
+        const wellFormed =
+          claims !== undefined &&
+          claims.length === participants.length &&
+          claims.every((c, i) => c.party === participants[i] && c.hash instanceof Uint8Array && c.hash.length === 32)
+        if (!wellFormed) return abort(reporter, round, 'A participant sent a malformed broadcast report.', `report of ${reporter} for round ${round}`)
+        for (const c of claims) table.set(c.party, c)
+        const echo = echoes.get(reporter)
+        if (reporter !== self && (echo === undefined || !equalBytes(echo, echoDigest(claims.map((c) => [c.party, c.hash] as const))))) {
+          return abort(reporter, round, 'A participant reported other broadcasts than it echoed.', `echo of ${reporter} for round ${round} does not match its report`)
+        }
+        byReporter.set(reporter, table)
+      }
+      // 2. With signed broadcasts, an accusation must come with the sender's signature.
+      if (verify) {
+        for (const [reporter, table] of byReporter) {
+          if (reporter === self) continue
+          for (const [sender, claim] of table) {
+            if (sender === reporter) continue
+            const proof = claim.proof
+            const payload = proof && encodeSessionFrame({ session: id, round, body: proof.body, broadcast: true })
+            const proven =
+              proof !== undefined &&
+              payload !== undefined &&
+              equalBytes(sha256(proof.body), claim.hash) &&
+              verify(sender, payload, { seq: proof.seq, signature: proof.signature })
+            if (!proven) {
+              return abort(reporter, round, 'A participant reported a broadcast it cannot prove.', `${reporter} claims a message from ${sender} without a valid signature`)
+            }
+          }
+        }
+      }
+      // 3. A sender whose message differs between receivers (or from its own report) is at fault.
+      for (const sender of participants) {
+        const seen = new Set<string>()
+        for (const [reporter, table] of byReporter) if (reporter !== sender) seen.add(toHex(table.get(sender)!.hash))
+        if (seen.size > 1) {
+          return abort(sender, round, 'A party broadcast different messages to different parties.', `${sender} equivocated in round ${round} of session ${id}`)
+        }
+        const own = byReporter.get(sender)?.get(sender)
+        if (own && seen.size === 1 && !seen.has(toHex(own.hash))) {
+          return abort(sender, round, 'A party broadcast a message other than it reports.', `${sender} in round ${round} of session ${id}`)
+        }
+      }
+      return undefined
+    }
+
+    const parseClaims = (body: Uint8Array): Claim[] | undefined => {
+      try {
+        const value = canonicalParse<{ claims?: unknown }>(new TextDecoder('utf-8', { fatal: true }).decode(body))
+        if (!value || !Array.isArray(value.claims)) return undefined
+        const claims: Claim[] = []
+        for (const c of value.claims as Record<string, unknown>[]) {
+          if (!c || typeof c.party !== 'string' || !(c.hash instanceof Uint8Array)) return undefined
+          const proof = c.proof as Record<string, unknown> | undefined
+          if (proof !== undefined && (!(proof.body instanceof Uint8Array) || !Number.isSafeInteger(proof.seq) || !(proof.signature instanceof Uint8Array))) return undefined
+          claims.push({
+            party: c.party,
+            hash: c.hash,
+            proof: proof && { body: proof.body as Uint8Array, seq: proof.seq as number, signature: proof.signature as Uint8Array },
+          })
+        }
+        return claims
+      } catch {
+        return undefined
+      }
+    }
+
+    const session: Session = {
+      id,
+      self,
+      participants,
+      async send(to, round, body) {
+        checkRound(round)
+        checkOther(to)
+        checkBody(body)
+        assertUsable()
+        const record = sent.get(round) ?? { broadcast: false, to: new Set<PartyId>() }
+        if (record.broadcast || record.to.has(to)) {
+          throw new ZrError('INVALID_INPUT', 'Already sent in this round.', { details: `to ${to} in round ${round} of session ${id}`, meta: { session: id, round, party: to } })
+        }
+        record.to.add(to)
+        sent.set(round, record)
+        await transport.send(to, encodeSessionFrame({ session: id, round, body: Uint8Array.from(body), broadcast: false }))
+      },
+      async broadcast(round, body) {
+        checkRound(round)
+        checkBody(body)
+        await doBroadcast(round, body)
+      },
+      async collect(round, opts = {}) {
+        checkRound(round)
+        const from = opts.from ? [...new Set(opts.from)] : others
+        for (const p of from) checkOther(p)
+        assertUsable()
+        const { got } = await wait(round, from, opts, false)
+        return new Map(from.map((p) => [p, Uint8Array.from(got.get(p)!.body)] as const))
+      },
+      async confirmBroadcasts(round, received, opts = {}) {
+        checkRound(round)
+        assertUsable()
+        if (!(received instanceof Map) || received.size !== participants.length || participants.some((p) => !(received.get(p) instanceof Uint8Array))) {
+          throw new ZrError('INVALID_INPUT', 'Invalid broadcasts to confirm.', { details: 'expected one message per participant, this party included', meta: { session: id, round } })
+        }
+        const stored = messages.get(round)
+        for (const p of others) {
+          const m = stored?.get(p)
+          if (!m || !equalBytes(m.body, received.get(p)!)) {
+            throw new ZrError('INVALID_INPUT', 'Invalid broadcasts to confirm.', { details: `the message given for ${p} is not the one received in round ${round}`, meta: { session: id, round, party: p } })
+          }
+          if (!m.broadcast) {
+            const error = abort(p, round, 'A party sent a round message directly instead of broadcasting it.', `${p} in round ${round} of session ${id}`)
+            fail(error)
+            throw error
+          }
+        }
+        const ownSent = sent.get(round)?.body
+        if (ownSent && !equalBytes(ownSent, received.get(self)!)) {
+          throw new ZrError('INVALID_INPUT', 'Invalid broadcasts to confirm.', { details: `the message given for this party is not the one it broadcast in round ${round}`, meta: { session: id, round, party: self } })
+        }
+
+        const hashes = participants.map((p) => [p, sha256(received.get(p)!)] as const)
+        const digest = echoDigest(hashes)
+        await doBroadcast(echoRound(round), digest)
+        const { got: echoMessages, missing: silent } = await wait(echoRound(round), others, opts, true)
+        const echoes = new Map([...echoMessages].map(([p, m]) => [p, m.body] as const))
+        const differ = [...echoes].some(([, echo]) => !equalBytes(echo, digest))
+        if (!differ) {
+          if (silent.length === 0) return
+          throw timeout(round, 'echoes', silent, opts)
+        }
+
+        // Someone saw other broadcasts: those who echoed exchange what each received, with the
+        // senders' signatures, so that the party at fault can be named even if some stay silent.
+        const claims = hashes.map(([party, hash]) => {
+          const m = party === self ? undefined : stored!.get(party)!
+          return { party, hash, proof: m?.proof && { body: m.body, seq: m.proof.seq, signature: m.proof.signature } }
+        })
+        await doBroadcast(blameRound(round), canonicalBytes({ claims }))
+        const { got: blameMessages, missing } = await wait(blameRound(round), [...echoes.keys()], opts, true)
+        const reports = new Map<PartyId, Claim[] | undefined>([[self, claims]])
+        for (const [p, m] of blameMessages) reports.set(p, parseClaims(m.body))
+        const verdict = judge(round, reports, echoes)
+        if (verdict) {
+          fail(verdict)
+          throw verdict
+        }
+        if (silent.length + missing.length > 0) throw timeout(round, 'broadcast reports', [...silent, ...missing].sort(), opts)
+        // Every report checks out, so a differing echo cannot be explained; name its author.
+        const culprit = others.find((p) => !equalBytes(echoes.get(p)!, digest))!
+        const error = abort(culprit, round, 'A participant echoed broadcasts that do not match.', `echo of ${culprit} for round ${round}`)
+        fail(error)
+        throw error
+      },
+      close() {
+        if (closed) return
+        closed = true
+        sessions.delete(id)
+        closedIds.add(id)
+        notify()
+      },
+    }
+    return { session, receive }
+  }
+
+  return {
+    open(sessionId, participantsIn) {
+      if (routerClosed) throw new ZrError('INVALID_INPUT', 'The session router is closed.')
+      if (typeof sessionId !== 'string' || sessionId.length === 0) {
+        throw new ZrError('INVALID_INPUT', 'Invalid session id.', { details: 'expected a non-empty string' })
+      }
+      if (sessions.has(sessionId) || closedIds.has(sessionId)) {
+        throw new ZrError('INVALID_INPUT', 'Session id already used.', { details: `session ${sessionId} was opened before`, meta: { session: sessionId } })
+      }
+      if (!Array.isArray(participantsIn) || !participantsIn.includes(self)) {
+        throw new ZrError('INVALID_INPUT', 'Invalid participants.', { details: `expected a list of party ids including this party (${self})` })
+      }
+      const participants = [...new Set(participantsIn)].sort()
+      const unknown = participants.filter((p) => p !== self && !peerSet.has(p))
+      if (unknown.length > 0) {
+        throw new ZrError('INVALID_INPUT', 'Invalid participants.', { details: `not peers of the transport: ${unknown.join(', ')}`, meta: { unknown } })
+      }
+      const made = makeSession(sessionId, Object.freeze(participants))
+      sessions.set(sessionId, made)
+      prune(Date.now())
+      const mine = pending.filter((p) => p.frame.session === sessionId)
+      pending = pending.filter((p) => p.frame.session !== sessionId)
+      for (const p of mine) made.receive(p.from, p.frame, p.proof)
+      return made.session
+    },
+    close() {
+      if (routerClosed) return
+      for (const { session } of [...sessions.values()]) session.close()
+      routerClosed = true
+      pending = []
+    },
+  }
+}

@@ -65,6 +65,7 @@ export * from './client/actions/signRequest.js'
 // Keyrings and connectors
 export { transientError, type CreateKeyRequest, type KeyringBackend, type SignRequestInput } from './keyring/KeyringBackend.js'
 export { memorySecretStore, type SecretStore } from './keyring/SecretStore.js'
+export { encryptedSecretStore, type EncryptedSecretStoreOptions } from './keyring/encryptedSecretStore.js'
 export { localKeyring, type LocalKeyringOptions } from './keyring/localKeyring.js'
 export { recoveredToRsv, signWithSecret } from './keyring/signWithSecret.js'
 export * from './derivation/index.js'

@@ -1,2 +1,3 @@
 // Node-only parts of @zrkit/core (they use node:fs).
-export { fileStore } from './ledger/store/fileStore.js'
+export { fileStore, type FileStoreOptions } from './ledger/store/fileStore.js'
+export { fileSecretStore } from './keyring/fileSecretStore.js'

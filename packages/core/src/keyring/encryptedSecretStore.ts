@@ -230,7 +230,7 @@ function entryName(name: string): Uint8Array {
 }
 
 function aadFor(nameBytes: Uint8Array): Uint8Array {
-  return Uint8Array.of(FORMAT_VERSION)
+  return concatBytes(Uint8Array.of(FORMAT_VERSION), nameBytes)
 }
 
 function storedName(keys: Keys, nameBytes: Uint8Array): string {

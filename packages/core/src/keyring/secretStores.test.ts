@@ -454,6 +454,18 @@ describe('encryptedSecretStore', () => {
     const files2 = (await fs.readdir(dir2)).filter((f) => f !== metaFile)
     expect(files2.filter((f) => files.includes(f))).toEqual([])
   })
+
+  it('two stores under the same raw key store the same name differently (per-store salt)', async () => {
+    const key = random(32)
+    const a = spyStore()
+    const b = spyStore()
+    await encryptedSecretStore(a.store, { key }).set('share:1', random(8))
+    await encryptedSecretStore(b.store, { key }).set('share:1', random(8))
+    const stored = (s: typeof a) => s.sets.filter((x) => x.name !== ENCRYPTED_STORE_META_NAME).map((x) => x.name)
+    expect(stored(a)).toHaveLength(1)
+    expect(stored(b)).toHaveLength(1)
+    expect(stored(a)[0]).not.toBe(stored(b)[0])
+  })
 })
 
 describe('no plaintext on disk', () => {

@@ -26,6 +26,12 @@ describe('examples', () => {
     expect(stdout).toMatch(/solana\s+[1-9A-HJ-NP-Za-km-z]{32,44}/)
     expect(stdout).toMatch(/taproot bc1p[02-9ac-hj-np-z]{58}/)
     expect(stdout).toContain('xpub661MyMwAqRbc')
+    // the 2-of-3 FROST federation: ed25519 and taproot keys, signatures under the policy, a party down
+    expect(stdout).toMatch(/ed25519 signature request \d+: fulfilled, responses from [23] parties, ed25519.verify: true/)
+    expect(stdout).toMatch(/taproot signature request \d+: fulfilled, key-path output key [0-9a-f]{16}\.\.\., schnorr.verify: true/)
+    expect(stdout).toMatch(/solana [1-9A-HJ-NP-Za-km-z]{32,44}/)
+    expect(stdout).toMatch(/taproot tb1p[02-9ac-hj-np-z]{58}/)
+    expect(stdout).toMatch(/signature request \d+: fulfilled by zen1\S+, zen1\S+, ed25519.verify: true/)
   })
 
   it('quickstart: the README quick start runs and verifies', async () => {

@@ -2,7 +2,8 @@
  * The zrkit demo: both request lifecycles of the seeds, end to end, in one process on the embedded
  * ledger. Run it with `npx -y pnpm@10 demo` from the repository root.
  */
-import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import {
   type LedgerEvent,
@@ -14,6 +15,7 @@ import {
   localKeyring,
   toHex,
 } from '@zrkit/core'
+import { createFederation } from '@zrkit/mpc'
 
 const step = (n: number, text: string) => console.log(`\n${n}. ${text}`)
 const note = (text: string) => console.log(`   ${text}`)
@@ -128,10 +130,49 @@ step(10, 'Fees moved from Alice to the keyring')
 note(`alice   ${await asAlice.getBalance()} (paid 3 x 100 for keys + 10 for the signature)`)
 note(`keyring ${await asAlice.getBalance({ address: keyring })}`)
 
+step(11, 'MPC: a 2-of-3 FROST federation registers as a keyring; each party runs its own connector')
+const mpcParties = [1, 2, 3].map((i) => generateAccount(`demo:mpc-party-${i}`))
+const federation = await createFederation({ ledger, parties: mpcParties, threshold: 2 })
+const mpcKeyring = await federation.register(asOperator, { description: 'demo FROST 2-of-3', keyRequestFee: 50n, signRequestFee: 5n })
+await federation.start(mpcKeyring)
+note(`keyring ${mpcKeyring}: parties ${mpcParties.map((p) => short(p.address)).join(', ')}, threshold 2`)
+
+step(12, 'MPC keys: dealerless key generation; no party ever holds a whole key')
+const solKey = await asAlice.createKey({ workspace, keyring: mpcKeyring, keyType: 'eddsa-ed25519' })
+const taprootKey = await asAlice.createKey({ workspace, keyring: mpcKeyring, keyType: 'schnorr-secp256k1' })
+const solAddress = (await asAlice.getKey({ id: solKey.id, wallets: [{ type: 'solana' }] })).addresses![0]!.address
+const trAddress = (await asAlice.getKey({ id: taprootKey.id, wallets: [{ type: 'bitcoin-taproot', network: 'testnet4' }] })).addresses![0]!.address
+note(`ed25519 key ${solKey.id}: solana ${solAddress}`)
+note(`schnorr key ${taprootKey.id}: taproot ${trAddress}`)
+
+step(13, 'MPC signatures under the 2-of-2 policy: Alice asks, Bob approves, any 2 of 3 parties sign')
+const solMessage = new TextEncoder().encode('zrkit demo: a Solana message')
+const sighash = sha256(new TextEncoder().encode('zrkit demo: a taproot sighash'))
+const solReq = await asAlice.requestSignature({ keyId: solKey.id, payloads: [solMessage] })
+const trReq = await asAlice.requestSignature({ keyId: taprootKey.id, payloads: [sighash], taproot: {} })
+await asBob.approveAction({ actionId: solReq.actionId! })
+await asBob.approveAction({ actionId: trReq.actionId! })
+const solDone = await asAlice.waitForSignRequest({ requestId: solReq.requestId })
+const trDone = await asAlice.waitForSignRequest({ requestId: trReq.requestId })
+const solValid = ed25519.verify(solDone.signatures[0]!, solMessage, solKey.publicKey, { zip215: false })
+const trValid = schnorr.verify(trDone.signatures[0]!, sighash, trDone.publicKey.subarray(1))
+note(`ed25519 signature request ${solReq.requestId}: ${solDone.status}, responses from ${solDone.responses.length} parties, ed25519.verify: ${solValid}`)
+note(`taproot signature request ${trReq.requestId}: ${trDone.status}, key-path output key ${toHex(trDone.publicKey.subarray(1)).slice(0, 16)}..., schnorr.verify: ${trValid}`)
+
+step(14, 'One MPC party goes down: the other two still sign')
+await federation.stopParty(2)
+const downMessage = new TextEncoder().encode('zrkit demo: signed with a party down')
+const downReq = await asAlice.requestSignature({ keyId: solKey.id, payloads: [downMessage] })
+await asBob.approveAction({ actionId: downReq.actionId! })
+const downDone = await asAlice.waitForSignRequest({ requestId: downReq.requestId, timeoutMs: 30_000 })
+const downValid = ed25519.verify(downDone.signatures[0]!, downMessage, solKey.publicKey, { zip215: false })
+note(`signature request ${downReq.requestId}: ${downDone.status} by ${downDone.responses.map((r) => short(r.party)).join(', ')}, ed25519.verify: ${downValid}`)
+
+await federation.stop()
 await connector.stop()
 await ledger.close()
-if (!valid) {
+if (!valid || !solValid || !trValid || !downValid) {
   console.error('\nsignature did not verify')
   process.exit(1)
 }
-console.log('\nDone: key request pending -> fulfilled; signature request partial -> pending -> fulfilled.')
+console.log('\nDone: key request pending -> fulfilled; signature request partial -> pending -> fulfilled; local and 2-of-3 MPC keyrings.')

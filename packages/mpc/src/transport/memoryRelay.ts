@@ -21,6 +21,8 @@ export type Announcement = {
   readonly party: PartyId
   readonly identityKey: Uint8Array
   readonly encryptionKey: Uint8Array
+  /** Increases with each new transport of the party (its start time in ms): a newer one replaces the older. */
+  readonly epoch: number
   readonly signature: Uint8Array
 }
 

@@ -70,10 +70,10 @@ const inboxLimit = 1000
 
 /**
  * The digest an account signs to announce its encryption key:
- * `sha256(canonical({ domain: 'zrkit/mpc/announce/v1', party, encryptionKey }))`.
+ * `sha256(canonical({ domain: 'zrkit/mpc/announce/v1', party, encryptionKey, epoch }))`.
  */
-export function announcementDigest(party: PartyId, encryptionKey: Uint8Array): Uint8Array {
-  return sha256(canonicalBytes({ domain: announceDomain, party, encryptionKey }))
+export function announcementDigest(party: PartyId, encryptionKey: Uint8Array, epoch: number): Uint8Array {
+  return sha256(canonicalBytes({ domain: announceDomain, party, encryptionKey, epoch }))
 }
 
 /**
@@ -90,13 +90,14 @@ export function broadcastDigest(from: PartyId, seq: number, payload: Uint8Array)
  */
 export function verifyAnnouncement(announcement: Announcement): boolean {
   try {
-    const { party, identityKey, encryptionKey, signature } = announcement
+    const { party, identityKey, encryptionKey, signature, epoch } = announcement
     if (typeof party !== 'string') return false
+    if (!Number.isSafeInteger(epoch) || epoch < 0) return false
     if (!(identityKey instanceof Uint8Array) || identityKey.length !== 33) return false
     if (!(encryptionKey instanceof Uint8Array) || encryptionKey.length !== 32) return false
     if (!(signature instanceof Uint8Array) || signature.length !== signatureLength) return false
     if (publicKeyToAddress(identityKey) !== party) return false
-    return verifyAccountSignature(signature, announcementDigest(party, encryptionKey), identityKey)
+    return verifyAccountSignature(signature, announcementDigest(party, encryptionKey, epoch), identityKey)
   } catch {
     return false
   }
@@ -106,6 +107,8 @@ type Channel = {
   readonly peer: PartyId
   readonly identityKey: Uint8Array
   readonly encryptionKey: Uint8Array
+  /** The announcement epoch these keys belong to. */
+  readonly epoch: number
   readonly sendKey: Uint8Array
   readonly receiveKey: Uint8Array
   /** Last sequence number sent (-1: none). */
@@ -134,8 +137,8 @@ type Channel = {
  * messages. Resolves once every peer's announcement is verified; rejects with `TIMEOUT`
  * (`meta.missing`: the peers not heard from) or `ABORTED`.
  *
- * A peer's key is fixed once the channel to it has carried a frame; a peer that restarts with a new
- * key needs new transports on the other side too.
+ * A peer that restarts announces a newer epoch and the channel is re-keyed to it; an announcement no
+ * newer than the one in use is ignored, so a replayed announcement cannot reset a channel.
  *
  * @example
  * ```ts
@@ -171,7 +174,9 @@ export async function secureTransport(options: SecureTransportOptions): Promise<
 
   const keyPair = x25519.keygen()
   const encryptionKey = keyPair.publicKey
-  const signature = await account.sign(announcementDigest(self, encryptionKey))
+  // A restarted party announces a newer epoch; peers then re-key the channel to it.
+  const epoch = Date.now()
+  const signature = await account.sign(announcementDigest(self, encryptionKey, epoch))
 
   const channels = new Map<PartyId, Channel>()
   const early = new Map<PartyId, RelayFrame[]>()
@@ -260,8 +265,9 @@ export async function secureTransport(options: SecureTransportOptions): Promise<
     }
     const current = channels.get(party)
     if (current && equalBytes(current.encryptionKey, announcement.encryptionKey)) return
-    if (current && (current.sendSeq >= 0 || current.receiveSeq >= 0)) {
-      return refuse('Ignored a new announcement for a peer already in use.', 'open a new transport to talk to the restarted peer', { party })
+    if (current && announcement.epoch <= current.epoch) {
+      // An older (or equally old) signed announcement cannot replace the key in use: replays cannot reset a channel.
+      return refuse('Ignored a stale announcement.', `epoch ${announcement.epoch} is not newer than ${current.epoch} in use`, { party })
     }
     let shared: Uint8Array
     try {
@@ -281,6 +287,7 @@ export async function secureTransport(options: SecureTransportOptions): Promise<
       peer: party,
       identityKey: Uint8Array.from(announcement.identityKey),
       encryptionKey: Uint8Array.from(announcement.encryptionKey),
+      epoch: announcement.epoch,
       sendKey: self === first ? forward : backward,
       receiveKey: self === first ? backward : forward,
       sendSeq: -1,
@@ -326,7 +333,7 @@ export async function secureTransport(options: SecureTransportOptions): Promise<
   }
 
   const endpoint: RelayEndpoint = relay.connect(self, onFrame)
-  relay.announce({ party: self, identityKey: account.publicKey, encryptionKey, signature })
+  relay.announce({ party: self, identityKey: account.publicKey, encryptionKey, epoch, signature })
   const unwatch = relay.onAnnouncement(onAnnouncement)
 
   const shutdown = () => {

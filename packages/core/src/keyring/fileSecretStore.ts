@@ -4,6 +4,7 @@ import * as path from 'node:path'
 import { toHex, utf8 } from '../encoding/bytes.js'
 import { ZrError } from '../errors/ZrError.js'
 import type { SecretStore } from './SecretStore.js'
+import { errnoCode, syncDirectory } from '../fs/syncDirectory.js'
 
 /**
  * Longest entry name {@link fileSecretStore} accepts, in UTF-8 bytes. A file name is `secret-` plus two
@@ -80,7 +81,7 @@ export function fileSecretStore(dir: string): SecretStore {
       } finally {
         if (!renamed) await fs.rm(temp, { force: true }).catch(() => undefined)
       }
-      await syncDir(absDir)
+      await syncDirectory(absDir)
     },
   } satisfies SecretStore)
 }
@@ -103,17 +104,4 @@ function entryNameBytes(name: string): Uint8Array {
   return bytes
 }
 
-/** Flushes the directory so the rename itself survives a power loss. Windows cannot open directories; skipped there. */
-async function syncDir(dir: string): Promise<void> {
-  if (process.platform === 'win32') return
-  const handle = await fs.open(dir, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-}
 
-function errnoCode(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : undefined
-}

@@ -5,6 +5,7 @@ import type { FileHandle } from 'node:fs/promises'
 import * as path from 'node:path'
 import { ZrError } from '../../errors/ZrError.js'
 import type { LedgerStore, LogEntry } from './LedgerStore.js'
+import { errnoCode, syncDirectory } from '../../fs/syncDirectory.js'
 
 /** Options of {@link fileStore}. */
 export type FileStoreOptions = {
@@ -201,7 +202,7 @@ export function fileStoreWithTestHooks(
         handle = await fs.open(logPath, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_EXCL)
         created = true
       } catch (err) {
-        if (errorCode(err) !== 'EEXIST') throw err
+        if (errnoCode(err) !== 'EEXIST') throw err
         handle = await fs.open(logPath, 'a')
       }
       if (created && fsync) await syncDirectory(realDir)
@@ -444,21 +445,7 @@ async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
   }
 }
 
-/** Flushes a directory entry (a newly created file) to the disk. Not possible on Windows. */
-async function syncDirectory(dir: string): Promise<void> {
-  if (process.platform === 'win32') return
-  const handle = await fs.open(dir, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-}
 
-function errorCode(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code
-  return typeof code === 'string' ? code : undefined
-}
 
 function ioError(details: string, cause: unknown): ZrError {
   const reason = cause instanceof Error ? cause.message : String(cause)
@@ -482,7 +469,7 @@ function isAlive(pid: number): boolean {
     return true
   } catch (err) {
     // EPERM: the process exists but belongs to someone else.
-    return errorCode(err) === 'EPERM'
+    return errnoCode(err) === 'EPERM'
   }
 }
 
@@ -492,7 +479,7 @@ async function readLockPid(lockPath: string): Promise<number | undefined | null>
   try {
     text = await fs.readFile(lockPath, 'utf8')
   } catch (err) {
-    if (errorCode(err) === 'ENOENT') return null
+    if (errnoCode(err) === 'ENOENT') return null
     throw err
   }
   const trimmed = text.trim()
@@ -513,7 +500,7 @@ async function acquireLock(dir: string, lockPath: string, fsync: boolean): Promi
     try {
       handle = await fs.open(lockPath, 'wx')
     } catch (err) {
-      if (errorCode(err) !== 'EEXIST') throw err
+      if (errnoCode(err) !== 'EEXIST') throw err
     }
     if (handle !== undefined) {
       try {

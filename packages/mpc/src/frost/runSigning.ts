@@ -91,7 +91,10 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
       const raw = others.length ? await session.collect('sign/shares', { ...wait, from: others }) : new Map<string, Uint8Array>()
       for (const signer of others) {
         const msg = decodeMessage(raw.get(signer)!, signer, 'signature share message', isShares)
-        if (!equalBytes(msg.packageHash, packageHash)) throw misbehaved(coordinator, 'sent different signing packages to different parties')
+        if (!equalBytes(msg.packageHash, packageHash)) {
+          // The coordinator knows it broadcast one package, so then the signer is at fault.
+          throw coordinator === self ? misbehaved(signer, 'sent shares for another signing package') : misbehaved(coordinator, 'sent different signing packages to different parties')
+        }
         if (msg.shares.length !== messages.length) throw misbehaved(signer, `sent ${msg.shares.length} shares for ${messages.length} messages`)
         shares.set(signer, msg.shares)
       }

@@ -71,3 +71,6 @@ for (const [name, rate] of rows) {
 }
 console.log('\nEach request: signed tx in, policy check, fee escrow, event, connector pick-up, keyring sign,')
 console.log('party-signed response tx, signature verification, fee payout; 3 ECDSA verifies + 3 signs per request.')
+
+const { runMpcBench } = await import('./mpc.js')
+await runMpcBench()

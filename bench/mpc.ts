@@ -8,8 +8,8 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { type KeyType, generateAccount } from '@zrkit/core'
-import { type FrostKey, type SessionRouter, createSessionRouter, frostSuite, memoryRelay, runDkg, runSigning, secureTransport } from '@zrkit/mpc'
+import { type Account, type KeyType, generateAccount } from '@zrkit/core'
+import { type FrostKey, type SecureTransport, type SessionRouter, createSessionRouter, frostSuite, memoryRelay, runDkg, runSigning, secureTransport } from '@zrkit/mpc'
 
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n >= 1 ? n.toFixed(2) : n.toFixed(3))
 
@@ -37,7 +37,7 @@ async function nobleSignMs(keyType: KeyType): Promise<number> {
   )
 }
 
-type Network = { parties: string[]; routers: SessionRouter[]; close(): Promise<void> }
+type Network = { parties: string[]; accounts: Account[]; routers: SessionRouter[]; transports: SecureTransport[]; close(): Promise<void> }
 
 /** n parties in this process, each with its own account, secure transport and session router. */
 async function network(n: number): Promise<Network> {
@@ -48,7 +48,9 @@ async function network(n: number): Promise<Network> {
   const routers = transports.map((t) => createSessionRouter(t))
   return {
     parties,
+    accounts,
     routers,
+    transports,
     async close() {
       routers.forEach((r) => r.close())
       await Promise.all(transports.map((t) => t.close()))
@@ -71,7 +73,7 @@ async function sign(net: Network, keyType: KeyType, threshold: number, keys: Fro
   const suite = frostSuite(keyType)
   const results = await Promise.all(
     net.routers.map((router, i) =>
-      runSigning({ router, sessionId, parties: net.parties, self: net.parties[i]!, suite, key: keys[i]!, threshold, messages: [message], seed: sessions, attemptTimeoutMs: 30_000 }),
+      runSigning({ router, sessionId, parties: net.parties, self: net.parties[i]!, account: net.accounts[i]!, identityKey: (p) => net.transports[i]!.identityKey(p), suite, key: keys[i]!, threshold, messages: [message], seed: sessions, attemptTimeoutMs: 30_000 }),
     ),
   )
   return results[0]!.signatures[0]!

@@ -63,7 +63,7 @@ export * from './client/actions/policy.js'
 export * from './client/actions/keyRequest.js'
 export * from './client/actions/signRequest.js'
 // Keyrings and connectors
-export { transientError, type CreateKeyRequest, type KeyringBackend, type SignRequestInput } from './keyring/KeyringBackend.js'
+export { abstain, transientError, type CreateKeyRequest, type KeyringBackend, type SignRequestInput } from './keyring/KeyringBackend.js'
 export { memorySecretStore, type SecretStore } from './keyring/SecretStore.js'
 export { encryptedSecretStore, type EncryptedSecretStoreOptions } from './keyring/encryptedSecretStore.js'
 export { localKeyring, type LocalKeyringOptions } from './keyring/localKeyring.js'

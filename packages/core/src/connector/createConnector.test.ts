@@ -14,6 +14,7 @@ import {
   type SignedTx,
   type ZrClient,
   ZrError,
+  abstain,
   createConnector,
   createEmbeddedLedger,
   createZrClient,
@@ -887,5 +888,34 @@ describe('createConnector: scope', () => {
     expect(c.events.filter((e) => e.kind === 'key' && e.requestId === otherReq)).toEqual([])
     expect(w.posts.filter((p) => p.requestId === otherReq && p.kind === 'key')).toEqual([])
     expect(c.status().responded).toBe(1)
+  })
+})
+
+describe('createConnector: a backend that abstains', () => {
+  it('posts nothing for the request (never a rejection), so another party can fulfil it', async () => {
+    const w = await world(2, 1)
+    const shared = deterministicBackend()
+    const keyed = w.connect(w.parties[0]!, shared)
+    await keyed.start()
+    const { requestId: keyRequest } = await w.alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1' })
+    const { key } = await w.alice.waitForKeyRequest({ requestId: keyRequest, ...WAIT })
+    await keyed.stop()
+
+    // Party 1 holds nothing for this key and says so; party 0 is stopped: the request stays open.
+    const abstaining = w.connect(w.parties[1]!, { ...deterministicBackend(), name: 'empty', async sign() { throw abstain('no share of this key') } })
+    await abstaining.start()
+    const digest = sha256(utf8('abstain'))
+    const { requestId } = await w.alice.requestSignature({ keyId: key.id, payloads: [digest] })
+    await until(() => abstaining.events.some((e) => e.type === 'skipped' && e.requestId === requestId))
+    await abstaining.idle()
+    expect(abstaining.events.find((e) => e.type === 'skipped' && e.requestId === requestId)).toMatchObject({ why: 'no share of this key' })
+    expect(w.posts.filter((p) => p.kind === 'sign' && p.requestId === requestId)).toEqual([])
+    expect((await w.ledger.query('signRequest', { id: requestId }))!.status).toBe('pending')
+
+    // The party that holds the key comes back and fulfils it.
+    const back = w.connect(w.parties[0]!, shared)
+    await back.start()
+    const done = await w.alice.waitForSignRequest({ requestId, ...WAIT })
+    expect(done.responses.map((r) => r.party)).toEqual([w.parties[0]!.address])
   })
 })

@@ -235,6 +235,10 @@ export function createConnector(options: ConnectorOptions): Connector {
         })
       } catch (e) {
         if (abort.signal.aborted) return
+        if (isZrError(e, 'BACKEND_ABSTAIN')) {
+          emit({ type: 'skipped', kind, requestId, why: e.details ?? e.shortMessage })
+          return
+        }
         await reject(kind, requestId, `backend error: ${isZrError(e) ? `${e.shortMessage}${e.details ? ` (${e.details})` : ''}` : (e as Error)?.message ?? String(e)}`)
         return
       }

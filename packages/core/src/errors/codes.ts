@@ -63,6 +63,7 @@ export const errorCodes = [
   // keyrings and connectors
   'BACKEND_FAILED',
   'BACKEND_TRANSIENT',
+  'BACKEND_ABSTAIN',
   // MPC
   'MPC_ABORT',
   'MPC_TRANSPORT',

@@ -40,7 +40,8 @@ export type SignRequestInput = {
  * The connector does the rest (watching the ledger, de-duplication, retries, signed responses).
  *
  * Return results; throw to refuse. Throw {@link transientError} for failures worth retrying (a peer
- * not reachable yet); any other error becomes a rejection of the request with the error's message.
+ * not reachable yet), {@link abstain} to take no part (nothing is posted); any other error becomes a
+ * rejection of the request with the error's message.
  * Called again for the same request after a crash, `createKey` should return the same key.
  *
  * Signatures: 65-byte r||s||v (low S, v = recovery id) for ECDSA keys; 64 bytes for EdDSA and Schnorr.
@@ -64,6 +65,21 @@ export type KeyringBackend = {
   readonly supportsDerivation?: boolean
   createKey(request: CreateKeyRequest): Promise<{ publicKey: Uint8Array }>
   sign(request: SignRequestInput): Promise<{ signatures: readonly Uint8Array[] }>
+}
+
+/**
+ * Tells the connector this party takes no part in the request (e.g. it holds no share of the key):
+ * nothing is posted, so the other parties can still fulfil it. Unlike any other error, it never
+ * rejects the request.
+ *
+ * @example
+ * ```ts
+ * import { abstain } from '@zrkit/core'
+ * if (!share) throw abstain(`no share of key ${keyId}`)
+ * ```
+ */
+export function abstain(reason: string): ZrError {
+  return new ZrError('BACKEND_ABSTAIN', `This party abstains: ${reason}.`, { details: reason })
 }
 
 /**

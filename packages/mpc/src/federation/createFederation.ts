@@ -81,6 +81,7 @@ export async function createFederation(options: FederationOptions): Promise<Fede
     const backend = frostParty({
       account,
       router,
+      identityKey: (party) => transport.identityKey(party),
       parties: addresses,
       threshold: options.threshold,
       shares: stores[index]!,

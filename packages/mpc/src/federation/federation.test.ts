@@ -28,6 +28,7 @@ import {
   encryptedSecretStore,
   generateAccount,
   isZrError,
+  memorySecretStore,
   partyResponseDigest,
   toHex,
   verifyAccountSignature,
@@ -455,6 +456,7 @@ async function cheatingFederation(w: World, parties: readonly Account[], cheater
       backend: frostParty({
         account,
         router: recordingRouter(i === cheater ? corruptingRouter(routers[i]!) : routers[i]!, opened[i]!),
+        identityKey: (party) => transports[i]!.identityKey(party),
         parties: addresses,
         threshold: 2,
         attemptTimeoutMs: timing.attemptTimeoutMs,
@@ -581,5 +583,32 @@ describe('a 3-of-5 FROST federation', () => {
       await federation.startParty(4)
     }
     await signAndCheck(w, keys[1]!, [digestOf(43)], parties)
+  })
+})
+
+describe('a party without a share of the key', () => {
+  it('abstains instead of rejecting: the two parties that hold shares sign', async () => {
+    const parties = [generateAccount(), generateAccount(), generateAccount()]
+    const w = await world(parties)
+    // Party 2's share store can be emptied, as if the party had been re-installed without its shares.
+    const forgetful = new Map<string, Uint8Array>()
+    const store = { async get(n: string) { return forgetful.get(n) }, async set(n: string, v: Uint8Array) { forgetful.set(n, v) } }
+    const federation = await createFederation({ ledger: w.ledger, parties, threshold: 2, ...timing, shares: (_, i) => (i === 2 ? store : memorySecretStore()) })
+    try {
+      const keyring = await federation.register(w.client, { description: 'FROST 2-of-3', keyRequestFee: 1n, signRequestFee: 1n })
+      await federation.start(keyring)
+      const key = await makeKey(w, keyring, 'eddsa-ed25519', parties, 2)
+      expect(forgetful.size).toBeGreaterThan(0)
+      forgetful.clear()
+      for (let i = 0; i < 3; i++) {
+        // party 2 is the first coordinator of some of these; the others then move on to the next attempt
+        const done = await signAndCheck(w, key, [digestOf(77, i)], parties)
+        expect(done.responses.map((r) => r.party)).not.toContain(parties[2]!.address)
+        expect(done.rejectReason).toBeUndefined()
+      }
+    } finally {
+      await federation.stop()
+      await w.ledger.close()
+    }
   })
 })

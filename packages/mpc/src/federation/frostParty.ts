@@ -1,4 +1,4 @@
-import { type Account, type KeyringBackend, type SecretStore, ZrError, canonicalParse, canonicalStringify, isZrError, memorySecretStore, signingKey, toHex, transientError } from '@zrkit/core'
+import { type Account, type KeyringBackend, type SecretStore, ZrError, abstain, canonicalParse, canonicalStringify, isZrError, memorySecretStore, signingKey, toHex, transientError } from '@zrkit/core'
 import { runDkg } from '../frost/runDkg.js'
 import { runSigning } from '../frost/runSigning.js'
 import { type FrostKey, frostKeyTypes, frostSuite } from '../frost/suites.js'
@@ -11,6 +11,8 @@ export type FrostPartyOptions = {
   account: Account
   /** Sessions with the other parties over their secure transport. */
   router: SessionRouter
+  /** The verified account key of each party (`SecureTransport.identityKey`), to check signed signing packages. */
+  identityKey: (party: string) => Uint8Array | undefined
   /** Every party of the keyring (addresses), this one included. */
   parties: readonly string[]
   /** Shares needed to sign; the keyring's party threshold. */
@@ -48,6 +50,8 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
     throw new ZrError('NOT_KEYRING_PARTY', 'The account is not one of the parties.', { details: `${account.address} is not in ${parties.join(', ')}` })
   }
   const keyName = (keyType: string, publicKey: Uint8Array) => `frost/${keyType}/${toHex(publicKey)}`
+  // Key generations still running here: a key the others already fulfilled may not be stored here yet.
+  const generating = new Set<Promise<unknown>>()
   const requestName = (keyring: string, requestId: number) => `frost-request/${keyring}/${requestId}`
 
   return Object.freeze({
@@ -60,6 +64,9 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
       const known = await shares.get(requestName(keyring, requestId))
       if (known) return { publicKey: known }
       const session = router.open(`frost/dkg/${keyring}/${requestId}`, parties)
+      let done!: () => void
+      const running = new Promise<void>((resolve) => (done = resolve))
+      generating.add(running)
       try {
         const key = await runDkg({ session, suite, threshold, timeoutMs: options.dkgTimeoutMs ?? 10_000, signal })
         const publicKey = suite.groupKey(key)
@@ -73,13 +80,20 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
         throw e
       } finally {
         session.close()
+        generating.delete(running)
+        done()
       }
     },
 
     async sign({ requestId, keyType, publicKey, path, taproot, payloads, keyring, signal }) {
       const suite = frostSuite(keyType)
-      const stored = await shares.get(keyName(keyType, publicKey))
-      if (!stored) throw new ZrError('KEY_NOT_FOUND', 'This party holds no share of the key.', { details: `no share for ${keyType} key ${toHex(publicKey)}` })
+      let stored = await shares.get(keyName(keyType, publicKey))
+      if (!stored && generating.size) {
+        await Promise.all(generating)
+        stored = await shares.get(keyName(keyType, publicKey))
+      }
+      // Without a share this party cannot help, but the others may: abstain rather than reject.
+      if (!stored) throw abstain(`no share of ${keyType} key ${toHex(publicKey)}`)
       const signing = signingKey(keyType, publicKey, { ...(path ? { path } : {}), ...(taproot ? { taproot } : {}) })
       const key = tweakKey(suite, decode(stored), signing)
       try {
@@ -88,6 +102,8 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
           sessionId: `frost/sign/${keyring}/${requestId}`,
           parties,
           self: account.address,
+          account,
+          identityKey: options.identityKey,
           suite,
           key,
           threshold,

@@ -82,6 +82,8 @@ function signAt(net: TestNetwork, keyType: KeyType, keys: FrostKey[], threshold:
         sessionId,
         parties: net.ids,
         self: p.id,
+        account: p.account,
+        identityKey: (party) => p.transport.identityKey(party),
         suite,
         key: keys[p.index]!,
         threshold,
@@ -442,7 +444,7 @@ describe.each(keyTypes)('FROST %s signing with a cheating party', (keyType) => {
     const setting = small()
     const msg = text('replayed message')
     const old = await recordRun(setting, msg)
-    await namedInFailure({ broadcast: (m) => (m.round === 'sign/shares' ? old : undefined) }, msg, /another signing package/)
+    await namedInFailure({ broadcast: (m) => (m.round === 'sign/shares' ? old : undefined) }, msg, /a signing package the coordinator did not sign/)
   })
 
   it('a garbage signature-share message is blamed on its sender', async () => {

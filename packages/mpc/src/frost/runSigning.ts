@@ -1,5 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js'
-import { ZrError, equalBytes, isZrError } from '@zrkit/core'
+import { type Account, ZrError, canonicalBytes, equalBytes, isZrError, verifyAccountSignature } from '@zrkit/core'
 import type { SessionRouter } from '../transport/SessionRouter.js'
 import { identifiers } from './runDkg.js'
 import { decodeMessage, encodeMessage, isBytes, isRecord, misbehaved } from './messages.js'
@@ -18,6 +18,10 @@ export type RunSigningOptions = {
   key: FrostKey
   threshold: number
   messages: readonly Uint8Array[]
+  /** This party's account: as coordinator it signs the signing package. */
+  account: Account
+  /** The verified account public key of a party (e.g. `SecureTransport.identityKey`), to check a coordinator's signature. */
+  identityKey: (party: string) => Uint8Array | undefined
   /** Picks the first coordinator (e.g. the request id), so load spreads over parties. */
   seed: number
   /** How long one attempt waits for a round (default 3 000 ms). */
@@ -29,14 +33,26 @@ export type RunSigningOptions = {
 export type SigningResult = { signatures: Uint8Array[]; signers: string[]; attempts: number }
 
 type Commitments = { identifier: string; hiding: Uint8Array; binding: Uint8Array }
-type Package = { signers: string[]; commitments: Commitments[][] }
-type Shares = { packageHash: Uint8Array; shares: Uint8Array[] }
+type PackageBody = { signers: string[]; commitments: Commitments[][] }
+type Package = PackageBody & { signature: Uint8Array }
+type Shares = { packageHash: Uint8Array; packageSignature: Uint8Array; shares: Uint8Array[] }
 
 const isCommitments = (v: unknown): v is Commitments => isRecord(v) && typeof v.identifier === 'string' && isBytes(v.hiding) && isBytes(v.binding)
 const isCommitList = (n: number) => (v: unknown): v is Commitments[] => Array.isArray(v) && v.length === n && v.every(isCommitments)
 const isPackage = (v: unknown): v is Package =>
-  isRecord(v) && Array.isArray(v.signers) && v.signers.every((s) => typeof s === 'string') && Array.isArray(v.commitments) && v.commitments.every((l) => Array.isArray(l) && l.every(isCommitments))
-const isShares = (v: unknown): v is Shares => isRecord(v) && isBytes(v.packageHash) && Array.isArray(v.shares) && v.shares.every(isBytes)
+  isRecord(v) &&
+  Array.isArray(v.signers) &&
+  v.signers.every((s) => typeof s === 'string') &&
+  Array.isArray(v.commitments) &&
+  v.commitments.every((l) => Array.isArray(l) && l.every(isCommitments)) &&
+  isBytes(v.signature)
+const isShares = (v: unknown): v is Shares => isRecord(v) && isBytes(v.packageHash) && isBytes(v.packageSignature) && Array.isArray(v.shares) && v.shares.every(isBytes)
+
+/** What a coordinator signs: the session (so a package cannot be replayed into another run) and the package hash. */
+function packageDigest(session: string, packageHash: Uint8Array): Uint8Array {
+  return sha256(canonicalBytes({ domain: 'zrkit/frost/signing-package/v1', session, packageHash }))
+}
+const hashOf = (pkg: PackageBody) => sha256(encodeMessage({ signers: pkg.signers, commitments: pkg.commitments }))
 
 /**
  * Threshold signing (FROST, RFC 9591) of one or more messages by any `threshold` of the parties.
@@ -69,31 +85,38 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
       const nonces = messages.map(() => F.commit(key.secret as never))
       const myCommitments = nonces.map((n) => n.commitments as Commitments)
       let pkg: Package
+      const signedBy = (party: string, hash: Uint8Array, signature: Uint8Array) => {
+        const key = options.identityKey(party)
+        return !!key && verifyAccountSignature(signature, packageDigest(session.id, hash), key)
+      }
       if (coordinator === self) {
-        pkg = await gather(session, parties, self, myCommitments, threshold, excluded, ids, messages.length, wait)
+        const body = await gather(session, parties, self, myCommitments, threshold, excluded, ids, messages.length, wait)
+        pkg = { ...body, signature: await options.account.sign(packageDigest(session.id, hashOf(body))) }
         await session.broadcast('sign/package', encodeMessage(pkg))
       } else {
         await session.send(coordinator, 'sign/commit', encodeMessage(myCommitments))
         const raw = await session.collect('sign/package', { ...wait, from: [coordinator] })
         pkg = decodeMessage(raw.get(coordinator)!, coordinator, 'signing package', isPackage)
+        if (!signedBy(coordinator, hashOf(pkg), pkg.signature)) throw misbehaved(coordinator, 'sent a signing package without its valid signature')
       }
       checkPackage(pkg, coordinator, parties, threshold, messages.length, ids, self, myCommitments)
-      const packageHash = sha256(encodeMessage(pkg))
+      const packageHash = hashOf(pkg)
 
       // Round 2: signers broadcast shares; every party verifies and aggregates.
       const shares = new Map<string, Uint8Array[]>()
       if (pkg.signers.includes(self)) {
         const mine = messages.map((m, i) => F.signShare(key.secret as never, key.public as never, nonces[i]!.nonces, pkg.commitments[i] as never, m) as Uint8Array)
         shares.set(self, mine)
-        await session.broadcast('sign/shares', encodeMessage({ packageHash, shares: mine } satisfies Shares))
+        await session.broadcast('sign/shares', encodeMessage({ packageHash, packageSignature: pkg.signature, shares: mine } satisfies Shares))
       }
       const others = pkg.signers.filter((s) => s !== self)
       const raw = others.length ? await session.collect('sign/shares', { ...wait, from: others }) : new Map<string, Uint8Array>()
       for (const signer of others) {
         const msg = decodeMessage(raw.get(signer)!, signer, 'signature share message', isShares)
         if (!equalBytes(msg.packageHash, packageHash)) {
-          // The coordinator knows it broadcast one package, so then the signer is at fault.
-          throw coordinator === self ? misbehaved(signer, 'sent shares for another signing package') : misbehaved(coordinator, 'sent different signing packages to different parties')
+          // Two packages signed by the coordinator prove it equivocated; otherwise the signer made its package up.
+          if (coordinator !== self && signedBy(coordinator, msg.packageHash, msg.packageSignature)) throw misbehaved(coordinator, 'signed two different signing packages')
+          throw misbehaved(signer, 'sent shares for a signing package the coordinator did not sign')
         }
         if (msg.shares.length !== messages.length) throw misbehaved(signer, `sent ${msg.shares.length} shares for ${messages.length} messages`)
         shares.set(signer, msg.shares)
@@ -142,7 +165,7 @@ async function gather(
   ids: Map<string, string>,
   count: number,
   wait: { timeoutMs: number; signal?: AbortSignal },
-): Promise<Package> {
+): Promise<PackageBody> {
   const chosen: [string, Commitments[]][] = [[self, mine]]
   const candidates = parties.filter((p) => p !== self && !excluded.has(p))
   await new Promise<void>((resolve, reject) => {

@@ -2,6 +2,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { type Account, ZrError, canonicalBytes, equalBytes, isZrError, verifyAccountSignature } from '@zrkit/core'
 import type { SessionRouter } from '../transport/SessionRouter.js'
 import { identifiers } from './runDkg.js'
+import { aggregate, commit, prepareSigning, signShare, verifyShare } from './signingPackage.js'
 import { decodeMessage, encodeMessage, isBytes, isRecord, misbehaved } from './messages.js'
 import type { FrostKey, FrostSuite } from './suites.js'
 
@@ -66,7 +67,6 @@ const hashOf = (pkg: PackageBody) => sha256(encodeMessage({ signers: pkg.signers
  */
 export async function runSigning(options: RunSigningOptions): Promise<SigningResult> {
   const { router, suite, key, threshold, messages, self, signal } = options
-  const F = suite.sign
   const parties = [...options.parties].sort()
   const ids = identifiers(suite, parties)
   const timeoutMs = options.attemptTimeoutMs ?? 3_000
@@ -82,7 +82,7 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
     const wait = { timeoutMs, ...(signal ? { signal } : {}) }
     try {
       // Round 1: fresh nonces for each message; commitments to the coordinator.
-      const nonces = messages.map(() => F.commit(key.secret as never))
+      const nonces = messages.map(() => commit(suite, key.secret))
       const myCommitments = nonces.map((n) => n.commitments as Commitments)
       let pkg: Package
       const signedBy = (party: string, hash: Uint8Array, signature: Uint8Array) => {
@@ -101,11 +101,13 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
       }
       checkPackage(pkg, coordinator, parties, threshold, messages.length, ids, self, myCommitments)
       const packageHash = hashOf(pkg)
+      // Binding factors, group commitment, challenge and decoded points: computed once per message.
+      const prepared = messages.map((m, i) => prepareSigning(suite, key.public, pkg.commitments[i]!, m, { own: myCommitments[i]! }))
 
       // Round 2: signers broadcast shares; every party verifies and aggregates.
       const shares = new Map<string, Uint8Array[]>()
       if (pkg.signers.includes(self)) {
-        const mine = messages.map((m, i) => F.signShare(key.secret as never, key.public as never, nonces[i]!.nonces, pkg.commitments[i] as never, m) as Uint8Array)
+        const mine = messages.map((_, i) => signShare(prepared[i]!, key.secret, nonces[i]!.nonces))
         shares.set(self, mine)
         await session.broadcast('sign/shares', encodeMessage({ packageHash, packageSignature: pkg.signature, shares: mine } satisfies Shares))
       }
@@ -125,7 +127,7 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
         messages.forEach((m, i) => {
           const ok = (() => {
             try {
-              return F.verifyShare(key.public as never, pkg.commitments[i] as never, m, ids.get(signer)!, shares.get(signer)![i]!)
+              return verifyShare(prepared[i]!, ids.get(signer)!, shares.get(signer)![i]!)
             } catch {
               return false
             }
@@ -135,7 +137,7 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
       }
       const signatures = messages.map((m, i) => {
         const byId = Object.fromEntries(pkg.signers.map((s) => [ids.get(s)!, shares.get(s)![i]!]))
-        const sig = F.aggregate(key.public as never, pkg.commitments[i] as never, m, byId) as Uint8Array
+        const sig = aggregate(prepared[i]!, byId)
         if (!suite.verify(sig, m, groupKey)) throw new ZrError('MPC_ABORT', 'The aggregated signature does not verify.', { details: `message ${i}; no signature is returned` })
         return sig
       })

@@ -1,0 +1,545 @@
+import { mulAddUnsafe } from '@noble/curves/abstract/curve.js'
+import { ed25519, ed25519_FROST } from '@noble/curves/ed25519.js'
+import { schnorr, schnorr_FROST, secp256k1, secp256k1_FROST, secp256k1_hasher } from '@noble/curves/secp256k1.js'
+import { bytesToNumberBE, bytesToNumberLE } from '@noble/curves/utils.js'
+import { sha256, sha512 } from '@noble/hashes/sha2.js'
+import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js'
+import { ZrError } from '@zrkit/core'
+import type { Frost, FrostKey } from './suites.js'
+
+// FROST round two (RFC 9591 Sections 4.4-4.6 and 5.2-5.4) computed once per signing package.
+//
+// noble's `signShare`, `verifyShare` and `aggregate` each start from the raw bytes: they decode and
+// validate every point of the key package and of the commitment list, and re-derive the binding
+// factors, the group commitment, the challenge and the Lagrange coefficients. A party that signs,
+// checks every share and aggregates would do all of that t + 2 times per message. Here it is done
+// once: `prepareSigning` validates each received point once (on curve, not the identity, and for
+// ed25519 in the prime-order subgroup), and the share operations reuse the result. The outputs are
+// the same bytes noble produces, for the suites zrkit signs with: FROST(Ed25519, SHA-512),
+// FROST(secp256k1, SHA-256) and its BIP340 (taproot) variant.
+
+/** One participant's round-one nonce commitments, as the wire carries them. */
+export type Commitments = { identifier: string; hiding: Uint8Array; binding: Uint8Array }
+/** A participant's secret round-one nonces (consumed by {@link signShare}). */
+export type Nonces = { hiding: Uint8Array; binding: Uint8Array }
+/** What {@link prepareSigning} needs of a suite: the FROST suite it signs with. */
+export type SigningSuite = { readonly sign: Frost }
+
+type PublicPackage = FrostKey['public']
+type SecretPackage = FrostKey['secret']
+
+/** The curve point operations used here (noble's ed25519 and secp256k1 points provide them). */
+export interface FrostPoint {
+  add(other: FrostPoint): FrostPoint
+  negate(): FrostPoint
+  equals(other: FrostPoint): boolean
+  multiplyUnsafe(scalar: bigint): FrostPoint
+  multiply(scalar: bigint): FrostPoint
+  is0(): boolean
+  isTorsionFree(): boolean
+  assertValidity(): void
+  toBytes(): Uint8Array
+  toAffine(): { x: bigint; y: bigint }
+}
+type Pt = FrostPoint
+interface PtCons {
+  readonly BASE: Pt
+  readonly ZERO: Pt
+  fromBytes(bytes: Uint8Array): Pt
+}
+type Field = Frost['utils']['Fn']
+
+/** Σ scalars[i]·points[i] over public inputs (interleaved wNAF: one doubling chain for all points). */
+const strauss = mulAddUnsafe as unknown as (c: PtCons, points: Pt[], scalars: bigint[]) => Pt
+
+/**
+ * Σ scalars[i]·points[i] over public inputs with secp256k1's GLV endomorphism: noble's two-point
+ * `a·P + b·Q` splits both scalars in halves, so each pair shares a doubling chain half as long.
+ */
+function glvMsm(c: PtCons, points: Pt[], scalars: bigint[]): Pt {
+  type GlvPt = Pt & { mulAddUnsafe(a: bigint, other: Pt, b: bigint): Pt }
+  let acc = c.ZERO
+  for (let i = 0; i < points.length; i += 2) {
+    const p = points[i] as GlvPt
+    acc = acc.add(i + 1 < points.length ? p.mulAddUnsafe(scalars[i]!, points[i + 1]!, scalars[i + 1]!) : p.multiplyUnsafe(scalars[i]!))
+  }
+  return acc
+}
+
+/** The hashes and encodings of one ciphersuite. */
+type Profile = {
+  readonly frost: Frost
+  readonly Point: PtCons
+  readonly Fn: Field
+  /** Length of SerializeElement. */
+  readonly pointBytes: number
+  /** Points must be checked for prime order (cofactor 8). */
+  readonly subgroupCheck: boolean
+  /** Σ scalars[i]·points[i] over public inputs. */
+  msm(points: Pt[], scalars: bigint[]): Pt
+  /** BIP340: the group key and the group commitment are used with even y. */
+  readonly bip340: boolean
+  H1(m: Uint8Array): bigint
+  H4(m: Uint8Array): Uint8Array
+  H5(m: Uint8Array): Uint8Array
+  /** The challenge of `R` (group commitment) under `Y` (group key as used for signing). */
+  challenge(R: Pt, Y: Pt, message: Uint8Array): bigint
+  signature(R: Pt, z: bigint): Uint8Array
+}
+
+const tag = (context: string, name: string) => utf8ToBytes(context + name)
+
+function edProfile(): Profile {
+  const F = ed25519_FROST as Frost
+  const Fn = F.utils.Fn
+  const ctx = 'FROST-ED25519-SHA512-v1'
+  const [rho, msg, com] = [tag(ctx, 'rho'), tag(ctx, 'msg'), tag(ctx, 'com')]
+  const scalar = (bytes: Uint8Array) => Fn.create(bytesToNumberLE(bytes))
+  return {
+    frost: F,
+    Point: ed25519.Point as unknown as PtCons,
+    Fn,
+    pointBytes: 32,
+    subgroupCheck: true,
+    msm: (points, scalars) => strauss(ed25519.Point as unknown as PtCons, points, scalars),
+    bip340: false,
+    H1: (m) => scalar(sha512(concatBytes(rho, m))),
+    H4: (m) => sha512(concatBytes(msg, m)),
+    H5: (m) => sha512(concatBytes(com, m)),
+    // RFC 9591 Section 6.1: H2 is undecorated SHA-512, as in RFC 8032.
+    challenge: (R, Y, m) => scalar(sha512(concatBytes(R.toBytes(), Y.toBytes(), m))),
+    signature: (R, z) => concatBytes(R.toBytes(), Fn.toBytes(z)),
+  }
+}
+
+function secpProfile(bip340: boolean): Profile {
+  const F = (bip340 ? schnorr_FROST : secp256k1_FROST) as unknown as Frost
+  const Fn = F.utils.Fn
+  const ctx = bip340 ? 'FROST-secp256k1-SHA256-TR-v1' : 'FROST-secp256k1-SHA256-v1'
+  const [rho, chal, msg, com] = [tag(ctx, 'rho'), tag(ctx, 'chal'), tag(ctx, 'msg'), tag(ctx, 'com')]
+  // RFC 9591 Section 6.5: H1 and H2 are hash_to_field (expand_message_xmd, SHA-256, L = 48) mod n.
+  const hashToScalar = (m: Uint8Array, DST: Uint8Array) => secp256k1_hasher.hashToScalar(m, { DST })
+  const xOnly = (p: Pt) => p.toBytes().subarray(1)
+  return {
+    frost: F,
+    Point: secp256k1.Point as unknown as PtCons,
+    Fn,
+    pointBytes: 33,
+    subgroupCheck: false,
+    msm: (points, scalars) => glvMsm(secp256k1.Point as unknown as PtCons, points, scalars),
+    bip340,
+    H1: (m) => hashToScalar(m, rho),
+    H4: (m) => sha256(concatBytes(msg, m)),
+    H5: (m) => sha256(concatBytes(com, m)),
+    challenge: bip340
+      ? (R, Y, m) => Fn.create(bytesToNumberBE(schnorr.utils.taggedHash('BIP0340/challenge', xOnly(R), xOnly(Y), m)))
+      : (R, Y, m) => hashToScalar(concatBytes(R.toBytes(), Y.toBytes(), m), chal),
+    // BIP340 signatures carry x(R) only; the plain suite carries the compressed point.
+    signature: bip340 ? (R, z) => concatBytes(xOnly(R), Fn.toBytes(z)) : (R, z) => concatBytes(R.toBytes(), Fn.toBytes(z)),
+  }
+}
+
+const profiles = new Map<unknown, Profile>()
+function profileOf(suite: SigningSuite): Profile {
+  const F = suite.sign as unknown
+  let p = profiles.get(F)
+  if (!p) {
+    if (F === ed25519_FROST) p = edProfile()
+    else if (F === schnorr_FROST) p = secpProfile(true)
+    else if (F === secp256k1_FROST) p = secpProfile(false)
+    else throw new ZrError('UNSUPPORTED_KEY_TYPE', 'No prepared FROST signing for this suite.', { details: 'expected FROST(Ed25519, SHA-512), FROST(secp256k1, SHA-256) or its BIP340 variant' })
+    profiles.set(F, p)
+  }
+  return p
+}
+
+const invalid = (what: string, meta: Record<string, unknown> = {}) => new ZrError('INVALID_INPUT', what, { meta })
+const isOddY = (p: Pt) => (p.toAffine().y & 1n) === 1n
+
+/**
+ * RFC 9591 Section 3.1 DeserializeElement: the canonical encoding of a point on the curve, not the
+ * identity, and (ed25519) of prime order. Each point is decoded and checked here exactly once.
+ */
+function decodePoint(profile: Profile, bytes: unknown, what: string, meta?: Record<string, unknown>): Pt {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== profile.pointBytes) throw invalid(`${what} is not a ${profile.pointBytes}-byte point encoding.`, meta)
+  let p: Pt
+  try {
+    p = profile.Point.fromBytes(bytes)
+    p.assertValidity()
+  } catch {
+    throw invalid(`${what} is not a point of the curve.`, meta)
+  }
+  if (p.is0()) throw invalid(`${what} is the identity element.`, meta)
+  if (profile.subgroupCheck && !p.isTorsionFree()) throw invalid(`${what} is not in the prime-order subgroup.`, meta)
+  return p
+}
+
+/** RFC 9591 identifiers: the canonical hex of a non-zero scalar, as noble writes them. */
+function parseIdentifier(profile: Profile, id: unknown): bigint {
+  const { Fn } = profile
+  if (typeof id !== 'string') throw invalid('A FROST identifier is not a string.')
+  let n: bigint
+  try {
+    n = Fn.fromBytes(hexToBytes(id))
+  } catch {
+    throw invalid('A FROST identifier is not a scalar.', { identifier: id })
+  }
+  if (Fn.is0(n) || bytesToHex(Fn.toBytes(n)) !== id) throw invalid('A FROST identifier is zero or not canonical.', { identifier: id })
+  return n
+}
+
+function checkSigners(signers: unknown): { min: number; max: number } {
+  const s = signers as { min?: unknown; max?: unknown } | undefined
+  const ok = !!s && Number.isSafeInteger(s.min) && Number.isSafeInteger(s.max) && (s.min as number) >= 2 && (s.min as number) <= (s.max as number)
+  if (!ok) throw invalid('The key package has an invalid signer range.')
+  return { min: s!.min as number, max: s!.max as number }
+}
+
+/**
+ * The public key package of one key, decoded once: the group key (validated; for BIP340 lifted to
+ * even y, in which case every verifying share is negated too) and, on first use, each verifying share.
+ */
+export type PreparedKey = {
+  /** The group key as signing uses it (BIP340: with even y). */
+  readonly groupKey: FrostPoint
+  /** SerializeElement of `groupKey`: the first part of every binding-factor input. */
+  readonly groupKeyBytes: Uint8Array
+  /** BIP340 only: the stored group key has odd y, so the shares sign for its negation. */
+  readonly negated: boolean
+  readonly signers: { readonly min: number; readonly max: number }
+  /** Whether the package lists a verifying share for the participant (without decoding it). */
+  hasVerifyingShare(identifier: string): boolean
+  /** The verifying share of a participant (validated once, then cached), as signing uses it. */
+  verifyingShare(identifier: string): FrostPoint
+}
+
+class KeyPackage implements PreparedKey {
+  /** The group key as signing uses it (BIP340: with even y). */
+  readonly groupKey: Pt
+  /** SerializeElement of {@link groupKey}: the first part of every binding-factor input. */
+  readonly groupKeyBytes: Uint8Array
+  /** BIP340 only: the stored group key has odd y, so the shares sign for its negation. */
+  readonly negated: boolean
+  readonly signers: { min: number; max: number }
+  readonly #profile: Profile
+  readonly #pub: PublicPackage
+  readonly #shares = new Map<string, Pt>()
+
+  constructor(profile: Profile, pub: PublicPackage) {
+    this.#profile = profile
+    this.#pub = pub
+    if (!pub || typeof pub !== 'object' || !Array.isArray(pub.commitments) || !pub.verifyingShares || typeof pub.verifyingShares !== 'object') {
+      throw invalid('The FROST public key package is malformed.')
+    }
+    this.signers = checkSigners(pub.signers)
+    const Y = decodePoint(profile, pub.commitments[0], 'The group key')
+    this.negated = profile.bip340 && isOddY(Y)
+    this.groupKey = this.negated ? Y.negate() : Y
+    this.groupKeyBytes = this.groupKey.toBytes()
+  }
+
+  /** Whether the package lists a verifying share for the participant (without decoding it). */
+  hasVerifyingShare(identifier: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.#pub.verifyingShares, identifier)
+  }
+
+  /** The verifying share of a participant (validated once, then cached), as signing uses it. */
+  verifyingShare(identifier: string): Pt {
+    let p = this.#shares.get(identifier)
+    if (!p) {
+      const bytes = this.hasVerifyingShare(identifier) ? this.#pub.verifyingShares[identifier] : undefined
+      if (!bytes) throw invalid('The key package has no verifying share for this identifier.', { identifier })
+      p = decodePoint(this.#profile, bytes, 'A verifying share', { identifier })
+      if (this.negated) p = p.negate()
+      this.#shares.set(identifier, p)
+    }
+    return p
+  }
+}
+
+// Key packages are treated as immutable: their decoded points are cached per package object.
+const keyCache = new WeakMap<object, Map<Profile, PreparedKey>>()
+
+/** The decoded public key package (cached per package object and suite, across messages and attempts). */
+export function prepareKey(suite: SigningSuite, pub: PublicPackage): PreparedKey {
+  const profile = profileOf(suite)
+  if (!pub || typeof pub !== 'object') throw invalid('The FROST public key package is malformed.')
+  let bySuite = keyCache.get(pub)
+  if (!bySuite) keyCache.set(pub, (bySuite = new Map()))
+  let key = bySuite.get(profile)
+  if (!key) bySuite.set(profile, (key = new KeyPackage(profile, pub)))
+  return key
+}
+
+// ---- Round one: nonces whose commitments this party computed itself ----------------------------
+
+type OwnCommitments = { profile: Profile; identifier: string; hiding: Uint8Array; binding: Uint8Array; hidingPoint: Pt; bindingPoint: Pt }
+type OwnNonces = { digest: Uint8Array; commitments: OwnCommitments }
+/** Commitment objects returned by {@link commit}, with the points they encode. */
+const ownCommitments = new WeakMap<object, OwnCommitments>()
+/** Nonce objects returned by {@link commit} (a digest of their bytes, not a copy), with their commitments. */
+const ownNonces = new WeakMap<object, OwnNonces>()
+
+/**
+ * RFC 9591 Section 5.1 round one: noble's `commit` (fresh nonces and their commitments). This party
+ * keeps the commitment points it computed, so that {@link prepareSigning} (given them as `own`) need not
+ * validate its own points again and {@link signShare} need not recompute them from the nonces.
+ */
+export function commit(suite: SigningSuite, secret: SecretPackage): { nonces: Nonces; commitments: Commitments } {
+  const profile = profileOf(suite)
+  const out = profile.frost.commit(secret as never) as { nonces: Nonces; commitments: Commitments }
+  const { commitments: c, nonces: n } = out
+  // noble computed both as BASE·nonce: decoding them back needs no validity or subgroup check.
+  const own: OwnCommitments = {
+    profile,
+    identifier: c.identifier,
+    hiding: c.hiding.slice(),
+    binding: c.binding.slice(),
+    hidingPoint: profile.Point.fromBytes(c.hiding),
+    bindingPoint: profile.Point.fromBytes(c.binding),
+  }
+  ownCommitments.set(c, own)
+  ownNonces.set(n, { digest: nonceDigest(n), commitments: own })
+  return out
+}
+
+// ---- The signing package ----------------------------------------------------------------------
+
+/** One signer of a prepared signing package. */
+export type PreparedSigner = {
+  readonly identifier: string
+  /** The identifier as a scalar (the signer's x coordinate). */
+  readonly x: bigint
+  readonly hidingBytes: Uint8Array
+  readonly bindingBytes: Uint8Array
+  /** The validated commitment points D_i and E_i. */
+  readonly hiding: Pt
+  readonly binding: Pt
+  /** Binding factor ρ_i (RFC 9591 Section 4.4). */
+  readonly bindingFactor: bigint
+  /** Lagrange coefficient λ_i at 0 over the signer set (Section 4.2). */
+  readonly lambda: bigint
+}
+
+/**
+ * Everything round two derives from (key package, commitment list, message), computed once per party
+ * per message: validated points, binding factors, group commitment, challenge and Lagrange coefficients.
+ */
+export type PreparedSigning = {
+  readonly key: PreparedKey
+  readonly message: Uint8Array
+  /** The signers' identifiers, sorted by value (the RFC's order of the commitment list). */
+  readonly identifiers: readonly string[]
+  readonly signers: ReadonlyMap<string, PreparedSigner>
+  /** Group commitment R (Section 4.5), before any BIP340 parity adjustment. */
+  readonly groupCommitment: Pt
+  /** BIP340 only: R has odd y, so nonces and commitment shares are negated. */
+  readonly negateNonces: boolean
+  /** Challenge c (Section 4.6; BIP340's tagged challenge for that suite). */
+  readonly challenge: bigint
+}
+
+/** The suite of each package made by prepareSigning (which also marks it as made there). */
+const packageProfiles = new WeakMap<PreparedSigning, Profile>()
+function profileFor(prepared: PreparedSigning): Profile {
+  const profile = packageProfiles.get(prepared)
+  if (!profile) throw invalid('Not a signing package made by prepareSigning.')
+  return profile
+}
+
+export type PrepareSigningOptions = {
+  /**
+   * This party's own commitments, exactly as {@link commit} returned them. An entry of the list with
+   * the same identifier and bytes reuses their points (computed locally, so not re-validated).
+   */
+  own?: Commitments
+}
+
+/**
+ * Prepares round two of FROST signing of `message` with the commitment list (one entry per signer, in
+ * any order; the RFC's order is by identifier): validates each commitment point once, then derives
+ * the binding factors, the group commitment, the challenge and the signers' Lagrange coefficients.
+ * Throws `INVALID_INPUT` (with `meta.identifier` when a signer's commitment is at fault) for an
+ * invalid list: wrong count for the key's signer range, duplicate or malformed identifiers, or a
+ * commitment that is not a valid point (off the curve, the identity, or for ed25519 of small order).
+ */
+export function prepareSigning(suite: SigningSuite, pub: PublicPackage, commitments: readonly Commitments[], message: Uint8Array, options: PrepareSigningOptions = {}): PreparedSigning {
+  const profile = profileOf(suite)
+  const { Fn } = profile
+  const key = prepareKey(suite, pub)
+  if (!(message instanceof Uint8Array)) throw invalid('The message to sign is not bytes.')
+  if (!Array.isArray(commitments)) throw invalid('The commitment list is not an array.')
+  if (commitments.length < key.signers.min || commitments.length > key.signers.max) {
+    throw invalid(`The commitment list has ${commitments.length} entries; the key needs ${key.signers.min} to ${key.signers.max}.`)
+  }
+  const own = options.own ? ownCommitments.get(options.own) : undefined
+  const usable = own && own.profile === profile ? own : undefined
+
+  const entries = commitments.map((c) => {
+    if (!c || typeof c !== 'object') throw invalid('A commitment list entry is malformed.')
+    const x = parseIdentifier(profile, c.identifier)
+    const meta = { identifier: c.identifier }
+    const isOwn =
+      !!usable && c.identifier === usable.identifier && c.hiding instanceof Uint8Array && c.binding instanceof Uint8Array && sameBytes(c.hiding, usable.hiding) && sameBytes(c.binding, usable.binding)
+    const hiding = isOwn ? usable!.hidingPoint : decodePoint(profile, c.hiding, 'A hiding nonce commitment', meta)
+    const binding = isOwn ? usable!.bindingPoint : decodePoint(profile, c.binding, 'A binding nonce commitment', meta)
+    return { identifier: c.identifier, x, hidingBytes: c.hiding.slice(), bindingBytes: c.binding.slice(), hiding, binding }
+  })
+  entries.sort((a, b) => (a.x < b.x ? -1 : a.x > b.x ? 1 : 0))
+  for (let i = 1; i < entries.length; i++) {
+    if (entries[i]!.x === entries[i - 1]!.x) throw invalid('The commitment list names a signer twice.', { identifier: entries[i]!.identifier })
+  }
+
+  // Section 4.3 encode_group_commitment_list and 4.4 compute_binding_factors.
+  const msg = message.slice()
+  const encodedList = concatBytes(...entries.flatMap((e) => [Fn.toBytes(e.x), e.hidingBytes, e.bindingBytes]))
+  const prefix = concatBytes(key.groupKeyBytes, profile.H4(msg), profile.H5(encodedList))
+  const rhos = entries.map((e) => profile.H1(concatBytes(prefix, Fn.toBytes(e.x))))
+
+  // Section 4.5: R = Σ D_i + Σ ρ_i·E_i; the hiding points are added, the binding ones go through one MSM.
+  let R = profile.Point.ZERO
+  for (const e of entries) R = R.add(e.hiding)
+  R = R.add(profile.msm(entries.map((e) => e.binding), rhos))
+  if (R.is0()) throw invalid('The group commitment is the identity element.')
+  const negateNonces = profile.bip340 && isOddY(R)
+  const challenge = profile.challenge(R, key.groupKey, msg)
+
+  // Section 4.2 derive_interpolating_value, for every signer at once.
+  const xs = entries.map((e) => e.x)
+  const signers = new Map<string, PreparedSigner>()
+  entries.forEach((e, i) => {
+    let num = Fn.ONE
+    let den = Fn.ONE
+    for (const x of xs) {
+      if (x === e.x) continue
+      num = Fn.mul(num, x)
+      den = Fn.mul(den, Fn.sub(x, e.x))
+    }
+    signers.set(e.identifier, { ...e, bindingFactor: rhos[i]!, lambda: Fn.div(num, den) })
+  })
+
+  const prepared: PreparedSigning = Object.freeze({
+    key,
+    message: msg,
+    identifiers: Object.freeze(entries.map((e) => e.identifier)),
+    signers,
+    groupCommitment: R,
+    negateNonces,
+    challenge,
+  })
+  packageProfiles.set(prepared, profile)
+  return prepared
+}
+
+const nonceDigest = (n: Nonces) => sha256(concatBytes(n.hiding, n.binding))
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  let d = 0
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!
+  return d === 0
+}
+
+/**
+ * RFC 9591 Section 5.2 round two: this participant's signature share. The same bytes as noble's
+ * `signShare(secret, pub, nonces, commitments, message)`, including the checks that the list holds this
+ * participant's commitments to exactly these nonces and that the nonces are unused; the nonces are
+ * consumed (zeroed) afterwards.
+ */
+export function signShare(prepared: PreparedSigning, secret: SecretPackage, nonces: Nonces): Uint8Array {
+  const p = prepared
+  const profile = profileFor(p)
+  const { Fn, Point } = profile
+  const me = p.signers.get(secret?.identifier)
+  if (!me) throw invalid('The commitment list has no entry for this signer.')
+  if (!(nonces?.hiding instanceof Uint8Array) || !(nonces.binding instanceof Uint8Array) || nonces.hiding.length !== Fn.BYTES || nonces.binding.length !== Fn.BYTES) {
+    throw invalid('The signing nonces are malformed.')
+  }
+  const d0 = Fn.fromBytes(nonces.hiding)
+  const e0 = Fn.fromBytes(nonces.binding)
+  if (Fn.is0(d0) || Fn.is0(e0)) throw invalid('The signing nonces were already used.')
+  // The coordinator must have listed the commitments to these very nonces.
+  const known = ownNonces.get(nonces)
+  const fromCommit = !!known && known.commitments.profile === profile && sameBytes(known.digest, nonceDigest(nonces))
+  const hidingC = fromCommit ? known!.commitments.hiding : Point.BASE.multiply(d0).toBytes()
+  const bindingC = fromCommit ? known!.commitments.binding : Point.BASE.multiply(e0).toBytes()
+  if (!sameBytes(hidingC, me.hidingBytes) || !sameBytes(bindingC, me.bindingBytes)) throw invalid('The commitment list does not hold this signer’s commitments.')
+
+  let sk = Fn.fromBytes(secret.signingShare)
+  if (p.key.negated) sk = Fn.neg(sk)
+  const d = p.negateNonces ? Fn.neg(d0) : d0
+  const e = p.negateNonces ? Fn.neg(e0) : e0
+  // z_i = d_i + e_i·ρ_i + λ_i·s_i·c
+  const z = Fn.add(Fn.add(d, Fn.mul(e, me.bindingFactor)), Fn.mul(Fn.mul(me.lambda, sk), p.challenge))
+  nonces.hiding.fill(0)
+  nonces.binding.fill(0)
+  ownNonces.delete(nonces)
+  return Fn.toBytes(z)
+}
+
+/** A share's scalar, or undefined when it is not a canonical scalar encoding. */
+function shareScalar(profile: Profile, share: unknown): bigint | undefined {
+  if (!(share instanceof Uint8Array) || share.length !== profile.Fn.BYTES) return undefined
+  try {
+    return profile.Fn.fromBytes(share)
+  } catch {
+    return undefined
+  }
+}
+
+function checkShare(p: PreparedSigning, profile: Profile, signer: PreparedSigner, z: bigint): boolean {
+  const { Point, Fn } = profile
+  const Y = p.key.verifyingShare(signer.identifier)
+  // z_i·G == ±(D_i + ρ_i·E_i) + (c·λ_i)·Y_i, the commitment share negated when BIP340 negated the nonces.
+  const sign = (q: Pt) => (p.negateNonces ? q.negate() : q)
+  const right = sign(signer.hiding).add(profile.msm([sign(signer.binding), Y], [signer.bindingFactor, Fn.mul(p.challenge, signer.lambda)]))
+  return Point.BASE.multiplyUnsafe(z).equals(right)
+}
+
+/**
+ * RFC 9591 Section 5.4: whether `share` is the valid signature share of signer `identifier`. False for
+ * a malformed or wrong share; throws `INVALID_INPUT` if `identifier` is not a signer of the package or
+ * the key package has no valid verifying share for it.
+ */
+export function verifyShare(prepared: PreparedSigning, identifier: string, share: Uint8Array): boolean {
+  const profile = profileFor(prepared)
+  const signer = prepared.signers.get(identifier)
+  if (!signer) throw invalid('Not a signer of this signing package.', { identifier })
+  const z = shareScalar(profile, share)
+  return z !== undefined && checkShare(prepared, profile, signer, z)
+}
+
+/**
+ * RFC 9591 Section 5.3: the signature from one share per signer (the same bytes as noble's
+ * `aggregate`), after checking it: z·G == R + c·Y (BIP340: with R and Y of even y). Only when that
+ * fails are the shares checked one by one; the error (`MPC_ABORT`) then lists the identifiers of the
+ * invalid shares in `meta.cheaters` (empty if none is individually at fault).
+ */
+export function aggregate(prepared: PreparedSigning, shares: ReadonlyMap<string, Uint8Array> | Readonly<Record<string, Uint8Array>>): Uint8Array {
+  const p = prepared
+  const profile = profileFor(p)
+  const { Fn, Point } = profile
+  const get = shares instanceof Map ? (id: string) => shares.get(id) : (id: string) => (Object.prototype.hasOwnProperty.call(shares, id) ? (shares as Record<string, Uint8Array>)[id] : undefined)
+  const count = shares instanceof Map ? shares.size : Object.keys(shares).length
+  if (count !== p.identifiers.length) throw invalid(`Expected ${p.identifiers.length} signature shares, got ${count}.`)
+  let z = Fn.ZERO
+  const bad: string[] = []
+  for (const id of p.identifiers) {
+    const share = get(id)
+    if (share === undefined) throw invalid('A signer’s share is missing.', { identifier: id })
+    // As noble: every signer must have a verifying share (it is only decoded if a share is checked).
+    if (!p.key.hasVerifyingShare(id)) throw invalid('The key package has no verifying share for this identifier.', { identifier: id })
+    const zi = shareScalar(profile, share)
+    if (zi === undefined) bad.push(id)
+    else z = Fn.add(z, zi)
+  }
+  if (bad.length === 0) {
+    const R = p.negateNonces ? p.groupCommitment.negate() : p.groupCommitment
+    if (Point.BASE.multiplyUnsafe(z).equals(R.add(p.key.groupKey.multiplyUnsafe(p.challenge)))) return profile.signature(p.groupCommitment, z)
+  }
+  const cheaters = p.identifiers.filter((id) => bad.includes(id) || !checkShare(p, profile, p.signers.get(id)!, shareScalar(profile, get(id))!))
+  throw new ZrError('MPC_ABORT', 'The signature shares do not aggregate to a valid signature.', {
+    details: cheaters.length ? `invalid shares from ${cheaters.join(', ')}` : 'every share is valid on its own; the key package is inconsistent',
+    meta: { cheaters },
+  })
+}

@@ -74,6 +74,7 @@ export async function createEmbeddedLedger(options: EmbeddedLedgerOptions = {}):
   const subscribers = new Set<Subscriber>()
   const queue: { entry: LogEntry; events: LedgerEvent[]; resolve: () => void; reject: (e: unknown) => void }[] = []
   let flushing: Promise<void> | undefined
+  let flushRunning = false
   let timer: ReturnType<typeof setTimeout> | undefined
 
   function guard(): void {
@@ -97,7 +98,22 @@ export async function createEmbeddedLedger(options: EmbeddedLedgerOptions = {}):
     }
   }
 
+  function startFlush(): void {
+    if (flushRunning) return
+    flushRunning = true
+    flushing = flush()
+  }
+
   async function flush(): Promise<void> {
+    try {
+      await flushQueue()
+    } finally {
+      // Cleared in the same step as the empty-queue check: an entry queued from now on starts a new flush.
+      flushRunning = false
+    }
+  }
+
+  async function flushQueue(): Promise<void> {
     while (queue.length) {
       const batch = queue.splice(0, queue.length)
       try {
@@ -127,9 +143,7 @@ export async function createEmbeddedLedger(options: EmbeddedLedgerOptions = {}):
     const events = tx.commit()
     const entry: LogEntry = { height, time, body: canonicalStringify(body) }
     const durable = new Promise<void>((resolve, reject) => queue.push({ entry, events, resolve, reject }))
-    flushing ??= flush().finally(() => {
-      flushing = undefined
-    })
+    startFlush()
     durable.then(schedule, () => {})
     return { events, entry, durable }
   }

@@ -386,9 +386,10 @@ describe('a federation with encrypted file share stores', () => {
 /** A session router whose signature shares are corrupted on the way out (one byte of each share flipped). */
 function corruptingRouter(router: SessionRouter): SessionRouter {
   const corrupt = (body: Uint8Array) => {
-    const msg = decodeMessage(body, 'self', 'signature share message', (v): v is { packageHash: Uint8Array; shares: Uint8Array[] } => isRecord(v) && Array.isArray(v.shares))
+    const msg = decodeMessage(body, 'self', 'signature share message', (v): v is { packageHash: Uint8Array; packageSignature: Uint8Array; shares: Uint8Array[] } => isRecord(v) && Array.isArray(v.shares))
     return encodeMessage({
       packageHash: msg.packageHash,
+      packageSignature: msg.packageSignature,
       shares: msg.shares.map((s) => {
         const bad = Uint8Array.from(s)
         bad[16]! ^= 0x01
@@ -403,8 +404,8 @@ function corruptingRouter(router: SessionRouter): SessionRouter {
         id: s.id,
         self: s.self,
         participants: s.participants,
-        send: (to, round, body) => s.send(to, round, body),
-        broadcast: (round, body) => s.broadcast(round, round === 'sign/shares' ? corrupt(body) : body),
+        send: (to, round, body) => s.send(to, round, round === 'sign/shares' ? corrupt(body) : body),
+        broadcast: (round, body) => s.broadcast(round, body),
         collect: (round, options) => s.collect(round, options),
         confirmBroadcasts: (round, received, options) => s.confirmBroadcasts(round, received, options),
         close: () => s.close(),

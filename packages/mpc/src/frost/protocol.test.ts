@@ -415,7 +415,7 @@ describe.each(keyTypes)('FROST %s signing with a cheating party', (keyType) => {
   }
 
   it('a flipped signature share: the cheater is named and excluded; the others still sign', async () => {
-    const tamper: Tamper = { broadcast: (m) => (m.round === 'sign/shares' ? flipShares(m.body) : undefined) }
+    const tamper: Tamper = { send: (m) => (m.round === 'sign/shares' ? flipShares(m.body) : undefined) }
     await excludedAndSigned(tamper, text('flipped share'))
     await namedInFailure(tamper, text('flipped share'), /invalid signature share/)
   })
@@ -423,7 +423,7 @@ describe.each(keyTypes)('FROST %s signing with a cheating party', (keyType) => {
   /** Runs once with the cheater honest, recording its share messages; returns the recorded bodies. */
   async function recordRun(setting: Setting, msg: Uint8Array): Promise<Uint8Array> {
     let recorded: Uint8Array | undefined
-    const run = await signWithCheater(setting, { broadcast: (m) => void (m.round === 'sign/shares' && (recorded = m.body)) }, msg)
+    const run = await signWithCheater(setting, { send: (m) => void (m.round === 'sign/shares' && (recorded = m.body)) }, msg)
     agreed(keyType, setting.keys, run.settled, [msg])
     expect(recorded).toBeDefined()
     return recorded!
@@ -434,7 +434,7 @@ describe.each(keyTypes)('FROST %s signing with a cheating party', (keyType) => {
       const msg = text(`replayed share ${setting.on.parties.length}`)
       const old = sharesOf(await recordRun(setting, msg))
       // Run 2, same message: the cheater sends its run-1 shares for the new signing package.
-      const replay: Tamper = { broadcast: (m) => (m.round === 'sign/shares' ? rewrite(m.body, (v) => void (v.shares = old)) : undefined) }
+      const replay: Tamper = { send: (m) => (m.round === 'sign/shares' ? rewrite(m.body, (v) => void (v.shares = old)) : undefined) }
       if (setting.on === net) await excludedAndSigned(replay, msg)
       else await namedInFailure(replay, msg, /invalid signature share/)
     }
@@ -444,11 +444,11 @@ describe.each(keyTypes)('FROST %s signing with a cheating party', (keyType) => {
     const setting = small()
     const msg = text('replayed message')
     const old = await recordRun(setting, msg)
-    await namedInFailure({ broadcast: (m) => (m.round === 'sign/shares' ? old : undefined) }, msg, /a signing package the coordinator did not sign/)
+    await namedInFailure({ send: (m) => (m.round === 'sign/shares' ? old : undefined) }, msg, /a signing package the coordinator did not sign/)
   })
 
   it('a garbage signature-share message is blamed on its sender', async () => {
-    const tamper: Tamper = { broadcast: (m) => (m.round === 'sign/shares' ? text('garbage') : undefined) }
+    const tamper: Tamper = { send: (m) => (m.round === 'sign/shares' ? text('garbage') : undefined) }
     await excludedAndSigned(tamper, text('garbage share'))
     await namedInFailure(tamper, text('garbage share'), /malformed signature share message/)
   })

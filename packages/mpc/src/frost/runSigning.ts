@@ -92,7 +92,7 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
       if (coordinator === self) {
         const body = await gather(session, parties, self, myCommitments, threshold, excluded, ids, messages.length, wait)
         pkg = { ...body, signature: await options.account.sign(packageDigest(session.id, hashOf(body))) }
-        await session.broadcast('sign/package', encodeMessage(pkg))
+        await sendToAll(session, 'sign/package', encodeMessage(pkg))
       } else {
         await session.send(coordinator, 'sign/commit', encodeMessage(myCommitments))
         const raw = await session.collect('sign/package', { ...wait, from: [coordinator] })
@@ -109,7 +109,7 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
       if (pkg.signers.includes(self)) {
         const mine = messages.map((_, i) => signShare(prepared[i]!, key.secret, nonces[i]!.nonces))
         shares.set(self, mine)
-        await session.broadcast('sign/shares', encodeMessage({ packageHash, packageSignature: pkg.signature, shares: mine } satisfies Shares))
+        await sendToAll(session, 'sign/shares', encodeMessage({ packageHash, packageSignature: pkg.signature, shares: mine } satisfies Shares))
       }
       const others = pkg.signers.filter((s) => s !== self)
       const raw = others.length ? await session.collect('sign/shares', { ...wait, from: others }) : new Map<string, Uint8Array>()
@@ -154,6 +154,15 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
     details: problems.join('; '),
     meta: { excluded: [...excluded], attempts: problems.length },
   })
+}
+
+/**
+ * Sends a round's message to every other participant over the authenticated channels. Signing needs no
+ * signed broadcasts: the package carries its coordinator's signature and each share is verified on
+ * its own, so a party sending different messages to different parties gains nothing.
+ */
+async function sendToAll(session: ReturnType<SessionRouter['open']>, round: string, body: Uint8Array): Promise<void> {
+  await Promise.all(session.participants.filter((p) => p !== session.self).map((p) => session.send(p, round, body)))
 }
 
 /** The coordinator's first round: its own commitments plus the first others to answer, up to the threshold. */

@@ -1,7 +1,8 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr } from '@noble/curves/secp256k1.js'
-import { type KeyType, type ZrError, canonicalParse, isZrError, toHex } from '@zrkit/core'
-import { type FrostKey, type SessionRouter, type SigningResult, frostSuite, runDkg, runSigning } from '@zrkit/mpc'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { type KeyType, type ZrError, canonicalBytes, canonicalParse, canonicalStringify, isZrError, toHex } from '@zrkit/core'
+import { type FrostKey, type Session, type SessionRouter, type SigningResult, frostSuite, runDkg, runSigning } from '@zrkit/mpc'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RelayFrame } from '../transport/memoryRelay.js'
 import { type Tamper, type TestNetwork, type TestParty, flipped, rewrite, tamperedRouter, testNetwork } from './testNetwork.js'
@@ -445,6 +446,46 @@ describe.each(keyTypes)('FROST %s signing with a cheating party', (keyType) => {
     const msg = text('replayed message')
     const old = await recordRun(setting, msg)
     await namedInFailure({ send: (m) => (m.round === 'sign/shares' ? old : undefined) }, msg, /a signing package the coordinator did not sign/)
+  })
+
+  it('a coordinator that signs two different packages is named, with its two signatures as proof', async () => {
+    // 2-of-2 with the cheater as coordinator: the honest party gets a re-signed package in which the
+    // cheater's own commitments are swapped (still valid points), the cheater signs on the original.
+    const cheater = pair.parties[1]!
+    const honest = pair.parties[0]!
+    const open = (sessionId: string, participants: readonly string[]): Session => {
+      const session = cheater.router.open(sessionId, participants)
+      return {
+        id: session.id,
+        self: session.self,
+        participants: session.participants,
+        async send(to, round, body) {
+          if (round !== 'sign/package' || to !== honest.id) return session.send(to, round, body)
+          const pkg = canonicalParse<{ signers: string[]; commitments: { identifier: string; hiding: Uint8Array; binding: Uint8Array }[][]; signature: Uint8Array }>(new TextDecoder().decode(body))
+          const mine = pkg.signers.indexOf(cheater.id)
+          const commitments = pkg.commitments.map((list) => list.map((c, i) => (i === mine ? { ...c, hiding: c.binding, binding: c.hiding } : c)))
+          const packageHash = sha256(new TextEncoder().encode(canonicalStringify({ signers: pkg.signers, commitments })))
+          const signature = await cheater.account.sign(sha256(canonicalBytes({ domain: 'zrkit/frost/signing-package/v1', session: session.id, packageHash })))
+          return session.send(to, round, new TextEncoder().encode(canonicalStringify({ signers: pkg.signers, commitments, signature })))
+        },
+        broadcast: (round, body) => session.broadcast(round, body),
+        collect: (round, options) => session.collect(round, options),
+        confirmBroadcasts: (round, received, options) => session.confirmBroadcasts(round, received, options),
+        close: () => session.close(),
+      }
+    }
+    const routers = new Map<string, SessionRouter>([[cheater.id, { open, close: () => cheater.router.close() }]])
+    const sessionId = nextId('sign-equivocate')
+    const msg = text('two packages')
+    const seed = pair.ids.indexOf(cheater.id) // the cheater coordinates attempt 0
+    const [cheaterRun, honestRun] = [cheater, honest].map((p) => signAt(pair, keyType, pairKeys, 2, { running: [p], routers, messages: [msg], seed, sessionId, attemptTimeoutMs: 1_000 }))
+    const settled = (await honestRun)[0]!
+    await cheaterRun
+    expect(settled.status).toBe('rejected')
+    const error = (settled as PromiseRejectedResult).reason as ZrError
+    expect(isZrError(error, 'MPC_ABORT')).toBe(true)
+    expect(error.meta.excluded).toEqual([cheater.id])
+    expect(error.details).toContain(`Party ${cheater.id} signed two different signing packages`)
   })
 
   it('a garbage signature-share message is blamed on its sender', async () => {

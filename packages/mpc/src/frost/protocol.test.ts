@@ -478,9 +478,9 @@ describe.each(keyTypes)('FROST %s signing with a cheating party', (keyType) => {
     const sessionId = nextId('sign-equivocate')
     const msg = text('two packages')
     const seed = pair.ids.indexOf(cheater.id) // the cheater coordinates attempt 0
-    const [cheaterRun, honestRun] = [cheater, honest].map((p) => signAt(pair, keyType, pairKeys, 2, { running: [p], routers, messages: [msg], seed, sessionId, attemptTimeoutMs: 1_000 }))
-    const settled = (await honestRun)[0]!
-    await cheaterRun
+    const run = (p: TestParty) => signAt(pair, keyType, pairKeys, 2, { running: [p], routers, messages: [msg], seed, sessionId, attemptTimeoutMs: 1_000 })
+    const [, honestOutcome] = await Promise.all([run(cheater), run(honest)])
+    const settled = honestOutcome[0]!
     expect(settled.status).toBe('rejected')
     const error = (settled as PromiseRejectedResult).reason as ZrError
     expect(isZrError(error, 'MPC_ABORT')).toBe(true)

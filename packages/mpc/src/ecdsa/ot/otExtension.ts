@@ -1,0 +1,532 @@
+/**
+ * KOS15 actively secure OT extension for zrkit's DKLs23 pairwise multiplication.
+ *
+ * Protocol: Keller-Orsini-Scholl, "Actively Secure OT Extension with Optimal Overhead" (CRYPTO 2015,
+ * eprint 2015/546), correlated-OT extension "COTe" with its "check correlation" step (check over GF(2^kappa),
+ * kappa = 256, reduction polynomial x^256 + x^10 + x^5 + x^2 + 1), made non-interactive with a
+ * Fiat-Shamir challenge as DKLs19 (eprint 2019/523, Section 5 / "OT extension") and DKLs23 (eprint
+ * 2023/765, Section on the two-party multiplication functionality) do.
+ *
+ * Roles are reversed relative to the base OTs (see `baseOt.ts`): the base-OT receiver becomes the
+ * extension *sender* with Delta = its 256 choice bits and seeds k_i^{Delta_i}; the base-OT sender
+ * becomes the extension *receiver* with both seeds k_i^0, k_i^1.
+ *
+ * One extension ("batch") for the receiver's choice vector x (OT_BATCH = 416 bits), per session id:
+ *   R: x' = x || 336 random bits (m' = 752); t_i = PRG(k_i^0), u_i = t_i ^ PRG(k_i^1) ^ x'   (i < 256)
+ *      chi_j (j < m') = FS challenge over (setup, sid, both ids, u)
+ *      xT = sum x'_j chi_j, tT = sum t_j chi_j  (t_j = row j of the transposed matrix)   -> sends (u, xT, tT)
+ *   S: q_i = PRG(k_i^{Delta_i}) ^ Delta_i u_i, so rows satisfy q_j = t_j ^ x'_j Delta;
+ *      checks sum q_j chi_j == tT ^ xT * Delta, else burns the setup and throws MPC_ABORT.
+ * The 416 first rows then give random OTs (v0_j = H(j, q_j), v1_j = H(j, q_j ^ Delta); the receiver
+ * gets v_{x_j} = H(j, t_j)) or correlated OTs over Z_n: for sender inputs alpha_j (vectors of L
+ * scalars), the sender keeps s_j = -H(j, q_j), sends tau_j = H(j, q_j) - H(j, q_j ^ Delta) + alpha_j and
+ * the receiver computes r_j = H(j, t_j) + x_j tau_j, so r_j + s_j = x_j alpha_j (mod n).
+ *
+ * Batch size: DKLs19 Protocol 1 (the random vector OLE DKLs23 uses) encodes the receiver's input into
+ * xi = kappa + 2s = 256 + 2*80 = 416 random bits, the 2s extra elements being what makes the encoding
+ * hide the input against a sender who learns s-bit-bounded leakage through selective failure. So each
+ * multiplication consumes exactly 416 OTs: OT_BATCH = 416. KOS15's check additionally needs kappa + s =
+ * 336 padding OTs with random choices that mask the revealed combination xT (KOS15: m' = m + kappa + s); they are discarded after the check, so the extension runs on m' = 752 rows.
+ *
+ * Selective failure ("Devious Transfer", and KOS15's own leakage analysis): a cheating receiver that
+ * uses an inconsistent x' in one column i passes the check exactly when Delta_i = 0, so every probe
+ * leaks one bit of Delta at the price of an abort with probability 1/2. The setup therefore becomes
+ * *burned* on the first failed check (or malformed message): its seeds are wiped and every further
+ * call throws `MPC_ABORT`; the caller must rerun the base OTs (`rerunBaseOtContext`) with a fresh
+ * session id. A base-OT output can seed only one setup, so a burned setup cannot be rebuilt from it.
+ */
+import { sha512 } from '@noble/hashes/sha2.js'
+import { randomBytes, utf8ToBytes } from '@noble/hashes/utils.js'
+import { ZrError } from '@zrkit/core'
+import { type BaseOtContext, type BaseOtReceiverOutput, type BaseOtSenderOutput, KAPPA, SEED_BYTES, ctEqual, getBit } from './baseOt.js'
+import { CURVE_ORDER, Transcript, parseScalar, scalarToBytes, wideReduce } from './transcript.js'
+
+/** Statistical security parameter (bits). */
+export const STAT_SECURITY = 80
+/** OTs per multiplication batch: kappa + 2s = 416 (DKLs19 encoding length). */
+export const OT_BATCH = KAPPA + 2 * STAT_SECURITY
+/** Padding OTs for the KOS15 check: kappa + s = 336. */
+export const OT_PADDING = KAPPA + STAT_SECURITY
+/** Rows extended per batch (752, a multiple of 8). */
+export const OT_EXTENDED = OT_BATCH + OT_PADDING
+/** Bytes of one extended column (94). */
+export const COL_BYTES = OT_EXTENDED / 8
+/** Largest vector length L of correlated OTs accepted per batch. */
+export const MAX_OLE_WIDTH = 16
+
+/** Receiver -> sender: the correction columns and the KOS check values. */
+export type OteExtendMsg = { u: Uint8Array; xTilde: Uint8Array; tTilde: Uint8Array }
+/** Sender -> receiver: the correlated-OT corrections tau (OT_BATCH * L scalars, 32 bytes each). */
+export type OteCorrelationMsg = { tau: Uint8Array }
+
+// ---------------------------------------------------------------------------------------------
+// GF(2^256) arithmetic (bit i of a 32-byte string = coefficient of x^i)
+
+const toWords = (b: Uint8Array): Uint32Array => {
+  const w = new Uint32Array(8)
+  for (let k = 0; k < 8; k++) w[k] = ((b[4 * k] as number) | ((b[4 * k + 1] as number) << 8) | ((b[4 * k + 2] as number) << 16) | ((b[4 * k + 3] as number) << 24)) >>> 0
+  return w
+}
+const fromWords = (w: Uint32Array): Uint8Array => {
+  const b = new Uint8Array(32)
+  for (let k = 0; k < 8; k++) for (let j = 0; j < 4; j++) b[4 * k + j] = ((w[k] as number) >>> (8 * j)) & 0xff
+  return b
+}
+
+/** acc ^= pub * sec (carry-less, unreduced 512 bits). Branches only on the bits of `pub`. */
+function clmulAcc(acc: Uint32Array, pub: Uint32Array, sec: Uint32Array): void {
+  for (let wi = 0; wi < 8; wi++) {
+    const aw = pub[wi] as number
+    if (aw === 0) continue
+    for (let bi = 0; bi < 32; bi++) {
+      if (((aw >>> bi) & 1) === 0) continue
+      for (let k = 0; k < 8; k++) {
+        const v = sec[k] as number
+        acc[wi + k] = (acc[wi + k] as number) ^ (v << bi)
+        if (bi !== 0) acc[wi + k + 1] = (acc[wi + k + 1] as number) ^ (v >>> (32 - bi))
+      }
+    }
+  }
+}
+
+/** Reduces 512 bits modulo x^256 + x^10 + x^5 + x^2 + 1. */
+function reduce(acc: Uint32Array): Uint32Array {
+  const a = Uint32Array.from(acc)
+  for (let k = 511; k >= 256; k--) {
+    const bit = ((a[k >>> 5] as number) >>> (k & 31)) & 1
+    a[k >>> 5] = (a[k >>> 5] as number) & ~(1 << (k & 31))
+    for (const d of [10, 5, 2, 0]) {
+      const p = k - 256 + d
+      a[p >>> 5] = (a[p >>> 5] as number) ^ (bit << (p & 31))
+    }
+  }
+  return a.slice(0, 8)
+}
+
+/** Product in GF(2^256) of two 32-byte elements (exported for tests). */
+export function gf256Mul(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const acc = new Uint32Array(16)
+  clmulAcc(acc, toWords(a), toWords(b))
+  return fromWords(reduce(acc))
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+const u32 = (n: number) => {
+  const b = new Uint8Array(4)
+  new DataView(b.buffer).setUint32(0, n, false)
+  return b
+}
+
+const PRG_TAG = utf8ToBytes('zrkit/dkls23/kos/v1/prg')
+function prg(seed: Uint8Array, nonce: Uint8Array, column: number): Uint8Array {
+  const out = new Uint8Array(COL_BYTES)
+  for (let off = 0, ctr = 0; off < COL_BYTES; ctr++) {
+    const block = sha512.create().update(PRG_TAG).update(seed).update(nonce).update(u32(column)).update(u32(ctr)).digest()
+    const take = Math.min(64, COL_BYTES - off)
+    out.set(block.subarray(0, take), off)
+    off += take
+  }
+  return out
+}
+
+function transpose(cols: Uint8Array[]): Uint8Array[] {
+  const rows = Array.from({ length: OT_EXTENDED }, () => new Uint8Array(SEED_BYTES))
+  for (let i = 0; i < KAPPA; i++) {
+    const col = cols[i] as Uint8Array
+    const byte = i >> 3
+    const mask = 1 << (i & 7)
+    for (let j = 0; j < OT_EXTENDED; j++) {
+      if (((col[j >> 3] as number) >> (j & 7)) & 1) {
+        const r = rows[j] as Uint8Array
+        r[byte] = (r[byte] as number) | mask
+      }
+    }
+  }
+  return rows
+}
+
+const xorInto = (dst: Uint8Array, src: Uint8Array) => {
+  for (let i = 0; i < dst.length; i++) dst[i] = (dst[i] as number) ^ (src[i] as number)
+}
+
+const ROW_TAG = utf8ToBytes('zrkit/dkls23/kos/v1/row')
+/** Hash of row j to 32 bytes (random OT) or to L scalars (correlated OT), keyed by the batch transcript. */
+function rowHash(key: Uint8Array, j: number, row: Uint8Array, purpose: number): Uint8Array {
+  return sha512.create().update(ROW_TAG).update(key).update(u32(purpose)).update(u32(j)).update(row).digest()
+}
+const rowRandom = (key: Uint8Array, j: number, row: Uint8Array) => rowHash(key, j, row, 0xffffffff).slice(0, 32)
+const rowScalar = (key: Uint8Array, j: number, l: number, row: Uint8Array) => wideReduce(rowHash(key, j, row, l))
+
+type Ids = { setupId: Uint8Array; otSender: string; otReceiver: string }
+
+function setupIdOf(ctx: BaseOtContext): Uint8Array {
+  return new Transcript('zrkit/dkls23/kos-setup/v1')
+    .sessionId(ctx.sessionId)
+    .partyId('base-sender', ctx.senderId)
+    .partyId('base-receiver', ctx.receiverId)
+    .challengeBytes('setup-id', 32)
+}
+
+function batchTranscript(ids: Ids, sid: Uint8Array): Transcript {
+  if (!(sid instanceof Uint8Array) || sid.length < 16) throw new ZrError('INVALID_INPUT', 'OT extension session id must be at least 16 bytes')
+  return new Transcript('zrkit/dkls23/kos/v1')
+    .bytes('setup', ids.setupId)
+    .sessionId(sid)
+    .partyId('ot-sender', ids.otSender)
+    .partyId('ot-receiver', ids.otReceiver)
+    .u32('batch', OT_BATCH)
+    .u32('extended', OT_EXTENDED)
+}
+
+/** Absorbs u, derives chi, and returns the row-hash key after absorbing the check values. */
+function checkChallenges(t: Transcript, u: Uint8Array): Uint8Array[] {
+  t.bytes('u', u)
+  const chi = t.challengeBytes('kos-chi', 32 * OT_EXTENDED)
+  return Array.from({ length: OT_EXTENDED }, (_, j) => chi.subarray(32 * j, 32 * j + 32))
+}
+
+const consumedOutputs = new WeakSet<object>()
+function consume(out: object): void {
+  if (consumedOutputs.has(out)) throw new ZrError('INVALID_INPUT', 'this base-OT output already seeded an OT-extension setup; rerun the base OTs')
+  consumedOutputs.add(out)
+}
+
+const hexOf = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
+
+abstract class OteSetup {
+  #burned = false
+  readonly #usedSids = new Set<string>()
+  protected readonly ids: Ids
+  /** The base-OT context this setup was built from (its session id identifies the setup). */
+  readonly baseContext: BaseOtContext
+  protected constructor(ctx: BaseOtContext) {
+    this.baseContext = { sessionId: Uint8Array.from(ctx.sessionId), senderId: ctx.senderId, receiverId: ctx.receiverId }
+    this.ids = { setupId: setupIdOf(ctx), otSender: ctx.receiverId, otReceiver: ctx.senderId }
+  }
+  protected abstract get counterparty(): string
+  protected abstract wipe(): void
+  /** True after a failed check or `burn()`: every further use throws `MPC_ABORT`. */
+  get burned(): boolean {
+    return this.#burned
+  }
+  /** Wipes the seeds for good (call it too when a later layer detects this counterparty cheating). */
+  burn(): void {
+    this.wipe()
+    this.#burned = true
+  }
+  protected assertUsable(sid: Uint8Array): void {
+    if (this.#burned) {
+      throw new ZrError('MPC_ABORT', 'OT setup with this counterparty is burned; rerun the base OTs', { meta: { party: this.counterparty } })
+    }
+    const key = hexOf(sid)
+    if (this.#usedSids.has(key)) throw new ZrError('INVALID_INPUT', 'OT extension session id already used with this setup')
+    this.#usedSids.add(key)
+  }
+  protected abort(shortMessage: string, cause?: unknown): never {
+    this.burn()
+    throw new ZrError('MPC_ABORT', shortMessage, { cause, details: cause instanceof Error ? cause.message : undefined, meta: { party: this.counterparty } })
+  }
+}
+
+/**
+ * A fresh context for rerunning the base OTs between the same two parties in the same roles, with a
+ * new random session id (use it after a setup got burned).
+ */
+export function rerunBaseOtContext(previous: OteSetup | BaseOtContext): BaseOtContext {
+  const ctx = previous instanceof OteSetup ? previous.baseContext : previous
+  return { sessionId: randomBytes(32), senderId: ctx.senderId, receiverId: ctx.receiverId }
+}
+
+// ---------------------------------------------------------------------------------------------
+// sender (base-OT receiver, holds Delta)
+
+/** The sender's view of one verified batch; usable once, for random or for correlated OTs. */
+export class OteSenderBatch {
+  #q: Uint8Array[]
+  #delta: Uint8Array
+  #key: Uint8Array
+  /** @internal */
+  constructor(q: Uint8Array[], delta: Uint8Array, key: Uint8Array) {
+    this.#q = q
+    this.#delta = delta
+    this.#key = key
+  }
+  #take(): { q: Uint8Array[]; delta: Uint8Array } {
+    if (this.#q.length === 0) throw new ZrError('INVALID_INPUT', 'OT extension batch already consumed')
+    const q = this.#q
+    this.#q = []
+    return { q, delta: this.#delta }
+  }
+  /** Random OTs: 32-byte (v0_j, v1_j) for j < OT_BATCH. */
+  randomOts(): { v0: Uint8Array[]; v1: Uint8Array[] } {
+    const { q, delta } = this.#take()
+    const v0: Uint8Array[] = []
+    const v1: Uint8Array[] = []
+    for (let j = 0; j < OT_BATCH; j++) {
+      const row = q[j] as Uint8Array
+      v0.push(rowRandom(this.#key, j, row))
+      xorInto(row, delta)
+      v1.push(rowRandom(this.#key, j, row))
+      row.fill(0)
+    }
+    return { v0, v1 }
+  }
+  /**
+   * Correlated OTs over Z_n: `alphas[j]` (j < OT_BATCH) are vectors of the same length L. Returns this
+   * party's shares s_j (with r_j + s_j = x_j * alpha_j for the receiver's r_j) and the message tau.
+   */
+  correlate(alphas: readonly (readonly bigint[])[]): { shares: bigint[][]; message: OteCorrelationMsg } {
+    if (!Array.isArray(alphas) || alphas.length !== OT_BATCH) throw new ZrError('INVALID_INPUT', `expected ${OT_BATCH} correlation vectors`)
+    const L = alphas[0]?.length ?? 0
+    if (L < 1 || L > MAX_OLE_WIDTH || alphas.some((a) => a.length !== L)) throw new ZrError('INVALID_INPUT', 'correlation vectors must share one length in [1, 16]')
+    for (const a of alphas) for (const x of a) scalarToBytes(x)
+    const { q, delta } = this.#take()
+    const shares: bigint[][] = []
+    const tau = new Uint8Array(OT_BATCH * L * 32)
+    for (let j = 0; j < OT_BATCH; j++) {
+      const row = q[j] as Uint8Array
+      const flipped = Uint8Array.from(row)
+      xorInto(flipped, delta)
+      const s: bigint[] = []
+      for (let l = 0; l < L; l++) {
+        const h0 = rowScalar(this.#key, j, l, row)
+        const h1 = rowScalar(this.#key, j, l, flipped)
+        s.push((CURVE_ORDER - h0) % CURVE_ORDER)
+        const t = (((h0 - h1 + ((alphas[j] as readonly bigint[])[l] as bigint)) % CURVE_ORDER) + CURVE_ORDER) % CURVE_ORDER
+        tau.set(scalarToBytes(t), (j * L + l) * 32)
+      }
+      shares.push(s)
+      row.fill(0)
+      flipped.fill(0)
+    }
+    return { shares, message: { tau } }
+  }
+}
+
+/** The OT-extension sender: built from a base-OT *receiver* output (Delta = its choice bits). */
+export class OtExtensionSender extends OteSetup {
+  #delta: Uint8Array
+  #seeds: Uint8Array[]
+
+  private constructor(out: BaseOtReceiverOutput) {
+    super(out)
+    this.#delta = Uint8Array.from(out.choiceBits)
+    this.#seeds = out.seeds.map((s) => Uint8Array.from(s))
+  }
+  /** Takes a base-OT receiver output (each output can seed one setup only). */
+  static fromBaseOt(out: BaseOtReceiverOutput): OtExtensionSender {
+    if (!out || out.choiceBits?.length !== SEED_BYTES || out.seeds?.length !== KAPPA || out.seeds.some((s) => s.length !== SEED_BYTES)) {
+      throw new ZrError('INVALID_INPUT', 'not a base-OT receiver output')
+    }
+    consume(out)
+    return new OtExtensionSender(out)
+  }
+  protected get counterparty(): string {
+    return this.ids.otReceiver
+  }
+  protected wipe(): void {
+    this.#delta.fill(0)
+    for (const s of this.#seeds) s.fill(0)
+    this.#seeds = []
+  }
+
+  /**
+   * Processes the receiver's extension message for session `sid`: recomputes q, runs the KOS check
+   * and returns the verified batch. A failed check burns this setup and throws `MPC_ABORT`.
+   */
+  receive(sid: Uint8Array, msg: OteExtendMsg): OteSenderBatch {
+    const t = batchTranscript(this.ids, sid)
+    this.assertUsable(sid)
+    try {
+      if (!(msg?.u instanceof Uint8Array) || msg.u.length !== KAPPA * COL_BYTES) throw new ZrError('INVALID_INPUT', 'bad u length')
+      if (!(msg.xTilde instanceof Uint8Array) || msg.xTilde.length !== 32) throw new ZrError('INVALID_INPUT', 'bad xTilde')
+      if (!(msg.tTilde instanceof Uint8Array) || msg.tTilde.length !== 32) throw new ZrError('INVALID_INPUT', 'bad tTilde')
+    } catch (e) {
+      this.abort('OT extension aborted: malformed message', e)
+    }
+    const nonce = t.clone().challengeBytes('prg-nonce', 32)
+    const cols: Uint8Array[] = []
+    for (let i = 0; i < KAPPA; i++) {
+      const c = prg(this.#seeds[i] as Uint8Array, nonce, i)
+      if (getBit(this.#delta, i)) xorInto(c, msg.u.subarray(i * COL_BYTES, (i + 1) * COL_BYTES))
+      cols.push(c)
+    }
+    const q = transpose(cols)
+    const chi = checkChallenges(t, msg.u)
+    const acc = new Uint32Array(16)
+    for (let j = 0; j < OT_EXTENDED; j++) clmulAcc(acc, toWords(chi[j] as Uint8Array), toWords(q[j] as Uint8Array))
+    const qTilde = fromWords(reduce(acc))
+    const rhs = gf256Mul(msg.xTilde, this.#delta)
+    xorInto(rhs, msg.tTilde)
+    if (!ctEqual(qTilde, rhs)) this.abort('OT extension aborted: KOS consistency check failed')
+    t.bytes('xTilde', msg.xTilde).bytes('tTilde', msg.tTilde)
+    const key = t.challengeBytes('row-hash-key', 32)
+    for (let j = OT_BATCH; j < OT_EXTENDED; j++) (q[j] as Uint8Array).fill(0)
+    return new OteSenderBatch(q.slice(0, OT_BATCH), Uint8Array.from(this.#delta), key)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// receiver (base-OT sender, holds both seeds)
+
+/** The receiver's state of one batch: its choice bits and rows t_j; usable once. */
+export class OteReceiverBatch {
+  #t: Uint8Array[]
+  #key: Uint8Array
+  /** The receiver's OT_BATCH choice bits (packed), as given to `extend`. */
+  readonly choiceBits: Uint8Array
+  #finish: (tau: Uint8Array) => void
+  /** @internal */
+  constructor(t: Uint8Array[], key: Uint8Array, choiceBits: Uint8Array, onBadTau: (tau: Uint8Array) => void) {
+    this.#t = t
+    this.#key = key
+    this.choiceBits = choiceBits
+    this.#finish = onBadTau
+  }
+  #take(): Uint8Array[] {
+    if (this.#t.length === 0) throw new ZrError('INVALID_INPUT', 'OT extension batch already consumed')
+    const t = this.#t
+    this.#t = []
+    return t
+  }
+  /** Random OTs: v_j = v^{x_j}_j (32 bytes) for j < OT_BATCH. */
+  randomOts(): Uint8Array[] {
+    const t = this.#take()
+    return t.map((row, j) => {
+      const v = rowRandom(this.#key, j, row)
+      row.fill(0)
+      return v
+    })
+  }
+  /** Correlated OTs over Z_n from the sender's tau: r_j with r_j + s_j = x_j * alpha_j. */
+  finish(msg: OteCorrelationMsg): bigint[][] {
+    const tau = msg?.tau
+    this.#finish(tau)
+    const t = this.#take()
+    const L = tau.length / (OT_BATCH * 32)
+    const out: bigint[][] = []
+    for (let j = 0; j < OT_BATCH; j++) {
+      const x = getBit(this.choiceBits, j)
+      const r: bigint[] = []
+      for (let l = 0; l < L; l++) {
+        const h = rowScalar(this.#key, j, l, t[j] as Uint8Array)
+        const tj = parseScalar(tau.subarray((j * L + l) * 32, (j * L + l + 1) * 32), 'tau')
+        r.push(x ? (h + tj) % CURVE_ORDER : h)
+      }
+      ;(t[j] as Uint8Array).fill(0)
+      out.push(r)
+    }
+    return out
+  }
+}
+
+
+/**
+ * The receiver's KOS computation on an extended choice vector x (OT_EXTENDED bits). `columnChoice`
+ * lets adversarial tests use a different choice vector in some columns (an inconsistent receiver).
+ */
+function receiverCore(
+  seeds0: Uint8Array[],
+  seeds1: Uint8Array[],
+  t: Transcript,
+  x: Uint8Array,
+  columnChoice?: (column: number) => Uint8Array,
+): { message: OteExtendMsg; rows: Uint8Array[]; key: Uint8Array } {
+  const nonce = t.clone().challengeBytes('prg-nonce', 32)
+  const cols: Uint8Array[] = []
+  const u = new Uint8Array(KAPPA * COL_BYTES)
+  for (let i = 0; i < KAPPA; i++) {
+    const t0 = prg(seeds0[i] as Uint8Array, nonce, i)
+    const ui = prg(seeds1[i] as Uint8Array, nonce, i)
+    xorInto(ui, t0)
+    xorInto(ui, columnChoice ? columnChoice(i) : x)
+    u.set(ui, i * COL_BYTES)
+    cols.push(t0)
+  }
+  const rows = transpose(cols)
+  const chi = checkChallenges(t, u)
+  const xTilde = new Uint8Array(32)
+  const acc = new Uint32Array(16)
+  for (let j = 0; j < OT_EXTENDED; j++) {
+    if (getBit(x, j)) xorInto(xTilde, chi[j] as Uint8Array)
+    clmulAcc(acc, toWords(chi[j] as Uint8Array), toWords(rows[j] as Uint8Array))
+  }
+  const tTilde = fromWords(reduce(acc))
+  t.bytes('xTilde', xTilde).bytes('tTilde', tTilde)
+  const key = t.challengeBytes('row-hash-key', 32)
+  for (let j = OT_BATCH; j < OT_EXTENDED; j++) (rows[j] as Uint8Array).fill(0)
+  return { message: { u, xTilde, tTilde }, rows: rows.slice(0, OT_BATCH), key }
+}
+
+/**
+ * Adversarial-test helper, not for protocol use: the extension message of a *cheating* receiver that
+ * reports the check values for `choiceBits` (OT_EXTENDED bits) while using `columnChoice(i)` as its
+ * choice vector in column i. It keeps no state and does not consume the base-OT output.
+ */
+export function inconsistentReceiverMessage(
+  base: BaseOtSenderOutput,
+  sid: Uint8Array,
+  choiceBits: Uint8Array,
+  columnChoice: (column: number) => Uint8Array,
+): OteExtendMsg {
+  if (choiceBits.length !== COL_BYTES) throw new ZrError('INVALID_INPUT', `choice bits must be ${COL_BYTES} bytes`)
+  const ids: Ids = { setupId: setupIdOf(base), otSender: base.receiverId, otReceiver: base.senderId }
+  return receiverCore(base.seeds0, base.seeds1, batchTranscript(ids, sid), choiceBits, columnChoice).message
+}
+
+/** The OT-extension receiver: built from a base-OT *sender* output (both seeds of every base OT). */
+export class OtExtensionReceiver extends OteSetup {
+  #seeds0: Uint8Array[]
+  #seeds1: Uint8Array[]
+
+  private constructor(out: BaseOtSenderOutput) {
+    super(out)
+    this.#seeds0 = out.seeds0.map((s) => Uint8Array.from(s))
+    this.#seeds1 = out.seeds1.map((s) => Uint8Array.from(s))
+  }
+  /** Takes a base-OT sender output (each output can seed one setup only). */
+  static fromBaseOt(out: BaseOtSenderOutput): OtExtensionReceiver {
+    const ok = (l: Uint8Array[] | undefined) => l?.length === KAPPA && l.every((s) => s.length === SEED_BYTES)
+    if (!out || !ok(out.seeds0) || !ok(out.seeds1)) throw new ZrError('INVALID_INPUT', 'not a base-OT sender output')
+    consume(out)
+    return new OtExtensionReceiver(out)
+  }
+  protected get counterparty(): string {
+    return this.ids.otSender
+  }
+  protected wipe(): void {
+    for (const s of [...this.#seeds0, ...this.#seeds1]) s.fill(0)
+    this.#seeds0 = []
+    this.#seeds1 = []
+  }
+
+  /**
+   * Starts a batch for session `sid` with `choiceBits` (OT_BATCH bits packed in 52 bytes): returns the
+   * message for the sender and the local batch state.
+   */
+  extend(sid: Uint8Array, choiceBits: Uint8Array): { message: OteExtendMsg; batch: OteReceiverBatch } {
+    if (!(choiceBits instanceof Uint8Array) || choiceBits.length !== OT_BATCH / 8) throw new ZrError('INVALID_INPUT', `choice bits must be ${OT_BATCH / 8} bytes`)
+    const t = batchTranscript(this.ids, sid)
+    this.assertUsable(sid)
+    const x = new Uint8Array(COL_BYTES)
+    x.set(choiceBits)
+    x.set(randomBytes(OT_PADDING / 8), OT_BATCH / 8)
+    const { message, rows, key } = receiverCore(this.#seeds0, this.#seeds1, t, x)
+    x.fill(0)
+    const batch = new OteReceiverBatch(rows, key, Uint8Array.from(choiceBits), (tau) => {
+      if (this.burned) throw new ZrError('MPC_ABORT', 'OT setup with this counterparty is burned; rerun the base OTs', { meta: { party: this.counterparty } })
+      const L = tau instanceof Uint8Array ? tau.length / (OT_BATCH * 32) : 0
+      if (!Number.isInteger(L) || L < 1 || L > MAX_OLE_WIDTH) this.abort('OT extension aborted: malformed tau')
+      for (let k = 0; k < tau.length; k += 32) {
+        try {
+          parseScalar(tau.subarray(k, k + 32), 'tau')
+        } catch (e) {
+          this.abort('OT extension aborted: tau out of range', e)
+        }
+      }
+    })
+    return { message, batch }
+  }
+}

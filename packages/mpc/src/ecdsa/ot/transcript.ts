@@ -1,0 +1,199 @@
+/**
+ * Fiat-Shamir transcripts for zrkit's threshold ECDSA (DKLs23) building blocks.
+ *
+ * Every absorbed item is a record `u32(len(kind)) || kind || u32(len(label)) || label || u32(len(data)) || data`
+ * fed into one running SHA-512 state. Because every field is length-prefixed, the encoding of a whole
+ * sequence of records is injective: changing any value, label, kind, the order of records or where one
+ * record ends and the next begins ("ab"+"c" vs "a"+"bc") yields a different byte stream and so, up to a
+ * SHA-512 collision, a different challenge. This closes the ambiguous-encoding hole exploited by TSSHOCK.
+ *
+ * The first record is always the domain (protocol name and version); callers then bind the session id,
+ * both party ids and every public value before deriving a challenge. Every challenge is itself absorbed,
+ * so two challenges from one transcript are never equal by construction.
+ *
+ * Challenges to scalars use wide reduction (64 uniform bytes mod n), so the bias is below 2^-256.
+ */
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { sha512 } from '@noble/hashes/sha2.js'
+import { utf8ToBytes } from '@noble/hashes/utils.js'
+import { ZrError } from '@zrkit/core'
+
+type Point = InstanceType<typeof secp256k1.Point>
+
+/** The secp256k1 group order n. */
+export const CURVE_ORDER: bigint = secp256k1.Point.Fn.ORDER
+
+const u32be = (n: number): Uint8Array => {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new ZrError('INVALID_INPUT', 'transcript length out of range')
+  const out = new Uint8Array(4)
+  new DataView(out.buffer).setUint32(0, n, false)
+  return out
+}
+
+/** Big-endian 32-byte encoding of a scalar in [0, n). Throws on out-of-range values. */
+export function scalarToBytes(s: bigint): Uint8Array {
+  if (typeof s !== 'bigint' || s < 0n || s >= CURVE_ORDER) throw new ZrError('INVALID_INPUT', 'scalar out of range [0, n)')
+  const out = new Uint8Array(32)
+  let v = s
+  for (let i = 31; i >= 0; i--) {
+    out[i] = Number(v & 0xffn)
+    v >>= 8n
+  }
+  return out
+}
+
+/** Big-endian bytes to bigint (no range check). */
+export function bytesToBigInt(b: Uint8Array): bigint {
+  let v = 0n
+  for (const x of b) v = (v << 8n) | BigInt(x)
+  return v
+}
+
+/** Reduces 64 (or more) uniform bytes modulo n; bias at most 2^-256 for 64 bytes. */
+export function wideReduce(b: Uint8Array): bigint {
+  if (b.length < 64) throw new ZrError('INVALID_INPUT', 'wide reduction needs at least 64 bytes')
+  return bytesToBigInt(b) % CURVE_ORDER
+}
+
+/** Decodes a received 32-byte scalar, refusing anything outside [0, n). */
+export function parseScalar(b: Uint8Array, what = 'scalar'): bigint {
+  if (!(b instanceof Uint8Array) || b.length !== 32) throw new ZrError('INVALID_INPUT', `${what}: expected 32 bytes`)
+  const v = bytesToBigInt(b)
+  if (v >= CURVE_ORDER) throw new ZrError('INVALID_INPUT', `${what}: not below the group order`)
+  return v
+}
+
+/** Decodes a received compressed point, refusing malformed, off-curve and identity encodings. */
+export function parsePoint(b: Uint8Array, what = 'point'): Point {
+  if (!(b instanceof Uint8Array) || b.length !== 33) throw new ZrError('INVALID_INPUT', `${what}: expected 33-byte compressed point`)
+  let p: Point
+  try {
+    p = secp256k1.Point.fromBytes(b)
+    p.assertValidity()
+  } catch (cause) {
+    throw new ZrError('INVALID_INPUT', `${what}: not a point on secp256k1`, { cause })
+  }
+  if (p.is0()) throw new ZrError('INVALID_INPUT', `${what}: identity point`)
+  return p
+}
+
+/** Compressed encoding of a non-identity point. */
+export function pointToBytes(p: Point): Uint8Array {
+  if (p.is0()) throw new ZrError('INVALID_INPUT', 'cannot encode the identity point')
+  return p.toBytes(true)
+}
+
+/**
+ * A labelled, length-prefixed Fiat-Shamir transcript.
+ *
+ * @example
+ * ```ts
+ * const t = new Transcript('zrkit/vsot/v1').sessionId(sid).partyId('sender', 'p1').partyId('receiver', 'p2')
+ * t.point('B', B)
+ * const c = t.challengeScalar('schnorr-challenge')
+ * ```
+ */
+export class Transcript {
+  #h: ReturnType<typeof sha512.create>
+
+  constructor(domain: string) {
+    this.#h = sha512.create()
+    this.#record('domain', 'zrkit-transcript-v1', utf8ToBytes(domain))
+  }
+
+  #record(kind: string, label: string, data: Uint8Array): void {
+    const k = utf8ToBytes(kind)
+    const l = utf8ToBytes(label)
+    this.#h.update(u32be(k.length)).update(k).update(u32be(l.length)).update(l).update(u32be(data.length)).update(data)
+  }
+
+  /** Absorbs raw bytes under a label. */
+  bytes(label: string, data: Uint8Array): this {
+    if (!(data instanceof Uint8Array)) throw new ZrError('INVALID_INPUT', 'transcript bytes must be a Uint8Array')
+    this.#record('bytes', label, data)
+    return this
+  }
+
+  /** Absorbs a UTF-8 string under a label. */
+  text(label: string, s: string): this {
+    this.#record('text', label, utf8ToBytes(s))
+    return this
+  }
+
+  /** Absorbs a non-negative 32-bit integer (indices, counts) under a label. */
+  u32(label: string, n: number): this {
+    this.#record('u32', label, u32be(n))
+    return this
+  }
+
+  /** Binds the session id. */
+  sessionId(sid: Uint8Array): this {
+    if (!(sid instanceof Uint8Array) || sid.length === 0) throw new ZrError('INVALID_INPUT', 'session id must be non-empty bytes')
+    this.#record('session-id', 'sid', sid)
+    return this
+  }
+
+  /** Binds a party id under its role label (e.g. `sender`, `receiver`). */
+  partyId(role: string, id: string): this {
+    if (typeof id !== 'string' || id.length === 0) throw new ZrError('INVALID_INPUT', 'party id must be a non-empty string')
+    this.#record('party-id', role, utf8ToBytes(id))
+    return this
+  }
+
+  /** Absorbs a point (compressed); the identity is refused. */
+  point(label: string, p: Point): this {
+    this.#record('point', label, pointToBytes(p))
+    return this
+  }
+
+  /** Absorbs a list of points with its count. */
+  points(label: string, ps: readonly Point[]): this {
+    this.#record('points', label, u32be(ps.length))
+    for (const p of ps) this.#record('point', label, pointToBytes(p))
+    return this
+  }
+
+  /** Absorbs a scalar (32 bytes big-endian); values outside [0, n) are refused. */
+  scalar(label: string, s: bigint): this {
+    this.#record('scalar', label, scalarToBytes(s))
+    return this
+  }
+
+  /** An independent copy; absorbing into it leaves this transcript unchanged. */
+  clone(): Transcript {
+    const c = new Transcript('')
+    c.#h = this.#h.clone()
+    return c
+  }
+
+  /** Derives `length` challenge bytes under a label, then absorbs them. */
+  challengeBytes(label: string, length: number): Uint8Array {
+    const n = u32be(length)
+    this.#record('challenge', label, n)
+    const seed = this.#h.clone().digest()
+    const out = new Uint8Array(length)
+    for (let off = 0, ctr = 0; off < length; ctr++) {
+      const block = sha512.create().update(utf8ToBytes('zrkit-transcript-xof')).update(seed).update(u32be(ctr)).digest()
+      const take = Math.min(block.length, length - off)
+      out.set(block.subarray(0, take), off)
+      off += take
+    }
+    this.#record('challenge-output', label, out)
+    return out
+  }
+
+  /** Derives a uniform non-zero secp256k1 scalar (wide reduction, zero rejected). */
+  challengeScalar(label: string): bigint {
+    for (;;) {
+      const s = wideReduce(this.challengeBytes(label, 64))
+      if (s !== 0n) return s
+    }
+  }
+
+  /** Derives `count` independent scalars. */
+  challengeScalars(label: string, count: number): bigint[] {
+    const out: bigint[] = []
+    for (let i = 0; i < count; i++) out.push(this.challengeScalar(`${label}#${i}`))
+    return out
+  }
+}

@@ -1,5 +1,6 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { bytesToNumberBE, bytesToNumberLE } from '@noble/curves/utils.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import { concatBytes, utf8 } from '../encoding/bytes.js'
@@ -56,17 +57,7 @@ function ser32(i: number): Uint8Array {
   return b
 }
 
-function bytesToBigBE(b: Uint8Array): bigint {
-  let n = 0n
-  for (const x of b) n = (n << 8n) | BigInt(x)
-  return n
-}
 
-function bytesToBigLE(b: Uint8Array): bigint {
-  let n = 0n
-  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]!)
-  return n
-}
 
 function noKey(segment: number, details: string): ZrError {
   return new ZrError('INVALID_DERIVATION_PATH', 'The path gives no valid key.', { details: `segment ${segment}: ${details}; choose another index or label` })
@@ -103,7 +94,7 @@ export function deriveKey(keyType: KeyType, publicKey: Uint8Array, path: Derivat
     let total = 0n
     segments.forEach((s, i) => {
       const data = typeof s === 'number' ? concatBytes(new Uint8Array([0]), ser32(s)) : concatBytes(new Uint8Array([1]), utf8(s))
-      const t = bytesToBigLE(sha512(concatBytes(edTag, encoded, data))) % edL
+      const t = bytesToNumberLE(sha512(concatBytes(edTag, encoded, data))) % edL
       point = t === 0n ? point : point.add(ed25519.Point.BASE.multiply(t))
       if (point.is0()) throw noKey(i, 'the child point is the identity')
       encoded = point.toBytes()
@@ -118,7 +109,7 @@ export function deriveKey(keyType: KeyType, publicKey: Uint8Array, path: Derivat
   segments.forEach((s, i) => {
     const data = typeof s === 'number' ? concatBytes(key, ser32(s)) : concatBytes(labelTag, key, utf8(s))
     const I = hmac(sha512, chain, data)
-    const t = bytesToBigBE(I.subarray(0, 32))
+    const t = bytesToNumberBE(I.subarray(0, 32))
     if (t >= secpN) throw noKey(i, 'the tweak is not below the group order')
     point = t === 0n ? point : point.add(secp256k1.Point.BASE.multiply(t))
     if (point.is0()) throw noKey(i, 'the child point is at infinity')

@@ -1,5 +1,6 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
+import { bytesToNumberBE, bytesToNumberLE, numberToBytesBE, numberToBytesLE } from '@noble/curves/utils.js'
 import { sha512 } from '@noble/hashes/sha2.js'
 import { concatBytes, utf8 } from '../encoding/bytes.js'
 import { schemeOf } from '../ledger/treasury/schemes.js'
@@ -9,26 +10,6 @@ import { applySigningKey } from '../derivation/signingKey.js'
 const edL = ed25519.Point.CURVE().n
 const nonceTag = utf8('zrkit/derive/v1/ed25519-nonce')
 
-function bigToBE32(n: bigint): Uint8Array {
-  const out = new Uint8Array(32)
-  for (let i = 31; i >= 0; i--, n >>= 8n) out[i] = Number(n & 0xffn)
-  return out
-}
-function bigToLE32(n: bigint): Uint8Array {
-  const out = new Uint8Array(32)
-  for (let i = 0; i < 32; i++, n >>= 8n) out[i] = Number(n & 0xffn)
-  return out
-}
-function leToBig(b: Uint8Array): bigint {
-  let n = 0n
-  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]!)
-  return n
-}
-function beToBig(b: Uint8Array): bigint {
-  let n = 0n
-  for (const x of b) n = (n << 8n) | BigInt(x)
-  return n
-}
 
 /**
  * Encodes a noble recovered signature (v||r||s) as zrkit's r||s||v.
@@ -55,12 +36,12 @@ function signEd25519Tweaked(seed: Uint8Array, tweak: bigint, message: Uint8Array
   const { scalar, prefix } = ed25519.utils.getExtendedPublicKey(seed)
   const a = (scalar + tweak) % edL
   const A = ed25519.Point.BASE.multiply(a).toBytes()
-  const nonceKey = sha512(concatBytes(nonceTag, prefix, bigToLE32(tweak))).subarray(0, 32)
-  const r = leToBig(sha512(concatBytes(nonceKey, message))) % edL || 1n
+  const nonceKey = sha512(concatBytes(nonceTag, prefix, numberToBytesLE(tweak, 32))).subarray(0, 32)
+  const r = bytesToNumberLE(sha512(concatBytes(nonceKey, message))) % edL || 1n
   const R = ed25519.Point.BASE.multiply(r).toBytes()
-  const k = leToBig(sha512(concatBytes(R, A, message))) % edL
+  const k = bytesToNumberLE(sha512(concatBytes(R, A, message))) % edL
   const S = (r + k * a) % edL
-  return concatBytes(R, bigToLE32(S))
+  return concatBytes(R, numberToBytesLE(S, 32))
 }
 
 /**
@@ -82,7 +63,7 @@ export function signWithSecret(params: { keyType: KeyType; secret: Uint8Array; t
   const negate = params.negate ?? false
   const scheme = schemeOf(keyType)
   if (scheme === 'eddsa') return tweak === 0n ? ed25519.sign(payload, secret) : signEd25519Tweaked(secret, tweak, payload)
-  const key = tweak === 0n && !negate ? secret : bigToBE32(applySigningKey(keyType, beToBig(secret), { negate, tweak }))
+  const key = tweak === 0n && !negate ? secret : numberToBytesBE(applySigningKey(keyType, bytesToNumberBE(secret), { negate, tweak }), 32)
   if (scheme === 'schnorr') return schnorr.sign(payload, key)
   return recoveredToRsv(secp256k1.sign(payload, key, { prehash: false, lowS: true, format: 'recovered' }))
 }

@@ -1,3 +1,4 @@
+import { bytesToNumberBE } from '@noble/curves/utils.js'
 /**
  * Fiat-Shamir transcripts for zrkit's threshold ECDSA (DKLs23) building blocks.
  *
@@ -43,11 +44,7 @@ export function scalarToBytes(s: bigint): Uint8Array {
 }
 
 /** Big-endian bytes to bigint (no range check). */
-export function bytesToBigInt(b: Uint8Array): bigint {
-  let v = 0n
-  for (const x of b) v = (v << 8n) | BigInt(x)
-  return v
-}
+export const bytesToBigInt: (b: Uint8Array) => bigint = bytesToNumberBE
 
 /** Reduces 64 (or more) uniform bytes modulo n; bias at most 2^-256 for 64 bytes. */
 export function wideReduce(b: Uint8Array): bigint {

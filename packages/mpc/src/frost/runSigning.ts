@@ -1,6 +1,7 @@
 import { sha256 } from '@noble/hashes/sha2.js'
-import { type Account, ZrError, canonicalBytes, equalBytes, isZrError, verifyAccountSignature } from '@zrkit/core'
-import type { SessionRouter } from '../transport/SessionRouter.js'
+import { type Account, ZrError, equalBytes, isZrError } from '@zrkit/core'
+import { coordinatorOf, gatherSigners, packageDigest, sendToAll, signedBy as signedByParty } from '../federation/coordinator.js'
+import type { Session, SessionRouter } from '../transport/SessionRouter.js'
 import { identifiers } from './runDkg.js'
 import { aggregate, commit, prepareSigning, signShare, verifyShare } from './signingPackage.js'
 import { decodeMessage, encodeMessage, isBytes, isRecord, misbehaved } from './messages.js'
@@ -49,10 +50,7 @@ const isPackage = (v: unknown): v is Package =>
   isBytes(v.signature)
 const isShares = (v: unknown): v is Shares => isRecord(v) && isBytes(v.packageHash) && isBytes(v.packageSignature) && Array.isArray(v.shares) && v.shares.every(isBytes)
 
-/** What a coordinator signs: the session (so a package cannot be replayed into another run) and the package hash. */
-function packageDigest(session: string, packageHash: Uint8Array): Uint8Array {
-  return sha256(canonicalBytes({ domain: 'zrkit/frost/signing-package/v1', session, packageHash }))
-}
+const PACKAGE_DOMAIN = 'zrkit/frost/signing-package/v1'
 const hashOf = (pkg: PackageBody) => sha256(encodeMessage({ signers: pkg.signers, commitments: pkg.commitments }))
 
 /**
@@ -76,7 +74,7 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
 
   for (let attempt = 0; attempt < parties.length; attempt++) {
     if (signal?.aborted) throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'the AbortSignal fired' })
-    const coordinator = parties[(options.seed + attempt) % parties.length]!
+    const coordinator = coordinatorOf(parties, options.seed, attempt)
     if (excluded.has(coordinator)) continue
     const session = router.open(`${options.sessionId}/${attempt}`, parties)
     const wait = { timeoutMs, ...(signal ? { signal } : {}) }
@@ -85,13 +83,10 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
       const nonces = messages.map(() => commit(suite, key.secret))
       const myCommitments = nonces.map((n) => n.commitments as Commitments)
       let pkg: Package
-      const signedBy = (party: string, hash: Uint8Array, signature: Uint8Array) => {
-        const key = options.identityKey(party)
-        return !!key && verifyAccountSignature(signature, packageDigest(session.id, hash), key)
-      }
+      const signedBy = (party: string, hash: Uint8Array, signature: Uint8Array) => signedByParty(options.identityKey, PACKAGE_DOMAIN, session.id, party, hash, signature)
       if (coordinator === self) {
-        const body = await gather(session, parties, self, myCommitments, threshold, excluded, ids, messages.length, wait)
-        pkg = { ...body, signature: await options.account.sign(packageDigest(session.id, hashOf(body))) }
+        const body = await gather(session, parties, myCommitments, threshold, excluded, ids, messages.length, wait)
+        pkg = { ...body, signature: await options.account.sign(packageDigest(PACKAGE_DOMAIN, session.id, hashOf(body))) }
         await sendToAll(session, 'sign/package', encodeMessage(pkg))
       } else {
         await session.send(coordinator, 'sign/commit', encodeMessage(myCommitments))
@@ -156,20 +151,10 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
   })
 }
 
-/**
- * Sends a round's message to every other participant over the authenticated channels. Signing needs no
- * signed broadcasts: the package carries its coordinator's signature and each share is verified on
- * its own, so a party sending different messages to different parties gains nothing.
- */
-async function sendToAll(session: ReturnType<SessionRouter['open']>, round: string, body: Uint8Array): Promise<void> {
-  await Promise.all(session.participants.filter((p) => p !== session.self).map((p) => session.send(p, round, body)))
-}
-
-/** The coordinator's first round: its own commitments plus the first others to answer, up to the threshold. */
+/** The coordinator's first round: its own commitments plus the first others' valid ones, up to the threshold. */
 async function gather(
-  session: ReturnType<SessionRouter['open']>,
+  session: Session,
   parties: string[],
-  self: string,
   mine: Commitments[],
   threshold: number,
   excluded: Set<string>,
@@ -177,35 +162,18 @@ async function gather(
   count: number,
   wait: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<PackageBody> {
-  const chosen: [string, Commitments[]][] = [[self, mine]]
-  const candidates = parties.filter((p) => p !== self && !excluded.has(p))
-  await new Promise<void>((resolve, reject) => {
-    let pending = candidates.length
-    if (chosen.length >= threshold) return resolve()
-    for (const p of candidates) {
-      session.collect('sign/commit', { ...wait, from: [p] }).then(
-        (m) => {
-          if (chosen.length >= threshold) return
-          try {
-            const list = decodeMessage(m.get(p)!, p, 'nonce commitments', isCommitList(count))
-            if (list.some((c) => c.identifier !== ids.get(p))) throw misbehaved(p, 'sent commitments under another identifier')
-            chosen.push([p, list])
-          } catch {
-            // a party with bad commitments is simply not chosen
-          }
-          if (chosen.length >= threshold) resolve()
-          else if (--pending === 0) reject(new ZrError('TIMEOUT', 'Too few parties answered.', { meta: { missing: candidates.filter((c) => !chosen.some(([x]) => x === c)) } }))
-        },
-        () => {
-          if (--pending === 0 && chosen.length < threshold) {
-            reject(new ZrError('TIMEOUT', 'Too few parties answered.', { meta: { missing: candidates.filter((c) => !chosen.some(([x]) => x === c)) } }))
-          }
-        },
-      )
-    }
-    if (candidates.length === 0) reject(new ZrError('TIMEOUT', 'Too few parties answered.', { meta: { missing: [] } }))
+  const chosen = await gatherSigners(session, 'sign/commit', {
+    parties,
+    mine,
+    threshold,
+    excluded,
+    wait,
+    accept: (p, body) => {
+      const list = decodeMessage(body, p, 'nonce commitments', isCommitList(count))
+      if (list.some((c) => c.identifier !== ids.get(p))) throw misbehaved(p, 'sent commitments under another identifier')
+      return list
+    },
   })
-  chosen.sort(([a], [b]) => (a < b ? -1 : 1))
   return {
     signers: chosen.map(([p]) => p),
     commitments: Array.from({ length: count }, (_, i) => chosen.map(([, list]) => list[i]!)),

@@ -72,3 +72,20 @@ export * from './derivation/index.js'
 // Addresses
 export * from './addresses/index.js'
 export { createConnector, type Connector, type ConnectorEvent, type ConnectorOptions, type ConnectorStatus, type RetryOptions } from './connector/createConnector.js'
+// Relayers: the pipeline every chain relayer shares
+export type { AssembledTx, ConfirmOptions, PreparedTx, RelayAdapter, RelaySigner } from './relayer/RelayAdapter.js'
+export { finalRelayStatuses, type RelayJournal, type RelayRecord, type RelayStatus } from './relayer/RelayJournal.js'
+export { memoryRelayJournal } from './relayer/memoryRelayJournal.js'
+export {
+  RELAY_ID_METADATA_KEY,
+  createRelayer,
+  type CreateRelayerParameters,
+  type RecoverReturnType,
+  type RelayEvent,
+  type RelayOptions,
+  type RelayResult,
+  type Relayer,
+  type SignedRelay,
+  type SubmitRelayParameters,
+  type SubmitRelayReturnType,
+} from './relayer/createRelayer.js'

@@ -67,6 +67,12 @@ export const errorCodes = [
   // MPC
   'MPC_ABORT',
   'MPC_TRANSPORT',
+  // relayers
+  'APPROVAL_PENDING',
+  'RELAY_NOT_FOUND',
+  'RELAY_MISMATCH',
+  'PREPARE_FAILED',
+  'BROADCAST_FAILED',
 ] as const
 
 /** A stable zrkit error code. */

@@ -1,0 +1,106 @@
+import type { DerivationSegment } from '../derivation/derivationPath.js'
+import type { KeyType } from '../ledger/types.js'
+import type { RelayRecord } from './RelayJournal.js'
+
+/**
+ * The key a relay signs with, as the pipeline hands it to its adapter: the ledger key, the derivation
+ * path when there is one, and the public key that signs (the child's at `path`).
+ */
+export type RelaySigner = {
+  readonly keyId: number
+  readonly keyType: KeyType
+  readonly path?: readonly DerivationSegment[]
+  /** The signing public key: the key's own, or its child's at `path`. */
+  readonly publicKey: Uint8Array
+}
+
+/** What {@link RelayAdapter.prepare} returns: an unsigned transaction and what the key must sign. */
+export type PreparedTx = {
+  /** The unsigned transaction in the adapter's own text form (e.g. hex). Stored as is in the journal. */
+  readonly unsignedTx: string
+  /** What the key signs, one payload per signature: 32-byte digests for ECDSA keys, messages for EdDSA and Schnorr. */
+  readonly payloads: readonly Uint8Array[]
+  /**
+   * A few short facts about the transaction (`from`, `to`, `value`, `nonce`...): kept in the journal,
+   * given back to {@link RelayAdapter.restore} and {@link RelayAdapter.release}, and shown to approvers in
+   * the signature request's metadata unless the relayer is told not to disclose it. At most 24 entries;
+   * keys of 1..48 characters `[A-Za-z0-9_.-]`; values of at most 1024 characters.
+   */
+  readonly summary: Readonly<Record<string, string>>
+}
+
+/** A signed transaction ready to broadcast, and its id on its network. */
+export type AssembledTx = {
+  /** The signed transaction in the form the network takes (e.g. hex of the raw bytes). */
+  readonly signedTx: string
+  /** Its id on the network (EVM: the transaction hash). The same signed transaction always has the same id. */
+  readonly txid: string
+}
+
+/** Options of {@link RelayAdapter.confirm}. */
+export type ConfirmOptions = {
+  /** Give up after this many ms with a `TIMEOUT` error (0 or absent: the adapter's default). */
+  readonly timeoutMs?: number
+  /** Give up when aborted, with an `ABORTED` error. */
+  readonly signal?: AbortSignal
+}
+
+/**
+ * What a relayer needs to know about one network, plugged into the chain-neutral pipeline of
+ * `createRelayer`. An adapter is a small object; every method but `prepare` must be safe to call again
+ * with the same input, because after a crash the pipeline repeats the step it was in.
+ *
+ * - `prepare` turns an intent into an unsigned transaction and its payloads. It may reserve things on
+ *   the network side (an EVM nonce, Bitcoin UTXOs); `release` gives them back when the transaction will
+ *   never be signed, and `restore` re-reserves what unfinished journal records hold after a restart.
+ * - `payloads` recomputes the payloads of a stored unsigned transaction, so the pipeline can check that
+ *   what the ledger signed is exactly this transaction before assembling it.
+ * - `assemble` is deterministic: the same unsigned transaction and signatures give the same signed
+ *   transaction and id. It should check that the result verifies (e.g. recovers the expected sender).
+ * - `broadcast` is idempotent: a transaction the network already has (in its pool or in a block) is a
+ *   success, not an error. It throws `BROADCAST_FAILED` when the network refuses it.
+ * - `confirm` waits until the transaction is final enough and returns the network's receipt. It only
+ *   reads, so it can be called any number of times.
+ *
+ * @example
+ * ```ts
+ * import type { RelayAdapter } from '@zrkit/core'
+ *
+ * const adapter: RelayAdapter<{ to: string; amount: bigint }, { block: number }> = {
+ *   chain: 'example:devnet',
+ *   keyTypes: ['eddsa-ed25519'],
+ *   async prepare(intent, signer) {
+ *     const unsignedTx = encodeTransfer(signer.publicKey, intent)
+ *     return { unsignedTx, payloads: [messageOf(unsignedTx)], summary: { to: intent.to, amount: String(intent.amount) } }
+ *   },
+ *   payloads: (unsignedTx) => [messageOf(unsignedTx)],
+ *   assemble: (unsignedTx, [signature]) => attach(unsignedTx, signature!),
+ *   broadcast: (tx) => node.submitIfUnknown(tx.signedTx),
+ *   confirm: (tx) => node.waitFor(tx.txid),
+ * }
+ * ```
+ */
+export type RelayAdapter<Intent = unknown, Receipt = unknown> = {
+  /** The network, CAIP-2 style: `eip155:11155111`, `bip122:000000000933ea01ad0ee984209779ba`, `solana:devnet`. */
+  readonly chain: string
+  /** Key types it can sign with (e.g. `['ecdsa-secp256k1']` for EVM). */
+  readonly keyTypes: readonly KeyType[]
+  /** Builds the unsigned transaction for `intent`, signed later by `signer`. */
+  prepare(intent: Intent, signer: RelaySigner): Promise<PreparedTx>
+  /** The payloads of a stored unsigned transaction; the same as `prepare` returned with it. */
+  payloads(unsignedTx: string, signer: RelaySigner): readonly Uint8Array[] | Promise<readonly Uint8Array[]>
+  /** Puts the signatures (one per payload, in order) into the transaction. */
+  assemble(unsignedTx: string, signatures: readonly Uint8Array[], signer: RelaySigner): AssembledTx | Promise<AssembledTx>
+  /** Sends the transaction to the network; already known is success. */
+  broadcast(tx: AssembledTx): Promise<void>
+  /** Waits for the transaction to be confirmed and returns the network's receipt. */
+  confirm(tx: AssembledTx, options: ConfirmOptions): Promise<Receipt>
+  /**
+   * Frees what `prepare` reserved for a transaction that will never be signed: its request was rejected
+   * or expired, or it could not be submitted. Never called once a request is fulfilled: its signatures
+   * are public on the ledger, so anyone could still broadcast that transaction.
+   */
+  release?(prepared: Pick<RelayRecord, 'unsignedTx' | 'summary'>, signer: RelaySigner): void | Promise<void>
+  /** Called once, before the first `prepare`, with the journal's unfinished records for this chain. */
+  restore?(records: readonly RelayRecord[]): void | Promise<void>
+}

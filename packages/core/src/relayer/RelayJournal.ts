@@ -1,0 +1,86 @@
+import type { DerivationSegment } from '../derivation/derivationPath.js'
+import { ZrError } from '../errors/ZrError.js'
+
+/**
+ * Where a relay stands. `prepared` -> `requested` -> `signed` -> `broadcast` -> `confirmed`, or
+ * `rejected` (the signature request was rejected or expired: nothing was signed) or `abandoned` (the
+ * transaction was prepared but its signature request never reached the ledger before a restart).
+ */
+export type RelayStatus = 'prepared' | 'requested' | 'signed' | 'broadcast' | 'confirmed' | 'rejected' | 'abandoned'
+
+/** Statuses after which a relay has nothing left to do. */
+export const finalRelayStatuses: readonly RelayStatus[] = Object.freeze(['confirmed', 'rejected', 'abandoned'] as const)
+
+/**
+ * One relay, as the journal keeps it. Written before the signature request is submitted and after every
+ * step, so a relayer that restarts knows exactly which transaction belongs to which request.
+ */
+export type RelayRecord = {
+  /** Random id (32 hex digits); also in the signature request's metadata as `zrkit.relay`. */
+  readonly id: string
+  /** The adapter's network, e.g. `eip155:1`. */
+  readonly chain: string
+  /** The ledger the request lives on. */
+  readonly ledgerChainId: string
+  readonly keyId: number
+  readonly path?: readonly DerivationSegment[]
+  /** The unsigned transaction, in the adapter's text form. Never changes once written. */
+  readonly unsignedTx: string
+  /** What the key signs for it. */
+  readonly payloads: readonly Uint8Array[]
+  /** The adapter's short facts about the transaction (`from`, `nonce`...). */
+  readonly summary: Readonly<Record<string, string>>
+  readonly status: RelayStatus
+  /** The signature request, once submitted. */
+  readonly requestId?: number
+  /** The approval action, when the sign policy needed more than the requester. */
+  readonly actionId?: number
+  /** Sequence number of the ledger event that created the request: progress events replay from there. */
+  readonly ledgerSeq?: number
+  /** Set from `signed` on. */
+  readonly signedTx?: string
+  /** Set from `signed` on. */
+  readonly txid?: string
+  /** Why it was rejected or abandoned. */
+  readonly reason?: string
+  /** Wall-clock ms. */
+  readonly createdAt: number
+  readonly updatedAt: number
+}
+
+/**
+ * Durable storage for relay records: the relayer's memory across restarts. `put` resolves only once the
+ * record would survive a crash. One journal belongs to one relayer process at a time.
+ *
+ * Why a journal next to the ledger, and not the transaction in the request's metadata: the ledger holds
+ * the signature request (with its payloads and, once fulfilled, its signatures) but it is public and its
+ * metadata is small (32 entries of 1 KiB), while an unsigned transaction can be large (contract
+ * deployments reach tens of KiB) and may be private (the seeds' private transactions, where no detail is
+ * disclosed to the ledger). So the unsigned transaction stays with its relayer, bound to the request by a
+ * random relay id in the metadata and by its payloads, which must equal the request's; and the journal
+ * also records what the ledger cannot know: whether the signed transaction was broadcast.
+ *
+ * @example
+ * ```ts
+ * import { createRelayer, memoryRelayJournal } from '@zrkit/core'
+ * import { fileRelayJournal } from '@zrkit/core/node'
+ *
+ * const journal = process.env.RELAY_DIR ? fileRelayJournal(process.env.RELAY_DIR) : memoryRelayJournal()
+ * const relayer = createRelayer({ client, adapter, journal })
+ * ```
+ */
+export type RelayJournal = {
+  get(id: string): Promise<RelayRecord | undefined>
+  /** Writes the record (replacing the one with its id); durable once resolved. */
+  put(record: RelayRecord): Promise<void>
+  /** Every record, in no particular order. */
+  list(): Promise<RelayRecord[]>
+}
+
+/** Relay ids are 32 lower-case hex digits: safe as file names everywhere. */
+export function checkRelayId(id: unknown): string {
+  if (typeof id !== 'string' || !/^[0-9a-f]{32}$/.test(id)) {
+    throw new ZrError('INVALID_INPUT', 'Invalid relay id.', { details: `expected 32 lower-case hex digits, got ${typeof id === 'string' ? JSON.stringify(id.slice(0, 80)) : typeof id}` })
+  }
+  return id
+}

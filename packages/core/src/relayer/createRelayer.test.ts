@@ -1,0 +1,470 @@
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  type AssembledTx,
+  type Connector,
+  type EmbeddedLedger,
+  type Ledger,
+  type RelayAdapter,
+  type RelayEvent,
+  type RelayJournal,
+  type RelayRecord,
+  type ZrClient,
+  type ZrErrorCode,
+  canonicalParse,
+  canonicalStringify,
+  createConnector,
+  createEmbeddedLedger,
+  createRelayer,
+  createZrClient,
+  generateAccount,
+  isZrError,
+  localKeyring,
+  memoryRelayJournal,
+  toBytes,
+  toHex,
+  ZrError,
+} from '@zrkit/core'
+
+const utf8Bytes = (s: string) => new TextEncoder().encode(s)
+
+/**
+ * The relay pipeline against a toy network that keeps its transactions in memory and checks every
+ * signature with noble: approvals, rejection, waiting modes, crashes at every step, resuming from the
+ * request id, orphans and abandoned records, and bad input.
+ */
+
+type Transfer = { to: string; amount: number }
+type ToyTx = { from: string; seq: number; to: string; amount: number }
+
+/** A network that accepts a transaction once per id and only with a valid signature from `from`. */
+function toyNetwork() {
+  const txs = new Map<string, { tx: ToyTx; height: number }>()
+  const seqs = new Map<string, number>()
+  let height = 0
+  return {
+    txs,
+    sendCalls: 0,
+    accept(signedTx: string): string {
+      this.sendCalls++
+      const { unsignedTx, signature } = JSON.parse(signedTx) as { unsignedTx: string; signature: string }
+      const tx = JSON.parse(unsignedTx) as ToyTx
+      const sig = toBytes(signature)
+      if (!secp256k1.verify(sig.subarray(0, 64), sha256(utf8Bytes(unsignedTx)), toBytes(tx.from), { prehash: false })) throw new Error('bad signature')
+      const txid = toHex(sha256(utf8Bytes(signedTx)))
+      if (txs.has(txid)) throw new Error('already known')
+      txs.set(txid, { tx, height: ++height })
+      seqs.set(tx.from, Math.max(seqs.get(tx.from) ?? 0, tx.seq + 1))
+      return txid
+    },
+    nextSeq: (from: string) => seqs.get(from) ?? 0,
+  }
+}
+
+type Toy = ReturnType<typeof toyNetwork>
+
+/** The toy network's adapter; `calls` counts what the pipeline asked of it. */
+function toyAdapter(net: Toy, hooks: { beforeBroadcast?: (tx: AssembledTx) => void } = {}) {
+  const calls = { prepare: 0, assemble: 0, broadcast: 0, confirm: 0, released: [] as number[], restored: [] as RelayRecord[][] }
+  const reserved = new Map<string, Set<number>>()
+  const adapter: RelayAdapter<Transfer, { height: number }> = {
+    chain: 'toy:devnet',
+    keyTypes: ['ecdsa-secp256k1'],
+    async prepare(intent, signer) {
+      calls.prepare++
+      const from = toHex(signer.publicKey)
+      const held = reserved.get(from) ?? new Set<number>()
+      reserved.set(from, held)
+      let seq = net.nextSeq(from)
+      while (held.has(seq)) seq++
+      held.add(seq)
+      const unsignedTx = JSON.stringify({ from, seq, to: intent.to, amount: intent.amount } satisfies ToyTx)
+      return { unsignedTx, payloads: [sha256(utf8Bytes(unsignedTx))], summary: { from, seq: String(seq), to: intent.to, amount: String(intent.amount) } }
+    },
+    payloads: (unsignedTx) => [sha256(utf8Bytes(unsignedTx))],
+    assemble(unsignedTx, [signature]) {
+      calls.assemble++
+      const signedTx = JSON.stringify({ unsignedTx, signature: toHex(signature!) })
+      return { signedTx, txid: toHex(sha256(utf8Bytes(signedTx))) }
+    },
+    async broadcast(tx) {
+      calls.broadcast++
+      hooks.beforeBroadcast?.(tx)
+      if (net.txs.has(tx.txid)) return
+      net.accept(tx.signedTx)
+    },
+    async confirm(tx) {
+      calls.confirm++
+      const found = net.txs.get(tx.txid)
+      if (!found) throw new Error(`unknown tx ${tx.txid}`)
+      return { height: found.height }
+    },
+    release(prepared) {
+      const seq = Number(prepared.summary.seq)
+      calls.released.push(seq)
+      reserved.get(prepared.summary.from!)?.delete(seq)
+    },
+    restore(records) {
+      calls.restored.push([...records])
+      for (const r of records) {
+        const held = reserved.get(r.summary.from!) ?? new Set<number>()
+        held.add(Number(r.summary.seq))
+        reserved.set(r.summary.from!, held)
+      }
+    },
+  }
+  return { adapter, calls }
+}
+
+type World = {
+  ledger: EmbeddedLedger
+  alice: ZrClient
+  bob: ZrClient
+  keyId: number
+  /** A key whose workspace needs only Alice. */
+  soloKeyId: number
+  edKeyId: number
+  connector: Connector
+}
+
+const cleanup: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f().catch(() => {})
+})
+
+async function world(): Promise<World> {
+  const [a, b, op, party] = [generateAccount(), generateAccount(), generateAccount(), generateAccount()]
+  const ledger = await createEmbeddedLedger({ genesis: { chainId: 'zrkit-relay-test', balances: [a, b, op].map((x) => ({ address: x.address, amount: 1_000_000n })) } })
+  cleanup.push(() => ledger.close())
+  const alice = createZrClient({ ledger, account: a })
+  const bob = createZrClient({ ledger, account: b })
+  const { keyring } = await createZrClient({ ledger, account: op }).createKeyring({ description: 'relay test', parties: [party.address], partyThreshold: 1, keyRequestFee: 10n, signRequestFee: 1n })
+  const connector = createConnector({ ledger, account: party, keyring, backend: localKeyring() })
+  await connector.start()
+  cleanup.push(() => connector.stop())
+  const { policyId } = await alice.createPolicy({ name: 'both', participants: { alice: a.address, bob: b.address }, expression: 'all([alice, bob])' })
+  const { workspace } = await alice.createWorkspace({ additionalOwners: [b.address], signPolicyId: policyId })
+  const { workspace: solo } = await alice.createWorkspace()
+  const key = await alice.createKey({ workspace, keyring, keyType: 'ecdsa-secp256k1' })
+  const soloKey = await alice.createKey({ workspace: solo, keyring, keyType: 'ecdsa-secp256k1' })
+  const edKey = await alice.createKey({ workspace: solo, keyring, keyType: 'eddsa-ed25519' })
+  return { ledger, alice, bob, keyId: key.id, soloKeyId: soloKey.id, edKeyId: edKey.id, connector }
+}
+
+async function rejects(p: Promise<unknown>, code: ZrErrorCode) {
+  const err = await p.then(
+    () => new Error(`expected ${code}, but it resolved`),
+    (e: unknown) => e,
+  )
+  if (!isZrError(err)) throw err
+  expect(err.code, err.message).toBe(code)
+  return err
+}
+
+/** A journal whose writes can be made to fail, as a process dying between two steps would. */
+function faultyJournal(inner: RelayJournal, failOnPut: (record: RelayRecord, n: number) => boolean): RelayJournal {
+  let n = 0
+  return {
+    get: (id) => inner.get(id),
+    list: () => inner.list(),
+    async put(record) {
+      if (failOnPut(record, ++n)) throw new Error('crash: the journal write never happened')
+      await inner.put(record)
+    },
+  }
+}
+
+describe('relay pipeline', () => {
+  it('prepares, requests, waits through the 2-of-2 approval, assembles, broadcasts and confirms, with progress events', async () => {
+    const w = await world()
+    const net = toyNetwork()
+    const { adapter, calls } = toyAdapter(net)
+    const events: RelayEvent[] = []
+    const relayer = createRelayer({ client: w.alice, adapter, onEvent: (e) => events.push(e) })
+
+    const { requestId, actionId, status, relayId, summary } = await relayer.submit({ keyId: w.keyId, intent: { to: 'bob', amount: 5 } })
+    expect(status).toBe('partial')
+    expect(summary).toMatchObject({ to: 'bob', amount: '5', seq: '0' })
+    const request = await w.alice.getSignRequest({ id: requestId })
+    expect(request.metadata).toMatchObject({ 'zrkit.relay': relayId, 'zrkit.chain': 'toy:devnet', 'zrkit.tx.to': 'bob', 'zrkit.tx.amount': '5' })
+    expect((await relayer.getRelay({ requestId })).status).toBe('requested')
+
+    const finishing = relayer.resume({ requestId, timeoutMs: 20_000 })
+    await w.bob.approveAction({ actionId: actionId! })
+    const result = await finishing
+
+    expect(result.receipt).toEqual({ height: 1 })
+    expect(net.txs.size).toBe(1)
+    const { tx } = [...net.txs.values()][0]!
+    expect(tx).toEqual({ from: toHex(request.publicKey), seq: 0, to: 'bob', amount: 5 })
+    expect(result.txid).toBe([...net.txs.keys()][0])
+    expect((await relayer.getRelay({ relayId })).status).toBe('confirmed')
+    expect(calls.prepare).toBe(1)
+    const types = events.map((e) => e.type)
+    expect(types.slice(0, 2)).toEqual(['prepared', 'requested'])
+    expect(types.slice(-3)).toEqual(['signed', 'broadcast', 'confirmed'])
+    const ledgerTypes = events.flatMap((e) => (e.type === 'ledger' ? [e.event.type] : []))
+    expect(ledgerTypes).toEqual(expect.arrayContaining(['action.voted', 'action.approved', 'signRequest.pending', 'signRequest.fulfilled']))
+  })
+
+  it('a rejected approval ends in REQUEST_REJECTED, nothing broadcast, and what prepare reserved is released', async () => {
+    const w = await world()
+    const net = toyNetwork()
+    const { adapter, calls } = toyAdapter(net)
+    const relayer = createRelayer({ client: w.alice, adapter })
+    const events: RelayEvent[] = []
+    const relaying = relayer.relay({ keyId: w.keyId, intent: { to: 'carol', amount: 1 }, timeoutMs: 20_000, onEvent: (e) => events.push(e) })
+    const actionId = await new Promise<number>((resolve) => {
+      const t = setInterval(() => {
+        const e = events.find((x) => x.type === 'requested')
+        if (e && e.type === 'requested') {
+          clearInterval(t)
+          resolve(e.actionId!)
+        }
+      }, 5)
+    })
+    await w.bob.rejectAction({ actionId })
+    const err = await rejects(relaying, 'REQUEST_REJECTED')
+    expect(err.meta.relayId).toBeDefined()
+    expect(calls.assemble + calls.broadcast).toBe(0)
+    expect(net.sendCalls).toBe(0)
+    expect(calls.released).toEqual([0])
+    expect(events.at(-1)?.type).toBe('rejected')
+    const record = await relayer.getRelay({ relayId: err.meta.relayId as string })
+    expect(record.status).toBe('rejected')
+    // Resuming a rejected relay says so again and still broadcasts nothing.
+    await rejects(relayer.resume({ requestId: record.requestId! }), 'REQUEST_REJECTED')
+    expect(calls.broadcast).toBe(0)
+    // The released sequence number is the next one handed out: nothing skipped.
+    const next = await relayer.submit({ keyId: w.keyId, intent: { to: 'carol', amount: 1 } })
+    expect(next.summary.seq).toBe('0')
+  })
+
+  it("approvals: 'fail' throws APPROVAL_PENDING with the request id at once; the relay stays resumable", async () => {
+    const w = await world()
+    const net = toyNetwork()
+    const { adapter, calls } = toyAdapter(net)
+    const relayer = createRelayer({ client: w.alice, adapter })
+    const err = await rejects(relayer.relay({ keyId: w.keyId, intent: { to: 'dave', amount: 2 }, approvals: 'fail' }), 'APPROVAL_PENDING')
+    const requestId = err.meta.requestId as number
+    expect(typeof err.meta.actionId).toBe('number')
+    expect((await w.alice.getSignRequest({ id: requestId })).status).toBe('partial')
+    expect(calls.broadcast).toBe(0)
+    await w.bob.approveAction({ actionId: err.meta.actionId as number })
+    const done = await relayer.resume({ requestId, timeoutMs: 20_000 })
+    expect(done.receipt).toEqual({ height: 1 })
+    // Without approvals to wait for, 'fail' does not fail: the keyring is waited for.
+    const solo = await relayer.relay({ keyId: w.soloKeyId, intent: { to: 'erin', amount: 3 }, approvals: 'fail', timeoutMs: 20_000 })
+    expect(solo.receipt).toEqual({ height: 2 })
+  })
+
+  it('TIMEOUT and ABORTED leave the relay resumable, with the request id in the error', async () => {
+    const w = await world()
+    const { adapter } = toyAdapter(toyNetwork())
+    const relayer = createRelayer({ client: w.alice, adapter })
+    const timeout = await rejects(relayer.relay({ keyId: w.keyId, intent: { to: 'x', amount: 1 }, timeoutMs: 50 }), 'TIMEOUT')
+    expect(timeout.details).toContain('resume({ requestId')
+    const controller = new AbortController()
+    const { requestId, actionId } = await relayer.submit({ keyId: w.keyId, intent: { to: 'y', amount: 1 } })
+    const aborted = relayer.resume({ requestId, signal: controller.signal })
+    controller.abort()
+    expect((await rejects(aborted, 'ABORTED')).meta.requestId).toBe(requestId)
+    await w.bob.approveAction({ actionId: actionId! })
+    await w.bob.approveAction({ actionId: (await w.alice.getSignRequest({ id: timeout.meta.requestId as number })).actionId! })
+    const first = await relayer.resume({ requestId: timeout.meta.requestId as number, timeoutMs: 20_000 })
+    const second = await relayer.resume({ requestId, timeoutMs: 20_000 })
+    expect([first.receipt, second.receipt]).toEqual([{ height: 1 }, { height: 2 }])
+  })
+
+  it('after a crash at each step, a new relayer on the same journal finishes with the same transaction, broadcast once', async () => {
+    const w = await world()
+    const net = toyNetwork()
+    const journal = memoryRelayJournal()
+    // Run 1 dies right after the transaction is signed and recorded, before the broadcast.
+    const first = toyAdapter(net, {
+      beforeBroadcast: () => {
+        throw new Error('crash before broadcast')
+      },
+    })
+    const relayer1 = createRelayer({ client: w.alice, adapter: first.adapter, journal })
+    const { requestId, actionId } = await relayer1.submit({ keyId: w.keyId, intent: { to: 'bob', amount: 7 } })
+    await w.bob.approveAction({ actionId: actionId! })
+    await expect(relayer1.resume({ requestId, timeoutMs: 20_000 })).rejects.toThrow('crash before broadcast')
+    const signed = await relayer1.getRelay({ requestId })
+    expect(signed.status).toBe('signed')
+    expect(net.txs.size).toBe(0)
+
+    // Run 2 dies after the network took the transaction, before the journal heard of it.
+    const second = toyAdapter(net)
+    const relayer2 = createRelayer({ client: w.alice, adapter: second.adapter, journal: faultyJournal(journal, (r) => r.status === 'broadcast') })
+    await expect(relayer2.resume({ requestId })).rejects.toThrow('crash: the journal write never happened')
+    expect(net.txs.size).toBe(1)
+    expect((await journal.get(signed.id))!.status).toBe('signed')
+
+    // Run 3 re-broadcasts (the network already has it: success) and confirms.
+    const third = toyAdapter(net)
+    const events: RelayEvent[] = []
+    const relayer3 = createRelayer({ client: w.alice, adapter: third.adapter, journal, onEvent: (e) => events.push(e) })
+    const { finished, waiting, failed } = await relayer3.recover()
+    expect(failed).toEqual([])
+    expect(waiting).toEqual([])
+    expect(finished.map((r) => r.requestId)).toEqual([requestId])
+    expect(finished[0]!.txid).toBe(signed.txid)
+    expect(finished[0]!.signedTx).toBe(signed.signedTx)
+    expect(net.txs.size).toBe(1)
+    expect(net.sendCalls).toBe(1)
+    expect(events.map((e) => e.type)).toEqual(['resumed', 'broadcast', 'confirmed'])
+    // No run ever prepared a second transaction for the request; runs 2 and 3 only assembled or broadcast.
+    expect([first.calls.prepare, second.calls.prepare, third.calls.prepare]).toEqual([1, 0, 0])
+    expect(third.calls.assemble).toBe(0)
+    // And again: nothing left to do, nothing sent twice.
+    expect((await relayer3.recover()).finished).toEqual([])
+    expect((await relayer3.resume({ requestId })).receipt).toEqual({ height: 1 })
+    expect(net.sendCalls).toBe(1)
+  })
+
+  it('a crash between the ledger accepting the request and the journal recording it: recover() adopts the request', async () => {
+    const w = await world()
+    const net = toyNetwork()
+    const journal = memoryRelayJournal()
+    const relayer1 = createRelayer({ client: w.alice, adapter: toyAdapter(net).adapter, journal: faultyJournal(journal, (r) => r.status === 'requested') })
+    await expect(relayer1.submit({ keyId: w.keyId, intent: { to: 'bob', amount: 9 } })).rejects.toThrow('crash')
+    const [record] = await journal.list()
+    expect(record!.status).toBe('prepared')
+    const { items } = await w.alice.listSignRequests({ keyId: w.keyId })
+    expect(items).toHaveLength(1)
+
+    const restarted = toyAdapter(net)
+    const relayer2 = createRelayer({ client: w.alice, adapter: restarted.adapter, journal })
+    const report = await relayer2.recover()
+    expect(report.waiting).toEqual([items[0]!.id])
+    expect(restarted.calls.restored[0]!.map((r) => r.id)).toEqual([record!.id])
+    // The restored reservation holds: a new transaction takes the next sequence number.
+    expect((await relayer2.submit({ keyId: w.keyId, intent: { to: 'z', amount: 1 } })).summary.seq).toBe('1')
+    await w.bob.approveAction({ actionId: items[0]!.actionId! })
+    const done = await relayer2.resume({ requestId: items[0]!.id, timeoutMs: 20_000 })
+    expect(net.txs.get(done.txid)!.tx).toMatchObject({ seq: 0, amount: 9 })
+  })
+
+  it('a prepared record whose request never reached the ledger is abandoned on recover(), and released', async () => {
+    const w = await world()
+    const net = toyNetwork()
+    const journal = memoryRelayJournal()
+    // A ledger connection that drops the submission: the relayer cannot know whether it arrived.
+    const lossy: Ledger = { ...w.ledger, chainId: w.ledger.chainId, query: w.ledger.query.bind(w.ledger), subscribe: w.ledger.subscribe.bind(w.ledger), close: async () => {}, submit: async () => {
+      throw new ZrError('LEDGER_UNAVAILABLE', 'connection lost')
+    } }
+    const relayer1 = createRelayer({ client: { ledger: lossy, account: w.alice.account! }, adapter: toyAdapter(net).adapter, journal })
+    await rejects(relayer1.submit({ keyId: w.soloKeyId, intent: { to: 'q', amount: 1 } }), 'LEDGER_UNAVAILABLE')
+    expect((await journal.list())[0]!.status).toBe('prepared')
+
+    const restarted = toyAdapter(net)
+    const relayer2 = createRelayer({ client: w.alice, adapter: restarted.adapter, journal })
+    const report = await relayer2.recover()
+    expect(report.abandoned).toEqual([(await journal.list())[0]!.id])
+    expect(restarted.calls.released).toEqual([0])
+    expect((await journal.list())[0]!.status).toBe('abandoned')
+    expect(net.sendCalls).toBe(0)
+  })
+
+  it('a request the ledger refuses is abandoned and released at once, with the ledger error', async () => {
+    const w = await world()
+    const poor = createZrClient({ ledger: w.ledger, account: generateAccount() })
+    await w.alice.addWorkspaceOwner({ workspace: (await w.alice.getKey({ id: w.soloKeyId })).workspace, owner: poor.account!.address })
+    const { adapter, calls } = toyAdapter(toyNetwork())
+    const journal = memoryRelayJournal()
+    const relayer = createRelayer({ client: poor, adapter, journal })
+    await rejects(relayer.submit({ keyId: w.soloKeyId, intent: { to: 'q', amount: 1 } }), 'INSUFFICIENT_BALANCE')
+    const [record] = await journal.list()
+    expect(record!.status).toBe('abandoned')
+    expect(record!.reason).toContain('INSUFFICIENT_BALANCE')
+    expect(calls.released).toEqual([0])
+  })
+
+  it('refuses a journal record that does not match the request, and broadcasts nothing', async () => {
+    const w = await world()
+    const net = toyNetwork()
+    const journal = memoryRelayJournal()
+    const { adapter, calls } = toyAdapter(net)
+    const relayer = createRelayer({ client: w.alice, adapter, journal })
+    const { requestId, relayId } = await relayer.submit({ keyId: w.soloKeyId, intent: { to: 'bob', amount: 1 } })
+    const record = (await journal.get(relayId))!
+    // Someone edits the journal: another recipient, same payloads.
+    const forged = JSON.stringify({ ...JSON.parse(record.unsignedTx), to: 'mallory' })
+    await journal.put({ ...record, unsignedTx: forged })
+    const err = await rejects(relayer.resume({ requestId, timeoutMs: 20_000 }), 'RELAY_MISMATCH')
+    expect(err.details).toContain("payloads are not the ones the request signs")
+    // Or other payloads altogether.
+    await journal.put({ ...record, payloads: [sha256(utf8Bytes('other'))] })
+    expect((await rejects(relayer.resume({ requestId }), 'RELAY_MISMATCH')).details).toContain('other payloads')
+    expect(calls.broadcast).toBe(0)
+    expect(net.sendCalls).toBe(0)
+  })
+
+  it('two callers resuming the same relay at once broadcast it once', async () => {
+    const w = await world()
+    const net = toyNetwork()
+    const { adapter, calls } = toyAdapter(net)
+    const relayer = createRelayer({ client: w.alice, adapter })
+    const { requestId } = await relayer.submit({ keyId: w.soloKeyId, intent: { to: 'bob', amount: 1 } })
+    const [a, b] = await Promise.all([relayer.resume({ requestId, timeoutMs: 20_000 }), relayer.resume({ requestId, timeoutMs: 20_000 })])
+    expect(a.txid).toBe(b.txid)
+    expect(calls.broadcast).toBe(1)
+    expect(calls.assemble).toBe(1)
+    expect(net.sendCalls).toBe(1)
+  })
+
+  it('with disclose: false the ledger sees only the relay id; user metadata passes through', async () => {
+    const w = await world()
+    const relayer = createRelayer({ client: w.alice, adapter: toyAdapter(toyNetwork()).adapter, disclose: false })
+    const { requestId, relayId } = await relayer.submit({ keyId: w.soloKeyId, intent: { to: 'secret', amount: 1 }, metadata: { memo: 'payroll' } })
+    expect((await w.alice.getSignRequest({ id: requestId })).metadata).toEqual({ 'zrkit.relay': relayId, memo: 'payroll' })
+  })
+
+  it('refuses bad input with typed errors, before anything is prepared or requested', async () => {
+    const w = await world()
+    const { adapter, calls } = toyAdapter(toyNetwork())
+    const journal = memoryRelayJournal()
+    const relayer = createRelayer({ client: w.alice, adapter, journal })
+    const before = (await w.ledger.query('status', {})).lastEventSeq
+    expect((await rejects(relayer.submit({ keyId: w.soloKeyId, intent: { to: 'a', amount: 1 }, metadata: { 'zrkit.relay': 'x' } }), 'INVALID_INPUT')).details).toContain('reserved')
+    expect((await rejects(relayer.submit({ keyId: w.edKeyId, intent: { to: 'a', amount: 1 } }), 'UNSUPPORTED_KEY_TYPE')).details).toBe(`expected a key of type ecdsa-secp256k1, got key ${w.edKeyId} of type eddsa-ed25519`)
+    await rejects(relayer.submit({ keyId: 999, intent: { to: 'a', amount: 1 } }), 'KEY_NOT_FOUND')
+    await rejects(relayer.submit({ keyId: w.soloKeyId, path: "m/0'", intent: { to: 'a', amount: 1 } }), 'INVALID_DERIVATION_PATH')
+    await rejects(relayer.resume({ requestId: 0 }), 'INVALID_INPUT')
+    await rejects(createRelayer({ client: { ledger: w.ledger }, adapter }).submit({ keyId: w.soloKeyId, intent: { to: 'a', amount: 1 } }), 'INVALID_INPUT')
+    expect(() => createRelayer({ client: w.alice, adapter: {} as never })).toThrow(/Invalid relay adapter/)
+    expect(calls.prepare).toBe(0)
+    expect(await journal.list()).toEqual([])
+    expect((await w.ledger.query('status', {})).lastEventSeq).toBe(before)
+
+    // Requests not made by a relayer, or by a relayer with another journal.
+    const plain = await w.alice.requestSignature({ keyId: w.soloKeyId, payloads: [sha256(utf8Bytes('plain'))] })
+    expect((await rejects(relayer.resume({ requestId: plain.requestId }), 'RELAY_NOT_FOUND')).details).toContain('no zrkit.relay metadata')
+    const other = await createRelayer({ client: w.alice, adapter }).submit({ keyId: w.soloKeyId, intent: { to: 'a', amount: 1 } })
+    expect((await rejects(relayer.resume({ requestId: other.requestId }), 'RELAY_NOT_FOUND')).details).toContain("not in this relayer's journal")
+  })
+
+  it('signs with the child key at a derivation path', async () => {
+    const w = await world()
+    const net = toyNetwork()
+    const relayer = createRelayer({ client: w.alice, adapter: toyAdapter(net).adapter })
+    const done = await relayer.relay({ keyId: w.soloKeyId, path: 'user-42', intent: { to: 'bob', amount: 1 }, timeoutMs: 20_000 })
+    const child = await w.alice.getKey({ id: w.soloKeyId, path: 'user-42' })
+    expect(net.txs.get(done.txid)!.tx.from).toBe(toHex(child.derived!.publicKey))
+    expect((await relayer.getRelay({ requestId: done.requestId })).path).toEqual(['user-42'])
+  })
+
+  it('memoryRelayJournal stores copies and checks ids', async () => {
+    const journal = memoryRelayJournal()
+    const record = { id: 'ab'.repeat(16), payloads: [new Uint8Array([1, 2])], summary: { a: 'b' } } as unknown as RelayRecord
+    await journal.put(record)
+    ;(record.payloads[0] as Uint8Array)[0] = 9
+    const got = await journal.get(record.id)
+    expect(got!.payloads[0]).toEqual(new Uint8Array([1, 2]))
+    expect(canonicalParse(canonicalStringify(got))).toEqual(got)
+    await rejects(journal.put({ ...record, id: '../x' }), 'INVALID_INPUT')
+    expect(await journal.get('cd'.repeat(16))).toBeUndefined()
+  })
+})

@@ -1,0 +1,539 @@
+import { randomBytes } from '@noble/hashes/utils.js'
+import { getKey } from '../client/actions/keyRequest.js'
+import { getSignRequest, listSignRequests, requestSignature, waitForSignRequest } from '../client/actions/signRequest.js'
+import { type ClientBase, requireAccount } from '../client/sendMessage.js'
+import { type DerivationPath, parseDerivationPath } from '../derivation/derivationPath.js'
+import { equalBytes, toHex } from '../encoding/bytes.js'
+import type { ZrErrorCode } from '../errors/codes.js'
+import { ZrError, isZrError } from '../errors/ZrError.js'
+import type { LedgerEvent } from '../ledger/events.js'
+import type { SignRequest, SignRequestStatus } from '../ledger/types.js'
+import type { AssembledTx, PreparedTx, RelayAdapter, RelaySigner } from './RelayAdapter.js'
+import { type RelayJournal, type RelayRecord, type RelayStatus, finalRelayStatuses } from './RelayJournal.js'
+import { memoryRelayJournal } from './memoryRelayJournal.js'
+
+/** The metadata key that binds a signature request to its relay record. */
+export const RELAY_ID_METADATA_KEY = 'zrkit.relay'
+const CHAIN_METADATA_KEY = 'zrkit.chain'
+const SUMMARY_METADATA_PREFIX = 'zrkit.tx.'
+
+/** Progress of a relay, step by step. `ledger` carries the ledger's own events (votes, approval, fulfilment). */
+export type RelayEvent =
+  | { readonly type: 'prepared'; readonly relayId: string; readonly chain: string; readonly summary: Readonly<Record<string, string>> }
+  | { readonly type: 'requested'; readonly relayId: string; readonly requestId: number; readonly status: SignRequestStatus; readonly actionId?: number }
+  | { readonly type: 'ledger'; readonly relayId: string; readonly requestId: number; readonly event: LedgerEvent }
+  | { readonly type: 'signed'; readonly relayId: string; readonly requestId: number; readonly txid: string }
+  | { readonly type: 'broadcast'; readonly relayId: string; readonly requestId: number; readonly txid: string }
+  | { readonly type: 'confirmed'; readonly relayId: string; readonly requestId: number; readonly txid: string }
+  | { readonly type: 'rejected'; readonly relayId: string; readonly requestId?: number; readonly reason: string }
+  | { readonly type: 'resumed'; readonly relayId: string; readonly requestId: number; readonly from: RelayStatus }
+
+/** Parameters of {@link createRelayer}. */
+export type CreateRelayerParameters<Intent, Receipt> = {
+  /** Requests signatures as this client's account, which must own the key's workspace. */
+  client: ClientBase
+  adapter: RelayAdapter<Intent, Receipt>
+  /** Where relays are remembered across restarts (default: {@link memoryRelayJournal}, lost on exit). */
+  journal?: RelayJournal
+  /**
+   * Show approvers the adapter's summary (`from`, `to`, `value`...) in the request's metadata as
+   * `zrkit.tx.*` (default true). With false, the ledger sees only the payloads and the relay id.
+   */
+  disclose?: boolean
+  /** Sees every relay's progress. */
+  onEvent?: (event: RelayEvent) => void
+}
+
+/** How a relay waits. */
+export type RelayOptions = {
+  /** Give up waiting for approvals and the keyring after this many ms with `TIMEOUT` (default 60 000; 0 = never). The relay stays resumable. */
+  timeoutMs?: number
+  /** Give up waiting when aborted, with `ABORTED`. The relay stays resumable. */
+  signal?: AbortSignal
+  /** While the request still needs approvals: `'wait'` (default) for them, or `'fail'` at once with `APPROVAL_PENDING`. */
+  approvals?: 'wait' | 'fail'
+  /** Wait for the network to confirm the broadcast transaction (default true). */
+  confirm?: boolean
+  /** Give up waiting for confirmation after this many ms (default: the adapter's). */
+  confirmTimeoutMs?: number
+  /** Sees this relay's progress. */
+  onEvent?: (event: RelayEvent) => void
+}
+
+/** Parameters of {@link Relayer.submit}: what to sign with and what to do. */
+export type SubmitRelayParameters<Intent> = {
+  keyId: number
+  /** Sign with the child key at this path (see `parseDerivationPath`). */
+  path?: DerivationPath
+  /** The chain-specific description of the transaction, for the adapter's `prepare`. */
+  intent: Intent
+  /** Time the keyring has once the request is pending. */
+  ttlMs?: number
+  /** Extra metadata for the signature request; keys starting with `zrkit.` are reserved. */
+  metadata?: Readonly<Record<string, string>>
+}
+
+/** Result of {@link Relayer.submit}. */
+export type SubmitRelayReturnType = {
+  readonly relayId: string
+  readonly requestId: number
+  /** `partial` while approvals are missing, `pending` at the keyring, `rejected` when the policy refused at once. */
+  readonly status: SignRequestStatus
+  readonly actionId?: number
+  readonly summary: Readonly<Record<string, string>>
+}
+
+/** A signed transaction of a relay. */
+export type SignedRelay = { readonly relayId: string; readonly requestId: number } & AssembledTx
+
+/** Result of a finished relay: the signed transaction and, when confirmation was awaited, the receipt. */
+export type RelayResult<Receipt> = SignedRelay & { readonly receipt?: Receipt }
+
+/** What {@link Relayer.recover} did with each unfinished record. */
+export type RecoverReturnType<Receipt> = {
+  /** Fulfilled before the restart (or since) and now broadcast and confirmed. */
+  readonly finished: readonly RelayResult<Receipt>[]
+  /** Still waiting for approvals or the keyring; `resume` them to wait. */
+  readonly waiting: readonly number[]
+  /** Rejected or expired on the ledger: nothing was signed, their reservations were released. */
+  readonly rejected: readonly number[]
+  /** Prepared, but their signature request never reached the ledger: dropped and released. */
+  readonly abandoned: readonly string[]
+  /** Could not be finished now (e.g. the network refused the broadcast); still in the journal. */
+  readonly failed: readonly { readonly relayId: string; readonly requestId?: number; readonly error: unknown }[]
+}
+
+/**
+ * The chain-neutral relay pipeline. Every method is safe to call again after a crash: the journal
+ * and the ledger decide what is left to do.
+ */
+export type Relayer<Intent, Receipt> = {
+  readonly adapter: RelayAdapter<Intent, Receipt>
+  readonly journal: RelayJournal
+  /** Prepares the transaction, records it, and submits the signature request; does not wait. */
+  submit(params: SubmitRelayParameters<Intent>): Promise<SubmitRelayReturnType>
+  /** `submit`, then waits through approvals and the keyring, assembles, broadcasts and confirms. */
+  relay(params: SubmitRelayParameters<Intent> & RelayOptions): Promise<RelayResult<Receipt>>
+  /** Finishes the relay of a signature request from wherever it stopped. Never builds a second transaction. */
+  resume(params: { requestId: number } & RelayOptions): Promise<RelayResult<Receipt>>
+  /** Like `resume`, but stops once the transaction is signed and recorded (for callers that broadcast themselves). */
+  sign(params: { requestId: number } & Omit<RelayOptions, 'confirm' | 'confirmTimeoutMs'>): Promise<SignedRelay>
+  /** After a restart: finishes every fulfilled relay in the journal; reports the rest. */
+  recover(options?: Omit<RelayOptions, 'approvals'>): Promise<RecoverReturnType<Receipt>>
+  /** The journal's record of a relay, by its signature request id or its relay id. */
+  getRelay(params: { requestId: number } | { relayId: string }): Promise<RelayRecord>
+}
+
+const LEDGER_TRANSIENT: readonly ZrErrorCode[] = ['LEDGER_UNAVAILABLE', 'LEDGER_CLOSED', 'TIMEOUT', 'ABORTED']
+
+/**
+ * Creates the relay pipeline every zrkit relayer shares: prepare the unsigned transaction and its
+ * payloads -> record it -> request the signatures (key, optional derivation path) -> wait through
+ * approvals and the keyring, with progress events -> assemble -> broadcast -> confirm. The network is
+ * an adapter ({@link RelayAdapter}); the pipeline knows nothing about it.
+ *
+ * Resumable from the signature request id: the unsigned transaction is written to the journal before
+ * its request is submitted, and the request carries the relay id in its metadata, so after a crash
+ * `resume({ requestId })` or `recover()` finishes what was fulfilled with exactly the transaction that
+ * was signed (its payloads are checked against the request's), never builds a second transaction for
+ * the same request, and broadcasts idempotently (a transaction the network already has is a success).
+ * A request that is rejected or expires releases what `prepare` reserved (e.g. an EVM nonce).
+ *
+ * @example
+ * ```ts
+ * import { createRelayer } from '@zrkit/core'
+ * import { fileRelayJournal } from '@zrkit/core/node'
+ * import { evmAdapter } from '@zrkit/relayer-evm'
+ *
+ * const relayer = createRelayer({ client: alice, adapter: evmAdapter({ publicClient }), journal: fileRelayJournal('./relays') })
+ * const { requestId, actionId } = await relayer.submit({ keyId: key.id, intent: { to, value: 1n } })
+ * await bob.approveAction({ actionId: actionId! })
+ * const { txid, receipt } = await relayer.resume({ requestId, onEvent: (e) => console.log(e.type) })
+ * ```
+ */
+export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParameters<Intent, Receipt>): Relayer<Intent, Receipt> {
+  const { client, adapter } = parameters
+  const journal = parameters.journal ?? memoryRelayJournal()
+  const disclose = parameters.disclose ?? true
+  const ledgerChainId = client.ledger.chainId
+  if (!adapter || typeof adapter.chain !== 'string' || typeof adapter.prepare !== 'function') {
+    throw new ZrError('INVALID_INPUT', 'Invalid relay adapter.', { details: `expected an object with chain, keyTypes, prepare, payloads, assemble, broadcast and confirm, got ${typeof adapter}` })
+  }
+
+  const emit = (event: RelayEvent, local?: (event: RelayEvent) => void) => {
+    for (const listener of [parameters.onEvent, local]) {
+      try {
+        listener?.(event)
+      } catch {
+        // a listener's failure is not the relay's
+      }
+    }
+  }
+
+  // One step at a time per relay: two callers resuming the same relay take turns, and the second one
+  // finds the first one's progress in the journal.
+  const locks = new Map<string, Promise<unknown>>()
+  const withLock = <T>(relayId: string, fn: () => Promise<T>): Promise<T> => {
+    const previous = locks.get(relayId) ?? Promise.resolve()
+    const run = previous.then(fn, fn)
+    const tail = run.catch(() => undefined)
+    locks.set(relayId, tail)
+    void tail.then(() => {
+      if (locks.get(relayId) === tail) locks.delete(relayId)
+    })
+    return run
+  }
+
+  const isOurs = (r: RelayRecord) => r.chain === adapter.chain && r.ledgerChainId === ledgerChainId
+  let restored: Promise<void> | undefined
+  const restore = () =>
+    (restored ??= (async () => {
+      const open = (await journal.list()).filter((r) => isOurs(r) && !finalRelayStatuses.includes(r.status))
+      await adapter.restore?.(open)
+    })())
+
+  const update = async (record: RelayRecord, change: Partial<RelayRecord>): Promise<RelayRecord> => {
+    const next = { ...record, ...change, updatedAt: Date.now() } as RelayRecord
+    await journal.put(next)
+    return next
+  }
+
+  const signerOf = (request: SignRequest): RelaySigner => ({
+    keyId: request.keyId,
+    keyType: request.keyType,
+    ...(request.path !== undefined ? { path: request.path } : {}),
+    publicKey: request.publicKey,
+  })
+
+  const release = async (record: RelayRecord, signer: RelaySigner | undefined) => {
+    if (!adapter.release) return
+    const s = signer ?? (await signerFromKey(record.keyId, record.path))
+    await adapter.release({ unsignedTx: record.unsignedTx, summary: record.summary }, s)
+  }
+
+  const signerFromKey = async (keyId: number, path: DerivationPath | undefined): Promise<RelaySigner> => {
+    const key = await getKey(client, { id: keyId, ...(path !== undefined ? { path } : {}) })
+    if (!adapter.keyTypes.includes(key.keyType)) {
+      throw new ZrError('UNSUPPORTED_KEY_TYPE', `The ${adapter.chain} relayer cannot sign with this key.`, {
+        details: `expected a key of type ${adapter.keyTypes.join(' or ')}, got key ${keyId} of type ${key.keyType}`,
+        meta: { keyId, keyType: key.keyType },
+      })
+    }
+    return { keyId, keyType: key.keyType, ...(key.derived ? { path: key.derived.path } : {}), publicKey: key.derived?.publicKey ?? key.publicKey }
+  }
+
+  const rejectRecord = async (record: RelayRecord, reason: string, signer: RelaySigner | undefined, local?: (e: RelayEvent) => void) => {
+    const rejected = await update(record, { status: 'rejected', reason })
+    await release(rejected, signer)
+    emit({ type: 'rejected', relayId: record.id, ...(record.requestId !== undefined ? { requestId: record.requestId } : {}), reason }, local)
+    return rejected
+  }
+
+  /** Checks that a request and a record belong together and that the record's transaction is what was signed. */
+  const checkBinding = async (record: RelayRecord, request: SignRequest, signer: RelaySigner) => {
+    const problems: string[] = []
+    if (request.metadata?.[RELAY_ID_METADATA_KEY] !== record.id) problems.push(`the request names relay ${request.metadata?.[RELAY_ID_METADATA_KEY] ?? '(none)'}, not ${record.id}`)
+    if (request.keyId !== record.keyId) problems.push(`the request signs with key ${request.keyId}, the record with key ${record.keyId}`)
+    if (record.ledgerChainId !== ledgerChainId) problems.push(`the record is for ledger ${record.ledgerChainId}, this is ${ledgerChainId}`)
+    if (record.chain !== adapter.chain) problems.push(`the record is for ${record.chain}, this relayer for ${adapter.chain}`)
+    if (!samePayloads(request.payloads, record.payloads)) problems.push('the request signs other payloads than the recorded transaction')
+    else if (!samePayloads(await adapter.payloads(record.unsignedTx, signer), request.payloads)) problems.push("the recorded transaction's payloads are not the ones the request signs")
+    if (problems.length) {
+      throw new ZrError('RELAY_MISMATCH', 'The journal record does not match the signature request.', {
+        details: problems.join('; '),
+        meta: { relayId: record.id, requestId: request.id },
+      })
+    }
+  }
+
+  const submit = async (params: SubmitRelayParameters<Intent>, local?: (e: RelayEvent) => void): Promise<SubmitRelayReturnType> => {
+    if (!params || typeof params !== 'object') throw new ZrError('INVALID_INPUT', 'Invalid relay.', { details: `expected { keyId, intent }, got ${typeof params}` })
+    requireAccount(client)
+    const path = params.path === undefined ? undefined : parseDerivationPath(params.path)
+    const userMetadata = checkUserMetadata(params.metadata)
+    const signer = await signerFromKey(params.keyId, path)
+    await restore()
+    const prepared = checkPrepared(await adapter.prepare(params.intent, signer), adapter.chain)
+    const now = Date.now()
+    let record: RelayRecord = {
+      id: toHex(randomBytes(16)),
+      chain: adapter.chain,
+      ledgerChainId,
+      keyId: params.keyId,
+      ...(signer.path !== undefined ? { path: signer.path } : {}),
+      unsignedTx: prepared.unsignedTx,
+      payloads: prepared.payloads,
+      summary: prepared.summary,
+      status: 'prepared',
+      createdAt: now,
+      updatedAt: now,
+    }
+    try {
+      await journal.put(record)
+    } catch (e) {
+      await release(record, signer)
+      throw e
+    }
+    emit({ type: 'prepared', relayId: record.id, chain: record.chain, summary: record.summary }, local)
+
+    const metadata: Record<string, string> = { ...userMetadata, [RELAY_ID_METADATA_KEY]: record.id }
+    if (disclose) {
+      metadata[CHAIN_METADATA_KEY] = adapter.chain
+      for (const [k, v] of Object.entries(prepared.summary)) metadata[`${SUMMARY_METADATA_PREFIX}${k}`] = v
+    }
+    let submitted: Awaited<ReturnType<typeof requestSignature>>
+    try {
+      submitted = await requestSignature(client, {
+        keyId: params.keyId,
+        ...(path !== undefined ? { path } : {}),
+        payloads: prepared.payloads,
+        ...(params.ttlMs !== undefined ? { ttlMs: params.ttlMs } : {}),
+        metadata,
+      })
+    } catch (e) {
+      // A refusal changed nothing on the ledger: no request exists, so nothing will ever be signed.
+      // A lost connection may hide a request that was made: keep the record for recover() to look for it.
+      if (isZrError(e) && !LEDGER_TRANSIENT.includes(e.code)) {
+        await update(record, { status: 'abandoned', reason: `the ledger refused the signature request: ${e.code}` })
+        await release(record, signer)
+      }
+      throw e
+    }
+    const ledgerSeq = submitted.receipt.events.find((e) => e.type === 'signRequest.created')?.seq
+    record = await update(record, {
+      status: 'requested',
+      requestId: submitted.requestId,
+      ...(submitted.actionId !== undefined ? { actionId: submitted.actionId } : {}),
+      ...(ledgerSeq !== undefined ? { ledgerSeq } : {}),
+    })
+    emit({ type: 'requested', relayId: record.id, requestId: submitted.requestId, status: submitted.status, ...(submitted.actionId !== undefined ? { actionId: submitted.actionId } : {}) }, local)
+    if (submitted.status === 'rejected') {
+      const request = await getSignRequest(client, { id: submitted.requestId })
+      await rejectRecord(record, request.rejectReason ?? 'rejected by the sign policy', signer, local)
+    }
+    return {
+      relayId: record.id,
+      requestId: submitted.requestId,
+      status: submitted.status,
+      ...(submitted.actionId !== undefined ? { actionId: submitted.actionId } : {}),
+      summary: record.summary,
+    }
+  }
+
+  /** Moves a record on until `upTo`; returns the signed transaction and, when confirmed, the receipt. */
+  const advance = (relayId: string, requestId: number, upTo: 'signed' | 'confirmed' | 'broadcast', options: RelayOptions): Promise<RelayResult<Receipt>> =>
+    withLock(relayId, async () => {
+      const local = options.onEvent
+      let record = await journal.get(relayId)
+      if (!record) throw notInJournal(requestId, relayId)
+      let request = await getSignRequest(client, { id: requestId })
+      if (record.status === 'prepared') {
+        // Submitted before a crash, but the journal never heard back: the request names this relay.
+        record = await update(record, { status: 'requested', requestId, ...(request.actionId !== undefined ? { actionId: request.actionId } : {}) })
+      }
+      if (record.requestId !== requestId) {
+        throw new ZrError('RELAY_MISMATCH', 'The journal record does not match the signature request.', {
+          details: `relay ${relayId} belongs to signature request ${record.requestId}, not ${requestId}`,
+          meta: { relayId, requestId },
+        })
+      }
+      const signer = signerOf(request)
+      if (record.status !== 'rejected' && record.status !== 'abandoned') await checkBinding(record, request, signer)
+      if (record.status !== 'requested') emit({ type: 'resumed', relayId, requestId, from: record.status }, local)
+
+      if (record.status === 'rejected' || record.status === 'abandoned') throw rejectedError(record)
+      if (record.status === 'requested') {
+        if (options.approvals === 'fail' && request.status === 'partial') {
+          throw new ZrError('APPROVAL_PENDING', `Signature request ${requestId} is waiting for approvals.`, {
+            details: `action ${request.actionId} needs more approvals under the sign policy; resume({ requestId: ${requestId} }) finishes the relay once it is approved`,
+            meta: { requestId, relayId, actionId: request.actionId },
+          })
+        }
+        // Progress from the request's creation on, so a resumed relay also reports what happened while it was away.
+        const stop = client.ledger.subscribe({ requestId }, (event) => emit({ type: 'ledger', relayId, requestId, event }, local), record.ledgerSeq !== undefined ? { fromSeq: record.ledgerSeq } : undefined)
+        try {
+          request = await waitForSignRequest(client, {
+            requestId,
+            ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+            ...(options.signal !== undefined ? { signal: options.signal } : {}),
+          })
+        } catch (e) {
+          if (isZrError(e, 'REQUEST_REJECTED')) {
+            const rejected = await rejectRecord(record, String(e.meta.reason ?? e.details ?? 'rejected'), signer, local)
+            throw rejectedError(rejected, e)
+          }
+          if (isZrError(e, 'TIMEOUT') || isZrError(e, 'ABORTED')) {
+            throw new ZrError(e.code, e.shortMessage, { details: `${e.details ?? ''}; the relay is not lost: resume({ requestId: ${requestId} }) continues it`, meta: { ...e.meta, requestId, relayId }, cause: e })
+          }
+          throw e
+        } finally {
+          stop()
+        }
+        const assembled = await adapter.assemble(record.unsignedTx, request.signatures!, signer)
+        record = await update(record, { status: 'signed', signedTx: assembled.signedTx, txid: assembled.txid })
+        emit({ type: 'signed', relayId, requestId, txid: assembled.txid }, local)
+      }
+      const tx: AssembledTx = { signedTx: record.signedTx!, txid: record.txid! }
+      const result = { relayId, requestId, ...tx }
+      if (upTo === 'signed') return result
+      if (record.status === 'signed') {
+        await adapter.broadcast(tx)
+        record = await update(record, { status: 'broadcast' })
+        emit({ type: 'broadcast', relayId, requestId, txid: tx.txid }, local)
+      }
+      if (upTo === 'broadcast') return result
+      const receipt = await adapter.confirm(tx, {
+        ...(options.confirmTimeoutMs !== undefined ? { timeoutMs: options.confirmTimeoutMs } : {}),
+        ...(options.signal !== undefined ? { signal: options.signal } : {}),
+      })
+      if (record.status !== 'confirmed') {
+        record = await update(record, { status: 'confirmed' })
+        emit({ type: 'confirmed', relayId, requestId, txid: tx.txid }, local)
+      }
+      return { ...result, receipt }
+    })
+
+  /** The relay id a signature request names, or RELAY_NOT_FOUND. */
+  const relayIdOf = async (requestId: number): Promise<string> => {
+    const request = await getSignRequest(client, { id: requestId })
+    const relayId = request.metadata?.[RELAY_ID_METADATA_KEY]
+    if (relayId === undefined) {
+      throw new ZrError('RELAY_NOT_FOUND', 'This signature request was not made by a relayer.', {
+        details: `signature request ${requestId} has no ${RELAY_ID_METADATA_KEY} metadata`,
+        meta: { requestId },
+      })
+    }
+    return relayId
+  }
+
+  const resume = async (params: { requestId: number } & RelayOptions, upTo: 'signed' | 'confirmed' | 'broadcast') => {
+    const requestId = params?.requestId
+    if (!Number.isSafeInteger(requestId) || requestId < 1) throw new ZrError('INVALID_INPUT', 'Invalid signature request id.', { details: `expected a positive integer, got ${String(requestId)}` })
+    const relayId = await relayIdOf(requestId)
+    if (!(await journal.get(relayId))) throw notInJournal(requestId, relayId)
+    await restore()
+    return advance(relayId, requestId, upTo, params)
+  }
+
+  /** Looks on the ledger for the request a `prepared` record may have made before a crash. */
+  const findOrphan = async (record: RelayRecord): Promise<SignRequest | undefined> => {
+    const creator = requireAccount(client).address
+    let cursor: string | undefined
+    do {
+      const page = await listSignRequests(client, { keyId: record.keyId, creator, limit: 1000, ...(cursor !== undefined ? { cursor } : {}) })
+      const found = page.items.find((r) => r.metadata?.[RELAY_ID_METADATA_KEY] === record.id)
+      if (found) return found
+      cursor = page.nextCursor
+    } while (cursor !== undefined)
+    return undefined
+  }
+
+  const recover = async (options: Omit<RelayOptions, 'approvals'> = {}): Promise<RecoverReturnType<Receipt>> => {
+    await restore()
+    const finished: RelayResult<Receipt>[] = []
+    const waiting: number[] = []
+    const rejected: number[] = []
+    const abandoned: string[] = []
+    const failed: { relayId: string; requestId?: number; error: unknown }[] = []
+    const open = (await journal.list()).filter((r) => isOurs(r) && !finalRelayStatuses.includes(r.status)).sort((a, b) => a.createdAt - b.createdAt)
+    for (let record of open) {
+      try {
+        if (record.status === 'prepared') {
+          const orphan = await findOrphan(record)
+          if (!orphan) {
+            record = await update(record, { status: 'abandoned', reason: 'its signature request never reached the ledger before a restart' })
+            await release(record, undefined)
+            abandoned.push(record.id)
+            continue
+          }
+          record = await withLock(record.id, () => update(record, { status: 'requested', requestId: orphan.id, ...(orphan.actionId !== undefined ? { actionId: orphan.actionId } : {}) }))
+        }
+        const requestId = record.requestId!
+        if (record.status === 'requested') {
+          const request = await getSignRequest(client, { id: requestId })
+          if (request.status === 'partial' || request.status === 'pending') {
+            waiting.push(requestId)
+            continue
+          }
+          if (request.status === 'rejected') {
+            await withLock(record.id, () => rejectRecord(record, request.rejectReason ?? 'rejected', signerOf(request), options.onEvent))
+            rejected.push(requestId)
+            continue
+          }
+        }
+        finished.push(await advance(record.id, requestId, options.confirm === false ? 'broadcast' : 'confirmed', options))
+      } catch (error) {
+        failed.push({ relayId: record.id, ...(record.requestId !== undefined ? { requestId: record.requestId } : {}), error })
+      }
+    }
+    return { finished, waiting, rejected, abandoned, failed }
+  }
+
+  const getRelay = async (params: { requestId: number } | { relayId: string }): Promise<RelayRecord> => {
+    const relayId = 'relayId' in params ? params.relayId : await relayIdOf(params.requestId)
+    const record = await journal.get(relayId)
+    if (!record) throw notInJournal('requestId' in params ? params.requestId : undefined, relayId)
+    return record
+  }
+
+  return Object.freeze({
+    adapter,
+    journal,
+    submit: (params: SubmitRelayParameters<Intent>) => submit(params),
+    async relay(params: SubmitRelayParameters<Intent> & RelayOptions) {
+      const { keyId, path, intent, ttlMs, metadata, ...options } = params
+      const { relayId, requestId } = await submit({ keyId, intent, ...(path !== undefined ? { path } : {}), ...(ttlMs !== undefined ? { ttlMs } : {}), ...(metadata !== undefined ? { metadata } : {}) }, options.onEvent)
+      return advance(relayId, requestId, options.confirm === false ? 'broadcast' : 'confirmed', options)
+    },
+    resume: (params: { requestId: number } & RelayOptions) => resume(params, params?.confirm === false ? 'broadcast' : 'confirmed'),
+    sign: (params: { requestId: number } & RelayOptions) => resume(params, 'signed'),
+    recover,
+    getRelay,
+  })
+}
+
+function samePayloads(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  return a.length === b.length && a.every((p, i) => b[i] instanceof Uint8Array && equalBytes(p, b[i]!))
+}
+
+function notInJournal(requestId: number | undefined, relayId: string): ZrError {
+  return new ZrError('RELAY_NOT_FOUND', 'This relay is not in the journal.', {
+    details: `relay ${relayId}${requestId !== undefined ? ` (signature request ${requestId})` : ''} is not in this relayer's journal: it was made by another relayer, or with another journal`,
+    meta: { relayId, ...(requestId !== undefined ? { requestId } : {}) },
+  })
+}
+
+function rejectedError(record: RelayRecord, cause?: unknown): ZrError {
+  const what = record.requestId !== undefined ? `Signature request ${record.requestId}` : `Relay ${record.id}`
+  return new ZrError('REQUEST_REJECTED', `${what} was rejected; nothing was broadcast.`, {
+    details: record.reason,
+    meta: { relayId: record.id, ...(record.requestId !== undefined ? { requestId: record.requestId } : {}), reason: record.reason, status: record.status },
+    cause,
+  })
+}
+
+function checkUserMetadata(metadata: unknown): Record<string, string> {
+  if (metadata === undefined) return {}
+  if (!metadata || typeof metadata !== 'object' || Array.isArray(metadata)) {
+    throw new ZrError('INVALID_INPUT', 'Invalid relay metadata.', { details: `expected a string -> string object, got ${Array.isArray(metadata) ? 'an array' : typeof metadata}` })
+  }
+  for (const [k, v] of Object.entries(metadata)) {
+    if (k.startsWith('zrkit.')) throw new ZrError('INVALID_INPUT', 'Invalid relay metadata.', { details: `keys starting with "zrkit." are reserved for the relayer, got "${k}"` })
+    if (typeof v !== 'string') throw new ZrError('INVALID_INPUT', 'Invalid relay metadata.', { details: `metadata.${k}: expected a string, got ${typeof v}` })
+  }
+  return metadata as Record<string, string>
+}
+
+function checkPrepared(prepared: PreparedTx, chain: string): PreparedTx {
+  const bad = (details: string) => new ZrError('INVALID_RESULT', `The ${chain} adapter prepared an invalid transaction.`, { details })
+  if (!prepared || typeof prepared.unsignedTx !== 'string' || prepared.unsignedTx.length === 0) throw bad('expected a non-empty unsignedTx string')
+  if (!Array.isArray(prepared.payloads) || prepared.payloads.length === 0 || !prepared.payloads.every((p) => p instanceof Uint8Array)) throw bad('expected payloads: a non-empty array of bytes')
+  const summary = prepared.summary ?? {}
+  const entries = Object.entries(summary)
+  if (entries.length > 24) throw bad(`expected at most 24 summary entries, got ${entries.length}`)
+  for (const [k, v] of entries) {
+    if (!/^[A-Za-z0-9_.-]{1,48}$/.test(k)) throw bad(`summary key ${JSON.stringify(k)}: expected 1..48 characters of [A-Za-z0-9_.-]`)
+    if (typeof v !== 'string' || v.length > 1024) throw bad(`summary.${k}: expected a string of at most 1024 characters`)
+  }
+  return { unsignedTx: prepared.unsignedTx, payloads: prepared.payloads, summary }
+}

@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^@zrkit\/core$/, replacement: src('./packages/core/src/index.ts') },
       { find: /^@zrkit\/mpc\/node$/, replacement: src('./packages/mpc/src/node.ts') },
       { find: /^@zrkit\/mpc$/, replacement: src('./packages/mpc/src/index.ts') },
+      { find: /^@zrkit\/relayer-evm$/, replacement: src('./packages/relayer-evm/src/index.ts') },
     ],
   },
   test: {

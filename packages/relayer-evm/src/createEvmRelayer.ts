@@ -1,0 +1,226 @@
+import {
+  type ClientBase,
+  type DerivationPath,
+  type DerivationSegment,
+  type RecoverReturnType,
+  type RelayEvent,
+  type RelayJournal,
+  type RelayOptions,
+  type RelayResult,
+  type Relayer,
+  type SubmitRelayReturnType,
+  ZrError,
+  createRelayer,
+  getKey,
+  parseDerivationPath,
+  publicKeyToEvmAddress,
+} from '@zrkit/core'
+import {
+  type Abi,
+  type Address,
+  type Chain,
+  type Client,
+  type ContractFunctionName,
+  type EncodeDeployDataParameters,
+  type EncodeFunctionDataParameters,
+  type Hex,
+  type LocalAccount,
+  type TransactionReceipt,
+  type Transport,
+  encodeDeployData,
+  encodeFunctionData,
+} from 'viem'
+import { getChainId } from 'viem/actions'
+import { type EvmAccountOptions, evmAccount } from './evmAccount.js'
+import { type EvmTransactionIntent, evmAdapter } from './evmAdapter.js'
+import { type EvmNonceManager, sharedEvmNonceManager } from './evmNonceManager.js'
+
+/** Parameters of {@link createEvmRelayer}. */
+export type CreateEvmRelayerParameters = {
+  /** A zrkit client whose account owns the key's workspace: it requests the signatures. */
+  client: ClientBase
+  /** A viem client for the chain (public or wallet). Its `chain` gives the chain id (else the node is asked). */
+  publicClient: Client<Transport, Chain | undefined>
+  /** The ledger key (ECDSA secp256k1) that signs. */
+  keyId: number
+  /** Sign with the child key at this path: one key, an address per path. */
+  path?: DerivationPath
+  /** Where relays are kept across restarts (default: memory). Use `fileRelayJournal(dir)` from `@zrkit/core/node` to survive crashes. */
+  journal?: RelayJournal
+  /** Default: the process-wide {@link sharedEvmNonceManager}. */
+  nonceManager?: EvmNonceManager
+  /** Show approvers the transaction (`from`, `to`, `value`, `nonce`...) in the request metadata (default true). */
+  disclose?: boolean
+  /** Blocks to wait for when confirming (default 1). */
+  confirmations?: number
+  /** Sees the progress of every relay. */
+  onEvent?: (event: RelayEvent) => void
+  /** How `account` waits for approvals (see {@link EvmAccountOptions}). */
+  account?: EvmAccountOptions
+}
+
+/** Waiting and request options that go with a transaction. */
+export type EvmSendOptions = RelayOptions & {
+  /** Time the keyring has once the request is pending. */
+  ttlMs?: number
+  /** Extra metadata for the signature request (keys starting with `zrkit.` are reserved). */
+  metadata?: Readonly<Record<string, string>>
+}
+
+/** Result of a relayed transaction. */
+export type EvmRelayResult = {
+  readonly requestId: number
+  readonly relayId: string
+  /** The transaction hash. */
+  readonly hash: Hex
+  /** The signed raw transaction. */
+  readonly signedTx: Hex
+  /** Once confirmed (absent with `confirm: false`). */
+  readonly receipt?: TransactionReceipt
+}
+
+/** Parameters of {@link EvmRelayer.sendTransaction}. */
+export type EvmSendTransactionParameters = EvmTransactionIntent & EvmSendOptions
+/** Parameters of {@link EvmRelayer.deployContract}: viem's `abi`, `bytecode` and `args`, and transaction fields. */
+export type EvmDeployContractParameters<abi extends Abi | readonly unknown[] = Abi> = EncodeDeployDataParameters<abi> & Omit<EvmTransactionIntent, 'to' | 'data'> & EvmSendOptions
+/** Parameters of {@link EvmRelayer.writeContract}: viem's `address`, `abi`, `functionName` and `args`, and transaction fields. */
+export type EvmWriteContractParameters<abi extends Abi | readonly unknown[] = Abi, functionName extends ContractFunctionName<abi> = ContractFunctionName<abi>> = EncodeFunctionDataParameters<
+  abi,
+  functionName
+> & { address: Address } & Omit<EvmTransactionIntent, 'to' | 'data'> &
+  EvmSendOptions
+
+/** An EVM relayer bound to one key (and path): one address on one chain. */
+export type EvmRelayer = {
+  /** The key's EVM address (the child's at `path`). */
+  readonly address: Address
+  /** The signing public key (33 bytes, compressed). */
+  readonly publicKey: Uint8Array
+  readonly keyId: number
+  readonly path?: readonly DerivationSegment[]
+  readonly chainId: number
+  readonly nonceManager: EvmNonceManager
+  /** The chain-neutral pipeline underneath, with the EVM adapter. */
+  readonly relayer: Relayer<EvmTransactionIntent, TransactionReceipt>
+  /** A viem Account for `walletClient.sendTransaction`, `writeContract`, `signMessage`, `signTypedData`. */
+  readonly account: LocalAccount
+  /** The same account with other waiting options. */
+  toAccount(options?: EvmAccountOptions): LocalAccount
+  /** Prepares, requests, waits for approvals and the keyring, broadcasts and (by default) confirms. */
+  sendTransaction(params: EvmSendTransactionParameters): Promise<EvmRelayResult>
+  /** `sendTransaction` of a deployment; `contractAddress` is the new contract's, once confirmed. */
+  deployContract<const abi extends Abi | readonly unknown[]>(params: EvmDeployContractParameters<abi>): Promise<EvmRelayResult & { readonly contractAddress?: Address }>
+  /** `sendTransaction` of a contract call. */
+  writeContract<const abi extends Abi | readonly unknown[], functionName extends ContractFunctionName<abi>>(params: EvmWriteContractParameters<abi, functionName>): Promise<EvmRelayResult>
+  /** Prepares and submits, without waiting: for queueing several transactions behind approvals. */
+  submit(params: EvmTransactionIntent & Pick<EvmSendOptions, 'ttlMs' | 'metadata'>): Promise<SubmitRelayReturnType>
+  /** Finishes a relay from its signature request id (after `submit`, `APPROVAL_PENDING`, `TIMEOUT`, or a restart). */
+  resume(params: { requestId: number } & RelayOptions): Promise<EvmRelayResult>
+  /** After a restart: finishes every fulfilled relay in the journal (see `Relayer.recover`). */
+  recover(options?: Omit<RelayOptions, 'approvals'>): Promise<RecoverReturnType<TransactionReceipt>>
+}
+
+const OPTION_KEYS = ['timeoutMs', 'signal', 'approvals', 'confirm', 'confirmTimeoutMs', 'onEvent', 'ttlMs', 'metadata'] as const
+
+function split<T extends object>(params: T): { intent: EvmTransactionIntent; options: EvmSendOptions } {
+  const intent: Record<string, unknown> = {}
+  const options: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined) continue
+    if ((OPTION_KEYS as readonly string[]).includes(k)) options[k] = v
+    else intent[k] = v
+  }
+  return { intent: intent as EvmTransactionIntent, options: options as EvmSendOptions }
+}
+
+const toResult = (r: RelayResult<TransactionReceipt>): EvmRelayResult => ({
+  requestId: r.requestId,
+  relayId: r.relayId,
+  hash: r.txid as Hex,
+  signedTx: r.signedTx as Hex,
+  ...(r.receipt ? { receipt: r.receipt } : {}),
+})
+
+/**
+ * Creates an EVM relayer for one zrkit key on one chain: it sends transactions (EIP-1559, EIP-2930,
+ * legacy; transfers, contract calls, deployments) signed through zrkit signature requests, so every
+ * transaction passes the key's sign policy (e.g. a second owner's approval) before it is signed. It
+ * runs the shared relay pipeline with the EVM adapter: nonce, gas and fees are filled in unless given;
+ * queued transactions get consecutive nonces; with a file journal it finishes after a crash what was
+ * fulfilled, broadcasting each transaction once. Its `account` is a viem Account for code that already
+ * speaks viem.
+ *
+ * @example
+ * ```ts
+ * import { fileRelayJournal } from '@zrkit/core/node'
+ * import { createEvmRelayer } from '@zrkit/relayer-evm'
+ * import { createPublicClient, http, parseEther } from 'viem'
+ * import { sepolia } from 'viem/chains'
+ *
+ * const publicClient = createPublicClient({ chain: sepolia, transport: http(process.env.SEPOLIA_RPC_URL) })
+ * const evm = await createEvmRelayer({ client: alice, publicClient, keyId: key.id, journal: fileRelayJournal('./relays') })
+ * console.log(evm.address) // fund it, then:
+ * const { hash, receipt } = await evm.sendTransaction({ to: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', value: parseEther('0.01'), timeoutMs: 10 * 60_000 })
+ * ```
+ */
+export async function createEvmRelayer(params: CreateEvmRelayerParameters): Promise<EvmRelayer> {
+  if (!params || typeof params !== 'object') throw new ZrError('INVALID_INPUT', 'Invalid EVM relayer parameters.', { details: `expected { client, publicClient, keyId }, got ${typeof params}` })
+  const { client, publicClient, keyId } = params
+  if (!client?.ledger) throw new ZrError('INVALID_INPUT', 'Invalid EVM relayer parameters.', { details: 'client: expected a zrkit client (createZrClient({ ledger, account }))' })
+  if (!publicClient || typeof publicClient.request !== 'function') throw new ZrError('INVALID_INPUT', 'Invalid EVM relayer parameters.', { details: 'publicClient: expected a viem client' })
+  if (!Number.isSafeInteger(keyId) || keyId < 1) throw new ZrError('INVALID_INPUT', 'Invalid EVM relayer parameters.', { details: `keyId: expected a positive integer, got ${String(keyId)}` })
+  const path = params.path === undefined ? undefined : parseDerivationPath(params.path)
+
+  const key = await getKey(client, { id: keyId, ...(path !== undefined ? { path } : {}) })
+  if (key.keyType !== 'ecdsa-secp256k1' && key.keyType !== 'bitcoin-secp256k1') {
+    throw new ZrError('UNSUPPORTED_KEY_TYPE', 'An EVM relayer needs an ECDSA secp256k1 key.', { details: `expected a key of type ecdsa-secp256k1, got key ${keyId} of type ${key.keyType}`, meta: { keyId, keyType: key.keyType } })
+  }
+  const publicKey = key.derived?.publicKey ?? key.publicKey
+  const address = publicKeyToEvmAddress(publicKey)
+  const chainId = publicClient.chain?.id ?? (await getChainId(publicClient))
+  const nonceManager = params.nonceManager ?? sharedEvmNonceManager
+  const adapter = evmAdapter({ publicClient, chainId, nonceManager, ...(params.confirmations !== undefined ? { confirmations: params.confirmations } : {}) })
+  const disclose = params.disclose ?? true
+  const relayer = createRelayer({ client, adapter, disclose, ...(params.journal ? { journal: params.journal } : {}), ...(params.onEvent ? { onEvent: params.onEvent } : {}) })
+  const keyPath = path !== undefined ? { path } : {}
+  const context = { client, keyId, ...keyPath, address, chainId, relayer, nonceManager, disclose }
+
+  const send = async (intent: EvmTransactionIntent, options: EvmSendOptions) => toResult(await relayer.relay({ keyId, ...keyPath, intent, ...options }))
+
+  return Object.freeze({
+    address,
+    publicKey,
+    keyId,
+    ...keyPath,
+    chainId,
+    nonceManager,
+    relayer,
+    account: evmAccount(context, params.account),
+    toAccount: (options?: EvmAccountOptions) => evmAccount(context, options),
+    sendTransaction(p: EvmSendTransactionParameters) {
+      const { intent, options } = split(p)
+      return send(intent, options)
+    },
+    async deployContract(p: EvmDeployContractParameters) {
+      const { abi, bytecode, args, ...rest } = p as EvmDeployContractParameters & { args?: readonly unknown[] }
+      const { intent, options } = split(rest)
+      const data = encodeDeployData({ abi, bytecode, ...(args !== undefined ? { args } : {}) } as EncodeDeployDataParameters)
+      const result = await send({ ...intent, to: null, data }, options)
+      return { ...result, ...(result.receipt?.contractAddress ? { contractAddress: result.receipt.contractAddress } : {}) }
+    },
+    writeContract(p: EvmWriteContractParameters) {
+      const { abi, functionName, args, address: to, ...rest } = p as EvmWriteContractParameters & { args?: readonly unknown[] }
+      const { intent, options } = split(rest)
+      const data = encodeFunctionData({ abi, functionName, ...(args !== undefined ? { args } : {}) } as EncodeFunctionDataParameters)
+      return send({ ...intent, to, data }, options)
+    },
+    submit(p: EvmTransactionIntent & Pick<EvmSendOptions, 'ttlMs' | 'metadata'>) {
+      const { intent, options } = split(p)
+      return relayer.submit({ keyId, ...keyPath, intent, ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}), ...(options.metadata ? { metadata: options.metadata } : {}) })
+    },
+    async resume(p: { requestId: number } & RelayOptions) {
+      return toResult(await relayer.resume(p))
+    },
+    recover: (options?: Omit<RelayOptions, 'approvals'>) => relayer.recover(options),
+  }) as EvmRelayer
+}

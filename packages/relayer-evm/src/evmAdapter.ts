@@ -1,0 +1,343 @@
+import { type RelayAdapter, type RelayRecord, type RelaySigner, ZrError, publicKeyToEvmAddress } from '@zrkit/core'
+import {
+  type AccessList,
+  type Address,
+  type Chain,
+  type Client,
+  type Hex,
+  type TransactionReceipt,
+  type TransactionSerializable,
+  type Transport,
+  BaseError,
+  WaitForTransactionReceiptTimeoutError,
+  getAddress,
+  hexToBytes,
+  isAddress,
+  isHex,
+  keccak256,
+  parseTransaction,
+  recoverTransactionAddress,
+  serializeTransaction,
+} from 'viem'
+import { estimateFeesPerGas, estimateGas, getBlock, getChainId, getTransaction, sendRawTransaction, waitForTransactionReceipt } from 'viem/actions'
+import { type EvmNonceManager, sharedEvmNonceManager } from './evmNonceManager.js'
+import { toEvmSignature } from './signature.js'
+
+/** The transaction types the relayer builds. */
+export type EvmTransactionType = 'legacy' | 'eip2930' | 'eip1559'
+
+/**
+ * What to send. Everything but `to` / `data` is optional: what is left out is filled in from the chain
+ * (type, fees, gas, nonce); what is given is used as is.
+ */
+export type EvmTransactionIntent = {
+  /** The recipient; `null` or absent (with `data`) deploys a contract. */
+  to?: Address | null
+  /** Wei. */
+  value?: bigint
+  /** Call data, or the init code of a deployment. */
+  data?: Hex
+  /** Default: `eip1559` when the chain's blocks have a base fee (or 1559 fees are given), else `legacy` (`eip2930` with an access list). */
+  type?: EvmTransactionType
+  /** Default: the next one from the nonce manager. */
+  nonce?: number
+  /** Default: `eth_estimateGas`. */
+  gas?: bigint
+  /** Legacy and EIP-2930 fee (default: the node's gas price). */
+  gasPrice?: bigint
+  /** EIP-1559 fee cap (default: 1.2 x the base fee + the priority fee, or the chain's own fee rules). */
+  maxFeePerGas?: bigint
+  /** EIP-1559 tip (default: the node's suggestion). */
+  maxPriorityFeePerGas?: bigint
+  /** EIP-2930 and EIP-1559 access list. */
+  accessList?: AccessList
+  /** Must equal the client's chain id when given. */
+  chainId?: number
+}
+
+/** Options of {@link evmAdapter}. */
+export type EvmAdapterOptions = {
+  /** A viem client for the chain (public or wallet). Its `chain` names the chain id; set `pollingInterval` for fast local chains. */
+  publicClient: Client<Transport, Chain | undefined>
+  /** The chain id, when the client has no `chain`. It is checked against the node's `eth_chainId` before the first transaction. */
+  chainId?: number
+  /** Default: the process-wide {@link sharedEvmNonceManager}. */
+  nonceManager?: EvmNonceManager
+  /** Blocks to wait for in `confirm` (default 1). */
+  confirmations?: number
+  /** Default time `confirm` waits (default 600 000 ms; a relay's `confirmTimeoutMs` overrides it). */
+  confirmTimeoutMs?: number
+}
+
+const U256 = 2n ** 256n
+
+/**
+ * The EVM {@link RelayAdapter} for zrkit's relay pipeline, on viem. It builds EIP-1559, EIP-2930 and
+ * legacy transactions (EIP-155, chain id from the client), fills in nonce, gas and fees that the intent
+ * leaves out, and signs the keccak-256 of the unsigned serialized transaction with the key. Assembly
+ * puts the signature in with `yParity` = the recovery id and checks that the signed transaction recovers
+ * the key's address. Broadcasting first asks the node for the hash: a transaction it already has (in the
+ * pool or in a block) is a success and is not sent again.
+ *
+ * Works with any viem chain: give it a client for Sepolia, Base, a local anvil...
+ *
+ * @example
+ * ```ts
+ * import { createRelayer } from '@zrkit/core'
+ * import { evmAdapter } from '@zrkit/relayer-evm'
+ * import { createPublicClient, http, parseEther } from 'viem'
+ * import { sepolia } from 'viem/chains'
+ *
+ * const publicClient = createPublicClient({ chain: sepolia, transport: http(process.env.SEPOLIA_RPC_URL) })
+ * const relayer = createRelayer({ client: alice, adapter: evmAdapter({ publicClient }) })
+ * const { txid, receipt } = await relayer.relay({ keyId, intent: { to: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', value: parseEther('0.01') } })
+ * ```
+ */
+export function evmAdapter(options: EvmAdapterOptions): RelayAdapter<EvmTransactionIntent, TransactionReceipt> & { readonly chainId: number; readonly nonceManager: EvmNonceManager } {
+  const client = options?.publicClient
+  if (!client || typeof client.request !== 'function') {
+    throw new ZrError('INVALID_INPUT', 'evmAdapter needs a viem client.', { details: `expected { publicClient: a viem Client }, got ${client === undefined ? 'no publicClient' : typeof client}` })
+  }
+  const chainId = options.chainId ?? client.chain?.id
+  if (!Number.isSafeInteger(chainId) || (chainId as number) < 1) {
+    throw new ZrError('INVALID_INPUT', 'evmAdapter needs a chain id.', { details: `expected a client with a chain, or chainId (a positive integer), got ${String(chainId)}` })
+  }
+  if (options.chainId !== undefined && client.chain && client.chain.id !== options.chainId) {
+    throw new ZrError('CHAIN_ID_MISMATCH', 'The chain id does not match the client.', { details: `expected chainId ${client.chain.id} (the client's chain ${client.chain.name}), got ${options.chainId}` })
+  }
+  const nonceManager = options.nonceManager ?? sharedEvmNonceManager
+  const confirmations = options.confirmations ?? 1
+  const confirmTimeoutMs = options.confirmTimeoutMs ?? 600_000
+  const serialize = (client.chain?.serializers?.transaction ?? serializeTransaction) as typeof serializeTransaction
+
+  let verified: Promise<void> | undefined
+  const verifyChain = () =>
+    (verified ??= getChainId(client).then((actual) => {
+      if (actual !== chainId) {
+        verified = undefined
+        throw new ZrError('CHAIN_ID_MISMATCH', 'The node is on another chain.', { details: `expected chain id ${chainId}, the node at the client's transport says ${actual}`, meta: { expected: chainId, actual } })
+      }
+    }, (cause) => {
+      verified = undefined
+      throw prepareFailed('could not read the chain id from the node', cause)
+    }))
+
+  let supports1559: Promise<boolean> | undefined
+  const has1559 = () =>
+    (supports1559 ??= getBlock(client, { blockTag: 'latest' }).then(
+      (b) => typeof b.baseFeePerGas === 'bigint',
+      (cause) => {
+        supports1559 = undefined
+        throw prepareFailed('could not read the latest block', cause)
+      },
+    ))
+
+  const payloadsOf = (unsignedTx: string) => [hexToBytes(keccak256(unsignedTx as Hex))]
+
+  return Object.freeze({
+    chain: `eip155:${chainId}`,
+    chainId: chainId as number,
+    nonceManager,
+    keyTypes: ['ecdsa-secp256k1', 'bitcoin-secp256k1'] as const,
+
+    async prepare(intent: EvmTransactionIntent, signer: RelaySigner) {
+      const i = checkIntent(intent, chainId as number)
+      const from = publicKeyToEvmAddress(signer.publicKey)
+      await verifyChain()
+      const type: EvmTransactionType =
+        i.type ??
+        (i.maxFeePerGas !== undefined || i.maxPriorityFeePerGas !== undefined
+          ? 'eip1559'
+          : i.gasPrice !== undefined
+            ? i.accessList
+              ? 'eip2930'
+              : 'legacy'
+            : (await has1559())
+              ? 'eip1559'
+              : i.accessList
+                ? 'eip2930'
+                : 'legacy')
+      checkFieldsFit(i, type)
+
+      let fees: { gasPrice: bigint } | { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }
+      try {
+        if (type === 'eip1559') {
+          if (i.maxFeePerGas !== undefined && i.maxPriorityFeePerGas !== undefined) fees = { maxFeePerGas: i.maxFeePerGas, maxPriorityFeePerGas: i.maxPriorityFeePerGas }
+          else {
+            const est = await estimateFeesPerGas(client, { type: 'eip1559', chain: client.chain })
+            const priority = i.maxPriorityFeePerGas ?? est.maxPriorityFeePerGas
+            fees = { maxFeePerGas: i.maxFeePerGas ?? est.maxFeePerGas - est.maxPriorityFeePerGas + priority, maxPriorityFeePerGas: priority }
+          }
+          if (fees.maxPriorityFeePerGas > fees.maxFeePerGas) {
+            throw new ZrError('INVALID_INPUT', 'Invalid EIP-1559 fees.', { details: `expected maxPriorityFeePerGas <= maxFeePerGas, got ${fees.maxPriorityFeePerGas} > ${fees.maxFeePerGas}` })
+          }
+        } else fees = { gasPrice: i.gasPrice ?? (await estimateFeesPerGas(client, { type: 'legacy', chain: client.chain })).gasPrice }
+      } catch (e) {
+        throw e instanceof ZrError ? e : prepareFailed('could not estimate the fees', e)
+      }
+
+      let gas = i.gas
+      if (gas === undefined) {
+        try {
+          gas = await estimateGas(client, { account: from, ...(i.to ? { to: i.to } : {}), ...(i.value !== undefined ? { value: i.value } : {}), ...(i.data ? { data: i.data } : {}), ...(i.accessList ? { accessList: i.accessList } : {}) })
+        } catch (e) {
+          throw prepareFailed('could not estimate the gas (would the transaction revert, or does the account lack funds?)', e)
+        }
+      }
+
+      // The nonce comes last, so that a failed estimate holds none.
+      let nonce: number
+      if (i.nonce !== undefined) {
+        nonce = i.nonce
+        nonceManager.hold({ address: from, chainId: chainId as number, nonce })
+      } else nonce = await nonceManager.reserve({ address: from, chainId: chainId as number, client })
+
+      const tx = {
+        type,
+        chainId: chainId as number,
+        nonce,
+        gas,
+        ...(i.to ? { to: i.to } : {}),
+        ...(i.value !== undefined ? { value: i.value } : {}),
+        ...(i.data ? { data: i.data } : {}),
+        ...(type !== 'legacy' && i.accessList ? { accessList: i.accessList } : {}),
+        ...fees,
+      } as TransactionSerializable
+      const unsignedTx = serialize(tx)
+      const summary: Record<string, string> = {
+        from,
+        to: i.to ?? 'create',
+        value: String(i.value ?? 0n),
+        nonce: String(nonce),
+        chainId: String(chainId),
+        type,
+        gas: String(gas),
+        ...('gasPrice' in fees ? { gasPrice: String(fees.gasPrice) } : { maxFeePerGas: String(fees.maxFeePerGas), maxPriorityFeePerGas: String(fees.maxPriorityFeePerGas) }),
+        ...(i.data && i.data.length > 2 ? { dataBytes: String((i.data.length - 2) / 2), ...(i.to ? { selector: i.data.slice(0, 10) } : {}) } : {}),
+      }
+      return { unsignedTx, payloads: payloadsOf(unsignedTx), summary }
+    },
+
+    payloads: (unsignedTx: string) => payloadsOf(unsignedTx),
+
+    async assemble(unsignedTx: string, signatures: readonly Uint8Array[], signer: RelaySigner) {
+      if (signatures.length !== 1) throw new ZrError('INVALID_RESULT', 'Wrong number of signatures.', { details: `expected 1 signature for an EVM transaction, got ${signatures.length}` })
+      const tx = parseTransaction(unsignedTx as Hex)
+      const signedTx = serialize(tx as TransactionSerializable, toEvmSignature(signatures[0]!))
+      const expected = publicKeyToEvmAddress(signer.publicKey)
+      const recovered = await recoverTransactionAddress({ serializedTransaction: signedTx as never })
+      if (getAddress(recovered) !== expected) {
+        throw new ZrError('INVALID_RESULT', 'The signed transaction does not recover the key.', { details: `expected sender ${expected}, the signed transaction recovers ${recovered}` })
+      }
+      return { signedTx, txid: keccak256(signedTx) }
+    },
+
+    async broadcast(tx) {
+      const hash = tx.txid as Hex
+      if (await isKnown(client, hash)) return
+      try {
+        await sendRawTransaction(client, { serializedTransaction: tx.signedTx as Hex })
+      } catch (cause) {
+        // Sent before (a crash, a retry) and already in the pool or in a block: that is success.
+        if (await isKnown(client, hash).catch(() => false)) return
+        throw new ZrError('BROADCAST_FAILED', 'The node refused the transaction.', { details: describe(cause), meta: { txid: hash }, cause })
+      }
+    },
+
+    async confirm(tx, { timeoutMs, signal } = {}) {
+      const hash = tx.txid as Hex
+      const timeout = timeoutMs ?? confirmTimeoutMs
+      if (signal?.aborted) throw new ZrError('ABORTED', `Stopped waiting for transaction ${hash}.`, { details: 'the AbortSignal fired', cause: signal.reason })
+      let onAbort: (() => void) | undefined
+      try {
+        return await Promise.race([
+          waitForTransactionReceipt(client, { hash, confirmations, ...(timeout > 0 ? { timeout } : {}) }),
+          new Promise<never>((_, reject) => {
+            onAbort = () => reject(new ZrError('ABORTED', `Stopped waiting for transaction ${hash}.`, { details: 'the AbortSignal fired', cause: signal?.reason }))
+            signal?.addEventListener('abort', onAbort)
+          }),
+        ])
+      } catch (e) {
+        if (e instanceof WaitForTransactionReceiptTimeoutError) throw new ZrError('TIMEOUT', `Timed out waiting for transaction ${hash}.`, { details: `waited ${timeout} ms for ${confirmations} confirmation(s)`, meta: { txid: hash }, cause: e })
+        throw e
+      } finally {
+        if (onAbort) signal?.removeEventListener('abort', onAbort)
+      }
+    },
+
+    release(prepared: Pick<RelayRecord, 'unsignedTx' | 'summary'>) {
+      const { from, nonce } = prepared.summary
+      if (from && nonce !== undefined && isAddress(from)) nonceManager.release({ address: from, chainId: chainId as number, nonce: Number(nonce) })
+    },
+
+    restore(records: readonly RelayRecord[]) {
+      for (const r of records) {
+        const { from, nonce } = r.summary
+        if (from && nonce !== undefined && isAddress(from)) nonceManager.hold({ address: from, chainId: chainId as number, nonce: Number(nonce) })
+      }
+    },
+  })
+}
+
+async function isKnown(client: Client, hash: Hex): Promise<boolean> {
+  try {
+    await getTransaction(client, { hash })
+    return true
+  } catch (e) {
+    if (e instanceof BaseError && e.name === 'TransactionNotFoundError') return false
+    throw e
+  }
+}
+
+function describe(e: unknown): string {
+  if (e instanceof BaseError) return e.details || e.shortMessage
+  return e instanceof Error ? e.message : String(e)
+}
+
+function prepareFailed(what: string, cause: unknown): ZrError {
+  return new ZrError('PREPARE_FAILED', 'Could not prepare the transaction.', { details: `${what}: ${describe(cause)}`, cause })
+}
+
+const bad = (field: string, expected: string, got: unknown) =>
+  new ZrError('INVALID_INPUT', 'Invalid EVM transaction.', { details: `${field}: expected ${expected}, got ${typeof got === 'bigint' ? `${got}n` : typeof got === 'string' ? JSON.stringify(got.length > 80 ? `${got.slice(0, 80)}...` : got) : String(got)}` })
+
+/** Checks every field of an intent; returns it with `to` checksummed. */
+function checkIntent(intent: EvmTransactionIntent, chainId: number): EvmTransactionIntent {
+  if (!intent || typeof intent !== 'object') throw bad('intent', 'an object like { to, value }', intent)
+  const i = intent
+  const uint = (field: keyof EvmTransactionIntent, positive = false) => {
+    const v = i[field]
+    if (v !== undefined && (typeof v !== 'bigint' || v < (positive ? 1n : 0n) || v >= U256)) throw bad(field, `a ${positive ? 'positive' : 'non-negative'} bigint below 2^256`, v)
+  }
+  if (i.to !== undefined && i.to !== null && (typeof i.to !== 'string' || !isAddress(i.to, { strict: false }))) {
+    throw new ZrError('INVALID_ADDRESS', 'Invalid EVM transaction.', { details: `to: expected "0x" and 40 hex digits, got ${JSON.stringify(i.to)}` })
+  }
+  if (i.data !== undefined && (typeof i.data !== 'string' || !isHex(i.data, { strict: true }) || i.data.length % 2 !== 0)) throw bad('data', 'an even-length 0x hex string', i.data)
+  if (!i.to && !(i.data && i.data.length > 2)) throw bad('to', 'a recipient, or data (init code) to deploy a contract', i.to)
+  uint('value')
+  uint('gas', true)
+  uint('gasPrice')
+  uint('maxFeePerGas')
+  uint('maxPriorityFeePerGas')
+  if (i.nonce !== undefined && (!Number.isSafeInteger(i.nonce) || i.nonce < 0)) throw bad('nonce', 'a non-negative integer', i.nonce)
+  if (i.type !== undefined && !['legacy', 'eip2930', 'eip1559'].includes(i.type)) throw bad('type', '"legacy", "eip2930" or "eip1559"', i.type)
+  if (i.accessList !== undefined) {
+    if (!Array.isArray(i.accessList)) throw bad('accessList', 'an array of { address, storageKeys }', i.accessList)
+    i.accessList.forEach((e, n) => {
+      if (!e || !isAddress(e.address, { strict: false })) throw bad(`accessList[${n}].address`, 'an address', e?.address)
+      if (!Array.isArray(e.storageKeys) || !e.storageKeys.every((k: unknown) => typeof k === 'string' && isHex(k, { strict: true }) && k.length === 66)) throw bad(`accessList[${n}].storageKeys`, 'an array of 32-byte hex keys', e.storageKeys)
+    })
+  }
+  if (i.chainId !== undefined && i.chainId !== chainId) {
+    throw new ZrError('CHAIN_ID_MISMATCH', 'The transaction is for another chain.', { details: `expected chainId ${chainId} (the client's), got ${i.chainId}`, meta: { expected: chainId, actual: i.chainId } })
+  }
+  return { ...i, ...(i.to ? { to: getAddress(i.to) } : {}) }
+}
+
+function checkFieldsFit(i: EvmTransactionIntent, type: EvmTransactionType) {
+  if (type === 'eip1559' && i.gasPrice !== undefined) throw bad('gasPrice', 'no gasPrice in an eip1559 transaction (use maxFeePerGas and maxPriorityFeePerGas)', i.gasPrice)
+  if (type !== 'eip1559' && (i.maxFeePerGas !== undefined || i.maxPriorityFeePerGas !== undefined)) {
+    throw bad('maxFeePerGas', `no EIP-1559 fees in a ${type} transaction (use gasPrice)`, i.maxFeePerGas ?? i.maxPriorityFeePerGas)
+  }
+  if (type === 'legacy' && i.accessList !== undefined) throw bad('accessList', 'no access list in a legacy transaction (use eip2930 or eip1559)', 'an access list')
+}

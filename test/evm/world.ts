@@ -1,0 +1,97 @@
+/**
+ * The world of the EVM suites: an embedded ledger, Alice and Bob owning a workspace whose sign policy
+ * needs both (2-of-2), an ECDSA keyring, a key, and viem clients for an anvil.
+ */
+import {
+  type Account,
+  type EmbeddedLedger,
+  type Key,
+  type Ledger,
+  type ZrClient,
+  createConnector,
+  createEmbeddedLedger,
+  createZrClient,
+  generateAccount,
+  localKeyring,
+} from '@zrkit/core'
+import { type Address, type Chain, type PublicClient, type Transport, type WalletClient, createPublicClient, createWalletClient, http } from 'viem'
+import { foundry } from 'viem/chains'
+import type { Anvil } from './anvil.js'
+
+/**
+ * The keyring the EVM suites sign with, set up in this one place. Today it is the local software
+ * keyring behind a connector; once the MPC federation's threshold ECDSA lands, this body becomes
+ * `const f = await createFederation({ ledger, parties: [p1, p2, p3], threshold: 2 }); const keyring = await f.register(operatorClient, fees); await f.start(keyring); return { keyring, stop: () => f.stop() }`
+ * and every EVM test runs against the federation unchanged.
+ */
+export async function startEcdsaKeyring(ledger: Ledger, operator: Account): Promise<{ keyring: string; stop(): Promise<void> }> {
+  const party = generateAccount()
+  const { keyring } = await createZrClient({ ledger, account: operator }).createKeyring({ description: 'EVM test keyring', parties: [party.address], partyThreshold: 1, keyRequestFee: 10n, signRequestFee: 1n })
+  const connector = createConnector({ ledger, account: party, keyring, backend: localKeyring() })
+  await connector.start()
+  return { keyring, stop: () => connector.stop() }
+}
+
+/** viem clients for an anvil: polling fast, as a local chain mines at once. */
+export function anvilClients(anvil: Anvil): { publicClient: PublicClient<Transport, Chain>; funder: WalletClient<Transport, Chain> } {
+  const transport = http(anvil.url, { retryCount: 0 })
+  return {
+    publicClient: createPublicClient({ chain: foundry, transport, pollingInterval: 25 }),
+    funder: createWalletClient({ chain: foundry, transport, pollingInterval: 25 }),
+  }
+}
+
+export type EvmWorld = {
+  readonly ledger: EmbeddedLedger
+  readonly alice: ZrClient
+  readonly bob: ZrClient
+  readonly workspace: string
+  readonly keyring: string
+  /** An ECDSA key of the 2-of-2 workspace. */
+  readonly key: Key
+  readonly publicClient: PublicClient<Transport, Chain>
+  /** Sends ether from anvil's first unlocked development account. */
+  fund(address: Address, wei: bigint): Promise<void>
+  /** Bob approves every approval action from now on; returns the function that stops him. */
+  bobApprovesAll(): () => void
+  close(): Promise<void>
+}
+
+/** A fresh ledger, owners, keyring and key, on the given anvil. */
+export async function evmWorld(anvil: Anvil, ledgerOptions: { genesisTime?: number } = {}): Promise<EvmWorld> {
+  const [a, b, operator] = [generateAccount(), generateAccount(), generateAccount()]
+  const ledger = await createEmbeddedLedger({
+    genesis: { chainId: 'zrkit-evm-test', ...(ledgerOptions.genesisTime ? { time: ledgerOptions.genesisTime } : {}), balances: [a, b, operator].map((x) => ({ address: x.address, amount: 1_000_000n })) },
+  })
+  const alice = createZrClient({ ledger, account: a })
+  const bob = createZrClient({ ledger, account: b })
+  const { keyring, stop } = await startEcdsaKeyring(ledger, operator)
+  const { policyId } = await alice.createPolicy({ name: 'alice and bob', participants: { alice: a.address, bob: b.address }, expression: 'all([alice, bob])' })
+  const { workspace } = await alice.createWorkspace({ additionalOwners: [b.address], signPolicyId: policyId })
+  const key = await alice.createKey({ workspace, keyring, keyType: 'ecdsa-secp256k1' })
+  const { publicClient, funder } = anvilClients(anvil)
+  const [dev] = await funder.getAddresses()
+  return {
+    ledger,
+    alice,
+    bob,
+    workspace,
+    keyring,
+    key,
+    publicClient,
+    async fund(address, wei) {
+      const hash = await funder.sendTransaction({ account: dev!, to: address, value: wei })
+      const r = await publicClient.waitForTransactionReceipt({ hash })
+      if (r.status !== 'success') throw new Error(`funding ${address} failed`)
+    },
+    bobApprovesAll() {
+      return bob.watchEvents({ types: ['action.created'], workspace }, (e) => {
+        void bob.approveAction({ actionId: e.data.actionId as number }).catch(() => {})
+      })
+    },
+    async close() {
+      await stop()
+      await ledger.close()
+    },
+  }
+}

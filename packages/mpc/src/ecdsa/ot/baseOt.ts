@@ -33,6 +33,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { ZrError } from '@zrkit/core'
+import { FixedBaseTable, mulBase, mulSameScalar, normalizePoints } from './pointMul.js'
 import { CURVE_ORDER, Transcript, parsePoint, parseScalar, pointToBytes, scalarToBytes, wideReduce } from './transcript.js'
 
 type Point = InstanceType<typeof secp256k1.Point>
@@ -185,20 +186,26 @@ export class BaseOtSender extends VsotParty {
     this.expect('r1', 'round2')
     return this.guard(() => {
       const list = byteList(msg?.A, KAPPA, 33, 'VSOT A')
-      const bB = this.#B.multiply(this.#b)
-      const base = padTranscript(this.ctx, this.#B)
-      const xi: Uint8Array[] = []
-      list.forEach((bytes, i) => {
+      const As = list.map((bytes, i) => {
         const A = parsePoint(bytes, `VSOT A[${i}]`)
         if (A.equals(this.#B)) throw new ZrError('INVALID_INPUT', `VSOT A[${i}] equals B`)
-        const P0 = A.multiply(this.#b)
-        const P1 = P0.subtract(bB)
-        const r0 = pad(base, i, A, P0)
-        const r1 = pad(base, i, A, P1)
+        return A
+      })
+      // b*A_i for all i and b*B, one scalar split and one fixed operation sequence per point.
+      const products = mulSameScalar([...As, this.#B], this.#b)
+      const bB = products[KAPPA] as Point
+      const P0s = products.slice(0, KAPPA)
+      const P1s = normalizePoints(P0s.map((P0) => P0.subtract(bB)))
+      const base = padTranscript(this.ctx, this.#B)
+      const xi: Uint8Array[] = []
+      for (let i = 0; i < KAPPA; i++) {
+        const A = As[i] as Point
+        const r0 = pad(base, i, A, P0s[i] as Point)
+        const r1 = pad(base, i, A, P1s[i] as Point)
         this.#rho0.push(r0)
         this.#rho1.push(r1)
         xi.push(xor(H(H(r0)), H(H(r1))))
-      })
+      }
       this.phase = 'r2'
       return { xi }
     })
@@ -254,20 +261,25 @@ export class BaseOtReceiver extends VsotParty {
       const R = parsePoint(msg?.proofR, 'VSOT proof R')
       const z = parseScalar(msg?.proofZ, 'VSOT proof z')
       const c = proofChallenge(this.ctx, B, R)
-      const lhs = z === 0n ? secp256k1.Point.ZERO : G.multiply(z)
-      if (!lhs.equals(R.add(B.multiply(c)))) {
+      // z, c, R and B are all public: the proof check may use variable-time multiplication.
+      if (!G.multiplyUnsafe(z).equals(R.add(B.multiplyUnsafe(c)))) {
         throw new ZrError('MPC_ABORT', 'base OT aborted: invalid proof of knowledge of the sender key', { meta: { party: this.ctx.senderId } })
       }
       const base = padTranscript(this.ctx, B)
-      // B is multiplied by 256 secret scalars: a window table (constant-time wNAF) pays off.
-      B.precompute(8, false)
-      const A: Uint8Array[] = []
+      // B is multiplied by 256 secret scalars: one fixed-base table for it, the shared one for G.
+      const tableB = new FixedBaseTable(B)
+      const points: Point[] = []
       for (let i = 0; i < KAPPA; i++) {
         const a = randomScalar()
-        const aG = G.multiply(a)
-        const Ai = getBit(this.#choice, i) ? aG.add(B) : aG
+        // A_i = a_i*G + w_i*B: B or the identity is selected, then always added.
+        points.push(mulBase(a).add(getBit(this.#choice, i) === 1 ? B : secp256k1.Point.ZERO), tableB.multiply(a))
+      }
+      const affine = normalizePoints(points)
+      const A: Uint8Array[] = []
+      for (let i = 0; i < KAPPA; i++) {
+        const Ai = affine[2 * i] as Point
         if (Ai.is0()) throw new ZrError('INVALID_INPUT', 'degenerate A_i (negligible probability)')
-        this.#rho.push(pad(base, i, Ai, B.multiply(a)))
+        this.#rho.push(pad(base, i, Ai, affine[2 * i + 1] as Point))
         A.push(pointToBytes(Ai))
       }
       this.phase = 'r1'

@@ -39,7 +39,11 @@ import { sha512 } from '@noble/hashes/sha2.js'
 import { randomBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { ZrError } from '@zrkit/core'
 import { type BaseOtContext, type BaseOtReceiverOutput, type BaseOtSenderOutput, KAPPA, SEED_BYTES, ctEqual, getBit } from './baseOt.js'
-import { CURVE_ORDER, Transcript, parseScalar, scalarToBytes, wideReduce } from './transcript.js'
+import { Gf256SumOfProducts, gf256Mul } from './gf256.js'
+import { transposeBits } from './transpose.js'
+import { CURVE_ORDER, Transcript, bytesToBigInt, parseScalar, writeScalar } from './transcript.js'
+
+export { gf256Mul }
 
 /** Statistical security parameter (bits). */
 export const STAT_SECURITY = 80
@@ -60,104 +64,84 @@ export type OteExtendMsg = { u: Uint8Array; xTilde: Uint8Array; tTilde: Uint8Arr
 export type OteCorrelationMsg = { tau: Uint8Array }
 
 // ---------------------------------------------------------------------------------------------
-// GF(2^256) arithmetic (bit i of a 32-byte string = coefficient of x^i)
-
-const toWords = (b: Uint8Array): Uint32Array => {
-  const w = new Uint32Array(8)
-  for (let k = 0; k < 8; k++) w[k] = ((b[4 * k] as number) | ((b[4 * k + 1] as number) << 8) | ((b[4 * k + 2] as number) << 16) | ((b[4 * k + 3] as number) << 24)) >>> 0
-  return w
-}
-const fromWords = (w: Uint32Array): Uint8Array => {
-  const b = new Uint8Array(32)
-  for (let k = 0; k < 8; k++) for (let j = 0; j < 4; j++) b[4 * k + j] = ((w[k] as number) >>> (8 * j)) & 0xff
-  return b
-}
-
-/** acc ^= pub * sec (carry-less, unreduced 512 bits). Branches only on the bits of `pub`. */
-function clmulAcc(acc: Uint32Array, pub: Uint32Array, sec: Uint32Array): void {
-  for (let wi = 0; wi < 8; wi++) {
-    const aw = pub[wi] as number
-    if (aw === 0) continue
-    for (let bi = 0; bi < 32; bi++) {
-      if (((aw >>> bi) & 1) === 0) continue
-      for (let k = 0; k < 8; k++) {
-        const v = sec[k] as number
-        acc[wi + k] = (acc[wi + k] as number) ^ (v << bi)
-        if (bi !== 0) acc[wi + k + 1] = (acc[wi + k + 1] as number) ^ (v >>> (32 - bi))
-      }
-    }
-  }
-}
-
-/** Reduces 512 bits modulo x^256 + x^10 + x^5 + x^2 + 1. */
-function reduce(acc: Uint32Array): Uint32Array {
-  const a = Uint32Array.from(acc)
-  for (let k = 511; k >= 256; k--) {
-    const bit = ((a[k >>> 5] as number) >>> (k & 31)) & 1
-    a[k >>> 5] = (a[k >>> 5] as number) & ~(1 << (k & 31))
-    for (const d of [10, 5, 2, 0]) {
-      const p = k - 256 + d
-      a[p >>> 5] = (a[p >>> 5] as number) ^ (bit << (p & 31))
-    }
-  }
-  return a.slice(0, 8)
-}
-
-/** Product in GF(2^256) of two 32-byte elements (exported for tests). */
-export function gf256Mul(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const acc = new Uint32Array(16)
-  clmulAcc(acc, toWords(a), toWords(b))
-  return fromWords(reduce(acc))
-}
-
-// ---------------------------------------------------------------------------------------------
 // helpers
 
-const u32 = (n: number) => {
-  const b = new Uint8Array(4)
-  new DataView(b.buffer).setUint32(0, n, false)
-  return b
-}
+/** Bytes of one extended row (kappa bits). */
+const ROW_BYTES = KAPPA / 8
 
 const PRG_TAG = utf8ToBytes('zrkit/dkls23/kos/v1/prg')
-function prg(seed: Uint8Array, nonce: Uint8Array, column: number): Uint8Array {
-  const out = new Uint8Array(COL_BYTES)
-  for (let off = 0, ctr = 0; off < COL_BYTES; ctr++) {
-    const block = sha512.create().update(PRG_TAG).update(seed).update(nonce).update(u32(column)).update(u32(ctr)).digest()
-    const take = Math.min(64, COL_BYTES - off)
-    out.set(block.subarray(0, take), off)
-    off += take
-  }
-  return out
-}
-
-function transpose(cols: Uint8Array[]): Uint8Array[] {
-  const rows = Array.from({ length: OT_EXTENDED }, () => new Uint8Array(SEED_BYTES))
-  for (let i = 0; i < KAPPA; i++) {
-    const col = cols[i] as Uint8Array
-    const byte = i >> 3
-    const mask = 1 << (i & 7)
-    for (let j = 0; j < OT_EXTENDED; j++) {
-      if (((col[j >> 3] as number) >> (j & 7)) & 1) {
-        const r = rows[j] as Uint8Array
-        r[byte] = (r[byte] as number) | mask
-      }
+/**
+ * Expands every seed into one column of COL_BYTES bytes, written at `i * COL_BYTES` of `out`:
+ * column i = first COL_BYTES bytes of SHA-512(tag || seed_i || nonce || u32(i) || u32(0)) || SHA-512(... u32(1)).
+ */
+function prgColumns(seeds: readonly Uint8Array[], nonce: Uint8Array, out: Uint8Array): void {
+  const input = new Uint8Array(PRG_TAG.length + SEED_BYTES + nonce.length + 8)
+  const seedAt = PRG_TAG.length
+  const tail = new DataView(input.buffer, seedAt + SEED_BYTES + nonce.length, 8)
+  input.set(PRG_TAG)
+  input.set(nonce, seedAt + SEED_BYTES)
+  for (let i = 0; i < seeds.length; i++) {
+    input.set(seeds[i] as Uint8Array, seedAt)
+    tail.setUint32(0, i)
+    for (let off = 0, ctr = 0; off < COL_BYTES; ctr++) {
+      tail.setUint32(4, ctr)
+      const block = sha512(input)
+      const take = Math.min(64, COL_BYTES - off)
+      out.set(take === 64 ? block : block.subarray(0, take), i * COL_BYTES + off)
+      block.fill(0)
+      off += take
     }
   }
-  return rows
-}
-
-const xorInto = (dst: Uint8Array, src: Uint8Array) => {
-  for (let i = 0; i < dst.length; i++) dst[i] = (dst[i] as number) ^ (src[i] as number)
+  input.fill(0)
 }
 
 const ROW_TAG = utf8ToBytes('zrkit/dkls23/kos/v1/row')
-/** Hash of row j to 32 bytes (random OT) or to L scalars (correlated OT), keyed by the batch transcript. */
-function rowHash(key: Uint8Array, j: number, row: Uint8Array, purpose: number): Uint8Array {
-  return sha512.create().update(ROW_TAG).update(key).update(u32(purpose)).update(u32(j)).update(row).digest()
+const RANDOM_OT_PURPOSE = 0xffffffff
+/**
+ * Row hashes keyed by the batch transcript: SHA-512(tag || key || u32(purpose) || u32(j) || row_j),
+ * purpose = l for the l-th scalar of a correlated OT, 0xffffffff for a random OT. One preassembled
+ * input buffer per batch; the bytes hashed are exactly those fields in that order.
+ */
+class RowHasher {
+  readonly #input: Uint8Array
+  readonly #view: DataView
+  readonly #rowAt: number
+  constructor(key: Uint8Array) {
+    this.#input = new Uint8Array(ROW_TAG.length + key.length + 8 + ROW_BYTES)
+    this.#input.set(ROW_TAG)
+    this.#input.set(key, ROW_TAG.length)
+    this.#view = new DataView(this.#input.buffer, ROW_TAG.length + key.length, 8)
+    this.#rowAt = ROW_TAG.length + key.length + 8
+  }
+  /** Loads row j (ROW_BYTES bytes of `rows` at `offset`, optionally XORed with `mask`). */
+  load(j: number, rows: Uint8Array, offset: number, mask?: Uint8Array): void {
+    this.#view.setUint32(4, j)
+    const inp = this.#input
+    const at = this.#rowAt
+    if (mask === undefined) inp.set(rows.subarray(offset, offset + ROW_BYTES), at)
+    else for (let k = 0; k < ROW_BYTES; k++) inp[at + k] = (rows[offset + k] as number) ^ (mask[k] as number)
+  }
+  hash(purpose: number): Uint8Array {
+    this.#view.setUint32(0, purpose)
+    return sha512(this.#input)
+  }
+  random(): Uint8Array {
+    const h = this.hash(RANDOM_OT_PURPOSE)
+    const out = h.slice(0, 32)
+    h.fill(0)
+    return out
+  }
+  /** The l-th correlated-OT scalar of the loaded row: 64 hash bytes reduced mod n. */
+  scalar(l: number): bigint {
+    const h = this.hash(l)
+    const v = bytesToBigInt(h) % CURVE_ORDER
+    h.fill(0)
+    return v
+  }
+  wipe(): void {
+    this.#input.fill(0)
+  }
 }
-const rowRandom = (key: Uint8Array, j: number, row: Uint8Array) => rowHash(key, j, row, 0xffffffff).slice(0, 32)
-const rowScalar = (key: Uint8Array, j: number, l: number, row: Uint8Array) => wideReduce(rowHash(key, j, row, l))
 
 type Ids = { setupId: Uint8Array; otSender: string; otReceiver: string }
 
@@ -180,11 +164,22 @@ function batchTranscript(ids: Ids, sid: Uint8Array): Transcript {
     .u32('extended', OT_EXTENDED)
 }
 
-/** Absorbs u, derives chi, and returns the row-hash key after absorbing the check values. */
-function checkChallenges(t: Transcript, u: Uint8Array): Uint8Array[] {
+/** Absorbs u and derives the KOS check coefficients chi_j (32 bytes each, concatenated, j < OT_EXTENDED). */
+function checkChallenges(t: Transcript, u: Uint8Array): Uint8Array {
   t.bytes('u', u)
-  const chi = t.challengeBytes('kos-chi', 32 * OT_EXTENDED)
-  return Array.from({ length: OT_EXTENDED }, (_, j) => chi.subarray(32 * j, 32 * j + 32))
+  return t.challengeBytes('kos-chi', 32 * OT_EXTENDED)
+}
+
+/** sum_j chi_j * rows_j over GF(2^256), j < OT_EXTENDED (chi public, rows secret). */
+function checkSum(chi: Uint8Array, rows: Uint8Array): Uint8Array {
+  const acc = new Gf256SumOfProducts()
+  for (let j = 0; j < OT_EXTENDED; j++) acc.add(chi, ROW_BYTES * j, rows, ROW_BYTES * j)
+  return acc.finish()
+}
+
+/** Checks that every correlation scalar is in [0, n) (the same error as `scalarToBytes`). */
+function assertScalar(x: bigint): void {
+  if (typeof x !== 'bigint' || x < 0n || x >= CURVE_ORDER) throw new ZrError('INVALID_INPUT', 'scalar out of range [0, n)')
 }
 
 const consumedOutputs = new WeakSet<object>()
@@ -244,33 +239,35 @@ export function rerunBaseOtContext(previous: OteSetup | BaseOtContext): BaseOtCo
 
 /** The sender's view of one verified batch; usable once, for random or for correlated OTs. */
 export class OteSenderBatch {
-  #q: Uint8Array[]
+  #q: Uint8Array | undefined
   #delta: Uint8Array
   #key: Uint8Array
-  /** @internal */
-  constructor(q: Uint8Array[], delta: Uint8Array, key: Uint8Array) {
+  /** @internal `q`: OT_BATCH rows of ROW_BYTES bytes, concatenated. */
+  constructor(q: Uint8Array, delta: Uint8Array, key: Uint8Array) {
     this.#q = q
     this.#delta = delta
     this.#key = key
   }
-  #take(): { q: Uint8Array[]; delta: Uint8Array } {
-    if (this.#q.length === 0) throw new ZrError('INVALID_INPUT', 'OT extension batch already consumed')
+  #take(): { q: Uint8Array; delta: Uint8Array } {
     const q = this.#q
-    this.#q = []
+    if (q === undefined) throw new ZrError('INVALID_INPUT', 'OT extension batch already consumed')
+    this.#q = undefined
     return { q, delta: this.#delta }
   }
   /** Random OTs: 32-byte (v0_j, v1_j) for j < OT_BATCH. */
   randomOts(): { v0: Uint8Array[]; v1: Uint8Array[] } {
     const { q, delta } = this.#take()
+    const h = new RowHasher(this.#key)
     const v0: Uint8Array[] = []
     const v1: Uint8Array[] = []
     for (let j = 0; j < OT_BATCH; j++) {
-      const row = q[j] as Uint8Array
-      v0.push(rowRandom(this.#key, j, row))
-      xorInto(row, delta)
-      v1.push(rowRandom(this.#key, j, row))
-      row.fill(0)
+      h.load(j, q, ROW_BYTES * j)
+      v0.push(h.random())
+      h.load(j, q, ROW_BYTES * j, delta)
+      v1.push(h.random())
     }
+    h.wipe()
+    q.fill(0)
     return { v0, v1 }
   }
   /**
@@ -281,26 +278,30 @@ export class OteSenderBatch {
     if (!Array.isArray(alphas) || alphas.length !== OT_BATCH) throw new ZrError('INVALID_INPUT', `expected ${OT_BATCH} correlation vectors`)
     const L = alphas[0]?.length ?? 0
     if (L < 1 || L > MAX_OLE_WIDTH || alphas.some((a) => a.length !== L)) throw new ZrError('INVALID_INPUT', 'correlation vectors must share one length in [1, 16]')
-    for (const a of alphas) for (const x of a) scalarToBytes(x)
+    for (const a of alphas) for (const x of a) assertScalar(x)
     const { q, delta } = this.#take()
+    const h = new RowHasher(this.#key)
     const shares: bigint[][] = []
     const tau = new Uint8Array(OT_BATCH * L * 32)
+    const h0 = new Array<bigint>(L)
     for (let j = 0; j < OT_BATCH; j++) {
-      const row = q[j] as Uint8Array
-      const flipped = Uint8Array.from(row)
-      xorInto(flipped, delta)
+      const alpha = alphas[j] as readonly bigint[]
+      h.load(j, q, ROW_BYTES * j)
+      for (let l = 0; l < L; l++) h0[l] = h.scalar(l)
+      h.load(j, q, ROW_BYTES * j, delta)
       const s: bigint[] = []
       for (let l = 0; l < L; l++) {
-        const h0 = rowScalar(this.#key, j, l, row)
-        const h1 = rowScalar(this.#key, j, l, flipped)
-        s.push((CURVE_ORDER - h0) % CURVE_ORDER)
-        const t = (((h0 - h1 + ((alphas[j] as readonly bigint[])[l] as bigint)) % CURVE_ORDER) + CURVE_ORDER) % CURVE_ORDER
-        tau.set(scalarToBytes(t), (j * L + l) * 32)
+        const a = h0[l] as bigint
+        s.push((CURVE_ORDER - a) % CURVE_ORDER)
+        let t = (a - h.scalar(l) + (alpha[l] as bigint)) % CURVE_ORDER
+        if (t < 0n) t += CURVE_ORDER
+        writeScalar(tau, (j * L + l) * 32, t)
       }
       shares.push(s)
-      row.fill(0)
-      flipped.fill(0)
     }
+    h0.fill(0n)
+    h.wipe()
+    q.fill(0)
     return { shares, message: { tau } }
   }
 }
@@ -347,24 +348,29 @@ export class OtExtensionSender extends OteSetup {
       this.abort('OT extension aborted: malformed message', e)
     }
     const nonce = t.clone().challengeBytes('prg-nonce', 32)
-    const cols: Uint8Array[] = []
+    // q columns: PRG(k_i^{Delta_i}) xor Delta_i * u_i, the XOR masked rather than branched on Delta_i.
+    const cols = new Uint8Array(KAPPA * COL_BYTES)
+    prgColumns(this.#seeds, nonce, cols)
+    const u = msg.u
     for (let i = 0; i < KAPPA; i++) {
-      const c = prg(this.#seeds[i] as Uint8Array, nonce, i)
-      if (getBit(this.#delta, i)) xorInto(c, msg.u.subarray(i * COL_BYTES, (i + 1) * COL_BYTES))
-      cols.push(c)
+      const mask = -getBit(this.#delta, i) & 0xff
+      for (let k = i * COL_BYTES, end = k + COL_BYTES; k < end; k++) cols[k] = (cols[k] as number) ^ ((u[k] as number) & mask)
     }
-    const q = transpose(cols)
-    const chi = checkChallenges(t, msg.u)
-    const acc = new Uint32Array(16)
-    for (let j = 0; j < OT_EXTENDED; j++) clmulAcc(acc, toWords(chi[j] as Uint8Array), toWords(q[j] as Uint8Array))
-    const qTilde = fromWords(reduce(acc))
+    const q = transposeBits(cols, KAPPA, OT_EXTENDED)
+    cols.fill(0)
+    const chi = checkChallenges(t, u)
+    const qTilde = checkSum(chi, q)
     const rhs = gf256Mul(msg.xTilde, this.#delta)
-    xorInto(rhs, msg.tTilde)
-    if (!ctEqual(qTilde, rhs)) this.abort('OT extension aborted: KOS consistency check failed')
+    for (let k = 0; k < 32; k++) rhs[k] = (rhs[k] as number) ^ (msg.tTilde[k] as number)
+    if (!ctEqual(qTilde, rhs)) {
+      q.fill(0)
+      this.abort('OT extension aborted: KOS consistency check failed')
+    }
     t.bytes('xTilde', msg.xTilde).bytes('tTilde', msg.tTilde)
     const key = t.challengeBytes('row-hash-key', 32)
-    for (let j = OT_BATCH; j < OT_EXTENDED; j++) (q[j] as Uint8Array).fill(0)
-    return new OteSenderBatch(q.slice(0, OT_BATCH), Uint8Array.from(this.#delta), key)
+    const rows = q.slice(0, OT_BATCH * ROW_BYTES)
+    q.fill(0)
+    return new OteSenderBatch(rows, Uint8Array.from(this.#delta), key)
   }
 }
 
@@ -373,55 +379,63 @@ export class OtExtensionSender extends OteSetup {
 
 /** The receiver's state of one batch: its choice bits and rows t_j; usable once. */
 export class OteReceiverBatch {
-  #t: Uint8Array[]
+  #t: Uint8Array | undefined
   #key: Uint8Array
   /** The receiver's OT_BATCH choice bits (packed), as given to `extend`. */
   readonly choiceBits: Uint8Array
-  #finish: (tau: Uint8Array) => void
-  /** @internal */
-  constructor(t: Uint8Array[], key: Uint8Array, choiceBits: Uint8Array, onBadTau: (tau: Uint8Array) => void) {
+  #parseTau: (tau: Uint8Array) => bigint[]
+  /**
+   * @internal `t`: OT_BATCH rows of ROW_BYTES bytes, concatenated. `parseTau` validates tau (burning
+   * the setup and throwing `MPC_ABORT` when it is malformed) and returns its scalars.
+   */
+  constructor(t: Uint8Array, key: Uint8Array, choiceBits: Uint8Array, parseTau: (tau: Uint8Array) => bigint[]) {
     this.#t = t
     this.#key = key
     this.choiceBits = choiceBits
-    this.#finish = onBadTau
+    this.#parseTau = parseTau
   }
-  #take(): Uint8Array[] {
-    if (this.#t.length === 0) throw new ZrError('INVALID_INPUT', 'OT extension batch already consumed')
+  #take(): Uint8Array {
     const t = this.#t
-    this.#t = []
+    if (t === undefined) throw new ZrError('INVALID_INPUT', 'OT extension batch already consumed')
+    this.#t = undefined
     return t
   }
   /** Random OTs: v_j = v^{x_j}_j (32 bytes) for j < OT_BATCH. */
   randomOts(): Uint8Array[] {
     const t = this.#take()
-    return t.map((row, j) => {
-      const v = rowRandom(this.#key, j, row)
-      row.fill(0)
-      return v
-    })
+    const h = new RowHasher(this.#key)
+    const out: Uint8Array[] = []
+    for (let j = 0; j < OT_BATCH; j++) {
+      h.load(j, t, ROW_BYTES * j)
+      out.push(h.random())
+    }
+    h.wipe()
+    t.fill(0)
+    return out
   }
   /** Correlated OTs over Z_n from the sender's tau: r_j with r_j + s_j = x_j * alpha_j. */
   finish(msg: OteCorrelationMsg): bigint[][] {
     const tau = msg?.tau
-    this.#finish(tau)
+    const taus = this.#parseTau(tau)
     const t = this.#take()
     const L = tau.length / (OT_BATCH * 32)
+    const h = new RowHasher(this.#key)
     const out: bigint[][] = []
     for (let j = 0; j < OT_BATCH; j++) {
       const x = getBit(this.choiceBits, j)
+      h.load(j, t, ROW_BYTES * j)
       const r: bigint[] = []
       for (let l = 0; l < L; l++) {
-        const h = rowScalar(this.#key, j, l, t[j] as Uint8Array)
-        const tj = parseScalar(tau.subarray((j * L + l) * 32, (j * L + l + 1) * 32), 'tau')
-        r.push(x ? (h + tj) % CURVE_ORDER : h)
+        const hj = h.scalar(l)
+        r.push(x ? (hj + (taus[j * L + l] as bigint)) % CURVE_ORDER : hj)
       }
-      ;(t[j] as Uint8Array).fill(0)
       out.push(r)
     }
+    h.wipe()
+    t.fill(0)
     return out
   }
 }
-
 
 /**
  * The receiver's KOS computation on an extended choice vector x (OT_EXTENDED bits). `columnChoice`
@@ -433,31 +447,31 @@ function receiverCore(
   t: Transcript,
   x: Uint8Array,
   columnChoice?: (column: number) => Uint8Array,
-): { message: OteExtendMsg; rows: Uint8Array[]; key: Uint8Array } {
+): { message: OteExtendMsg; rows: Uint8Array; key: Uint8Array } {
   const nonce = t.clone().challengeBytes('prg-nonce', 32)
-  const cols: Uint8Array[] = []
+  const t0 = new Uint8Array(KAPPA * COL_BYTES)
   const u = new Uint8Array(KAPPA * COL_BYTES)
+  prgColumns(seeds0, nonce, t0)
+  prgColumns(seeds1, nonce, u)
   for (let i = 0; i < KAPPA; i++) {
-    const t0 = prg(seeds0[i] as Uint8Array, nonce, i)
-    const ui = prg(seeds1[i] as Uint8Array, nonce, i)
-    xorInto(ui, t0)
-    xorInto(ui, columnChoice ? columnChoice(i) : x)
-    u.set(ui, i * COL_BYTES)
-    cols.push(t0)
+    const xi = columnChoice ? columnChoice(i) : x
+    for (let k = 0, o = i * COL_BYTES; k < COL_BYTES; k++, o++) u[o] = (u[o] as number) ^ (t0[o] as number) ^ (xi[k] as number)
   }
-  const rows = transpose(cols)
+  const rows = transposeBits(t0, KAPPA, OT_EXTENDED)
+  t0.fill(0)
   const chi = checkChallenges(t, u)
+  // xTilde = sum_j x_j chi_j, masked rather than branched on x_j.
   const xTilde = new Uint8Array(32)
-  const acc = new Uint32Array(16)
   for (let j = 0; j < OT_EXTENDED; j++) {
-    if (getBit(x, j)) xorInto(xTilde, chi[j] as Uint8Array)
-    clmulAcc(acc, toWords(chi[j] as Uint8Array), toWords(rows[j] as Uint8Array))
+    const mask = -getBit(x, j) & 0xff
+    for (let k = 0; k < 32; k++) xTilde[k] = (xTilde[k] as number) ^ ((chi[32 * j + k] as number) & mask)
   }
-  const tTilde = fromWords(reduce(acc))
+  const tTilde = checkSum(chi, rows)
   t.bytes('xTilde', xTilde).bytes('tTilde', tTilde)
   const key = t.challengeBytes('row-hash-key', 32)
-  for (let j = OT_BATCH; j < OT_EXTENDED; j++) (rows[j] as Uint8Array).fill(0)
-  return { message: { u, xTilde, tTilde }, rows: rows.slice(0, OT_BATCH), key }
+  const batchRows = rows.slice(0, OT_BATCH * ROW_BYTES)
+  rows.fill(0)
+  return { message: { u, xTilde, tTilde }, rows: batchRows, key }
 }
 
 /**
@@ -519,13 +533,15 @@ export class OtExtensionReceiver extends OteSetup {
       if (this.burned) throw new ZrError('MPC_ABORT', 'OT setup with this counterparty is burned; rerun the base OTs', { meta: { party: this.counterparty } })
       const L = tau instanceof Uint8Array ? tau.length / (OT_BATCH * 32) : 0
       if (!Number.isInteger(L) || L < 1 || L > MAX_OLE_WIDTH) this.abort('OT extension aborted: malformed tau')
+      const taus: bigint[] = []
       for (let k = 0; k < tau.length; k += 32) {
         try {
-          parseScalar(tau.subarray(k, k + 32), 'tau')
+          taus.push(parseScalar(tau.subarray(k, k + 32), 'tau'))
         } catch (e) {
           this.abort('OT extension aborted: tau out of range', e)
         }
       }
+      return taus
     })
     return { message, batch }
   }

@@ -1,4 +1,3 @@
-import { bytesToNumberBE } from '@noble/curves/utils.js'
 /**
  * Fiat-Shamir transcripts for zrkit's threshold ECDSA (DKLs23) building blocks.
  *
@@ -15,6 +14,7 @@ import { bytesToNumberBE } from '@noble/curves/utils.js'
  * Challenges to scalars use wide reduction (64 uniform bytes mod n), so the bias is below 2^-256.
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { bytesToNumberBE } from '@noble/curves/utils.js'
 import { sha512 } from '@noble/hashes/sha2.js'
 import { utf8ToBytes } from '@noble/hashes/utils.js'
 import { ZrError } from '@zrkit/core'
@@ -24,6 +24,8 @@ type Point = InstanceType<typeof secp256k1.Point>
 /** The secp256k1 group order n. */
 export const CURVE_ORDER: bigint = secp256k1.Point.Fn.ORDER
 
+const XOF_TAG = utf8ToBytes('zrkit-transcript-xof')
+
 const u32be = (n: number): Uint8Array => {
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new ZrError('INVALID_INPUT', 'transcript length out of range')
   const out = new Uint8Array(4)
@@ -31,20 +33,46 @@ const u32be = (n: number): Uint8Array => {
   return out
 }
 
+const MASK64 = (1n << 64n) - 1n
+
+/**
+ * Writes the big-endian 32-byte encoding of a scalar in [0, n) into `out` at `offset`. Throws on
+ * out-of-range values or if the 32 bytes do not fit.
+ *
+ * @example
+ * ```ts
+ * import { writeScalar } from './transcript.js'
+ *
+ * const out = new Uint8Array(64)
+ * writeScalar(out, 32, 5n) // out[63] === 5
+ * ```
+ */
+export function writeScalar(out: Uint8Array, offset: number, s: bigint): void {
+  if (typeof s !== 'bigint' || s < 0n || s >= CURVE_ORDER) throw new ZrError('INVALID_INPUT', 'scalar out of range [0, n)')
+  if (!(out instanceof Uint8Array) || !Number.isInteger(offset) || offset < 0 || offset + 32 > out.length) throw new ZrError('INVALID_INPUT', 'scalar does not fit at that offset')
+  const v = new DataView(out.buffer, out.byteOffset + offset, 32)
+  v.setBigUint64(0, s >> 192n)
+  v.setBigUint64(8, (s >> 128n) & MASK64)
+  v.setBigUint64(16, (s >> 64n) & MASK64)
+  v.setBigUint64(24, s & MASK64)
+}
+
 /** Big-endian 32-byte encoding of a scalar in [0, n). Throws on out-of-range values. */
 export function scalarToBytes(s: bigint): Uint8Array {
-  if (typeof s !== 'bigint' || s < 0n || s >= CURVE_ORDER) throw new ZrError('INVALID_INPUT', 'scalar out of range [0, n)')
   const out = new Uint8Array(32)
-  let v = s
-  for (let i = 31; i >= 0; i--) {
-    out[i] = Number(v & 0xffn)
-    v >>= 8n
-  }
+  writeScalar(out, 0, s)
   return out
 }
 
 /** Big-endian bytes to bigint (no range check). */
-export const bytesToBigInt: (b: Uint8Array) => bigint = bytesToNumberBE
+export function bytesToBigInt(b: Uint8Array): bigint {
+  if (!(b instanceof Uint8Array)) throw new ZrError('INVALID_INPUT', `expected bytes, got ${typeof b}`)
+  if (b.length === 0 || b.length % 8 !== 0) return bytesToNumberBE(b)
+  const v = new DataView(b.buffer, b.byteOffset, b.length)
+  let x = v.getBigUint64(0)
+  for (let o = 8; o < b.length; o += 8) x = (x << 64n) | v.getBigUint64(o)
+  return x
+}
 
 /** Reduces 64 (or more) uniform bytes modulo n; bias at most 2^-256 for 64 bytes. */
 export function wideReduce(b: Uint8Array): bigint {
@@ -101,7 +129,20 @@ export class Transcript {
   #record(kind: string, label: string, data: Uint8Array): void {
     const k = utf8ToBytes(kind)
     const l = utf8ToBytes(label)
-    this.#h.update(u32be(k.length)).update(k).update(u32be(l.length)).update(l).update(u32be(data.length)).update(data)
+    // The same bytes as absorbing each field in turn; small records go in as one update.
+    const head = 12 + k.length + l.length
+    const inline = data.length <= 256
+    const rec = new Uint8Array(head + (inline ? data.length : 0))
+    const v = new DataView(rec.buffer)
+    v.setUint32(0, k.length)
+    rec.set(k, 4)
+    v.setUint32(4 + k.length, l.length)
+    rec.set(l, 8 + k.length)
+    if (data.length > 0xffffffff) throw new ZrError('INVALID_INPUT', 'transcript length out of range')
+    v.setUint32(8 + k.length + l.length, data.length)
+    if (inline) rec.set(data, head)
+    this.#h.update(rec)
+    if (!inline) this.#h.update(data)
   }
 
   /** Absorbs raw bytes under a label. */
@@ -167,14 +208,20 @@ export class Transcript {
   challengeBytes(label: string, length: number): Uint8Array {
     const n = u32be(length)
     this.#record('challenge', label, n)
-    const seed = this.#h.clone().digest()
+    // XOF: block_ctr = SHA-512("zrkit-transcript-xof" || seed || u32(ctr)), one preassembled input per block.
+    const input = new Uint8Array(XOF_TAG.length + 64 + 4)
+    input.set(XOF_TAG)
+    input.set(this.#h.clone().digest(), XOF_TAG.length)
+    const ctrView = new DataView(input.buffer, XOF_TAG.length + 64, 4)
     const out = new Uint8Array(length)
     for (let off = 0, ctr = 0; off < length; ctr++) {
-      const block = sha512.create().update(utf8ToBytes('zrkit-transcript-xof')).update(seed).update(u32be(ctr)).digest()
+      ctrView.setUint32(0, ctr)
+      const block = sha512(input)
       const take = Math.min(block.length, length - off)
-      out.set(block.subarray(0, take), off)
+      out.set(take === block.length ? block : block.subarray(0, take), off)
       off += take
     }
+    input.fill(0)
     this.#record('challenge-output', label, out)
     return out
   }

@@ -1,6 +1,13 @@
 // Federation
 export { createFederation, type Federation, type FederationOptions, type FederationParty } from './federation/createFederation.js'
 export { frostParty, type FrostPartyOptions } from './federation/frostParty.js'
+export { ecdsaParty, ecdsaKeyTypes, type EcdsaPartyOptions } from './federation/ecdsaParty.js'
+export { federationParty, type FederationPartyOptions } from './federation/federationParty.js'
+// Threshold ECDSA (DKLs23)
+export { runEcdsaDkg, type EcdsaDkgResult, type RunEcdsaDkgOptions } from './ecdsa/runEcdsaDkg.js'
+export { runEcdsaSigning, type EcdsaSigningResult, type RunEcdsaSigningOptions } from './ecdsa/runEcdsaSigning.js'
+export { EcdsaKeyState, type EcdsaKeyShare } from './ecdsa/ecdsaKey.js'
+export { runPairSetup, type PairSetupRecord, type RunPairSetupOptions } from './ecdsa/pairSetup.js'
 // FROST
 export { frostKeyTypes, frostSuite, type Frost, type FrostKey, type FrostSuite } from './frost/suites.js'
 export { runDkg, type RunDkgOptions } from './frost/runDkg.js'

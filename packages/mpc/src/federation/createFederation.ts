@@ -2,7 +2,7 @@ import { type Account, type Connector, type ConnectorEvent, type Ledger, type Se
 import { type MemoryRelay, memoryRelay } from '../transport/memoryRelay.js'
 import { createSessionRouter, type SessionRouter } from '../transport/SessionRouter.js'
 import { secureTransport, type SecureTransport } from '../transport/secureTransport.js'
-import { frostParty } from './frostParty.js'
+import { federationParty } from './federationParty.js'
 
 /** Options of {@link createFederation}. */
 export type FederationOptions = {
@@ -78,7 +78,7 @@ export async function createFederation(options: FederationOptions): Promise<Fede
     relay.reconnect(account.address)
     const transport = await secureTransport({ account, relay, peers: addresses.filter((a) => a !== account.address), timeoutMs: options.dkgTimeoutMs ?? 10_000 })
     const router = createSessionRouter(transport)
-    const backend = frostParty({
+    const backend = federationParty({
       account,
       router,
       identityKey: (party) => transport.identityKey(party),

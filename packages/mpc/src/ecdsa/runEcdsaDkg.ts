@@ -1,0 +1,55 @@
+import { ZrError } from '@zrkit/core'
+import { runDkg } from '../frost/runDkg.js'
+import { frostSuite } from '../frost/suites.js'
+import type { Session } from '../transport/SessionRouter.js'
+import type { EcdsaKeyShare } from './ecdsaKey.js'
+import { type PairSetupRecord, runPairSetup } from './pairSetup.js'
+import { Transcript } from './ot/transcript.js'
+
+/** Options of {@link runEcdsaDkg}. */
+export type RunEcdsaDkgOptions = {
+  /** A session among all the parties that will hold shares (every one of them must take part). */
+  session: Session
+  /** Shares needed to sign (t >= 2). */
+  threshold: number
+  timeoutMs?: number
+  signal?: AbortSignal
+}
+
+/** What one party gets from {@link runEcdsaDkg}. */
+export type EcdsaDkgResult = { share: EcdsaKeyShare; pairs: Map<string, PairSetupRecord> }
+
+/**
+ * Dealerless threshold-ECDSA key generation on secp256k1 (DKLs23's key generation: Shamir shares by a
+ * verifiable DKG, then the pairwise setup its signing needs). No party ever holds the whole key.
+ *
+ * 1. The Shamir shares come from zrkit's FROST DKG over secp256k1 (Pedersen VSS with proofs of
+ *    knowledge, echo-checked broadcasts, a bad proof or share names its sender): the same polynomial
+ *    sharing DKLs23's own key generation produces, with the same security argument.
+ * 2. Every pair of parties runs base OTs in both directions (verified simplest OT, 256 each) and
+ *    agrees a zero-sharing seed, bound to this session and the new public key (`runPairSetup`).
+ *
+ * @example
+ * ```ts
+ * const session = router.open(`ecdsa/dkg/${keyring}/${requestId}`, parties)
+ * const { share, pairs } = await runEcdsaDkg({ session, threshold: 2 })
+ * toHex(share.publicKey) // the 33-byte group key, the same at every party
+ * ```
+ */
+export async function runEcdsaDkg(options: RunEcdsaDkgOptions): Promise<EcdsaDkgResult> {
+  const { session, threshold } = options
+  if (!Number.isInteger(threshold) || threshold < 2 || threshold > session.participants.length) {
+    throw new ZrError('INVALID_INPUT', 'Invalid threshold for threshold ECDSA.', { details: `expected an integer in [2, ${session.participants.length}], got ${String(threshold)}` })
+  }
+  const wait = { ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}), ...(options.signal ? { signal: options.signal } : {}) }
+  // secp256k1 FROST DKG (plain, untweaked): the Shamir sharing of the ECDSA key.
+  const frost = await runDkg({ session, suite: frostSuite('schnorr-secp256k1'), threshold, ...wait })
+  const publicKey = frost.public.commitments[0] as Uint8Array
+  const parties = [...session.participants].sort()
+  const context = new Transcript('zrkit/dkls23/dkg/v1').bytes('session', new TextEncoder().encode(session.id)).bytes('public-key', publicKey).challengeBytes('context', 32)
+  const pairs = await runPairSetup({ session, counterparties: parties.filter((p) => p !== session.self), context, ...wait })
+  return {
+    share: { parties, threshold, publicKey, self: session.self, share: frost.secret.signingShare },
+    pairs,
+  }
+}

@@ -1,0 +1,286 @@
+import { sha256 } from '@noble/hashes/sha2.js'
+import { randomBytes } from '@noble/hashes/utils.js'
+import { type Account, type KeyType, ZrError, equalBytes, isZrError, signatureProblem } from '@zrkit/core'
+import { misbehaved } from '../frost/messages.js'
+import { coordinatorOf, gatherSigners, packageDigest, sendToAll, signedBy } from '../federation/coordinator.js'
+import type { Session, SessionRouter } from '../transport/SessionRouter.js'
+import type { EcdsaKeyState } from './ecdsaKey.js'
+import { runPairSetup } from './pairSetup.js'
+import { type DklsPairSetup, type DklsSignBroadcast, type DklsSignMsg1, type DklsSignMsg2, DklsSignSession } from './sign.js'
+import { Transcript, bytesToBigInt } from './ot/transcript.js'
+import { type WireSchema, type WireValue, decodeWire, encodeWire } from './wire.js'
+
+/** Options of {@link runEcdsaSigning}. */
+export type RunEcdsaSigningOptions = {
+  router: SessionRouter
+  /** Names this signing job; attempts run in sessions `${sessionId}/${attempt}`. The same at every party. */
+  sessionId: string
+  /** The key, as this party holds it (its share and its pair setups). */
+  key: EcdsaKeyState
+  /** `ecdsa-secp256k1` or `bitcoin-secp256k1` (for the final check and error messages). */
+  keyType: KeyType
+  /** 32-byte digests to sign (one signature each). */
+  digests: readonly Uint8Array[]
+  /** Additive tweak of a derived child key (`signingKey(...).tweak`); signatures verify under `signingPublicKey`. */
+  tweak?: bigint
+  /** The key the signatures must verify under (the child's for a tweak; default the key itself). */
+  signingPublicKey?: Uint8Array
+  /** This party's account: as coordinator it signs the signing set. */
+  account: Account
+  /** The verified account public key of a party (e.g. `SecureTransport.identityKey`). */
+  identityKey: (party: string) => Uint8Array | undefined
+  /** Picks the first coordinator (e.g. the request id). */
+  seed: number
+  /** How long one attempt waits for a round (default 3 000 ms). */
+  attemptTimeoutMs?: number
+  signal?: AbortSignal
+}
+
+/** What {@link runEcdsaSigning} returns: 65-byte r || s || v signatures (low S, v = recovery id). */
+export type EcdsaSigningResult = { signatures: Uint8Array[]; signers: string[]; attempts: number }
+
+const PACKAGE_DOMAIN = 'zrkit/dkls23/signing-set/v1'
+const nonceSchema: WireSchema = { record: { nonce: { bytes: 32 } } }
+const packageSchema: WireSchema = { record: { signers: { list: 'bytes' }, nonces: { list: { bytes: 32 } }, signature: { bytes: 64 } } }
+const setupSchema: WireSchema = { record: { setup: { bytes: 32 } } }
+const msg1Schema: WireSchema = { record: { commitment: 'bytes', mul: { record: { ote: { record: { u: 'bytes', xTilde: 'bytes', tTilde: 'bytes' } } } } } }
+const msg2Schema: WireSchema = {
+  record: {
+    instancePoint: 'bytes',
+    salt: 'bytes',
+    publicShare: 'bytes',
+    gammaU: 'bytes',
+    gammaV: 'bytes',
+    psi: 'bytes',
+    mul: { record: { tau: 'bytes', r: 'bytes', u: 'bytes' } },
+  },
+}
+const msg3Schema: WireSchema = { record: { u: 'bytes', w: 'bytes' } }
+const listOf = (item: WireSchema, length: number): WireSchema => ({ list: item, length })
+const NO_SETUP = new Uint8Array(32)
+const text = new TextEncoder()
+const untext = new TextDecoder()
+
+type Package = { signers: string[]; nonces: Uint8Array[]; signature: Uint8Array }
+const hashOf = (p: { signers: string[]; nonces: Uint8Array[] }) => sha256(encodeWire({ signers: p.signers.map((s) => text.encode(s)), nonces: p.nonces }))
+
+/**
+ * Threshold ECDSA signing (DKLs23, three rounds) of one or more digests by any `threshold` parties.
+ *
+ * Each attempt has a coordinator (rotating from `seed`, as FROST signing does): the parties send it a
+ * fresh 32-byte nonce; it picks itself and the first others to answer and signs the signing set with
+ * the nonces. The DKLs23 session id is a hash of the attempt's session and that package, so every
+ * signer's own fresh nonce makes it unique: no OT-extension session id is ever reused, even across
+ * restarts, without storing used ids.
+ *
+ * Then each pair of signers compares its setup ids; a pair whose setup is burned (after a failed check)
+ * or differs reruns its base OTs first, bound to this session, and stores the new setup. The three
+ * DKLs23 rounds follow (per-counterparty messages, then u and w to the other signers); every signer
+ * combines, checks the signature against the exact R and returns it low-S with its recovery id, and
+ * sends it to the parties outside the signing set, which verify it themselves.
+ *
+ * A failed check attributable to one party burns the setups with it, excludes it from the remaining
+ * attempts and names it in the final error; a party that does not answer in time ends the attempt and
+ * the next coordinator takes over, so up to n - t parties may be down. No invalid signature is returned.
+ *
+ * @example
+ * ```ts
+ * const { signatures } = await runEcdsaSigning({
+ *   router, sessionId: `ecdsa/sign/${keyring}/${requestId}`, key, keyType: 'ecdsa-secp256k1',
+ *   digests: [digest], account, identityKey: (p) => transport.identityKey(p), seed: requestId,
+ * })
+ * ```
+ */
+export async function runEcdsaSigning(options: RunEcdsaSigningOptions): Promise<EcdsaSigningResult> {
+  const { router, key, digests, signal, account } = options
+  const self = key.key.self
+  const parties = [...key.key.parties]
+  const threshold = key.key.threshold
+  const timeoutMs = options.attemptTimeoutMs ?? 3_000
+  const signingKey = options.signingPublicKey ?? key.key.publicKey
+  if (digests.length === 0 || digests.some((d) => !(d instanceof Uint8Array) || d.length !== 32)) {
+    throw new ZrError('INVALID_INPUT', 'Threshold ECDSA signs 32-byte digests.', { details: `got ${digests.map((d) => (d instanceof Uint8Array ? `${d.length} bytes` : typeof d)).join(', ') || 'none'}` })
+  }
+  const excluded = new Set<string>()
+  const problems: string[] = []
+
+  for (let attempt = 0; attempt < parties.length; attempt++) {
+    if (signal?.aborted) throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'the AbortSignal fired' })
+    const coordinator = coordinatorOf(parties, options.seed, attempt)
+    if (excluded.has(coordinator)) continue
+    const session = router.open(`${options.sessionId}/${attempt}`, parties)
+    const wait = { timeoutMs, ...(signal ? { signal } : {}) }
+    try {
+      const nonce = randomBytes(32)
+      let pkg: Package
+      if (coordinator === self) {
+        const chosen = await gatherSigners(session, 'ecdsa/ready', {
+          parties,
+          mine: nonce,
+          threshold,
+          excluded,
+          wait,
+          accept: (p, body) => decodeWire<{ nonce: Uint8Array }>(body, p, 'nonce', nonceSchema).nonce,
+        })
+        const body = { signers: chosen.map(([p]) => p), nonces: chosen.map(([, n]) => n) }
+        pkg = { ...body, signature: await account.sign(packageDigest(PACKAGE_DOMAIN, session.id, hashOf(body))) }
+        await sendToAll(session, 'ecdsa/package', encodeWire({ signers: pkg.signers.map((s) => text.encode(s)), nonces: pkg.nonces, signature: pkg.signature }))
+      } else {
+        await session.send(coordinator, 'ecdsa/ready', encodeWire({ nonce }))
+        const raw = await session.collect('ecdsa/package', { ...wait, from: [coordinator] })
+        const w = decodeWire<{ signers: Uint8Array[]; nonces: Uint8Array[]; signature: Uint8Array }>(raw.get(coordinator) as Uint8Array, coordinator, 'signing set', packageSchema)
+        pkg = { signers: w.signers.map((s) => untext.decode(s)), nonces: w.nonces, signature: w.signature }
+        if (!signedBy(options.identityKey, PACKAGE_DOMAIN, session.id, coordinator, hashOf(pkg), pkg.signature)) throw misbehaved(coordinator, 'sent a signing set without its valid signature')
+      }
+      checkPackage(pkg, coordinator, parties, threshold, self, nonce)
+      const sid = new Transcript('zrkit/dkls23/sign-session/v1').bytes('session', text.encode(session.id)).bytes('package', hashOf(pkg)).challengeBytes('sid', 32)
+
+      let signatures: Uint8Array[]
+      if (pkg.signers.includes(self)) {
+        try {
+          signatures = await signAsMember(session, options, pkg.signers, sid, wait)
+        } catch (e) {
+          // Let every other party move on to the next attempt now rather than at its timeout.
+          sendToAll(session, 'ecdsa/abort', encodeWire({})).catch(() => {})
+          throw e
+        }
+        const outside = parties.filter((p) => !pkg.signers.includes(p))
+        if (outside.length) await sendToAll(session, 'ecdsa/result', encodeWire({ signatures }), outside)
+      } else {
+        signatures = await receiveResult(session, options, pkg.signers, signingKey, wait)
+      }
+      return { signatures, signers: pkg.signers, attempts: attempt + 1 }
+    } catch (e) {
+      if (isZrError(e, 'ABORTED')) throw e
+      if (isZrError(e, 'MPC_ABORT') && typeof e.meta.party === 'string') {
+        excluded.add(e.meta.party)
+        // Never reuse OT correlations with a party caught cheating: rerun the base OTs next time.
+        await key.burn(e.meta.party)
+      }
+      problems.push(`attempt ${attempt} (coordinator ${coordinator}): ${isZrError(e) ? `${e.shortMessage}${e.meta.missing ? ` missing ${String(e.meta.missing)}` : ''}` : String(e)}`)
+    } finally {
+      session.close()
+    }
+  }
+  throw new ZrError('MPC_ABORT', 'No signing attempt succeeded.', { details: problems.join('; '), meta: { excluded: [...excluded], attempts: problems.length } })
+}
+
+function checkPackage(pkg: Package, coordinator: string, parties: string[], threshold: number, self: string, nonce: Uint8Array): void {
+  const distinct = new Set(pkg.signers)
+  const sorted = pkg.signers.every((s, i) => i === 0 || (pkg.signers[i - 1] as string) < s)
+  if (!sorted || distinct.size !== pkg.signers.length || pkg.signers.length < threshold || pkg.nonces.length !== pkg.signers.length || pkg.signers.some((s) => !parties.includes(s)) || !pkg.signers.includes(coordinator)) {
+    throw misbehaved(coordinator, 'sent a signing set that is not a valid choice of signers')
+  }
+  const at = pkg.signers.indexOf(self)
+  if (at >= 0 && !equalBytes(pkg.nonces[at] as Uint8Array, nonce)) throw misbehaved(coordinator, 'altered this party’s nonce')
+}
+
+/** A signer's part: setup check (and rerun), the three DKLs23 rounds, the combined signatures. */
+async function signAsMember(
+  session: Session,
+  options: RunEcdsaSigningOptions,
+  signers: string[],
+  sid: Uint8Array,
+  wait: { timeoutMs: number; signal?: AbortSignal },
+): Promise<Uint8Array[]> {
+  const { key, digests } = options
+  const self = key.key.self
+  const others = signers.filter((s) => s !== self)
+  const from = (round: string) => session.collect(round, { ...wait, from: others })
+  const perParty = async (round: string, bodies: (j: string) => WireValue) => {
+    await Promise.all(others.map((j) => session.send(j, round, encodeWire(bodies(j)))))
+  }
+
+  // Setup check: both sides of a pair must hold the same live setup; else rerun the base OTs.
+  const live = new Map(await Promise.all(others.map(async (j) => [j, await key.pair(j)] as const)))
+  await perParty('ecdsa/setup', (j) => ({ setup: live.get(j)?.setupId ?? NO_SETUP }))
+  const theirs = await from('ecdsa/setup')
+  const rerun = others.filter((j) => {
+    const t = decodeWire<{ setup: Uint8Array }>(theirs.get(j) as Uint8Array, j, 'setup id', setupSchema).setup
+    const mine = live.get(j)
+    return !mine || !equalBytes(mine.setupId, t)
+  })
+  if (rerun.length) {
+    const context = new Transcript('zrkit/dkls23/setup-rerun/v1').bytes('sid', sid).challengeBytes('context', 32)
+    const fresh = await runPairSetup({ session, counterparties: rerun, context, prefix: 'ecdsa/rerun', ...wait })
+    for (const [j, record] of fresh) await key.install(j, record)
+    for (const j of rerun) live.set(j, await key.pair(j))
+  }
+  const pairs = new Map<string, DklsPairSetup>()
+  for (const j of others) {
+    const p = live.get(j)
+    if (!p) throw new ZrError('MPC_ABORT', 'A pair setup is unusable.', { details: `the setup with ${j} was burned while this signing ran`, meta: { party: j } })
+    pairs.set(j, p.setup)
+  }
+
+  const info = signers.map((id) => ({ id, index: key.indexOf(id) }))
+  const share = bytesToBigInt(key.key.share)
+  const sessions = digests.map(
+    (digest, k) =>
+      new DklsSignSession({
+        id: self,
+        signers: info,
+        share,
+        publicKey: key.key.publicKey,
+        pairs,
+        sessionId: new Transcript('zrkit/dkls23/sign-digest/v1').bytes('sid', sid).u32('index', k).challengeBytes('sid', 32),
+        digest,
+        ...(options.tweak ? { tweak: options.tweak } : {}),
+      }),
+  )
+  const n = digests.length
+  const collectList = async <T>(round: string, what: string, schema: WireSchema): Promise<Map<string, T[]>> => {
+    const raw = await from(round)
+    return new Map(others.map((j) => [j, decodeWire<T[]>(raw.get(j) as Uint8Array, j, what, listOf(schema, n))]))
+  }
+  const byDigest = <T>(msgs: Map<string, T[]>, k: number) => new Map(others.map((j) => [j, (msgs.get(j) as T[])[k] as T]))
+
+  const r1 = sessions.map((s) => s.round1())
+  await perParty('ecdsa/1', (j) => r1.map((m) => m.get(j) as unknown as WireValue))
+  const in1 = await collectList<DklsSignMsg1>('ecdsa/1', 'round-1 message', msg1Schema)
+  const r2 = sessions.map((s, k) => s.round2(byDigest(in1, k)))
+  await perParty('ecdsa/2', (j) => r2.map((m) => m.get(j) as unknown as WireValue))
+  const in2 = await collectList<DklsSignMsg2>('ecdsa/2', 'round-2 message', msg2Schema)
+  const r3 = sessions.map((s, k) => s.round3(byDigest(in2, k)))
+  await perParty('ecdsa/3', () => r3 as unknown as WireValue)
+  const in3 = await collectList<DklsSignBroadcast>('ecdsa/3', 'round-3 message', msg3Schema)
+  return sessions.map((s, k) => s.finish(byDigest(in3, k)))
+}
+
+/** A party outside the signing set: takes the first signer's result that verifies. */
+async function receiveResult(
+  session: Session,
+  options: RunEcdsaSigningOptions,
+  signers: string[],
+  signingKey: Uint8Array,
+  wait: { timeoutMs: number; signal?: AbortSignal },
+): Promise<Uint8Array[]> {
+  const n = options.digests.length
+  return new Promise((resolve, reject) => {
+    let pending = signers.length
+    const fail = (e: unknown) => {
+      if (--pending === 0) reject(e)
+    }
+    // A signer that aborted says so: no result will come from this attempt.
+    for (const s of signers) {
+      session.collect('ecdsa/abort', { ...wait, from: [s] }).then(
+        () => reject(new ZrError('TIMEOUT', 'A signer aborted this attempt.', { details: `${s} reported an abort`, meta: { missing: [] } })),
+        () => {},
+      )
+    }
+    for (const s of signers) {
+      session.collect('ecdsa/result', { ...wait, from: [s] }).then((m) => {
+        try {
+          const { signatures } = decodeWire<{ signatures: Uint8Array[] }>(m.get(s) as Uint8Array, s, 'signature result', { record: { signatures: { list: { bytes: 65 }, length: n } } })
+          signatures.forEach((sig, i) => {
+            const problem = signatureProblem(options.keyType, signingKey, options.digests[i] as Uint8Array, sig)
+            if (problem) throw misbehaved(s, `sent an invalid signature for digest ${i} (${problem})`)
+          })
+          resolve(signatures)
+        } catch (e) {
+          fail(e)
+        }
+      }, fail)
+    }
+  })
+}

@@ -74,3 +74,6 @@ console.log('party-signed response tx, signature verification, fee payout; 3 ECD
 
 const { runMpcBench } = await import('./mpc.js')
 await runMpcBench()
+
+const { runEcdsaBench } = await import('./ecdsa.js')
+await runEcdsaBench()

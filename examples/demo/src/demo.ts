@@ -10,6 +10,7 @@ import {
   createConnector,
   createEmbeddedLedger,
   createZrClient,
+  deriveAddress,
   extendedPublicKey,
   generateAccount,
   localKeyring,
@@ -130,10 +131,10 @@ step(10, 'Fees moved from Alice to the keyring')
 note(`alice   ${await asAlice.getBalance()} (paid 3 x 100 for keys + 10 for the signature)`)
 note(`keyring ${await asAlice.getBalance({ address: keyring })}`)
 
-step(11, 'MPC: a 2-of-3 FROST federation registers as a keyring; each party runs its own connector')
+step(11, 'MPC: a 2-of-3 federation (FROST and threshold ECDSA) registers as a keyring; each party runs its own connector')
 const mpcParties = [1, 2, 3].map((i) => generateAccount(`demo:mpc-party-${i}`))
 const federation = await createFederation({ ledger, parties: mpcParties, threshold: 2 })
-const mpcKeyring = await federation.register(asOperator, { description: 'demo FROST 2-of-3', keyRequestFee: 50n, signRequestFee: 5n })
+const mpcKeyring = await federation.register(asOperator, { description: 'demo MPC 2-of-3', keyRequestFee: 50n, signRequestFee: 5n })
 await federation.start(mpcKeyring)
 note(`keyring ${mpcKeyring}: parties ${mpcParties.map((p) => short(p.address)).join(', ')}, threshold 2`)
 
@@ -144,19 +145,31 @@ const solAddress = (await asAlice.getKey({ id: solKey.id, wallets: [{ type: 'sol
 const trAddress = (await asAlice.getKey({ id: taprootKey.id, wallets: [{ type: 'bitcoin-taproot', network: 'testnet4' }] })).addresses![0]!.address
 note(`ed25519 key ${solKey.id}: solana ${solAddress}`)
 note(`schnorr key ${taprootKey.id}: taproot ${trAddress}`)
+const mpcEcdsaKey = await asAlice.createKey({ workspace, keyring: mpcKeyring, keyType: 'ecdsa-secp256k1' })
+const mpcEvmAddress = (await asAlice.getKey({ id: mpcEcdsaKey.id, wallets: [{ type: 'evm' }] })).addresses![0]!.address
+note(`ecdsa key ${mpcEcdsaKey.id}: evm ${mpcEvmAddress} (threshold ECDSA, DKLs23)`)
 
 step(13, 'MPC signatures under the 2-of-2 policy: Alice asks, Bob approves, any 2 of 3 parties sign')
 const solMessage = new TextEncoder().encode('zrkit demo: a Solana message')
 const sighash = sha256(new TextEncoder().encode('zrkit demo: a taproot sighash'))
 const solReq = await asAlice.requestSignature({ keyId: solKey.id, payloads: [solMessage] })
 const trReq = await asAlice.requestSignature({ keyId: taprootKey.id, payloads: [sighash], taproot: {} })
+const evmDigest = sha256(new TextEncoder().encode('zrkit demo: an EVM transaction hash'))
+const evmReq = await asAlice.requestSignature({ keyId: mpcEcdsaKey.id, payloads: [evmDigest] })
 await asBob.approveAction({ actionId: solReq.actionId! })
 await asBob.approveAction({ actionId: trReq.actionId! })
+await asBob.approveAction({ actionId: evmReq.actionId! })
 const solDone = await asAlice.waitForSignRequest({ requestId: solReq.requestId })
 const trDone = await asAlice.waitForSignRequest({ requestId: trReq.requestId })
 const solValid = ed25519.verify(solDone.signatures[0]!, solMessage, solKey.publicKey, { zip215: false })
 const trValid = schnorr.verify(trDone.signatures[0]!, sighash, trDone.publicKey.subarray(1))
 note(`ed25519 signature request ${solReq.requestId}: ${solDone.status}, responses from ${solDone.responses.length} parties, ed25519.verify: ${solValid}`)
+const evmDone = await asAlice.waitForSignRequest({ requestId: evmReq.requestId })
+const evmSig = evmDone.signatures[0]!
+const recoveredKey = secp256k1.Signature.fromBytes(evmSig.subarray(0, 64), 'compact').addRecoveryBit(evmSig[64]!).recoverPublicKey(evmDigest).toBytes(true)
+const recovered = deriveAddress({ keyType: 'ecdsa-secp256k1', publicKey: recoveredKey }, { type: 'evm' })
+const evmValid = secp256k1.verify(evmSig.subarray(0, 64), evmDigest, mpcEcdsaKey.publicKey, { prehash: false }) && recovered === mpcEvmAddress
+note(`ECDSA signature request ${evmReq.requestId}: ${evmDone.status}, ecrecover -> ${recovered} (the key's address: ${recovered === mpcEvmAddress})`)
 note(`taproot signature request ${trReq.requestId}: ${trDone.status}, key-path output key ${toHex(trDone.publicKey.subarray(1)).slice(0, 16)}..., schnorr.verify: ${trValid}`)
 
 step(14, 'One MPC party goes down: the other two still sign')
@@ -171,7 +184,7 @@ note(`signature request ${downReq.requestId}: ${downDone.status} by ${downDone.r
 await federation.stop()
 await connector.stop()
 await ledger.close()
-if (!valid || !solValid || !trValid || !downValid) {
+if (!valid || !solValid || !trValid || !evmValid || !downValid) {
   console.error('\nsignature did not verify')
   process.exit(1)
 }

@@ -3,7 +3,7 @@ import { type Account, ZrError, equalBytes, isZrError } from '@zrkit/core'
 import { coordinatorOf, gatherSigners, packageDigest, sendToAll, signedBy as signedByParty } from '../federation/coordinator.js'
 import type { Session, SessionRouter } from '../transport/SessionRouter.js'
 import { identifiers } from './runDkg.js'
-import { aggregate, commit, prepareSigning, signShare, verifyShare } from './signingPackage.js'
+import { aggregateVerified, commit, prepareSigning, signShare } from './signingPackage.js'
 import { decodeMessage, encodeMessage, isBytes, isRecord, misbehaved } from './messages.js'
 import type { FrostKey, FrostSuite } from './suites.js'
 
@@ -58,9 +58,10 @@ const hashOf = (pkg: PackageBody) => sha256(encodeMessage({ signers: pkg.signers
  *
  * Each attempt has a coordinator, rotating from `seed`: the parties send it fresh nonce commitments; it
  * picks itself and the first others to answer as signers and broadcasts the signing package; the
- * signers broadcast their signature shares to every party; every party checks each share (a bad share
- * names and excludes its signer for the next attempts), aggregates, and checks the final signature with
- * an independent verifier. An attempt whose coordinator or signers do not answer in time is abandoned
+ * signers broadcast their signature shares to every party; every party aggregates them and checks the
+ * signature with an independent verifier, and if it fails checks each share (a bad share names and
+ * excludes its signer for the next attempts; no unverified signature is ever returned). An attempt
+ * whose coordinator or signers do not answer in time is abandoned
  * and the next coordinator takes over, so up to n - t parties may be down. Nonces are never reused.
  */
 export async function runSigning(options: RunSigningOptions): Promise<SigningResult> {
@@ -118,23 +119,18 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
         if (msg.shares.length !== messages.length) throw misbehaved(signer, `sent ${msg.shares.length} shares for ${messages.length} messages`)
         shares.set(signer, msg.shares)
       }
+      // Aggregate first (RFC 9591 Section 5.3): each signature goes to the independent verifier, and
+      // only when one fails are the shares checked one by one, naming and excluding the signer at fault.
+      const results = messages.map((m, i) =>
+        aggregateVerified(prepared[i]!, Object.fromEntries(pkg.signers.map((s) => [ids.get(s)!, shares.get(s)![i]!])), (sig) => suite.verify(sig, m, groupKey)),
+      )
       for (const signer of pkg.signers) {
-        messages.forEach((m, i) => {
-          const ok = (() => {
-            try {
-              return verifyShare(prepared[i]!, ids.get(signer)!, shares.get(signer)![i]!)
-            } catch {
-              return false
-            }
-          })()
-          if (!ok) throw misbehaved(signer, `sent an invalid signature share for message ${i}`)
-        })
+        const i = results.findIndex((r) => !r.ok && r.cheaters.includes(ids.get(signer)!))
+        if (i >= 0) throw misbehaved(signer, `sent an invalid signature share for message ${i}`)
       }
-      const signatures = messages.map((m, i) => {
-        const byId = Object.fromEntries(pkg.signers.map((s) => [ids.get(s)!, shares.get(s)![i]!]))
-        const sig = aggregate(prepared[i]!, byId)
-        if (!suite.verify(sig, m, groupKey)) throw new ZrError('MPC_ABORT', 'The aggregated signature does not verify.', { details: `message ${i}; no signature is returned` })
-        return sig
+      const signatures = results.map((r, i) => {
+        if (!r.ok) throw new ZrError('MPC_ABORT', 'The aggregated signature does not verify.', { details: `message ${i}; no signature is returned` })
+        return r.signature
       })
       return { signatures, signers: pkg.signers, attempts: attempt + 1 }
     } catch (e) {

@@ -7,7 +7,7 @@ import { bytesToHex, concatBytes, hexToBytes } from '@noble/hashes/utils.js'
 import { type DerivationPath, type KeyType, isZrError, signingKey } from '@zrkit/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { type Commitments, type SigningSuite, aggregate, commit, prepareKey, prepareSigning, signShare, verifyShare } from './signingPackage.js'
+import { type Commitments, type SigningSuite, aggregate, aggregateVerified, commit, prepareKey, prepareSigning, signShare, verifyShare } from './signingPackage.js'
 import { type Frost, type FrostKey, frostSuite } from './suites.js'
 import { tweakKey } from './tweakKey.js'
 
@@ -223,6 +223,14 @@ describe('prepared FROST signing equals noble', () => {
           }
           expect(cheaters(() => aggregate(prepared, wrong))).toEqual([victim])
           expect(cheaters(() => F.aggregate(pub as never, list as never, message, wrong))).toEqual([victim])
+
+          // Aggregate first, checked by the independent verifier: the same signature; a wrong or
+          // malformed share yields no signature and names its signer.
+          const independent = (s: Uint8Array) => (keyType === 'eddsa-ed25519' ? ed25519.verify(s, message, groupKey, { zip215: false }) : schnorr.verify(s, message, groupKey.subarray(1)))
+          expect(aggregateVerified(prepared, shares, independent)).toEqual({ ok: true, signature: sig })
+          expect(aggregateVerified(prepared, wrong, independent)).toEqual({ ok: false, cheaters: [victim] })
+          expect(aggregateVerified(prepared, { ...shares, [victim]: flipped }, independent)).toEqual({ ok: false, cheaters: [victim] })
+          expect(aggregateVerified(prepared, { ...shares, [victim]: flipped.subarray(1) }, independent)).toEqual({ ok: false, cheaters: [victim] })
         }),
         { numRuns: keyType === 'eddsa-ed25519' ? 12 : 20 },
       )
@@ -255,6 +263,70 @@ describe('prepared FROST signing equals noble', () => {
       seen.add(`${prepared.key.negated}/${prepared.negateNonces}`)
     }
     expect(seen).toEqual(new Set(['false/false', 'false/true', 'true/false', 'true/true']))
+  })
+})
+
+describe('aggregate first (RFC 9591 Section 5.3)', () => {
+  function setup(suite: SigningSuite & { verify(sig: Uint8Array, msg: Uint8Array, key: Uint8Array): boolean }) {
+    const deal = suite.sign.trustedDealer({ min: 2, max: 3 })
+    const keys = Object.values(deal.secretShares).slice(0, 2)
+    const rounds = keys.map((s) => commit(suite, s))
+    const list = rounds.map((r) => r.commitments)
+    const msg = text('aggregate first')
+    const prepared = prepareSigning(suite, deal.public, list, msg)
+    const shares: Record<string, Uint8Array> = Object.fromEntries(keys.map((s, i) => [s.identifier, signShare(prepared, s, rounds[i]!.nonces)]))
+    const verify = (sig: Uint8Array) => suite.verify(sig, msg, deal.public.commitments[0]!)
+    return { deal, prepared, shares, verify, ids: keys.map((k) => k.identifier), list, msg }
+  }
+
+  for (const suite of [ed, bip340]) {
+    it(`${suite.keyType}: a signature the verifier refuses is never returned, even from valid shares`, () => {
+      const { prepared, shares, verify } = setup(suite)
+      const accepted = aggregateVerified(prepared, shares, verify)
+      expect(accepted.ok).toBe(true)
+      // The verifier has the last word: a refusal (or a throw) returns no signature; every share is valid, so nobody is named.
+      expect(aggregateVerified(prepared, shares, () => false)).toEqual({ ok: false, cheaters: [] })
+      expect(
+        aggregateVerified(prepared, shares, () => {
+          throw new Error('verifier failed')
+        }),
+      ).toEqual({ ok: false, cheaters: [] })
+      // A verifier that accepts anything is not consulted for malformed shares: they are named first.
+      const [a] = Object.keys(shares)
+      expect(aggregateVerified(prepared, { ...shares, [a!]: new Uint8Array(31) }, () => true)).toEqual({ ok: false, cheaters: [a] })
+    })
+
+    it(`${suite.keyType}: every wrong share is named; shares that cancel out still make a valid signature`, () => {
+      const { prepared, shares, verify, ids } = setup(suite)
+      const F = suite.sign
+      const Fn = F.utils.Fn
+      const [a, b] = ids as [string, string]
+      const shift = (share: Uint8Array, d: bigint) => Fn.toBytes(Fn.add(Fn.fromBytes(share), d))
+      expect(aggregateVerified(prepared, { ...shares, [a]: shift(shares[a]!, 5n), [b]: shift(shares[b]!, 1n) }, verify)).toEqual({ ok: false, cheaters: prepared.identifiers.filter((id) => id === a || id === b) })
+      // +δ and −δ: both shares are invalid on their own, the sum is the valid signature. Aggregate-first
+      // accepts it (as RFC 9591 allows): the result is exactly the honest signature.
+      const cancelled = { ...shares, [a]: shift(shares[a]!, 7n), [b]: shift(shares[b]!, Fn.neg(7n)) }
+      expect(verifyShare(prepared, a, cancelled[a]!)).toBe(false)
+      const result = aggregateVerified(prepared, cancelled, verify)
+      expect(result).toEqual({ ok: true, signature: aggregate(prepared, shares) })
+    })
+  }
+
+  it('a signer without a valid verifying share in the key package counts as a cheater when the signature fails', () => {
+    const { deal, list, msg, shares, ids } = setup(ed)
+    const [a] = ids as [string]
+    const pub = { ...deal.public, verifyingShares: { ...deal.public.verifyingShares, [a]: new Uint8Array(32).fill(0xff) } }
+    const prepared = prepareSigning(ed, pub, list, msg)
+    const result = aggregateVerified(prepared, shares, (sig) => ed.verify(sig, msg, deal.public.commitments[0]!))
+    // The shares are good, so the signature is too: the unused verifying share is never decoded.
+    expect(result.ok).toBe(true)
+    expect(aggregateVerified(prepared, shares, () => false)).toEqual({ ok: false, cheaters: [a] })
+  })
+
+  it('refuses a share list that does not match the signers', () => {
+    const { prepared, shares, verify, ids } = setup(ed)
+    expect(() => aggregateVerified(prepared, { [ids[0]!]: shares[ids[0]!]! }, verify)).toThrow(/Expected 2 signature shares, got 1/)
+    expect(() => aggregateVerified(prepared, { [ids[0]!]: shares[ids[0]!]!, ['00'.repeat(31) + '09']: shares[ids[1]!]! }, verify)).toThrow(/missing/)
   })
 })
 

@@ -1,10 +1,10 @@
-import { mulAddUnsafe } from '@noble/curves/abstract/curve.js'
 import { ed25519, ed25519_FROST } from '@noble/curves/ed25519.js'
 import { schnorr, schnorr_FROST, secp256k1, secp256k1_FROST, secp256k1_hasher } from '@noble/curves/secp256k1.js'
 import { bytesToNumberBE, bytesToNumberLE } from '@noble/curves/utils.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { ZrError } from '@zrkit/core'
+import { ed25519IsPrimeOrder, ed25519PublicMsm, secp256k1PublicMsm } from './publicMsm.js'
 import type { Frost, FrostKey } from './suites.js'
 
 // FROST round two (RFC 9591 Sections 4.4-4.6 and 5.2-5.4) computed once per signing package.
@@ -14,9 +14,11 @@ import type { Frost, FrostKey } from './suites.js'
 // factors, the group commitment, the challenge and the Lagrange coefficients. A party that signs,
 // checks every share and aggregates would do all of that t + 2 times per message. Here it is done
 // once: `prepareSigning` validates each received point once (on curve, not the identity, and for
-// ed25519 in the prime-order subgroup), and the share operations reuse the result. The outputs are
-// the same bytes noble produces, for the suites zrkit signs with: FROST(Ed25519, SHA-512),
-// FROST(secp256k1, SHA-256) and its BIP340 (taproot) variant.
+// ed25519 in the prime-order subgroup), and the share operations reuse the result. Validated points
+// are also remembered per process by their encoding (see `validated` below), so the parties of an
+// in-process federation check each commitment once between them. The outputs are the same bytes
+// noble produces, for the suites zrkit signs with: FROST(Ed25519, SHA-512), FROST(secp256k1,
+// SHA-256) and its BIP340 (taproot) variant.
 
 /** One participant's round-one nonce commitments, as the wire carries them. */
 export type Commitments = { identifier: string; hiding: Uint8Array; binding: Uint8Array }
@@ -49,23 +51,6 @@ interface PtCons {
 }
 type Field = Frost['utils']['Fn']
 
-/** Σ scalars[i]·points[i] over public inputs (interleaved wNAF: one doubling chain for all points). */
-const strauss = mulAddUnsafe as unknown as (c: PtCons, points: Pt[], scalars: bigint[]) => Pt
-
-/**
- * Σ scalars[i]·points[i] over public inputs with secp256k1's GLV endomorphism: noble's two-point
- * `a·P + b·Q` splits both scalars in halves, so each pair shares a doubling chain half as long.
- */
-function glvMsm(c: PtCons, points: Pt[], scalars: bigint[]): Pt {
-  type GlvPt = Pt & { mulAddUnsafe(a: bigint, other: Pt, b: bigint): Pt }
-  let acc = c.ZERO
-  for (let i = 0; i < points.length; i += 2) {
-    const p = points[i] as GlvPt
-    acc = acc.add(i + 1 < points.length ? p.mulAddUnsafe(scalars[i]!, points[i + 1]!, scalars[i + 1]!) : p.multiplyUnsafe(scalars[i]!))
-  }
-  return acc
-}
-
 /** The hashes and encodings of one ciphersuite. */
 type Profile = {
   readonly frost: Frost
@@ -73,8 +58,8 @@ type Profile = {
   readonly Fn: Field
   /** Length of SerializeElement. */
   readonly pointBytes: number
-  /** Points must be checked for prime order (cofactor 8). */
-  readonly subgroupCheck: boolean
+  /** For a cofactor other than 1 (ed25519: 8): whether a public point is in the prime-order subgroup. */
+  readonly inPrimeOrderSubgroup?: (p: Pt) => boolean
   /** Σ scalars[i]·points[i] over public inputs. */
   msm(points: Pt[], scalars: bigint[]): Pt
   /** BIP340: the group key and the group commitment are used with even y. */
@@ -100,8 +85,9 @@ function edProfile(): Profile {
     Point: ed25519.Point as unknown as PtCons,
     Fn,
     pointBytes: 32,
-    subgroupCheck: true,
-    msm: (points, scalars) => strauss(ed25519.Point as unknown as PtCons, points, scalars),
+    // [L]P = 0, variable time on the public point (the same answer as noble's isTorsionFree, faster).
+    inPrimeOrderSubgroup: (p) => ed25519IsPrimeOrder(p as never),
+    msm: (points, scalars) => ed25519PublicMsm(points as never, scalars) as unknown as Pt,
     bip340: false,
     H1: (m) => scalar(sha512(concatBytes(rho, m))),
     H4: (m) => sha512(concatBytes(msg, m)),
@@ -125,8 +111,7 @@ function secpProfile(bip340: boolean): Profile {
     Point: secp256k1.Point as unknown as PtCons,
     Fn,
     pointBytes: 33,
-    subgroupCheck: false,
-    msm: (points, scalars) => glvMsm(secp256k1.Point as unknown as PtCons, points, scalars),
+    msm: (points, scalars) => secp256k1PublicMsm(points as never, scalars) as unknown as Pt,
     bip340,
     H1: (m) => hashToScalar(m, rho),
     H4: (m) => sha256(concatBytes(msg, m)),
@@ -157,11 +142,44 @@ const invalid = (what: string, meta: Record<string, unknown> = {}) => new ZrErro
 const isOddY = (p: Pt) => (p.toAffine().y & 1n) === 1n
 
 /**
+ * Points that passed DeserializeElement, or that this process computed itself as BASE·nonce in
+ * {@link commit}, by curve and encoding. Decoding is a pure function of the bytes, so a hit returns
+ * exactly the point a fresh decode and check would: an in-process federation (every party in one
+ * process, the default) decodes and checks each commitment once between its parties instead of once
+ * per party. Only valid points are kept, at most {@link validatedLimit} per curve, least recently used
+ * out first; invalid encodings are refused again each time they arrive.
+ */
+const validated = new Map<PtCons, Map<string, Pt>>()
+const validatedLimit = 4096
+
+function validatedPoint(profile: Profile, key: string): Pt | undefined {
+  const byKey = validated.get(profile.Point)
+  const p = byKey?.get(key)
+  if (p) {
+    byKey!.delete(key)
+    byKey!.set(key, p)
+  }
+  return p
+}
+
+function rememberValid(profile: Profile, key: string, p: Pt): void {
+  let byKey = validated.get(profile.Point)
+  if (!byKey) validated.set(profile.Point, (byKey = new Map()))
+  byKey.delete(key)
+  byKey.set(key, p)
+  if (byKey.size > validatedLimit) byKey.delete(byKey.keys().next().value!)
+}
+
+/**
  * RFC 9591 Section 3.1 DeserializeElement: the canonical encoding of a point on the curve, not the
- * identity, and (ed25519) of prime order. Each point is decoded and checked here exactly once.
+ * identity, and (ed25519) of prime order. Each distinct encoding is decoded and checked once per
+ * process (see {@link validated}).
  */
 function decodePoint(profile: Profile, bytes: unknown, what: string, meta?: Record<string, unknown>): Pt {
   if (!(bytes instanceof Uint8Array) || bytes.length !== profile.pointBytes) throw invalid(`${what} is not a ${profile.pointBytes}-byte point encoding.`, meta)
+  const key = bytesToHex(bytes)
+  const known = validatedPoint(profile, key)
+  if (known) return known
   let p: Pt
   try {
     p = profile.Point.fromBytes(bytes)
@@ -170,7 +188,8 @@ function decodePoint(profile: Profile, bytes: unknown, what: string, meta?: Reco
     throw invalid(`${what} is not a point of the curve.`, meta)
   }
   if (p.is0()) throw invalid(`${what} is the identity element.`, meta)
-  if (profile.subgroupCheck && !p.isTorsionFree()) throw invalid(`${what} is not in the prime-order subgroup.`, meta)
+  if (profile.inPrimeOrderSubgroup && !profile.inPrimeOrderSubgroup(p)) throw invalid(`${what} is not in the prime-order subgroup.`, meta)
+  rememberValid(profile, key, p)
   return p
 }
 
@@ -289,7 +308,8 @@ export function commit(suite: SigningSuite, secret: SecretPackage): { nonces: No
   const profile = profileOf(suite)
   const out = profile.frost.commit(secret as never) as { nonces: Nonces; commitments: Commitments }
   const { commitments: c, nonces: n } = out
-  // noble computed both as BASE·nonce: decoding them back needs no validity or subgroup check.
+  // noble computed both as BASE·nonce (nonces are never zero): valid points of prime order, so
+  // decoding them back needs no check, and other parties in this process may reuse them.
   const own: OwnCommitments = {
     profile,
     identifier: c.identifier,
@@ -298,6 +318,8 @@ export function commit(suite: SigningSuite, secret: SecretPackage): { nonces: No
     hidingPoint: profile.Point.fromBytes(c.hiding),
     bindingPoint: profile.Point.fromBytes(c.binding),
   }
+  if (!own.hidingPoint.is0()) rememberValid(profile, bytesToHex(own.hiding), own.hidingPoint)
+  if (!own.bindingPoint.is0()) rememberValid(profile, bytesToHex(own.binding), own.bindingPoint)
   ownCommitments.set(c, own)
   ownNonces.set(n, { digest: nonceDigest(n), commitments: own })
   return out
@@ -542,4 +564,70 @@ export function aggregate(prepared: PreparedSigning, shares: ReadonlyMap<string,
     details: cheaters.length ? `invalid shares from ${cheaters.join(', ')}` : 'every share is valid on its own; the key package is inconsistent',
     meta: { cheaters },
   })
+}
+
+/** What {@link aggregateVerified} returns: the checked signature, or the signers whose shares are invalid. */
+export type AggregateResult = { readonly ok: true; readonly signature: Uint8Array } | { readonly ok: false; readonly cheaters: readonly string[] }
+
+/**
+ * RFC 9591 Section 5.3 aggregation, checked first as a whole: the signature from one share per
+ * signer is returned only when `verify` (the caller's independent verifier of the final signature)
+ * accepts it. Only when it does not (or a share is malformed) is each share checked on its own
+ * (Section 5.4), and the result names the signers whose shares are invalid (`cheaters`, in the
+ * package's order; empty when every share is valid on its own and the key package is at fault).
+ * A signer whose verifying share is missing or invalid in the key package counts as a cheater.
+ * A rejected signature is never returned.
+ *
+ * With every share valid, the signature is valid; a single invalid share (or several that do not
+ * cancel out) makes it invalid, so a signature `verify` accepts needs no share checks. Throws
+ * `INVALID_INPUT` when `shares` does not hold exactly one entry per signer.
+ *
+ * @example
+ * ```ts
+ * import { ed25519 } from '@noble/curves/ed25519.js'
+ * import { aggregateVerified, frostSuite, prepareSigning } from '@zrkit/mpc'
+ * const suite = frostSuite('eddsa-ed25519')
+ * const prepared = prepareSigning(suite, key.public, commitmentList, message)
+ * const result = aggregateVerified(prepared, sharesById, (sig) => ed25519.verify(sig, message, groupKey, { zip215: false }))
+ * if (!result.ok) console.log('invalid shares from', result.cheaters)
+ * ```
+ */
+export function aggregateVerified(
+  prepared: PreparedSigning,
+  shares: ReadonlyMap<string, Uint8Array> | Readonly<Record<string, Uint8Array>>,
+  verify: (signature: Uint8Array) => boolean,
+): AggregateResult {
+  const p = prepared
+  const profile = profileFor(p)
+  const { Fn } = profile
+  const get = shares instanceof Map ? (id: string) => shares.get(id) : (id: string) => (Object.prototype.hasOwnProperty.call(shares, id) ? (shares as Record<string, Uint8Array>)[id] : undefined)
+  const count = shares instanceof Map ? shares.size : Object.keys(shares).length
+  if (count !== p.identifiers.length) throw invalid(`Expected ${p.identifiers.length} signature shares, got ${count}.`)
+  const scalars = p.identifiers.map((id) => {
+    const share = get(id)
+    if (share === undefined) throw invalid('A signer’s share is missing.', { identifier: id })
+    return shareScalar(profile, share)
+  })
+  if (scalars.every((z) => z !== undefined)) {
+    let z = Fn.ZERO
+    for (const zi of scalars) z = Fn.add(z, zi!)
+    const signature = profile.signature(p.groupCommitment, z)
+    let ok = false
+    try {
+      ok = verify(signature) === true
+    } catch {
+      ok = false
+    }
+    if (ok) return { ok: true, signature }
+  }
+  const cheaters = p.identifiers.filter((id, i) => {
+    const z = scalars[i]
+    if (z === undefined) return true
+    try {
+      return !checkShare(p, profile, p.signers.get(id)!, z)
+    } catch {
+      return true // no valid verifying share for this signer
+    }
+  })
+  return { ok: false, cheaters }
 }

@@ -1,0 +1,336 @@
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+
+// Variable-time arithmetic on PUBLIC points and scalars only: the group commitment of FROST signing
+// (commitment points and binding factors are public), share checks, and the prime-order check of
+// received ed25519 points. Branches and memory accesses depend on the scalars, so nothing secret may
+// come here; the nonce commitments and signature shares stay with noble's constant-time code.
+//
+// Coordinates are plain bigints with a cheap partial reduction between operations (two folds of the
+// modulus' special form), exact modular reduction only at the end; noble's field does the one
+// inversion per result. Multi-scalar products use interleaved width-5 wNAF (Strauss): one doubling
+// chain shared by all points, about one table addition per six bits and point.
+
+type EdPoint = InstanceType<typeof ed25519.Point>
+type SecpPoint = InstanceType<typeof secp256k1.Point>
+
+/** Width-5 wNAF digits of a non-negative scalar, least significant first (odd digits in -15..15). */
+function wnaf5(k: bigint): Int8Array {
+  const digits = new Int8Array(k.toString(2).length + 1)
+  let i = 0
+  while (k > 0n) {
+    if (k & 1n) {
+      let d = Number(k & 31n)
+      if (d > 16) d -= 32
+      digits[i] = d
+      k -= BigInt(d)
+    }
+    k >>= 1n
+    i++
+  }
+  return digits
+}
+
+function checkInputs(points: readonly unknown[], scalars: readonly bigint[]): void {
+  if (points.length !== scalars.length) throw new RangeError(`expected as many scalars as points, got ${scalars.length} for ${points.length}`)
+  for (const s of scalars) if (typeof s !== 'bigint' || s < 0n) throw new RangeError('expected non-negative bigint scalars')
+}
+
+// ---- edwards25519: -x² + y² = 1 + d·x²·y² over p = 2^255 - 19, extended coordinates -------------
+
+const edP = ed25519.Point.Fp.ORDER
+const edMask = (1n << 255n) - 1n
+const ed2d = (2n * ed25519.Point.CURVE().d) % edP
+/** x mod p up to a small multiple: for |x| < 2^530 the result is congruent and below 2^256 in size. */
+function edFold(x: bigint): bigint {
+  x = (x & edMask) + 19n * (x >> 255n)
+  return (x & edMask) + 19n * (x >> 255n)
+}
+
+/** An ed25519 table entry prepared for addition: (Y − X, Y + X, 2Z, 2d·T). */
+type EdCached = { ymx: bigint; ypx: bigint; z2: bigint; t2d: bigint }
+
+/** Extended coordinates (X : Y : Z : T) with x = X/Z, y = Y/Z, x·y = T/Z. */
+class EdAcc {
+  constructor(
+    public X: bigint,
+    public Y: bigint,
+    public Z: bigint,
+    public T: bigint,
+  ) {}
+
+  /** Doubling (a = -1); T is only computed when `withT` (it is needed by additions, not by doublings). */
+  double(withT: boolean): void {
+    const { X, Y, Z } = this
+    const A = edFold(X * X)
+    const B = edFold(Y * Y)
+    const C = edFold(Z * Z) << 1n
+    const s = X + Y
+    const E = edFold(s * s) - A - B
+    const G = B - A
+    const F = G - C
+    const H = -A - B
+    this.X = edFold(E * F)
+    this.Y = edFold(G * H)
+    this.Z = edFold(F * G)
+    if (withT) this.T = edFold(E * H)
+  }
+
+  /** Unified addition of a cached point, negated when `neg` (complete on edwards25519). */
+  add(q: EdCached, neg: boolean): void {
+    const { X, Y, Z, T } = this
+    const a = edFold((Y - X) * (neg ? q.ypx : q.ymx))
+    const b = edFold((Y + X) * (neg ? q.ymx : q.ypx))
+    const c = edFold(T * (neg ? -q.t2d : q.t2d))
+    const d = edFold(Z * q.z2)
+    const e = b - a
+    const f = d - c
+    const g = d + c
+    const h = b + a
+    this.X = edFold(e * f)
+    this.Y = edFold(g * h)
+    this.Z = edFold(f * g)
+    this.T = edFold(e * h)
+  }
+
+  cached(): EdCached {
+    const { X, Y, Z, T } = this
+    return { ymx: Y - X, ypx: Y + X, z2: Z << 1n, t2d: edFold(T * ed2d) }
+  }
+
+  isIdentity(): boolean {
+    return this.X % edP === 0n && (this.Y - this.Z) % edP === 0n
+  }
+}
+
+const edFromAffine = (x: bigint, y: bigint) => new EdAcc(x, y, 1n, edFold(x * y))
+
+/** P, 3P, 5P, ..., 15P of an affine point, ready for addition. */
+function edOddMultiples(x: bigint, y: bigint): EdCached[] {
+  const P = edFromAffine(x, y)
+  const twice = edFromAffine(x, y)
+  twice.double(true)
+  const step = twice.cached()
+  const table = [P.cached()]
+  for (let i = 1; i < 8; i++) {
+    P.add(step, false)
+    table.push(P.cached())
+  }
+  return table
+}
+
+/** Σ scalars[i]·points[i] into `acc` (which starts as the identity). */
+function edStrauss(points: readonly { x: bigint; y: bigint }[], scalars: readonly bigint[]): EdAcc {
+  const tables = points.map((p) => edOddMultiples(p.x, p.y))
+  const digits = scalars.map(wnaf5)
+  const acc = new EdAcc(0n, 1n, 1n, 0n)
+  const top = Math.max(0, ...digits.map((d) => d.length)) - 1
+  for (let i = top; i >= 0; i--) {
+    let any = false
+    for (const d of digits) if (d[i]) any = true
+    if (i < top) acc.double(any)
+    if (!any) continue
+    for (let j = 0; j < digits.length; j++) {
+      const d = digits[j]![i]
+      if (d) acc.add(tables[j]![(Math.abs(d) - 1) >> 1]!, d < 0)
+    }
+  }
+  return acc
+}
+
+function edToPoint(acc: EdAcc): EdPoint {
+  const Fp = ed25519.Point.Fp
+  const iz = Fp.inv(Fp.create(acc.Z))
+  return ed25519.Point.fromAffine({ x: Fp.mul(Fp.create(acc.X), iz), y: Fp.mul(Fp.create(acc.Y), iz) })
+}
+
+/**
+ * Σ scalars[i]·points[i] on ed25519, variable time: for public points and scalars only. Gives the same
+ * point as noble's `mulAddUnsafe`.
+ *
+ * @example
+ * ```ts
+ * import { ed25519 } from '@noble/curves/ed25519.js'
+ * const R = ed25519PublicMsm([P, Q], [a, b]) // a·P + b·Q
+ * R.equals(P.multiply(a).add(Q.multiply(b))) // true
+ * ```
+ */
+export function ed25519PublicMsm(points: readonly EdPoint[], scalars: readonly bigint[]): EdPoint {
+  checkInputs(points, scalars)
+  return edToPoint(edStrauss(points.map((p) => p.toAffine()), scalars))
+}
+
+/** The group order L of ed25519; [L]P is the identity exactly for P in the prime-order subgroup. */
+const edOrder = ed25519.Point.Fn.ORDER
+
+/**
+ * Whether a PUBLIC ed25519 point is in the prime-order subgroup (or is the identity): [L]P = 0.
+ * The same answer as noble's `isTorsionFree`, computed in variable time.
+ *
+ * @example
+ * ```ts
+ * import { ed25519 } from '@noble/curves/ed25519.js'
+ * const P = ed25519.Point.fromBytes(bytes)
+ * ed25519IsPrimeOrder(P) === P.isTorsionFree() // true
+ * ```
+ */
+export function ed25519IsPrimeOrder(point: EdPoint): boolean {
+  return edStrauss([point.toAffine()], [edOrder]).isIdentity()
+}
+
+// ---- secp256k1: y² = x³ + 7 over p = 2^256 - 2^32 - 977, Jacobian coordinates ------------------
+
+const kP = secp256k1.Point.Fp.ORDER
+const kMask = (1n << 256n) - 1n
+const kC = (1n << 256n) - kP // 2^32 + 977
+/** x mod p up to a small multiple: for |x| < 2^530 the result is congruent and below 2^257 in size. */
+function kFold(x: bigint): bigint {
+  x = (x & kMask) + kC * (x >> 256n)
+  return (x & kMask) + kC * (x >> 256n)
+}
+const kIsZero = (x: bigint) => x % kP === 0n
+
+type Affine = { x: bigint; y: bigint }
+
+/** Jacobian coordinates (X : Y : Z), x = X/Z², y = Y/Z³; `inf` marks the identity. */
+class KAcc {
+  constructor(
+    public X: bigint,
+    public Y: bigint,
+    public Z: bigint,
+    public inf: boolean,
+  ) {}
+
+  /** Doubling for a = 0 (secp256k1 has no point of order 2, so y is never 0). */
+  double(): void {
+    if (this.inf) return
+    const { X, Y, Z } = this
+    const A = kFold(X * X)
+    const B = kFold(Y * Y)
+    const C = kFold(B * B)
+    const s = X + B
+    const D = (kFold(s * s) - A - C) << 1n
+    const E = 3n * A
+    const F = kFold(E * E)
+    this.X = F - (D << 1n)
+    this.Y = kFold(E * (D - this.X)) - (C << 3n)
+    this.Z = kFold(Y * Z) << 1n
+  }
+
+  /** Adds an affine point, negated when `neg`; handles the identity, equal and opposite points. */
+  addAffine(q: Affine, neg: boolean): void {
+    const qy = neg ? -q.y : q.y
+    if (this.inf) {
+      this.X = q.x
+      this.Y = qy
+      this.Z = 1n
+      this.inf = false
+      return
+    }
+    const { X, Y, Z } = this
+    const ZZ = kFold(Z * Z)
+    const U2 = kFold(q.x * ZZ)
+    const S2 = kFold(qy * kFold(Z * ZZ))
+    const H = U2 - X
+    const r = (S2 - Y) << 1n
+    if (kIsZero(H)) {
+      if (kIsZero(r)) this.double()
+      else this.inf = true
+      return
+    }
+    const HH = kFold(H * H)
+    const I = HH << 2n
+    const J = kFold(H * I)
+    const V = kFold(X * I)
+    this.X = kFold(r * r) - J - (V << 1n)
+    this.Y = kFold(r * (V - this.X)) - (kFold(Y * J) << 1n)
+    const zh = Z + H
+    this.Z = kFold(zh * zh) - ZZ - HH
+  }
+
+  /** Adds another Jacobian point known to be neither the identity, nor equal or opposite to this one. */
+  addDistinct(o: KAcc): void {
+    const { X, Y, Z } = this
+    const Z1Z1 = kFold(Z * Z)
+    const Z2Z2 = kFold(o.Z * o.Z)
+    const U1 = kFold(X * Z2Z2)
+    const U2 = kFold(o.X * Z1Z1)
+    const S1 = kFold(Y * kFold(o.Z * Z2Z2))
+    const S2 = kFold(o.Y * kFold(Z * Z1Z1))
+    const H = U2 - U1
+    const h2 = H << 1n
+    const I = kFold(h2 * h2)
+    const J = kFold(H * I)
+    const r = (S2 - S1) << 1n
+    const V = kFold(U1 * I)
+    this.X = kFold(r * r) - J - (V << 1n)
+    this.Y = kFold(r * (V - this.X)) - (kFold(S1 * J) << 1n)
+    const zz = Z + o.Z
+    this.Z = kFold(kFold(zz * zz - Z1Z1 - Z2Z2) * H)
+  }
+}
+
+/** Affine forms of many Jacobian points with one inversion (Montgomery's trick). */
+function kNormalize(points: readonly KAcc[]): Affine[] {
+  const Fp = secp256k1.Point.Fp
+  const prefix: bigint[] = []
+  let acc = 1n
+  for (const p of points) {
+    acc = Fp.mul(acc, Fp.create(p.Z))
+    prefix.push(acc)
+  }
+  let inv = Fp.inv(acc)
+  const out: Affine[] = new Array(points.length)
+  for (let i = points.length - 1; i >= 0; i--) {
+    const p = points[i]!
+    const iz = i > 0 ? Fp.mul(inv, prefix[i - 1]!) : inv
+    inv = Fp.mul(inv, Fp.create(p.Z))
+    const iz2 = Fp.sqr(iz)
+    out[i] = { x: Fp.mul(Fp.create(p.X), iz2), y: Fp.mul(Fp.create(p.Y), Fp.mul(iz2, iz)) }
+  }
+  return out
+}
+
+/**
+ * Σ scalars[i]·points[i] on secp256k1, variable time: for public points and scalars only. Gives the
+ * same point as noble's `mulAddUnsafe`.
+ *
+ * @example
+ * ```ts
+ * import { secp256k1 } from '@noble/curves/secp256k1.js'
+ * const R = secp256k1PublicMsm([P, Q], [a, b]) // a·P + b·Q
+ * R.equals(P.multiply(a).add(Q.multiply(b))) // true
+ * ```
+ */
+export function secp256k1PublicMsm(points: readonly SecpPoint[], scalars: readonly bigint[]): SecpPoint {
+  checkInputs(points, scalars)
+  const used = points.map((p, i) => ({ p, k: scalars[i]! })).filter(({ p, k }) => k !== 0n && !p.is0())
+  if (used.length === 0) return secp256k1.Point.ZERO
+  // Odd multiples P, 3P, ..., 15P of each point (never equal, opposite or zero: the order is prime and huge).
+  const jacobian: KAcc[] = []
+  for (const { p } of used) {
+    const { x, y } = p.toAffine()
+    const twice = new KAcc(x, y, 1n, false)
+    twice.double()
+    const m = new KAcc(x, y, 1n, false)
+    jacobian.push(new KAcc(x, y, 1n, false))
+    for (let i = 1; i < 8; i++) {
+      m.addDistinct(twice)
+      jacobian.push(new KAcc(m.X, m.Y, m.Z, false))
+    }
+  }
+  const affine = kNormalize(jacobian)
+  const digits = used.map(({ k }) => wnaf5(k))
+  const acc = new KAcc(0n, 1n, 0n, true)
+  const top = Math.max(...digits.map((d) => d.length)) - 1
+  for (let i = top; i >= 0; i--) {
+    acc.double()
+    for (let j = 0; j < digits.length; j++) {
+      const d = digits[j]![i]
+      if (d) acc.addAffine(affine[j * 8 + ((Math.abs(d) - 1) >> 1)]!, d < 0)
+    }
+  }
+  if (acc.inf) return secp256k1.Point.ZERO
+  const [r] = kNormalize([acc])
+  return secp256k1.Point.fromAffine(r!)
+}

@@ -10,8 +10,13 @@ export type RelaySigner = {
   readonly keyId: number
   readonly keyType: KeyType
   readonly path?: readonly DerivationSegment[]
-  /** The signing public key: the key's own, or its child's at `path`. */
+  /**
+   * The signing public key: the key's own, or its child's at `path`; for a taproot request (see
+   * `taproot`), its BIP341 output key (33 bytes, parity first), which the signatures verify under.
+   */
   readonly publicKey: Uint8Array
+  /** Set once the request signs for the key's taproot output key (see {@link PreparedTx.taproot}). */
+  readonly taproot?: { readonly merkleRoot?: Uint8Array }
 }
 
 /** What {@link RelayAdapter.prepare} returns: an unsigned transaction and what the key must sign. */
@@ -27,6 +32,11 @@ export type PreparedTx = {
    * keys of 1..48 characters `[A-Za-z0-9_.-]`; values of at most 1024 characters.
    */
   readonly summary: Readonly<Record<string, string>>
+  /**
+   * Ask for the signatures under the key's BIP341 taproot output key (Schnorr keys): `{}` for a
+   * key-path-only (BIP86) output, `{ merkleRoot }` for an output with a script tree.
+   */
+  readonly taproot?: { readonly merkleRoot?: Uint8Array }
 }
 
 /** A signed transaction ready to broadcast, and its id on its network. */

@@ -28,6 +28,8 @@ export type RelayRecord = {
   readonly unsignedTx: string
   /** What the key signs for it. */
   readonly payloads: readonly Uint8Array[]
+  /** Set when the request signs for the key's taproot output key. */
+  readonly taproot?: { readonly merkleRoot?: Uint8Array }
   /** The adapter's short facts about the transaction (`from`, `nonce`...). */
   readonly summary: Readonly<Record<string, string>>
   readonly status: RelayStatus

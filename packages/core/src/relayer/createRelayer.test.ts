@@ -1,4 +1,4 @@
-import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
@@ -10,6 +10,7 @@ import {
   type RelayEvent,
   type RelayJournal,
   type RelayRecord,
+  type RelaySigner,
   type ZrClient,
   type ZrErrorCode,
   canonicalParse,
@@ -22,6 +23,7 @@ import {
   isZrError,
   localKeyring,
   memoryRelayJournal,
+  taprootOutputKey,
   toBytes,
   toHex,
   ZrError,
@@ -454,6 +456,42 @@ describe('relay pipeline', () => {
     const child = await w.alice.getKey({ id: w.soloKeyId, path: 'user-42' })
     expect(net.txs.get(done.txid)!.tx.from).toBe(toHex(child.derived!.publicKey))
     expect((await relayer.getRelay({ requestId: done.requestId })).path).toEqual(['user-42'])
+  })
+
+  it('asks for taproot signatures when the adapter says so: the adapter sees the output key, the journal keeps the flag', async () => {
+    const w = await world()
+    const { workspace } = await w.alice.createWorkspace()
+    const keyring = (await w.alice.getKey({ id: w.soloKeyId })).keyring
+    const key = await w.alice.createKey({ workspace, keyring, keyType: 'schnorr-secp256k1' })
+    const seen: { assemble?: RelaySigner; payloads?: RelaySigner } = {}
+    const message = sha256(utf8Bytes('taproot spend'))
+    const adapter: RelayAdapter<null, null> = {
+      chain: 'toy:taproot',
+      keyTypes: ['schnorr-secp256k1'],
+      prepare: async () => ({ unsignedTx: 'tx', payloads: [message], summary: {}, taproot: {} }),
+      payloads: (_tx, signer) => ((seen.payloads = signer), [message]),
+      assemble: (_tx, [signature], signer) => ((seen.assemble = signer), { signedTx: toHex(signature!), txid: 'id' }),
+      broadcast: async () => {},
+      confirm: async () => null,
+    }
+    const journal = memoryRelayJournal()
+    const done = await createRelayer({ client: w.alice, adapter, journal }).relay({ keyId: key.id, intent: null, timeoutMs: 20_000 })
+    const request = await w.alice.getSignRequest({ id: done.requestId })
+    expect(request.taproot).toEqual({})
+    const output = taprootOutputKey(key.publicKey).outputKey
+    expect(request.publicKey.subarray(1)).toEqual(output)
+    expect(seen.assemble).toMatchObject({ taproot: {}, publicKey: request.publicKey })
+    expect(seen.payloads).toMatchObject({ taproot: {} })
+    expect(schnorr.verify(toBytes(done.signedTx), message, output)).toBe(true)
+    expect(schnorr.verify(toBytes(done.signedTx), message, key.publicKey.subarray(1))).toBe(false)
+    const record = await journal.get(done.relayId)
+    expect(record!.taproot).toEqual({})
+    // a record that lost its taproot flag no longer matches its request
+    await journal.put({ ...record!, taproot: undefined, status: 'signed' } as RelayRecord)
+    expect((await rejects(createRelayer({ client: w.alice, adapter, journal }).resume({ requestId: done.requestId }), 'RELAY_MISMATCH')).details).toContain('taproot')
+    // and an adapter cannot ask for a malformed taproot spend
+    const badAdapter = { ...adapter, prepare: async () => ({ unsignedTx: 'tx', payloads: [message], summary: {}, taproot: { merkleRoot: new Uint8Array(31) } }) }
+    await rejects(createRelayer({ client: w.alice, adapter: badAdapter }).submit({ keyId: key.id, intent: null }), 'INVALID_RESULT')
   })
 
   it('memoryRelayJournal stores copies and checks ids', async () => {

@@ -203,6 +203,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
     keyType: request.keyType,
     ...(request.path !== undefined ? { path: request.path } : {}),
     publicKey: request.publicKey,
+    ...(request.taproot !== undefined ? { taproot: request.taproot } : {}),
   })
 
   const release = async (record: RelayRecord, signer: RelaySigner | undefined) => {
@@ -236,6 +237,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
     if (request.keyId !== record.keyId) problems.push(`the request signs with key ${request.keyId}, the record with key ${record.keyId}`)
     if (record.ledgerChainId !== ledgerChainId) problems.push(`the record is for ledger ${record.ledgerChainId}, this is ${ledgerChainId}`)
     if (record.chain !== adapter.chain) problems.push(`the record is for ${record.chain}, this relayer for ${adapter.chain}`)
+    if (!sameTaproot(request.taproot, record.taproot)) problems.push(`the request ${request.taproot ? 'signs' : 'does not sign'} for the taproot output key, the record ${record.taproot ? 'does' : 'does not'}${request.taproot && record.taproot ? ' (other merkle roots)' : ''}`)
     if (!samePayloads(request.payloads, record.payloads)) problems.push('the request signs other payloads than the recorded transaction')
     else if (!samePayloads(await adapter.payloads(record.unsignedTx, signer), request.payloads)) problems.push("the recorded transaction's payloads are not the ones the request signs")
     if (problems.length) {
@@ -264,6 +266,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
       unsignedTx: prepared.unsignedTx,
       payloads: prepared.payloads,
       summary: prepared.summary,
+      ...(prepared.taproot !== undefined ? { taproot: prepared.taproot } : {}),
       status: 'prepared',
       createdAt: now,
       updatedAt: now,
@@ -287,6 +290,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
         keyId: params.keyId,
         ...(path !== undefined ? { path } : {}),
         payloads: prepared.payloads,
+        ...(prepared.taproot !== undefined ? { taproot: prepared.taproot } : {}),
         ...(params.ttlMs !== undefined ? { ttlMs: params.ttlMs } : {}),
         metadata,
       })
@@ -492,6 +496,11 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
   })
 }
 
+function sameTaproot(a: { readonly merkleRoot?: Uint8Array } | undefined, b: { readonly merkleRoot?: Uint8Array } | undefined): boolean {
+  if (!a || !b) return !a && !b
+  return a.merkleRoot === undefined ? b.merkleRoot === undefined : b.merkleRoot !== undefined && equalBytes(a.merkleRoot, b.merkleRoot)
+}
+
 function samePayloads(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
   return a.length === b.length && a.every((p, i) => b[i] instanceof Uint8Array && equalBytes(p, b[i]!))
 }
@@ -535,5 +544,9 @@ function checkPrepared(prepared: PreparedTx, chain: string): PreparedTx {
     if (!/^[A-Za-z0-9_.-]{1,48}$/.test(k)) throw bad(`summary key ${JSON.stringify(k)}: expected 1..48 characters of [A-Za-z0-9_.-]`)
     if (typeof v !== 'string' || v.length > 1024) throw bad(`summary.${k}: expected a string of at most 1024 characters`)
   }
-  return { unsignedTx: prepared.unsignedTx, payloads: prepared.payloads, summary }
+  const taproot = prepared.taproot
+  if (taproot !== undefined && (!taproot || typeof taproot !== 'object' || Object.keys(taproot).some((k) => k !== 'merkleRoot') || (taproot.merkleRoot !== undefined && !(taproot.merkleRoot instanceof Uint8Array && taproot.merkleRoot.length === 32)))) {
+    throw bad('expected taproot: {} or { merkleRoot: 32 bytes }')
+  }
+  return { unsignedTx: prepared.unsignedTx, payloads: prepared.payloads, summary, ...(taproot !== undefined ? { taproot } : {}) }
 }

@@ -73,6 +73,9 @@ export const errorCodes = [
   'RELAY_MISMATCH',
   'PREPARE_FAILED',
   'BROADCAST_FAILED',
+  // chain backends
+  'INSUFFICIENT_FUNDS',
+  'NODE_REQUEST_FAILED',
 ] as const
 
 /** A stable zrkit error code. */

@@ -76,6 +76,9 @@ export const errorCodes = [
   // chain backends
   'INSUFFICIENT_FUNDS',
   'NODE_REQUEST_FAILED',
+  // transactions on their networks
+  'TX_EXPIRED',
+  'TX_FAILED',
 ] as const
 
 /** A stable zrkit error code. */

@@ -57,11 +57,12 @@ export type EvmWorld = {
   close(): Promise<void>
 }
 
-/** A fresh ledger, owners, keyring and key, on the given anvil. */
-export async function evmWorld(anvil: Anvil, ledgerOptions: { genesisTime?: number } = {}): Promise<EvmWorld> {
-  const [a, b, operator] = [generateAccount(), generateAccount(), generateAccount()]
+/** A fresh ledger, owners, keyring and key, on the given anvil; with `seed`, Alice is `generateAccount(`${seed}:alice`)` (for another process to act as her). */
+export async function evmWorld(anvil: Anvil, options: { seed?: string } = {}): Promise<EvmWorld> {
+  const account = (name: string) => (options.seed === undefined ? generateAccount() : generateAccount(`${options.seed}:${name}`))
+  const [a, b, operator] = [account('alice'), account('bob'), account('operator')]
   const ledger = await createEmbeddedLedger({
-    genesis: { chainId: 'zrkit-evm-test', ...(ledgerOptions.genesisTime ? { time: ledgerOptions.genesisTime } : {}), balances: [a, b, operator].map((x) => ({ address: x.address, amount: 1_000_000n })) },
+    genesis: { chainId: 'zrkit-evm-test', balances: [a, b, operator].map((x) => ({ address: x.address, amount: 1_000_000n })) },
   })
   const alice = createZrClient({ ledger, account: a })
   const bob = createZrClient({ ledger, account: b })

@@ -19,7 +19,7 @@ import {
   recoverTransactionAddress,
   serializeTransaction,
 } from 'viem'
-import { estimateFeesPerGas, estimateGas, getBlock, getChainId, getTransaction, sendRawTransaction, waitForTransactionReceipt } from 'viem/actions'
+import { estimateFeesPerGas, estimateGas, getBalance, getBlock, getChainId, getTransaction, sendRawTransaction, waitForTransactionReceipt } from 'viem/actions'
 import { type EvmNonceManager, sharedEvmNonceManager } from './evmNonceManager.js'
 import { toEvmSignature } from './signature.js'
 
@@ -185,7 +185,22 @@ export function evmAdapter(options: EvmAdapterOptions): RelayAdapter<EvmTransact
         }
       }
 
-      // The nonce comes last, so that a failed estimate holds none.
+      // A transaction the account cannot pay for would be approved and signed only to be refused by the node.
+      const maxCost = (i.value ?? 0n) + gas * ('gasPrice' in fees ? fees.gasPrice : fees.maxFeePerGas)
+      let balance: bigint
+      try {
+        balance = await getBalance(client, { address: from })
+      } catch (e) {
+        throw prepareFailed('could not read the balance', e)
+      }
+      if (balance < maxCost) {
+        throw new ZrError('PREPARE_FAILED', 'Could not prepare the transaction.', {
+          details: `insufficient funds: ${from} has ${balance} wei, the transaction may cost up to ${maxCost} wei (value + gas x fee)`,
+          meta: { from, balance, maxCost },
+        })
+      }
+
+      // The nonce comes last, so that a failed check holds none.
       let nonce: number
       if (i.nonce !== undefined) {
         nonce = i.nonce

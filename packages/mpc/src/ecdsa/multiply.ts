@@ -61,7 +61,7 @@ import {
   type OteExtendMsg,
   type OteReceiverBatch,
 } from './ot/otExtension.js'
-import { CURVE_ORDER, Transcript, parseScalar, scalarToBytes } from './ot/transcript.js'
+import { CURVE_ORDER, Transcript, parseScalar, writeScalar } from './ot/transcript.js'
 
 /** Largest vector length L: the correlated OTs carry (a || a_hat), at most MAX_OLE_WIDTH scalars. */
 export const MAX_MUL_WIDTH = MAX_OLE_WIDTH / 2
@@ -326,14 +326,15 @@ function aliceCore(
   const { shares, message } = batch.correlate(alphas)
   const { chi, chiHat } = checkChallenges(t, ote, message.tau, L)
   const u = new Uint8Array(L * 32)
-  for (let i = 0; i < L; i++) u.set(scalarToBytes(mod((chi[i] as bigint) * (a[i] as bigint) + (chiHat[i] as bigint) * (aHat[i] as bigint))), 32 * i)
+  for (let i = 0; i < L; i++) writeScalar(u, 32 * i, mod((chi[i] as bigint) * (a[i] as bigint) + (chiHat[i] as bigint) * (aHat[i] as bigint)))
   const r = new Uint8Array(OT_BATCH * L * 32)
+  const rView = new DataView(r.buffer)
   const c = new Array<bigint>(L).fill(0n)
   for (let j = 0; j < OT_BATCH; j++) {
     const zj = shares[j] as bigint[]
     const gj = g[j] as bigint
     for (let i = 0; i < L; i++) {
-      r.set(scalarToBytes(mod((chi[i] as bigint) * (zj[i] as bigint) + (chiHat[i] as bigint) * (zj[L + i] as bigint))), 32 * (j * L + i))
+      writeScalar(rView, 32 * (j * L + i), mod((chi[i] as bigint) * (zj[i] as bigint) + (chiHat[i] as bigint) * (zj[L + i] as bigint)))
       c[i] = (c[i] as bigint) + gj * (zj[i] as bigint)
     }
   }

@@ -51,6 +51,7 @@ import { ZrError } from '@zrkit/core'
 import { MulAlice, type MulAliceMsg1, MulBob, type MulBobMsg1, SIGN_MUL_WIDTH } from './multiply.js'
 import { ctEqual, randomScalar } from './ot/baseOt.js'
 import type { OtExtensionReceiver, OtExtensionSender } from './ot/otExtension.js'
+import { mulBase, mulSameScalar, normalizePoints } from './ot/pointMul.js'
 import { CURVE_ORDER, Transcript, bytesToBigInt, parsePoint, parseScalar, pointToBytes, scalarToBytes, wideReduce } from './ot/transcript.js'
 
 type Point = InstanceType<typeof secp256k1.Point>
@@ -63,6 +64,8 @@ const mod = (x: bigint): bigint => {
 }
 /** k*P for k in [0, n); the identity for k = 0. */
 const mul = (p: Point, k: bigint): Point => (k === 0n ? secp256k1.Point.ZERO : p.multiply(k))
+/** k*G for a secret k in [0, n) (fixed-sequence table multiplication); the identity for k = 0. */
+const mulG = (k: bigint): Point => (k === 0n ? secp256k1.Point.ZERO : mulBase(k))
 
 /** One member of the signing set: its party id and its Shamir x-coordinate (non-zero, distinct). */
 export type DklsSignerInfo = { id: string; index: bigint }
@@ -158,6 +161,7 @@ export class DklsSignSession {
   #phi = 0n
   #sk = 0n
   #R: Point
+  #pkI: Point | undefined
   // per-counterparty state
   readonly #bobs = new Map<string, MulBob>()
   readonly #salts = new Map<string, Uint8Array>()
@@ -221,7 +225,7 @@ export class DklsSignSession {
     // Step 5: instance key and inversion mask.
     this.#r = randomScalar()
     this.#phi = randomScalar()
-    this.#R = G.multiply(this.#r)
+    this.#R = normalizePoints([mulBase(this.#r)])[0] as Point
 
     // Zero share (F_Zero) and the additive share sk_i = lambda_i * (x_i + t) + zeta_i (step 7, computed early).
     let zeta = 0n
@@ -295,7 +299,8 @@ export class DklsSignSession {
   round2(received: ReadonlyMap<string, DklsSignMsg1>): Map<string, DklsSignMsg2> {
     this.#enter('round1', 'round2', 'round2')
     const msgs = this.#received(received, 'round 2')
-    const pkI = G.multiply(this.#sk)
+    const pkI = normalizePoints([mulG(this.#sk)])[0] as Point
+    this.#pkI = pkI
     const out = new Map<string, DklsSignMsg2>()
     for (const j of this.#others) {
       const m = msgs.get(j) as DklsSignMsg1
@@ -314,12 +319,13 @@ export class DklsSignSession {
       }
       this.#c.set(j, [cU, cV])
       const chi = (this.#bobs.get(j) as MulBob).b
+      const [gammaU, gammaV] = normalizePoints([mulG(cU), mulG(cV)]) as [Point, Point]
       out.set(j, {
         instancePoint: pointToBytes(this.#R),
         salt: this.#salts.get(j) as Uint8Array,
         publicShare: pointToBytes(pkI),
-        gammaU: pointToBytes(G.multiply(cU)),
-        gammaV: pointToBytes(G.multiply(cV)),
+        gammaU: pointToBytes(gammaU),
+        gammaV: pointToBytes(gammaV),
         psi: scalarToBytes(mod(this.#phi - chi)),
         mul: reply,
       })
@@ -331,7 +337,7 @@ export class DklsSignSession {
   round3(received: ReadonlyMap<string, DklsSignMsg2>): DklsSignBroadcast {
     this.#enter('round2', 'round3', 'round3')
     const msgs = this.#received(received, 'round 3')
-    let pkSum = G.multiply(this.#sk)
+    let pkSum = this.#pkI as Point
     let R = this.#R
     let psiSum = 0n
     let sumU = 0n
@@ -367,9 +373,10 @@ export class DklsSignSession {
         this.#abort(`signing aborted: multiplication with ${j} failed`, j, e)
       }
       const [dU, dV] = d as [bigint, bigint]
-      // Consistency of j's multiplication inputs with R_j and pk_j (step 8).
-      if (!mul(Rj, chi).equals(gU.add(mul(G, dU)))) this.#abort(`signing aborted: ${j} failed the instance-key consistency check`, j)
-      if (!mul(pkj, chi).equals(gV.add(mul(G, dV)))) this.#abort(`signing aborted: ${j} failed the key-share consistency check`, j)
+      // Consistency of j's multiplication inputs with R_j and pk_j (step 8); chi is secret.
+      const [chiR, chiPk] = chi === 0n ? [secp256k1.Point.ZERO, secp256k1.Point.ZERO] : (mulSameScalar([Rj, pkj], chi) as [Point, Point])
+      if (!chiR.equals(gU.add(mulG(dU)))) this.#abort(`signing aborted: ${j} failed the instance-key consistency check`, j)
+      if (!chiPk.equals(gV.add(mulG(dV)))) this.#abort(`signing aborted: ${j} failed the key-share consistency check`, j)
       const [cU, cV] = this.#c.get(j) as [bigint, bigint]
       pkSum = pkSum.add(pkj)
       R = R.add(Rj)
@@ -418,9 +425,10 @@ export class DklsSignSession {
     const s = mod(w * Fn.inv(u))
     const R = this.#bigR as Point
     const rx = this.#rx
-    // ECDSA verification against the exact R: (e/s)*G + (r/s)*(X + tG) == R.
+    // ECDSA verification against the exact R: (e/s)*G + (r/s)*(X + tG) == R. Everything here is
+    // public (the signature, the digest, the key), so variable-time multiplication is fine.
     const sInv = s === 0n ? 0n : Fn.inv(s)
-    const check = s === 0n ? secp256k1.Point.ZERO : mul(G, mod(this.#e * sInv)).add(mul(this.#pk, mod(rx * sInv)))
+    const check = s === 0n ? secp256k1.Point.ZERO : G.multiplyUnsafe(mod(this.#e * sInv)).add(this.#pk.multiplyUnsafe(mod(rx * sInv)))
     if (s === 0n || !check.equals(R)) this.#abort('signing aborted: the combined signature does not verify', undefined)
     const aff = R.toAffine()
     let v = (aff.y & 1n ? 1 : 0) | (aff.x >= CURVE_ORDER ? 2 : 0)

@@ -5,12 +5,10 @@
  *
  * The check needs sums of 752 products `chi_j * q_j` where every chi_j is public (a Fiat-Shamir
  * challenge) and every q_j is secret (an OT-extension row). {@link Gf256SumOfProducts} computes such
- * a sum with carry-less multiplication on 32-bit words, 4 bits of the public factor at a time: per
- * product it builds the 16 multiples `k * q_j` (k < 16, fixed work, no branches on q_j), then adds
- * `table[nibble of chi_j]` into one of eight unreduced accumulators (one per nibble position inside a
- * 32-bit word, so that no shifting happens per product). Secret data is only ever XORed; table
- * indices and loop bounds depend on the public factor or on nothing. The accumulators are combined
- * and reduced once per sum.
+ * a sum on 32-bit words without a carry-less multiplication per product: the nibbles of the public
+ * factors select buckets into which the secret factors are XORed, and the buckets are multiplied out
+ * and reduced once per sum (see the class). Secret data is only ever XORed; bucket indices and loop
+ * bounds depend on the public factors or on nothing.
  */
 import { ZrError } from '@zrkit/core'
 
@@ -18,11 +16,8 @@ import { ZrError } from '@zrkit/core'
 export const GF256_BYTES = 32
 
 const WORDS = 8
-const ROW = WORDS + 1 // a multiple k * q (k < 16) spans 256 + 3 bits: 9 words
+const ROW = WORDS + 1 // v * q for a nibble v spans 256 + 3 bits: 9 words
 const SPAN = 2 * WORDS // an unreduced product spans 16 words
-
-const readWord = (b: Uint8Array, o: number): number =>
-  ((b[o] as number) | ((b[o + 1] as number) << 8) | ((b[o + 2] as number) << 16) | ((b[o + 3] as number) << 24)) >>> 0
 
 function checkElement(b: Uint8Array, offset: number, what: string): void {
   if (!(b instanceof Uint8Array)) throw new ZrError('INVALID_INPUT', `${what}: expected a Uint8Array, got ${typeof b}`)
@@ -33,6 +28,12 @@ function checkElement(b: Uint8Array, offset: number, what: string): void {
 
 /**
  * Accumulates `sum_j pub_j * sec_j` in GF(2^256), reducing once at the end.
+ *
+ * Method: split every public factor into its 64 nibbles; nibble position p (bits 4p..4p+3) with
+ * value v contributes v * x^(4p) * sec_j. So keep one bucket per (position, value) and XOR sec_j
+ * into the bucket its nibble selects (8 word XORs per nibble, nothing else per product). At the end
+ * bucket (p, v) is multiplied by v (at most 3 shifts) and by x^(4p), and all are added up. The
+ * bucket index comes from the public factor only; secret words are only ever XORed.
  *
  * @example
  * ```ts
@@ -45,68 +46,93 @@ function checkElement(b: Uint8Array, offset: number, what: string): void {
  * ```
  */
 export class Gf256SumOfProducts {
-  // acc[s * SPAN + w]: word w of the sum of the products whose public nibble sits at bits 4s..4s+3 of its word
-  readonly #acc = new Int32Array(8 * SPAN)
-  readonly #table = new Int32Array(16 * ROW)
-  readonly #sec = new Int32Array(WORDS)
+  // bucket (p, v), p < 64 nibble positions, v < 16 values: WORDS words at ((p << 4) | v) * WORDS
+  readonly #buckets = new Int32Array(64 * 16 * WORDS)
 
   /** Adds `pub * sec`, both 32-byte elements read at the given offsets. `pub` must be public. */
   add(pub: Uint8Array, pubOffset: number, sec: Uint8Array, secOffset: number): void {
-    checkElement(pub, pubOffset, 'GF(2^256) public factor')
-    checkElement(sec, secOffset, 'GF(2^256) secret factor')
-    const s = this.#sec
-    for (let k = 0; k < WORDS; k++) s[k] = readWord(sec, secOffset + 4 * k)
-    this.#addWords(pub, pubOffset)
-    s.fill(0)
+    this.addMany(pub, pubOffset, sec, secOffset, 1)
   }
 
-  #addWords(pub: Uint8Array, pubOffset: number): void {
-    const T = this.#table
-    const s = this.#sec
-    // T[k] = k * sec for k in {1, 2, 4, 8} by shifting, the others by XOR; T[0] stays zero.
-    for (let t = 0; t < ROW; t++) {
-      const cur = t < WORDS ? (s[t] as number) : 0
-      const prev = t > 0 ? (s[t - 1] as number) : 0
-      T[ROW + t] = cur
-      T[2 * ROW + t] = (cur << 1) | (prev >>> 31)
-      T[4 * ROW + t] = (cur << 2) | (prev >>> 30)
-      T[8 * ROW + t] = (cur << 3) | (prev >>> 29)
-    }
-    for (let hi = 2; hi <= 8; hi <<= 1) {
-      for (let lo = 1; lo < hi; lo++) {
-        const d = (hi + lo) * ROW
-        const a = hi * ROW
-        const b = lo * ROW
-        for (let t = 0; t < ROW; t++) T[d + t] = (T[a + t] as number) ^ (T[b + t] as number)
+  /**
+   * Adds `sum_{j < count} pub_j * sec_j` where pub_j is the 32-byte element at `pubOffset + 32j` of
+   * `pub` and sec_j the one at `secOffset + 32j` of `sec`. Every pub_j must be public.
+   */
+  addMany(pub: Uint8Array, pubOffset: number, sec: Uint8Array, secOffset: number, count: number): void {
+    if (!Number.isInteger(count) || count < 1) throw new ZrError('INVALID_INPUT', `GF(2^256) sum: expected a positive count, got ${count}`)
+    checkElement(pub, pubOffset, 'GF(2^256) public factor')
+    checkElement(sec, secOffset, 'GF(2^256) secret factor')
+    checkElement(pub, pubOffset + GF256_BYTES * (count - 1), 'GF(2^256) public factor')
+    checkElement(sec, secOffset + GF256_BYTES * (count - 1), 'GF(2^256) secret factor')
+    const pv = new DataView(pub.buffer, pub.byteOffset, pub.byteLength)
+    const sv = new DataView(sec.buffer, sec.byteOffset, sec.byteLength)
+    const B = this.#buckets
+    for (let j = 0; j < count; j++) {
+      const so = secOffset + GF256_BYTES * j
+      const po = pubOffset + GF256_BYTES * j
+      const s0 = sv.getInt32(so, true)
+      const s1 = sv.getInt32(so + 4, true)
+      const s2 = sv.getInt32(so + 8, true)
+      const s3 = sv.getInt32(so + 12, true)
+      const s4 = sv.getInt32(so + 16, true)
+      const s5 = sv.getInt32(so + 20, true)
+      const s6 = sv.getInt32(so + 24, true)
+      const s7 = sv.getInt32(so + 28, true)
+      for (let w = 0; w < WORDS; w++) {
+        const a = pv.getInt32(po + 4 * w, true)
+        for (let n = 0; n < 8; n++) {
+          const b = ((((w << 3) | n) << 4) | ((a >>> (4 * n)) & 15)) * WORDS
+          B[b] = (B[b] as number) ^ s0
+          B[b + 1] = (B[b + 1] as number) ^ s1
+          B[b + 2] = (B[b + 2] as number) ^ s2
+          B[b + 3] = (B[b + 3] as number) ^ s3
+          B[b + 4] = (B[b + 4] as number) ^ s4
+          B[b + 5] = (B[b + 5] as number) ^ s5
+          B[b + 6] = (B[b + 6] as number) ^ s6
+          B[b + 7] = (B[b + 7] as number) ^ s7
+        }
       }
     }
-    const acc = this.#acc
-    for (let w = 0; w < WORDS; w++) {
-      const a = readWord(pub, pubOffset + 4 * w)
-      for (let n = 0; n < 8; n++) {
-        const src = ((a >>> (4 * n)) & 15) * ROW
-        const dst = n * SPAN + w
-        for (let t = 0; t < ROW; t++) acc[dst + t] = (acc[dst + t] as number) ^ (T[src + t] as number)
-      }
-    }
-    T.fill(0)
   }
 
   /** The reduced sum (32 bytes); clears the accumulator for reuse. */
   finish(): Uint8Array {
-    const acc = this.#acc
-    // Combine: full = sum_n acc_n << 4n (16 words; the degree is at most 510).
+    const B = this.#buckets
     const full = new Int32Array(SPAN + 1)
-    for (let n = 0; n < 8; n++) {
-      const sh = 4 * n
-      const base = n * SPAN
-      for (let w = 0; w < SPAN; w++) {
-        const v = acc[base + w] as number
-        full[w] = (full[w] as number) ^ (sh === 0 ? v : v << sh)
-        if (sh !== 0) full[w + 1] = (full[w + 1] as number) ^ (v >>> (32 - sh))
+    const plane = new Int32Array(4 * WORDS)
+    const part = new Int32Array(ROW)
+    for (let p = 0; p < 64; p++) {
+      // plane[b] = XOR of the buckets whose value has bit b set: sum_v v * bucket_v = sum_b x^b plane[b]
+      plane.fill(0)
+      for (let v = 1; v < 16; v++) {
+        const o = ((p << 4) | v) * WORDS
+        for (let b = 0; b < 4; b++) {
+          if (((v >> b) & 1) === 0) continue // public loop structure, the same for every input
+          for (let k = 0; k < WORDS; k++) plane[b * WORDS + k] = (plane[b * WORDS + k] as number) ^ (B[o + k] as number)
+        }
+      }
+      // part = sum_b plane[b] << b (9 words)
+      for (let k = 0; k < ROW; k++) {
+        let v = 0
+        for (let b = 0; b < 4; b++) {
+          const cur = k < WORDS ? (plane[b * WORDS + k] as number) : 0
+          const prev = k > 0 ? (plane[b * WORDS + k - 1] as number) : 0
+          v ^= b === 0 ? cur : (cur << b) | (prev >>> (32 - b))
+        }
+        part[k] = v
+      }
+      // full += part << (4p)
+      const w = p >> 3
+      const sh = 4 * (p & 7)
+      for (let k = 0; k < ROW; k++) {
+        const v = part[k] as number
+        full[w + k] = (full[w + k] as number) ^ (sh === 0 ? v : v << sh)
+        if (sh !== 0) full[w + k + 1] = (full[w + k + 1] as number) ^ (v >>> (32 - sh))
       }
     }
-    acc.fill(0)
+    B.fill(0)
+    plane.fill(0)
+    part.fill(0)
     const out = reduceWords(full)
     full.fill(0)
     return out

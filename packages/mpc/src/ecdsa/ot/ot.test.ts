@@ -3,8 +3,11 @@
  * consistency check, and the burn-on-failure rule.
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { randomBytes } from '@noble/hashes/utils.js'
+import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils.js'
+import { sha512 } from '@noble/hashes/sha2.js'
+import { randomBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { isZrError } from '@zrkit/core'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   type BaseOtContext,
@@ -22,11 +25,15 @@ import {
   OT_EXTENDED,
   OtExtensionReceiver,
   OtExtensionSender,
+  _kosHashes,
   gf256Mul,
   inconsistentReceiverMessage,
   rerunBaseOtContext,
 } from './otExtension.js'
-import { CURVE_ORDER, Transcript, parsePoint, parseScalar, scalarToBytes } from './transcript.js'
+import { Gf256SumOfProducts } from './gf256.js'
+import { Sha512Hasher } from './sha512Hasher.js'
+import { CURVE_ORDER, Transcript, bytesToBigInt, parsePoint, parseScalar, scalarToBytes, wideReduce, writeScalar } from './transcript.js'
+import { transposeBits } from './transpose.js'
 
 const G = secp256k1.Point.BASE
 const flip = (b: Uint8Array, i: number, mask: number) => {
@@ -121,6 +128,40 @@ describe('transcript', () => {
   })
 })
 
+// ---- reference oracles: the plain bit-by-bit definitions --------------------------------------
+
+const bitOf = (b: Uint8Array, i: number) => ((b[i >> 3] as number) >> (i & 7)) & 1
+
+/** Bit-by-bit transpose: row r bit c = column c bit r. */
+function naiveTranspose(cols: Uint8Array, kappa: number, rows: number): Uint8Array {
+  const colBytes = rows / 8
+  const out = new Uint8Array(rows * (kappa / 8))
+  for (let c = 0; c < kappa; c++) {
+    for (let r = 0; r < rows; r++) {
+      if (bitOf(cols.subarray(c * colBytes, (c + 1) * colBytes), r)) out[r * (kappa / 8) + (c >> 3)] = (out[r * (kappa / 8) + (c >> 3)] as number) | (1 << (c & 7))
+    }
+  }
+  return out
+}
+
+/** Schoolbook GF(2^256) product: shift-and-add over every bit, then reduce bit by bit from the top. */
+function naiveGfMul(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const prod = new Uint8Array(64)
+  for (let i = 0; i < 256; i++) {
+    if (!bitOf(a, i)) continue
+    for (let j = 0; j < 256; j++) if (bitOf(b, j)) prod[(i + j) >> 3] = (prod[(i + j) >> 3] as number) ^ (1 << ((i + j) & 7))
+  }
+  for (let k = 511; k >= 256; k--) {
+    if (!bitOf(prod, k)) continue
+    for (const d of [256, 10, 5, 2, 0]) {
+      const p = k - 256 + d
+      prod[p >> 3] = (prod[p >> 3] as number) ^ (1 << (p & 7))
+    }
+  }
+  return prod.slice(0, 32)
+}
+const xor32 = (a: Uint8Array, b: Uint8Array) => a.map((x, i) => x ^ (b[i] as number))
+
 describe('GF(2^256)', () => {
   it('is a commutative ring with 1, reducing x^256 to x^10 + x^5 + x^2 + 1', () => {
     const one = new Uint8Array(32)
@@ -143,6 +184,207 @@ describe('GF(2^256)', () => {
     expected[0] = 0b00100101 // x^5 + x^2 + 1
     expected[1] = 0b00000100 // x^10
     expect(eq(gf256Mul(x255, x1), expected)).toBe(true)
+  })
+
+  it('gf256Mul equals the bit-by-bit schoolbook product (edge values and a property)', () => {
+    const ones = new Uint8Array(32).fill(0xff)
+    const zero = new Uint8Array(32)
+    const top = new Uint8Array(32)
+    top[31] = 0x80
+    for (const [a, b] of [
+      [ones, ones],
+      [ones, top],
+      [top, top],
+      [zero, ones],
+      [ones, zero],
+    ] as const) {
+      expect(eq(gf256Mul(a, b), naiveGfMul(a, b))).toBe(true)
+    }
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (a, b) => eq(gf256Mul(a, b), naiveGfMul(a, b))),
+      { numRuns: 200 },
+    )
+  })
+
+  it('a sum of products reduced once equals the sum of the schoolbook products, and the accumulator resets', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 3 }), (count, pad) => {
+        // offsets not multiples of 32 (and odd) exercise the addressing
+        const pub = randomBytes(pad + 32 * count)
+        const sec = randomBytes(2 * pad + 1 + 32 * count)
+        let expected: Uint8Array = new Uint8Array(32)
+        for (let j = 0; j < count; j++) expected = xor32(expected, naiveGfMul(pub.subarray(pad + 32 * j, pad + 32 * j + 32), sec.subarray(2 * pad + 1 + 32 * j, 2 * pad + 33 + 32 * j)))
+        const acc = new Gf256SumOfProducts()
+        acc.addMany(pub, pad, sec, 2 * pad + 1, count)
+        const first = acc.finish()
+        // the same sum again, one product at a time, on the reused accumulator
+        for (let j = 0; j < count; j++) acc.add(pub, pad + 32 * j, sec, 2 * pad + 1 + 32 * j)
+        return eq(first, expected) && eq(acc.finish(), expected)
+      }),
+      { numRuns: 60 },
+    )
+  })
+
+  it('refuses elements that do not fit', () => {
+    const acc = new Gf256SumOfProducts()
+    expect(() => acc.add(new Uint8Array(31), 0, new Uint8Array(32), 0)).toThrow(/expected 32 bytes/)
+    expect(() => acc.addMany(new Uint8Array(64), 0, new Uint8Array(64), 1, 2)).toThrow(/expected 32 bytes/)
+    expect(() => acc.addMany(new Uint8Array(64), 0, new Uint8Array(64), 0, 0)).toThrow(/positive count/)
+    expect(() => gf256Mul(new Uint8Array(33), new Uint8Array(32))).toThrow(/expected 32 bytes, got 33/)
+  })
+})
+
+describe('bit-matrix transpose', () => {
+  it('equals the bit-by-bit transpose at the OT-extension size and at other sizes (property)', () => {
+    const cols = randomBytes(KAPPA * COL_BYTES)
+    expect(eq(transposeBits(cols, KAPPA, OT_EXTENDED), naiveTranspose(cols, KAPPA, OT_EXTENDED))).toBe(true)
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 20 }), (k32, rows8) => {
+        const kappa = 32 * k32
+        const rows = 8 * rows8
+        const c = randomBytes(kappa * (rows / 8))
+        return eq(transposeBits(c, kappa, rows), naiveTranspose(c, kappa, rows))
+      }),
+      { numRuns: 40 },
+    )
+  })
+
+  it('refuses sizes it does not handle', () => {
+    expect(() => transposeBits(new Uint8Array(94 * 255), 255, 752)).toThrow(/multiple of 32/)
+    expect(() => transposeBits(new Uint8Array(256 * 94), 256, 750)).toThrow(/multiple of 8/)
+    expect(() => transposeBits(new Uint8Array(256 * 94 - 1), 256, 752)).toThrow(/expected 24064 column bytes, got 24063/)
+  })
+})
+
+describe('hashing and scalar encoding helpers', () => {
+  it('Sha512Hasher gives noble sha512 for any input length, reused and after wipe', () => {
+    const h = new Sha512Hasher()
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 300 }), (m) => eq(h.hash(m), sha512(m))),
+      { numRuns: 200 },
+    )
+    const m = randomBytes(95)
+    const first = h.hash(m).slice()
+    h.wipe()
+    expect(eq(h.hash(m), first)).toBe(true)
+    expect(eq(first, sha512(m))).toBe(true)
+  })
+
+  it('bytesToBigInt, wideReduce and writeScalar agree with noble for every length and edge value', () => {
+    for (let len = 0; len <= 72; len++) {
+      const b = randomBytes(len)
+      expect(bytesToBigInt(b)).toBe(bytesToNumberBE(b))
+      expect(bytesToBigInt(new Uint8Array(len).fill(0xff))).toBe(bytesToNumberBE(new Uint8Array(len).fill(0xff)))
+    }
+    const wide = randomBytes(64)
+    expect(wideReduce(wide)).toBe(bytesToNumberBE(wide) % CURVE_ORDER)
+    expect(wideReduce(new Uint8Array(64).fill(0xff))).toBe((2n ** 512n - 1n) % CURVE_ORDER)
+    // an unaligned subarray view
+    const backing = randomBytes(100)
+    expect(bytesToBigInt(backing.subarray(3, 67))).toBe(bytesToNumberBE(backing.subarray(3, 67)))
+    for (const s of [0n, 1n, 255n, 2n ** 64n - 1n, 2n ** 64n, 2n ** 192n + 5n, CURVE_ORDER - 1n, randomScalar()]) {
+      expect(eq(scalarToBytes(s), numberToBytesBE(s, 32))).toBe(true)
+      const out = new Uint8Array(70).fill(7)
+      writeScalar(out.subarray(2), 5, s)
+      expect(eq(out.subarray(7, 39), numberToBytesBE(s, 32))).toBe(true)
+      expect(out[6]).toBe(7)
+      expect(out[39]).toBe(7)
+      const view = new DataView(out.buffer)
+      writeScalar(view, 38, s)
+      expect(eq(out.subarray(38, 70), numberToBytesBE(s, 32))).toBe(true)
+    }
+    expect(() => writeScalar(new Uint8Array(32), 1, 1n)).toThrow(/does not fit/)
+    expect(() => writeScalar(new Uint8Array(32), 0, CURVE_ORDER)).toThrow(/out of range/)
+    expect(() => scalarToBytes(-1n)).toThrow(/out of range/)
+  })
+
+  it('transcripts hash exactly the documented records and XOF blocks (checked against noble sha512 directly)', () => {
+    const u32 = (n: number) => {
+      const b = new Uint8Array(4)
+      new DataView(b.buffer).setUint32(0, n)
+      return b
+    }
+    const record = (kind: string, label: string, data: Uint8Array) => {
+      const k = utf8ToBytes(kind)
+      const l = utf8ToBytes(label)
+      return [u32(k.length), k, u32(l.length), l, u32(data.length), data]
+    }
+    const concat = (parts: Uint8Array[]) => {
+      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+      let o = 0
+      for (const p of parts) {
+        out.set(p, o)
+        o += p.length
+      }
+      return out
+    }
+    const big = randomBytes(3000) // longer than the inline limit and than one SHA-512 block
+    const small = randomBytes(17)
+    // labels: non-ASCII with a 3-byte character, and non-ASCII with 2-byte characters only
+    const t = new Transcript('zrkit/test/v1').bytes('big', big).text('ünïcode label ✓', 'välue').u32('grüße', 7).bytes('small', small)
+    const before = t.clone()
+    const got = t.challengeBytes('out', 150)
+    const stream = concat([
+      ...record('domain', 'zrkit-transcript-v1', utf8ToBytes('zrkit/test/v1')),
+      ...record('bytes', 'big', big),
+      ...record('text', 'ünïcode label ✓', utf8ToBytes('välue')),
+      ...record('u32', 'grüße', u32(7)),
+      ...record('bytes', 'small', small),
+      ...record('challenge', 'out', u32(150)),
+    ])
+    const seed = sha512(stream)
+    const xof = concat([0, 1, 2].map((ctr) => sha512(concat([utf8ToBytes('zrkit-transcript-xof'), seed, u32(ctr)]))))
+    expect(eq(got, xof.subarray(0, 150))).toBe(true)
+    // the challenge is absorbed: the next one continues the same stream
+    const next = t.challengeBytes('again', 32)
+    const stream2 = concat([stream, ...record('challenge-output', 'out', got), ...record('challenge', 'again', u32(32))])
+    const seed2 = sha512(stream2)
+    expect(eq(next, sha512(concat([utf8ToBytes('zrkit-transcript-xof'), seed2, u32(0)])).subarray(0, 32))).toBe(true)
+    // a clone taken before is unaffected
+    expect(eq(before.challengeBytes('out', 150), got)).toBe(true)
+  })
+})
+
+describe('KOS15 PRG and row hashes', () => {
+  const u32 = (n: number) => {
+    const b = new Uint8Array(4)
+    new DataView(b.buffer).setUint32(0, n)
+    return b
+  }
+  const cat = (...parts: Uint8Array[]) => {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+    let o = 0
+    for (const p of parts) {
+      out.set(p, o)
+      o += p.length
+    }
+    return out
+  }
+
+  it('PRG column i is SHA-512(tag || seed_i || nonce || u32(i) || u32(0)) || SHA-512(... u32(1)), cut to COL_BYTES', () => {
+    const seeds = Array.from({ length: 5 }, () => randomBytes(32))
+    const nonce = randomBytes(32)
+    const got = _kosHashes.prg(seeds, nonce)
+    const tag = utf8ToBytes('zrkit/dkls23/kos/v1/prg')
+    seeds.forEach((seed, i) => {
+      const col = cat(sha512(cat(tag, seed, nonce, u32(i), u32(0))), sha512(cat(tag, seed, nonce, u32(i), u32(1)))).subarray(0, COL_BYTES)
+      expect(eq(got.subarray(i * COL_BYTES, (i + 1) * COL_BYTES), col)).toBe(true)
+    })
+  })
+
+  it('the row hash is SHA-512(tag || key || u32(purpose) || u32(j) || row), so it separates rows and purposes', () => {
+    const key = randomBytes(32)
+    const row = randomBytes(32)
+    const tag = utf8ToBytes('zrkit/dkls23/kos/v1/row')
+    for (const [j, purpose] of [
+      [0, 0],
+      [415, 3],
+      [7, 0xffffffff],
+    ] as const) {
+      expect(eq(_kosHashes.rowHash(key, j, row, purpose), sha512(cat(tag, key, u32(purpose), u32(j), row)))).toBe(true)
+    }
+    expect(eq(_kosHashes.rowHash(key, 1, row, 0), _kosHashes.rowHash(key, 2, row, 0))).toBe(false)
+    expect(eq(_kosHashes.rowHash(key, 1, row, 0), _kosHashes.rowHash(key, 1, row, 1))).toBe(false)
   })
 })
 

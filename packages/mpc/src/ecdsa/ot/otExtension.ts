@@ -35,11 +35,11 @@
  * call throws `MPC_ABORT`; the caller must rerun the base OTs (`rerunBaseOtContext`) with a fresh
  * session id. A base-OT output can seed only one setup, so a burned setup cannot be rebuilt from it.
  */
-import { sha512 } from '@noble/hashes/sha2.js'
 import { randomBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { ZrError } from '@zrkit/core'
 import { type BaseOtContext, type BaseOtReceiverOutput, type BaseOtSenderOutput, KAPPA, SEED_BYTES, ctEqual, getBit } from './baseOt.js'
 import { Gf256SumOfProducts, gf256Mul } from './gf256.js'
+import { Sha512Hasher } from './sha512Hasher.js'
 import { transposeBits } from './transpose.js'
 import { CURVE_ORDER, Transcript, bytesToBigInt, parseScalar, writeScalar } from './transcript.js'
 
@@ -80,18 +80,19 @@ function prgColumns(seeds: readonly Uint8Array[], nonce: Uint8Array, out: Uint8A
   const tail = new DataView(input.buffer, seedAt + SEED_BYTES + nonce.length, 8)
   input.set(PRG_TAG)
   input.set(nonce, seedAt + SEED_BYTES)
+  const hasher = new Sha512Hasher()
   for (let i = 0; i < seeds.length; i++) {
     input.set(seeds[i] as Uint8Array, seedAt)
     tail.setUint32(0, i)
     for (let off = 0, ctr = 0; off < COL_BYTES; ctr++) {
       tail.setUint32(4, ctr)
-      const block = sha512(input)
+      const block = hasher.hash(input)
       const take = Math.min(64, COL_BYTES - off)
       out.set(take === 64 ? block : block.subarray(0, take), i * COL_BYTES + off)
-      block.fill(0)
       off += take
     }
   }
+  hasher.wipe()
   input.fill(0)
 }
 
@@ -106,6 +107,7 @@ class RowHasher {
   readonly #input: Uint8Array
   readonly #view: DataView
   readonly #rowAt: number
+  readonly #sha = new Sha512Hasher()
   constructor(key: Uint8Array) {
     this.#input = new Uint8Array(ROW_TAG.length + key.length + 8 + ROW_BYTES)
     this.#input.set(ROW_TAG)
@@ -121,26 +123,43 @@ class RowHasher {
     if (mask === undefined) inp.set(rows.subarray(offset, offset + ROW_BYTES), at)
     else for (let k = 0; k < ROW_BYTES; k++) inp[at + k] = (rows[offset + k] as number) ^ (mask[k] as number)
   }
+  /** The hash for `purpose` of the loaded row (the hasher's buffer, valid until the next call). */
   hash(purpose: number): Uint8Array {
     this.#view.setUint32(0, purpose)
-    return sha512(this.#input)
+    return this.#sha.hash(this.#input)
   }
   random(): Uint8Array {
-    const h = this.hash(RANDOM_OT_PURPOSE)
-    const out = h.slice(0, 32)
-    h.fill(0)
-    return out
+    return this.hash(RANDOM_OT_PURPOSE).slice(0, 32)
   }
   /** The l-th correlated-OT scalar of the loaded row: 64 hash bytes reduced mod n. */
   scalar(l: number): bigint {
-    const h = this.hash(l)
-    const v = bytesToBigInt(h) % CURVE_ORDER
-    h.fill(0)
-    return v
+    return bytesToBigInt(this.hash(l)) % CURVE_ORDER
   }
   wipe(): void {
     this.#input.fill(0)
+    this.#sha.wipe()
   }
+}
+
+/**
+ * Test hooks (not for protocol use): the PRG and the row hash exactly as the batches use them, so
+ * that tests can check them against their documented definitions.
+ */
+export const _kosHashes = {
+  /** Columns for `seeds` (KAPPA or fewer), COL_BYTES each, concatenated. */
+  prg: (seeds: readonly Uint8Array[], nonce: Uint8Array): Uint8Array => {
+    const out = new Uint8Array(seeds.length * COL_BYTES)
+    prgColumns(seeds, nonce, out)
+    return out
+  },
+  /** SHA-512(tag || key || u32(purpose) || u32(j) || row) for a 32-byte row. */
+  rowHash: (key: Uint8Array, j: number, row: Uint8Array, purpose: number): Uint8Array => {
+    const h = new RowHasher(key)
+    h.load(j, row, 0)
+    const out = h.hash(purpose).slice()
+    h.wipe()
+    return out
+  },
 }
 
 type Ids = { setupId: Uint8Array; otSender: string; otReceiver: string }
@@ -173,7 +192,7 @@ function checkChallenges(t: Transcript, u: Uint8Array): Uint8Array {
 /** sum_j chi_j * rows_j over GF(2^256), j < OT_EXTENDED (chi public, rows secret). */
 function checkSum(chi: Uint8Array, rows: Uint8Array): Uint8Array {
   const acc = new Gf256SumOfProducts()
-  for (let j = 0; j < OT_EXTENDED; j++) acc.add(chi, ROW_BYTES * j, rows, ROW_BYTES * j)
+  acc.addMany(chi, 0, rows, 0, OT_EXTENDED)
   return acc.finish()
 }
 
@@ -283,6 +302,7 @@ export class OteSenderBatch {
     const h = new RowHasher(this.#key)
     const shares: bigint[][] = []
     const tau = new Uint8Array(OT_BATCH * L * 32)
+    const tauView = new DataView(tau.buffer)
     const h0 = new Array<bigint>(L)
     for (let j = 0; j < OT_BATCH; j++) {
       const alpha = alphas[j] as readonly bigint[]
@@ -295,7 +315,7 @@ export class OteSenderBatch {
         s.push((CURVE_ORDER - a) % CURVE_ORDER)
         let t = (a - h.scalar(l) + (alpha[l] as bigint)) % CURVE_ORDER
         if (t < 0n) t += CURVE_ORDER
-        writeScalar(tau, (j * L + l) * 32, t)
+        writeScalar(tauView, (j * L + l) * 32, t)
       }
       shares.push(s)
     }

@@ -72,33 +72,28 @@ const fsub = (a: bigint, b: bigint): bigint => {
   return d < 0n ? d + P_FIELD : d
 }
 
-/** Complete addition for a = 0 (Renes-Costello-Batina, Algorithm 7). */
+/**
+ * Complete addition for a = 0 (Renes-Costello-Batina, Algorithm 7). Sums and differences that
+ * only feed multiplications are left unreduced (non-negative, below 3p; every product is reduced).
+ */
 function projAdd(p: Proj, q: Proj): Proj {
   const [X1, Y1, Z1] = p
   const [X2, Y2, Z2] = q
   let t0 = fmul(X1, X2)
   let t1 = fmul(Y1, Y2)
   let t2 = fmul(Z1, Z2)
-  let t3 = fadd(X1, Y1)
-  let t4 = fadd(X2, Y2)
-  t3 = fmul(t3, t4)
-  t4 = fadd(t0, t1)
+  let t3 = fmul(X1 + Y1, X2 + Y2)
+  let t4 = fadd(t0, t1)
   t3 = fsub(t3, t4)
-  t4 = fadd(Y1, Z1)
-  let X3 = fadd(Y2, Z2)
-  t4 = fmul(t4, X3)
-  X3 = fadd(t1, t2)
+  t4 = fmul(Y1 + Z1, Y2 + Z2)
+  let X3 = fadd(t1, t2)
   t4 = fsub(t4, X3)
-  X3 = fadd(X1, Z1)
-  let Y3 = fadd(X2, Z2)
-  X3 = fmul(X3, Y3)
-  Y3 = fadd(t0, t2)
-  Y3 = fsub(X3, Y3)
-  X3 = fadd(t0, t0)
-  t0 = fadd(X3, t0)
+  X3 = fmul(X1 + Z1, X2 + Z2)
+  let Y3 = X3 - fadd(t0, t2) + P_FIELD
+  t0 = 3n * t0
   t2 = fmul(B3, t2)
-  let Z3 = fadd(t1, t2)
-  t1 = fsub(t1, t2)
+  let Z3 = t1 + t2
+  t1 = t1 - t2 + P_FIELD
   Y3 = fmul(B3, Y3)
   X3 = fmul(t4, Y3)
   t2 = fmul(t3, t1)
@@ -112,18 +107,19 @@ function projAdd(p: Proj, q: Proj): Proj {
   return [X3, Y3, Z3]
 }
 
-/** Complete doubling for a = 0 (Renes-Costello-Batina, Algorithm 9). */
+/**
+ * Complete doubling for a = 0 (Renes-Costello-Batina, Algorithm 9). Values that only feed a
+ * multiplication are left unreduced (8*Y^2 below 8p, Y^2 + 3b*Z^2 below 2p).
+ */
 function projDouble(p: Proj): Proj {
   const [X, Y, Z] = p
   let t0 = fmul(Y, Y)
-  let Z3 = fadd(t0, t0)
-  Z3 = fadd(Z3, Z3)
-  Z3 = fadd(Z3, Z3)
+  let Z3 = t0 << 3n
   let t1 = fmul(Y, Z)
   let t2 = fmul(Z, Z)
   t2 = fmul(B3, t2)
   let X3 = fmul(t2, Z3)
-  let Y3 = fadd(t0, t2)
+  let Y3 = t0 + t2
   Z3 = fmul(t1, Z3)
   t1 = fadd(t2, t2)
   t2 = fadd(t1, t2)

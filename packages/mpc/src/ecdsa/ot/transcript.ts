@@ -18,6 +18,7 @@ import { bytesToNumberBE } from '@noble/curves/utils.js'
 import { sha512 } from '@noble/hashes/sha2.js'
 import { utf8ToBytes } from '@noble/hashes/utils.js'
 import { ZrError } from '@zrkit/core'
+import { Sha512Hasher } from './sha512Hasher.js'
 
 type Point = InstanceType<typeof secp256k1.Point>
 
@@ -25,6 +26,20 @@ type Point = InstanceType<typeof secp256k1.Point>
 export const CURVE_ORDER: bigint = secp256k1.Point.Fn.ORDER
 
 const XOF_TAG = utf8ToBytes('zrkit-transcript-xof')
+
+/** UTF-8 bytes of a string; ASCII (every kind and label zrkit uses) without a TextEncoder call. */
+function utf8(s: string): Uint8Array {
+  const out = new Uint8Array(s.length)
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 0x80) return utf8ToBytes(s)
+    out[i] = c
+  }
+  return out
+}
+
+/** Scratch state for deriving challenge seeds without allocating a hash object per challenge. */
+const SEED_STATE = sha512.create()
 
 const u32be = (n: number): Uint8Array => {
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new ZrError('INVALID_INPUT', 'transcript length out of range')
@@ -36,8 +51,9 @@ const u32be = (n: number): Uint8Array => {
 const MASK64 = (1n << 64n) - 1n
 
 /**
- * Writes the big-endian 32-byte encoding of a scalar in [0, n) into `out` at `offset`. Throws on
- * out-of-range values or if the 32 bytes do not fit.
+ * Writes the big-endian 32-byte encoding of a scalar in [0, n) into `out` (bytes, or a DataView over
+ * them to save creating one per call) at `offset`. Throws on out-of-range values or if the 32 bytes
+ * do not fit.
  *
  * @example
  * ```ts
@@ -47,14 +63,15 @@ const MASK64 = (1n << 64n) - 1n
  * writeScalar(out, 32, 5n) // out[63] === 5
  * ```
  */
-export function writeScalar(out: Uint8Array, offset: number, s: bigint): void {
+export function writeScalar(out: Uint8Array | DataView, offset: number, s: bigint): void {
   if (typeof s !== 'bigint' || s < 0n || s >= CURVE_ORDER) throw new ZrError('INVALID_INPUT', 'scalar out of range [0, n)')
-  if (!(out instanceof Uint8Array) || !Number.isInteger(offset) || offset < 0 || offset + 32 > out.length) throw new ZrError('INVALID_INPUT', 'scalar does not fit at that offset')
-  const v = new DataView(out.buffer, out.byteOffset + offset, 32)
-  v.setBigUint64(0, s >> 192n)
-  v.setBigUint64(8, (s >> 128n) & MASK64)
-  v.setBigUint64(16, (s >> 64n) & MASK64)
-  v.setBigUint64(24, s & MASK64)
+  const isView = out instanceof DataView
+  if (!(isView || out instanceof Uint8Array) || !Number.isInteger(offset) || offset < 0 || offset + 32 > out.byteLength) throw new ZrError('INVALID_INPUT', 'scalar does not fit at that offset')
+  const v = isView ? out : new DataView(out.buffer, out.byteOffset, out.byteLength)
+  v.setBigUint64(offset, s >> 192n)
+  v.setBigUint64(offset + 8, (s >> 128n) & MASK64)
+  v.setBigUint64(offset + 16, (s >> 64n) & MASK64)
+  v.setBigUint64(offset + 24, s & MASK64)
 }
 
 /** Big-endian 32-byte encoding of a scalar in [0, n). Throws on out-of-range values. */
@@ -69,6 +86,15 @@ export function bytesToBigInt(b: Uint8Array): bigint {
   if (!(b instanceof Uint8Array)) throw new ZrError('INVALID_INPUT', `expected bytes, got ${typeof b}`)
   if (b.length === 0 || b.length % 8 !== 0) return bytesToNumberBE(b)
   const v = new DataView(b.buffer, b.byteOffset, b.length)
+  if (b.length === 32) return (((v.getBigUint64(0) << 64n) | v.getBigUint64(8)) << 128n) | (v.getBigUint64(16) << 64n) | v.getBigUint64(24)
+  if (b.length === 64) {
+    // Pairwise, so that the intermediate values stay short (this is the hot path of wide reduction).
+    const w0 = (v.getBigUint64(0) << 64n) | v.getBigUint64(8)
+    const w1 = (v.getBigUint64(16) << 64n) | v.getBigUint64(24)
+    const w2 = (v.getBigUint64(32) << 64n) | v.getBigUint64(40)
+    const w3 = (v.getBigUint64(48) << 64n) | v.getBigUint64(56)
+    return (((w0 << 128n) | w1) << 256n) | ((w2 << 128n) | w3)
+  }
   let x = v.getBigUint64(0)
   for (let o = 8; o < b.length; o += 8) x = (x << 64n) | v.getBigUint64(o)
   return x
@@ -127,8 +153,9 @@ export class Transcript {
   }
 
   #record(kind: string, label: string, data: Uint8Array): void {
-    const k = utf8ToBytes(kind)
-    const l = utf8ToBytes(label)
+    if (data.length > 0xffffffff) throw new ZrError('INVALID_INPUT', 'transcript length out of range')
+    const k = utf8(kind)
+    const l = utf8(label)
     // The same bytes as absorbing each field in turn; small records go in as one update.
     const head = 12 + k.length + l.length
     const inline = data.length <= 256
@@ -138,7 +165,6 @@ export class Transcript {
     rec.set(k, 4)
     v.setUint32(4 + k.length, l.length)
     rec.set(l, 8 + k.length)
-    if (data.length > 0xffffffff) throw new ZrError('INVALID_INPUT', 'transcript length out of range')
     v.setUint32(8 + k.length + l.length, data.length)
     if (inline) rec.set(data, head)
     this.#h.update(rec)
@@ -211,16 +237,20 @@ export class Transcript {
     // XOF: block_ctr = SHA-512("zrkit-transcript-xof" || seed || u32(ctr)), one preassembled input per block.
     const input = new Uint8Array(XOF_TAG.length + 64 + 4)
     input.set(XOF_TAG)
-    input.set(this.#h.clone().digest(), XOF_TAG.length)
+    this.#h._cloneInto(SEED_STATE)
+    SEED_STATE.digestInto(input.subarray(XOF_TAG.length, XOF_TAG.length + 64))
+    SEED_STATE.destroy()
     const ctrView = new DataView(input.buffer, XOF_TAG.length + 64, 4)
     const out = new Uint8Array(length)
+    const hasher = new Sha512Hasher()
     for (let off = 0, ctr = 0; off < length; ctr++) {
       ctrView.setUint32(0, ctr)
-      const block = sha512(input)
+      const block = hasher.hash(input)
       const take = Math.min(block.length, length - off)
       out.set(take === block.length ? block : block.subarray(0, take), off)
       off += take
     }
+    hasher.wipe()
     input.fill(0)
     this.#record('challenge-output', label, out)
     return out

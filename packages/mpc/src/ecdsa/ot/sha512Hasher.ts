@@ -1,0 +1,42 @@
+/**
+ * Repeated SHA-512 of many short inputs for zrkit's OT extension and transcripts (PRG columns, row
+ * hashes, XOF blocks: tens of thousands per signature). Each digest is exactly noble's `sha512(input)`;
+ * the difference is that one working hash object is reset from a pristine initial state (noble's
+ * `_cloneInto`) instead of a new object being built and torn down per call, and the digest is written
+ * into one reused output buffer.
+ */
+import { sha512 } from '@noble/hashes/sha2.js'
+
+const PRISTINE = sha512.create()
+
+/**
+ * A reusable SHA-512 hasher. `hash` returns a view of its internal 64-byte output buffer, which the
+ * next call overwrites: copy or consume it first. Call `wipe()` when done with secret inputs.
+ *
+ * @example
+ * ```ts
+ * import { sha512 } from '@noble/hashes/sha2.js'
+ * import { Sha512Hasher } from './sha512Hasher.js'
+ *
+ * const h = new Sha512Hasher()
+ * const d = h.hash(new Uint8Array([1, 2, 3])).slice() // equals sha512(Uint8Array.of(1, 2, 3))
+ * h.wipe()
+ * ```
+ */
+export class Sha512Hasher {
+  readonly #work = sha512.create()
+  readonly #out = new Uint8Array(64)
+
+  /** SHA-512 of `input`, in the shared output buffer (valid until the next call). */
+  hash(input: Uint8Array): Uint8Array {
+    PRISTINE._cloneInto(this.#work)
+    this.#work.update(input).digestInto(this.#out)
+    return this.#out
+  }
+
+  /** Clears the working state and the output buffer (the hasher stays usable). */
+  wipe(): void {
+    this.#work.destroy()
+    this.#out.fill(0)
+  }
+}

@@ -12,6 +12,8 @@ export default defineConfig({
       { find: /^@zrkit\/mpc\/node$/, replacement: src('./packages/mpc/src/node.ts') },
       { find: /^@zrkit\/mpc$/, replacement: src('./packages/mpc/src/index.ts') },
       { find: /^@zrkit\/relayer-evm$/, replacement: src('./packages/relayer-evm/src/index.ts') },
+      { find: /^@zrkit\/relayer-bitcoin$/, replacement: src('./packages/relayer-bitcoin/src/index.ts') },
+      { find: /^@zrkit\/relayer-cosmos$/, replacement: src('./packages/relayer-cosmos/src/index.ts') },
     ],
   },
   test: {

@@ -1,0 +1,273 @@
+import {
+  type ClientBase,
+  type DerivationPath,
+  type DerivationSegment,
+  type RecoverReturnType,
+  type RelayEvent,
+  type RelayJournal,
+  type RelayOptions,
+  type RelayResult,
+  type Relayer,
+  type SubmitRelayReturnType,
+  ZrError,
+  assertAddress,
+  createRelayer,
+  getKey,
+  parseDerivationPath,
+  publicKeyToAddress,
+  toBytes,
+} from '@zrkit/core'
+import type { EncodeObject, OfflineDirectSigner, Registry } from '@cosmjs/proto-signing'
+import type { Coin, DeliverTxResponse, GasPrice, HttpEndpoint } from '@cosmjs/stargate'
+import { type CosmosMessagesIntent, type CosmosTxIntent, checkCoins, checkPrefix, cosmosAdapter } from './cosmosAdapter.js'
+import { type CosmosChain, connectCosmosChain } from './cosmosChain.js'
+import { type CosmosSignerOptions, cosmosSigner } from './cosmosSigner.js'
+
+/** Parameters of {@link createCosmosRelayer}. */
+export type CreateCosmosRelayerParameters = {
+  /** A zrkit client whose account owns the key's workspace: it requests the signatures. */
+  client: ClientBase
+  /** The ledger key (ECDSA secp256k1) that signs. */
+  keyId: number
+  /** Sign with the child key at this path: one key, an address per path. */
+  path?: DerivationPath
+  /** The bech32 prefix of the chain's addresses: `'cosmos'`, `'osmo'`, `'neutron'`, `'zen'`... */
+  prefix: string
+  /** A CometBFT RPC endpoint: account numbers, sequences, gas simulation, broadcast and inclusion go through it. */
+  rpcEndpoint?: string | HttpEndpoint
+  /** Or any {@link CosmosChain} (e.g. `stargateChain(client)`). */
+  chain?: CosmosChain
+  /** The chain id; read from the chain when there is one (and checked against it when both are given). Needed without a chain. */
+  chainId?: string
+  /** The default gas price, e.g. `'0.025uatom'`. */
+  gasPrice?: string | GasPrice
+  /** Multiplies the simulated gas (default 1.4). */
+  gasAdjustment?: number
+  /** Message types (default: cosmjs's default registry). */
+  registry?: Registry
+  /** Where relays are kept across restarts (default: memory). Use `fileRelayJournal(dir)` from `@zrkit/core/node` to survive crashes. */
+  journal?: RelayJournal
+  /** Show approvers the transaction (`from`, `to`, `amount`, `sequence`, `messages`...) in the request metadata (default true). */
+  disclose?: boolean
+  /** Default time to wait for inclusion in a block (default 120 000 ms). */
+  confirmTimeoutMs?: number
+  /** How often to ask the chain for the transaction while waiting (default 1 000 ms). */
+  pollIntervalMs?: number
+  /** Sees the progress of every relay. */
+  onEvent?: (event: RelayEvent) => void
+  /** How `signer` waits for approvals (see {@link CosmosSignerOptions}). */
+  signer?: CosmosSignerOptions
+}
+
+/** Waiting and request options that go with a transaction. */
+export type CosmosSendOptions = RelayOptions & {
+  /** Time the keyring has once the request is pending. */
+  ttlMs?: number
+  /** Extra metadata for the signature request (keys starting with `zrkit.` are reserved). */
+  metadata?: Readonly<Record<string, string>>
+}
+
+/** Result of a relayed transaction. */
+export type CosmosRelayResult = {
+  readonly requestId: number
+  readonly relayId: string
+  /** Upper-case hex sha256 of the signed `TxRaw` bytes: the transaction's id on the chain. */
+  readonly transactionHash: string
+  /** The signed `TxRaw` bytes, as nodes take them. */
+  readonly txBytes: Uint8Array
+  /** Once in a block (absent with `confirm: false`, or without a chain). `code` 0 is success, as in cosmjs's `DeliverTxResponse`. */
+  readonly receipt?: DeliverTxResponse
+}
+
+/** Parameters of {@link CosmosRelayer.sendTokens}. */
+export type CosmosSendTokensParameters = Omit<CosmosMessagesIntent, 'messages'> &
+  CosmosSendOptions & {
+    /** The recipient, with the relayer's prefix. */
+    to: string
+    /** e.g. `[{ denom: 'uatom', amount: '1000' }]` (cosmjs's `coins(1000, 'uatom')`). */
+    amount: readonly Coin[]
+  }
+
+/** Parameters of {@link CosmosRelayer.signAndBroadcast} and {@link CosmosRelayer.sign}. */
+export type CosmosSignAndBroadcastParameters = CosmosMessagesIntent & CosmosSendOptions
+
+/** A Cosmos relayer bound to one key (and path): one address on one chain. */
+export type CosmosRelayer = {
+  /** The key's account address with the relayer's prefix (the child's at `path`). */
+  readonly address: string
+  /** The signing public key (33 bytes, compressed), as it goes into the auth info. */
+  readonly publicKey: Uint8Array
+  readonly keyId: number
+  readonly path?: readonly DerivationSegment[]
+  readonly chainId: string
+  readonly prefix: string
+  readonly registry: Registry
+  /** The chain it reads from and broadcasts to (absent: it only signs). */
+  readonly chain?: CosmosChain
+  /** The chain-neutral pipeline underneath, with the Cosmos adapter. */
+  readonly relayer: Relayer<CosmosTxIntent, DeliverTxResponse>
+  /** A cosmjs `OfflineDirectSigner` for `SigningStargateClient.connectWithSigner`. */
+  readonly signer: OfflineDirectSigner
+  /** The same signer with other waiting options. */
+  toSigner(options?: CosmosSignerOptions): OfflineDirectSigner
+  /** A bank send: prepares, requests, waits for approvals and the keyring, broadcasts and (by default) waits for the block. */
+  sendTokens(params: CosmosSendTokensParameters): Promise<CosmosRelayResult>
+  /** Any messages of the registry, the same way. */
+  signAndBroadcast(params: CosmosSignAndBroadcastParameters): Promise<CosmosRelayResult>
+  /** Signs without broadcasting: the `TxRaw` bytes to send yourself (works without a chain given `accountNumber`, `sequence` and `gas` or `fee`). */
+  sign(params: CosmosSignAndBroadcastParameters): Promise<CosmosRelayResult>
+  /** Prepares and submits, without waiting: for queueing several transactions behind approvals. */
+  submit(params: CosmosMessagesIntent & Pick<CosmosSendOptions, 'ttlMs' | 'metadata'>): Promise<SubmitRelayReturnType>
+  /** Finishes a relay from its signature request id (after `submit`, `APPROVAL_PENDING`, `TIMEOUT`, or a restart); without a chain it stops once signed. */
+  resume(params: { requestId: number } & RelayOptions): Promise<CosmosRelayResult>
+  /** After a restart: finishes every fulfilled relay in the journal (see `Relayer.recover`). Needs a chain. */
+  recover(options?: Omit<RelayOptions, 'approvals'>): Promise<RecoverReturnType<DeliverTxResponse>>
+}
+
+const OPTION_KEYS = ['timeoutMs', 'signal', 'approvals', 'confirm', 'confirmTimeoutMs', 'onEvent', 'ttlMs', 'metadata'] as const
+
+function split<T extends object>(params: T): { intent: CosmosMessagesIntent; options: CosmosSendOptions } {
+  const intent: Record<string, unknown> = {}
+  const options: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined) continue
+    if ((OPTION_KEYS as readonly string[]).includes(k)) options[k] = v
+    else intent[k] = v
+  }
+  return { intent: intent as CosmosMessagesIntent, options: options as CosmosSendOptions }
+}
+
+const toResult = (r: RelayResult<DeliverTxResponse>): CosmosRelayResult => ({
+  requestId: r.requestId,
+  relayId: r.relayId,
+  transactionHash: r.txid,
+  txBytes: toBytes(r.signedTx, 'signed transaction'),
+  ...(r.receipt ? { receipt: r.receipt } : {}),
+})
+
+/**
+ * Creates a Cosmos relayer for one zrkit key on one Cosmos SDK chain: bank sends and any message of a
+ * cosmjs registry, signed through zrkit signature requests, so every transaction passes the key's sign
+ * policy (e.g. a second owner's approval) before it is signed. It runs the shared relay pipeline with
+ * the Cosmos adapter: the account number and sequence come from the chain (queued transactions get
+ * consecutive sequences), the gas from a simulation and the fee from the gas price; with an RPC endpoint
+ * it broadcasts and waits for the block; with a file journal it finishes after a crash what was
+ * fulfilled, broadcasting each transaction once. Its `signer` is a cosmjs `OfflineDirectSigner` for code
+ * that already speaks cosmjs. The address works with any bech32 prefix.
+ *
+ * @example
+ * ```ts
+ * import { fileRelayJournal } from '@zrkit/core/node'
+ * import { createCosmosRelayer } from '@zrkit/relayer-cosmos'
+ *
+ * const cosmos = await createCosmosRelayer({
+ *   client: alice, keyId: key.id, prefix: 'osmo', gasPrice: '0.025uosmo',
+ *   rpcEndpoint: 'https://rpc.osmotest5.osmosis.zone', journal: fileRelayJournal('./relays'),
+ * })
+ * console.log(cosmos.address) // fund it from the faucet, then:
+ * const { transactionHash, receipt } = await cosmos.sendTokens({ to: 'osmo1...', amount: [{ denom: 'uosmo', amount: '1000' }], memo: 'zrkit' })
+ * ```
+ */
+export async function createCosmosRelayer(params: CreateCosmosRelayerParameters): Promise<CosmosRelayer> {
+  const invalid = (details: string) => new ZrError('INVALID_INPUT', 'Invalid Cosmos relayer parameters.', { details })
+  if (!params || typeof params !== 'object') throw invalid(`expected { client, keyId, prefix }, got ${typeof params}`)
+  const { client, keyId } = params
+  if (!client?.ledger) throw invalid('client: expected a zrkit client (createZrClient({ ledger, account }))')
+  if (!Number.isSafeInteger(keyId) || keyId < 1) throw invalid(`keyId: expected a positive integer, got ${String(keyId)}`)
+  const prefix = checkPrefix(params.prefix)
+  if (params.chain !== undefined && params.rpcEndpoint !== undefined) throw invalid('expected rpcEndpoint or chain, not both')
+  const path = params.path === undefined ? undefined : parseDerivationPath(params.path)
+
+  const key = await getKey(client, { id: keyId, ...(path !== undefined ? { path } : {}) })
+  if (key.keyType !== 'ecdsa-secp256k1' && key.keyType !== 'bitcoin-secp256k1') {
+    throw new ZrError('UNSUPPORTED_KEY_TYPE', 'A Cosmos relayer needs an ECDSA secp256k1 key.', { details: `expected a key of type ecdsa-secp256k1, got key ${keyId} of type ${key.keyType}`, meta: { keyId, keyType: key.keyType } })
+  }
+  const publicKey = key.derived?.publicKey ?? key.publicKey
+  const address = publicKeyToAddress(publicKey, prefix)
+
+  const chain = params.chain ?? (params.rpcEndpoint !== undefined ? await connectCosmosChain(params.rpcEndpoint, params.registry ? { registry: params.registry } : {}) : undefined)
+  let chainId = params.chainId
+  if (chain) {
+    let actual: string
+    try {
+      actual = await chain.getChainId()
+    } catch (cause) {
+      throw new ZrError('PREPARE_FAILED', 'Could not read the chain id from the node.', { details: cause instanceof Error ? cause.message : String(cause), cause })
+    }
+    if (chainId !== undefined && chainId !== actual) {
+      throw new ZrError('CHAIN_ID_MISMATCH', 'The node is on another chain.', { details: `expected chain id ${JSON.stringify(chainId)}, the node says ${JSON.stringify(actual)}`, meta: { expected: chainId, actual } })
+    }
+    chainId = actual
+  } else if (chainId === undefined) throw invalid('chainId: expected the chain id (e.g. "cosmoshub-4") when there is no rpcEndpoint or chain')
+
+  const adapter = cosmosAdapter({
+    chainId,
+    prefix,
+    ...(chain ? { chain } : {}),
+    ...(params.registry ? { registry: params.registry } : {}),
+    ...(params.gasPrice !== undefined ? { gasPrice: params.gasPrice } : {}),
+    ...(params.gasAdjustment !== undefined ? { gasAdjustment: params.gasAdjustment } : {}),
+    ...(params.confirmTimeoutMs !== undefined ? { confirmTimeoutMs: params.confirmTimeoutMs } : {}),
+    ...(params.pollIntervalMs !== undefined ? { pollIntervalMs: params.pollIntervalMs } : {}),
+  })
+  const relayer = createRelayer({ client, adapter, disclose: params.disclose ?? true, ...(params.journal ? { journal: params.journal } : {}), ...(params.onEvent ? { onEvent: params.onEvent } : {}) })
+  const keyPath = path !== undefined ? { path } : {}
+  const context = { keyId, ...keyPath, address, publicKey, relayer }
+  const signer = cosmosSigner(context, params.signer)
+
+  const noChain = () => new ZrError('INVALID_INPUT', 'No Cosmos chain to broadcast to.', { details: 'this relayer has no rpcEndpoint or chain: use sign() for the signed transaction, and broadcast it yourself' })
+  const send = async (intent: CosmosMessagesIntent, options: CosmosSendOptions) => {
+    if (!chain) throw noChain()
+    return toResult(await relayer.relay({ keyId, ...keyPath, intent, ...options }))
+  }
+
+  return Object.freeze({
+    address,
+    publicKey,
+    keyId,
+    ...keyPath,
+    chainId,
+    prefix,
+    registry: adapter.registry,
+    ...(chain ? { chain } : {}),
+    relayer,
+    signer,
+    toSigner: (options?: CosmosSignerOptions) => cosmosSigner(context, options),
+    async sendTokens(p: CosmosSendTokensParameters) {
+      if (!p || typeof p !== 'object') throw invalid(`expected { to, amount }, got ${typeof p}`)
+      const { to, amount, ...rest } = p
+      const toAddress = assertAddress(to, prefix, 'recipient')
+      const coins = checkCoins(amount, 'amount', { positive: true })
+      if (coins.length === 0) throw new ZrError('INVALID_INPUT', 'Invalid Cosmos transaction.', { details: 'amount: expected at least one coin, got an empty array' })
+      const { intent, options } = split(rest)
+      const message: EncodeObject = { typeUrl: '/cosmos.bank.v1beta1.MsgSend', value: { fromAddress: address, toAddress, amount: coins } }
+      return send({ ...intent, messages: [message] }, options)
+    },
+    signAndBroadcast(p: CosmosSignAndBroadcastParameters) {
+      const { intent, options } = split(p ?? {})
+      return send(intent, options)
+    },
+    async sign(p: CosmosSignAndBroadcastParameters) {
+      const { intent, options } = split(p ?? {})
+      const { requestId } = await relayer.submit({ keyId, ...keyPath, intent, ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}), ...(options.metadata ? { metadata: options.metadata } : {}) })
+      const wait = {
+        ...(options.approvals !== undefined ? { approvals: options.approvals } : {}),
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        ...(options.signal !== undefined ? { signal: options.signal } : {}),
+        ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
+      }
+      return toResult(await relayer.sign({ requestId, ...wait }))
+    },
+    submit(p: CosmosMessagesIntent & Pick<CosmosSendOptions, 'ttlMs' | 'metadata'>) {
+      const { intent, options } = split(p ?? {})
+      return relayer.submit({ keyId, ...keyPath, intent, ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}), ...(options.metadata ? { metadata: options.metadata } : {}) })
+    },
+    async resume(p: { requestId: number } & RelayOptions) {
+      return toResult(chain ? await relayer.resume(p) : await relayer.sign(p))
+    },
+    recover(options?: Omit<RelayOptions, 'approvals'>) {
+      if (!chain) return Promise.reject(noChain())
+      return relayer.recover(options)
+    },
+  }) as CosmosRelayer
+}

@@ -14,6 +14,7 @@ export default defineConfig({
       { find: /^@zrkit\/relayer-evm$/, replacement: src('./packages/relayer-evm/src/index.ts') },
       { find: /^@zrkit\/relayer-bitcoin$/, replacement: src('./packages/relayer-bitcoin/src/index.ts') },
       { find: /^@zrkit\/relayer-cosmos$/, replacement: src('./packages/relayer-cosmos/src/index.ts') },
+      { find: /^@zrkit\/relayer-solana$/, replacement: src('./packages/relayer-solana/src/index.ts') },
     ],
   },
   test: {

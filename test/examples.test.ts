@@ -32,6 +32,8 @@ describe('examples', () => {
     expect(stdout).toMatch(/solana [1-9A-HJ-NP-Za-km-z]{32,44}/)
     expect(stdout).toMatch(/taproot tb1p[02-9ac-hj-np-z]{58}/)
     expect(stdout).toMatch(/signature request \d+: fulfilled by zen1\S+, zen1\S+, ed25519.verify: true/)
+    // the ECDSA key sends a transaction on a local anvil through the EVM relayer, Bob approving
+    expect(stdout).toMatch(/transaction 0x[0-9a-f]{64} \(signature request \d+\): success in block \d+/)
   })
 
   it('quickstart: the README quick start runs and verifies', async () => {

@@ -17,6 +17,7 @@ import {
   toHex,
 } from '@zrkit/core'
 import { createFederation } from '@zrkit/mpc'
+import { evmDemo } from './evm.js'
 
 const step = (n: number, text: string) => console.log(`\n${n}. ${text}`)
 const note = (text: string) => console.log(`   ${text}`)
@@ -181,6 +182,7 @@ const downDone = await asAlice.waitForSignRequest({ requestId: downReq.requestId
 const downValid = ed25519.verify(downDone.signatures[0]!, downMessage, solKey.publicKey, { zip215: false })
 note(`signature request ${downReq.requestId}: ${downDone.status} by ${downDone.responses.map((r) => short(r.party)).join(', ')}, ed25519.verify: ${downValid}`)
 
+await evmDemo({ alice: asAlice, bob: asBob, keyId: mpcEcdsaKey.id })
 await federation.stop()
 await connector.stop()
 await ledger.close()

@@ -1,0 +1,309 @@
+import { type AssembledTx, type ConfirmOptions, type RelayAdapter, type RelayRecord, type RelaySigner, ZrError } from '@zrkit/core'
+import { type Connection, PublicKey } from '@solana/web3.js'
+import { type BuildContext, type SolanaTransactionIntent, buildTransaction, readNonceAccount } from './buildTransaction.js'
+import { summarize } from './describe.js'
+import { type SolanaCommitment, type SolanaNetwork, type SolanaSignatureStatus, toSolanaNetwork } from './network.js'
+import { type SolanaLifetime, checkSignatures, decodeWire, encodeWire, fromBase64, lifetimeOf, signatureToBase58, signerIndex, toBase64 } from './wire.js'
+
+/** CAIP-2 ids of the public clusters: `solana:` and the first 32 characters of the genesis hash. */
+export const solanaChains = Object.freeze({
+  mainnet: 'solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp',
+  devnet: 'solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1',
+  testnet: 'solana:4uhcVJyU9pJkvQyS88uRDiswHXSCkY3z',
+} as const)
+
+/**
+ * The CAIP-2 chain id of a cluster, from its genesis hash (`solana:` and its first 32 characters).
+ *
+ * @example
+ * ```ts
+ * import { solanaChainId } from '@zrkit/relayer-solana'
+ * solanaChainId(await connection.getGenesisHash()) // 'solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1' on devnet
+ * ```
+ */
+export function solanaChainId(genesisHash: string): string {
+  if (typeof genesisHash !== 'string' || !/^[1-9A-HJ-NP-Za-km-z]{32,44}$/.test(genesisHash)) {
+    throw new ZrError('INVALID_INPUT', 'Invalid genesis hash.', { details: `expected a base58 genesis hash, got ${JSON.stringify(String(genesisHash).slice(0, 60))}` })
+  }
+  return `solana:${genesisHash.slice(0, 32)}`
+}
+
+/** What `confirm` returns: where the transaction landed and how final it is. */
+export type SolanaReceipt = {
+  /** The transaction's id: its first signature (the fee payer's), base58. */
+  readonly signature: string
+  readonly slot: number
+  readonly confirmationStatus: SolanaCommitment
+  /** Its on-chain error when it failed (it still landed and paid its fee), else null. */
+  readonly err: unknown
+}
+
+/** Options of {@link solanaAdapter}. */
+export type SolanaAdapterOptions = {
+  /** A web3.js `Connection`, or any {@link SolanaNetwork}. */
+  network: SolanaNetwork | Connection
+  /** The cluster's CAIP-2 id (see {@link solanaChains}, {@link solanaChainId}); checked against the network's genesis hash before the first transaction. */
+  chain: string
+  /** How final a transaction must be for `confirm` (default `'confirmed'`); also the commitment of reads and preflight. */
+  commitment?: SolanaCommitment
+  /** Send without the node's simulation (default false). */
+  skipPreflight?: boolean
+  /** How often `confirm` asks for the status (default 1 000 ms). */
+  pollIntervalMs?: number
+  /** How often `confirm` re-sends a transaction the network has not seen yet, until its blockhash expires (default 2 000 ms). */
+  resendIntervalMs?: number
+  /** Default time `confirm` waits (default 300 000 ms; a relay's `confirmTimeoutMs` overrides it). A recent-blockhash transaction fails sooner, with `TX_EXPIRED`, once its blockhash expires. */
+  confirmTimeoutMs?: number
+}
+
+const COMMITMENTS: readonly SolanaCommitment[] = ['processed', 'confirmed', 'finalized']
+const reaches = (status: SolanaSignatureStatus, commitment: SolanaCommitment) =>
+  status.confirmationStatus !== undefined && COMMITMENTS.indexOf(status.confirmationStatus) >= COMMITMENTS.indexOf(commitment)
+/** Reads that may fail this many times in a row while confirming before `confirm` gives up. */
+const MAX_READ_FAILURES = 5
+
+function positive(value: unknown, field: string, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new ZrError('INVALID_INPUT', 'Invalid Solana adapter options.', { details: `${field}: expected a non-negative number of ms, got ${String(value)}` })
+  return value
+}
+
+export function checkCommitment(value: unknown, field = 'commitment'): SolanaCommitment {
+  if (value === undefined) return 'confirmed'
+  if (!COMMITMENTS.includes(value as SolanaCommitment)) throw new ZrError('INVALID_INPUT', 'Invalid commitment.', { details: `${field}: expected 'processed', 'confirmed' or 'finalized', got ${JSON.stringify(value)}` })
+  return value as SolanaCommitment
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e))
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason)
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal?.reason)
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/**
+ * The Solana {@link RelayAdapter} for zrkit's relay pipeline, on @solana/web3.js 1.x. It compiles legacy
+ * and version 0 transactions (with address lookup tables), with a recent blockhash or a durable nonce,
+ * the key as fee payer or as any other signer, local `Keypair`s signing beside it; the key signs the
+ * exact message bytes (ed25519), and assembly checks every signature of the transaction.
+ *
+ * Broadcasting first asks for the signature's status: a transaction the network already has is a
+ * success and is not sent again. `confirm` polls until the chosen commitment, re-sending the
+ * transaction until the network has seen it, and fails with `TX_EXPIRED` once its blockhash is no longer
+ * valid (or its nonce has moved on) without it having landed: that transaction can never land, so a new
+ * relay is safe. Two unfinished relays never share a durable nonce value (the second one would be dead).
+ *
+ * @example
+ * ```ts
+ * import { createRelayer } from '@zrkit/core'
+ * import { solanaAdapter, solanaChains } from '@zrkit/relayer-solana'
+ * import { Connection, PublicKey, SystemProgram, clusterApiUrl } from '@solana/web3.js'
+ *
+ * const adapter = solanaAdapter({ network: new Connection(clusterApiUrl('devnet')), chain: solanaChains.devnet })
+ * const relayer = createRelayer({ client: alice, adapter })
+ * const from = new PublicKey(key.publicKey)
+ * const { txid, receipt } = await relayer.relay({ keyId: key.id, intent: { instructions: [SystemProgram.transfer({ fromPubkey: from, toPubkey: to, lamports: 1_000_000 })] } })
+ * ```
+ */
+export function solanaAdapter(options: SolanaAdapterOptions): RelayAdapter<SolanaTransactionIntent, SolanaReceipt> & { readonly network: SolanaNetwork; readonly commitment: SolanaCommitment } {
+  if (!options || typeof options !== 'object') throw new ZrError('INVALID_INPUT', 'Invalid Solana adapter options.', { details: `expected { network, chain }, got ${options === null ? 'null' : typeof options}` })
+  const network = toSolanaNetwork(options.network)
+  const chain = options.chain
+  if (typeof chain !== 'string' || !/^solana:[1-9A-HJ-NP-Za-km-z]{1,32}$/.test(chain)) {
+    throw new ZrError('INVALID_INPUT', 'Invalid Solana adapter options.', { details: `chain: expected a CAIP-2 id like ${solanaChains.devnet} (see solanaChains, solanaChainId), got ${JSON.stringify(chain)}` })
+  }
+  const commitment = checkCommitment(options.commitment)
+  const skipPreflight = options.skipPreflight ?? false
+  const pollIntervalMs = positive(options.pollIntervalMs, 'pollIntervalMs', 1_000)
+  const resendIntervalMs = positive(options.resendIntervalMs, 'resendIntervalMs', 2_000)
+  const confirmTimeoutMs = positive(options.confirmTimeoutMs, 'confirmTimeoutMs', 300_000)
+  const ctx: BuildContext = { network, commitment }
+
+  let verified: Promise<void> | undefined
+  const verifyChain = () =>
+    (verified ??= network.getGenesisHash().then(
+      (genesis) => {
+        const actual = solanaChainId(genesis)
+        if (actual !== chain) {
+          verified = undefined
+          throw new ZrError('CHAIN_ID_MISMATCH', 'The Solana network is another cluster.', { details: `expected ${chain}, ${network.name} is ${actual}`, meta: { expected: chain, actual } })
+        }
+      },
+      (cause) => {
+        verified = undefined
+        throw new ZrError('NODE_REQUEST_FAILED', 'Could not read from the Solana network.', { details: `could not read the genesis hash from ${network.name}: ${message(cause)}`, cause })
+      },
+    ))
+
+  // Durable nonce values held by unfinished relays: a second transaction on the same value could never land.
+  const heldNonces = new Set<string>()
+  const nonceHold = (summary: Readonly<Record<string, string>>) => (summary.lifetime === 'nonce' && summary.nonceAccount && summary.nonce ? `${summary.nonceAccount}:${summary.nonce}` : undefined)
+
+  const keyOf = (signer: RelaySigner) => {
+    if (signer.keyType !== 'eddsa-ed25519' || signer.publicKey.length !== 32) {
+      throw new ZrError('UNSUPPORTED_KEY_TYPE', 'A Solana relayer needs an ed25519 key.', { details: `expected a key of type eddsa-ed25519, got key ${signer.keyId} of type ${signer.keyType}`, meta: { keyId: signer.keyId, keyType: signer.keyType } })
+    }
+    return new PublicKey(signer.publicKey)
+  }
+
+  const status = (signature: string, searchHistory: boolean) => network.getSignatureStatus(signature, { searchHistory })
+
+  /** True once a transaction with this lifetime can no longer land. */
+  const expired = async (lifetime: SolanaLifetime): Promise<boolean> => {
+    if (lifetime.type === 'blockhash') return !(await network.isBlockhashValid(lifetime.blockhash, commitment))
+    const current = await readNonceAccount(lifetime.nonceAccount, ctx).catch((e: unknown) => {
+      if (e instanceof ZrError && e.code === 'INVALID_INPUT') return null // closed or reused for something else
+      throw e
+    })
+    return !current || current.nonce !== lifetime.nonce
+  }
+
+  const expiredError = (signature: string, lifetime: SolanaLifetime) =>
+    new ZrError('TX_EXPIRED', 'The transaction expired before it landed.', {
+      details:
+        lifetime.type === 'blockhash'
+          ? `transaction ${signature} did not land before its blockhash ${lifetime.blockhash} expired: it can never land now; relay it again to send a new one`
+          : `the durable nonce ${lifetime.nonce} of ${lifetime.nonceAccount.toBase58()} moved on without transaction ${signature}: it can never land now; relay it again to send a new one`,
+      meta: { txid: signature, lifetime: lifetime.type },
+    })
+
+  return Object.freeze({
+    chain,
+    network,
+    commitment,
+    keyTypes: ['eddsa-ed25519'] as const,
+
+    async prepare(intent: SolanaTransactionIntent, signer: RelaySigner) {
+      const key = keyOf(signer)
+      await verifyChain()
+      const built = await buildTransaction(intent, key, ctx, { complete: true })
+      const summary = summarize({ message: built.wire.message, key, lifetime: built.lifetime, ...(built.instructions ? { instructions: built.instructions } : {}), lookupTables: built.lookupTables })
+      const hold = nonceHold(summary)
+      if (hold) {
+        if (heldNonces.has(hold)) {
+          throw new ZrError('INVALID_INPUT', 'The durable nonce is in use.', {
+            details: `an unfinished relay already signs with nonce ${summary.nonce} of ${summary.nonceAccount}: only one of the two could ever land; finish that one first, or use another nonce account`,
+            meta: { nonceAccount: summary.nonceAccount },
+          })
+        }
+        heldNonces.add(hold)
+      }
+      return { unsignedTx: toBase64(encodeWire(built.wire.tx)), payloads: [built.wire.messageBytes], summary }
+    },
+
+    payloads(unsignedTx: string) {
+      return [decodeWire(fromBase64(unsignedTx, 'INVALID_RESULT'), 'INVALID_RESULT').messageBytes]
+    },
+
+    assemble(unsignedTx: string, signatures: readonly Uint8Array[], signer: RelaySigner) {
+      if (signatures.length !== 1) throw new ZrError('INVALID_RESULT', 'Wrong number of signatures.', { details: `expected 1 signature for a Solana transaction, got ${signatures.length}` })
+      const signature = signatures[0]
+      if (!(signature instanceof Uint8Array) || signature.length !== 64) throw new ZrError('INVALID_RESULT', 'Invalid signature.', { details: `expected a 64-byte ed25519 signature, got ${signature instanceof Uint8Array ? `${signature.length} bytes` : typeof signature}` })
+      const key = keyOf(signer)
+      const wire = decodeWire(fromBase64(unsignedTx, 'INVALID_RESULT'), 'INVALID_RESULT')
+      const index = signerIndex(wire, key)
+      if (index < 0) throw new ZrError('INVALID_RESULT', 'The key does not sign this transaction.', { details: `${key.toBase58()} is not among its signers ${wire.signers.map((s) => s.toBase58()).join(', ')}` })
+      wire.tx.signatures[index] = Uint8Array.from(signature)
+      const signed = decodeWire(encodeWire(wire.tx), 'INVALID_RESULT')
+      const missing = checkSignatures(signed, 'INVALID_RESULT')
+      if (missing.length) throw new ZrError('INVALID_RESULT', 'The transaction is not fully signed.', { details: `no signature of ${missing.map((m) => m.toBase58()).join(', ')}` })
+      return { signedTx: toBase64(encodeWire(signed.tx)), txid: signatureToBase58(signed.tx.signatures[0]!) }
+    },
+
+    async broadcast(tx: AssembledTx) {
+      const wire = fromBase64(tx.signedTx, 'INVALID_RESULT')
+      const decoded = decodeWire(wire, 'INVALID_RESULT')
+      await verifyChain()
+      try {
+        if (await status(tx.txid, true)) return
+      } catch (cause) {
+        throw new ZrError('NODE_REQUEST_FAILED', 'Could not read from the Solana network.', { details: `could not read the status of ${tx.txid} from ${network.name}: ${message(cause)}`, meta: { txid: tx.txid }, cause })
+      }
+      try {
+        await network.sendRawTransaction(wire, { skipPreflight, preflightCommitment: commitment })
+      } catch (cause) {
+        // Sent before (a crash, a retry) and already processed: that is success.
+        if (await status(tx.txid, true).catch(() => null)) return
+        const lifetime = lifetimeOf(decoded.message)
+        if (await expired(lifetime).catch(() => false)) throw expiredError(tx.txid, lifetime)
+        const logs = (cause as { logs?: unknown })?.logs
+        throw new ZrError('BROADCAST_FAILED', 'The Solana network refused the transaction.', {
+          details: `${message(cause)}${Array.isArray(logs) && logs.length ? `\nprogram logs:\n${logs.join('\n')}` : ''}`,
+          meta: { txid: tx.txid, ...(Array.isArray(logs) ? { logs } : {}) },
+          cause,
+        })
+      }
+    },
+
+    async confirm(tx: AssembledTx, { timeoutMs, signal }: ConfirmOptions = {}): Promise<SolanaReceipt> {
+      const wire = fromBase64(tx.signedTx, 'INVALID_RESULT')
+      const lifetime = lifetimeOf(decodeWire(wire, 'INVALID_RESULT').message)
+      const signature = tx.txid
+      const timeout = timeoutMs ?? confirmTimeoutMs
+      const deadline = timeout > 0 ? Date.now() + timeout : Number.POSITIVE_INFINITY
+      const aborted = () => new ZrError('ABORTED', `Stopped waiting for transaction ${signature}.`, { details: 'the AbortSignal fired', meta: { txid: signature }, cause: signal?.reason })
+      let lastSent = Date.now()
+      let failures = 0
+      let lastSeen: SolanaSignatureStatus | null = null
+      for (;;) {
+        if (signal?.aborted) throw aborted()
+        try {
+          const now = await status(signature, false)
+          if (now) {
+            lastSeen = now
+            if (reaches(now, commitment)) return { signature, slot: now.slot, confirmationStatus: now.confirmationStatus!, err: now.err ?? null }
+          } else if (await expired(lifetime)) {
+            // One last look, deeper, in case it landed just before
+            const late = await status(signature, true)
+            if (!late) throw expiredError(signature, lifetime)
+            lastSeen = late
+            if (reaches(late, commitment)) return { signature, slot: late.slot, confirmationStatus: late.confirmationStatus!, err: late.err ?? null }
+          } else if (Date.now() - lastSent >= resendIntervalMs) {
+            lastSent = Date.now()
+            // Not seen yet: send it again (a refusal here means nothing new; the status decides)
+            await network.sendRawTransaction(wire, { skipPreflight: true, preflightCommitment: commitment, maxRetries: 0 }).catch(() => {})
+          }
+          failures = 0
+        } catch (e) {
+          if (e instanceof ZrError && (e.code === 'TX_EXPIRED' || e.code === 'ABORTED')) throw e
+          if (++failures >= MAX_READ_FAILURES) {
+            throw new ZrError('NODE_REQUEST_FAILED', 'Could not read from the Solana network.', { details: `${MAX_READ_FAILURES} reads in a row failed while confirming ${signature} on ${network.name}: ${message(e)}`, meta: { txid: signature }, cause: e })
+          }
+        }
+        if (Date.now() >= deadline) {
+          throw new ZrError('TIMEOUT', `Timed out waiting for transaction ${signature}.`, {
+            details: `waited ${timeout} ms for commitment ${commitment}; last seen: ${lastSeen ? `${lastSeen.confirmationStatus ?? 'unknown'} in slot ${lastSeen.slot}` : 'never'}`,
+            meta: { txid: signature },
+          })
+        }
+        try {
+          await sleep(Math.min(pollIntervalMs, Math.max(0, deadline - Date.now())), signal)
+        } catch {
+          throw aborted()
+        }
+      }
+    },
+
+    release(prepared: Pick<RelayRecord, 'unsignedTx' | 'summary'>) {
+      const hold = nonceHold(prepared.summary)
+      if (hold) heldNonces.delete(hold)
+    },
+
+    restore(records: readonly RelayRecord[]) {
+      for (const r of records) {
+        const hold = nonceHold(r.summary)
+        if (hold) heldNonces.add(hold)
+      }
+    },
+  })
+}

@@ -56,6 +56,8 @@ export type EvmAccountContext = {
  * withdraw it with `client.revokeAction({ actionId })`. Do not simply retry: that would be a second
  * request for a second transaction.
  *
+ * Transactions are serialized with the relayer's chain (its public client's `chain.serializers`), not with a
+ * serializer viem passes to `signTransaction`; the wallet client and the relayer must be on the same chain.
  * Signatures carry `yParity` = the recovery id; messages are signed as EIP-191 (`signMessage`) and EIP-712
  * (`signTypedData`) digests, returned as 65-byte `r||s||v` hex with `v` 27 or 28.
  *

@@ -8,7 +8,15 @@ import { ZrError } from '../errors/ZrError.js'
  */
 export type RelayStatus = 'prepared' | 'requested' | 'signed' | 'broadcast' | 'confirmed' | 'rejected' | 'abandoned'
 
-/** Statuses after which a relay has nothing left to do. */
+/**
+ * Statuses after which a relay has nothing left to do.
+ *
+ * @example
+ * ```ts
+ * import { finalRelayStatuses } from '@zrkit/core'
+ * const open = (await journal.list()).filter((r) => !finalRelayStatuses.includes(r.status))
+ * ```
+ */
 export const finalRelayStatuses: readonly RelayStatus[] = Object.freeze(['confirmed', 'rejected', 'abandoned'] as const)
 
 /**

@@ -12,7 +12,15 @@ import type { AssembledTx, PreparedTx, RelayAdapter, RelaySigner } from './Relay
 import { type RelayJournal, type RelayRecord, type RelayStatus, finalRelayStatuses } from './RelayJournal.js'
 import { memoryRelayJournal } from './memoryRelayJournal.js'
 
-/** The metadata key that binds a signature request to its relay record. */
+/**
+ * The metadata key that binds a signature request to its relay record (its value is the relay id).
+ *
+ * @example
+ * ```ts
+ * import { RELAY_ID_METADATA_KEY } from '@zrkit/core'
+ * const relayId = (await client.getSignRequest({ id: requestId })).metadata?.[RELAY_ID_METADATA_KEY]
+ * ```
+ */
 export const RELAY_ID_METADATA_KEY = 'zrkit.relay'
 const CHAIN_METADATA_KEY = 'zrkit.chain'
 const SUMMARY_METADATA_PREFIX = 'zrkit.tx.'

@@ -105,6 +105,16 @@ function gadgetVector(t: Transcript): bigint[] {
   return g.concat(tail)
 }
 
+const SHIFTS: readonly bigint[] = Array.from({ length: KAPPA }, (_, k) => BigInt(k))
+
+/** sum_j g[j] * z[j][i] (unreduced), using shifts for the power-of-two part g[j] = 2^j (j < kappa). */
+function gadgetSum(g: readonly bigint[], z: readonly (readonly bigint[])[], i: number): bigint {
+  let acc = 0n
+  for (let j = 0; j < KAPPA; j++) acc += ((z[j] as readonly bigint[])[i] as bigint) << (SHIFTS[j] as bigint)
+  for (let j = KAPPA; j < OT_BATCH; j++) acc += (g[j] as bigint) * ((z[j] as readonly bigint[])[i] as bigint)
+  return acc
+}
+
 /** The OT-extension session id for this multiplication (binds everything in the transcript). */
 const oteSessionId = (t: Transcript): Uint8Array => t.clone().challengeBytes('ote-sid', 32)
 
@@ -247,21 +257,19 @@ export class MulBob {
     }
     const { chi, chiHat } = checkChallenges(this.#t, ote, tau, L)
     let bad = 0
-    const c = new Array<bigint>(L).fill(0n)
     for (let j = 0; j < OT_BATCH; j++) {
       const zj = z[j] as bigint[]
       const bj = getBit(this.#beta, j)
-      const gj = this.#g[j] as bigint
       for (let i = 0; i < L; i++) {
         const lhs = mod((r[j * L + i] as bigint) + (chi[i] as bigint) * (zj[i] as bigint) + (chiHat[i] as bigint) * (zj[L + i] as bigint))
         const rhs = bj ? (u[i] as bigint) : 0n
         bad |= lhs === rhs ? 0 : 1
-        c[i] = (c[i] as bigint) + gj * (zj[i] as bigint)
       }
     }
     if (bad !== 0) this.#abort('multiplication aborted: Alice failed the consistency check')
+    const c = Array.from({ length: L }, (_, i) => mod(gadgetSum(this.#g, z, i)))
     this.#wipe()
-    return c.map(mod)
+    return c
   }
 }
 
@@ -329,18 +337,16 @@ function aliceCore(
   for (let i = 0; i < L; i++) writeScalar(u, 32 * i, mod((chi[i] as bigint) * (a[i] as bigint) + (chiHat[i] as bigint) * (aHat[i] as bigint)))
   const r = new Uint8Array(OT_BATCH * L * 32)
   const rView = new DataView(r.buffer)
-  const c = new Array<bigint>(L).fill(0n)
   for (let j = 0; j < OT_BATCH; j++) {
     const zj = shares[j] as bigint[]
-    const gj = g[j] as bigint
     for (let i = 0; i < L; i++) {
       writeScalar(rView, 32 * (j * L + i), mod((chi[i] as bigint) * (zj[i] as bigint) + (chiHat[i] as bigint) * (zj[L + i] as bigint)))
-      c[i] = (c[i] as bigint) + gj * (zj[i] as bigint)
     }
   }
+  const c = Array.from({ length: L }, (_, i) => mod(gadgetSum(g, shares, i)))
   aHat.fill(0n)
   alpha.fill(0n)
-  return { message: { tau: message.tau, r, u }, output: c.map(mod) }
+  return { message: { tau: message.tau, r, u }, output: c }
 }
 
 /**

@@ -563,6 +563,7 @@ describe('KOS15 OT extension', () => {
     for (let j = 0; j < OT_BATCH; j++) {
       const x = BigInt(getBit(choice, j))
       for (let l = 0; l < 2; l++) {
+        for (const v of [(r[j] as bigint[])[l] as bigint, (shares[j] as bigint[])[l] as bigint]) expect(v >= 0n && v < CURVE_ORDER).toBe(true)
         const sum = ((r[j] as bigint[])[l] as bigint) + ((shares[j] as bigint[])[l] as bigint)
         expect(sum % CURVE_ORDER).toBe((x * ((alphas[j] as bigint[])[l] as bigint)) % CURVE_ORDER)
       }

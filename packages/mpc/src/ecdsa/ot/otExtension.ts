@@ -312,9 +312,11 @@ export class OteSenderBatch {
       const s: bigint[] = []
       for (let l = 0; l < L; l++) {
         const a = h0[l] as bigint
-        s.push((CURVE_ORDER - a) % CURVE_ORDER)
-        let t = (a - h.scalar(l) + (alpha[l] as bigint)) % CURVE_ORDER
+        s.push(a === 0n ? 0n : CURVE_ORDER - a)
+        // a - h1 + alpha lies in (-n, 2n): one correction either way
+        let t = a - h.scalar(l) + (alpha[l] as bigint)
         if (t < 0n) t += CURVE_ORDER
+        else if (t >= CURVE_ORDER) t -= CURVE_ORDER
         writeScalar(tauView, (j * L + l) * 32, t)
       }
       shares.push(s)
@@ -447,7 +449,8 @@ export class OteReceiverBatch {
       const r: bigint[] = []
       for (let l = 0; l < L; l++) {
         const hj = h.scalar(l)
-        r.push(x ? (hj + (taus[j * L + l] as bigint)) % CURVE_ORDER : hj)
+        const sum = hj + (taus[j * L + l] as bigint) // both below n
+        r.push(x ? (sum >= CURVE_ORDER ? sum - CURVE_ORDER : sum) : hj)
       }
       out.push(r)
     }

@@ -34,6 +34,8 @@ describe('examples', () => {
     expect(stdout).toMatch(/signature request \d+: fulfilled by zen1\S+, zen1\S+, ed25519.verify: true/)
     // the ECDSA key sends a transaction on a local anvil through the EVM relayer, Bob approving
     expect(stdout).toMatch(/transaction 0x[0-9a-f]{64} \(signature request \d+\): success in block \d+/)
+    // the same key signs a Cosmos bank send through the Cosmos relayer, verified offline with cosmjs
+    expect(stdout).toMatch(/tx [0-9A-F]{64} \(\d+ bytes, fee 2500uosmo\)\n\s+cosmjs Secp256k1.verifySignature: true; signer is the sender/)
   })
 
   it('quickstart: the README quick start runs and verifies', async () => {

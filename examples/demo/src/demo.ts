@@ -18,6 +18,7 @@ import {
 } from '@zrkit/core'
 import { createFederation } from '@zrkit/mpc'
 import { evmDemo } from './evm.js'
+import { cosmosDemo } from './cosmos.js'
 
 const step = (n: number, text: string) => console.log(`\n${n}. ${text}`)
 const note = (text: string) => console.log(`   ${text}`)
@@ -183,6 +184,7 @@ const downValid = ed25519.verify(downDone.signatures[0]!, downMessage, solKey.pu
 note(`signature request ${downReq.requestId}: ${downDone.status} by ${downDone.responses.map((r) => short(r.party)).join(', ')}, ed25519.verify: ${downValid}`)
 
 await evmDemo({ alice: asAlice, bob: asBob, keyId: mpcEcdsaKey.id })
+await cosmosDemo({ alice: asAlice, bob: asBob, keyId: mpcEcdsaKey.id })
 await federation.stop()
 await connector.stop()
 await ledger.close()

@@ -257,11 +257,15 @@ describe('bit-matrix transpose', () => {
 })
 
 describe('hashing and scalar encoding helpers', () => {
-  it('Sha512Hasher gives noble sha512 for any input length, reused and after wipe', () => {
+  it('Sha512Hasher gives noble sha512 (as bytes and as a 512-bit integer) for any input length, reused and after wipe', () => {
     const h = new Sha512Hasher()
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 0, maxLength: 300 }), (m) => eq(h.hash(m), sha512(m))),
       { numRuns: 200 },
+    )
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 200 }), (m) => h.hashToBigInt(m) === bytesToNumberBE(sha512(m))),
+      { numRuns: 100 },
     )
     const m = randomBytes(95)
     const first = h.hash(m).slice()

@@ -41,7 +41,7 @@ import { type BaseOtContext, type BaseOtReceiverOutput, type BaseOtSenderOutput,
 import { Gf256SumOfProducts, gf256Mul } from './gf256.js'
 import { Sha512Hasher } from './sha512Hasher.js'
 import { transposeBits } from './transpose.js'
-import { CURVE_ORDER, Transcript, bytesToBigInt, parseScalar, writeScalar } from './transcript.js'
+import { CURVE_ORDER, Transcript, parseScalar, writeScalar } from './transcript.js'
 
 export { gf256Mul }
 
@@ -133,7 +133,8 @@ class RowHasher {
   }
   /** The l-th correlated-OT scalar of the loaded row: 64 hash bytes reduced mod n. */
   scalar(l: number): bigint {
-    return bytesToBigInt(this.hash(l)) % CURVE_ORDER
+    this.#view.setUint32(0, l)
+    return this.#sha.hashToBigInt(this.#input) % CURVE_ORDER
   }
   wipe(): void {
     this.#input.fill(0)

@@ -26,12 +26,24 @@ const PRISTINE = sha512.create()
 export class Sha512Hasher {
   readonly #work = sha512.create()
   readonly #out = new Uint8Array(64)
+  readonly #view = new DataView(this.#out.buffer)
 
   /** SHA-512 of `input`, in the shared output buffer (valid until the next call). */
   hash(input: Uint8Array): Uint8Array {
     PRISTINE._cloneInto(this.#work)
     this.#work.update(input).digestInto(this.#out)
     return this.#out
+  }
+
+  /** SHA-512 of `input` read as a big-endian 512-bit integer (what wide reduction starts from). */
+  hashToBigInt(input: Uint8Array): bigint {
+    this.hash(input)
+    const v = this.#view
+    const w0 = (v.getBigUint64(0) << 64n) | v.getBigUint64(8)
+    const w1 = (v.getBigUint64(16) << 64n) | v.getBigUint64(24)
+    const w2 = (v.getBigUint64(32) << 64n) | v.getBigUint64(40)
+    const w3 = (v.getBigUint64(48) << 64n) | v.getBigUint64(56)
+    return (((w0 << 128n) | w1) << 256n) | ((w2 << 128n) | w3)
   }
 
   /** Clears the working state and the output buffer (the hasher stays usable). */

@@ -38,6 +38,14 @@ function utf8(s: string): Uint8Array {
   return out
 }
 
+/** Big-endian u32 at `o` (n already range-checked). */
+function putU32(b: Uint8Array, o: number, n: number): void {
+  b[o] = n >>> 24
+  b[o + 1] = (n >>> 16) & 0xff
+  b[o + 2] = (n >>> 8) & 0xff
+  b[o + 3] = n & 0xff
+}
+
 /** Scratch state for deriving challenge seeds without allocating a hash object per challenge. */
 const SEED_STATE = sha512.create()
 
@@ -160,12 +168,11 @@ export class Transcript {
     const head = 12 + k.length + l.length
     const inline = data.length <= 256
     const rec = new Uint8Array(head + (inline ? data.length : 0))
-    const v = new DataView(rec.buffer)
-    v.setUint32(0, k.length)
+    putU32(rec, 0, k.length)
     rec.set(k, 4)
-    v.setUint32(4 + k.length, l.length)
+    putU32(rec, 4 + k.length, l.length)
     rec.set(l, 8 + k.length)
-    v.setUint32(8 + k.length + l.length, data.length)
+    putU32(rec, 8 + k.length + l.length, data.length)
     if (inline) rec.set(data, head)
     this.#h.update(rec)
     if (!inline) this.#h.update(data)

@@ -10,7 +10,17 @@ import { AuthInfo, SignDoc, TxBody, TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1
 import type { CosmosChain } from './cosmosChain.js'
 import { toCosmosSignature } from './signature.js'
 
-/** The type URL of a secp256k1 public key in a Cosmos SDK transaction's signer info. */
+/**
+ * The type URL of a secp256k1 public key in a Cosmos SDK transaction's signer info.
+ *
+ * @example
+ * ```ts
+ * import { SECP256K1_PUBKEY_TYPE_URL } from '@zrkit/relayer-cosmos'
+ * import { decodeTxRaw } from '@cosmjs/proto-signing'
+ *
+ * decodeTxRaw(txBytes).authInfo.signerInfos[0]?.publicKey?.typeUrl === SECP256K1_PUBKEY_TYPE_URL // true for zrkit-signed transactions
+ * ```
+ */
 export const SECP256K1_PUBKEY_TYPE_URL = '/cosmos.crypto.secp256k1.PubKey'
 const MSG_SEND = '/cosmos.bank.v1beta1.MsgSend'
 

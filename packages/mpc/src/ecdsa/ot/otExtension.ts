@@ -145,6 +145,16 @@ class RowHasher {
 /**
  * Test hooks (not for protocol use): the PRG and the row hash exactly as the batches use them, so
  * that tests can check them against their documented definitions.
+ *
+ * @example
+ * ```ts
+ * import { sha512 } from '@noble/hashes/sha2.js'
+ * import { _kosHashes } from './otExtension.js'
+ *
+ * const key = new Uint8Array(32)
+ * const row = new Uint8Array(32)
+ * _kosHashes.rowHash(key, 3, row, 0) // SHA-512(tag || key || u32(0) || u32(3) || row)
+ * ```
  */
 export const _kosHashes = {
   /** Columns for `seeds` (KAPPA or fewer), COL_BYTES each, concatenated. */

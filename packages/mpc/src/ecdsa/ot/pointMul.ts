@@ -142,6 +142,15 @@ const fromProj = (p: Proj): Point => new Point(p[0], p[1], p[2])
 /**
  * Test hooks (not for protocol use): the a = 0 complete formulas on noble points, so that the tests
  * can compare them with noble's own `add` and `double`.
+ *
+ * @example
+ * ```ts
+ * import { secp256k1 } from '@noble/curves/secp256k1.js'
+ * import { _formulas } from './pointMul.js'
+ *
+ * const G = secp256k1.Point.BASE
+ * _formulas.add(G, G).equals(G.double()) // true
+ * ```
  */
 export const _formulas = {
   add: (p: Point, q: Point): Point => fromProj(projAdd(toProj(p), toProj(q))),

@@ -89,7 +89,16 @@ export function scalarToBytes(s: bigint): Uint8Array {
   return out
 }
 
-/** Big-endian bytes to bigint (no range check). */
+/**
+ * Big-endian bytes to bigint (no range check).
+ *
+ * @example
+ * ```ts
+ * import { bytesToBigInt } from './transcript.js'
+ *
+ * bytesToBigInt(Uint8Array.of(1, 0)) // 256n
+ * ```
+ */
 export function bytesToBigInt(b: Uint8Array): bigint {
   if (!(b instanceof Uint8Array)) throw new ZrError('INVALID_INPUT', `expected bytes, got ${typeof b}`)
   if (b.length === 0 || b.length % 8 !== 0) return bytesToNumberBE(b)

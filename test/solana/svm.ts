@@ -12,7 +12,6 @@
  *   and changes nothing; one that succeeds is final at once (`finalized`).
  * - `dropSends(n)` loses the next n sends without a word, as a congested leader would.
  */
-import { sha256 } from '@noble/hashes/sha2.js'
 import type { SolanaAccount, SolanaCommitment, SolanaNetwork, SolanaNetworkSendOptions, SolanaSignatureStatus } from '@zrkit/relayer-solana'
 import { PublicKey, VersionedTransaction } from '@solana/web3.js'
 import { base58 } from '@scure/base'
@@ -59,8 +58,9 @@ const toBigInt = (v: unknown) => (typeof v === 'bigint' ? v : BigInt(v as number
 /** A fresh litesvm behind the `SolanaNetwork` interface. */
 export function svmNetwork(): SvmNetwork {
   const svm = new LiteSVM()
-  // litesvm has no genesis block: its first blockhash stands for the genesis hash, so each SVM is its own cluster.
-  const genesis = base58.encode(sha256(new TextEncoder().encode(`zrkit test svm ${svm.latestBlockhash()}`)))
+  // litesvm has no genesis block (and every instance starts from the same blockhash): a random hash stands for
+  // the genesis hash, so each SVM is its own cluster.
+  const genesis = base58.encode(crypto.getRandomValues(new Uint8Array(32)))
   const executed = new Map<string, { slot: number }>()
   let drops = 0
   let sendCount = 0

@@ -259,7 +259,7 @@ export async function createSolanaRelayer(params: CreateSolanaRelayerParameters)
     signer: solanaSigner(signerContext, params.signer),
     toSigner: (options?: SolanaSignerOptions) => solanaSigner(signerContext, options),
 
-    transfer(p: SolanaTransferParameters) {
+    async transfer(p: SolanaTransferParameters) {
       const { rest, options } = split(p)
       const { to, lamports } = pick(rest, 'to', 'lamports')
       const instruction = SystemProgram.transfer({ fromPubkey: publicKey, toPubkey: toPublicKey(to, 'to'), lamports: lamportsOf(lamports) })
@@ -292,7 +292,7 @@ export async function createSolanaRelayer(params: CreateSolanaRelayerParameters)
       return send(withInstructions(rest, instructions), options)
     },
 
-    sendTransaction(p: SolanaTransactionIntent & SolanaSendOptions) {
+    async sendTransaction(p: SolanaTransactionIntent & SolanaSendOptions) {
       const { rest, options } = split(p)
       return send(rest as SolanaTransactionIntent, options)
     },
@@ -337,7 +337,7 @@ export async function createSolanaRelayer(params: CreateSolanaRelayerParameters)
       return { ...result, lookupTable }
     },
 
-    extendLookupTable(p) {
+    async extendLookupTable(p) {
       const { rest, options } = split(p)
       const f = pick(rest, 'lookupTable', 'addresses')
       const lookupTable = toPublicKey(f.lookupTable, 'lookupTable')
@@ -360,7 +360,7 @@ export async function createSolanaRelayer(params: CreateSolanaRelayerParameters)
       return account ? decodeTokenAccount(account.data).amount : 0n
     },
 
-    submit(p: SolanaTransactionIntent & Pick<SolanaSendOptions, 'ttlMs' | 'metadata'>) {
+    async submit(p: SolanaTransactionIntent & Pick<SolanaSendOptions, 'ttlMs' | 'metadata'>) {
       const { rest, options } = split(p)
       return relayer.submit({ keyId, ...keyPath, intent: rest as SolanaTransactionIntent, ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}), ...(options.metadata ? { metadata: options.metadata } : {}) })
     },

@@ -49,6 +49,10 @@ export function rpcShim(network: SvmNetwork): RpcShim {
         return { result: await network.getSlot('confirmed') }
       case 'getMinimumBalanceForRentExemption':
         return { result: await network.getMinimumBalanceForRentExemption(params[0] as number) }
+      case 'getBalance': {
+        const account = await network.getAccountInfo(new PublicKey(params[0] as string), 'confirmed')
+        return { result: { context: await context(), value: account?.lamports ?? 0 } }
+      }
       case 'getAccountInfo': {
         const account = await network.getAccountInfo(new PublicKey(params[0] as string), 'confirmed')
         const value = account && { data: [base64.encode(account.data), 'base64'], executable: account.executable, lamports: account.lamports, owner: account.owner.toBase58(), rentEpoch: 0, space: account.data.length }

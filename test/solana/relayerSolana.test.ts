@@ -324,7 +324,7 @@ describe('durable nonce', () => {
     const record = await solana.relayer.getRelay({ requestId: pending.meta.requestId as number })
     expect(record.summary).toMatchObject({ lifetime: 'nonce', nonceAccount: nonceAccount.publicKey.toBase58() })
     // While it waits, a second relay on the same nonce is refused: only one of them could ever land.
-    await expectCode(solana.transfer({ to, lamports: 1_000, nonce: { account: nonceAccount.publicKey } }), 'INVALID_INPUT', /already signs with nonce/)
+    await expectCode(solana.transfer({ to, lamports: 1_000, nonce: { account: nonceAccount.publicKey }, approvals: 'fail' }), 'INVALID_INPUT', /already signs with nonce/)
     // Time passes: every blockhash of the time of the request expires.
     const blockhashThen = (await net.getLatestBlockhash('confirmed')).blockhash
     net.advance(200)

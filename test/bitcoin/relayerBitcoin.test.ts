@@ -11,10 +11,14 @@
  * REST API from the bcoin node's data (no public explorer is reachable from the test machines); the
  * JSON-RPC backend talks to bcoin itself.
  */
+import { mkdtemp, rm } from 'node:fs/promises'
 import { type Server, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { type Key, type ZrErrorCode, deriveAddress, isZrError, toHex } from '@zrkit/core'
+import { fileRelayJournal } from '@zrkit/core/node'
 import {
   type BitcoinBackend,
   type BitcoinRpcBackend,
@@ -22,6 +26,7 @@ import {
   bitcoinNetworkParams,
   bitcoinRpcBackend,
   createBitcoinRelayer,
+  createUtxoLocks,
   esploraBackend,
   parsePsbt,
 } from '@zrkit/relayer-bitcoin'
@@ -119,7 +124,7 @@ describe('Bitcoin relayer on a bcoin regtest node', () => {
     expect(await btc.balance()).toEqual({ confirmed: tx.outs[1]!.value, unconfirmed: 0n, coins: 1 })
   })
 
-  it('spends from a derived child key, finding coins through the node wallet (listunspent)', async () => {
+  it('spends from a derived child key, finding coins through the node wallet (listunspent), with an 80-byte OP_RETURN output', async () => {
     const btc = await relayerFor(walletRpc, { path: 'user-7' })
     const child = await w.alice.getKey({ id: key.id, path: 'user-7' })
     expect(btc.address).toBe(payments.p2wpkh({ pubkey: child.derived!.publicKey, network: params.network }).address)
@@ -132,9 +137,12 @@ describe('Bitcoin relayer on a bcoin regtest node', () => {
       await new Promise((r) => setTimeout(r, 25))
     }
     const to = await node.minerAddress()
-    const sent = await btc.send({ outputs: [{ address: to, value: 30_000n }], feeRate: 1.5, confirm: false, ...wait })
+    const memo = new TextEncoder().encode('zrkit '.repeat(14).slice(0, 80))
+    const sent = await btc.send({ outputs: [{ address: to, value: 30_000n }, { data: memo }], feeRate: 1.5, confirm: false, ...wait })
     const tx = Transaction.fromHex(sent.tx)
     expect(tx.ins.map((i) => toHex(Uint8Array.from(i.hash).reverse()))).toEqual([funding])
+    expect(tx.outs[1]!.value).toBe(0n)
+    expect(toHex(tx.outs[1]!.script)).toBe(`6a4c50${toHex(memo)}`) // OP_RETURN OP_PUSHDATA1 80 <memo>
     expect(toHex(tx.ins[0]!.witness[1]!)).toBe(toHex(child.derived!.publicKey))
     await expectMined(sent.txid)
   })
@@ -215,6 +223,38 @@ describe('Bitcoin relayer on a bcoin regtest node', () => {
     const result = await btc.resume({ requestId, confirm: false })
     expect(result.txid).toBe(signed.txid)
     await expectMined(signed.txid)
+  })
+
+  it('after a crash, a relayer on the same file journal holds the unfinished relay’s coins again and finishes it, broadcasting once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zrkit-btc-journal-'))
+    try {
+      const first = await createBitcoinRelayer({ client: w.alice, keyId: key.id, network: params, backend: scan, journal: fileRelayJournal(dir), adapter: { locks: createUtxoLocks() } })
+      await node.fund(first.address, 33_000n)
+      const { requestId, relayId } = await first.submit({ outputs: [{ address: await node.minerAddress(), value: 12_000n }], feeRate: 1 })
+      await w.alice.waitForSignRequest({ requestId, ...wait }) // Bob approves, the federation signs; then the process "dies"
+      const record = await first.relayer.getRelay({ relayId })
+      const inputs = parsePsbt(record.unsignedTx, params).txInputs.map((i) => ({ txid: toHex(Uint8Array.from(i.hash).reverse()), vout: i.index }))
+
+      const locks = createUtxoLocks()
+      const sends: string[] = []
+      const counting: BitcoinBackend = { ...scan, broadcast: (raw) => (sends.push(raw), scan.broadcast(raw)) }
+      const second = await createBitcoinRelayer({ client: w.alice, keyId: key.id, network: params, backend: counting, journal: fileRelayJournal(dir), adapter: { locks } })
+      const recovered = await second.recover({ confirm: false })
+      expect(recovered.failed).toEqual([])
+      expect(recovered.finished.map((r) => r.requestId)).toEqual([requestId])
+      expect(inputs.every((o) => locks.isHeld(params.chain, o))).toBe(true)
+      const txid = recovered.finished[0]!.txid
+      await expectMined(txid)
+      const again = await second.recover({ confirm: false }) // broadcast, not yet confirmed: reported again, not sent again
+      expect(again.finished.map((r) => r.txid)).toEqual([txid])
+      expect(sends).toHaveLength(1)
+      expect((await second.relayer.getRelay({ requestId })).status).toBe('broadcast')
+      expect((await second.resume({ requestId })).receipt).toMatchObject({ txid, confirmations: 1 })
+      expect((await second.relayer.getRelay({ requestId })).status).toBe('confirmed')
+      expect(sends).toHaveLength(1)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('typed errors that change nothing: insufficient funds, an address of another network, dust, a key of the wrong type, a backend on another chain', async () => {

@@ -1,5 +1,5 @@
 import { type BitcoinNetwork, type RelayAdapter, type RelayRecord, type RelaySigner, ZrError, isZrError, toHex } from '@zrkit/core'
-import { Psbt } from 'bitcoinjs-lib'
+import { Psbt, payments } from 'bitcoinjs-lib'
 import type { BitcoinBackend } from './backends/BitcoinBackend.js'
 import { selectCoins } from './coinSelection.js'
 import { ensureEccLib } from './eccLib.js'
@@ -23,7 +23,7 @@ export type BitcoinTransferIntent = {
   readonly feeRate?: number
   /** Blocks to confirm within, for the fee estimate (default: the adapter's, 6). */
   readonly confirmationTarget?: number
-  /** Spend exactly these coins of the key (coin control; also how to replace an unconfirmed transaction by fee). */
+  /** Spend exactly these coins of the key (coin control). */
   readonly utxos?: readonly Outpoint[]
   /** Where change goes (default: the key's own address). */
   readonly changeAddress?: string
@@ -204,7 +204,7 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
     const own = keyOutput(signer.keyType, signer.publicKey)
     const from = keyAddress(signer.keyType, signer.publicKey, params)
     const outputs = i.outputs.map((o, n) => {
-      if ('data' in o) return { script: Uint8Array.of(0x6a, o.data.length, ...o.data), value: 0n, label: `OP_RETURN ${toHex(o.data)}` }
+      if ('data' in o) return { script: Uint8Array.from(payments.embed({ data: [o.data] }).output!), value: 0n, label: `OP_RETURN ${toHex(o.data)}` }
       const script = addressToScript(o.address, params)
       const dust = dustThreshold(script, dustRelayFeeRate)
       if (o.value < dust) {

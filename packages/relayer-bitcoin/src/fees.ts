@@ -6,20 +6,50 @@ import type { SpendType } from './scripts.js'
  * (outpoint, empty scriptSig, sequence) times 4, plus the witness. P2WPKH: at most 108 (item count,
  * a 72-byte DER signature with its sighash byte, a 33-byte key); P2TR key path: 66 (item count, a
  * 64-byte BIP340 signature with the default sighash).
+ *
+ * @example
+ * ```ts
+ * import { inputWeights, vsizeOf } from '@zrkit/relayer-bitcoin'
+ * vsizeOf(inputWeights.p2tr) // 58 (57.5 vB)
+ * ```
  */
 export const inputWeights: Readonly<Record<SpendType, number>> = Object.freeze({ p2wpkh: 41 * 4 + 108, p2tr: 41 * 4 + 66 })
 
-/** Bitcoin Core's default dust relay fee rate, in sat/vB. */
+/**
+ * Bitcoin Core's default dust relay fee rate, in sat/vB.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_DUST_RELAY_FEE_RATE, dustThreshold } from '@zrkit/relayer-bitcoin'
+ * dustThreshold(script, DEFAULT_DUST_RELAY_FEE_RATE)
+ * ```
+ */
 export const DEFAULT_DUST_RELAY_FEE_RATE = 3
 
-/** The largest standard transaction, in weight units. */
+/**
+ * The largest standard transaction, in weight units.
+ *
+ * @example
+ * ```ts
+ * import { MAX_STANDARD_TX_WEIGHT, txWeight } from '@zrkit/relayer-bitcoin'
+ * txWeight(inputs, outputs) <= MAX_STANDARD_TX_WEIGHT
+ * ```
+ */
 export const MAX_STANDARD_TX_WEIGHT = 400_000
 
 function varIntSize(n: number): number {
   return n < 0xfd ? 1 : n <= 0xffff ? 3 : n <= 0xffffffff ? 5 : 9
 }
 
-/** Serialized size in bytes of an output paying to `script`: 8-byte value, script length, script. */
+/**
+ * Serialized size in bytes of an output paying to `script`: 8-byte value, script length, script.
+ *
+ * @example
+ * ```ts
+ * import { outputSize } from '@zrkit/relayer-bitcoin'
+ * outputSize(p2wpkhScript) // 31
+ * ```
+ */
 export function outputSize(script: Uint8Array): number {
   return 8 + varIntSize(script.length) + script.length
 }
@@ -39,7 +69,15 @@ export function txWeight(inputs: readonly number[], outputScripts: readonly Uint
   return base * 4 + 2 + inputs.reduce((n, w) => n + w, 0)
 }
 
-/** Virtual size: weight / 4, rounded up. */
+/**
+ * Virtual size: weight / 4, rounded up.
+ *
+ * @example
+ * ```ts
+ * import { vsizeOf } from '@zrkit/relayer-bitcoin'
+ * vsizeOf(561) // 141
+ * ```
+ */
 export function vsizeOf(weight: number): number {
   return Math.ceil(weight / 4)
 }
@@ -59,7 +97,15 @@ export function feeFor(vsize: number, feeRate: number): bigint {
   return (BigInt(vsize) * milli + 999n) / 1000n
 }
 
-/** True for a segwit output script: OP_0..OP_16 and one push of 2..40 bytes. */
+/**
+ * True for a segwit output script: OP_0..OP_16 and one push of 2..40 bytes.
+ *
+ * @example
+ * ```ts
+ * import { isWitnessProgram } from '@zrkit/relayer-bitcoin'
+ * isWitnessProgram(p2trScript) // true
+ * ```
+ */
 export function isWitnessProgram(script: Uint8Array): boolean {
   const v = script[0]
   return script.length >= 4 && script.length <= 42 && script[1] === script.length - 2 && (v === 0x00 || (v !== undefined && v >= 0x51 && v <= 0x60))

@@ -34,7 +34,15 @@ const genesisHashes: Readonly<Record<BitcoinNetwork, string>> = {
   regtest: '0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206',
 }
 
-/** The networks the relayer knows, in the order errors list them. */
+/**
+ * The networks the relayer knows, in the order errors list them.
+ *
+ * @example
+ * ```ts
+ * import { bitcoinNetworkNames } from '@zrkit/relayer-bitcoin'
+ * bitcoinNetworkNames.includes('signet') // true
+ * ```
+ */
 export const bitcoinNetworkNames: readonly BitcoinNetwork[] = Object.freeze(['mainnet', 'testnet4', 'signet', 'regtest', 'testnet'] as const)
 
 /**

@@ -37,7 +37,15 @@ export function parsePsbt(text: string, params: BitcoinNetworkParams): Psbt {
   }
 }
 
-/** The output input `i` of a PSBT spends, from its `witnessUtxo` or `nonWitnessUtxo`, when the PSBT has it. */
+/**
+ * The output input `i` of a PSBT spends, from its `witnessUtxo` or `nonWitnessUtxo`, when the PSBT has it.
+ *
+ * @example
+ * ```ts
+ * import { prevoutOf } from '@zrkit/relayer-bitcoin'
+ * prevoutOf(psbt, 0) // { script, value } or undefined
+ * ```
+ */
 export function prevoutOf(psbt: Psbt, i: number): Prevout | undefined {
   const input = psbt.data.inputs[i]
   if (!input) return undefined
@@ -49,7 +57,15 @@ export function prevoutOf(psbt: Psbt, i: number): Prevout | undefined {
   return undefined
 }
 
-/** The outputs every input of a PSBT spends. Throws `INVALID_INPUT` when one is not in the PSBT. */
+/**
+ * The outputs every input of a PSBT spends. Throws `INVALID_INPUT` when one is not in the PSBT.
+ *
+ * @example
+ * ```ts
+ * import { prevoutsOf } from '@zrkit/relayer-bitcoin'
+ * const fee = prevoutsOf(psbt).reduce((n, p) => n + p.value, 0n) - psbt.txOutputs.reduce((n, o) => n + o.value, 0n)
+ * ```
+ */
 export function prevoutsOf(psbt: Psbt): Prevout[] {
   return psbt.data.inputs.map((_, i) => {
     const prev = prevoutOf(psbt, i)
@@ -58,7 +74,15 @@ export function prevoutsOf(psbt: Psbt): Prevout[] {
   })
 }
 
-/** The unsigned transaction of a PSBT. */
+/**
+ * The unsigned transaction of a PSBT (its txid is the final one when every input is segwit).
+ *
+ * @example
+ * ```ts
+ * import { unsignedTxOf } from '@zrkit/relayer-bitcoin'
+ * unsignedTxOf(psbt).getId()
+ * ```
+ */
 export function unsignedTxOf(psbt: Psbt): Transaction {
   const tx = new Transaction()
   tx.version = psbt.version
@@ -147,7 +171,15 @@ export function addPsbtSignatures(psbt: Psbt, own: KeyOutput, plan: PsbtSigningP
   })
 }
 
-/** bitcoinjs-lib's signature check, on noble: ECDSA (33-byte key, low S) or BIP340 (32-byte x-only key). */
+/**
+ * bitcoinjs-lib's signature check, on noble: ECDSA (33-byte key, low S) or BIP340 (32-byte x-only key).
+ *
+ * @example
+ * ```ts
+ * import { validateSignature } from '@zrkit/relayer-bitcoin'
+ * psbt.validateSignaturesOfInput(0, validateSignature)
+ * ```
+ */
 export function validateSignature(pubkey: Uint8Array, msghash: Uint8Array, signature: Uint8Array): boolean {
   if (pubkey.length === 32) return schnorr.verify(signature, msghash, pubkey)
   return secp256k1.verify(signature, msghash, pubkey, { prehash: false, lowS: true })

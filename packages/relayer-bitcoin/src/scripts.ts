@@ -7,7 +7,15 @@ import { type BitcoinNetworkParams, networksOfAddress } from './networks.js'
 /** How the relayer spends a key's coins: P2WPKH for ECDSA keys, P2TR key path (BIP86) for Schnorr keys. */
 export type SpendType = 'p2wpkh' | 'p2tr'
 
-/** The key types the Bitcoin relayer signs with. */
+/**
+ * The key types the Bitcoin relayer signs with.
+ *
+ * @example
+ * ```ts
+ * import { bitcoinKeyTypes } from '@zrkit/relayer-bitcoin'
+ * bitcoinKeyTypes.includes(key.keyType)
+ * ```
+ */
 export const bitcoinKeyTypes: readonly KeyType[] = Object.freeze(['bitcoin-secp256k1', 'ecdsa-secp256k1', 'schnorr-secp256k1'] as const)
 
 /**

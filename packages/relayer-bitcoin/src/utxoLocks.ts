@@ -50,5 +50,13 @@ export function createUtxoLocks(): UtxoLocks {
   })
 }
 
-/** The process-wide coin locks every Bitcoin adapter uses by default. */
+/**
+ * The process-wide coin locks every Bitcoin adapter uses by default.
+ *
+ * @example
+ * ```ts
+ * import { sharedUtxoLocks } from '@zrkit/relayer-bitcoin'
+ * sharedUtxoLocks.size('bip122:00000000da84f2bafbbc53dee25a72ae') // coins held on testnet4
+ * ```
+ */
 export const sharedUtxoLocks: UtxoLocks = createUtxoLocks()

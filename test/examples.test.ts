@@ -36,6 +36,8 @@ describe('examples', () => {
     expect(stdout).toMatch(/transaction 0x[0-9a-f]{64} \(signature request \d+\): success in block \d+/)
     // the same key signs a Cosmos bank send through the Cosmos relayer, verified offline with cosmjs
     expect(stdout).toMatch(/tx [0-9A-F]{64} \(\d+ bytes, fee 2500uosmo\)\n\s+cosmjs Secp256k1.verifySignature: true; signer is the sender/)
+    // the ed25519 key sends SOL on an in-process SVM through the Solana relayer, Bob approving
+    expect(stdout).toMatch(/transaction [1-9A-HJ-NP-Za-km-z]{64,88} \(signature request \d+\): finalized in slot \d+, ed25519.verify: true\n\s+[1-9A-HJ-NP-Za-km-z]{32,44} now holds 0.25 SOL/)
   })
 
   it('quickstart: the README quick start runs and verifies', async () => {

@@ -20,6 +20,7 @@ import { createFederation } from '@zrkit/mpc'
 import { evmDemo } from './evm.js'
 import { cosmosDemo } from './cosmos.js'
 import { bitcoinDemo } from './bitcoin.js'
+import { solanaDemo } from './solana.js'
 
 const step = (n: number, text: string) => console.log(`\n${n}. ${text}`)
 const note = (text: string) => console.log(`   ${text}`)
@@ -187,6 +188,7 @@ note(`signature request ${downReq.requestId}: ${downDone.status} by ${downDone.r
 await evmDemo({ alice: asAlice, bob: asBob, keyId: mpcEcdsaKey.id })
 await cosmosDemo({ alice: asAlice, bob: asBob, keyId: mpcEcdsaKey.id })
 await bitcoinDemo({ alice: asAlice, bob: asBob, keyId: mpcEcdsaKey.id })
+await solanaDemo({ alice: asAlice, bob: asBob, keyId: solKey.id })
 await federation.stop()
 await connector.stop()
 await ledger.close()

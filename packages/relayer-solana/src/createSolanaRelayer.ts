@@ -194,7 +194,7 @@ function lamportsOf(value: unknown, field = 'lamports'): number {
  * const connection = new Connection(process.env.SOLANA_RPC_URL ?? clusterApiUrl('devnet'), 'confirmed')
  * const solana = await createSolanaRelayer({ client: alice, network: connection, keyId: key.id, journal: fileRelayJournal('./relays') })
  * console.log(solana.address) // fund it (https://faucet.solana.com), then:
- * const { signature } = await solana.transfer({ to: 'Gh9ZwEmdLJ8DscKNTkTqPbNwLNNBjuSzaG9Vp2KGtKJr', lamports: LAMPORTS_PER_SOL / 100, timeoutMs: 10 * 60_000 })
+ * const { signature } = await solana.transfer({ to: '335kK6HmGPYovr454x3LQhiKNatAZH1nwQ4rUM6sP2nK', lamports: LAMPORTS_PER_SOL / 100, timeoutMs: 10 * 60_000 })
  * ```
  */
 export async function createSolanaRelayer(params: CreateSolanaRelayerParameters): Promise<SolanaRelayer> {

@@ -5,7 +5,15 @@ import { summarize } from './describe.js'
 import { type SolanaCommitment, type SolanaNetwork, type SolanaSignatureStatus, toSolanaNetwork } from './network.js'
 import { type SolanaLifetime, checkSignatures, decodeWire, encodeWire, fromBase64, lifetimeOf, signatureToBase58, signerIndex, toBase64 } from './wire.js'
 
-/** CAIP-2 ids of the public clusters: `solana:` and the first 32 characters of the genesis hash. */
+/**
+ * CAIP-2 ids of the public clusters: `solana:` and the first 32 characters of the genesis hash.
+ *
+ * @example
+ * ```ts
+ * import { createSolanaRelayer, solanaChains } from '@zrkit/relayer-solana'
+ * const solana = await createSolanaRelayer({ client: alice, network: connection, keyId, chain: solanaChains.devnet }) // refuses any other cluster
+ * ```
+ */
 export const solanaChains = Object.freeze({
   mainnet: 'solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp',
   devnet: 'solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1',

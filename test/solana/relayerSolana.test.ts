@@ -512,6 +512,11 @@ describe('the wallet-adapter signer', () => {
     expect(request.metadata?.['zrkit.solana.sign']).toBe('transactions')
     for (const tx of signed) await sendSigned(net, tx)
     for (const [i, to] of recipients.entries()) expect(await balance(net, to)).toBe(BigInt(1_000_000 * (i + 1)))
+    // One transaction the key does not sign spoils the batch before anything is requested, and is named.
+    const stranger = Keypair.generate()
+    const notMine = new Transaction({ feePayer: stranger.publicKey, blockhash, lastValidBlockHeight: 0 }).add(SystemProgram.transfer({ fromPubkey: stranger.publicKey, toPubkey: recipients[0]!, lamports: 1 }))
+    await expectCode(wallet.signAllTransactions([txs[0]!, notMine]), 'INVALID_INPUT', /^transactions\[1\]: the key \S+ does not sign this transaction/)
+    expect((await w.alice.listSignRequests({ limit: 1000 })).items.length).toBe(before + 1)
   })
 
   it('signs a partly signed transaction in its slot (the other signer signs after), and messages that are not transactions', async () => {

@@ -121,7 +121,14 @@ export function solanaSigner(context: SolanaSignerContext, options: SolanaSigner
   }
 
   const signTransactions = async <T extends Transaction | VersionedTransaction>(transactions: readonly T[]): Promise<T[]> => {
-    const built = await Promise.all(transactions.map((transaction) => buildTransaction({ transaction }, key, ctx, { complete: false })))
+    const built = await Promise.all(
+      transactions.map((transaction, i) =>
+        buildTransaction({ transaction }, key, ctx, { complete: false }).catch((e: unknown) => {
+          if (transactions.length > 1 && e instanceof ZrError) throw new ZrError(e.code, e.shortMessage, { details: `transactions[${i}]: ${e.details ?? ''}`, meta: { ...e.meta, index: i }, cause: e })
+          throw e
+        }),
+      ),
+    )
     const metadata: Record<string, string> = { 'zrkit.solana.sign': transactions.length === 1 ? 'transaction' : 'transactions' }
     if (context.disclose) {
       metadata['zrkit.chain'] = context.chain

@@ -1,41 +1,81 @@
 /**
- * MPC benchmark: FROST key generation and threshold signing of the zrkit federation, in process over the
- * real secure transport (signed announcements, encrypted channels, signed broadcasts, echo checks), each
+ * MPC benchmark: FROST key generation and threshold signing of the zrkit federation over the real
+ * secure transport (signed announcements, encrypted channels, signed broadcasts, echo checks), each
  * beside one-party noble signing of the same scheme, measured in the same run. Nothing is asserted.
+ *
+ * Two measurements per configuration:
+ * - in process: every party in this thread over the in-memory relay (the default deployment). Wall
+ *   time from start until every party holds its key package / the verified signature; median of runs.
+ * - per party: each party in its own worker thread (its own copy of every cache), frames relayed by
+ *   this thread. Each worker reads its own thread's CPU time (Linux `/proc/thread-self/schedstat`), so
+ *   the figure is the CPU one party spends, as it would on its own machine; not shown where the
+ *   kernel does not provide it.
  *
  *   npx tsx bench/mpc.ts        (also run at the end of `npx -y pnpm@10 bench`)
  */
+import { readFileSync } from 'node:fs'
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { type Account, type KeyType, generateAccount } from '@zrkit/core'
-import { type FrostKey, type SecureTransport, type SessionRouter, createSessionRouter, frostSuite, memoryRelay, runDkg, runSigning, secureTransport } from '@zrkit/mpc'
+import {
+  type Announcement,
+  type FrostKey,
+  type Relay,
+  type RelayFrame,
+  type SecureTransport,
+  type SessionRouter,
+  createSessionRouter,
+  frostSuite,
+  memoryRelay,
+  runDkg,
+  runSigning,
+  secureTransport,
+} from '@zrkit/mpc'
 
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n >= 1 ? n.toFixed(2) : n.toFixed(3))
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
 
-/** Runs `fn` at least `min` times and until `budgetMs` is spent (at most `max` times); mean ms per run. */
+/** Runs `fn` at least `min` times and until `budgetMs` is spent (at most `max` times); the median ms of one run. */
 async function measure(fn: (i: number) => Promise<unknown> | unknown, budgetMs: number, min: number, max: number, warmUp = true): Promise<number> {
   if (warmUp) await fn(-1) // not counted
-  let n = 0
+  const times: number[] = []
   const start = performance.now()
-  while (n < max && (n < min || performance.now() - start < budgetMs)) await fn(n++)
-  return (performance.now() - start) / n
+  while (times.length < max && (times.length < min || performance.now() - start < budgetMs)) {
+    const t0 = performance.now()
+    await fn(times.length)
+    times.push(performance.now() - t0)
+  }
+  return median(times)
 }
 
-/** One-party noble signing of a 32-byte digest: the baseline of each scheme. */
-async function nobleSignMs(keyType: KeyType): Promise<number> {
+/** One-party noble signing of a 32-byte digest: the baseline of each scheme (median of 20-sign batches). */
+function nobleSignMs(keyType: KeyType): number {
   const secret = keyType === 'eddsa-ed25519' ? ed25519.utils.randomSecretKey() : schnorr.utils.randomSecretKey()
   const digest = sha256(new Uint8Array([1, 2, 3]))
-  return measure(
-    (i) => {
-      digest[0] = i & 0xff
-      return keyType === 'eddsa-ed25519' ? ed25519.sign(digest, secret) : schnorr.sign(digest, secret)
-    },
-    500,
-    50,
-    100_000,
-  )
+  const sign = (i: number) => {
+    digest[0] = i & 0xff
+    return keyType === 'eddsa-ed25519' ? ed25519.sign(digest, secret) : schnorr.sign(digest, secret)
+  }
+  for (let i = 0; i < 50; i++) sign(i)
+  const batches: number[] = []
+  const start = performance.now()
+  while (batches.length < 5 || (performance.now() - start < 600 && batches.length < 500)) {
+    const t0 = performance.now()
+    for (let i = 0; i < 20; i++) sign(i)
+    batches.push((performance.now() - t0) / 20)
+  }
+  return median(batches)
 }
+
+let sessions = 0
+
+// ---- In process: every party in this thread --------------------------------------------------
 
 type Network = { parties: string[]; accounts: Account[]; routers: SessionRouter[]; transports: SecureTransport[]; close(): Promise<void> }
 
@@ -58,8 +98,6 @@ async function network(n: number): Promise<Network> {
   }
 }
 
-let sessions = 0
-
 /** A dealerless key generation among all parties; resolves when every party holds its key package. */
 async function dkg(net: Network, keyType: KeyType, threshold: number): Promise<FrostKey[]> {
   const id = `bench/dkg/${sessions++}`
@@ -79,7 +117,177 @@ async function sign(net: Network, keyType: KeyType, threshold: number, keys: Fro
   return results[0]!.signatures[0]!
 }
 
-type Row = { scheme: string; config: string; nobleMs: number; dkgMs: number; signMs: number }
+// ---- Per party: each party in its own worker thread ------------------------------------------
+
+const workerRole = 'zrkit-bench-frost-party'
+
+/** This thread's CPU time in ms, or undefined where the kernel does not report it. */
+function threadCpuMs(): number | undefined {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6
+  } catch {
+    return undefined
+  }
+}
+
+type ToWorker =
+  | { type: 'start'; parties: string[] }
+  | { type: 'frame'; frame: RelayFrame }
+  | { type: 'announce'; announcement: Announcement }
+  | { type: 'dkg'; req: number; id: string; keyType: KeyType; threshold: number }
+  | { type: 'sign'; req: number; id: string; keyType: KeyType; threshold: number; message: Uint8Array; seed: number }
+  | { type: 'cpu'; req: number }
+type FromWorker =
+  | { type: 'hello'; address: string }
+  | { type: 'ready' }
+  | { type: 'frame'; frame: RelayFrame }
+  | { type: 'announce'; announcement: Announcement }
+  | { type: 'done'; req: number; error?: string; cpuMs?: number | undefined }
+
+/** A party in a worker thread: a relay over the port to the main thread, and the commands the bench sends. */
+async function partyWorker(): Promise<void> {
+  const port = parentPort!
+  const account = generateAccount()
+  let deliver: ((frame: RelayFrame) => void) | undefined
+  const directory: Announcement[] = []
+  const watchers = new Set<(a: Announcement) => void>()
+  const relay: Relay = {
+    connect(party, onFrame) {
+      deliver = onFrame
+      return {
+        send: (to, bytes) => port.postMessage({ type: 'frame', frame: { from: party, to, bytes } } satisfies FromWorker),
+        close: () => {
+          deliver = undefined
+        },
+      }
+    },
+    announce: (announcement) => port.postMessage({ type: 'announce', announcement } satisfies FromWorker),
+    onAnnouncement(fn) {
+      watchers.add(fn)
+      const existing = directory.slice()
+      setTimeout(() => existing.forEach((a) => watchers.has(fn) && fn(a)), 0)
+      return () => watchers.delete(fn)
+    },
+  }
+  let router: SessionRouter | undefined
+  let transport: SecureTransport | undefined
+  let parties: string[] = []
+  const keys = new Map<KeyType, FrostKey>()
+  const done = (req: number, error?: unknown) => port.postMessage({ type: 'done', req, ...(error ? { error: String(error) } : {}) } satisfies FromWorker)
+
+  port.on('message', (m: ToWorker) => {
+    if (m.type === 'frame') deliver?.(m.frame)
+    else if (m.type === 'announce') {
+      directory.push(m.announcement)
+      for (const fn of watchers) fn(m.announcement)
+    } else if (m.type === 'start') {
+      parties = m.parties
+      void secureTransport({ account, relay, peers: parties.filter((p) => p !== account.address) }).then((t) => {
+        transport = t
+        router = createSessionRouter(t)
+        port.postMessage({ type: 'ready' } satisfies FromWorker)
+      })
+    } else if (m.type === 'dkg') {
+      runDkg({ session: router!.open(m.id, parties), suite: frostSuite(m.keyType), threshold: m.threshold, timeoutMs: 60_000 }).then(
+        (key) => (keys.set(m.keyType, key), done(m.req)),
+        (e) => done(m.req, e),
+      )
+    } else if (m.type === 'sign') {
+      const options = { router: router!, sessionId: m.id, parties, self: account.address, account, identityKey: (p: string) => transport!.identityKey(p), suite: frostSuite(m.keyType) }
+      runSigning({ ...options, key: keys.get(m.keyType)!, threshold: m.threshold, messages: [m.message], seed: m.seed, attemptTimeoutMs: 60_000 }).then(
+        () => done(m.req),
+        (e) => done(m.req, e),
+      )
+    } else if (m.type === 'cpu') port.postMessage({ type: 'done', req: m.req, cpuMs: threadCpuMs() } satisfies FromWorker)
+  })
+  port.postMessage({ type: 'hello', address: account.address } satisfies FromWorker)
+}
+
+/** n parties in n worker threads; this thread only relays their frames and announcements. */
+async function workerNetwork(n: number) {
+  // Workers load this same file; under tsx they need its loader, registered before the import.
+  let entry = new URL(import.meta.url)
+  try {
+    const api = import.meta.resolve('tsx/esm/api')
+    const tsconfig = process.env.TSX_TSCONFIG_PATH
+    const code = `const { register } = await import(${JSON.stringify(api)}); register(${tsconfig ? JSON.stringify({ tsconfig }) : ''}); await import(${JSON.stringify(import.meta.url)})`
+    entry = new URL(`data:text/javascript,${encodeURIComponent(code)}`)
+  } catch {
+    // not under tsx: the file is plain JavaScript already
+  }
+  const workers = Array.from({ length: n }, () => new Worker(entry, { workerData: { role: workerRole } }))
+  const byParty = new Map<string, Worker>()
+  const waiting = new Map<number, { resolve: (m: Extract<FromWorker, { type: 'done' }>) => void; reject: (e: Error) => void }>()
+  let req = 0
+  let readyCount = 0
+  let onReady: () => void = () => {}
+  const addresses: string[] = []
+  let onHello: () => void = () => {}
+  for (const w of workers) {
+    w.on('error', (e) => [...waiting.values()].forEach((p) => p.reject(e)))
+    w.on('message', (m: FromWorker) => {
+      if (m.type === 'hello') {
+        byParty.set(m.address, w)
+        addresses.push(m.address)
+        if (addresses.length === n) onHello()
+      } else if (m.type === 'frame') byParty.get(m.frame.to)?.postMessage({ type: 'frame', frame: m.frame } satisfies ToWorker)
+      else if (m.type === 'announce') workers.forEach((x) => x.postMessage({ type: 'announce', announcement: m.announcement } satisfies ToWorker))
+      else if (m.type === 'ready') {
+        if (++readyCount === n) onReady()
+      } else if (m.type === 'done') {
+        const p = waiting.get(m.req)
+        waiting.delete(m.req)
+        if (m.error) p?.reject(new Error(m.error))
+        else p?.resolve(m)
+      }
+    })
+  }
+  await new Promise<void>((r) => (onHello = r))
+  const parties = [...addresses].sort()
+  await new Promise<void>((r) => {
+    onReady = r
+    workers.forEach((w) => w.postMessage({ type: 'start', parties } satisfies ToWorker))
+  })
+  const all = (make: (req: number) => ToWorker) =>
+    Promise.all(
+      workers.map((w) => {
+        const r = req++
+        return new Promise<Extract<FromWorker, { type: 'done' }>>((resolve, reject) => {
+          waiting.set(r, { resolve, reject })
+          w.postMessage(make(r))
+        })
+      }),
+    )
+  return {
+    dkg: async (keyType: KeyType, threshold: number) => {
+      const id = `bench/worker-dkg/${sessions++}`
+      await all((r) => ({ type: 'dkg', req: r, id, keyType, threshold }))
+    },
+    sign: async (keyType: KeyType, threshold: number, message: Uint8Array) => {
+      const id = `bench/worker-sign/${sessions++}`
+      await all((r) => ({ type: 'sign', req: r, id, keyType, threshold, message, seed: sessions }))
+    },
+    /** Each party's thread CPU time so far (ms), or undefined if not available. */
+    cpu: async () => {
+      const got = (await all((r) => ({ type: 'cpu', req: r }))).map((m) => m.cpuMs)
+      return got.every((x): x is number => typeof x === 'number') ? got : undefined
+    },
+    close: () => Promise.all(workers.map((w) => w.terminate())),
+  }
+}
+
+/** CPU ms per party and operation (mean over parties, and the busiest party), over `runs` runs. */
+async function perPartyCpu(cpu: () => Promise<number[] | undefined>, op: (i: number) => Promise<void>, runs: number): Promise<{ mean: number; max: number } | undefined> {
+  await op(-1) // warm-up, not counted
+  const before = await cpu()
+  for (let i = 0; i < runs; i++) await op(i)
+  const after = await cpu()
+  if (!before || !after) return undefined
+  const each = after.map((a, i) => (a - before[i]!) / runs)
+  return { mean: each.reduce((s, x) => s + x, 0) / each.length, max: Math.max(...each) }
+}
+
+type Row = { scheme: string; config: string; nobleMs: number; dkgMs: number; signMs: number; dkgCpu?: { mean: number; max: number } | undefined; signCpu?: { mean: number; max: number } | undefined }
 
 /** FROST DKG and signing for 2-of-3, 3-of-5 and 5-of-9, ed25519 and BIP340, against one-party noble signing. */
 export async function runMpcBench(): Promise<void> {
@@ -94,7 +302,7 @@ export async function runMpcBench(): Promise<void> {
   ] as const
   const started = performance.now()
   const noble = new Map<KeyType, number>()
-  for (const { keyType } of schemes) noble.set(keyType, await nobleSignMs(keyType))
+  for (const { keyType } of schemes) noble.set(keyType, nobleSignMs(keyType))
 
   const rows: Row[] = []
   for (const { t, n } of configs) {
@@ -104,16 +312,15 @@ export async function runMpcBench(): Promise<void> {
         let keys: FrostKey[] = []
         // the smallest configuration warms the code up; larger ones are too slow to spend a run on it
         const warmUp = n === configs[0].n
-        const dkgMs = await measure(async () => (keys = await dkg(net, keyType, t)), 800, 2, 50, warmUp)
-
+        const dkgMs = await measure(async () => (keys = await dkg(net, keyType, t)), 800, 3, 50, warmUp)
         const message = sha256(new Uint8Array([t, n]))
         const signMs = await measure(
           async (i) => {
             message[0] = i & 0xff
             await sign(net, keyType, t, keys, message)
           },
-          800,
-          3,
+          1000,
+          5,
           200,
           warmUp,
         )
@@ -124,18 +331,58 @@ export async function runMpcBench(): Promise<void> {
     }
   }
 
-  const header = ['scheme', 't-of-n', 'noble sign ms', 'FROST DKG ms', 'DKG frost/noble', 'FROST sign ms', 'sign frost/noble']
-  const table = rows.map((r) => [r.scheme, r.config, fmt(r.nobleMs), fmt(r.dkgMs), `${fmt(r.dkgMs / r.nobleMs)}x`, fmt(r.signMs), `${fmt(r.signMs / r.nobleMs)}x`])
+  // Per-party CPU, each party in its own thread.
+  if (threadCpuMs() !== undefined) {
+    for (const { t, n } of configs) {
+      const wnet = await workerNetwork(n)
+      try {
+        for (const { keyType, scheme } of schemes) {
+          const row = rows.find((r) => r.scheme === scheme && r.config === `${t}-of-${n}`)!
+          row.dkgCpu = await perPartyCpu(wnet.cpu, () => wnet.dkg(keyType, t), 2)
+          const message = sha256(new Uint8Array([t, n, 1]))
+          row.signCpu = await perPartyCpu(
+            wnet.cpu,
+            (i) => {
+              message[0] = i & 0xff
+              return wnet.sign(keyType, t, message)
+            },
+            n === 9 ? 10 : 20,
+          )
+        }
+      } finally {
+        await wnet.close()
+      }
+    }
+  }
+
+  const cpuCell = (c: Row['dkgCpu']) => (c ? `${fmt(c.mean)} (${fmt(c.max)})` : 'n/a')
+  const header = ['scheme', 't-of-n', 'noble sign ms', 'DKG ms', 'DKG/noble', 'sign ms', 'sign/noble', 'DKG CPU ms/party', 'sign CPU ms/party', 'party sign CPU/noble']
+  const table = rows.map((r) => [
+    r.scheme,
+    r.config,
+    fmt(r.nobleMs),
+    fmt(r.dkgMs),
+    `${fmt(r.dkgMs / r.nobleMs)}x`,
+    fmt(r.signMs),
+    `${fmt(r.signMs / r.nobleMs)}x`,
+    cpuCell(r.dkgCpu),
+    cpuCell(r.signCpu),
+    r.signCpu ? `${fmt(r.signCpu.mean / r.nobleMs)}x` : 'n/a',
+  ])
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)))
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
-  console.log('\nMPC: FROST in process over the secure transport, against one-party noble signing of the same scheme')
+  console.log('\nMPC: FROST over the secure transport, against one-party noble signing of the same scheme (same run)')
   console.log(line(header))
   console.log(widths.map((w) => '-'.repeat(w)).join('  '))
   for (const row of table) console.log(line(row))
-  console.log('DKG: start to every party holding its key package. Sign: start to every party holding the verified')
-  console.log('aggregate (nonce commitments, signing package, signature shares; every share and the result verified).')
+  console.log('DKG ms, sign ms: every party in one thread (in process), wall time from start until every party holds')
+  console.log('its key package / the signature (nonce commitments, signed signing package, signature shares; each')
+  console.log('party checks the aggregate with an independent verifier, and the shares one by one if it fails); median.')
+  console.log('CPU ms/party: each party in its own worker thread, that thread\'s CPU time per operation: mean over the')
+  console.log('parties (the busiest in brackets: the coordinator signs the package, non-signers send no share).')
   console.log(`(${((performance.now() - started) / 1000).toFixed(1)} s)`)
 }
 
+if (!isMainThread && (workerData as { role?: string } | undefined)?.role === workerRole) await partyWorker()
 // Run directly: `npx tsx bench/mpc.ts`.
-if (import.meta.url === `file://${process.argv[1]}`) await runMpcBench()
+else if (isMainThread && import.meta.url === `file://${process.argv[1]}`) await runMpcBench()

@@ -13,7 +13,7 @@ export { frostKeyTypes, frostSuite, type Frost, type FrostKey, type FrostSuite }
 export { runDkg, type RunDkgOptions } from './frost/runDkg.js'
 export { runSigning, type RunSigningOptions, type SigningResult } from './frost/runSigning.js'
 export { tweakKey } from './frost/tweakKey.js'
-export { aggregate, commit, prepareKey, prepareSigning, signShare, verifyShare, type PreparedSigning } from './frost/signingPackage.js'
+export { aggregate, aggregateVerified, commit, prepareKey, prepareSigning, signShare, verifyShare, type AggregateResult, type PreparedSigning } from './frost/signingPackage.js'
 // Transport
 export type { Envelope, PartyId, Transport } from './transport/Transport.js'
 export { memoryRelay, type Announcement, type InterceptResult, type MemoryRelay, type Relay, type RelayEndpoint, type RelayFrame } from './transport/memoryRelay.js'

@@ -143,5 +143,5 @@ describe('EVM relayer crash', () => {
     }
     stopApproving()
     await w.close()
-  })
+  }, 240_000) // six relayer processes start one after another: generous for a loaded machine
 })

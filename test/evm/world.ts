@@ -1,6 +1,6 @@
 /**
  * The world of the EVM suites: an embedded ledger, Alice and Bob owning a workspace whose sign policy
- * needs both (2-of-2), an ECDSA keyring, a key, and viem clients for an anvil.
+ * needs both (2-of-2), a threshold-ECDSA federation keyring, a key, and viem clients for an anvil.
  */
 import {
   type Account,
@@ -8,28 +8,25 @@ import {
   type Key,
   type Ledger,
   type ZrClient,
-  createConnector,
   createEmbeddedLedger,
   createZrClient,
   generateAccount,
-  localKeyring,
 } from '@zrkit/core'
+import { createFederation } from '@zrkit/mpc'
 import { type Address, type Chain, type PublicClient, type Transport, type WalletClient, createPublicClient, createWalletClient, http } from 'viem'
 import { foundry } from 'viem/chains'
 import type { Anvil } from './anvil.js'
 
 /**
- * The keyring the EVM suites sign with, set up in this one place. Today it is the local software
- * keyring behind a connector; once the MPC federation's threshold ECDSA lands, this body becomes
- * `const f = await createFederation({ ledger, parties: [p1, p2, p3], threshold: 2 }); const keyring = await f.register(operatorClient, fees); await f.start(keyring); return { keyring, stop: () => f.stop() }`
- * and every EVM test runs against the federation unchanged.
+ * The keyring the EVM suites sign with, set up in this one place: a 2-of-3 MPC federation whose
+ * threshold ECDSA (DKLs23) keys sign every transaction, each party behind its own connector.
  */
 export async function startEcdsaKeyring(ledger: Ledger, operator: Account): Promise<{ keyring: string; stop(): Promise<void> }> {
-  const party = generateAccount()
-  const { keyring } = await createZrClient({ ledger, account: operator }).createKeyring({ description: 'EVM test keyring', parties: [party.address], partyThreshold: 1, keyRequestFee: 10n, signRequestFee: 1n })
-  const connector = createConnector({ ledger, account: party, keyring, backend: localKeyring() })
-  await connector.start()
-  return { keyring, stop: () => connector.stop() }
+  const parties = [generateAccount(), generateAccount(), generateAccount()]
+  const federation = await createFederation({ ledger, parties, threshold: 2, pollIntervalMs: 100 })
+  const keyring = await federation.register(createZrClient({ ledger, account: operator }), { description: 'EVM test keyring (threshold ECDSA 2-of-3)', keyRequestFee: 10n, signRequestFee: 1n })
+  await federation.start(keyring)
+  return { keyring, stop: () => federation.stop() }
 }
 
 /** viem clients for an anvil: polling fast, as a local chain mines at once. */

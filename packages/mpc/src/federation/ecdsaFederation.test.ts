@@ -265,7 +265,7 @@ describe('a party that corrupts its threshold-ECDSA messages', () => {
       const request = await w.client.getSignRequest({ id: requestId })
       if (request.status === 'fulfilled') {
         fulfilled++
-        await expectValid(request.signatures[0]!, digest, key.publicKey)
+        await expectValid(request.signatures![0]!, digest, key.publicKey)
       } else {
         rejected++
         expect(isZrError(outcome, 'REQUEST_REJECTED')).toBe(true)

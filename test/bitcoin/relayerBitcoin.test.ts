@@ -257,6 +257,23 @@ describe('Bitcoin relayer on a bcoin regtest node', () => {
     }
   })
 
+  it('relays prepared at the same time never take the same coin; both are mined', async () => {
+    const btc = await relayerFor(scan, { path: 'concurrent' })
+    await node.fund(btc.address, 20_000n)
+    await node.fund(btc.address, 20_000n)
+    const to = await node.minerAddress()
+    const [a, b] = await Promise.all([0, 1].map(() => btc.send({ outputs: [{ address: to, value: 15_000n }], feeRate: 1, confirm: false, ...wait })))
+    const inputsOf = (hex: string) => Transaction.fromHex(hex).ins.map((i) => `${toHex(Uint8Array.from(i.hash).reverse())}:${i.index}`)
+    expect(inputsOf(a!.tx)).toHaveLength(1)
+    expect(inputsOf(b!.tx)).toHaveLength(1)
+    expect(inputsOf(a!.tx)[0]).not.toBe(inputsOf(b!.tx)[0])
+    expect(await node.rpc<string[]>('getrawmempool')).toEqual(expect.arrayContaining([a!.txid, b!.txid]))
+    const [block] = await node.mine(1)
+    expect((await node.rpc<{ tx: string[] }>('getblock', [block, 1])).tx).toEqual(expect.arrayContaining([a!.txid, b!.txid]))
+    // a third has nothing left to spend
+    await rejects(btc.send({ outputs: [{ address: to, value: 15_000n }], feeRate: 1 }), 'INSUFFICIENT_FUNDS')
+  })
+
   it('typed errors that change nothing: insufficient funds, an address of another network, dust, a key of the wrong type, a backend on another chain', async () => {
     const btc = await relayerFor()
     const to = await node.minerAddress()

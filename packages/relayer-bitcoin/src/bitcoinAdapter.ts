@@ -221,6 +221,7 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
     } catch (cause) {
       throw prepareFailed(`could not list the coins of ${from}`, cause)
     }
+    // From here to locks.hold there is no await: two prepares never take the same coin.
     const minConf = i.minConfirmations ?? defaultMinConf
     let candidates = coins
     if (i.utxos) {
@@ -289,8 +290,6 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
     const plan = psbtSigningPlan(psbt, own)
     const from = keyAddress(signer.keyType, signer.publicKey, params)
     const held = plan.inputs.map((n) => ({ txid: toHex(Uint8Array.from(psbt.txInputs[n]!.hash).reverse()), vout: psbt.txInputs[n]!.index }))
-    const taken = held.find((o) => locks.isHeld(chain, o))
-    if (taken) throw new ZrError('INVALID_INPUT', 'The coin is held by another relay.', { details: `${taken.txid}:${taken.vout} is an input of another prepared transaction of this process`, meta: { ...taken } })
     const prevouts = psbt.data.inputs.map((_, n) => prevoutOf(psbt, n))
     const outTotal = psbt.txOutputs.reduce((n, o) => n + o.value, 0n)
     let fee: bigint | undefined
@@ -303,6 +302,9 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
       }
     }
     await verifyNetwork()
+    // checked and held with no await in between, so two prepares never take the same coin
+    const taken = held.find((o) => locks.isHeld(chain, o))
+    if (taken) throw new ZrError('INVALID_INPUT', 'The coin is held by another relay.', { details: `${taken.txid}:${taken.vout} is an input of another prepared transaction of this process`, meta: { ...taken } })
     locks.hold(chain, held)
     const summary: Record<string, string> = {
       from,

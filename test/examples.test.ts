@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest'
 
 const run = promisify(execFile)
 const root = fileURLToPath(new URL('..', import.meta.url))
-const tsx = (file: string) => run(process.execPath, ['--import', 'tsx', file], { cwd: root, timeout: 60_000 })
+const tsx = (file: string) => run(process.execPath, ['--import', 'tsx', file], { cwd: root, timeout: 240_000 })
 
 describe('examples', () => {
-  it('demo: both lifecycles end to end, signature verified with noble', async () => {
+  it('demo: both lifecycles end to end, signature verified with noble', { timeout: 300_000 }, async () => {
     const { stdout } = await tsx('examples/demo/src/demo.ts')
     expect(stdout).toContain('key request 1: fulfilled')
     expect(stdout).toContain('signature request 1: partial')
@@ -32,6 +32,11 @@ describe('examples', () => {
     expect(stdout).toMatch(/solana [1-9A-HJ-NP-Za-km-z]{32,44}/)
     expect(stdout).toMatch(/taproot tb1p[02-9ac-hj-np-z]{58}/)
     expect(stdout).toMatch(/signature request \d+: fulfilled by zen1\S+, zen1\S+, ed25519.verify: true/)
+    // the threshold ECDSA (DKLs23) key of the federation signs under the policy; the signer recovers to its address
+    expect(stdout).toMatch(/ECDSA signature request \d+: fulfilled, key recovered from r, s, v -> 0x[0-9a-fA-F]{40} \(the key's address: true\)/)
+    // the same key spends two regtest coins from its P2WPKH address through the Bitcoin relayer, mined
+    expect(stdout).toMatch(/broadcast [0-9a-f]{64}: in the node's mempool: true/)
+    expect(stdout).toMatch(/mined at height \d+: in the block: true; \d+ sat of change back to the key's address/)
     // the ECDSA key sends a transaction on a local anvil through the EVM relayer, Bob approving
     expect(stdout).toMatch(/transaction 0x[0-9a-f]{64} \(signature request \d+\): success in block \d+/)
     // the same key signs a Cosmos bank send through the Cosmos relayer, verified offline with cosmjs

@@ -173,7 +173,7 @@ const evmSig = evmDone.signatures[0]!
 const recoveredKey = secp256k1.Signature.fromBytes(evmSig.subarray(0, 64), 'compact').addRecoveryBit(evmSig[64]!).recoverPublicKey(evmDigest).toBytes(true)
 const recovered = deriveAddress({ keyType: 'ecdsa-secp256k1', publicKey: recoveredKey }, { type: 'evm' })
 const evmValid = secp256k1.verify(evmSig.subarray(0, 64), evmDigest, mpcEcdsaKey.publicKey, { prehash: false }) && recovered === mpcEvmAddress
-note(`ECDSA signature request ${evmReq.requestId}: ${evmDone.status}, ecrecover -> ${recovered} (the key's address: ${recovered === mpcEvmAddress})`)
+note(`ECDSA signature request ${evmReq.requestId}: ${evmDone.status}, key recovered from r, s, v -> ${recovered} (the key's address: ${recovered === mpcEvmAddress})`)
 note(`taproot signature request ${trReq.requestId}: ${trDone.status}, key-path output key ${toHex(trDone.publicKey.subarray(1)).slice(0, 16)}..., schnorr.verify: ${trValid}`)
 
 step(14, 'One MPC party goes down: the other two still sign')

@@ -41,34 +41,52 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
-/** Runs `fn` at least `min` times and until `budgetMs` is spent (at most `max` times); the median ms of one run. */
-async function measure(fn: (i: number) => Promise<unknown> | unknown, budgetMs: number, min: number, max: number, warmUp = true): Promise<number> {
+/** One-party noble signing of a 32-byte digest, the baseline of each scheme: `batch(k)` signs k times. */
+function nobleSigner(keyType: KeyType) {
+  const secret = keyType === 'eddsa-ed25519' ? ed25519.utils.randomSecretKey() : schnorr.utils.randomSecretKey()
+  const digest = sha256(new Uint8Array([1, 2, 3]))
+  let i = 0
+  const batch = (k: number) => {
+    for (let j = 0; j < k; j++) {
+      digest[0] = i++ & 0xff
+      if (keyType === 'eddsa-ed25519') ed25519.sign(digest, secret)
+      else schnorr.sign(digest, secret)
+    }
+  }
+  batch(50) // warm-up
+  return batch
+}
+
+/**
+ * Runs `fn` at least `min` times and until `budgetMs` is spent (at most `max` times), each run followed
+ * by a batch of `nobleBatch` one-party noble signatures, so both see the same machine load. Returns the
+ * median ms of one run and of one noble signature.
+ */
+async function measure(fn: (i: number) => Promise<unknown>, noble: (k: number) => void, budgetMs: number, min: number, max: number, warmUp: boolean): Promise<{ ms: number; nobleMs: number }> {
   if (warmUp) await fn(-1) // not counted
   const times: number[] = []
+  const nobleTimes: number[] = []
   const start = performance.now()
   while (times.length < max && (times.length < min || performance.now() - start < budgetMs)) {
     const t0 = performance.now()
     await fn(times.length)
-    times.push(performance.now() - t0)
+    const t1 = performance.now()
+    noble(10)
+    nobleTimes.push((performance.now() - t1) / 10)
+    times.push(t1 - t0)
   }
-  return median(times)
+  return { ms: median(times), nobleMs: median(nobleTimes) }
 }
 
-/** One-party noble signing of a 32-byte digest: the baseline of each scheme (median of 20-sign batches). */
-function nobleSignMs(keyType: KeyType): number {
-  const secret = keyType === 'eddsa-ed25519' ? ed25519.utils.randomSecretKey() : schnorr.utils.randomSecretKey()
-  const digest = sha256(new Uint8Array([1, 2, 3]))
-  const sign = (i: number) => {
-    digest[0] = i & 0xff
-    return keyType === 'eddsa-ed25519' ? ed25519.sign(digest, secret) : schnorr.sign(digest, secret)
-  }
-  for (let i = 0; i < 50; i++) sign(i)
+/** CPU ms of one noble signature on this thread (median of batches), or undefined where not measurable. */
+function nobleCpuMs(noble: (k: number) => void): number | undefined {
   const batches: number[] = []
-  const start = performance.now()
-  while (batches.length < 5 || (performance.now() - start < 600 && batches.length < 500)) {
-    const t0 = performance.now()
-    for (let i = 0; i < 20; i++) sign(i)
-    batches.push((performance.now() - t0) / 20)
+  for (let b = 0; b < 15; b++) {
+    const c0 = threadCpuMs()
+    noble(10)
+    const c1 = threadCpuMs()
+    if (c0 === undefined || c1 === undefined) return undefined
+    batches.push((c1 - c0) / 10)
   }
   return median(batches)
 }
@@ -287,7 +305,8 @@ async function perPartyCpu(cpu: () => Promise<number[] | undefined>, op: (i: num
   return { mean: each.reduce((s, x) => s + x, 0) / each.length, max: Math.max(...each) }
 }
 
-type Row = { scheme: string; config: string; nobleMs: number; dkgMs: number; signMs: number; dkgCpu?: { mean: number; max: number } | undefined; signCpu?: { mean: number; max: number } | undefined }
+type Cpu = { mean: number; max: number }
+type Row = { scheme: string; config: string; nobleMs: number; dkgMs: number; signMs: number; nobleCpuMs?: number | undefined; dkgCpu?: Cpu | undefined; signCpu?: Cpu | undefined }
 
 /** FROST DKG and signing for 2-of-3, 3-of-5 and 5-of-9, ed25519 and BIP340, against one-party noble signing. */
 export async function runMpcBench(): Promise<void> {
@@ -301,8 +320,7 @@ export async function runMpcBench(): Promise<void> {
     { keyType: 'schnorr-secp256k1', scheme: 'BIP340 schnorr' },
   ] as const
   const started = performance.now()
-  const noble = new Map<KeyType, number>()
-  for (const { keyType } of schemes) noble.set(keyType, nobleSignMs(keyType))
+  const noble = new Map<KeyType, (k: number) => void>(schemes.map(({ keyType }) => [keyType, nobleSigner(keyType)]))
 
   const rows: Row[] = []
   for (const { t, n } of configs) {
@@ -312,19 +330,21 @@ export async function runMpcBench(): Promise<void> {
         let keys: FrostKey[] = []
         // the smallest configuration warms the code up; larger ones are too slow to spend a run on it
         const warmUp = n === configs[0].n
-        const dkgMs = await measure(async () => (keys = await dkg(net, keyType, t)), 800, 3, 50, warmUp)
+        const dkg_ = await measure(async () => (keys = await dkg(net, keyType, t)), noble.get(keyType)!, 800, 3, 50, warmUp)
         const message = sha256(new Uint8Array([t, n]))
-        const signMs = await measure(
+        const sign_ = await measure(
           async (i) => {
             message[0] = i & 0xff
             await sign(net, keyType, t, keys, message)
           },
-          1000,
-          5,
+          noble.get(keyType)!,
+          1500,
+          9,
           200,
           warmUp,
         )
-        rows.push({ scheme, config: `${t}-of-${n}`, nobleMs: noble.get(keyType)!, dkgMs, signMs })
+        // One baseline per row: the median of the noble batches run beside both measurements.
+        rows.push({ scheme, config: `${t}-of-${n}`, nobleMs: (dkg_.nobleMs + sign_.nobleMs) / 2, dkgMs: dkg_.ms, signMs: sign_.ms })
       }
     } finally {
       await net.close()
@@ -338,6 +358,7 @@ export async function runMpcBench(): Promise<void> {
       try {
         for (const { keyType, scheme } of schemes) {
           const row = rows.find((r) => r.scheme === scheme && r.config === `${t}-of-${n}`)!
+          row.nobleCpuMs = nobleCpuMs(noble.get(keyType)!)
           row.dkgCpu = await perPartyCpu(wnet.cpu, () => wnet.dkg(keyType, t), 2)
           const message = sha256(new Uint8Array([t, n, 1]))
           row.signCpu = await perPartyCpu(
@@ -356,7 +377,7 @@ export async function runMpcBench(): Promise<void> {
   }
 
   const cpuCell = (c: Row['dkgCpu']) => (c ? `${fmt(c.mean)} (${fmt(c.max)})` : 'n/a')
-  const header = ['scheme', 't-of-n', 'noble sign ms', 'DKG ms', 'DKG/noble', 'sign ms', 'sign/noble', 'DKG CPU ms/party', 'sign CPU ms/party', 'party sign CPU/noble']
+  const header = ['scheme', 't-of-n', 'noble sign ms', 'DKG ms', 'DKG/noble', 'sign ms', 'sign/noble', 'noble CPU ms', 'DKG CPU ms/party', 'sign CPU ms/party', 'party sign/noble']
   const table = rows.map((r) => [
     r.scheme,
     r.config,
@@ -365,9 +386,10 @@ export async function runMpcBench(): Promise<void> {
     `${fmt(r.dkgMs / r.nobleMs)}x`,
     fmt(r.signMs),
     `${fmt(r.signMs / r.nobleMs)}x`,
+    r.nobleCpuMs !== undefined ? fmt(r.nobleCpuMs) : 'n/a',
     cpuCell(r.dkgCpu),
     cpuCell(r.signCpu),
-    r.signCpu ? `${fmt(r.signCpu.mean / r.nobleMs)}x` : 'n/a',
+    r.signCpu && r.nobleCpuMs ? `${fmt(r.signCpu.mean / r.nobleCpuMs)}x` : 'n/a',
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)))
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
@@ -377,9 +399,11 @@ export async function runMpcBench(): Promise<void> {
   for (const row of table) console.log(line(row))
   console.log('DKG ms, sign ms: every party in one thread (in process), wall time from start until every party holds')
   console.log('its key package / the signature (nonce commitments, signed signing package, signature shares; each')
-  console.log('party checks the aggregate with an independent verifier, and the shares one by one if it fails); median.')
+  console.log('party checks the aggregate with an independent verifier, and the shares one by one if it fails); median,')
+  console.log('each run followed by 10 noble signatures (noble sign ms: their median), so both see the same load.')
   console.log('CPU ms/party: each party in its own worker thread, that thread\'s CPU time per operation: mean over the')
-  console.log('parties (the busiest in brackets: the coordinator signs the package, non-signers send no share).')
+  console.log('parties (the busiest in brackets: the coordinator signs the package, non-signers send no share);')
+  console.log('party sign/noble: that mean against the CPU time of one noble signature on this thread (noble CPU ms).')
   console.log(`(${((performance.now() - started) / 1000).toFixed(1)} s)`)
 }
 

@@ -160,7 +160,7 @@ describe('DKLs19 multiplication (random vector OLE)', () => {
       let row = 0
       while (row < OT_BATCH && getBit(beta, row) !== 1) row++
       expect(row).toBeLessThan(OT_BATCH)
-      const off = field === 'r' ? row * 2 * 32 : 0
+      const off = field === 'r' ? row * 32 : 0
       bad[off + 31] = (bad[off + 31] as number) ^ 1
       expectAbort(() => bob.finish({ ...message, [field]: bad }), ALICE)
       expect(bobOt.burned).toBe(true)

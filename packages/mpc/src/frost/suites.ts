@@ -1,6 +1,7 @@
 import { ed25519, ed25519_FROST } from '@noble/curves/ed25519.js'
 import { schnorr, schnorr_FROST, secp256k1, secp256k1_FROST } from '@noble/curves/secp256k1.js'
-import { type KeyType, ZrError } from '@zrkit/core'
+import { concatBytes } from '@noble/hashes/utils.js'
+import { type KeyType, ZrError, toHex } from '@zrkit/core'
 
 /** noble's FROST API (RFC 9591), as used here. */
 export type Frost = typeof ed25519_FROST
@@ -25,7 +26,7 @@ export type FrostSuite = {
   readonly Point: typeof ed25519.Point | typeof secp256k1.Point
   /** The group key as the ledger stores it: 32-byte ed25519, or 33-byte compressed secp256k1. */
   groupKey(key: FrostKey): Uint8Array
-  /** An independent check of a final signature. */
+  /** An independent check of a final signature (for ed25519: {@link verifyEd25519}). */
   verify(signature: Uint8Array, message: Uint8Array, groupKey: Uint8Array): boolean
 }
 
@@ -36,7 +37,7 @@ const suites: Partial<Record<KeyType, FrostSuite>> = {
     sign: ed25519_FROST,
     Point: ed25519.Point,
     groupKey: (k) => k.public.commitments[0]!,
-    verify: (sig, msg, pk) => ed25519.verify(sig, msg, pk, { zip215: false }),
+    verify: (sig, msg, pk) => verifyEd25519(sig, msg, pk),
   },
   'schnorr-secp256k1': {
     keyType: 'schnorr-secp256k1',
@@ -46,6 +47,90 @@ const suites: Partial<Record<KeyType, FrostSuite>> = {
     groupKey: (k) => k.public.commitments[0]!,
     verify: (sig, msg, pk) => schnorr.verify(sig, msg, pk.subarray(1)),
   },
+}
+
+/** The parts of `node:crypto` used here. */
+type NodeCrypto = {
+  createPublicKey(options: { key: Uint8Array; format: 'der'; type: 'spki' }): unknown
+  verify(algorithm: null, data: Uint8Array, key: unknown, signature: Uint8Array): boolean
+}
+
+/**
+ * The platform's native crypto where it has one (Node's OpenSSL, found at run time through
+ * `process.getBuiltinModule`, so bundles for browsers never import it); undefined elsewhere.
+ */
+const nodeCrypto: NodeCrypto | undefined = (() => {
+  try {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+    const c = proc?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined
+    return typeof c?.verify === 'function' && typeof c.createPublicKey === 'function' ? c : undefined
+  } catch {
+    return undefined
+  }
+})()
+
+/** DER SubjectPublicKeyInfo prefix of a raw 32-byte Ed25519 key (RFC 8410). */
+const ed25519Spki = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00)
+/**
+ * Native key objects of recently used public keys (a federation signs with few keys), or `null` for
+ * a key noble refuses (not a canonical point, or of small order): no signature verifies under it.
+ */
+const nativeKeys = new Map<string, unknown>()
+
+/** Native RFC 8032 verification, or undefined when unavailable (then noble decides). */
+function nativeVerifyEd25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean | undefined {
+  if (!nodeCrypto || !(signature instanceof Uint8Array) || !(message instanceof Uint8Array) || !(publicKey instanceof Uint8Array)) return undefined
+  if (signature.length !== 64 || publicKey.length !== 32) return false
+  try {
+    const id = toHex(publicKey)
+    let key = nativeKeys.get(id)
+    if (key === undefined) {
+      // The key is vetted as noble vets it, once per key: a canonical encoding, not of small order.
+      // (OpenSSL accepts some signatures under small-order keys that noble refuses.)
+      let usable: boolean
+      try {
+        usable = !ed25519.Point.fromBytes(publicKey, false).isSmallOrder()
+      } catch {
+        usable = false
+      }
+      key = usable ? nodeCrypto.createPublicKey({ key: concatBytes(ed25519Spki, publicKey), format: 'der', type: 'spki' }) : null
+      if (nativeKeys.size >= 256) nativeKeys.clear()
+      nativeKeys.set(id, key)
+    }
+    return key !== null && nodeCrypto.verify(null, message, key, signature) === true
+  } catch {
+    return undefined
+  }
+}
+
+/** Whether {@link verifyEd25519} uses the platform's native Ed25519 (Node's OpenSSL) here. */
+export const nativeEd25519 = nodeCrypto !== undefined
+
+/**
+ * An RFC 8032 Ed25519 signature check independent of zrkit's FROST code: Node's native Ed25519
+ * (OpenSSL: canonical S, R compared byte for byte, no cofactor), about ten times faster than
+ * JavaScript, where the platform has it, for keys noble accepts (canonical, not of small order);
+ * noble's `ed25519.verify` with `zip215: false` elsewhere. A signature the native check accepts
+ * satisfies the cofactorless equation, so noble accepts it too; the reverse can only fail for
+ * points with a small-order component, which FROST signing never produces (its group key and
+ * commitments are checked to be of prime order).
+ *
+ * @example
+ * ```ts
+ * import { ed25519 } from '@noble/curves/ed25519.js'
+ * const sk = ed25519.utils.randomSecretKey()
+ * const msg = new TextEncoder().encode('hello')
+ * verifyEd25519(ed25519.sign(msg, sk), msg, ed25519.getPublicKey(sk)) // true
+ * ```
+ */
+export function verifyEd25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  const native = nativeVerifyEd25519(signature, message, publicKey)
+  if (native !== undefined) return native
+  try {
+    return ed25519.verify(signature, message, publicKey, { zip215: false })
+  } catch {
+    return false
+  }
 }
 
 /** The FROST suite for a key type; `UNSUPPORTED_KEY_TYPE` for ECDSA key types (threshold ECDSA is separate). */

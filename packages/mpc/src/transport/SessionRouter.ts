@@ -72,7 +72,7 @@ export type SessionRouterOptions = {
   readonly bufferTtlMs?: number | undefined
 }
 
-/** What travels in a transport payload for a session: `canonical({ session, round, body, broadcast })`. */
+/** What travels in a transport payload for a session (see {@link encodeSessionFrame} for the bytes). */
 export type SessionFrame = {
   readonly session: string
   readonly round: string
@@ -80,23 +80,54 @@ export type SessionFrame = {
   readonly broadcast: boolean
 }
 
-/** Encodes a session frame: UTF-8 of `canonical({ session, round, body, broadcast })`. */
+const FRAME_VERSION = 0x5a
+const MAX_NAME_BYTES = 0xffff
+const utf8 = new TextEncoder()
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * Encodes a session frame, binary so that a body of raw bytes (tens of kilobytes of OT messages) costs
+ * its own size on the wire: `0x5a`, a flags byte (bit 0: broadcast), the session id and the round name
+ * as u16-length-prefixed UTF-8, then the body.
+ *
+ * @example
+ * ```ts
+ * const bytes = encodeSessionFrame({ session: 'dkg/1', round: 'commit', body, broadcast: true })
+ * decodeSessionFrame(bytes) // { session: 'dkg/1', round: 'commit', body, broadcast: true }
+ * ```
+ */
 export function encodeSessionFrame(frame: SessionFrame): Uint8Array {
   const { session, round, body, broadcast } = frame
-  return canonicalBytes({ session, round, body, broadcast })
+  const s = utf8.encode(session)
+  const r = utf8.encode(round)
+  if (s.length === 0 || r.length === 0 || s.length > MAX_NAME_BYTES || r.length > MAX_NAME_BYTES) {
+    throw new ZrError('INVALID_INPUT', 'Invalid session frame.', { details: `expected a session id and a round name of 1..${MAX_NAME_BYTES} UTF-8 bytes, got ${s.length} and ${r.length}` })
+  }
+  const out = new Uint8Array(2 + 2 + s.length + 2 + r.length + body.length)
+  const view = new DataView(out.buffer)
+  out[0] = FRAME_VERSION
+  out[1] = broadcast ? 1 : 0
+  view.setUint16(2, s.length, false)
+  out.set(s, 4)
+  view.setUint16(4 + s.length, r.length, false)
+  out.set(r, 6 + s.length)
+  out.set(body, 6 + s.length + r.length)
+  return out
 }
 
 /** Decodes a session frame; `undefined` when the bytes are not one. */
 export function decodeSessionFrame(bytes: Uint8Array): SessionFrame | undefined {
   try {
-    const value = canonicalParse<Record<string, unknown>>(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
-    if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined
-    const { session, round, body, broadcast } = value
-    if (typeof session !== 'string' || session.length === 0) return undefined
-    if (typeof round !== 'string' || round.length === 0) return undefined
-    if (!(body instanceof Uint8Array) || typeof broadcast !== 'boolean') return undefined
-    if (Object.keys(value).length !== 4) return undefined
-    return { session, round, body, broadcast }
+    if (!(bytes instanceof Uint8Array) || bytes.length < 6 || bytes[0] !== FRAME_VERSION || (bytes[1] as number) > 1) return undefined
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    const sLen = view.getUint16(2, false)
+    if (sLen === 0 || 4 + sLen + 2 > bytes.length) return undefined
+    const session = strictUtf8.decode(bytes.subarray(4, 4 + sLen))
+    const rLen = view.getUint16(4 + sLen, false)
+    const start = 6 + sLen + rLen
+    if (rLen === 0 || start > bytes.length) return undefined
+    const round = strictUtf8.decode(bytes.subarray(6 + sLen, start))
+    return { session, round, body: bytes.slice(start), broadcast: bytes[1] === 1 }
   } catch {
     return undefined
   }

@@ -6,9 +6,10 @@ import { secp256k1 } from '@noble/curves/secp256k1.js'
 // received ed25519 points. Branches and memory accesses depend on the scalars, so nothing secret may
 // come here; the nonce commitments and signature shares stay with noble's constant-time code.
 //
-// Coordinates are plain bigints with a cheap partial reduction between operations (two folds of the
+// Coordinates are plain bigints with a cheap partial reduction between operations (folds of the
 // modulus' special form), exact modular reduction only at the end; noble's field does the one
-// inversion per result. Multi-scalar products use interleaved width-5 wNAF (Strauss): one doubling
+// inversion per result. Every fold is an exact congruence, so the size bounds noted below only keep
+// the numbers near 256 bits (speed); the results never depend on them. Multi-scalar products use interleaved width-5 wNAF (Strauss): one doubling
 // chain shared by all points, about one table addition per six bits and point.
 
 type EdPoint = InstanceType<typeof ed25519.Point>
@@ -46,6 +47,14 @@ function edFold(x: bigint): bigint {
   x = (x & edMask) + 19n * (x >> 255n)
   return (x & edMask) + 19n * (x >> 255n)
 }
+/**
+ * One fold only, for the products of values below 2^257 (|x| < 2^514): the result is congruent and
+ * below 2^263.3 in size, small enough that products of sums of a few such values stay below 2^530.
+ * The bounds of each use are noted beside it.
+ */
+function edFold1(x: bigint): bigint {
+  return (x & edMask) + 19n * (x >> 255n)
+}
 
 /** An ed25519 table entry prepared for addition: (Y − X, Y + X, 2Z, 2d·T). */
 type EdCached = { ymx: bigint; ypx: bigint; z2: bigint; t2d: bigint }
@@ -61,12 +70,14 @@ class EdAcc {
 
   /** Doubling (a = -1); T is only computed when `withT` (it is needed by additions, not by doublings). */
   double(withT: boolean): void {
+    // X, Y, Z < 2^256 in size, so A, B < 2^261.3, C < 2^262.3, E < 2^264, F < 2^263, G < 2^261.3,
+    // H < 2^262.3, and the four products below stay under 2^528.
     const { X, Y, Z } = this
-    const A = edFold(X * X)
-    const B = edFold(Y * Y)
-    const C = edFold(Z * Z) << 1n
+    const A = edFold1(X * X)
+    const B = edFold1(Y * Y)
+    const C = edFold1(Z * Z) << 1n
     const s = X + Y
-    const E = edFold(s * s) - A - B
+    const E = edFold1(s * s) - A - B
     const G = B - A
     const F = G - C
     const H = -A - B
@@ -78,11 +89,13 @@ class EdAcc {
 
   /** Unified addition of a cached point, negated when `neg` (complete on edwards25519). */
   add(q: EdCached, neg: boolean): void {
+    // X, Y, Z, T and the cached values are below 2^257 in size, so a, b < 2^263.3, c < 2^261.3,
+    // d < 2^262.3, e, h < 2^264.3, f, g < 2^263, and the four products below stay under 2^529.
     const { X, Y, Z, T } = this
-    const a = edFold((Y - X) * (neg ? q.ypx : q.ymx))
-    const b = edFold((Y + X) * (neg ? q.ymx : q.ypx))
-    const c = edFold(T * (neg ? -q.t2d : q.t2d))
-    const d = edFold(Z * q.z2)
+    const a = edFold1((Y - X) * (neg ? q.ypx : q.ymx))
+    const b = edFold1((Y + X) * (neg ? q.ymx : q.ypx))
+    const c = edFold1(T * (neg ? -q.t2d : q.t2d))
+    const d = edFold1(Z * q.z2)
     const e = b - a
     const f = d - c
     const g = d + c

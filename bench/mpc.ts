@@ -81,7 +81,7 @@ async function measure(fn: (i: number) => Promise<unknown>, noble: (k: number) =
 /** CPU ms of one noble signature on this thread (median of batches), or undefined where not measurable. */
 function nobleCpuMs(noble: (k: number) => void): number | undefined {
   const batches: number[] = []
-  for (let b = 0; b < 15; b++) {
+  for (let b = 0; b < 31; b++) {
     const c0 = threadCpuMs()
     noble(10)
     const c1 = threadCpuMs()

@@ -10,6 +10,8 @@ import { EcdsaKeyState, decodePair, ecdsaNames, encodeShare, decodeShare } from 
 import { getBit } from './ot/baseOt.js'
 import { runEcdsaDkg } from './runEcdsaDkg.js'
 import { runEcdsaSigning } from './runEcdsaSigning.js'
+import { decodeWire, encodeWire } from './wire.js'
+import { packageDigest } from '../federation/coordinator.js'
 
 // Threshold ECDSA (DKLs23) end to end over real secure transports and session routers on an in-process
 // relay: key generation, signing by every subset, derived keys, parties down, and a party that tampers
@@ -329,5 +331,119 @@ describe('a cheating signer is caught in every round, named, and never yields a 
     const e = results[1]!.status === 'rejected' ? (results[1]!.reason as ZrError) : undefined
     expect(e?.code).toBe('MPC_ABORT')
     expect(e?.meta.excluded).toContain(cheater.id)
+  }, 60_000)
+})
+
+describe('a cheating party in key generation is caught in every round and named', () => {
+  let net: TestNetwork
+  beforeAll(async () => {
+    net = await testNetwork(3, { seed: 'ecdsa-protocol-dkg-cheat' })
+  })
+  afterAll(() => net.close())
+
+  // Pedersen DKG rounds (dkg/1 is a broadcast), then each base-OT flow of the pair setup.
+  const rounds = ['dkg/1', 'dkg/2', 'ecdsa/setup/s1', 'ecdsa/setup/r1', 'ecdsa/setup/s2', 'ecdsa/setup/r2', 'ecdsa/setup/s3']
+  for (const round of rounds) {
+    it(`a flipped byte in ${round} aborts the DKG of the party that receives it, naming the sender`, async () => {
+      const cheater = net.parties[2]!
+      let tampered = 0
+      const flip = (body: Uint8Array) => {
+        tampered++
+        return flipped(body, Math.floor(body.length / 2))
+      }
+      const router = tamperedRouter(cheater, {
+        send: (m) => (m.round === round && tampered === 0 ? flip(m.body) : undefined),
+        broadcast: (m) => (m.round === round && tampered === 0 ? flip(m.body) : undefined),
+      })
+      const id = nextId('ecdsa-dkg-cheat')
+      const results = await Promise.allSettled(
+        net.parties.map((p) => runEcdsaDkg({ session: (p === cheater ? router : p.router).open(id, net.ids), threshold: 2, timeoutMs: 4_000 })),
+      )
+      expect(tampered).toBe(1)
+      const honest = results.slice(0, 2)
+      // The DKG never completes for every honest party, and no honest party is ever named.
+      expect(honest.some((r) => r.status === 'rejected')).toBe(true)
+      for (const r of honest) if (r.status === 'rejected' && isZrError(r.reason, 'MPC_ABORT') && r.reason.meta.party !== undefined) expect(r.reason.meta.party).toBe(cheater.id)
+      const named = honest.filter((r) => r.status === 'rejected' && isZrError(r.reason, 'MPC_ABORT') && r.reason.meta.party === cheater.id)
+      if (round === 'ecdsa/setup/s2') {
+        // VSOT's known selective failure: a sender that alters xi_i is caught by the receiver when the
+        // receiver's choice bit w_i is 0; when it is 1, the receiver's answer looks wrong to the cheater,
+        // which can only stop: the receiver then times out without a name. Either way no setup is made.
+        const victim = honest.find((r) => r.status === 'rejected')!
+        expect(named.length === 1 || isZrError((victim as PromiseRejectedResult).reason, 'TIMEOUT')).toBe(true)
+      } else {
+        // Whoever received the bad message (a broadcast reaches both) names the cheater.
+        expect(named.length).toBeGreaterThanOrEqual(1)
+      }
+    }, 60_000)
+  }
+})
+
+describe('tampering with the coordination rounds of signing', () => {
+  let net: TestNetwork
+  let keys: Keys
+  beforeAll(async () => {
+    net = await testNetwork(3, { seed: 'ecdsa-protocol-coordination' })
+    keys = await dkg(net, 2)
+  }, 120_000)
+  afterAll(() => net.close())
+
+  it('a signing set whose signature does not verify is refused and its coordinator excluded', async () => {
+    const cheater = net.parties[0]!
+    let tampered = 0
+    const router = tamperedRouter(cheater, { send: (m) => (m.round === 'ecdsa/package' && m.session.endsWith('/0') ? (tampered++, flipped(m.body, m.body.length - 1)) : undefined) })
+    const digest = sha256(text('bad package'))
+    const results = await signAt(net, keys, [digest], { seed: 0, routers: new Map([[cheater.id, router]]), attemptTimeoutMs: 1_500 })
+    expect(tampered).toBe(2)
+    for (const r of results.slice(1)) {
+      const { signatures, signers, attempts } = fulfilled(r)
+      expect(attempts).toBeGreaterThan(1)
+      expect(signers).not.toContain(cheater.id)
+      await checkSignature(signatures[0]!, digest, keys.publicKey)
+    }
+  }, 60_000)
+
+  it('a coordinator that alters a signer’s nonce (and signs the altered set) is named by that signer', async () => {
+    const [cheater, victim] = [net.parties[0]!, net.parties[1]!]
+    const sessionId = nextId('altered-nonce')
+    // The test plays the cheating coordinator of attempt 0 by hand: it takes the victim's nonce, changes
+    // it, and sends a correctly signed signing set with the changed nonce (e.g. an old one, to make the
+    // victim reuse an OT-extension session id).
+    const coordinate = (async () => {
+      const session = cheater.router.open(`${sessionId}/0`, net.ids)
+      try {
+        const ready = await session.collect('ecdsa/ready', { from: [victim.id], timeoutMs: 5_000 })
+        const { nonce } = decodeWire<{ nonce: Uint8Array }>(ready.get(victim.id)!, victim.id, 'nonce', { record: { nonce: { bytes: 32 } } })
+        const signers = [cheater.id, victim.id].sort()
+        const nonces = signers.map((p) => (p === victim.id ? flipped(nonce, 0) : new Uint8Array(32).fill(1)))
+        const body = { signers: signers.map((p) => text(p)), nonces }
+        const signature = await cheater.account.sign(packageDigest('zrkit/dkls23/signing-set/v1', session.id, sha256(encodeWire(body))))
+        await session.send(victim.id, 'ecdsa/package', encodeWire({ ...body, signature }))
+      } finally {
+        session.close()
+      }
+    })()
+    const [result] = await signAt(net, keys, [sha256(text('altered nonce'))], { running: [victim], seed: 0, sessionId, attemptTimeoutMs: 500 })
+    await coordinate
+    const e = result!.status === 'rejected' ? (result!.reason as ZrError) : undefined
+    expect(e?.code).toBe('MPC_ABORT')
+    expect(e?.details).toContain(`Party ${cheater.id} altered this party’s nonce`)
+    expect(e?.meta.excluded).toEqual([cheater.id])
+  }, 60_000)
+
+  it('a signer that sends a bad result to the party outside the signing set is not believed', async () => {
+    const [cheater, cosigner, outsider] = [net.parties[0]!, net.parties[1]!, net.parties[2]!]
+    let tampered = 0
+    const router = tamperedRouter(cheater, { send: (m) => (m.round === 'ecdsa/result' ? (tampered++, flipped(m.body, m.body.length - 20)) : undefined) })
+    const digest = sha256(text('bad result'))
+    // Only the cheater and its co-signer run attempt 0's signing; the outsider waits for their results.
+    const results = await signAt(net, keys, [digest], { seed: 0, routers: new Map([[cheater.id, router]]), attemptTimeoutMs: 1_500 })
+    expect(tampered).toBeGreaterThan(0)
+    const byId = new Map(net.parties.map((p, i) => [p.id, results[i]!]))
+    // Whatever the outsider returns verifies: the co-signer's honest copy, never the cheater's.
+    const out = byId.get(outsider.id)!
+    if (out.status === 'fulfilled') await checkSignature(out.value.signatures[0]!, digest, keys.publicKey)
+    else expect((out.reason as ZrError).code).toBe('MPC_ABORT')
+    await checkSignature(fulfilled(byId.get(cosigner.id)!).signatures[0]!, digest, keys.publicKey)
   }, 60_000)
 })

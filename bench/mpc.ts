@@ -18,7 +18,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { type Account, type KeyType, generateAccount } from '@zrkit/core'
+import { type KeyType, generateAccount } from '@zrkit/core'
 import {
   type Announcement,
   type FrostKey,
@@ -28,13 +28,12 @@ import {
   type SessionRouter,
   createSessionRouter,
   frostSuite,
-  memoryRelay,
   runDkg,
   runSigning,
   secureTransport,
 } from '@zrkit/mpc'
+import { type Network, fmt, network } from './harness.js'
 
-const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n >= 1 ? n.toFixed(2) : n.toFixed(3))
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b)
   const m = s.length >> 1
@@ -94,27 +93,6 @@ function nobleCpuMs(noble: (k: number) => void): number | undefined {
 let sessions = 0
 
 // ---- In process: every party in this thread --------------------------------------------------
-
-type Network = { parties: string[]; accounts: Account[]; routers: SessionRouter[]; transports: SecureTransport[]; close(): Promise<void> }
-
-/** n parties in this process, each with its own account, secure transport and session router. */
-async function network(n: number): Promise<Network> {
-  const relay = memoryRelay()
-  const accounts = Array.from({ length: n }, () => generateAccount())
-  const parties = accounts.map((a) => a.address)
-  const transports = await Promise.all(accounts.map((account) => secureTransport({ account, relay, peers: parties.filter((p) => p !== account.address) })))
-  const routers = transports.map((t) => createSessionRouter(t))
-  return {
-    parties,
-    accounts,
-    routers,
-    transports,
-    async close() {
-      routers.forEach((r) => r.close())
-      await Promise.all(transports.map((t) => t.close()))
-    },
-  }
-}
 
 /** A dealerless key generation among all parties; resolves when every party holds its key package. */
 async function dkg(net: Network, keyType: KeyType, threshold: number): Promise<FrostKey[]> {

@@ -1,8 +1,8 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
-import { type Account, type KeyType, ZrError, equalBytes, isZrError, signatureProblem } from '@zrkit/core'
+import { type Account, type KeyType, ZrError, equalBytes, signatureProblem } from '@zrkit/core'
 import { misbehaved } from '../frost/messages.js'
-import { coordinatorOf, gatherSigners, packageDigest, sendToAll, signedBy } from '../federation/coordinator.js'
+import { gatherSigners, packageDigest, runAttempts, sendToAll, signedBy } from '../federation/coordinator.js'
 import type { Session, SessionRouter } from '../transport/SessionRouter.js'
 import type { EcdsaKeyState } from './ecdsaKey.js'
 import { runPairSetup } from './pairSetup.js'
@@ -101,68 +101,51 @@ export async function runEcdsaSigning(options: RunEcdsaSigningOptions): Promise<
   if (digests.length === 0 || digests.some((d) => !(d instanceof Uint8Array) || d.length !== 32)) {
     throw new ZrError('INVALID_INPUT', 'Threshold ECDSA signs 32-byte digests.', { details: `got ${digests.map((d) => (d instanceof Uint8Array ? `${d.length} bytes` : typeof d)).join(', ') || 'none'}` })
   }
-  const excluded = new Set<string>()
-  const problems: string[] = []
-
-  for (let attempt = 0; attempt < parties.length; attempt++) {
-    if (signal?.aborted) throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'the AbortSignal fired' })
-    const coordinator = coordinatorOf(parties, options.seed, attempt)
-    if (excluded.has(coordinator)) continue
-    const session = router.open(`${options.sessionId}/${attempt}`, parties)
-    const wait = { timeoutMs, ...(signal ? { signal } : {}) }
-    try {
-      const nonce = randomBytes(32)
-      let pkg: Package
-      if (coordinator === self) {
-        const chosen = await gatherSigners(session, 'ecdsa/ready', {
-          parties,
-          mine: nonce,
-          threshold,
-          excluded,
-          wait,
-          accept: (p, body) => decodeWire<{ nonce: Uint8Array }>(body, p, 'nonce', nonceSchema).nonce,
-        })
-        const body = { signers: chosen.map(([p]) => p), nonces: chosen.map(([, n]) => n) }
-        pkg = { ...body, signature: await account.sign(packageDigest(PACKAGE_DOMAIN, session.id, hashOf(body))) }
-        await sendToAll(session, 'ecdsa/package', encodeWire({ signers: pkg.signers.map((s) => text.encode(s)), nonces: pkg.nonces, signature: pkg.signature }))
-      } else {
-        await session.send(coordinator, 'ecdsa/ready', encodeWire({ nonce }))
-        const raw = await session.collect('ecdsa/package', { ...wait, from: [coordinator] })
-        const w = decodeWire<{ signers: Uint8Array[]; nonces: Uint8Array[]; signature: Uint8Array }>(raw.get(coordinator) as Uint8Array, coordinator, 'signing set', packageSchema)
-        pkg = { signers: w.signers.map((s) => untext.decode(s)), nonces: w.nonces, signature: w.signature }
-        if (!signedBy(options.identityKey, PACKAGE_DOMAIN, session.id, coordinator, hashOf(pkg), pkg.signature)) throw misbehaved(coordinator, 'sent a signing set without its valid signature')
-      }
-      checkPackage(pkg, coordinator, parties, threshold, self, nonce)
-      const sid = new Transcript('zrkit/dkls23/sign-session/v1').bytes('session', text.encode(session.id)).bytes('package', hashOf(pkg)).challengeBytes('sid', 32)
-
-      let signatures: Uint8Array[]
-      if (pkg.signers.includes(self)) {
-        try {
-          signatures = await signAsMember(session, options, pkg.signers, sid, wait)
-        } catch (e) {
-          // Let every other party move on to the next attempt now rather than at its timeout.
-          sendToAll(session, 'ecdsa/abort', encodeWire({})).catch(() => {})
-          throw e
-        }
-        const outside = parties.filter((p) => !pkg.signers.includes(p))
-        if (outside.length) await sendToAll(session, 'ecdsa/result', encodeWire({ signatures }), outside)
-      } else {
-        signatures = await receiveResult(session, options, pkg.signers, signingKey, wait)
-      }
-      return { signatures, signers: pkg.signers, attempts: attempt + 1 }
-    } catch (e) {
-      if (isZrError(e, 'ABORTED')) throw e
-      if (isZrError(e, 'MPC_ABORT') && typeof e.meta.party === 'string') {
-        excluded.add(e.meta.party)
-        // Never reuse OT correlations with a party caught cheating: rerun the base OTs next time.
-        await key.burn(e.meta.party)
-      }
-      problems.push(`attempt ${attempt} (coordinator ${coordinator}): ${isZrError(e) ? `${e.shortMessage}${e.meta.missing ? ` missing ${String(e.meta.missing)}` : ''}` : String(e)}`)
-    } finally {
-      session.close()
+  const wait = { timeoutMs, ...(signal ? { signal } : {}) }
+  // A party named as a cheater: never reuse OT correlations with it (the next signature with it reruns the base OTs).
+  const onExcluded = (party: string) => key.burn(party)
+  const { value, attempts } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal, onExcluded }, async ({ session, coordinator, excluded }) => {
+    const nonce = randomBytes(32)
+    let pkg: Package
+    if (coordinator === self) {
+      const chosen = await gatherSigners(session, 'ecdsa/ready', {
+        parties,
+        mine: nonce,
+        threshold,
+        excluded,
+        wait,
+        accept: (p, body) => decodeWire<{ nonce: Uint8Array }>(body, p, 'nonce', nonceSchema).nonce,
+      })
+      const body = { signers: chosen.map(([p]) => p), nonces: chosen.map(([, n]) => n) }
+      pkg = { ...body, signature: await account.sign(packageDigest(PACKAGE_DOMAIN, session.id, hashOf(body))) }
+      await sendToAll(session, 'ecdsa/package', encodeWire({ signers: pkg.signers.map((s) => text.encode(s)), nonces: pkg.nonces, signature: pkg.signature }))
+    } else {
+      await session.send(coordinator, 'ecdsa/ready', encodeWire({ nonce }))
+      const raw = await session.collect('ecdsa/package', { ...wait, from: [coordinator] })
+      const w = decodeWire<{ signers: Uint8Array[]; nonces: Uint8Array[]; signature: Uint8Array }>(raw.get(coordinator) as Uint8Array, coordinator, 'signing set', packageSchema)
+      pkg = { signers: w.signers.map((s) => untext.decode(s)), nonces: w.nonces, signature: w.signature }
+      if (!signedBy(options.identityKey, PACKAGE_DOMAIN, session.id, coordinator, hashOf(pkg), pkg.signature)) throw misbehaved(coordinator, 'sent a signing set without its valid signature')
     }
-  }
-  throw new ZrError('MPC_ABORT', 'No signing attempt succeeded.', { details: problems.join('; '), meta: { excluded: [...excluded], attempts: problems.length } })
+    checkPackage(pkg, coordinator, parties, threshold, self, nonce)
+    const sid = new Transcript('zrkit/dkls23/sign-session/v1').bytes('session', text.encode(session.id)).bytes('package', hashOf(pkg)).challengeBytes('sid', 32)
+
+    let signatures: Uint8Array[]
+    if (pkg.signers.includes(self)) {
+      try {
+        signatures = await signAsMember(session, options, pkg.signers, sid, wait)
+      } catch (e) {
+        // Let every other party move on to the next attempt now rather than at its timeout.
+        sendToAll(session, 'ecdsa/abort', encodeWire({})).catch(() => {})
+        throw e
+      }
+      const outside = parties.filter((p) => !pkg.signers.includes(p))
+      if (outside.length) await sendToAll(session, 'ecdsa/result', encodeWire({ signatures }), outside)
+    } else {
+      signatures = await receiveResult(session, options, pkg.signers, signingKey, wait)
+    }
+    return { signatures, signers: pkg.signers }
+  })
+  return { ...value, attempts }
 }
 
 function checkPackage(pkg: Package, coordinator: string, parties: string[], threshold: number, self: string, nonce: Uint8Array): void {

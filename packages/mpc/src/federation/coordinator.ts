@@ -5,7 +5,7 @@
  * chose with its account key, so nobody can claim it chose something else.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
-import { ZrError, canonicalBytes, verifyAccountSignature } from '@zrkit/core'
+import { ZrError, canonicalBytes, isZrError, verifyAccountSignature } from '@zrkit/core'
 import type { Session } from '../transport/SessionRouter.js'
 
 /** The coordinator of attempt `attempt`: parties (sorted) rotate from `seed`. */
@@ -78,4 +78,65 @@ export async function gatherSigners<T>(
     }
   })
   return chosen.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+}
+
+/** What one attempt of {@link runAttempts} gets. */
+export type Attempt = {
+  /** The attempt's own session among all the parties: `${sessionId}/${index}`. */
+  readonly session: Session
+  readonly index: number
+  readonly coordinator: string
+  /** Parties named as cheaters by earlier attempts: not to be chosen as signers. */
+  readonly excluded: ReadonlySet<string>
+}
+
+/**
+ * The attempt loop of threshold signing: one attempt per coordinator in turn (rotating from `seed`,
+ * skipping excluded parties), each in its own session, until one succeeds. An attempt that fails with
+ * `MPC_ABORT` naming a party (`meta.party`) excludes that party from the remaining attempts (and calls
+ * `onExcluded`); any other failure (a timeout: someone is down) just moves on. `ABORTED` (the signal)
+ * ends the loop at once. When no attempt succeeds: `MPC_ABORT` listing every attempt's problem,
+ * `meta.excluded` and `meta.attempts`.
+ *
+ * @example
+ * ```ts
+ * const { value, attempts } = await runAttempts({ router, sessionId, parties, seed: requestId }, async ({ session, coordinator }) => {
+ *   // one run of the protocol in `session`, coordinated by `coordinator`
+ * })
+ * ```
+ */
+export async function runAttempts<T>(
+  options: {
+    router: { open(id: string, participants: readonly string[]): Session }
+    sessionId: string
+    /** Every party, sorted. */
+    parties: readonly string[]
+    seed: number
+    signal?: AbortSignal | undefined
+    onExcluded?: (party: string) => Promise<void> | void
+  },
+  attempt: (a: Attempt) => Promise<T>,
+): Promise<{ value: T; attempts: number }> {
+  const { parties, signal } = options
+  const excluded = new Set<string>()
+  const problems: string[] = []
+  for (let index = 0; index < parties.length; index++) {
+    if (signal?.aborted) throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'the AbortSignal fired' })
+    const coordinator = coordinatorOf(parties, options.seed, index)
+    if (excluded.has(coordinator)) continue
+    const session = options.router.open(`${options.sessionId}/${index}`, parties)
+    try {
+      return { value: await attempt({ session, index, coordinator, excluded }), attempts: index + 1 }
+    } catch (e) {
+      if (isZrError(e, 'ABORTED')) throw e
+      if (isZrError(e, 'MPC_ABORT') && typeof e.meta.party === 'string') {
+        excluded.add(e.meta.party)
+        await options.onExcluded?.(e.meta.party)
+      }
+      problems.push(`attempt ${index} (coordinator ${coordinator}): ${isZrError(e) ? `${e.shortMessage}${e.meta.missing ? ` missing ${String(e.meta.missing)}` : ''}` : String(e)}`)
+    } finally {
+      session.close()
+    }
+  }
+  throw new ZrError('MPC_ABORT', 'No signing attempt succeeded.', { details: problems.join('; '), meta: { excluded: [...excluded], attempts: problems.length } })
 }

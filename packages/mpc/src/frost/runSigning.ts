@@ -1,6 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js'
-import { type Account, ZrError, equalBytes, isZrError } from '@zrkit/core'
-import { coordinatorOf, gatherSigners, packageDigest, sendToAll, signedBy as signedByParty } from '../federation/coordinator.js'
+import { type Account, ZrError, equalBytes } from '@zrkit/core'
+import { gatherSigners, packageDigest, runAttempts, sendToAll, signedBy as signedByParty } from '../federation/coordinator.js'
 import type { Session, SessionRouter } from '../transport/SessionRouter.js'
 import { identifiers } from './runDkg.js'
 import { aggregateVerified, commit, prepareSigning, signShare } from './signingPackage.js'
@@ -70,81 +70,63 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
   const ids = identifiers(suite, parties)
   const timeoutMs = options.attemptTimeoutMs ?? 3_000
   const groupKey = suite.groupKey(key)
-  const excluded = new Set<string>()
-  const problems: string[] = []
-
-  for (let attempt = 0; attempt < parties.length; attempt++) {
-    if (signal?.aborted) throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'the AbortSignal fired' })
-    const coordinator = coordinatorOf(parties, options.seed, attempt)
-    if (excluded.has(coordinator)) continue
-    const session = router.open(`${options.sessionId}/${attempt}`, parties)
-    const wait = { timeoutMs, ...(signal ? { signal } : {}) }
-    try {
-      // Round 1: fresh nonces for each message; commitments to the coordinator.
-      const nonces = messages.map(() => commit(suite, key.secret))
-      const myCommitments = nonces.map((n) => n.commitments as Commitments)
-      let pkg: Package
-      const signedBy = (party: string, hash: Uint8Array, signature: Uint8Array) => signedByParty(options.identityKey, PACKAGE_DOMAIN, session.id, party, hash, signature)
-      if (coordinator === self) {
-        const body = await gather(session, parties, myCommitments, threshold, excluded, ids, messages.length, wait)
-        pkg = { ...body, signature: await options.account.sign(packageDigest(PACKAGE_DOMAIN, session.id, hashOf(body))) }
-        await sendToAll(session, 'sign/package', encodeMessage(pkg))
-      } else {
-        await session.send(coordinator, 'sign/commit', encodeMessage(myCommitments))
-        const raw = await session.collect('sign/package', { ...wait, from: [coordinator] })
-        pkg = decodeMessage(raw.get(coordinator)!, coordinator, 'signing package', isPackage)
-        if (!signedBy(coordinator, hashOf(pkg), pkg.signature)) throw misbehaved(coordinator, 'sent a signing package without its valid signature')
-      }
-      checkPackage(pkg, coordinator, parties, threshold, messages.length, ids, self, myCommitments)
-      const packageHash = hashOf(pkg)
-      // Binding factors, group commitment, challenge and decoded points: computed once per message.
-      const prepared = messages.map((m, i) => prepareSigning(suite, key.public, pkg.commitments[i]!, m, { own: myCommitments[i]! }))
-
-      // Round 2: signers broadcast shares; every party verifies and aggregates.
-      const shares = new Map<string, Uint8Array[]>()
-      if (pkg.signers.includes(self)) {
-        const mine = messages.map((_, i) => signShare(prepared[i]!, key.secret, nonces[i]!.nonces))
-        shares.set(self, mine)
-        await sendToAll(session, 'sign/shares', encodeMessage({ packageHash, packageSignature: pkg.signature, shares: mine } satisfies Shares))
-      }
-      const others = pkg.signers.filter((s) => s !== self)
-      const raw = others.length ? await session.collect('sign/shares', { ...wait, from: others }) : new Map<string, Uint8Array>()
-      for (const signer of others) {
-        const msg = decodeMessage(raw.get(signer)!, signer, 'signature share message', isShares)
-        if (!equalBytes(msg.packageHash, packageHash)) {
-          // Two packages signed by the coordinator prove it equivocated; otherwise the signer made its package up.
-          if (coordinator !== self && signedBy(coordinator, msg.packageHash, msg.packageSignature)) throw misbehaved(coordinator, 'signed two different signing packages')
-          throw misbehaved(signer, 'sent shares for a signing package the coordinator did not sign')
-        }
-        if (msg.shares.length !== messages.length) throw misbehaved(signer, `sent ${msg.shares.length} shares for ${messages.length} messages`)
-        shares.set(signer, msg.shares)
-      }
-      // Aggregate first (RFC 9591 Section 5.3): each signature goes to the independent verifier, and
-      // only when one fails are the shares checked one by one, naming and excluding the signer at fault.
-      const results = messages.map((m, i) =>
-        aggregateVerified(prepared[i]!, Object.fromEntries(pkg.signers.map((s) => [ids.get(s)!, shares.get(s)![i]!])), (sig) => suite.verify(sig, m, groupKey)),
-      )
-      for (const signer of pkg.signers) {
-        const i = results.findIndex((r) => !r.ok && r.cheaters.includes(ids.get(signer)!))
-        if (i >= 0) throw misbehaved(signer, `sent an invalid signature share for message ${i}`)
-      }
-      const signatures = results.map((r, i) => {
-        if (!r.ok) throw new ZrError('MPC_ABORT', 'The aggregated signature does not verify.', { details: `message ${i}; no signature is returned` })
-        return r.signature
-      })
-      return { signatures, signers: pkg.signers, attempts: attempt + 1 }
-    } catch (e) {
-      if (isZrError(e, 'ABORTED')) throw e
-      if (isZrError(e, 'MPC_ABORT') && typeof e.meta.party === 'string') excluded.add(e.meta.party)
-      problems.push(`attempt ${attempt} (coordinator ${coordinator}): ${isZrError(e) ? `${e.shortMessage}${e.meta.missing ? ` missing ${String(e.meta.missing)}` : ''}` : String(e)}`)
-    } finally {
-      session.close()
+  const wait = { timeoutMs, ...(signal ? { signal } : {}) }
+  const { value, attempts } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal }, async ({ session, coordinator, excluded }) => {
+    // Round 1: fresh nonces for each message; commitments to the coordinator.
+    const nonces = messages.map(() => commit(suite, key.secret))
+    const myCommitments = nonces.map((n) => n.commitments as Commitments)
+    let pkg: Package
+    const signedBy = (party: string, hash: Uint8Array, signature: Uint8Array) => signedByParty(options.identityKey, PACKAGE_DOMAIN, session.id, party, hash, signature)
+    if (coordinator === self) {
+      const body = await gather(session, parties, myCommitments, threshold, excluded, ids, messages.length, wait)
+      pkg = { ...body, signature: await options.account.sign(packageDigest(PACKAGE_DOMAIN, session.id, hashOf(body))) }
+      await sendToAll(session, 'sign/package', encodeMessage(pkg))
+    } else {
+      await session.send(coordinator, 'sign/commit', encodeMessage(myCommitments))
+      const raw = await session.collect('sign/package', { ...wait, from: [coordinator] })
+      pkg = decodeMessage(raw.get(coordinator)!, coordinator, 'signing package', isPackage)
+      if (!signedBy(coordinator, hashOf(pkg), pkg.signature)) throw misbehaved(coordinator, 'sent a signing package without its valid signature')
     }
-  }
-  throw new ZrError('MPC_ABORT', 'No signing attempt succeeded.', {
-    details: problems.join('; '),
-    meta: { excluded: [...excluded], attempts: problems.length },
+    checkPackage(pkg, coordinator, parties, threshold, messages.length, ids, self, myCommitments)
+    const packageHash = hashOf(pkg)
+    // Binding factors, group commitment, challenge and decoded points: computed once per message.
+    const prepared = messages.map((m, i) => prepareSigning(suite, key.public, pkg.commitments[i]!, m, { own: myCommitments[i]! }))
+
+    // Round 2: signers broadcast shares; every party verifies and aggregates.
+    const shares = new Map<string, Uint8Array[]>()
+    if (pkg.signers.includes(self)) {
+      const mine = messages.map((_, i) => signShare(prepared[i]!, key.secret, nonces[i]!.nonces))
+      shares.set(self, mine)
+      await sendToAll(session, 'sign/shares', encodeMessage({ packageHash, packageSignature: pkg.signature, shares: mine } satisfies Shares))
+    }
+    const others = pkg.signers.filter((s) => s !== self)
+    const raw = others.length ? await session.collect('sign/shares', { ...wait, from: others }) : new Map<string, Uint8Array>()
+    for (const signer of others) {
+      const msg = decodeMessage(raw.get(signer)!, signer, 'signature share message', isShares)
+      if (!equalBytes(msg.packageHash, packageHash)) {
+        // Two packages signed by the coordinator prove it equivocated; otherwise the signer made its package up.
+        if (coordinator !== self && signedBy(coordinator, msg.packageHash, msg.packageSignature)) throw misbehaved(coordinator, 'signed two different signing packages')
+        throw misbehaved(signer, 'sent shares for a signing package the coordinator did not sign')
+      }
+      if (msg.shares.length !== messages.length) throw misbehaved(signer, `sent ${msg.shares.length} shares for ${messages.length} messages`)
+      shares.set(signer, msg.shares)
+    }
+    // Aggregate first (RFC 9591 Section 5.3): each signature goes to the independent verifier, and
+    // only when one fails are the shares checked one by one, naming and excluding the signer at fault.
+    const results = messages.map((m, i) =>
+      aggregateVerified(prepared[i]!, Object.fromEntries(pkg.signers.map((s) => [ids.get(s)!, shares.get(s)![i]!])), (sig) => suite.verify(sig, m, groupKey)),
+    )
+    for (const signer of pkg.signers) {
+      const i = results.findIndex((r) => !r.ok && r.cheaters.includes(ids.get(signer)!))
+      if (i >= 0) throw misbehaved(signer, `sent an invalid signature share for message ${i}`)
+    }
+    const signatures = results.map((r, i) => {
+      if (!r.ok) throw new ZrError('MPC_ABORT', 'The aggregated signature does not verify.', { details: `message ${i}; no signature is returned` })
+      return r.signature
+    })
+    return { signatures, signers: pkg.signers }
   })
+  return { ...value, attempts }
 }
 
 /** The coordinator's first round: its own commitments plus the first others' valid ones, up to the threshold. */
@@ -153,7 +135,7 @@ async function gather(
   parties: string[],
   mine: Commitments[],
   threshold: number,
-  excluded: Set<string>,
+  excluded: ReadonlySet<string>,
   ids: Map<string, string>,
   count: number,
   wait: { timeoutMs: number; signal?: AbortSignal },

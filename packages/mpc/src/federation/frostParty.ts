@@ -1,9 +1,10 @@
-import { type Account, type KeyringBackend, type SecretStore, ZrError, abstain, canonicalParse, canonicalStringify, isZrError, memorySecretStore, signingKey, toHex, transientError } from '@zrkit/core'
+import { type Account, type KeyringBackend, type SecretStore, canonicalParse, canonicalStringify, memorySecretStore, signingKey, toHex } from '@zrkit/core'
 import { runDkg } from '../frost/runDkg.js'
 import { runSigning } from '../frost/runSigning.js'
 import { type FrostKey, frostKeyTypes, frostSuite } from '../frost/suites.js'
 import { tweakKey } from '../frost/tweakKey.js'
 import type { SessionRouter } from '../transport/SessionRouter.js'
+import { protocolParty } from './protocolParty.js'
 
 /** Options of {@link frostParty}. */
 export type FrostPartyOptions = {
@@ -46,57 +47,26 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
   const { account, router, threshold } = options
   const parties = [...options.parties].sort()
   const shares = options.shares ?? memorySecretStore()
-  if (!parties.includes(account.address)) {
-    throw new ZrError('NOT_KEYRING_PARTY', 'The account is not one of the parties.', { details: `${account.address} is not in ${parties.join(', ')}` })
-  }
   const keyName = (keyType: string, publicKey: Uint8Array) => `frost/${keyType}/${toHex(publicKey)}`
-  // Key generations still running here: a key the others already fulfilled may not be stored here yet.
-  const generating = new Set<Promise<unknown>>()
-  const requestName = (keyring: string, requestId: number) => `frost-request/${keyring}/${requestId}`
-
-  return Object.freeze({
-    name: 'frost',
-    keyTypes: frostKeyTypes,
-    supportsDerivation: true,
-
-    async createKey({ requestId, keyType, keyring, signal }) {
-      const suite = frostSuite(keyType)
-      const known = await shares.get(requestName(keyring, requestId))
-      if (known) return { publicKey: known }
-      const session = router.open(`frost/dkg/${keyring}/${requestId}`, parties)
-      let done!: () => void
-      const running = new Promise<void>((resolve) => (done = resolve))
-      generating.add(running)
-      try {
+  return protocolParty<FrostKey>(
+    { ...options, shares },
+    {
+      name: 'frost',
+      keyTypes: frostKeyTypes,
+      async generate(session, keyType, signal) {
+        const suite = frostSuite(keyType)
         const key = await runDkg({ session, suite, threshold, timeoutMs: options.dkgTimeoutMs ?? 10_000, signal })
         const publicKey = suite.groupKey(key)
         await shares.set(keyName(keyType, publicKey), encode(key))
-        await shares.set(requestName(keyring, requestId), publicKey)
-        return { publicKey }
-      } catch (e) {
-        if (isZrError(e, 'TIMEOUT')) {
-          throw new ZrError('MPC_ABORT', 'Key generation needs every party.', { details: `no answer from ${String(e.meta.missing ?? 'some parties')}`, cause: e })
-        }
-        throw e
-      } finally {
-        session.close()
-        generating.delete(running)
-        done()
-      }
-    },
-
-    async sign({ requestId, keyType, publicKey, path, taproot, payloads, keyring, signal }) {
-      const suite = frostSuite(keyType)
-      let stored = await shares.get(keyName(keyType, publicKey))
-      if (!stored && generating.size) {
-        await Promise.all(generating)
-        stored = await shares.get(keyName(keyType, publicKey))
-      }
-      // Without a share this party cannot help, but the others may: abstain rather than reject.
-      if (!stored) throw abstain(`no share of ${keyType} key ${toHex(publicKey)}`)
-      const signing = signingKey(keyType, publicKey, { ...(path ? { path } : {}), ...(taproot ? { taproot } : {}) })
-      const key = tweakKey(suite, decode(stored), signing)
-      try {
+        return publicKey
+      },
+      async load(keyType, publicKey) {
+        const stored = await shares.get(keyName(keyType, publicKey))
+        return stored && decode(stored)
+      },
+      async sign({ requestId, keyType, publicKey, path, taproot, payloads, keyring, signal }, stored) {
+        const suite = frostSuite(keyType)
+        const signing = signingKey(keyType, publicKey, { ...(path ? { path } : {}), ...(taproot ? { taproot } : {}) })
         const { signatures } = await runSigning({
           router,
           sessionId: `frost/sign/${keyring}/${requestId}`,
@@ -105,18 +75,15 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
           account,
           identityKey: options.identityKey,
           suite,
-          key,
+          key: tweakKey(suite, stored, signing),
           threshold,
           messages: payloads,
           seed: requestId,
           attemptTimeoutMs: options.attemptTimeoutMs ?? 3_000,
           ...(signal ? { signal } : {}),
         })
-        return { signatures }
-      } catch (e) {
-        if (isZrError(e, 'ABORTED')) throw transientError('signing was interrupted', e)
-        throw e
-      }
+        return signatures
+      },
     },
-  } satisfies KeyringBackend)
+  )
 }

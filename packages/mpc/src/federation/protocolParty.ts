@@ -1,0 +1,83 @@
+import { type KeyType, type KeyringBackend, type SecretStore, type SignRequestInput, ZrError, abstain, isZrError, toHex, transientError } from '@zrkit/core'
+import type { Session } from '../transport/SessionRouter.js'
+import type { FrostPartyOptions } from './frostParty.js'
+
+/** What one threshold protocol plugs into {@link protocolParty}. */
+export type PartyProtocol<K> = {
+  /** The backend's name, and the prefix of its sessions and stored names. */
+  readonly name: string
+  readonly keyTypes: readonly KeyType[]
+  /** Runs key generation in `session` (among every party), stores this party's share, returns the group key. */
+  generate(session: Session, keyType: KeyType, signal: AbortSignal): Promise<Uint8Array>
+  /** This party's share of a key, or `undefined` when it holds none. */
+  load(keyType: KeyType, publicKey: Uint8Array): Promise<K | undefined>
+  /** Runs threshold signing of the request with the loaded share. */
+  sign(request: SignRequestInput, key: K): Promise<readonly Uint8Array[]>
+}
+
+/**
+ * The keyring-backend side every federation protocol shares: the party must be one of the parties;
+ * a key request is answered once (the group key is remembered by request id, so a retry after a crash
+ * returns the same key); key generation needs every party and says so when one does not answer; a
+ * party without a share abstains (waiting first for key generations still running here, whose key
+ * the others may already have posted); a signing interrupted by the connector's stop is transient.
+ */
+export function protocolParty<K>(options: FrostPartyOptions & { shares: SecretStore }, protocol: PartyProtocol<K>): KeyringBackend {
+  const { account, router, shares } = options
+  const parties = [...options.parties].sort()
+  if (!parties.includes(account.address)) {
+    throw new ZrError('NOT_KEYRING_PARTY', 'The account is not one of the parties.', { details: `${account.address} is not in ${parties.join(', ')}` })
+  }
+  const requestName = (keyring: string, requestId: number) => `${protocol.name}-request/${keyring}/${requestId}`
+  const generating = new Set<Promise<unknown>>()
+  const check = (keyType: KeyType) => {
+    if (!protocol.keyTypes.includes(keyType)) throw new ZrError('UNSUPPORTED_KEY_TYPE', `Not a ${protocol.name} key type.`, { details: `expected ${protocol.keyTypes.join(' or ')}, got ${keyType}` })
+  }
+
+  return Object.freeze({
+    name: protocol.name,
+    keyTypes: protocol.keyTypes,
+    supportsDerivation: true,
+
+    async createKey({ requestId, keyType, keyring, signal }) {
+      check(keyType)
+      const known = await shares.get(requestName(keyring, requestId))
+      if (known) return { publicKey: known }
+      const session = router.open(`${protocol.name}/dkg/${keyring}/${requestId}`, parties)
+      let done!: () => void
+      const running = new Promise<void>((resolve) => (done = resolve))
+      generating.add(running)
+      try {
+        const publicKey = await protocol.generate(session, keyType, signal)
+        await shares.set(requestName(keyring, requestId), publicKey)
+        return { publicKey }
+      } catch (e) {
+        if (isZrError(e, 'TIMEOUT')) {
+          throw new ZrError('MPC_ABORT', 'Key generation needs every party.', { details: `no answer from ${String(e.meta.missing ?? 'some parties')}`, cause: e })
+        }
+        throw e
+      } finally {
+        session.close()
+        generating.delete(running)
+        done()
+      }
+    },
+
+    async sign(request) {
+      check(request.keyType)
+      let key = await protocol.load(request.keyType, request.publicKey)
+      if (!key && generating.size) {
+        await Promise.all(generating)
+        key = await protocol.load(request.keyType, request.publicKey)
+      }
+      // Without a share this party cannot help, but the others may: abstain rather than reject.
+      if (!key) throw abstain(`no share of ${request.keyType} key ${toHex(request.publicKey)}`)
+      try {
+        return { signatures: await protocol.sign(request, key) }
+      } catch (e) {
+        if (isZrError(e, 'ABORTED')) throw transientError('signing was interrupted', e)
+        throw e
+      }
+    },
+  } satisfies KeyringBackend)
+}

@@ -23,7 +23,8 @@ import type { Anvil } from './anvil.js'
  */
 export async function startEcdsaKeyring(ledger: Ledger, operator: Account): Promise<{ keyring: string; stop(): Promise<void> }> {
   const parties = [generateAccount(), generateAccount(), generateAccount()]
-  const federation = await createFederation({ ledger, parties, threshold: 2, pollIntervalMs: 100 })
+  // Rounds may wait up to 10 s: several signings run at once here, on a machine shared with other suites.
+  const federation = await createFederation({ ledger, parties, threshold: 2, pollIntervalMs: 100, attemptTimeoutMs: 10_000 })
   const keyring = await federation.register(createZrClient({ ledger, account: operator }), { description: 'EVM test keyring (threshold ECDSA 2-of-3)', keyRequestFee: 10n, signRequestFee: 1n })
   await federation.start(keyring)
   return { keyring, stop: () => federation.stop() }

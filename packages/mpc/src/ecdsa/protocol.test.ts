@@ -10,7 +10,7 @@ import { EcdsaKeyState, decodePair, ecdsaNames, encodeShare, decodeShare } from 
 import { getBit } from './ot/baseOt.js'
 import { runEcdsaDkg } from './runEcdsaDkg.js'
 import { runEcdsaSigning } from './runEcdsaSigning.js'
-import { decodeWire, encodeWire } from './wire.js'
+import { type WireSchema, type WireValue, decodeWire, encodeWire } from './wire.js'
 import { packageDigest } from '../federation/coordinator.js'
 
 // Threshold ECDSA (DKLs23) end to end over real secure transports and session routers on an in-process
@@ -234,22 +234,38 @@ describe('a cheating signer is caught in every round, named, and never yields a 
   // Each case flips one byte of what the cheater sends in that round, on its first attempt only.
   // `named`: the honest parties must name the cheater (attributable fault); otherwise the attempt aborts
   // without a name and the next coordinator's attempt must still succeed.
-  const rounds: { round: string; at: (body: Uint8Array) => number; named: boolean }[] = [
-    { round: 'ecdsa/1', at: (b) => b.length - 40, named: true }, // inside the OT-extension message (KOS check)
-    { round: 'ecdsa/2', at: (b) => b.length - 10, named: true }, // inside Alice's RVOLE reply
-    { round: 'ecdsa/2', at: () => 20, named: true }, // inside the instance point / decommitment
-    { round: 'ecdsa/3', at: (b) => b.length - 5, named: false }, // u or w: only the final check sees it
-    { round: 'ecdsa/setup', at: (b) => b.length - 1, named: false }, // a false setup id: the pair reruns its base OTs
+  // Each case flips one bit inside one field of what the cheater sends (decoded, changed, encoded again,
+  // so the message stays well formed and a protocol check must catch it).
+  const b = 'bytes' as const
+  const msg1: WireSchema = { list: { record: { commitment: b, mul: { record: { ote: { record: { u: b, xTilde: b, tTilde: b } } } } } } }
+  const msg2: WireSchema = { list: { record: { instancePoint: b, salt: b, publicShare: b, gammaU: b, gammaV: b, psi: b, mul: { record: { tau: b, r: b, u: b } } } } }
+  const msg3: WireSchema = { list: { record: { u: b, w: b } } }
+  const setup: WireSchema = { record: { setup: b } }
+  const rounds: { round: string; schema: WireSchema; field: string[]; named: boolean; what: string }[] = [
+    { round: 'ecdsa/1', schema: msg1, field: ['0', 'mul', 'ote', 'u'], named: true, what: 'an OT-extension column (KOS15 check)' },
+    { round: 'ecdsa/2', schema: msg2, field: ['0', 'mul', 'tau'], named: true, what: 'an OT correction tau (RVOLE check)' },
+    { round: 'ecdsa/2', schema: msg2, field: ['0', 'mul', 'r'], named: true, what: 'a check value r (RVOLE check)' },
+    { round: 'ecdsa/2', schema: msg2, field: ['0', 'salt'], named: true, what: 'the commitment salt (decommitment check)' },
+    { round: 'ecdsa/3', schema: msg3, field: ['0', 'w'], named: false, what: 'w (only the final check sees it)' },
+    { round: 'ecdsa/setup', schema: setup, field: ['setup'], named: false, what: 'the setup id (the pair reruns its base OTs)' },
   ]
+  const flipIn = (body: Uint8Array, schema: WireSchema, field: string[]): Uint8Array => {
+    const value = decodeWire<Record<string, unknown>>(body, 'test', 'message', schema)
+    let at: Record<string, unknown> = value
+    for (const k of field.slice(0, -1)) at = at[k] as Record<string, unknown>
+    const last = field[field.length - 1]!
+    at[last] = flipped(at[last] as Uint8Array, Math.min(100, (at[last] as Uint8Array).length - 1))
+    return encodeWire(value as WireValue)
+  }
   for (const c of rounds) {
-    it(`tampering in ${c.round} (byte ${c.at(new Uint8Array(100))} from the end of 100)`, async () => {
+    it(`tampering in ${c.round}: ${c.what}`, async () => {
       const cheater = net.parties[0]!
       let tampered = 0
       const router = tamperedRouter(cheater, {
         send: (m) => {
           if (m.round !== c.round || !m.session.endsWith('/0') || tampered > 0) return undefined
           tampered++
-          return flipped(m.body, c.at(m.body))
+          return flipIn(m.body, c.schema, c.field)
         },
       })
       const digest = sha256(text(`cheat ${c.round} ${ids}`))
@@ -291,7 +307,7 @@ describe('a cheating signer is caught in every round, named, and never yields a 
     void before
     let tampered = 0
     const router = tamperedRouter(cheater, {
-      send: (m) => (m.round === 'ecdsa/1' && tampered++ === 0 ? flipped(m.body, m.body.length - 40) : undefined),
+      send: (m) => (m.round === 'ecdsa/1' && tampered++ === 0 ? flipIn(m.body, msg1, ['0', 'mul', 'ote', 'u']) : undefined),
     })
     const results = await signAt(net, keys, [sha256(text('burn'))], { running: [cheater, victim], seed: 0, routers: new Map([[cheater.id, router]]), attemptTimeoutMs: 1000 })
     expect(results.every((r) => r.status === 'rejected')).toBe(true)

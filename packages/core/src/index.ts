@@ -76,6 +76,7 @@ export { createConnector, type Connector, type ConnectorEvent, type ConnectorOpt
 export type { AssembledTx, ConfirmOptions, PreparedTx, RelayAdapter, RelaySigner } from './relayer/RelayAdapter.js'
 export { finalRelayStatuses, type RelayJournal, type RelayRecord, type RelayStatus } from './relayer/RelayJournal.js'
 export { memoryRelayJournal } from './relayer/memoryRelayJournal.js'
+export { relayOptionKeys, splitRelayOptions } from './relayer/splitRelayOptions.js'
 export {
   RELAY_ID_METADATA_KEY,
   createRelayer,

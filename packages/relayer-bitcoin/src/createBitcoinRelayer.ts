@@ -16,6 +16,7 @@ import {
   createRelayer,
   getKey,
   parseDerivationPath,
+  splitRelayOptions,
 } from '@zrkit/core'
 import type { BitcoinBackend } from './backends/BitcoinBackend.js'
 import { type BitcoinAdapter, type BitcoinAdapterOptions, type BitcoinIntent, type BitcoinReceipt, type BitcoinTransferIntent, bitcoinAdapter } from './bitcoinAdapter.js'
@@ -108,18 +109,7 @@ export type BitcoinRelayer = {
   signer(options?: Omit<BitcoinSignerOptions, 'client' | 'keyId' | 'path'>): Promise<BitcoinSigner>
 }
 
-const OPTION_KEYS = ['timeoutMs', 'signal', 'approvals', 'confirm', 'confirmTimeoutMs', 'onEvent', 'ttlMs', 'metadata'] as const
-
-function split<T extends object>(params: T): { intent: BitcoinTransferIntent; options: BitcoinSendOptions } {
-  const intent: Record<string, unknown> = {}
-  const options: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(params)) {
-    if (v === undefined) continue
-    if ((OPTION_KEYS as readonly string[]).includes(k)) options[k] = v
-    else intent[k] = v
-  }
-  return { intent: intent as BitcoinTransferIntent, options: options as BitcoinSendOptions }
-}
+const split = (params: object | undefined) => splitRelayOptions<BitcoinTransferIntent, BitcoinSendOptions>(params)
 
 const toResult = (r: RelayResult<BitcoinReceipt>): BitcoinRelayResult => ({
   requestId: r.requestId,

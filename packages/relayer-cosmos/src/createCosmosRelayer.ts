@@ -16,6 +16,7 @@ import {
   parseDerivationPath,
   publicKeyToAddress,
   toBytes,
+  splitRelayOptions,
 } from '@zrkit/core'
 import type { EncodeObject, OfflineDirectSigner, Registry } from '@cosmjs/proto-signing'
 import type { Coin, DeliverTxResponse, GasPrice, HttpEndpoint } from '@cosmjs/stargate'
@@ -124,18 +125,7 @@ export type CosmosRelayer = {
   recover(options?: Omit<RelayOptions, 'approvals'>): Promise<RecoverReturnType<DeliverTxResponse>>
 }
 
-const OPTION_KEYS = ['timeoutMs', 'signal', 'approvals', 'confirm', 'confirmTimeoutMs', 'onEvent', 'ttlMs', 'metadata'] as const
-
-function split<T extends object>(params: T): { intent: CosmosMessagesIntent; options: CosmosSendOptions } {
-  const intent: Record<string, unknown> = {}
-  const options: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(params)) {
-    if (v === undefined) continue
-    if ((OPTION_KEYS as readonly string[]).includes(k)) options[k] = v
-    else intent[k] = v
-  }
-  return { intent: intent as CosmosMessagesIntent, options: options as CosmosSendOptions }
-}
+const split = (params: object | undefined) => splitRelayOptions<CosmosMessagesIntent, CosmosSendOptions>(params)
 
 const toResult = (r: RelayResult<DeliverTxResponse>): CosmosRelayResult => ({
   requestId: r.requestId,

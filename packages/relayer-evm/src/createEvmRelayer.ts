@@ -14,6 +14,7 @@ import {
   getKey,
   parseDerivationPath,
   publicKeyToEvmAddress,
+  splitRelayOptions,
 } from '@zrkit/core'
 import {
   type Abi,
@@ -120,18 +121,7 @@ export type EvmRelayer = {
   recover(options?: Omit<RelayOptions, 'approvals'>): Promise<RecoverReturnType<TransactionReceipt>>
 }
 
-const OPTION_KEYS = ['timeoutMs', 'signal', 'approvals', 'confirm', 'confirmTimeoutMs', 'onEvent', 'ttlMs', 'metadata'] as const
-
-function split<T extends object>(params: T): { intent: EvmTransactionIntent; options: EvmSendOptions } {
-  const intent: Record<string, unknown> = {}
-  const options: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(params)) {
-    if (v === undefined) continue
-    if ((OPTION_KEYS as readonly string[]).includes(k)) options[k] = v
-    else intent[k] = v
-  }
-  return { intent: intent as EvmTransactionIntent, options: options as EvmSendOptions }
-}
+const split = (params: object | undefined) => splitRelayOptions<EvmTransactionIntent, EvmSendOptions>(params)
 
 const toResult = (r: RelayResult<TransactionReceipt>): EvmRelayResult => ({
   requestId: r.requestId,

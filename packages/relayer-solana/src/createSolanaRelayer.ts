@@ -13,6 +13,7 @@ import {
   createRelayer,
   getKey,
   parseDerivationPath,
+  splitRelayOptions,
 } from '@zrkit/core'
 import {
   AddressLookupTableProgram,
@@ -142,18 +143,11 @@ export type SolanaRelayer = {
   recover(options?: Omit<RelayOptions, 'approvals'>): Promise<RecoverReturnType<SolanaReceipt>>
 }
 
-const OPTION_KEYS = ['timeoutMs', 'signal', 'approvals', 'confirm', 'confirmTimeoutMs', 'onEvent', 'ttlMs', 'metadata'] as const
 const MAX_EXTEND = 20
 
-function split<T extends object>(params: T): { rest: Record<string, unknown>; options: SolanaSendOptions } {
-  const rest: Record<string, unknown> = {}
-  const options: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(params ?? {})) {
-    if (v === undefined) continue
-    if ((OPTION_KEYS as readonly string[]).includes(k)) options[k] = v
-    else rest[k] = v
-  }
-  return { rest, options: options as SolanaSendOptions }
+function split(params: object | undefined): { rest: Record<string, unknown>; options: SolanaSendOptions } {
+  const { intent, options } = splitRelayOptions<Record<string, unknown>, SolanaSendOptions>(params)
+  return { rest: intent, options }
 }
 
 function pick(rest: Record<string, unknown>, ...names: string[]): Record<string, unknown> {

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { toHex, utf8 } from '../encoding/bytes.js'
 import { ZrError } from '../errors/ZrError.js'
 import type { SecretStore } from './SecretStore.js'
-import { errnoCode, syncDirectory } from '../fs/syncDirectory.js'
+import { errnoCode } from '../fs/syncDirectory.js'
+import { writeFileDurably } from '../fs/writeFileDurably.js'
 
 /**
  * Longest entry name {@link fileSecretStore} accepts, in UTF-8 bytes. A file name is `secret-` plus two
@@ -16,7 +16,6 @@ export const FILE_SECRET_STORE_MAX_NAME_BYTES = 120
 /** Prefix of every entry's file name. */
 const FILE_PREFIX = 'secret-'
 /** Prefix of temporary files being written (never read as entries). */
-const TEMP_PREFIX = '.tmp-'
 
 /**
  * A {@link SecretStore} for Node that keeps one file per entry in `dir`. Values are written as given,
@@ -64,24 +63,7 @@ export function fileSecretStore(dir: string): SecretStore {
       if (!(value instanceof Uint8Array)) {
         throw new ZrError('INVALID_INPUT', 'A secret must be bytes.', { details: `entry "${name}": expected a Uint8Array, got ${typeof value}` })
       }
-      await fs.mkdir(absDir, { recursive: true, mode: 0o700 })
-      const temp = path.join(absDir, `${TEMP_PREFIX}${randomBytes(12).toString('hex')}`)
-      let renamed = false
-      try {
-        // 'wx': fail rather than write into a file someone else made at this name.
-        const handle = await fs.open(temp, 'wx', 0o600)
-        try {
-          await handle.writeFile(value)
-          await handle.sync()
-        } finally {
-          await handle.close()
-        }
-        await fs.rename(temp, file)
-        renamed = true
-      } finally {
-        if (!renamed) await fs.rm(temp, { force: true }).catch(() => undefined)
-      }
-      await syncDirectory(absDir)
+      await writeFileDurably(absDir, file, value)
     },
   } satisfies SecretStore)
 }

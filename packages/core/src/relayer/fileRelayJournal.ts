@@ -1,14 +1,13 @@
-import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { canonicalParse, canonicalStringify } from '../encoding/canonical.js'
 import { ZrError } from '../errors/ZrError.js'
-import { errnoCode, syncDirectory } from '../fs/syncDirectory.js'
+import { errnoCode } from '../fs/syncDirectory.js'
+import { writeFileDurably } from '../fs/writeFileDurably.js'
 import { type RelayJournal, type RelayRecord, checkRelayId } from './RelayJournal.js'
 
 const FILE_PREFIX = 'relay-'
 const FILE_SUFFIX = '.json'
-const TEMP_PREFIX = '.tmp-'
 
 /**
  * A {@link RelayJournal} for Node that keeps one file per relay in `dir`: `relay-<id>.json`, the record in
@@ -60,23 +59,7 @@ export function fileRelayJournal(dir: string): RelayJournal {
     get: (id: string) => read(fileOf(id)),
     async put(record: RelayRecord) {
       const file = fileOf(record?.id)
-      await fs.mkdir(absDir, { recursive: true, mode: 0o700 })
-      const temp = path.join(absDir, `${TEMP_PREFIX}${randomBytes(12).toString('hex')}`)
-      let renamed = false
-      try {
-        const handle = await fs.open(temp, 'wx', 0o600)
-        try {
-          await handle.writeFile(canonicalStringify(record), 'utf8')
-          await handle.sync()
-        } finally {
-          await handle.close()
-        }
-        await fs.rename(temp, file)
-        renamed = true
-      } finally {
-        if (!renamed) await fs.rm(temp, { force: true }).catch(() => undefined)
-      }
-      await syncDirectory(absDir)
+      await writeFileDurably(absDir, file, canonicalStringify(record))
     },
     async list() {
       let names: string[]

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { type Commitments, type SigningSuite, aggregate, aggregateVerified, commit, prepareKey, prepareSigning, signShare, verifyShare } from './signingPackage.js'
 import { type Frost, type FrostKey, frostSuite } from './suites.js'
 import { tweakKey } from './tweakKey.js'
+import { sharedResultCount } from '../federation/sharedResults.js'
 
 // The prepared signing package against the RFC 9591 / Zcash Foundation vectors and against noble's own
 // signShare / verifyShare / aggregate, and its refusal of invalid points.
@@ -328,6 +329,36 @@ describe('aggregate first (RFC 9591 Section 5.3)', () => {
     expect(() => aggregateVerified(prepared, { [ids[0]!]: shares[ids[0]!]! }, verify)).toThrow(/Expected 2 signature shares, got 1/)
     expect(() => aggregateVerified(prepared, { [ids[0]!]: shares[ids[0]!]!, ['00'.repeat(31) + '09']: shares[ids[1]!]! }, verify)).toThrow(/missing/)
   })
+})
+
+describe('the parties of one process share the round-two derivation', () => {
+  for (const suite of [ed, bip340]) {
+    it(`${suite.keyType}: each party prepares the package; the binding factors, group commitment and challenge are derived once`, () => {
+      const deal = suite.sign.trustedDealer({ min: 2, max: 3 })
+      const keys = Object.values(deal.secretShares).slice(0, 2)
+      const rounds = keys.map((s) => commit(suite, s))
+      const list = rounds.map((r) => r.commitments)
+      const msg = text(`shared derivation ${Math.random()}`)
+      const space = `frost/round-two/${suite.keyType === 'eddsa-ed25519' ? 'FROST-ED25519-SHA512-v1' : 'FROST-secp256k1-SHA256-TR-v1'}`
+      const before = sharedResultCount(space)
+      expect(before).toBeLessThan(250) // far from the limit, so every new derivation shows in the count
+      // every party holds its own copy of the public package; the derivation is keyed by bytes, not objects
+      const copies = keys.map(() => structuredClone(deal.public))
+      const prepared = copies.map((pub, i) => prepareSigning(suite, pub, list, msg, { own: list[i]! }))
+      expect(sharedResultCount(space)).toBe(before + 1)
+      expect(prepared[1]!.challenge).toBe(prepared[0]!.challenge)
+      expect(prepared[1]!.groupCommitment.equals(prepared[0]!.groupCommitment)).toBe(true)
+      const shares = Object.fromEntries(keys.map((s, i) => [s.identifier, signShare(prepared[i]!, s, rounds[i]!.nonces)]))
+      const signature = aggregate(prepared[0]!, shares)
+      // the same bytes noble derives from scratch
+      expect(hex(signature)).toBe(hex(suite.sign.aggregate(deal.public as never, list as never, msg, shares)))
+      // another message, or a list in which one commitment differs, is a derivation of its own
+      prepareSigning(suite, deal.public, list, text('another message'))
+      const other = commit(suite, keys[1]!).commitments
+      prepareSigning(suite, deal.public, [list[0]!, other], msg)
+      expect(sharedResultCount(space)).toBe(before + 3)
+    })
+  }
 })
 
 describe('prepared FROST signing refuses invalid input', () => {

@@ -4,6 +4,7 @@ import { bytesToNumberBE, bytesToNumberLE } from '@noble/curves/utils.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { ZrError } from '@zrkit/core'
+import { resultKey, sharedResult } from '../federation/sharedResults.js'
 import { ed25519IsPrimeOrder, ed25519PublicMsm, secp256k1PublicMsm } from './publicMsm.js'
 import type { Frost, FrostKey } from './suites.js'
 
@@ -16,7 +17,8 @@ import type { Frost, FrostKey } from './suites.js'
 // once: `prepareSigning` validates each received point once (on curve, not the identity, and for
 // ed25519 in the prime-order subgroup), and the share operations reuse the result. Validated points
 // are also remembered per process by their encoding (see `validated` below), so the parties of an
-// in-process federation check each commitment once between them. The outputs are the same bytes
+// in-process federation check each commitment once between them, and the derivation from a given key,
+// message and commitment list is shared between them too (`sharedResult`). The outputs are the same bytes
 // noble produces, for the suites zrkit signs with: FROST(Ed25519, SHA-512), FROST(secp256k1,
 // SHA-256) and its BIP340 (taproot) variant.
 
@@ -53,6 +55,8 @@ type Field = Frost['utils']['Fn']
 
 /** The hashes and encodings of one ciphersuite. */
 type Profile = {
+  /** The ciphersuite's context string (RFC 9591 Section 6). */
+  readonly context: string
   readonly frost: Frost
   readonly Point: PtCons
   readonly Fn: Field
@@ -81,6 +85,7 @@ function edProfile(): Profile {
   const [rho, msg, com] = [tag(ctx, 'rho'), tag(ctx, 'msg'), tag(ctx, 'com')]
   const scalar = (bytes: Uint8Array) => Fn.create(bytesToNumberLE(bytes))
   return {
+    context: ctx,
     frost: F,
     Point: ed25519.Point as unknown as PtCons,
     Fn,
@@ -107,6 +112,7 @@ function secpProfile(bip340: boolean): Profile {
   const hashToScalar = (m: Uint8Array, DST: Uint8Array) => secp256k1_hasher.hashToScalar(m, { DST })
   const xOnly = (p: Pt) => p.toBytes().subarray(1)
   return {
+    context: ctx,
     frost: F,
     Point: secp256k1.Point as unknown as PtCons,
     Fn,
@@ -412,33 +418,14 @@ export function prepareSigning(suite: SigningSuite, pub: PublicPackage, commitme
     if (entries[i]!.x === entries[i - 1]!.x) throw invalid('The commitment list names a signer twice.', { identifier: entries[i]!.identifier })
   }
 
-  // Section 4.3 encode_group_commitment_list and 4.4 compute_binding_factors.
+  // Section 4.3 encode_group_commitment_list; what follows depends only on the group key, the message
+  // and this list, so the parties of one process derive it once between them.
   const msg = message.slice()
   const encodedList = concatBytes(...entries.flatMap((e) => [Fn.toBytes(e.x), e.hidingBytes, e.bindingBytes]))
-  const prefix = concatBytes(key.groupKeyBytes, profile.H4(msg), profile.H5(encodedList))
-  const rhos = entries.map((e) => profile.H1(concatBytes(prefix, Fn.toBytes(e.x))))
-
-  // Section 4.5: R = Σ D_i + Σ ρ_i·E_i; the hiding points are added, the binding ones go through one MSM.
-  let R = profile.Point.ZERO
-  for (const e of entries) R = R.add(e.hiding)
-  R = R.add(profile.msm(entries.map((e) => e.binding), rhos))
-  if (R.is0()) throw invalid('The group commitment is the identity element.')
-  const negateNonces = profile.bip340 && isOddY(R)
-  const challenge = profile.challenge(R, key.groupKey, msg)
-
-  // Section 4.2 derive_interpolating_value, for every signer at once.
-  const xs = entries.map((e) => e.x)
+  const derived = sharedResult(`frost/round-two/${profile.context}`, resultKey(key.groupKeyBytes, msg, encodedList), () => deriveRoundTwo(profile, key, entries, msg, encodedList))
   const signers = new Map<string, PreparedSigner>()
-  entries.forEach((e, i) => {
-    let num = Fn.ONE
-    let den = Fn.ONE
-    for (const x of xs) {
-      if (x === e.x) continue
-      num = Fn.mul(num, x)
-      den = Fn.mul(den, Fn.sub(x, e.x))
-    }
-    signers.set(e.identifier, { ...e, bindingFactor: rhos[i]!, lambda: Fn.div(num, den) })
-  })
+  entries.forEach((e, i) => signers.set(e.identifier, { ...e, bindingFactor: derived.rhos[i]!, lambda: derived.lambdas[i]! }))
+  const { R, negateNonces, challenge } = derived
 
   const prepared: PreparedSigning = Object.freeze({
     key,
@@ -451,6 +438,38 @@ export function prepareSigning(suite: SigningSuite, pub: PublicPackage, commitme
   })
   packageProfiles.set(prepared, profile)
   return prepared
+}
+
+type RoundTwo = { readonly rhos: readonly bigint[]; readonly R: Pt; readonly negateNonces: boolean; readonly challenge: bigint; readonly lambdas: readonly bigint[] }
+
+/**
+ * Sections 4.4-4.6 and 4.2 for a validated commitment list (sorted by identifier): binding factors,
+ * group commitment, challenge and every signer's Lagrange coefficient.
+ */
+function deriveRoundTwo(profile: Profile, key: PreparedKey, entries: readonly { x: bigint; hiding: Pt; binding: Pt }[], msg: Uint8Array, encodedList: Uint8Array): RoundTwo {
+  const { Fn } = profile
+  // Section 4.4 compute_binding_factors.
+  const prefix = concatBytes(key.groupKeyBytes, profile.H4(msg), profile.H5(encodedList))
+  const rhos = entries.map((e) => profile.H1(concatBytes(prefix, Fn.toBytes(e.x))))
+  // Section 4.5: R = Σ D_i + Σ ρ_i·E_i; the hiding points are added, the binding ones go through one MSM.
+  let R = profile.Point.ZERO
+  for (const e of entries) R = R.add(e.hiding)
+  R = R.add(profile.msm(entries.map((e) => e.binding), rhos))
+  if (R.is0()) throw invalid('The group commitment is the identity element.')
+  const negateNonces = profile.bip340 && isOddY(R)
+  const challenge = profile.challenge(R, key.groupKey, msg)
+  // Section 4.2 derive_interpolating_value, for every signer at once.
+  const lambdas = entries.map((e) => {
+    let num = Fn.ONE
+    let den = Fn.ONE
+    for (const { x } of entries) {
+      if (x === e.x) continue
+      num = Fn.mul(num, x)
+      den = Fn.mul(den, Fn.sub(x, e.x))
+    }
+    return Fn.div(num, den)
+  })
+  return Object.freeze({ rhos: Object.freeze(rhos), R, negateNonces, challenge, lambdas: Object.freeze(lambdas) })
 }
 
 const nonceDigest = (n: Nonces) => sha256(concatBytes(n.hiding, n.binding))

@@ -2,6 +2,7 @@ import { ed25519, ed25519_FROST } from '@noble/curves/ed25519.js'
 import { schnorr, schnorr_FROST, secp256k1, secp256k1_FROST } from '@noble/curves/secp256k1.js'
 import { concatBytes } from '@noble/hashes/utils.js'
 import { type KeyType, ZrError, toHex } from '@zrkit/core'
+import { resultKey, sharedResult } from '../federation/sharedResults.js'
 
 /** noble's FROST API (RFC 9591), as used here. */
 export type Frost = typeof ed25519_FROST
@@ -26,9 +27,15 @@ export type FrostSuite = {
   readonly Point: typeof ed25519.Point | typeof secp256k1.Point
   /** The group key as the ledger stores it: 32-byte ed25519, or 33-byte compressed secp256k1. */
   groupKey(key: FrostKey): Uint8Array
-  /** An independent check of a final signature (for ed25519: {@link verifyEd25519}). */
+  /**
+   * An independent check of a final signature (noble's `schnorr.verify`; for ed25519
+   * {@link verifyEd25519}); an acceptance is shared with the other parties of the process.
+   */
   verify(signature: Uint8Array, message: Uint8Array, groupKey: Uint8Array): boolean
 }
+
+/** Signature checks are shared by the parties of one process; only acceptances are kept. */
+const accepted = (ok: boolean) => ok
 
 const suites: Partial<Record<KeyType, FrostSuite>> = {
   'eddsa-ed25519': {
@@ -37,7 +44,7 @@ const suites: Partial<Record<KeyType, FrostSuite>> = {
     sign: ed25519_FROST,
     Point: ed25519.Point,
     groupKey: (k) => k.public.commitments[0]!,
-    verify: (sig, msg, pk) => verifyEd25519(sig, msg, pk),
+    verify: (sig, msg, pk) => sharedResult('eddsa-ed25519/verify', resultKey(sig, msg, pk), () => verifyEd25519(sig, msg, pk), accepted),
   },
   'schnorr-secp256k1': {
     keyType: 'schnorr-secp256k1',
@@ -45,7 +52,7 @@ const suites: Partial<Record<KeyType, FrostSuite>> = {
     sign: schnorr_FROST as unknown as Frost,
     Point: secp256k1.Point,
     groupKey: (k) => k.public.commitments[0]!,
-    verify: (sig, msg, pk) => schnorr.verify(sig, msg, pk.subarray(1)),
+    verify: (sig, msg, pk) => sharedResult('schnorr-secp256k1/verify', resultKey(sig, msg, pk), () => schnorr.verify(sig, msg, pk.subarray(1)), accepted),
   },
 }
 

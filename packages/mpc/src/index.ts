@@ -3,6 +3,7 @@ export { createFederation, type Federation, type FederationOptions, type Federat
 export { frostParty, type FrostPartyOptions } from './federation/frostParty.js'
 export { ecdsaParty, ecdsaKeyTypes, type EcdsaPartyOptions } from './federation/ecdsaParty.js'
 export { federationParty, type FederationPartyOptions } from './federation/federationParty.js'
+export { runKeyGeneration, type RunKeyGenerationOptions } from './federation/keyGeneration.js'
 // Threshold ECDSA (DKLs23)
 export { runEcdsaDkg, type EcdsaDkgResult, type RunEcdsaDkgOptions } from './ecdsa/runEcdsaDkg.js'
 export { runEcdsaSigning, type EcdsaSigningResult, type RunEcdsaSigningOptions } from './ecdsa/runEcdsaSigning.js'

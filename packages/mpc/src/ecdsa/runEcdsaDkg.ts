@@ -10,6 +10,11 @@ import { Transcript } from './ot/transcript.js'
 export type RunEcdsaDkgOptions = {
   /** A session among all the parties that will hold shares (every one of them must take part). */
   session: Session
+  /**
+   * Every party of the keyring, when only some of them generate the key: Shamir x-coordinates are
+   * positions in this list (default: the session's participants).
+   */
+  parties?: readonly string[]
   /** Shares needed to sign (t >= 2). */
   threshold: number
   timeoutMs?: number
@@ -43,11 +48,12 @@ export async function runEcdsaDkg(options: RunEcdsaDkgOptions): Promise<EcdsaDkg
   }
   const wait = { ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}), ...(options.signal ? { signal: options.signal } : {}) }
   // secp256k1 FROST DKG (plain, untweaked): the Shamir sharing of the ECDSA key.
-  const frost = await runDkg({ session, suite: frostSuite('schnorr-secp256k1'), threshold, ...wait })
+  const parties = [...(options.parties ?? session.participants)].sort()
+  const frost = await runDkg({ session, parties, suite: frostSuite('schnorr-secp256k1'), threshold, ...wait })
   const publicKey = frost.public.commitments[0] as Uint8Array
-  const parties = [...session.participants].sort()
   const context = new Transcript('zrkit/dkls23/dkg/v1').bytes('session', new TextEncoder().encode(session.id)).bytes('public-key', publicKey).challengeBytes('context', 32)
-  const pairs = await runPairSetup({ session, counterparties: parties.filter((p) => p !== session.self), context, ...wait })
+  // Setups with the parties that took part; one with a party that holds no share is never needed.
+  const pairs = await runPairSetup({ session, counterparties: session.participants.filter((p) => p !== session.self), context, ...wait })
   return {
     share: { parties, threshold, publicKey, self: session.self, share: frost.secret.signingShare },
     pairs,

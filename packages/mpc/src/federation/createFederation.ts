@@ -17,9 +17,12 @@ export type FederationOptions = {
   relay?: MemoryRelay
   /** Passed to each party's connector. */
   onEvent?: (party: string, event: ConnectorEvent) => void
-  /** Per signing attempt (default 3 000 ms); with parties down, each dead coordinator costs one attempt. */
+  /**
+   * Per signing attempt, and how long a key generation's coordinator waits for the parties to join
+   * (default 3 000 ms); with parties down, each dead coordinator costs one attempt.
+   */
   attemptTimeoutMs?: number
-  /** Key generation waits this long for all parties (default 10 000 ms). */
+  /** Each round of a key generation waits this long for the parties taking part (default 10 000 ms). */
   dkgTimeoutMs?: number
   /** Connector poll interval (default 5 000 ms). */
   pollIntervalMs?: number

@@ -143,6 +143,26 @@ describe('a 2-of-3 federation with threshold ECDSA keys, shares encrypted on dis
     }
   }, 120_000)
 
+  it('generates a key with one party down: the two that are up hold it and sign (also for a path); back up, the third abstains', async () => {
+    // the party first in address order: the holders' Shamir x-coordinates (positions among all parties) are then 2 and 3
+    const d = parties.indexOf([...parties].sort((a, b) => (a.address < b.address ? -1 : 1))[0]!)
+    await fed!.stopParty(d)
+    let key: Key
+    try {
+      key = await makeKey(w, keyring, 'ecdsa-secp256k1')
+      const request = await w.client.getKeyRequest({ id: key.requestId })
+      expect(request.responses.map((r) => r.party)).not.toContain(parties[d]!.address)
+      await signAndCheck(w, key, [digestOf(30)])
+      await signAndCheck(w, key, [digestOf(31)], { path: 'm/44/60/0/0/2' })
+    } finally {
+      await fed!.startParty(d)
+    }
+    for (let i = 0; i < 3; i++) {
+      const done = await signAndCheck(w, key, [digestOf(32, i)])
+      expect(done.responses.map((r) => r.party)).not.toContain(parties[d]!.address)
+    }
+  }, 120_000)
+
   it('a new federation object on the same directories signs with the stored shares and pair setups', async () => {
     await fed!.stop()
     fed = await createFederation({ ledger: w.ledger, parties, threshold: 2, shares: stores, ...timing })

@@ -13,8 +13,8 @@ export type EcdsaPartyOptions = FrostPartyOptions
 
 /**
  * One party of a threshold-ECDSA federation (DKLs23 on secp256k1), as a keyring backend for that
- * party's connector. Key requests run the dealerless key generation with every party (Shamir shares
- * plus pairwise base OTs); signature requests run three-round threshold signing with any `threshold`
+ * party's connector. Key requests run the dealerless key generation among the parties that are up (at
+ * least `threshold`; Shamir shares plus pairwise base OTs); signature requests run three-round threshold signing with any `threshold`
  * of them, for the key or a derived child key (path). The share and the pair setups stay with the
  * party, in `shares`.
  *
@@ -36,8 +36,8 @@ export function ecdsaParty(options: EcdsaPartyOptions): KeyringBackend {
     {
       name: 'ecdsa',
       keyTypes: ecdsaKeyTypes,
-      async generate(session, keyType, signal) {
-        const { share, pairs } = await runEcdsaDkg({ session, threshold, timeoutMs: options.dkgTimeoutMs ?? 10_000, signal })
+      async generate(session, keyType, signal, parties) {
+        const { share, pairs } = await runEcdsaDkg({ session, parties, threshold, timeoutMs: options.dkgTimeoutMs ?? 10_000, signal })
         const state = new EcdsaKeyState(share, shares)
         // Pair setups first, the share last: a share on disk always has its setups beside it.
         for (const [j, record] of pairs) await state.install(j, record)

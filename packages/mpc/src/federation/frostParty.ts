@@ -20,9 +20,9 @@ export type FrostPartyOptions = {
   threshold: number
   /** Where this party keeps its key shares (default: memory). Wrap with `encryptedSecretStore` at rest. */
   shares?: SecretStore
-  /** How long key generation waits for the other parties (default 10 000 ms). */
+  /** How long each round of a key generation waits for the parties taking part (default 10 000 ms). */
   dkgTimeoutMs?: number
-  /** How long one signing attempt waits for a round (default 3 000 ms). */
+  /** How long one signing attempt waits for a round, and a key generation's coordinator for the parties to join (default 3 000 ms). */
   attemptTimeoutMs?: number
 }
 
@@ -31,7 +31,8 @@ const decode = (bytes: Uint8Array) => canonicalParse<FrostKey>(new TextDecoder()
 
 /**
  * One party of a FROST federation, as a keyring backend for that party's connector. Key requests run a
- * dealerless DKG with every party; signature requests run threshold signing with any `threshold` of
+ * dealerless DKG among the parties that are up (at least `threshold`; see `runKeyGeneration`);
+ * signature requests run threshold signing with any `threshold` of
  * them, for the key itself, a derived child key (path) or a taproot output key. The party's share never
  * leaves it; what is stored goes to `shares`.
  *
@@ -53,9 +54,9 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
     {
       name: 'frost',
       keyTypes: frostKeyTypes,
-      async generate(session, keyType, signal) {
+      async generate(session, keyType, signal, parties) {
         const suite = frostSuite(keyType)
-        const key = await runDkg({ session, suite, threshold, timeoutMs: options.dkgTimeoutMs ?? 10_000, signal })
+        const key = await runDkg({ session, parties, suite, threshold, timeoutMs: options.dkgTimeoutMs ?? 10_000, signal })
         const publicKey = suite.groupKey(key)
         await shares.set(keyName(keyType, publicKey), encode(key))
         return publicKey

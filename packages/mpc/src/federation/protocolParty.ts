@@ -1,14 +1,18 @@
 import { type KeyType, type KeyringBackend, type SecretStore, type SignRequestInput, ZrError, abstain, isZrError, toHex, transientError } from '@zrkit/core'
 import type { Session } from '../transport/SessionRouter.js'
 import type { FrostPartyOptions } from './frostParty.js'
+import { runKeyGeneration } from './keyGeneration.js'
 
 /** What one threshold protocol plugs into {@link protocolParty}. */
 export type PartyProtocol<K> = {
   /** The backend's name, and the prefix of its sessions and stored names. */
   readonly name: string
   readonly keyTypes: readonly KeyType[]
-  /** Runs key generation in `session` (among every party), stores this party's share, returns the group key. */
-  generate(session: Session, keyType: KeyType, signal: AbortSignal): Promise<Uint8Array>
+  /**
+   * Runs key generation in `session` (among the parties taking part: at least the threshold of
+   * `parties`, the keyring's every party), stores this party's share, returns the group key.
+   */
+  generate(session: Session, keyType: KeyType, signal: AbortSignal, parties: readonly string[]): Promise<Uint8Array>
   /** This party's share of a key, or `undefined` when it holds none. */
   load(keyType: KeyType, publicKey: Uint8Array): Promise<K | undefined>
   /** Runs threshold signing of the request with the loaded share. */
@@ -18,9 +22,11 @@ export type PartyProtocol<K> = {
 /**
  * The keyring-backend side every federation protocol shares: the party must be one of the parties;
  * a key request is answered once (the group key is remembered by request id, so a retry after a crash
- * returns the same key); key generation needs every party and says so when one does not answer; a
- * party without a share abstains (waiting first for key generations still running here, whose key
- * the others may already have posted); a signing interrupted by the connector's stop is transient.
+ * returns the same key); key generation runs among the parties that are up ({@link runKeyGeneration}:
+ * at least the threshold, so up to n - t may be down; a party left out abstains, and with fewer than
+ * t up the request is rejected saying who did not answer); a party without a share of a key abstains
+ * from signing with it (waiting first for key generations still running here, whose key the others
+ * may already have posted); a signing interrupted by the connector's stop is transient.
  */
 export function protocolParty<K>(options: FrostPartyOptions & { shares: SecretStore }, protocol: PartyProtocol<K>): KeyringBackend {
   const { account, router, shares } = options
@@ -43,21 +49,27 @@ export function protocolParty<K>(options: FrostPartyOptions & { shares: SecretSt
       check(keyType)
       const known = await shares.get(requestName(keyring, requestId))
       if (known) return { publicKey: known }
-      const session = router.open(`${protocol.name}/dkg/${keyring}/${requestId}`, parties)
       let done!: () => void
       const running = new Promise<void>((resolve) => (done = resolve))
       generating.add(running)
       try {
-        const publicKey = await protocol.generate(session, keyType, signal)
+        const publicKey = await runKeyGeneration(
+          {
+            router,
+            sessionId: `${protocol.name}/dkg/${keyring}/${requestId}`,
+            parties,
+            threshold: options.threshold,
+            account,
+            identityKey: options.identityKey,
+            seed: requestId,
+            joinWindowMs: options.attemptTimeoutMs ?? 3_000,
+            signal,
+          },
+          (session) => protocol.generate(session, keyType, signal, parties),
+        )
         await shares.set(requestName(keyring, requestId), publicKey)
         return { publicKey }
-      } catch (e) {
-        if (isZrError(e, 'TIMEOUT')) {
-          throw new ZrError('MPC_ABORT', 'Key generation needs every party.', { details: `no answer from ${String(e.meta.missing ?? 'some parties')}`, cause: e })
-        }
-        throw e
       } finally {
-        session.close()
         generating.delete(running)
         done()
       }

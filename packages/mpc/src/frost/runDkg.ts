@@ -1,3 +1,4 @@
+import { ZrError } from '@zrkit/core'
 import type { Session } from '../transport/SessionRouter.js'
 import { decodeMessage, encodeMessage, isBytes, isRecord, misbehaved } from './messages.js'
 import type { FrostKey, FrostSuite } from './suites.js'
@@ -6,6 +7,11 @@ import type { FrostKey, FrostSuite } from './suites.js'
 export type RunDkgOptions = {
   /** A session among all the parties that will hold shares (every one of them must take part). */
   session: Session
+  /**
+   * Every party of the keyring, when only some of them generate the key: identifiers are positions in
+   * this list, so they are the same as in signing (default: the session's participants).
+   */
+  parties?: readonly string[]
   suite: FrostSuite
   /** Shares needed to sign (t). */
   threshold: number
@@ -27,7 +33,7 @@ export function identifiers(suite: FrostSuite, participants: readonly string[]):
 
 /**
  * Dealerless key generation (FROST DKG, Pedersen VSS with proofs of knowledge) among every party of the
- * session; no party ever holds the whole key.
+ * session (at least `threshold` of the keyring's `parties`); no party ever holds the whole key.
  *
  * 1. Each party broadcasts its commitments and proof of knowledge; all parties confirm they received
  *    the same broadcasts (an equivocating party is named).
@@ -39,8 +45,15 @@ export async function runDkg(options: RunDkgOptions): Promise<FrostKey> {
   const { session, suite, threshold, timeoutMs, signal } = options
   const F = suite.dkg
   const parties = [...session.participants].sort()
-  const ids = identifiers(suite, parties)
+  const all = options.parties ? [...options.parties].sort() : parties
+  const outsider = parties.find((p) => !all.includes(p))
+  if (outsider !== undefined) throw new ZrError('INVALID_INPUT', 'A participant of the key generation is not a party.', { details: `${outsider} is not in ${all.join(', ')}` })
+  if (!Number.isInteger(threshold) || threshold < 2 || threshold > parties.length) {
+    throw new ZrError('INVALID_INPUT', 'Invalid threshold for key generation.', { details: `expected an integer in [2, ${parties.length}] (the participants), got ${String(threshold)}` })
+  }
+  const ids = identifiers(suite, all)
   const me = ids.get(session.self)!
+  // noble's DKG counts the participants (max); identifiers may be any non-zero scalars.
   const signers = { min: threshold, max: parties.length }
   const wait = { ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(signal ? { signal } : {}) }
 

@@ -1,0 +1,127 @@
+import { sha256 } from '@noble/hashes/sha2.js'
+import { type Account, ZrError, abstain, isZrError } from '@zrkit/core'
+import { decodeMessage, encodeMessage, isRecord, misbehaved } from '../frost/messages.js'
+import type { Session, SessionRouter } from '../transport/SessionRouter.js'
+import { packageDigest, runAttempts, sendToAll, signedBy } from './coordinator.js'
+
+/** Options of {@link runKeyGeneration}. */
+export type RunKeyGenerationOptions = {
+  router: Pick<SessionRouter, 'open'>
+  /** Names this key generation; attempts run in sessions `${sessionId}/${attempt}`. The same at every party. */
+  sessionId: string
+  /** Every party of the keyring. */
+  parties: readonly string[]
+  /** Shares needed to sign: at least this many parties must take part. */
+  threshold: number
+  /** This party's account: as coordinator it signs the set of parties it chose. */
+  account: Account
+  /** The verified account public key of a party, to check a coordinator's signature. */
+  identityKey: (party: string) => Uint8Array | undefined
+  /** Picks the first coordinator (e.g. the request id). */
+  seed: number
+  /** How long a coordinator waits for the parties to say they are ready (default 3 000 ms). */
+  joinWindowMs?: number
+  signal?: AbortSignal | undefined
+}
+
+type Holders = { holders: string[]; signature: Uint8Array }
+const isHolders = (v: unknown): v is Holders => isRecord(v) && Array.isArray(v.holders) && v.holders.every((h) => typeof h === 'string') && v.signature instanceof Uint8Array
+
+const HOLDERS_DOMAIN = 'zrkit/keygen/holders/v1'
+const hashOf = (holders: readonly string[]) => sha256(encodeMessage({ holders }))
+
+/**
+ * Key generation by the parties that are up: each attempt has a coordinator (rotating from `seed`,
+ * as in signing); the parties tell it they are ready, it waits until every party has answered or
+ * `joinWindowMs` has passed, and signs and sends the set of parties that answered (itself included;
+ * at least `threshold`). The parties of that set run `generate` in a session among themselves; the
+ * others abstain: they hold no share of the key, and signing goes on without them. So key requests
+ * are fulfilled with up to n - t parties down.
+ *
+ * A coordinator that hears from fewer than `threshold` parties ends its attempt; when every attempt
+ * fails, a party that saw too few parties as a coordinator rejects (`MPC_ABORT`, naming who did not
+ * answer), as does one whose attempts failed on misbehaviour; a party that never heard from any
+ * coordinator abstains (`BACKEND_ABSTAIN`), so it cannot reject a key the others generate.
+ * A party named as a cheater by a failed generation is left out of the next attempts.
+ *
+ * @example
+ * ```ts
+ * const publicKey = await runKeyGeneration({ router, sessionId: `frost/dkg/${keyring}/${requestId}`, parties, threshold: 2, account, identityKey, seed: requestId },
+ *   async (session) => suite.groupKey(await runDkg({ session, parties, suite, threshold: 2 })))
+ * ```
+ */
+export async function runKeyGeneration<T>(options: RunKeyGenerationOptions, generate: (session: Session) => Promise<T>): Promise<T> {
+  const { router, threshold, account, signal } = options
+  const parties = [...options.parties].sort()
+  const self = account.address
+  const joinWindowMs = options.joinWindowMs ?? 3_000
+  const wait = (timeoutMs: number) => ({ timeoutMs, ...(signal ? { signal } : {}) })
+  let tooFew: ZrError | undefined
+  let outside = false
+  try {
+    const { value } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal }, async ({ session, coordinator, excluded }) => {
+      let holders: string[]
+      if (coordinator === self) {
+        holders = await gatherReady(session, parties.filter((p) => p !== self && !excluded.has(p)), wait(joinWindowMs))
+        if (holders.length < threshold) {
+          tooFew = new ZrError('MPC_ABORT', `Key generation needs at least ${threshold} parties.`, {
+            details: `${holders.length} of ${parties.length} answered within ${joinWindowMs} ms; no answer from ${parties.filter((p) => !holders.includes(p)).join(', ')}`,
+            meta: { missing: parties.filter((p) => !holders.includes(p)) },
+          })
+          throw tooFew
+        }
+        const signature = await account.sign(packageDigest(HOLDERS_DOMAIN, session.id, hashOf(holders)))
+        // to every party, so those left out stop waiting
+        await sendToAll(session, 'keygen/holders', encodeMessage({ holders, signature } satisfies Holders))
+      } else {
+        await session.send(coordinator, 'keygen/ready', encodeMessage({}))
+        // the coordinator waits up to the join window before it answers
+        const raw = await session.collect('keygen/holders', { ...wait(2 * joinWindowMs), from: [coordinator] })
+        const msg = decodeMessage(raw.get(coordinator)!, coordinator, 'set of key holders', isHolders)
+        if (!signedBy(options.identityKey, HOLDERS_DOMAIN, session.id, coordinator, hashOf(msg.holders), msg.signature)) {
+          throw misbehaved(coordinator, 'sent a set of key holders without its valid signature')
+        }
+        holders = msg.holders
+        const sorted = holders.every((h, i) => i === 0 || holders[i - 1]! < h)
+        if (!sorted || holders.length < threshold || !holders.includes(coordinator) || holders.some((h) => !parties.includes(h) || excluded.has(h))) {
+          throw misbehaved(coordinator, 'sent an invalid set of key holders')
+        }
+      }
+      if (!holders.includes(self)) {
+        outside = true
+        return undefined
+      }
+      const inner = router.open(`${session.id}/generate`, holders)
+      try {
+        return { result: await generate(inner) }
+      } finally {
+        inner.close()
+      }
+    })
+    if (!value) throw abstain('the key was generated by other parties; this one answered too late to take part')
+    return value.result
+  } catch (e) {
+    if (isZrError(e, 'BACKEND_ABSTAIN') || isZrError(e, 'ABORTED')) throw e
+    if (outside) throw abstain('the key was generated by other parties; this one answered too late to take part')
+    if (tooFew) throw tooFew
+    // a party named as a cheater along the way: say so
+    if (isZrError(e, 'MPC_ABORT') && Array.isArray(e.meta.excluded) && e.meta.excluded.length > 0) throw e
+    throw abstain('no coordinator of the key generation answered this party')
+  }
+}
+
+/** The coordinator's join round: itself and every candidate that says it is ready within the window, sorted. */
+async function gatherReady(session: Session, candidates: readonly string[], wait: { timeoutMs: number; signal?: AbortSignal }): Promise<string[]> {
+  const ready = [session.self]
+  await Promise.all(
+    candidates.map((p) =>
+      session.collect('keygen/ready', { ...wait, from: [p] }).then(
+        () => void ready.push(p),
+        (e: unknown) => {
+          if (isZrError(e, 'ABORTED')) throw e
+        },
+      ),
+    ),
+  )
+  return ready.sort()
+}

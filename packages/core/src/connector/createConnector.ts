@@ -5,7 +5,8 @@ import type { ClientBase } from '../client/sendMessage.js'
 import { ZrError, isZrError } from '../errors/ZrError.js'
 import type { KeyringBackend } from '../keyring/KeyringBackend.js'
 import type { Ledger, Unsubscribe } from '../ledger/Ledger.js'
-import type { KeyRequest, SignRequest } from '../ledger/types.js'
+import type { Accusation, KeyRequest, SignRequest } from '../ledger/types.js'
+import { MAX_PARTY_REJECT_REASON } from '../ledger/treasury/responses.js'
 
 /** Retry policy for transient failures. */
 export type RetryOptions = {
@@ -25,6 +26,8 @@ export type ConnectorEvent =
   | { type: 'retry'; kind: 'key' | 'sign'; requestId: number; attempt: number; error: string }
   | { type: 'skipped'; kind: 'key' | 'sign'; requestId: number; why: string }
   | { type: 'error'; kind: 'key' | 'sign'; requestId: number; error: string }
+  /** The backend caught another party cheating; posted with this party's response. */
+  | { type: 'accused'; kind: 'key' | 'sign'; requestId: number; party: string; reason: string }
 
 /** Health of a connector, for dashboards and alerts. */
 export type ConnectorStatus = {
@@ -128,6 +131,8 @@ export function createConnector(options: ConnectorOptions): Connector {
   let running = false
   let abort = new AbortController()
   let unsubscribe: Unsubscribe | undefined
+  /** The keyring's parties as of start: only they can be accused. */
+  let keyringParties: readonly string[] = []
   let poller: ReturnType<typeof setInterval> | undefined
   let idleWaiters: (() => void)[] = []
   const stats = { responded: 0, rejected: 0, retries: 0, errors: 0, latencyTotal: 0, latencyCount: 0, lastError: undefined as string | undefined, lastSeenAt: undefined as number | undefined }
@@ -179,11 +184,16 @@ export function createConnector(options: ConnectorOptions): Connector {
     )
   }
 
-  async function reject(kind: 'key' | 'sign', requestId: number, reason: string): Promise<void> {
-    const trimmed = reason.length > 500 ? `${reason.slice(0, 497)}...` : reason
-    await post(kind, requestId, { rejectReason: trimmed })
+  async function reject(kind: 'key' | 'sign', requestId: number, reason: string, accusations?: readonly Accusation[]): Promise<void> {
+    const trimmed = reason.length > MAX_PARTY_REJECT_REASON ? `${reason.slice(0, MAX_PARTY_REJECT_REASON - 3)}...` : reason
+    await post(kind, requestId, { rejectReason: trimmed, ...(accusations?.length ? { accusations } : {}) })
     stats.rejected++
     emit({ type: 'rejected', kind, requestId, reason: trimmed })
+    reportAccusations(kind, requestId, accusations)
+  }
+
+  function reportAccusations(kind: 'key' | 'sign', requestId: number, accusations: readonly Accusation[] | undefined): void {
+    for (const a of accusations ?? []) emit({ type: 'accused', kind, requestId, party: a.party, reason: a.reason })
   }
 
   async function handle(kind: 'key' | 'sign', requestId: number): Promise<void> {
@@ -205,19 +215,19 @@ export function createConnector(options: ConnectorOptions): Connector {
         await reject(kind, requestId, `keyring backend ${backend.name ?? ''} does not support ${req.keyType}`.replace('  ', ' '))
         return
       }
-      let result: { publicKey: Uint8Array } | { signatures: readonly Uint8Array[] }
+      let result: ({ publicKey: Uint8Array } | { signatures: readonly Uint8Array[] }) & { accusations?: readonly Accusation[] }
       try {
         const signal = abort.signal
         result = await withRetry(kind, requestId, async () => {
           if (kind === 'key') {
             const r = req as KeyRequest
-            const { publicKey } = await backend.createKey({ requestId, keyType: r.keyType, workspace: r.workspace, keyring, signal })
-            return { publicKey }
+            const { publicKey, accusations } = await backend.createKey({ requestId, keyType: r.keyType, workspace: r.workspace, keyring, signal })
+            return { publicKey, ...accusationsFor(accusations) }
           }
           const r = req as SignRequest
           const key = await ledger.query('key', { id: r.keyId })
           if (!key) throw new ZrError('KEY_NOT_FOUND', 'Key not found.', { details: `no key ${r.keyId}` })
-          const { signatures } = await backend.sign({
+          const { signatures, accusations } = await backend.sign({
             requestId,
             keyId: r.keyId,
             keyType: r.keyType,
@@ -231,7 +241,7 @@ export function createConnector(options: ConnectorOptions): Connector {
             ...(r.metadata ? { metadata: r.metadata } : {}),
             signal,
           })
-          return { signatures: [...signatures] }
+          return { signatures: [...signatures], ...accusationsFor(accusations) }
         })
       } catch (e) {
         if (abort.signal.aborted) return
@@ -239,7 +249,7 @@ export function createConnector(options: ConnectorOptions): Connector {
           emit({ type: 'skipped', kind, requestId, why: e.details ?? e.shortMessage })
           return
         }
-        await reject(kind, requestId, `backend error: ${isZrError(e) ? `${e.shortMessage}${e.details ? ` (${e.details})` : ''}` : (e as Error)?.message ?? String(e)}`)
+        await reject(kind, requestId, `backend error: ${isZrError(e) ? `${e.shortMessage}${e.details ? ` (${e.details})` : ''}` : (e as Error)?.message ?? String(e)}`, accusationsOf(e))
         return
       }
       try {
@@ -249,6 +259,7 @@ export function createConnector(options: ConnectorOptions): Connector {
         stats.latencyTotal += latencyMs
         stats.latencyCount++
         emit({ type: 'responded', kind, requestId, status: String(receipt.result.status), latencyMs })
+        reportAccusations(kind, requestId, result.accusations)
       } catch (e) {
         if (isZrError(e) && (badResultCodes as readonly string[]).includes(e.code)) {
           await reject(kind, requestId, `keyring produced an invalid result: ${e.shortMessage} ${e.details ?? ''}`.trim())
@@ -266,6 +277,24 @@ export function createConnector(options: ConnectorOptions): Connector {
       stats.lastError = (e as Error)?.message?.split('\n')[0] ?? String(e)
       emit({ type: 'error', kind, requestId, error: stats.lastError })
     }
+  }
+
+  /** The backend's accusations, minus any naming this party itself or a party twice (the ledger refuses those). */
+  function accusationsFor(list: readonly Accusation[] | undefined): { accusations?: Accusation[] } {
+    const seen = new Set<string>([account.address])
+    const kept = (list ?? []).filter((a) => keyringParties.includes(a.party) && !seen.has(a.party) && (seen.add(a.party), true)).map((a) => ({ party: a.party, reason: a.reason.length > 256 ? `${a.reason.slice(0, 253)}...` : a.reason }))
+    return kept.length ? { accusations: kept } : {}
+  }
+
+  /** Accusations carried by a backend error: `meta.accusations`, or the party an `MPC_ABORT` names. */
+  function accusationsOf(e: unknown): Accusation[] | undefined {
+    if (!isZrError(e)) return undefined
+    const listed = Array.isArray(e.meta.accusations)
+      ? (e.meta.accusations as unknown[]).filter((a): a is Accusation => !!a && typeof (a as Accusation).party === 'string' && typeof (a as Accusation).reason === 'string' && (a as Accusation).reason.length > 0)
+      : typeof e.meta.party === 'string' && e.code === 'MPC_ABORT'
+        ? [{ party: e.meta.party, reason: e.shortMessage }]
+        : []
+    return accusationsFor(listed).accusations
   }
 
   async function scan(): Promise<void> {
@@ -287,6 +316,7 @@ export function createConnector(options: ConnectorOptions): Connector {
       if (running) return
       const k = await ledger.query('keyring', { address: keyring })
       if (!k) throw new ZrError('KEYRING_NOT_FOUND', 'Keyring not found.', { details: `no keyring ${keyring}` })
+      keyringParties = k.parties
       if (!k.parties.includes(account.address)) {
         throw new ZrError('NOT_KEYRING_PARTY', 'The connector account is not a party of the keyring.', { details: `${account.address} is not among the parties of ${keyring} (${k.parties.join(', ')})` })
       }

@@ -1,5 +1,6 @@
+import { describeValue } from '../errors/describeValue.js'
 import { ZrError } from '../errors/ZrError.js'
-import type { KeyType } from '../ledger/types.js'
+import type { Accusation, KeyType } from '../ledger/types.js'
 
 /** What a keyring backend is asked when a key request reaches it. */
 export type CreateKeyRequest = {
@@ -42,6 +43,9 @@ export type SignRequestInput = {
  * Return results; throw to refuse. Throw {@link transientError} for failures worth retrying (a peer
  * not reachable yet), {@link abstain} to take no part (nothing is posted); any other error becomes a
  * rejection of the request with the error's message.
+ * A threshold keyring that caught another party cheating says so in `accusations` (with its result, or
+ * as `meta.accusations` / `meta.party` of the error it throws): the connector posts them with the
+ * response, where they become `party.accused` ledger events and connector `accused` events.
  * Called again for the same request after a crash, `createKey` should return the same key.
  *
  * Signatures: 65-byte r||s||v (low S, v = recovery id) for ECDSA keys; 64 bytes for EdDSA and Schnorr.
@@ -63,14 +67,14 @@ export type KeyringBackend = {
   readonly keyTypes: readonly KeyType[]
   /** True when `sign` handles tweaked keys (derivation paths, taproot); such requests are rejected otherwise. */
   readonly supportsDerivation?: boolean
-  createKey(request: CreateKeyRequest): Promise<{ publicKey: Uint8Array }>
-  sign(request: SignRequestInput): Promise<{ signatures: readonly Uint8Array[] }>
+  createKey(request: CreateKeyRequest): Promise<{ publicKey: Uint8Array; accusations?: readonly Accusation[] }>
+  sign(request: SignRequestInput): Promise<{ signatures: readonly Uint8Array[]; accusations?: readonly Accusation[] }>
 }
 
 /**
  * Tells the connector this party takes no part in the request (e.g. it holds no share of the key):
  * nothing is posted, so the other parties can still fulfil it. Unlike any other error, it never
- * rejects the request.
+ * rejects the request. A reason that is not a non-empty string is described rather than refused.
  *
  * @example
  * ```ts
@@ -79,7 +83,8 @@ export type KeyringBackend = {
  * ```
  */
 export function abstain(reason: string): ZrError {
-  return new ZrError('BACKEND_ABSTAIN', `This party abstains: ${reason}.`, { details: reason })
+  const why = asText(reason)
+  return new ZrError('BACKEND_ABSTAIN', `This party abstains: ${why}.`, { details: why })
 }
 
 /**
@@ -92,5 +97,10 @@ export function abstain(reason: string): ZrError {
  * ```
  */
 export function transientError(message: string, cause?: unknown): ZrError {
-  return new ZrError('BACKEND_TRANSIENT', message, { cause })
+  return new ZrError('BACKEND_TRANSIENT', asText(message), { cause })
+}
+
+/** The text of a reason a backend gives; whatever else it passes is described, never thrown over. */
+function asText(reason: unknown): string {
+  return typeof reason === 'string' && reason.length > 0 ? reason : `(no reason given: ${describeValue(reason)})`
 }

@@ -1,4 +1,4 @@
-import type { KeyType } from './types.js'
+import type { Accusation, KeyType } from './types.js'
 
 /** Move native tokens. */
 export type SendMessage = { readonly type: 'bank.Send'; readonly to: string; readonly amount: bigint }
@@ -86,7 +86,10 @@ export type NewKeyRequestMessage = {
   readonly ttlMs?: number
 }
 /** A party's result for a key request. */
-export type KeyRequestResult = { readonly publicKey: Uint8Array } | { readonly rejectReason: string }
+export type KeyRequestResult = ({ readonly publicKey: Uint8Array } | { readonly rejectReason: string }) & {
+  /** Parties the keyring's protocol caught cheating on this request (at most one entry per party). */
+  readonly accusations?: readonly Accusation[]
+}
 /** A keyring party posts its response to a key request. */
 export type FulfilKeyRequestMessage = {
   readonly type: 'treasury.FulfilKeyRequest'
@@ -108,7 +111,10 @@ export type NewSignRequestMessage = {
   readonly metadata?: Readonly<Record<string, string>>
 }
 /** A party's result for a signature request. */
-export type SignRequestResult = { readonly signatures: readonly Uint8Array[] } | { readonly rejectReason: string }
+export type SignRequestResult = ({ readonly signatures: readonly Uint8Array[] } | { readonly rejectReason: string }) & {
+  /** Parties the keyring's protocol caught cheating on this request (at most one entry per party). */
+  readonly accusations?: readonly Accusation[]
+}
 /** A keyring party posts its response to a signature request. */
 export type FulfilSignRequestMessage = {
   readonly type: 'treasury.FulfilSignRequest'

@@ -124,6 +124,18 @@ export type Action = {
   readonly decidedAt?: number
 }
 
+/**
+ * A keyring party's claim that another party of the keyring cheated (its threshold protocol caught it,
+ * e.g. a signature share that does not verify). Part of the party's signed result; an operator reads
+ * it in the request's responses and in `party.accused` events.
+ */
+export type Accusation = {
+  /** The accused party: another party of the keyring. */
+  readonly party: string
+  /** What the protocol caught, e.g. "sent an invalid signature share for message 0". */
+  readonly reason: string
+}
+
 /** A keyring party's response, with its signature over the request id and the result. */
 export type PartyResponse = {
   readonly party: string
@@ -132,6 +144,12 @@ export type PartyResponse = {
   readonly at: number
   /** Set when the party rejected the request. */
   readonly rejectReason?: string
+  /** The public key this party posted (key requests). */
+  readonly publicKey?: Uint8Array
+  /** The signatures this party posted (signature requests). */
+  readonly signatures?: readonly Uint8Array[]
+  /** Parties this party's protocol caught cheating while it worked on the request. */
+  readonly accusations?: readonly Accusation[]
 }
 
 /** A request for a new key. */

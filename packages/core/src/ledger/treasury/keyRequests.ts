@@ -5,16 +5,16 @@ import { requireOwner, requireWorkspace } from '../identity/workspaces.js'
 import type { FulfilKeyRequestMessage, NewKeyRequestMessage } from '../messages.js'
 import { requirePolicyFitsOwners } from '../policy/policies.js'
 import type { StateTx } from '../state.js'
-import { type KeyRequest, type KeyType, keyTypes } from '../types.js'
-import { checkInt, invalid, optional } from '../validate.js'
+import { type KeyRequest, type KeyType, type PartyResponse, keyTypes } from '../types.js'
+import { checkInt, describe, invalid, optional } from '../validate.js'
 import { payRequestFee, rejectKeyRequest } from './close.js'
-import { acceptPartyResponse, checkRequestId, checkTtl, deadline } from './responses.js'
+import { acceptPartyResponse, checkRequestId, checkTtl, deadline, tally } from './responses.js'
 import { checkPublicKey } from './schemes.js'
-import { toHex, equalBytes } from '../../encoding/bytes.js'
+import { equalBytes } from '../../encoding/bytes.js'
 
 export function checkKeyType(v: unknown): KeyType {
   if (typeof v !== 'string' || !keyTypes.includes(v as KeyType)) {
-    throw new ZrError('UNSUPPORTED_KEY_TYPE', 'Unsupported key type.', { details: `expected one of ${keyTypes.join(', ')}, got ${JSON.stringify(v)}` })
+    throw new ZrError('UNSUPPORTED_KEY_TYPE', 'Unsupported key type.', { details: `expected one of ${keyTypes.join(', ')}, got ${describe(v)}` })
   }
   return v as KeyType
 }
@@ -55,23 +55,25 @@ export function newKeyRequest(tx: StateTx, sender: string, msg: NewKeyRequestMes
 
 export function fulfilKeyRequest(tx: StateTx, sender: string, msg: FulfilKeyRequestMessage) {
   const req = requireKeyRequest(tx, msg.requestId)
-  const { keyring, response, rejectReason } = acceptPartyResponse(tx, sender, 'key', req, msg)
+  const accepted = acceptPartyResponse(tx, sender, 'key', req, msg)
+  const { keyring, rejectReason } = accepted
+  let response = accepted.response
+  if (rejectReason === undefined) {
+    if (!('publicKey' in msg.result)) throw invalid('result', '{ publicKey } or { rejectReason }', msg.result)
+    response = { ...response, publicKey: checkPublicKey(req.keyType, msg.result.publicKey) }
+  }
   const responses = [...req.responses, response]
   tx.emit('keyRequest.response', { requestId: req.id, keyring: req.keyring, workspace: req.workspace, party: sender, rejected: rejectReason !== undefined })
-  if (rejectReason !== undefined) {
-    rejectKeyRequest(tx, req, `party ${sender} rejected: ${rejectReason}`, { responses })
+  const t = tally(keyring, responses, sameKey)
+  if (t.outcome === 'rejected') {
+    rejectKeyRequest(tx, req, t.reason, { responses })
     return { requestId: req.id, status: 'rejected' as const }
   }
-  if (!('publicKey' in msg.result)) throw invalid('result', '{ publicKey } or { rejectReason }', msg.result)
-  const publicKey = checkPublicKey(req.keyType, msg.result.publicKey)
-  if (req.publicKey && !equalBytes(req.publicKey, publicKey)) {
-    rejectKeyRequest(tx, req, `public key mismatch: party ${sender} posted ${toHex(publicKey)}, an earlier party posted ${toHex(req.publicKey)}`, { responses })
-    return { requestId: req.id, status: 'rejected' as const }
-  }
-  if (responses.length < keyring.partyThreshold) {
-    tx.put('keyRequests', req.id, { ...req, publicKey, responses })
+  if (t.outcome === 'open') {
+    tx.put('keyRequests', req.id, { ...req, responses })
     return { requestId: req.id, status: 'pending' as const }
   }
+  const publicKey = response.publicKey!
   const keyId = tx.nextId('key')
   tx.put('keys', keyId, {
     id: keyId,
@@ -88,3 +90,6 @@ export function fulfilKeyRequest(tx: StateTx, sender: string, msg: FulfilKeyRequ
   tx.emit('keyRequest.fulfilled', { requestId: req.id, keyring: req.keyring, workspace: req.workspace, keyId })
   return { requestId: req.id, status: 'fulfilled' as const, keyId }
 }
+
+/** Two key responses agree when they posted the same public key. */
+export const sameKey = (a: PartyResponse, b: PartyResponse): boolean => !!a.publicKey && !!b.publicKey && equalBytes(a.publicKey, b.publicKey)

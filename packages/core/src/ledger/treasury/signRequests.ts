@@ -6,10 +6,10 @@ import { requireOwner, requireWorkspace } from '../identity/workspaces.js'
 import type { FulfilSignRequestMessage, NewSignRequestMessage } from '../messages.js'
 import { decideAlone, openAction } from '../policy/actions.js'
 import type { StateTx } from '../state.js'
-import type { Action, Key, SignRequest } from '../types.js'
+import type { Action, Key, PartyResponse, SignRequest } from '../types.js'
 import { checkInt, checkString, invalid } from '../validate.js'
 import { payRequestFee, rejectSignRequest } from './close.js'
-import { acceptPartyResponse, checkRequestId, checkTtl, deadline } from './responses.js'
+import { acceptPartyResponse, checkRequestId, checkTtl, deadline, tally } from './responses.js'
 import { checkPayloads, signatureProblem } from './schemes.js'
 import { signingKey } from '../../derivation/signingKey.js'
 import { formatDerivationPath } from '../../derivation/derivationPath.js'
@@ -108,35 +108,41 @@ export function settleSignRequestAction(tx: StateTx, action: Action): void {
 
 export function fulfilSignRequest(tx: StateTx, sender: string, msg: FulfilSignRequestMessage) {
   const req = requireSignRequest(tx, msg.requestId)
-  const { keyring, response, rejectReason } = acceptPartyResponse(tx, sender, 'sign', req, msg)
+  const accepted = acceptPartyResponse(tx, sender, 'sign', req, msg)
+  const { keyring, rejectReason } = accepted
+  let response = accepted.response
+  if (rejectReason === undefined) {
+    if (!('signatures' in msg.result) || !Array.isArray(msg.result.signatures)) throw invalid('result', '{ signatures } or { rejectReason }', msg.result)
+    const signatures = msg.result.signatures
+    if (signatures.length !== req.payloads.length) {
+      throw new ZrError('INVALID_RESULT', 'Wrong number of signatures.', { details: `expected ${req.payloads.length} signatures (one per payload), got ${signatures.length}` })
+    }
+    signatures.forEach((sig, i) => {
+      const problem = signatureProblem(req.keyType, req.publicKey, req.payloads[i]!, sig)
+      if (problem) {
+        const which = `key ${req.keyId}${req.path ? ` at path ${formatDerivationPath(req.path)}` : ''}${req.taproot ? ' (taproot output key)' : ''}`
+        throw new ZrError('INVALID_RESULT', 'Signature does not verify.', { details: `signature ${i} for ${req.keyType} ${which}: ${problem}`, meta: { requestId: req.id, index: i } })
+      }
+    })
+    response = { ...response, signatures: [...signatures] }
+  }
   const responses = [...req.responses, response]
   tx.emit('signRequest.response', { requestId: req.id, keyring: req.keyring, workspace: req.workspace, party: sender, rejected: rejectReason !== undefined })
-  if (rejectReason !== undefined) {
-    rejectSignRequest(tx, req, `party ${sender} rejected: ${rejectReason}`, { responses })
+  const t = tally(keyring, responses, sameSignatures)
+  if (t.outcome === 'rejected') {
+    rejectSignRequest(tx, req, t.reason, { responses })
     return { requestId: req.id, status: 'rejected' as const }
   }
-  if (!('signatures' in msg.result) || !Array.isArray(msg.result.signatures)) throw invalid('result', '{ signatures } or { rejectReason }', msg.result)
-  const signatures = msg.result.signatures
-  if (signatures.length !== req.payloads.length) {
-    throw new ZrError('INVALID_RESULT', 'Wrong number of signatures.', { details: `expected ${req.payloads.length} signatures (one per payload), got ${signatures.length}` })
-  }
-  signatures.forEach((sig, i) => {
-    const problem = signatureProblem(req.keyType, req.publicKey, req.payloads[i]!, sig)
-    if (problem) {
-      const which = `key ${req.keyId}${req.path ? ` at path ${formatDerivationPath(req.path)}` : ''}${req.taproot ? ' (taproot output key)' : ''}`
-      throw new ZrError('INVALID_RESULT', 'Signature does not verify.', { details: `signature ${i} for ${req.keyType} ${which}: ${problem}`, meta: { requestId: req.id, index: i } })
-    }
-  })
-  if (req.signatures && !signatures.every((s, i) => equalBytes(s, req.signatures![i]!))) {
-    rejectSignRequest(tx, req, `signature mismatch: party ${sender} posted signatures that differ from an earlier party's`, { responses })
-    return { requestId: req.id, status: 'rejected' as const }
-  }
-  if (responses.length < keyring.partyThreshold) {
-    tx.put('signRequests', req.id, { ...req, signatures, responses })
+  if (t.outcome === 'open') {
+    tx.put('signRequests', req.id, { ...req, responses })
     return { requestId: req.id, status: 'pending' as const }
   }
-  tx.put('signRequests', req.id, { ...req, signatures, responses, status: 'fulfilled', decidedAt: tx.time })
+  tx.put('signRequests', req.id, { ...req, signatures: response.signatures!, responses, status: 'fulfilled', decidedAt: tx.time })
   payRequestFee(tx, 'sign', req)
   tx.emit('signRequest.fulfilled', { requestId: req.id, keyring: req.keyring, workspace: req.workspace, keyId: req.keyId })
   return { requestId: req.id, status: 'fulfilled' as const }
 }
+
+/** Two signature responses agree when they posted byte-identical signatures. */
+export const sameSignatures = (a: PartyResponse, b: PartyResponse): boolean =>
+  !!a.signatures && !!b.signatures && a.signatures.length === b.signatures.length && a.signatures.every((s, i) => equalBytes(s, b.signatures![i]!))

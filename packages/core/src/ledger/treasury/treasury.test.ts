@@ -144,7 +144,9 @@ describe('key requests: party responses', () => {
     let r = await keyRequest(s, requestId)
     expect(r.status).toBe('pending')
     expect(r.responses.map((x) => x.party)).toEqual([p0.address])
-    expect(equalBytes(r.publicKey!, key.publicKey)).toBe(true)
+    expect(equalBytes(r.responses[0]!.publicKey!, key.publicKey)).toBe(true)
+    // the request's key is set only once the threshold of parties agree on it
+    expect(r.publicKey).toBeUndefined()
     expect(r.keyId).toBeUndefined()
     expect((await s.ledger.query('keys', {})).items).toHaveLength(0)
     expect(await s.balance(s.keyring)).toBe(0n)
@@ -273,51 +275,133 @@ describe('key requests: party responses', () => {
     const requestId = await requestKey(s)
     const p0 = s.parties[0]!
     await expectRefused(s.ledger, () => p0.client.fulfilKeyRequest({ requestId, result: {} as KeyRequestResult }), 'INVALID_INPUT', '{ publicKey } or { rejectReason }')
-    await expectRefused(s.ledger, () => p0.client.fulfilKeyRequest({ requestId, result: { rejectReason: '' } }), 'INVALID_INPUT', 'a string of 1..512')
-    await expectRefused(s.ledger, () => p0.client.fulfilKeyRequest({ requestId, result: { rejectReason: 'x'.repeat(513) } }), 'INVALID_INPUT')
+    await expectRefused(s.ledger, () => p0.client.fulfilKeyRequest({ requestId, result: { rejectReason: '' } }), 'INVALID_INPUT', 'a string of 1..2048')
+    await expectRefused(s.ledger, () => p0.client.fulfilKeyRequest({ requestId, result: { rejectReason: 'x'.repeat(2049) } }), 'INVALID_INPUT')
     await expectRefused(s.ledger, () => p0.client.fulfilKeyRequest({ requestId: 999, result: { rejectReason: 'x' } }), 'KEY_REQUEST_NOT_FOUND', 'no key request 999')
     await expectRefused(s.ledger, () => p0.client.fulfilKeyRequest({ requestId: 0, result: { rejectReason: 'x' } }), 'INVALID_INPUT')
   })
 
-  it('rejects the request when parties post different public keys, and refunds the fee', async () => {
+  it('fulfils the key that the threshold of parties agree on when one party posts a different key; that party is recorded, not blamed', async () => {
+    const s = await fixture({ parties: 3, threshold: 2, keyRequestFee: 250n })
+    const [p0, p1, p2] = s.parties as [Actor, Actor, Actor]
+    const requestId = await requestKey(s)
+    const odd = newKeyPair(ECDSA, 'odd')
+    const agreed = newKeyPair(ECDSA, 'agreed')
+    await p0.client.fulfilKeyRequest({ requestId, result: { publicKey: odd.publicKey } })
+    // one different key ends nothing: the other two can still agree
+    const second = await p1.client.fulfilKeyRequest({ requestId, result: { publicKey: agreed.publicKey } })
+    expect(second.result).toMatchObject({ requestId, status: 'pending' })
+    const third = await p2.client.fulfilKeyRequest({ requestId, result: { publicKey: agreed.publicKey } })
+    expect(third.result).toMatchObject({ requestId, status: 'fulfilled', keyId: 1 })
+    const r = await keyRequest(s, requestId)
+    expect(equalBytes(r.publicKey!, agreed.publicKey)).toBe(true)
+    expect(equalBytes((await s.ledger.query('key', { id: 1 }))!.publicKey, agreed.publicKey)).toBe(true)
+    expect(r.rejectReason).toBeUndefined()
+    // every response keeps what its party posted, so each party signature stays verifiable
+    expect(equalBytes(r.responses[0]!.publicKey!, odd.publicKey)).toBe(true)
+    const digest = partyResponseDigest({ chainId: s.chainId, kind: 'key', requestId, result: { publicKey: odd.publicKey } })
+    expect(verifyAccountSignature(r.responses[0]!.signature, digest, p0.account.publicKey)).toBe(true)
+    expect(await s.balance(s.keyring)).toBe(250n)
+  })
+
+  it('rejects the request once no key can reach the threshold (three different keys), naming no party as its cause, and refunds the fee', async () => {
     const s = await fixture({ parties: 3, threshold: 2, keyRequestFee: 250n })
     const [p0, p1, p2] = s.parties as [Actor, Actor, Actor]
     const ownerBefore = await s.balance(s.owner.address)
     const requestId = await requestKey(s)
     expect(await s.balance(s.owner.address)).toBe(ownerBefore - 250n)
-    const a = newKeyPair(ECDSA, 'a')
-    const b = newKeyPair(ECDSA, 'b')
-    await p0.client.fulfilKeyRequest({ requestId, result: { publicKey: a.publicKey } })
-    const receipt = await p1.client.fulfilKeyRequest({ requestId, result: { publicKey: b.publicKey } })
+    await p0.client.fulfilKeyRequest({ requestId, result: { publicKey: newKeyPair(ECDSA, 'a').publicKey } })
+    await p1.client.fulfilKeyRequest({ requestId, result: { publicKey: newKeyPair(ECDSA, 'b').publicKey } })
+    const receipt = await p2.client.fulfilKeyRequest({ requestId, result: { publicKey: newKeyPair(ECDSA, 'c').publicKey } })
     expect(receipt.result).toMatchObject({ requestId, status: 'rejected' })
     const r = await keyRequest(s, requestId)
     expect(r.status).toBe('rejected')
-    expect(r.rejectReason).toContain('mismatch')
-    expect(r.rejectReason).toContain(p1.address)
-    expect(r.responses.map((x) => x.party)).toEqual([p0.address, p1.address])
+    expect(r.rejectReason).toContain('can no longer reach its threshold of 2')
+    expect(r.rejectReason).toContain('3 different results')
+    expect(r.rejectReason).not.toContain('mismatch')
+    expect(r.responses.map((x) => x.party)).toEqual([p0.address, p1.address, p2.address])
     expect(r.keyId).toBeUndefined()
     expect((await s.ledger.query('keys', {})).items).toHaveLength(0)
     expect(await s.balance(s.owner.address)).toBe(ownerBefore)
     expect(await s.balance(s.keyring)).toBe(0n)
-    await expectRefused(s.ledger, () => p2.client.fulfilKeyRequest({ requestId, result: { publicKey: a.publicKey } }), 'REQUEST_NOT_PENDING', 'is rejected')
   })
 
-  it('rejects the request when a party rejects it, with its reason, and refunds the fee', async () => {
+  it('one party rejecting a 2-of-3 request does not end it: the other two fulfil it', async () => {
     const s = await fixture({ parties: 3, threshold: 2 })
-    const [p0, p1] = s.parties as [Actor, Actor]
+    const [p0, p1, p2] = s.parties as [Actor, Actor, Actor]
+    const requestId = await requestKey(s)
+    const key = newKeyPair(ECDSA)
+    expect((await p1.client.fulfilKeyRequest({ requestId, result: { rejectReason: 'hsm offline' } })).result).toMatchObject({ status: 'pending' })
+    await p0.client.fulfilKeyRequest({ requestId, result: { publicKey: key.publicKey } })
+    expect((await p2.client.fulfilKeyRequest({ requestId, result: { publicKey: key.publicKey } })).result).toMatchObject({ status: 'fulfilled' })
+    expect((await keyRequest(s, requestId)).responses[0]).toMatchObject({ party: p1.address, rejectReason: 'hsm offline' })
+  })
+
+  it('rejects the request when too many parties reject it, with every reason, and refunds the fee', async () => {
+    const s = await fixture({ parties: 3, threshold: 2 })
+    const [p0, p1, p2] = s.parties as [Actor, Actor, Actor]
     const ownerBefore = await s.balance(s.owner.address)
     const requestId = await requestKey(s)
     await p0.client.fulfilKeyRequest({ requestId, result: { publicKey: newKeyPair(ECDSA).publicKey } })
-    const receipt = await p1.client.fulfilKeyRequest({ requestId, result: { rejectReason: 'hsm offline' } })
+    expect((await p1.client.fulfilKeyRequest({ requestId, result: { rejectReason: 'hsm offline' } })).result).toMatchObject({ status: 'pending' })
+    const receipt = await p2.client.fulfilKeyRequest({ requestId, result: { rejectReason: 'quota exceeded' } })
     expect(receipt.result).toMatchObject({ status: 'rejected' })
     const r = await keyRequest(s, requestId)
     expect(r.status).toBe('rejected')
-    expect(r.rejectReason).toBe(`party ${p1.address} rejected: hsm offline`)
+    expect(r.rejectReason).toContain(`party ${p1.address} rejected: hsm offline`)
+    expect(r.rejectReason).toContain(`party ${p2.address} rejected: quota exceeded`)
     expect(r.responses[1]).toMatchObject({ party: p1.address, rejectReason: 'hsm offline' })
     const digest = partyResponseDigest({ chainId: s.chainId, kind: 'key', requestId, result: { rejectReason: 'hsm offline' } })
     expect(verifyAccountSignature(r.responses[1]!.signature, digest, p1.account.publicKey)).toBe(true)
     expect(await s.balance(s.owner.address)).toBe(ownerBefore)
     expect(await s.balance(s.keyring)).toBe(0n)
+  })
+
+  it('a keyring that needs every party is rejected by one rejection at once', async () => {
+    const s = await fixture({ parties: 2, threshold: 2 })
+    const requestId = await requestKey(s)
+    const receipt = await s.parties[0]!.client.fulfilKeyRequest({ requestId, result: { rejectReason: 'hsm offline' } })
+    expect(receipt.result).toMatchObject({ status: 'rejected' })
+    expect((await keyRequest(s, requestId)).rejectReason).toContain(`party ${s.parties[0]!.address} rejected: hsm offline`)
+  })
+
+  it('records accusations in the signed result, emits party.accused, puts them first in a reject reason, and refuses bad ones', async () => {
+    const s = await fixture({ parties: 3, threshold: 2 })
+    const [p0, p1, p2] = s.parties as [Actor, Actor, Actor]
+    const requestId = await requestKey(s)
+    const events: LedgerEvent[] = []
+    const off = s.ledger.subscribe({ types: ['party.accused'] }, (e) => void events.push(e))
+    const reason = 'sent a share that does not match its commitments'
+    for (const accusations of [
+      [{ party: p0.address, reason }],
+      [{ party: 'zen1notaparty', reason }],
+      [{ party: p2.address, reason }, { party: p2.address, reason }],
+      [{ party: p2.address, reason: '' }],
+      [{ party: p2.address, reason: 'x'.repeat(257) }],
+      [{ party: p2.address }],
+      'p2',
+    ]) {
+      await expectRefused(s.ledger, () => p0.client.fulfilKeyRequest({ requestId, result: { rejectReason: 'cheater', accusations } as never }), 'INVALID_INPUT')
+    }
+    const key = newKeyPair(ECDSA)
+    await p0.client.fulfilKeyRequest({ requestId, result: { publicKey: key.publicKey, accusations: [{ party: p2.address, reason }] } })
+    await p1.client.fulfilKeyRequest({ requestId, result: { publicKey: key.publicKey, accusations: [{ party: p2.address, reason }] } })
+    const r = await keyRequest(s, requestId)
+    expect(r.status).toBe('fulfilled')
+    expect(r.responses.map((x) => x.accusations)).toEqual([[{ party: p2.address, reason }], [{ party: p2.address, reason }]])
+    const digest = partyResponseDigest({ chainId: s.chainId, kind: 'key', requestId, result: { publicKey: key.publicKey, accusations: [{ party: p2.address, reason }] } })
+    expect(verifyAccountSignature(r.responses[0]!.signature, digest, p0.account.publicKey)).toBe(true)
+    for (let i = 0; i < 100 && events.length < 2; i++) await sleep(10)
+    expect(events.map((e) => e.data)).toEqual([p0, p1].map((by) => ({ requestKind: 'key', requestId, keyring: s.keyring, workspace: s.workspace, by: by.address, party: p2.address, reason })))
+    off()
+
+    const rejected = await requestKey(s)
+    await p0.client.fulfilKeyRequest({ requestId: rejected, result: { rejectReason: 'x'.repeat(2048), accusations: [{ party: p2.address, reason }] } })
+    await p1.client.fulfilKeyRequest({ requestId: rejected, result: { rejectReason: 'y'.repeat(2048) } })
+    const rr = await keyRequest(s, rejected)
+    expect(rr.status).toBe('rejected')
+    expect(rr.rejectReason).toContain(`party ${p2.address} accused of cheating by ${p0.address}`)
+    expect(rr.rejectReason!.length).toBeLessThanOrEqual(4096)
   })
 
   it.each(keyTypes)('creates a %s key from the parties\' public key', async (keyType) => {
@@ -363,10 +447,10 @@ describe('signature requests', () => {
     expect(status).toBe('pending')
   })
 
-  it.each(['eddsa-ed25519', 'schnorr-secp256k1'] as const)('accepts %s messages of 1..maxMessageBytes bytes and refuses others', async (keyType) => {
+  it.each(['eddsa-ed25519', 'schnorr-secp256k1'] as const)('accepts %s messages of 0..maxMessageBytes bytes (the empty message too) and refuses longer ones', async (keyType) => {
     const s = await fixture({ params: { maxMessageBytes: 64 } })
     const key = await createTestKey(s, keyType)
-    for (const length of [1, 31, 32, 33, 64]) {
+    for (const length of [0, 1, 31, 32, 33, 64]) {
       const payload = payloadFor(keyType, `m${length}`, length)
       const { requestId } = await s.owner.client.requestSignature({ keyId: key.keyId, payloads: [payload] })
       await s.parties[0]!.client.fulfilSignRequest({ requestId, result: { signatures: [schemeSign(key, payload)] } })
@@ -374,8 +458,7 @@ describe('signature requests', () => {
       expect(r.status).toBe('fulfilled')
       expect(nobleVerifies(keyType, key.publicKey, payload, r.signatures![0]!)).toBe(true)
     }
-    await expectRefused(s.ledger, () => s.owner.client.requestSignature({ keyId: key.keyId, payloads: [new Uint8Array(0)] }), 'INVALID_PAYLOAD', `expected a message of 1..64 bytes for ${keyType}, got 0 bytes`)
-    await expectRefused(s.ledger, () => s.owner.client.requestSignature({ keyId: key.keyId, payloads: [new Uint8Array(65)] }), 'INVALID_PAYLOAD', 'got 65 bytes')
+    await expectRefused(s.ledger, () => s.owner.client.requestSignature({ keyId: key.keyId, payloads: [new Uint8Array(65)] }), 'INVALID_PAYLOAD', `expected a message of 0..64 bytes for ${keyType}, got 65 bytes`)
   })
 
   it('refuses signature requests from non-owners with NOT_WORKSPACE_OWNER', async () => {
@@ -526,10 +609,27 @@ describe('signature requests', () => {
     expect(receipt.result).toMatchObject({ status: 'rejected' })
     const r = await signRequest(s, requestId)
     expect(r.status).toBe('rejected')
-    expect(r.rejectReason).toContain('mismatch')
+    expect(r.rejectReason).toContain('2 different results')
+    expect(r.rejectReason).not.toContain('mismatch')
     expect(r.responses).toHaveLength(2)
     expect(await s.balance(s.owner.address)).toBe(ownerBefore)
     expect(await s.balance(s.keyring)).toBe(keyringBefore)
+  })
+
+  it('fulfils a 2-of-3 signature request with the signatures two parties agree on when a third posted other valid ones first', async () => {
+    const s = await fixture({ parties: 3, threshold: 2, signRequestFee: 40n })
+    const key = await createTestKey(s, 'schnorr-secp256k1')
+    const payload = payloadFor('schnorr-secp256k1', 'a cheater signs first')
+    const { requestId } = await s.owner.client.requestSignature({ keyId: key.keyId, payloads: [payload] })
+    const sigA = schemeSign(key, payload, new Uint8Array(32).fill(1))
+    const sigB = schemeSign(key, payload, new Uint8Array(32).fill(2))
+    await s.parties[0]!.client.fulfilSignRequest({ requestId, result: { signatures: [sigA] } })
+    expect((await s.parties[1]!.client.fulfilSignRequest({ requestId, result: { signatures: [sigB] } })).result).toMatchObject({ status: 'pending' })
+    expect((await signRequest(s, requestId)).signatures).toBeUndefined()
+    expect((await s.parties[2]!.client.fulfilSignRequest({ requestId, result: { signatures: [sigB] } })).result).toMatchObject({ status: 'fulfilled' })
+    const r = await signRequest(s, requestId)
+    expect(equalBytes(r.signatures![0]!, sigB)).toBe(true)
+    expect(r.responses.map((x) => equalBytes(x.signatures![0]!, sigB))).toEqual([false, true, true])
   })
 
   it('fulfils a 2-of-3 signature request on the second response and refuses a third', async () => {

@@ -41,12 +41,14 @@ export function getPolicy(client: ClientBase, params: { id: number }): Promise<P
 export type VoteReturnType = { status: Action['status']; receipt: TxReceipt }
 
 /**
- * Approves an action as a policy participant.
+ * Approves an action as a policy participant. The voter must own the action's workspace when voting: a
+ * participant removed as an owner after the action opened is refused with `NOT_WORKSPACE_OWNER`.
  *
  * @example
  * ```ts
- * import { approveAction } from '@zrkit/core'
+ * import { approveAction, isZrError } from '@zrkit/core'
  * const { status } = await approveAction(bob, { actionId }) // 'approved'
+ * await approveAction(carol, { actionId: other }).catch((e) => isZrError(e, 'NOT_WORKSPACE_OWNER')) // carol was removed
  * ```
  */
 export async function approveAction(client: ClientBase, params: { actionId: number }): Promise<VoteReturnType> {
@@ -55,7 +57,7 @@ export async function approveAction(client: ClientBase, params: { actionId: numb
 }
 
 /**
- * Rejects an action as a policy participant.
+ * Rejects an action as a policy participant (a current owner of the action's workspace, as for {@link approveAction}).
  *
  * @example
  * ```ts

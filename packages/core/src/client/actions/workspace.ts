@@ -50,12 +50,20 @@ export function addWorkspaceOwner(client: ClientBase, params: { workspace: strin
 }
 
 /**
- * Removes an owner, under the workspace's admin policy.
+ * Removes an owner, under the workspace's admin policy. Refused with `POLICY_IN_USE` (`e.meta.policyIds`)
+ * while the workspace's admin or sign policy names the owner. Key sign policies naming them do not hold
+ * the removal up: it withdraws their votes on the workspace's pending actions, and from then on their
+ * votes are refused, so they can approve nothing, through any policy, on actions old or new.
  *
  * @example
  * ```ts
- * import { removeWorkspaceOwner } from '@zrkit/core'
- * await removeWorkspaceOwner(alice, { workspace, owner: carol.address })
+ * import { isZrError, removeWorkspaceOwner } from '@zrkit/core'
+ * try {
+ *   await removeWorkspaceOwner(alice, { workspace, owner: carol.address })
+ * } catch (e) {
+ *   if (isZrError(e, 'POLICY_IN_USE')) console.log('change these policies first:', e.meta.policyIds)
+ *   else throw e
+ * }
  * ```
  */
 export function removeWorkspaceOwner(client: ClientBase, params: { workspace: string; owner: string }): Promise<AdminChangeReturnType> {

@@ -7,7 +7,7 @@ import type {
   RemoveWorkspaceOwnerMessage,
   UpdateWorkspaceMessage,
 } from '../messages.js'
-import { requirePolicyFitsOwners } from '../policy/policies.js'
+import { anyOwnerPolicyId, requirePolicy, requirePolicyFitsOwners } from '../policy/policies.js'
 import type { StateTx } from '../state.js'
 import type { Workspace } from '../types.js'
 import { checkAccount, checkAccountList, checkInt, checkString, checkWorkspaceAddress, optional } from '../validate.js'
@@ -94,23 +94,32 @@ export function addWorkspaceOwner(tx: StateTx, sender: string, msg: AddWorkspace
   return { workspace: w.address }
 }
 
+/**
+ * Removes an owner. Refused (`POLICY_IN_USE`, naming the policies) while the workspace's own admin or
+ * sign policy names the owner: those can be changed first. A key's sign policy cannot be changed, so it
+ * does not hold the removal up. From the removal on, the removed owner has no say in any policy of the
+ * workspace: the votes they cast on its pending actions are withdrawn here (the `action.voted` events
+ * stay in the log), and `castVote` refuses their votes on actions that still name them.
+ */
 export function removeWorkspaceOwner(tx: StateTx, sender: string, msg: RemoveWorkspaceOwnerMessage) {
   const w = requireWorkspace(tx, msg.workspace)
   requireOwner(w, sender)
   if (!w.owners.includes(msg.owner)) throw new ZrError('INVALID_INPUT', 'Not an owner.', { details: `expected an owner of ${w.address}, got ${msg.owner}` })
   if (w.owners.length === 1) throw new ZrError('INVALID_INPUT', 'Cannot remove the last owner.', { details: `${w.address} would have no owners` })
   const owners = w.owners.filter((o) => o !== msg.owner)
-  for (const id of [w.adminPolicyId, w.signPolicyId]) {
-    if (id !== 0) {
-      const p = tx.get('policies', id)!
-      if (Object.values(p.participants).includes(msg.owner)) {
-        throw new ZrError('POLICY_IN_USE', 'Owner is a participant of a workspace policy.', {
-          details: `${msg.owner} takes part in policy ${id} of ${w.address}; change the policy first`,
-        })
-      }
-    }
+  const roles = { admin: w.adminPolicyId, sign: w.signPolicyId }
+  const naming = Object.entries(roles).filter(([, id]) => id !== anyOwnerPolicyId && Object.values(requirePolicy(tx, id).participants).includes(msg.owner))
+  if (naming.length) {
+    throw new ZrError('POLICY_IN_USE', 'Owner is a participant of a workspace policy.', {
+      details: `${msg.owner} takes part in ${naming.map(([role, id]) => `policy ${id} (the ${role} policy)`).join(' and ')} of ${w.address}; expected a workspace policy without them, change the policy first`,
+      meta: { workspace: w.address, owner: msg.owner, policyIds: naming.map(([, id]) => id) },
+    })
   }
   tx.put('workspaces', w.address, { ...w, owners })
+  for (const id of tx.openIds('actions')) {
+    const a = tx.get('actions', id)!
+    if (a.workspace === w.address && a.votes.some((v) => v.address === msg.owner)) tx.put('actions', a.id, { ...a, votes: a.votes.filter((v) => v.address !== msg.owner) })
+  }
   tx.emit('workspace.updated', { workspace: w.address, change: 'owner-removed', owner: msg.owner })
   return { workspace: w.address }
 }

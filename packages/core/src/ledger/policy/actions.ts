@@ -1,4 +1,5 @@
 import { ZrError } from '../../errors/ZrError.js'
+import { requireWorkspace } from '../identity/workspaces.js'
 import type { StateTx } from '../state.js'
 import type { Action, ActionStatus, ActionSubject } from '../types.js'
 import { checkInt } from '../validate.js'
@@ -55,13 +56,24 @@ function subjectData(a: Action): Record<string, string | number> {
   return a.subject.kind === 'sign-request' ? { requestId: a.subject.signRequestId } : { message: a.subject.message.type }
 }
 
-/** Records a participant's vote; returns the action, decided if the vote settled it. */
+/**
+ * Records a participant's vote; returns the action, decided if the vote settled it. The participants are
+ * frozen when the action opens, but only those who own the action's workspace when they vote may vote: a
+ * participant removed as an owner since is refused (and the removal withdrew the votes they had cast).
+ */
 export function castVote(tx: StateTx, sender: string, actionId: unknown, vote: Vote): Action {
   const a = requireAction(tx, actionId)
   if (a.status !== 'pending') throw new ZrError('ACTION_NOT_PENDING', 'Action is not pending.', { details: `action ${a.id} is ${a.status}` })
   if (!Object.values(a.participants).includes(sender)) {
     throw new ZrError('NOT_POLICY_PARTICIPANT', 'Only policy participants may vote.', {
       details: `${sender} is not a participant of action ${a.id} (participants: ${Object.values(a.participants).join(', ')})`,
+    })
+  }
+  const { owners } = requireWorkspace(tx, a.workspace)
+  if (!owners.includes(sender)) {
+    throw new ZrError('NOT_WORKSPACE_OWNER', 'Only current workspace owners may vote.', {
+      details: `expected an owner of ${a.workspace} (owners: ${owners.join(', ')}), got ${sender}, a participant of action ${a.id} who is not an owner now`,
+      meta: { workspace: a.workspace, sender, actionId: a.id },
     })
   }
   if (a.votes.some((v) => v.address === sender)) throw new ZrError('ALREADY_VOTED', 'Already voted.', { details: `${sender} already voted on action ${a.id}` })

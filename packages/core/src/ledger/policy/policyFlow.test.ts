@@ -432,9 +432,12 @@ describe('other policies', () => {
     expect(still.policyId).toBe(p1)
     // carol is a participant of the new policy, not of this action
     await expectRefused(w.ledger, () => w.carol.approveAction({ actionId: r.actionId! }), 'NOT_POLICY_PARTICIPANT')
-    // bob's vote still counts here, though he is no owner any more
-    expect((await w.bob.approveAction({ actionId: r.actionId! })).status).toBe('approved')
-    expect((await w.alice.getSignRequest({ id: r.requestId })).status).toBe('pending')
+    // bob is still a participant of this action, but no owner any more: his vote is refused
+    await expectRefused(w.ledger, () => w.bob.approveAction({ actionId: r.actionId! }), 'NOT_WORKSPACE_OWNER', `got ${w.addr.bob}`)
+    expect((await w.alice.getSignRequest({ id: r.requestId })).status).toBe('partial')
+    // the action can no longer be approved; its creator withdraws it
+    expect((await w.alice.revokeAction({ actionId: r.actionId! })).status).toBe('revoked')
+    expect((await w.alice.getSignRequest({ id: r.requestId })).status).toBe('rejected')
 
     // a new request follows the new policy
     const r2 = await w.alice.requestSignature({ keyId, payloads: [digest('y')] })

@@ -2,10 +2,25 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { toHex } from '../encoding/bytes.js'
 import { canonicalBytes } from '../encoding/canonical.js'
 import type { LedgerEvent, LedgerEventType } from './events.js'
+import type { MessageResult } from './stateMachine.js'
 import type { AccountRecord, Action, Key, KeyRequest, Keyring, LedgerParams, Policy, SignRequest, Workspace } from './types.js'
 
-/** What a stored tx returned, kept so a replayed tx can be answered with where it landed. */
-export type TxRecord = { readonly hash: string; readonly height: number; readonly signer: string; readonly sequence: number }
+/**
+ * An applied tx, kept so a replayed tx is refused and a sender who lost the reply can look up what the
+ * ledger answered: with the events of its log entry, `{ hash, height, time, result }` is its receipt.
+ */
+export type TxRecord = {
+  readonly hash: string
+  readonly height: number
+  readonly signer: string
+  readonly sequence: number
+  /** Ledger time of its log entry. */
+  readonly time: number
+  /** What the message returned (the receipt's `result`). */
+  readonly result: MessageResult
+  /** The events of its log entry (the receipt's `events`): `count` events, numbered from `first`. */
+  readonly events: { readonly first: number; readonly count: number }
+}
 
 type TableTypes = {
   accounts: AccountRecord
@@ -138,6 +153,11 @@ export class StateTx {
 
   emit(type: LedgerEventType, data: LedgerEvent['data']): void {
     this.pendingEvents.push({ type, data: Object.freeze({ ...data }) })
+  }
+
+  /** Number of events emitted on this tx so far (not counting a fork's until it is absorbed). */
+  get emittedCount(): number {
+    return this.pendingEvents.length
   }
 
   /** A nested unit of change: its writes reach this one only through {@link StateTx.absorb}. */

@@ -189,7 +189,8 @@ export function applySignedTx(tx: StateTx, signed: SignedTx): { hash: string; re
   const result = dispatch(tx, signer, signed.msg)
   const after = getAccount(tx, signer)
   tx.put('accounts', signer, { ...after, sequence: after.sequence + 1 })
-  tx.put('txs', hash, { hash, height: tx.height, signer, sequence })
+  // Everything its receipt says, so a sender who lost the reply can look it up by hash (no event follows this line).
+  tx.put('txs', hash, { hash, height: tx.height, signer, sequence, time: tx.time, result, events: { first: tx.state.events.length + 1, count: tx.emittedCount } })
   return { hash, result }
 }
 

@@ -137,7 +137,9 @@ describe('EVM relayer crash', () => {
       expect([tx.value, tx.nonce, tx.from]).toEqual([value, i, address.toLowerCase()])
       // One signature request per transaction: the restart built nothing new.
       expect((await w.alice.listSignRequests({ keyId: w.key.id })).items.length).toBe(i + 1)
-      const records = await fileRelayJournal(journal).list()
+      const inspected = fileRelayJournal(journal)
+      const records = await inspected.list()
+      await inspected.close() // gives the journal's lock back for the next relayer process
       expect(records.map((r) => r.status)).toEqual(records.map(() => 'confirmed'))
       expect(records.find((r) => r.requestId === requestId)!.txid).toBe(report.finished[0]!.txid)
     }

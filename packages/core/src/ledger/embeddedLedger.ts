@@ -38,7 +38,8 @@ type Subscriber = { filter: EventFilter; listener: (e: LedgerEvent) => void; nex
 /**
  * Opens the embedded ledger: a deterministic state machine over signed messages, replayed from its
  * log on start. In memory by default; on disk with `fileStore(dir)`, where every acknowledged message
- * survives a crash.
+ * survives a crash. When it fails (the store holds another chain, a corrupt log), it closes the store,
+ * releasing a file store's lock: open a new store to try again.
  *
  * @example
  * ```ts
@@ -56,16 +57,21 @@ export async function createEmbeddedLedger(options: EmbeddedLedgerOptions = {}):
   const store = options.store ?? memoryStore()
   const now = options.now ?? Date.now
   const state = new LedgerState()
-  const entries = await store.load()
-
-  if (entries.length === 0) {
-    if (!options.genesis) throw new ZrError('INVALID_INPUT', 'A new ledger needs a genesis.', { details: `the ${store.kind} store is empty and no genesis was given` })
-    const time = options.genesis.time ?? now()
-    const entry: LogEntry = { height: 1, time, body: canonicalStringify({ genesis: options.genesis } satisfies EntryBody) }
-    applyEntry(state, 1, time, { genesis: options.genesis })
-    await store.append([entry])
-  } else {
-    replay(state, entries, options.genesis)
+  try {
+    const entries = await store.load()
+    if (entries.length === 0) {
+      if (!options.genesis) throw new ZrError('INVALID_INPUT', 'A new ledger needs a genesis.', { details: `the ${store.kind} store is empty and no genesis was given` })
+      const time = options.genesis.time ?? now()
+      const entry: LogEntry = { height: 1, time, body: canonicalStringify({ genesis: options.genesis } satisfies EntryBody) }
+      applyEntry(state, 1, time, { genesis: options.genesis })
+      await store.append([entry])
+    } else {
+      replay(state, entries, options.genesis)
+    }
+  } catch (err) {
+    // Refused (another chain, a corrupt log...): the store is closed, so a file store's lock is released.
+    await store.close().catch(() => {})
+    throw err
   }
 
   let closed = false

@@ -60,7 +60,8 @@ export type RelayRecord = {
 
 /**
  * Durable storage for relay records: the relayer's memory across restarts. `put` resolves only once the
- * record would survive a crash. One journal belongs to one relayer process at a time.
+ * record would survive a crash. One journal belongs to one relayer process at a time (`fileRelayJournal`
+ * enforces it with a lock on its directory).
  *
  * Why a journal next to the ledger, and not the transaction in the request's metadata: the ledger holds
  * the signature request (with its payloads and, once fulfilled, its signatures) but it is public and its

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { type RelayRecord, isZrError } from '@zrkit/core'
 import { fileRelayJournal } from '@zrkit/core/node'
 import { afterAll, describe, expect, it } from 'vitest'
+import { readDirectoryLock } from '../fs/directoryLock.js'
 
 const dirs: string[] = []
 afterAll(async () => {
@@ -50,6 +51,7 @@ describe('fileRelayJournal', () => {
     expect(await b.get('11'.repeat(16))).toEqual(record('11'.repeat(16), 'requested'))
     expect((await b.list()).map((r) => r.id).sort()).toEqual(['11'.repeat(16), '22'.repeat(16)])
     expect((await b.get('22'.repeat(16)))!.payloads[0]).toEqual(new Uint8Array(32).fill(7))
+    await Promise.all([a.close(), b.close()]) // releases the directory's lock, dir/LOCK
     expect((await readdir(dir)).sort()).toEqual([`relay-${'11'.repeat(16)}.json`, `relay-${'22'.repeat(16)}.json`])
     expect((await stat(join(dir, `relay-${'11'.repeat(16)}.json`))).mode & 0o777).toBe(0o600)
   })
@@ -73,5 +75,26 @@ describe('fileRelayJournal', () => {
     await writeFile(join(dir, '.tmp-leftover'), 'half a record')
     expect((await j.list()).map((r) => r.id)).toEqual(['33'.repeat(16)])
     expect(() => fileRelayJournal('')).toThrow(/needs a directory/)
+  })
+
+  it('holds its directory\'s lock from the first call until close; journals of one process share it', async () => {
+    const dir = await tempDir()
+    const pids = async () => (await readDirectoryLock(dir)).map((h) => h.pid)
+    const a = fileRelayJournal(dir)
+    expect(await a.get('55'.repeat(16))).toBeUndefined()
+    expect(await pids()).toEqual([process.pid])
+    const b = fileRelayJournal(dir)
+    await b.put(record('55'.repeat(16)))
+    expect(await pids()).toEqual([process.pid, process.pid])
+
+    await a.close()
+    await a.close() // idempotent
+    for (const call of [a.get('55'.repeat(16)), a.put(record('66'.repeat(16))), a.list()]) {
+      expect(isZrError(await errorOf(call), 'LEDGER_CLOSED')).toBe(true)
+    }
+    expect(await pids()).toEqual([process.pid]) // still held by b
+    expect((await b.list()).map((r) => r.id)).toEqual(['55'.repeat(16)])
+    await b.close()
+    expect(await readdir(dir)).toEqual([`relay-${'55'.repeat(16)}.json`]) // the lock is gone
   })
 })

@@ -4,6 +4,8 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { isZrError } from '../../errors/ZrError.js'
+import { readDirectoryLock } from '../../fs/directoryLock.js'
+import { createEmbeddedLedger } from '../embeddedLedger.js'
 import type { LedgerStore, LogEntry } from './LedgerStore.js'
 import { fileStore, fileStoreWithTestHooks, LOCK_FILE_NAME, LOG_FILE_NAME } from './fileStore.js'
 import type { FileStoreTestHooks } from './fileStore.js'
@@ -309,7 +311,7 @@ describe('fileStore', () => {
   it('locks the directory against a second store in the same process', async () => {
     const first = open()
     await first.load()
-    expect((await fs.readFile(lockPath, 'utf8')).trim()).toBe(String(process.pid))
+    expect((await readDirectoryLock(dir)).map((h) => h.pid)).toEqual([process.pid]) // the lock names this process
 
     const second = open()
     const err = await expectZrError(second.load(), 'LEDGER_UNAVAILABLE')
@@ -340,9 +342,28 @@ describe('fileStore', () => {
     const store = open()
     await store.load()
     await store.append(makeEntries(1, 1))
-    expect((await fs.readFile(lockPath, 'utf8')).trim()).toBe(String(process.pid))
+    expect((await readDirectoryLock(dir)).map((h) => h.pid)).toEqual([process.pid]) // the lock names this process
     await store.close()
     await expect(fs.stat(lockPath)).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+
+  it('a createEmbeddedLedger refused for another genesis releases its store: a correct one in the same process opens it', async () => {
+    const genesis = { chainId: 'zrkit-lock-a', time: 1_700_000_000_000 }
+    const first = await createEmbeddedLedger({ store: fileStore(dir), genesis, autoTick: false })
+    await first.close()
+
+    const refused = fileStore(dir)
+    const err = await createEmbeddedLedger({ store: refused, genesis: { ...genesis, chainId: 'zrkit-lock-b' }, autoTick: false }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(isZrError(err, 'INVALID_INPUT'), String(err)).toBe(true)
+    expect(await readDirectoryLock(dir)).toEqual([]) // released, not left locked by this process
+    await expectZrError(refused.load(), 'LEDGER_CLOSED')
+
+    const ledger = await createEmbeddedLedger({ store: fileStore(dir), genesis, autoTick: false })
+    expect(ledger.height).toBe(1)
+    await ledger.close()
   })
 
   it('takes over an empty lock file (crash before the pid was written)', async () => {

@@ -6,6 +6,7 @@ import * as path from 'node:path'
 import { ZrError } from '../../errors/ZrError.js'
 import type { LedgerStore, LogEntry } from './LedgerStore.js'
 import { errnoCode, syncDirectory } from '../../fs/syncDirectory.js'
+import { type DirectoryLock, DIRECTORY_LOCK_NAME, acquireDirectoryLock } from '../../fs/directoryLock.js'
 
 /** Options of {@link fileStore}. */
 export type FileStoreOptions = {
@@ -27,8 +28,8 @@ export type FileStoreTestHooks = {
 
 /** Name of the log file inside the store's directory. */
 export const LOG_FILE_NAME = 'ledger.log'
-/** Name of the lock file inside the store's directory. */
-export const LOCK_FILE_NAME = 'LOCK'
+/** Name of the lock inside the store's directory (a directory naming the owner: see `fs/directoryLock.ts`). */
+export const LOCK_FILE_NAME = DIRECTORY_LOCK_NAME
 
 /*
  * On-disk format of `ledger.log`, one record per line:
@@ -47,18 +48,17 @@ const CHECKSUM_HEX_LENGTH = 16
 const NEWLINE = 0x0a
 const SPACE = 0x20
 
-/** Directories (real paths) with an open file store in this process: the lock file holds our own pid. */
-const openDirs = new Set<string>()
-
 /**
  * A durable {@link LedgerStore} for Node: keeps the ledger's log in `dir/ledger.log`, one checksummed
  * record per line, and flushes every append to the disk before it resolves. Concurrent appends are
  * written in call order and batched into one write and flush (group commit).
  *
  * On open the whole log is read back and verified; an incomplete or damaged last record (a crash
- * mid-write) is cut off, damage anywhere before it fails with `STORE_CORRUPT`. One process at a time
- * may use a directory: a `dir/LOCK` file holds the owner's pid, and a lock left behind by a dead
- * process is taken over.
+ * mid-write) is cut off, damage anywhere before it fails with `STORE_CORRUPT`. One store at a time
+ * may use a directory: opening takes the lock `dir/LOCK` (see `acquireDirectoryLock`), which names the
+ * owner's pid; a lock left behind by a dead process is taken over (safely, even when several processes
+ * restart on it at once), a live owner (another process, or another open store in this one) makes the
+ * open fail with `LEDGER_UNAVAILABLE` naming its pid. `close()`, and an open that fails, release it.
  *
  * @param dir Directory of the store; created if missing.
  * @param options `fsync` (default `true`): flush appends to the disk before they resolve.
@@ -69,6 +69,8 @@ const openDirs = new Set<string>()
  * import { fileStore } from '@zrkit/core/node'
  *
  * const ledger = await createEmbeddedLedger({ store: fileStore('./ledger-data'), genesis })
+ * // A second process on './ledger-data' now fails with LEDGER_UNAVAILABLE ("... is locked by process <pid>").
+ * await ledger.close() // releases the lock
  * ```
  */
 export function fileStore(dir: string, options: FileStoreOptions = {}): LedgerStore {
@@ -89,10 +91,10 @@ type LoadOp = {
 type Op = AppendOp | LoadOp
 
 type OpenState = {
-  /** Real path of the directory (the key in {@link openDirs}). */
+  /** Real path of the directory. */
   realDir: string
   logPath: string
-  lockPath: string
+  lock: DirectoryLock
   /** The log, opened for appending. */
   handle: FileHandle
   /** Height of the last record on disk (0 when empty). */
@@ -186,17 +188,11 @@ export function fileStoreWithTestHooks(
     } catch (err) {
       throw ioError(`could not resolve the ledger directory ${absDir}`, err)
     }
-    if (openDirs.has(realDir)) throw lockedError(realDir, process.pid)
-    openDirs.add(realDir)
 
     const logPath = path.join(realDir, LOG_FILE_NAME)
-    const lockPath = path.join(realDir, LOCK_FILE_NAME)
-    let lockTaken = false
+    const lock = await acquireDirectoryLock(realDir, { name: LOCK_FILE_NAME, label: 'ledger directory' })
     let handle: FileHandle | undefined
     try {
-      await acquireLock(realDir, lockPath, fsync)
-      lockTaken = true
-
       let created = false
       try {
         handle = await fs.open(logPath, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_EXCL)
@@ -207,13 +203,12 @@ export function fileStoreWithTestHooks(
       }
       if (created && fsync) await syncDirectory(realDir)
 
-      const open: OpenState = { realDir, logPath, lockPath, handle, lastHeight: 0, size: 0 }
+      const open: OpenState = { realDir, logPath, lock, handle, lastHeight: 0, size: 0 }
       const entries = await scan(open)
       return { open, entries }
     } catch (err) {
       await handle?.close().catch(() => {})
-      if (lockTaken) await releaseLock(lockPath)
-      openDirs.delete(realDir)
+      await lock.release()
       if (err instanceof ZrError) throw err
       throw ioError(`could not open the ledger log in ${realDir}`, err)
     }
@@ -316,8 +311,7 @@ export function fileStoreWithTestHooks(
     state = undefined
     if (open === undefined) return
     await open.handle.close().catch(() => {})
-    await releaseLock(open.lockPath)
-    openDirs.delete(open.realDir)
+    await open.lock.release()
   }
 
   return {
@@ -445,98 +439,7 @@ async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
   }
 }
 
-
-
 function ioError(details: string, cause: unknown): ZrError {
   const reason = cause instanceof Error ? cause.message : String(cause)
   return new ZrError('LEDGER_UNAVAILABLE', 'the ledger storage is unavailable', { details: `${details}: ${reason}`, cause })
-}
-
-function lockedError(dir: string, pid: number): ZrError {
-  const who = pid === process.pid ? `process ${pid} (this process, another open store)` : `process ${pid}`
-  return new ZrError('LEDGER_UNAVAILABLE', `ledger directory ${dir} is locked by ${who}`, {
-    details: `only one store may use a ledger directory at a time; close the other one first`,
-    meta: { dir, pid },
-  })
-}
-
-// ---------------------------------------------------------------------------------------------
-// Lock
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return errnoCode(err) === 'EPERM'
-  }
-}
-
-/** The pid in a lock file; `undefined` when unreadable or empty, `null` when the file is gone. */
-async function readLockPid(lockPath: string): Promise<number | undefined | null> {
-  let text: string
-  try {
-    text = await fs.readFile(lockPath, 'utf8')
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return null
-    throw err
-  }
-  const trimmed = text.trim()
-  if (!/^\d+$/.test(trimmed)) return undefined
-  const pid = Number(trimmed)
-  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined
-}
-
-/**
- * Takes `dir/LOCK` for this process: creates it exclusively with our pid, or takes over a lock whose
- * owner is dead (or, with our own pid, a leftover of a store in this process that is no longer open;
- * the caller has already checked {@link openDirs}). Taking over a stale lock is best effort: two
- * processes that find the same stale lock at the same instant can race.
- */
-async function acquireLock(dir: string, lockPath: string, fsync: boolean): Promise<void> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    let handle: FileHandle | undefined
-    try {
-      handle = await fs.open(lockPath, 'wx')
-    } catch (err) {
-      if (errnoCode(err) !== 'EEXIST') throw err
-    }
-    if (handle !== undefined) {
-      try {
-        await handle.writeFile(`${process.pid}\n`, 'utf8')
-        if (fsync) await handle.sync()
-        await handle.close()
-      } catch (err) {
-        await handle.close().catch(() => {})
-        await fs.rm(lockPath, { force: true }).catch(() => {})
-        throw err
-      }
-      return
-    }
-
-    let holder = await readLockPid(lockPath)
-    if (holder === undefined) {
-      // Possibly a lock its owner has just created and not yet written: look again shortly.
-      await new Promise((resolve) => setTimeout(resolve, 50))
-      holder = await readLockPid(lockPath)
-    }
-    if (holder === null) continue // Released meanwhile: try again.
-    if (holder !== undefined && holder !== process.pid && isAlive(holder)) throw lockedError(dir, holder)
-    // Stale (dead owner, empty or garbled content): take it over.
-    await fs.rm(lockPath, { force: true })
-  }
-  throw new ZrError('LEDGER_UNAVAILABLE', `could not take the lock of ledger directory ${dir}`, {
-    details: `${lockPath} kept reappearing; another process is opening the same directory`,
-    meta: { dir },
-  })
-}
-
-/** Removes the lock file if it still holds our pid. */
-async function releaseLock(lockPath: string): Promise<void> {
-  try {
-    if ((await readLockPid(lockPath)) === process.pid) await fs.rm(lockPath, { force: true })
-  } catch {
-    // Leaving the lock behind is harmless: the next opener sees our pid and takes it over once we are gone.
-  }
 }

@@ -1,6 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
-import { type Account, type KeyType, ZrError, equalBytes, signatureProblem } from '@zrkit/core'
+import { type Accusation, type Account, type KeyType, ZrError, equalBytes, signatureProblem } from '@zrkit/core'
 import { misbehaved } from '../frost/messages.js'
 import { gatherSigners, packageDigest, runAttempts, sendToAll, signedBy } from '../federation/coordinator.js'
 import type { Session, SessionRouter } from '../transport/SessionRouter.js'
@@ -37,7 +37,13 @@ export type RunEcdsaSigningOptions = {
 }
 
 /** What {@link runEcdsaSigning} returns: 65-byte r || s || v signatures (low S, v = recovery id). */
-export type EcdsaSigningResult = { signatures: Uint8Array[]; signers: string[]; attempts: number }
+export type EcdsaSigningResult = {
+  signatures: Uint8Array[]
+  signers: string[]
+  attempts: number
+  /** Parties caught cheating along the way (each excluded from the later attempts, its setups burned). */
+  accusations: Accusation[]
+}
 
 const PACKAGE_DOMAIN = 'zrkit/dkls23/signing-set/v1'
 const nonceSchema: WireSchema = { record: { nonce: { bytes: 32 } } }
@@ -104,7 +110,7 @@ export async function runEcdsaSigning(options: RunEcdsaSigningOptions): Promise<
   const wait = { timeoutMs, ...(signal ? { signal } : {}) }
   // A party named as a cheater: never reuse OT correlations with it (the next signature with it reruns the base OTs).
   const onExcluded = (party: string) => key.burn(party)
-  const { value, attempts } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal, onExcluded }, async ({ session, coordinator, excluded }) => {
+  const { value, attempts, accusations } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal, onExcluded, followExcludedCoordinators: true }, async ({ session, coordinator, excluded }) => {
     const nonce = randomBytes(32)
     let pkg: Package
     if (coordinator === self) {
@@ -120,7 +126,8 @@ export async function runEcdsaSigning(options: RunEcdsaSigningOptions): Promise<
       pkg = { ...body, signature: await account.sign(packageDigest(PACKAGE_DOMAIN, session.id, hashOf(body))) }
       await sendToAll(session, 'ecdsa/package', encodeWire({ signers: pkg.signers.map((s) => text.encode(s)), nonces: pkg.nonces, signature: pkg.signature }))
     } else {
-      await session.send(coordinator, 'ecdsa/ready', encodeWire({ nonce }))
+      // a coordinator caught cheating gets no nonce from this party: it can only sign without it
+      if (!excluded.has(coordinator)) await session.send(coordinator, 'ecdsa/ready', encodeWire({ nonce }))
       const raw = await session.collect('ecdsa/package', { ...wait, from: [coordinator] })
       const w = decodeWire<{ signers: Uint8Array[]; nonces: Uint8Array[]; signature: Uint8Array }>(raw.get(coordinator) as Uint8Array, coordinator, 'signing set', packageSchema)
       pkg = { signers: w.signers.map((s) => untext.decode(s)), nonces: w.nonces, signature: w.signature }
@@ -145,7 +152,7 @@ export async function runEcdsaSigning(options: RunEcdsaSigningOptions): Promise<
     }
     return { signatures, signers: pkg.signers }
   })
-  return { ...value, attempts }
+  return { ...value, attempts, accusations }
 }
 
 function checkPackage(pkg: Package, coordinator: string, parties: string[], threshold: number, self: string, nonce: Uint8Array): void {

@@ -5,7 +5,7 @@
  * chose with its account key, so nobody can claim it chose something else.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
-import { ZrError, canonicalBytes, isZrError, verifyAccountSignature } from '@zrkit/core'
+import { type Accusation, ZrError, canonicalBytes, isZrError, verifyAccountSignature } from '@zrkit/core'
 import type { Session } from '../transport/SessionRouter.js'
 import { resultKey, sharedResult } from './sharedResults.js'
 
@@ -101,8 +101,10 @@ export type Attempt = {
  * skipping excluded parties), each in its own session, until one succeeds. An attempt that fails with
  * `MPC_ABORT` naming a party (`meta.party`) excludes that party from the remaining attempts (and calls
  * `onExcluded`); any other failure (a timeout: someone is down) just moves on. `ABORTED` (the signal)
- * ends the loop at once. When no attempt succeeds: `MPC_ABORT` listing every attempt's problem,
- * `meta.excluded` and `meta.attempts`.
+ * ends the loop at once. Each exclusion is returned as an accusation (the party and what it did), for
+ * the party to post with its result. When no attempt succeeds: `MPC_ABORT` listing every attempt's
+ * problem, with `meta.excluded`, `meta.accusations`, `meta.attempts` and `meta.missing` (the parties
+ * that no attempt heard from: a party busy in another attempt when one waited for it is not missing).
  *
  * @example
  * ```ts
@@ -120,29 +122,44 @@ export async function runAttempts<T>(
     seed: number
     signal?: AbortSignal | undefined
     onExcluded?: (party: string) => Promise<void> | void
+    /**
+     * Run the attempts of excluded coordinators too (default false: skip them). Signing sets this so
+     * that every party goes through the same attempts in step: a party that caught a cheater alone
+     * (only it saw the bad message) does not race ahead of the others; it only stops volunteering
+     * for the cheater's attempts ({@link Attempt.excluded}), which then fail or succeed without it.
+     */
+    followExcludedCoordinators?: boolean
   },
   attempt: (a: Attempt) => Promise<T>,
-): Promise<{ value: T; attempts: number }> {
+): Promise<{ value: T; attempts: number; accusations: Accusation[] }> {
   const { parties, signal } = options
   const excluded = new Set<string>()
+  const accusations: Accusation[] = []
+  /** Per failed attempt, the parties it waited for in vain. */
+  const missingSets: string[][] = []
   const problems: string[] = []
   for (let index = 0; index < parties.length; index++) {
     if (signal?.aborted) throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'the AbortSignal fired' })
     const coordinator = coordinatorOf(parties, options.seed, index)
-    if (excluded.has(coordinator)) continue
+    if (excluded.has(coordinator) && !options.followExcludedCoordinators) continue
     const session = options.router.open(`${options.sessionId}/${index}`, parties)
     try {
-      return { value: await attempt({ session, index, coordinator, excluded }), attempts: index + 1 }
+      return { value: await attempt({ session, index, coordinator, excluded }), attempts: index + 1, accusations }
     } catch (e) {
       if (isZrError(e, 'ABORTED')) throw e
       if (isZrError(e, 'MPC_ABORT') && typeof e.meta.party === 'string') {
         excluded.add(e.meta.party)
+        accusations.push({ party: e.meta.party, reason: e.shortMessage })
         await options.onExcluded?.(e.meta.party)
       }
-      problems.push(`attempt ${index} (coordinator ${coordinator}): ${isZrError(e) ? `${e.shortMessage}${e.meta.missing ? ` missing ${String(e.meta.missing)}` : ''}` : String(e)}`)
+      if (isZrError(e) && Array.isArray(e.meta.missing)) missingSets.push(e.meta.missing.map(String))
+      problems.push(`attempt ${index} (coordinator ${coordinator}): ${isZrError(e) ? e.shortMessage : String(e)}`)
     } finally {
       session.close()
     }
   }
-  throw new ZrError('MPC_ABORT', 'No signing attempt succeeded.', { details: problems.join('; '), meta: { excluded: [...excluded], attempts: problems.length } })
+  // A party is missing only if no attempt heard from it: one busy in another attempt at the time is up.
+  const missing = missingSets.length ? parties.filter((p) => missingSets.every((set) => set.includes(p))) : []
+  const details = `${problems.join('; ')}${missing.length ? `; no answer in any attempt from ${missing.join(', ')}` : ''}`
+  throw new ZrError('MPC_ABORT', 'No signing attempt succeeded.', { details, meta: { excluded: [...excluded], accusations, missing, attempts: problems.length } })
 }

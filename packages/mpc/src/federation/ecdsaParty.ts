@@ -37,12 +37,12 @@ export function ecdsaParty(options: EcdsaPartyOptions): KeyringBackend {
       name: 'ecdsa',
       keyTypes: ecdsaKeyTypes,
       async generate(session, keyType, signal, parties) {
-        const { share, pairs } = await runEcdsaDkg({ session, parties, threshold, timeoutMs: options.dkgTimeoutMs ?? 10_000, signal })
+        const { share, pairs, accusations } = await runEcdsaDkg({ session, parties, threshold, timeoutMs: options.dkgTimeoutMs ?? 10_000, signal })
         const state = new EcdsaKeyState(share, shares)
         // Pair setups first, the share last: a share on disk always has its setups beside it.
         for (const [j, record] of pairs) await state.install(j, record)
         await shares.set(ecdsaNames.share(keyType, share.publicKey), encodeShare(share))
-        return share.publicKey
+        return { publicKey: share.publicKey, accusations }
       },
       load(keyType, publicKey) {
         const name = ecdsaNames.share(keyType, publicKey)
@@ -57,7 +57,7 @@ export function ecdsaParty(options: EcdsaPartyOptions): KeyringBackend {
       },
       async sign({ requestId, keyType, publicKey, path, payloads, keyring, signal }, key) {
         const signing = signingKey(keyType, publicKey, path ? { path } : {})
-        const { signatures } = await runEcdsaSigning({
+        const { signatures, accusations } = await runEcdsaSigning({
           router,
           sessionId: `ecdsa/sign/${keyring}/${requestId}`,
           key,
@@ -71,7 +71,7 @@ export function ecdsaParty(options: EcdsaPartyOptions): KeyringBackend {
           attemptTimeoutMs: options.attemptTimeoutMs ?? 3_000,
           ...(signal ? { signal } : {}),
         })
-        return signatures
+        return { signatures, accusations }
       },
     },
   )

@@ -1,4 +1,4 @@
-import { type Account, type KeyringBackend, type SecretStore, canonicalParse, canonicalStringify, memorySecretStore, signingKey, toHex } from '@zrkit/core'
+import { type Accusation, type Account, type KeyringBackend, type SecretStore, canonicalParse, canonicalStringify, memorySecretStore, signingKey, toHex } from '@zrkit/core'
 import { runDkg } from '../frost/runDkg.js'
 import { runSigning } from '../frost/runSigning.js'
 import { type FrostKey, frostKeyTypes, frostSuite } from '../frost/suites.js'
@@ -56,10 +56,11 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
       keyTypes: frostKeyTypes,
       async generate(session, keyType, signal, parties) {
         const suite = frostSuite(keyType)
-        const key = await runDkg({ session, parties, suite, threshold, timeoutMs: options.dkgTimeoutMs ?? 10_000, signal })
+        const accusations: Accusation[] = []
+        const key = await runDkg({ session, parties, suite, threshold, timeoutMs: options.dkgTimeoutMs ?? 10_000, signal, onAccusation: (a) => void accusations.push(a) })
         const publicKey = suite.groupKey(key)
         await shares.set(keyName(keyType, publicKey), encode(key))
-        return publicKey
+        return { publicKey, accusations }
       },
       async load(keyType, publicKey) {
         const stored = await shares.get(keyName(keyType, publicKey))
@@ -68,7 +69,7 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
       async sign({ requestId, keyType, publicKey, path, taproot, payloads, keyring, signal }, stored) {
         const suite = frostSuite(keyType)
         const signing = signingKey(keyType, publicKey, { ...(path ? { path } : {}), ...(taproot ? { taproot } : {}) })
-        const { signatures } = await runSigning({
+        const { signatures, accusations } = await runSigning({
           router,
           sessionId: `frost/sign/${keyring}/${requestId}`,
           parties,
@@ -83,7 +84,7 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
           attemptTimeoutMs: options.attemptTimeoutMs ?? 3_000,
           ...(signal ? { signal } : {}),
         })
-        return signatures
+        return { signatures, accusations }
       },
     },
   )

@@ -19,7 +19,7 @@ function run(n: TestNetwork, p: TestParty, sessionId: string, seed: number, thre
   return runKeyGeneration(
     { router: p.router, sessionId, parties: n.ids, threshold, account: p.account, identityKey: (q) => p.transport.identityKey(q), seed, joinWindowMs },
     async (session) => ({ self: session.self, holders: [...session.participants] }),
-  )
+  ).then((r) => r.value)
 }
 
 const outcome = (e: unknown) => (isZrError(e) ? e.code : String(e))
@@ -66,6 +66,21 @@ describe('runKeyGeneration', () => {
     expect(err.meta.missing).toEqual(n.ids.slice(1))
   })
 
+  it('with too few up, every party that is up names only the parties it never heard from, never another party that is up', async () => {
+    net = await testNetwork(5)
+    const n = net
+    const up = n.parties.slice(0, 2)
+    for (const seed of [0, 1]) {
+      const errors = await Promise.all(up.map((p) => run(n, p, `kg/two-of-five/${seed}`, seed, 3).catch((e: unknown) => e)))
+      for (const err of errors) {
+        expect(isZrError(err, 'MPC_ABORT'), String(err)).toBe(true)
+        if (!isZrError(err)) return
+        expect(err.meta.missing).toEqual(n.ids.slice(2))
+        for (const p of up) expect(err.details).not.toContain(p.id)
+      }
+    }
+  }, 60_000)
+
   it('a party named as a cheater by a failed generation is left out of the next attempt', async () => {
     net = await testNetwork(3)
     const n = net
@@ -81,12 +96,14 @@ describe('runKeyGeneration', () => {
             return [...session.participants]
           },
         ).then(
-          (holders) => ({ holders }),
+          ({ value, accusations }) => ({ holders: value, accusations }),
           (e: unknown) => ({ error: outcome(e) }),
         ),
       ),
     )
-    expect(results[0]).toEqual({ holders: n.ids.slice(0, 2) })
-    expect(results[1]).toEqual({ holders: n.ids.slice(0, 2) })
+    // the honest parties make the key without the cheater and name it
+    const accusations = [{ party: cheater, reason: `Party ${cheater} sent a share that does not match its commitments.` }]
+    expect(results[0]).toEqual({ holders: n.ids.slice(0, 2), accusations })
+    expect(results[1]).toEqual({ holders: n.ids.slice(0, 2), accusations })
   })
 })

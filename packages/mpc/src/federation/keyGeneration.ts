@@ -1,5 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js'
-import { type Account, ZrError, abstain, isZrError } from '@zrkit/core'
+import { type Accusation, type Account, ZrError, abstain, isZrError } from '@zrkit/core'
 import { decodeMessage, encodeMessage, isRecord, misbehaved } from '../frost/messages.js'
 import type { Session, SessionRouter } from '../transport/SessionRouter.js'
 import { packageDigest, runAttempts, sendToAll, signedBy } from './coordinator.js'
@@ -38,11 +38,13 @@ const hashOf = (holders: readonly string[]) => sha256(encodeMessage({ holders })
  * others abstain: they hold no share of the key, and signing goes on without them. So key requests
  * are fulfilled with up to n - t parties down.
  *
- * A coordinator that hears from fewer than `threshold` parties ends its attempt; when every attempt
- * fails, a party that saw too few parties as a coordinator rejects (`MPC_ABORT`, naming who did not
- * answer), as does one whose attempts failed on misbehaviour; a party that never heard from any
- * coordinator abstains (`BACKEND_ABSTAIN`), so it cannot reject a key the others generate.
- * A party named as a cheater by a failed generation is left out of the next attempts.
+ * A coordinator that hears from fewer than `threshold` parties ends its attempt, and tells those that
+ * answered (a signed short set), so they move on together; when every attempt fails, a party that saw
+ * too few parties rejects (`MPC_ABORT`, `meta.missing`: the parties not heard from in any attempt, so a
+ * party busy coordinating elsewhere is not called missing), as does one whose attempts failed on
+ * misbehaviour; a party that never heard from any coordinator abstains (`BACKEND_ABSTAIN`), so it
+ * cannot reject a key the others generate. A party named as a cheater by a failed generation is left
+ * out of the next attempts, and returned in `accusations`.
  *
  * @example
  * ```ts
@@ -50,29 +52,33 @@ const hashOf = (holders: readonly string[]) => sha256(encodeMessage({ holders })
  *   async (session) => suite.groupKey(await runDkg({ session, parties, suite, threshold: 2 })))
  * ```
  */
-export async function runKeyGeneration<T>(options: RunKeyGenerationOptions, generate: (session: Session) => Promise<T>): Promise<T> {
+export async function runKeyGeneration<T>(options: RunKeyGenerationOptions, generate: (session: Session) => Promise<T>): Promise<{ value: T; accusations: Accusation[] }> {
   const { router, threshold, account, signal } = options
   const parties = [...options.parties].sort()
   const self = account.address
   const joinWindowMs = options.joinWindowMs ?? 3_000
   const wait = (timeoutMs: number) => ({ timeoutMs, ...(signal ? { signal } : {}) })
-  let tooFew: ZrError | undefined
+  /** Set when a coordinator heard from too few parties: how many took part. */
+  let tooFew: number | undefined
+  // every party heard from in any attempt: up, even if busy elsewhere when some coordinator waited
+  const heard = new Set<string>([self])
+  const tooFewError = (count: number) => {
+    const missing = parties.filter((p) => !heard.has(p))
+    return new ZrError('MPC_ABORT', `Key generation needs at least ${threshold} parties.`, {
+      details: `${count} of ${parties.length} took part within ${joinWindowMs} ms${missing.length ? `; never heard from ${missing.join(', ')}` : ''}`,
+      meta: { missing },
+    })
+  }
   try {
-    const { value } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal }, async ({ session, coordinator, excluded }) => {
+    const { value, accusations } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal }, async ({ session, coordinator, excluded }) => {
       let holders: string[]
       if (coordinator === self) {
         holders = await gatherReady(session, parties.filter((p) => p !== self && !excluded.has(p)), wait(joinWindowMs))
-        if (holders.length < threshold) {
-          const missing = parties.filter((p) => !holders.includes(p))
-          tooFew = new ZrError('MPC_ABORT', `Key generation needs at least ${threshold} parties.`, {
-            details: `${holders.length} of ${parties.length} answered within ${joinWindowMs} ms; no answer from ${missing.join(', ')}`,
-            meta: { missing },
-          })
-          throw tooFew
-        }
+        for (const h of holders) heard.add(h)
         const signature = await account.sign(packageDigest(HOLDERS_DOMAIN, session.id, hashOf(holders)))
-        // to every party, so those left out stop waiting
+        // to every party, so those left out (or, with too few, those that answered) stop waiting
         await sendToAll(session, 'keygen/holders', encodeMessage({ holders, signature } satisfies Holders))
+        if (holders.length < threshold) throw tooFewError((tooFew = holders.length))
       } else {
         await session.send(coordinator, 'keygen/ready', encodeMessage({}))
         // the coordinator waits up to the join window before it answers
@@ -82,10 +88,14 @@ export async function runKeyGeneration<T>(options: RunKeyGenerationOptions, gene
           throw misbehaved(coordinator, 'sent a set of key holders without its valid signature')
         }
         holders = msg.holders
+        heard.add(coordinator)
         const sorted = holders.every((h, i) => i === 0 || holders[i - 1]! < h)
-        if (!sorted || holders.length < threshold || !holders.includes(coordinator) || holders.some((h) => !parties.includes(h) || excluded.has(h))) {
+        if (!sorted || !holders.includes(coordinator) || holders.some((h) => !parties.includes(h) || excluded.has(h))) {
           throw misbehaved(coordinator, 'sent an invalid set of key holders')
         }
+        for (const h of holders) heard.add(h)
+        // the coordinator heard from too few: this attempt ends for everyone at once
+        if (holders.length < threshold) throw tooFewError((tooFew = holders.length))
       }
       // left out: this party holds no share of the key the others make
       if (!holders.includes(self)) return undefined
@@ -97,10 +107,10 @@ export async function runKeyGeneration<T>(options: RunKeyGenerationOptions, gene
       }
     })
     if (!value) throw abstain('the key was generated by other parties; this one answered too late to take part')
-    return value.result
+    return { value: value.result, accusations }
   } catch (e) {
     if (isZrError(e, 'BACKEND_ABSTAIN') || isZrError(e, 'ABORTED')) throw e
-    if (tooFew) throw tooFew
+    if (tooFew !== undefined) throw tooFewError(tooFew)
     // a party named as a cheater along the way: say so
     if (isZrError(e, 'MPC_ABORT') && Array.isArray(e.meta.excluded) && e.meta.excluded.length > 0) throw e
     throw abstain('no coordinator of the key generation answered this party')

@@ -1,4 +1,4 @@
-import { type KeyType, type KeyringBackend, type SecretStore, type SignRequestInput, ZrError, abstain, isZrError, toHex, transientError } from '@zrkit/core'
+import { type Accusation, type KeyType, type KeyringBackend, type SecretStore, type SignRequestInput, ZrError, abstain, isZrError, toHex, transientError } from '@zrkit/core'
 import type { Session } from '../transport/SessionRouter.js'
 import type { FrostPartyOptions } from './frostParty.js'
 import { runKeyGeneration } from './keyGeneration.js'
@@ -12,11 +12,11 @@ export type PartyProtocol<K> = {
    * Runs key generation in `session` (among the parties taking part: at least the threshold of
    * `parties`, the keyring's every party), stores this party's share, returns the group key.
    */
-  generate(session: Session, keyType: KeyType, signal: AbortSignal, parties: readonly string[]): Promise<Uint8Array>
+  generate(session: Session, keyType: KeyType, signal: AbortSignal, parties: readonly string[]): Promise<{ publicKey: Uint8Array; accusations: readonly Accusation[] }>
   /** This party's share of a key, or `undefined` when it holds none. */
   load(keyType: KeyType, publicKey: Uint8Array): Promise<K | undefined>
-  /** Runs threshold signing of the request with the loaded share. */
-  sign(request: SignRequestInput, key: K): Promise<readonly Uint8Array[]>
+  /** Runs threshold signing of the request with the loaded share; names the parties it caught cheating. */
+  sign(request: SignRequestInput, key: K): Promise<{ signatures: readonly Uint8Array[]; accusations: readonly Accusation[] }>
 }
 
 /**
@@ -53,7 +53,7 @@ export function protocolParty<K>(options: FrostPartyOptions & { shares: SecretSt
       const running = new Promise<void>((resolve) => (done = resolve))
       generating.add(running)
       try {
-        const publicKey = await runKeyGeneration(
+        const { value, accusations } = await runKeyGeneration(
           {
             router,
             sessionId: `${protocol.name}/dkg/${keyring}/${requestId}`,
@@ -67,8 +67,11 @@ export function protocolParty<K>(options: FrostPartyOptions & { shares: SecretSt
           },
           (session) => protocol.generate(session, keyType, signal, parties),
         )
+        const { publicKey } = value
         await shares.set(requestName(keyring, requestId), publicKey)
-        return { publicKey }
+        // the generation's own accusations and those of failed attempts, once per party
+        const all = [...accusations, ...value.accusations].filter((a, i, list) => list.findIndex((b) => b.party === a.party) === i)
+        return { publicKey, ...(all.length ? { accusations: all } : {}) }
       } finally {
         generating.delete(running)
         done()
@@ -85,7 +88,8 @@ export function protocolParty<K>(options: FrostPartyOptions & { shares: SecretSt
       // Without a share this party cannot help, but the others may: abstain rather than reject.
       if (!key) throw abstain(`no share of ${request.keyType} key ${toHex(request.publicKey)}`)
       try {
-        return { signatures: await protocol.sign(request, key) }
+        const { signatures, accusations } = await protocol.sign(request, key)
+        return { signatures, ...(accusations.length ? { accusations } : {}) }
       } catch (e) {
         if (isZrError(e, 'ABORTED')) throw transientError('signing was interrupted', e)
         throw e

@@ -289,29 +289,81 @@ describe('FROST DKG with a cheating party', () => {
     return errors
   }
 
-  it('a bad share (dkg/2) makes every receiver abort naming the sender', async () => {
-    const errors = await cheatingDkg({
+  /** Runs the DKG with party `cheat` using `tamper`; every party's outcome and the accusations each reported. */
+  async function dkgWithCheater(tamper: Tamper, n = 3, threshold = 2, cheat = 1) {
+    const net = await testNetwork(n)
+    const id = nextId('dkg-complaint')
+    const cheater = net.parties[cheat]!
+    const accusations = net.parties.map(() => [] as { party: string; reason: string }[])
+    try {
+      const outcomes = await Promise.allSettled(
+        net.parties.map((p, i) =>
+          runDkg({ session: (p === cheater ? tamperedRouter(cheater, tamper) : p.router).open(id, net.ids), suite, threshold, timeoutMs: 3_000, onAccusation: (a) => void accusations[i]!.push(a) }),
+        ),
+      )
+      return { net, cheater, outcomes, accusations }
+    } finally {
+      await net.close()
+    }
+  }
+  const groupKeyOf = (o: PromiseSettledResult<FrostKey>) => {
+    expect(o.status, String((o as PromiseRejectedResult).reason)).toBe('fulfilled')
+    return toHex(suite.groupKey((o as PromiseFulfilledResult<FrostKey>).value))
+  }
+
+  it('a bad share to every receiver, answered in public with a valid one: all get the same key and the receivers report the sender', async () => {
+    const { net, cheater, outcomes, accusations } = await dkgWithCheater({
       send: (m) => (m.round === 'dkg/2' ? rewrite(m.body, (v) => void (v.signingShare = flipped(v.signingShare as Uint8Array, 3))) : undefined),
     })
-    for (const e of errors) expect(e.shortMessage).toMatch(/does not match its commitments/)
+    expect(new Set(outcomes.map(groupKeyOf)).size).toBe(1)
+    net.parties.forEach((p, i) => {
+      if (p === cheater) expect(accusations[i]).toEqual([])
+      else expect(accusations[i]).toEqual([{ party: cheater.id, reason: 'sent a share that does not match its commitments' }])
+    })
   })
 
-  it('a bad share to a single party makes that party abort naming the sender', async () => {
+  it('a bad share to a single party: the complaint is settled in public, all get the same key, only that party reports the sender', async () => {
+    let victim: string | undefined
+    const { net, cheater, outcomes, accusations } = await dkgWithCheater({
+      send: (m) => (m.round === 'dkg/2' && (victim ??= m.to) === m.to ? rewrite(m.body, (v) => void (v.signingShare = flipped(v.signingShare as Uint8Array))) : undefined),
+    })
+    expect(new Set(outcomes.map(groupKeyOf)).size).toBe(1)
+    net.parties.forEach((p, i) => expect(accusations[i]).toEqual(p.id === victim ? [{ party: cheater.id, reason: 'sent a share that does not match its commitments' }] : []))
+  })
+
+  it('a bad share and no valid answer in public: every honest party aborts naming the sender, never another', async () => {
+    let victim: string | undefined
+    const { net, cheater, outcomes } = await dkgWithCheater({
+      send: (m) => (m.round === 'dkg/2' && (victim ??= m.to) === m.to ? text('not a share') : undefined),
+      broadcast: (m) => (m.round === 'dkg/4' ? rewrite(m.body, (v) => void (v.shares = (v.shares as { to: string; signingShare: Uint8Array }[]).map((x) => ({ ...x, signingShare: flipped(x.signingShare) })))) : undefined),
+    })
+    net.parties.forEach((p, i) => {
+      if (p === cheater) return
+      const o = outcomes[i]!
+      expect(o.status).toBe('rejected')
+      const e = (o as PromiseRejectedResult).reason as ZrError
+      expect(isZrError(e, 'MPC_ABORT'), String(e)).toBe(true)
+      expect(e.meta.party).toBe(cheater.id)
+      expect(e.shortMessage).toMatch(/did not answer a complaint/)
+    })
+  })
+
+  it('a false complaint against an honest party: it answers in public, all get the same key, nobody is blamed', async () => {
     const net = await testNetwork(3)
-    const id = nextId('dkg-cheat')
-    const [victim, cheater, bystander] = net.parties as [TestParty, TestParty, TestParty]
+    const id = nextId('dkg-false-complaint')
+    const [accused, liar, bystander] = net.parties as [TestParty, TestParty, TestParty]
+    const accusations = net.parties.map(() => [] as { party: string; reason: string }[])
     try {
-      const tamper: Tamper = { send: (m) => (m.round === 'dkg/2' && m.to === victim.id ? rewrite(m.body, (v) => void (v.signingShare = flipped(v.signingShare as Uint8Array))) : undefined) }
-      const victimRun = runDkg({ session: victim.router.open(id, net.ids), suite, threshold: 2, timeoutMs: 5_000 })
-      const others = [
-        runDkg({ session: bystander.router.open(id, net.ids), suite, threshold: 2, timeoutMs: 5_000 }).catch((e: unknown) => e),
-        runDkg({ session: tamperedRouter(cheater, tamper).open(id, net.ids), suite, threshold: 2, timeoutMs: 5_000 }).catch((e: unknown) => e),
-      ]
-      const error = await rejection(victimRun)
-      expect(isZrError(error, 'MPC_ABORT')).toBe(true)
-      expect(error.meta.party).toBe(cheater.id)
-      expect(error.shortMessage).toMatch(/does not match its commitments/)
-      await Promise.all(others)
+      // The liar claims the accused's (valid) share was garbage, then follows the protocol.
+      const honestSession = liar.router.open(id, net.ids)
+      const lying: Session = { ...honestSession, collect: async (round, o) => (round === 'dkg/2' && o?.from?.[0] === accused.id ? (await honestSession.collect(round, o), new Map([[accused.id, text('garbage')]])) : honestSession.collect(round, o)) }
+      const outcomes = await Promise.allSettled(
+        net.parties.map((p, i) => runDkg({ session: p === liar ? lying : p.router.open(id, net.ids), suite, threshold: 2, timeoutMs: 3_000, onAccusation: (a) => void accusations[i]!.push(a) })),
+      )
+      expect(new Set(outcomes.map(groupKeyOf)).size).toBe(1)
+      // the accused and the bystander saw nothing wrong; the liar "reports" its own lie, which an operator can weigh
+      expect(accusations[net.parties.indexOf(accused)]).toEqual([])
+      expect(accusations[net.parties.indexOf(bystander)]).toEqual([])
     } finally {
       await net.close()
     }

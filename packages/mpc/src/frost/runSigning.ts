@@ -1,5 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js'
-import { type Account, ZrError, equalBytes } from '@zrkit/core'
+import { type Accusation, type Account, ZrError, equalBytes } from '@zrkit/core'
 import { gatherSigners, packageDigest, runAttempts, sendToAll, signedBy as signedByParty } from '../federation/coordinator.js'
 import type { Session, SessionRouter } from '../transport/SessionRouter.js'
 import { identifiers } from './runDkg.js'
@@ -32,7 +32,13 @@ export type RunSigningOptions = {
 }
 
 /** What {@link runSigning} returns. */
-export type SigningResult = { signatures: Uint8Array[]; signers: string[]; attempts: number }
+export type SigningResult = {
+  signatures: Uint8Array[]
+  signers: string[]
+  attempts: number
+  /** Parties caught cheating along the way (each excluded from the later attempts). */
+  accusations: Accusation[]
+}
 
 type Commitments = { identifier: string; hiding: Uint8Array; binding: Uint8Array }
 type PackageBody = { signers: string[]; commitments: Commitments[][] }
@@ -71,7 +77,7 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
   const timeoutMs = options.attemptTimeoutMs ?? 3_000
   const groupKey = suite.groupKey(key)
   const wait = { timeoutMs, ...(signal ? { signal } : {}) }
-  const { value, attempts } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal }, async ({ session, coordinator, excluded }) => {
+  const { value, attempts, accusations } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal, followExcludedCoordinators: true }, async ({ session, coordinator, excluded }) => {
     // Round 1: fresh nonces for each message; commitments to the coordinator.
     const nonces = messages.map(() => commit(suite, key.secret))
     const myCommitments = nonces.map((n) => n.commitments as Commitments)
@@ -82,7 +88,8 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
       pkg = { ...body, signature: await options.account.sign(packageDigest(PACKAGE_DOMAIN, session.id, hashOf(body))) }
       await sendToAll(session, 'sign/package', encodeMessage(pkg))
     } else {
-      await session.send(coordinator, 'sign/commit', encodeMessage(myCommitments))
+      // a coordinator caught cheating gets no commitments from this party: it can only sign without it
+      if (!excluded.has(coordinator)) await session.send(coordinator, 'sign/commit', encodeMessage(myCommitments))
       const raw = await session.collect('sign/package', { ...wait, from: [coordinator] })
       pkg = decodeMessage(raw.get(coordinator)!, coordinator, 'signing package', isPackage)
       if (!signedBy(coordinator, hashOf(pkg), pkg.signature)) throw misbehaved(coordinator, 'sent a signing package without its valid signature')
@@ -126,7 +133,7 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
     })
     return { signatures, signers: pkg.signers }
   })
-  return { ...value, attempts }
+  return { ...value, attempts, accusations }
 }
 
 /** The coordinator's first round: its own commitments plus the first others' valid ones, up to the threshold. */

@@ -921,3 +921,53 @@ describe('createConnector: a backend that abstains', () => {
     expect(done.responses.map((r) => r.party)).toEqual([w.parties[0]!.address])
   })
 })
+
+describe('createConnector: accusations', () => {
+  it("posts a backend's accusations with its result (signed), emits `accused`, and drops ones the ledger would refuse", async () => {
+    const w = await world(3, 2)
+    const [p0, p1, p2] = w.parties as [Account, Account, Account]
+    const ledgerAccused: string[] = []
+    const off = w.ledger.subscribe({ types: ['party.accused'] }, (e) => void ledgerAccused.push(`${String(e.data.by)} -> ${String(e.data.party)}: ${String(e.data.reason)}`))
+    cleanups.push(async () => off())
+    const shared = deterministicBackend()
+    const reason = 'sent an invalid signature share for message 0'
+    // an accusing backend: the party itself, a stranger and a duplicate are left out
+    const accusing = (self: Account): KeyringBackend => ({
+      ...shared,
+      createKey: async (r) => ({ ...(await shared.createKey(r)), accusations: [{ party: p2.address, reason }, { party: self.address, reason }, { party: 'zen1stranger', reason }, { party: p2.address, reason: 'again' }] }),
+    })
+    const c0 = w.connect(p0, accusing(p0))
+    const c1 = w.connect(p1, accusing(p1))
+    await c0.start()
+    await c1.start()
+    const key = await w.alice.createKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1', ...WAIT })
+    const request = await w.alice.getKeyRequest({ id: key.requestId })
+    expect(request.responses.map((r) => r.accusations)).toEqual([[{ party: p2.address, reason }], [{ party: p2.address, reason }]])
+    await until(() => ledgerAccused.length === 2)
+    expect(ledgerAccused.sort()).toEqual([p0, p1].map((p) => `${p.address} -> ${p2.address}: ${reason}`).sort())
+    for (const c of [c0, c1]) expect(c.events.filter((e) => e.type === 'accused')).toEqual([{ type: 'accused', kind: 'key', requestId: key.requestId, party: p2.address, reason }])
+  })
+
+  it('a backend error that names a cheater (MPC_ABORT, meta.party) rejects with an accusation of that party', async () => {
+    const w = await world(2, 2)
+    const [p0, p1] = w.parties as [Account, Account]
+    const backend: KeyringBackend = {
+      keyTypes: ['ecdsa-secp256k1'],
+      async createKey() {
+        throw new ZrError('MPC_ABORT', `Party ${p1.address} sent a share that does not match its commitments.`, { meta: { party: p1.address } })
+      },
+      async sign() {
+        throw new Error('unreachable')
+      },
+    }
+    const c = w.connect(p0, backend)
+    await c.start()
+    const { requestId } = await w.alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1' })
+    const reason = reasonOf(await rejection(w.alice.waitForKeyRequest({ requestId, ...WAIT })))
+    // the accusation comes first in the request's reason, and the response carries it
+    expect(reason.startsWith(`the keyring can no longer reach its threshold of 2 matching results: party ${p1.address} accused of cheating by ${p0.address}`)).toBe(true)
+    const r = await w.alice.getKeyRequest({ id: requestId })
+    expect(r.responses[0]!.accusations).toEqual([{ party: p1.address, reason: `Party ${p1.address} sent a share that does not match its commitments.` }])
+    expect(c.events.some((e) => e.type === 'accused' && e.party === p1.address)).toBe(true)
+  })
+})

@@ -9,9 +9,10 @@ import type { KeyType } from '../types.js'
  *
  * - `ecdsa-secp256k1`, `bitcoin-secp256k1`: 33-byte compressed key; payloads are 32-byte digests;
  *   signatures are 65 bytes r||s||v, low S, v the recovery id (0 or 1).
- * - `eddsa-ed25519`: 32-byte key; payloads are whole messages; signatures 64 bytes (RFC 8032, strict).
- * - `schnorr-secp256k1`: 33-byte compressed key (BIP340 uses its x coordinate); payloads are messages;
- *   signatures 64 bytes (BIP340).
+ * - `eddsa-ed25519`: 32-byte key; payloads are whole messages of 0..maxMessageBytes bytes (the empty
+ *   message too); signatures 64 bytes (RFC 8032, strict).
+ * - `schnorr-secp256k1`: 33-byte compressed key (BIP340 uses its x coordinate); payloads are messages of
+ *   0..maxMessageBytes bytes (BIP340 signs any length); signatures 64 bytes (BIP340).
  */
 export type Scheme = 'ecdsa' | 'eddsa' | 'schnorr'
 
@@ -65,8 +66,9 @@ export function checkPayloads(keyType: KeyType, payloads: unknown, limits: { max
     if (digest && p.length !== 32) {
       throw new ZrError('INVALID_PAYLOAD', 'Invalid payload.', { details: `payload ${i}: expected 32-byte digest for ${keyType}, got ${p.length} bytes` })
     }
-    if (!digest && (p.length < 1 || p.length > limits.maxMessageBytes)) {
-      throw new ZrError('INVALID_PAYLOAD', 'Invalid payload.', { details: `payload ${i}: expected a message of 1..${limits.maxMessageBytes} bytes for ${keyType}, got ${p.length} bytes` })
+    // Ed25519 (RFC 8032) and BIP340 sign messages of any length, the empty message included.
+    if (!digest && p.length > limits.maxMessageBytes) {
+      throw new ZrError('INVALID_PAYLOAD', 'Invalid payload.', { details: `payload ${i}: expected a message of 0..${limits.maxMessageBytes} bytes for ${keyType}, got ${p.length} bytes` })
     }
   })
   return payloads as Uint8Array[]

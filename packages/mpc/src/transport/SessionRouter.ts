@@ -1,5 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { ZrError, canonicalBytes, canonicalParse, equalBytes, toHex } from '@zrkit/core'
+import { abortFanout } from './abortFanout.js'
 import type { BroadcastProof, SecureEnvelope } from './secureTransport.js'
 import type { PartyId, Transport } from './Transport.js'
 
@@ -182,6 +183,8 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
   const peerSet = new Set(transport.peers)
 
   const sessions = new Map<string, ReturnType<typeof makeSession>>()
+  // Callers pass one long-lived signal to the waits of many concurrent sessions: one listener on it in all.
+  const aborts = abortFanout()
   const closedIds = new Set<string>()
   let pending: Pending[] = []
   let routerClosed = false
@@ -296,7 +299,7 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
         const finish = (error?: ZrError, timedOut = false) => {
           waiters.delete(check)
           if (timer !== undefined) clearTimeout(timer)
-          signal?.removeEventListener('abort', onAbort)
+          unwatch?.()
           if (error) return reject(error)
           const result = snapshot()
           if (timedOut && !partial) {
@@ -316,9 +319,10 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
         }
         const onAbort = () => finish(new ZrError('ABORTED', `Waiting for round ${round} was aborted.`, { meta: { session: id, round } }))
         let timer: ReturnType<typeof setTimeout> | undefined
+        let unwatch: (() => void) | undefined
         if (signal?.aborted) return onAbort()
         waiters.add(check)
-        signal?.addEventListener('abort', onAbort, { once: true })
+        if (signal) unwatch = aborts.watch(signal, onAbort)
         if (Number.isFinite(timeoutMs)) timer = setTimeout(() => finish(undefined, true), Math.max(0, timeoutMs))
         check()
       })

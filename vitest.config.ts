@@ -9,7 +9,6 @@ export default defineConfig({
     alias: [
       { find: /^@zrkit\/core\/node$/, replacement: src('./packages/core/src/node.ts') },
       { find: /^@zrkit\/core$/, replacement: src('./packages/core/src/index.ts') },
-      { find: /^@zrkit\/mpc\/node$/, replacement: src('./packages/mpc/src/node.ts') },
       { find: /^@zrkit\/mpc$/, replacement: src('./packages/mpc/src/index.ts') },
       { find: /^@zrkit\/relayer-evm$/, replacement: src('./packages/relayer-evm/src/index.ts') },
       { find: /^@zrkit\/relayer-bitcoin$/, replacement: src('./packages/relayer-bitcoin/src/index.ts') },

@@ -1,12 +1,27 @@
 // Runs every example as a user would (against the built packages), so none of them can rot.
 import { execFile } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 
 const run = promisify(execFile)
 const root = fileURLToPath(new URL('..', import.meta.url))
-const tsx = (file: string) => run(process.execPath, ['--import', 'tsx', file], { cwd: root, timeout: 240_000 })
+const tsx = (file: string, ...args: string[]) => run(process.execPath, ['--import', 'tsx', file, ...args], { cwd: root, timeout: 240_000 })
+/** tsx by absolute URL, for runs whose working directory is not the repository. */
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+
+async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'zrkit-example-'))
+  try {
+    return await fn(dir)
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
 
 describe('examples', () => {
   it('demo: both lifecycles end to end, signature verified with noble', { timeout: 300_000 }, async () => {
@@ -48,6 +63,36 @@ describe('examples', () => {
   it('quickstart: the README quick start runs and verifies', async () => {
     const { stdout } = await tsx('examples/quickstart/src/quickstart.ts')
     expect(stdout.trim()).toBe('verified: true')
+  })
+
+  it('durable ledger: runs again and again in the same directory, on the same chain as the same account', async () => {
+    await withTempDir(async (dir) => {
+      const runs = []
+      for (let i = 0; i < 3; i++) runs.push((await tsx('examples/quickstart/src/durableLedger.ts', dir)).stdout.trim())
+      const line = /^(zen1[02-9ac-hj-np-z]+) created workspace1[02-9ac-hj-np-z]+; owns (\d+) workspace\(s\) at height (\d+)$/
+      const parsed = runs.map((r) => line.exec(r))
+      expect(parsed.every(Boolean), runs.join('\n')).toBe(true)
+      expect(new Set(parsed.map((m) => m![1])).size).toBe(1)
+      expect(parsed.map((m) => m![2])).toEqual(['1', '2', '3'])
+      const heights = parsed.map((m) => Number(m![3]))
+      expect(heights[1]).toBeGreaterThan(heights[0]!)
+      expect(heights[2]).toBeGreaterThan(heights[1]!)
+    })
+  })
+
+  it('core README: its example, as written, runs twice in the same directory', async () => {
+    const readme = await readFile(join(root, 'packages/core/README.md'), 'utf8')
+    const code = /^```ts\n([\s\S]*?)^```$/m.exec(readme)?.[1]
+    expect(code).toContain('fileStore(')
+    await withTempDir(async (dir) => {
+      // A project of its own: the example's dependencies are the quickstart's (the built packages).
+      await symlink(join(root, 'examples/quickstart/node_modules'), join(dir, 'node_modules'), 'dir')
+      await writeFile(join(dir, 'package.json'), JSON.stringify({ private: true, type: 'module' }))
+      await writeFile(join(dir, 'readme.ts'), code!)
+      const once = () => run(process.execPath, ['--import', tsxLoader, 'readme.ts'], { cwd: dir, timeout: 60_000 })
+      await once()
+      await once() // the chain on disk is reopened, not refused as another chain
+    })
   })
 
   it('custom keyring: retries while sealed, signs, and its refusal becomes a rejection with the reason', async () => {

@@ -4,6 +4,7 @@ export { accountPrefix, assertAddress, publicKeyToAddress } from './account/addr
 // Errors
 export { errorCodes, type ZrErrorCode } from './errors/codes.js'
 export { ZrError, isZrError, zrErrorFromJSON, type ZrErrorOptions } from './errors/ZrError.js'
+export { describeValue } from './errors/describeValue.js'
 // Encoding
 export { concatBytes, equalBytes, toBytes, toHex } from './encoding/bytes.js'
 export { canonicalBytes, canonicalParse, canonicalStringify } from './encoding/canonical.js'

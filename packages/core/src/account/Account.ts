@@ -1,6 +1,7 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { toBytes } from '../encoding/bytes.js'
+import { describeValue } from '../errors/describeValue.js'
 import { ZrError } from '../errors/ZrError.js'
 import { publicKeyToAddress } from './address.js'
 
@@ -51,7 +52,7 @@ export function privateKeyToAccount(privateKey: Uint8Array | string): Account {
 
 /**
  * A new random {@link Account}. Pass a seed string for a reproducible one (tests and demos only:
- * the key is sha256 of the seed).
+ * the key is sha256 of the seed). Throws `INVALID_INPUT` for a seed that is not a string.
  *
  * @example
  * ```ts
@@ -62,5 +63,6 @@ export function privateKeyToAccount(privateKey: Uint8Array | string): Account {
  */
 export function generateAccount(seed?: string): Account {
   if (seed === undefined) return privateKeyToAccount(secp256k1.utils.randomSecretKey())
+  if (typeof seed !== 'string') throw new ZrError('INVALID_INPUT', 'Invalid account seed.', { details: `expected a string (or nothing for a random account), got ${describeValue(seed)}` })
   return privateKeyToAccount(sha256(new TextEncoder().encode(seed)))
 }

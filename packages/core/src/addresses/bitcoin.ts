@@ -4,7 +4,9 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToNumberBE } from '@noble/curves/utils.js'
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { bech32, bech32m } from '@scure/base'
+import { describeValue } from '../errors/describeValue.js'
 import { ZrError } from '../errors/ZrError.js'
+import { compressSecp256k1 } from './publicKeys.js'
 import { type BitcoinNetwork, assertHrp, bitcoinHrp } from './walletTypes.js'
 
 /**
@@ -62,7 +64,8 @@ export function hash160(data: Uint8Array): Uint8Array {
 const tagHashes = new Map<string, Uint8Array>()
 
 /**
- * The BIP340 tagged hash: sha256(sha256(tag) || sha256(tag) || message parts...).
+ * The BIP340 tagged hash: sha256(sha256(tag) || sha256(tag) || message parts...). Throws
+ * `INVALID_INPUT` unless `tag` is a string and every message part is bytes.
  *
  * @example
  * ```ts
@@ -71,38 +74,16 @@ const tagHashes = new Map<string, Uint8Array>()
  * ```
  */
 export function taggedHash(tag: string, ...messages: Uint8Array[]): Uint8Array {
+  if (typeof tag !== 'string') throw new ZrError('INVALID_INPUT', 'Invalid tag.', { details: `expected a string, got ${describeValue(tag)}` })
+  messages.forEach((m, i) => {
+    if (!(m instanceof Uint8Array)) throw new ZrError('INVALID_INPUT', 'Invalid tagged hash message.', { details: `part ${i}: expected bytes, got ${describeValue(m)}` })
+  })
   let tagHash = tagHashes.get(tag)
   if (!tagHash) {
     tagHash = sha256(utf8ToBytes(tag))
     tagHashes.set(tag, tagHash)
   }
   return sha256(concatBytes(tagHash, tagHash, ...messages))
-}
-
-/**
- * The 33-byte compressed form of a secp256k1 public key given compressed (33 bytes) or uncompressed
- * (65 bytes). Throws `INVALID_PUBLIC_KEY` unless it is a point on the curve.
- *
- * @example
- * ```ts
- * import { compressSecp256k1 } from './bitcoin.js'
- * compressSecp256k1(uncompressed65) // 33 bytes, 02/03 prefix
- * ```
- */
-export function compressSecp256k1(publicKey: Uint8Array): Uint8Array {
-  if (!(publicKey instanceof Uint8Array) || (publicKey.length !== 33 && publicKey.length !== 65)) {
-    throw new ZrError('INVALID_PUBLIC_KEY', 'Invalid secp256k1 public key.', {
-      details: `expected a 33-byte compressed or 65-byte uncompressed secp256k1 point, got ${describe(publicKey)}`,
-    })
-  }
-  try {
-    return Point.fromBytes(publicKey).toBytes(true)
-  } catch (cause) {
-    throw new ZrError('INVALID_PUBLIC_KEY', 'Invalid secp256k1 public key.', {
-      details: `expected a point on secp256k1, got ${publicKey.length} bytes that are not one`,
-      cause,
-    })
-  }
 }
 
 /**
@@ -118,7 +99,7 @@ export function compressSecp256k1(publicKey: Uint8Array): Uint8Array {
 export function encodeSegwitAddress(hrp: string, version: number, program: Uint8Array): string {
   assertHrp(hrp, 'segwit address prefix')
   if (!Number.isInteger(version) || version < 0 || version > 16) {
-    throw new ZrError('INVALID_INPUT', 'Invalid witness version.', { details: `expected 0..16, got ${String(version)}` })
+    throw new ZrError('INVALID_INPUT', 'Invalid witness version.', { details: `expected 0..16, got ${describeValue(version)}` })
   }
   const problem = programProblem(version, program)
   if (problem) throw new ZrError('INVALID_INPUT', 'Invalid witness program.', { details: problem })
@@ -146,7 +127,8 @@ export function decodeSegwitAddress(address: string, expectedHrp?: string): { hr
   const fail = (details: string): never => {
     throw new ZrError('INVALID_ADDRESS', 'Invalid segwit address.', { details })
   }
-  if (typeof address !== 'string') return fail(`expected a string, got ${typeof address}`)
+  if (expectedHrp !== undefined) assertHrp(expectedHrp, 'expected segwit address prefix')
+  if (typeof address !== 'string') return fail(`expected a string, got ${describeValue(address)}`)
   const v0 = bech32.decodeUnsafe(address)
   const decoded = v0 ?? bech32m.decodeUnsafe(address)
   if (!decoded) return fail(`not a valid bech32 or bech32m string: ${JSON.stringify(address)}`)
@@ -230,6 +212,9 @@ export function p2trAddress(publicKey: Uint8Array, options: BitcoinAddressOption
 }
 
 function resolveHrp(options: BitcoinAddressOptions): string {
+  if (options === null || typeof options !== 'object') {
+    throw new ZrError('INVALID_INPUT', 'Invalid Bitcoin address options.', { details: `expected { network?, hrp? }, got ${describeValue(options)}` })
+  }
   if (options.hrp !== undefined) return assertHrp(options.hrp, 'Bitcoin address prefix')
   return bitcoinHrp(options.network ?? 'mainnet')
 }
@@ -260,6 +245,4 @@ function programProblem(version: number, program: unknown): string | undefined {
   return undefined
 }
 
-function describe(value: unknown): string {
-  return value instanceof Uint8Array ? `${value.length} bytes` : typeof value
-}
+const describe = describeValue

@@ -1,7 +1,8 @@
-import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
+import { describeValue } from '../errors/describeValue.js'
 import { ZrError } from '../errors/ZrError.js'
+import { secp256k1Point } from './publicKeys.js'
 
 /**
  * The EVM address of a secp256k1 public key: the last 20 bytes of keccak256 over the 64-byte
@@ -15,20 +16,7 @@ import { ZrError } from '../errors/ZrError.js'
  * ```
  */
 export function publicKeyToEvmAddress(publicKey: Uint8Array): `0x${string}` {
-  if (!(publicKey instanceof Uint8Array) || (publicKey.length !== 33 && publicKey.length !== 65)) {
-    throw new ZrError('INVALID_PUBLIC_KEY', 'Invalid secp256k1 public key.', {
-      details: `expected a 33-byte compressed or 65-byte uncompressed secp256k1 point, got ${describe(publicKey)}`,
-    })
-  }
-  let uncompressed: Uint8Array
-  try {
-    uncompressed = secp256k1.Point.fromBytes(publicKey).toBytes(false)
-  } catch (cause) {
-    throw new ZrError('INVALID_PUBLIC_KEY', 'Invalid secp256k1 public key.', {
-      details: `expected a point on secp256k1, got ${publicKey.length} bytes that are not one`,
-      cause,
-    })
-  }
+  const uncompressed = secp256k1Point(publicKey).toBytes(false)
   const hash = keccak_256(uncompressed.subarray(1))
   return checksum(bytesToHex(hash.subarray(12)))
 }
@@ -46,7 +34,7 @@ export function publicKeyToEvmAddress(publicKey: Uint8Array): `0x${string}` {
 export function toChecksumAddress(address: string): `0x${string}` {
   if (typeof address !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(address)) {
     throw new ZrError('INVALID_ADDRESS', 'Invalid EVM address.', {
-      details: `expected "0x" and 40 hex digits, got ${typeof address === 'string' ? JSON.stringify(address) : typeof address}`,
+      details: `expected "0x" and 40 hex digits, got ${describeValue(address)}`,
     })
   }
   return checksum(address.slice(2).toLowerCase())
@@ -62,8 +50,4 @@ function checksum(lowerHex: string): `0x${string}` {
     out += nibble >= 8 ? c.toUpperCase() : c
   }
   return out as `0x${string}`
-}
-
-function describe(value: unknown): string {
-  return value instanceof Uint8Array ? `${value.length} bytes` : typeof value
 }

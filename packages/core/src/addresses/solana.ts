@@ -1,6 +1,5 @@
-import { ed25519 } from '@noble/curves/ed25519.js'
 import { base58 } from '@scure/base'
-import { ZrError } from '../errors/ZrError.js'
+import { ed25519Point } from './publicKeys.js'
 
 /**
  * The Solana address of an ed25519 public key: base58 of its 32 bytes. Throws `INVALID_PUBLIC_KEY`
@@ -14,18 +13,5 @@ import { ZrError } from '../errors/ZrError.js'
  * ```
  */
 export function solanaAddress(publicKey: Uint8Array): string {
-  if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) {
-    throw new ZrError('INVALID_PUBLIC_KEY', 'Invalid ed25519 public key.', {
-      details: `expected 32 bytes, got ${publicKey instanceof Uint8Array ? `${publicKey.length} bytes` : typeof publicKey}`,
-    })
-  }
-  try {
-    ed25519.Point.fromBytes(publicKey)
-  } catch (cause) {
-    throw new ZrError('INVALID_PUBLIC_KEY', 'Invalid ed25519 public key.', {
-      details: 'expected a point on ed25519, got 32 bytes that are not one',
-      cause,
-    })
-  }
-  return base58.encode(publicKey)
+  return base58.encode(ed25519Point(publicKey).toBytes())
 }

@@ -1,3 +1,4 @@
+import { describeValue } from '../errors/describeValue.js'
 import { ZrError } from '../errors/ZrError.js'
 import type { KeyType } from '../ledger/types.js'
 
@@ -107,10 +108,10 @@ const walletsByNumber: Readonly<Record<number, WalletType>> = {
  * ```
  */
 export function walletTypeFromNumber(n: number): WalletType {
-  const wallet = Number.isInteger(n) ? walletsByNumber[n] : undefined
+  const wallet = Number.isInteger(n) && Object.hasOwn(walletsByNumber, n) ? walletsByNumber[n] : undefined
   if (!wallet) {
     throw new ZrError('UNSUPPORTED_WALLET_TYPE', 'Unsupported wallet type.', {
-      details: `expected a zrChain WalletType number 1..8, got ${String(n)}`,
+      details: `expected a zrChain WalletType number 1..8, got ${describeValue(n)}`,
     })
   }
   return { ...wallet }
@@ -118,7 +119,8 @@ export function walletTypeFromNumber(n: number): WalletType {
 
 /**
  * The zrChain `WalletType` number of a wallet type, or `undefined` when zrChain has none for it
- * (taproot, native prefixes other than `zen`, Bitcoin `testnet4`/`signet`, custom HRPs).
+ * (taproot, native prefixes other than `zen`, Bitcoin `testnet4`/`signet`, custom HRPs). Throws
+ * `UNSUPPORTED_WALLET_TYPE` for a value that is not a wallet type.
  *
  * @example
  * ```ts
@@ -128,6 +130,7 @@ export function walletTypeFromNumber(n: number): WalletType {
  * ```
  */
 export function walletTypeToNumber(wallet: WalletType): number | undefined {
+  walletTypeName(wallet)
   switch (wallet.type) {
     case 'native':
       return wallet.prefix === undefined || wallet.prefix === 'zen' ? walletTypeNumbers.NATIVE : undefined
@@ -169,10 +172,10 @@ const bitcoinHrps: Readonly<Record<BitcoinNetwork, string>> = {
  * ```
  */
 export function bitcoinHrp(network: BitcoinNetwork): string {
-  const hrp = Object.hasOwn(bitcoinHrps, network) ? bitcoinHrps[network] : undefined
+  const hrp = typeof network === 'string' && Object.hasOwn(bitcoinHrps, network) ? bitcoinHrps[network] : undefined
   if (hrp === undefined) {
     throw new ZrError('INVALID_INPUT', 'Unknown Bitcoin network.', {
-      details: `expected one of ${Object.keys(bitcoinHrps).join(', ')}, got ${JSON.stringify(network)}`,
+      details: `expected one of ${Object.keys(bitcoinHrps).join(', ')}, got ${describeValue(network)}`,
     })
   }
   return hrp
@@ -190,7 +193,7 @@ export function bitcoinHrp(network: BitcoinNetwork): string {
 export function assertHrp(hrp: unknown, what = 'bech32 prefix'): string {
   if (typeof hrp !== 'string' || !/^[\x21-\x7e]{1,83}$/.test(hrp) || hrp !== hrp.toLowerCase()) {
     throw new ZrError('INVALID_INPUT', `Invalid ${what}.`, {
-      details: `expected 1..83 lower-case printable ASCII characters, got ${JSON.stringify(hrp)}`,
+      details: `expected 1..83 lower-case printable ASCII characters, got ${describeValue(hrp)}`,
     })
   }
   return hrp
@@ -221,7 +224,7 @@ const keyFits: Readonly<Record<WalletTypeName, KeyFit>> = {
  * ```
  */
 export function walletKeyTypes(type: WalletTypeName): readonly KeyType[] {
-  const fit = Object.hasOwn(keyFits, type) ? keyFits[type] : undefined
+  const fit = typeof type === 'string' && Object.hasOwn(keyFits, type) ? keyFits[type] : undefined
   if (!fit) throw unknownWalletType(type)
   return fit.keyTypes
 }
@@ -241,9 +244,10 @@ export function assertKeyTypeFitsWallet(keyType: KeyType, wallet: WalletType): v
   const type = walletTypeName(wallet)
   const fit = keyFits[type]
   if (!fit.keyTypes.includes(keyType)) {
-    throw new ZrError('UNSUPPORTED_WALLET_TYPE', `Key type ${String(keyType)} has no ${type} addresses.`, {
-      details: `expected ${fit.description} (${fit.keyTypes.join(' or ')}) for ${type} addresses, got ${String(keyType)}`,
-      meta: { walletType: type, keyType, expected: fit.keyTypes },
+    const got = typeof keyType === 'string' ? keyType : describeValue(keyType)
+    throw new ZrError('UNSUPPORTED_WALLET_TYPE', `Key type ${got} has no ${type} addresses.`, {
+      details: `expected ${fit.description} (${fit.keyTypes.join(' or ')}) for ${type} addresses, got ${got}`,
+      meta: { walletType: type, keyType: got, expected: fit.keyTypes },
     })
   }
 }
@@ -267,10 +271,11 @@ export function walletTypeName(wallet: unknown): WalletTypeName {
 function unknownWalletType(wallet: unknown): ZrError {
   let shown: string
   try {
-    shown = JSON.stringify(wallet) ?? String(wallet)
+    shown = JSON.stringify(wallet) ?? describeValue(wallet)
   } catch {
-    shown = String(wallet)
+    shown = describeValue(wallet)
   }
+  if (shown.length > 120) shown = `${shown.slice(0, 120)}...`
   return new ZrError('UNSUPPORTED_WALLET_TYPE', 'Unsupported wallet type.', {
     details: `expected a wallet type with type ${walletTypeNames.join(', ')}, got ${shown}`,
   })

@@ -1,4 +1,6 @@
 import type { Account } from '../account/Account.js'
+import { describeValue } from '../errors/describeValue.js'
+import { ZrError } from '../errors/ZrError.js'
 import type { Ledger } from '../ledger/Ledger.js'
 import * as bank from './actions/bank.js'
 import * as keyRequest from './actions/keyRequest.js'
@@ -6,6 +8,7 @@ import * as keyring from './actions/keyring.js'
 import * as policy from './actions/policy.js'
 import * as signRequest from './actions/signRequest.js'
 import * as workspace from './actions/workspace.js'
+import { requireParams } from './requireParams.js'
 import { type ClientBase, sendMessage } from './sendMessage.js'
 import { watchEvents } from './wait.js'
 
@@ -27,7 +30,8 @@ export type CreateZrClientParameters = {
 
 /**
  * Creates a client: a plain object with every action bound to the ledger and account. Each action is
- * also a standalone function taking the client first, for tree-shaking.
+ * also a standalone function taking the client first, for tree-shaking. Throws `INVALID_INPUT` unless
+ * `ledger` is a Ledger (query, submit, subscribe) and `account`, when given, an Account.
  *
  * @example
  * ```ts
@@ -40,7 +44,14 @@ export type CreateZrClientParameters = {
  * ```
  */
 export function createZrClient(parameters: CreateZrClientParameters): ZrClient {
-  const base: ClientBase & { chainId: string } = { ledger: parameters.ledger, chainId: parameters.ledger.chainId, ...(parameters.account ? { account: parameters.account } : {}) }
+  const { ledger, account } = requireParams(parameters, 'createZrClient')
+  if (ledger === null || typeof ledger !== 'object' || typeof ledger.query !== 'function' || typeof ledger.submit !== 'function' || typeof ledger.subscribe !== 'function') {
+    throw new ZrError('INVALID_INPUT', 'Invalid ledger.', { details: `expected a Ledger (query, submit, subscribe), got ${describeValue(ledger)}` })
+  }
+  if (account !== undefined && (account === null || typeof account !== 'object' || typeof account.address !== 'string' || typeof account.sign !== 'function')) {
+    throw new ZrError('INVALID_INPUT', 'Invalid account.', { details: `expected an Account (address, publicKey, sign) or none, got ${describeValue(account)}` })
+  }
+  const base: ClientBase & { chainId: string } = { ledger, chainId: ledger.chainId, ...(account ? { account } : {}) }
   const client = { ...base } as Record<string, unknown>
   for (const [name, fn] of Object.entries(actions)) client[name] = (...args: unknown[]) => (fn as (c: ClientBase, ...a: unknown[]) => unknown)(base, ...args)
   return Object.freeze(client) as ZrClient

@@ -5,6 +5,7 @@ import type { Ledger, TxReceipt } from '../ledger/Ledger.js'
 import type { Message } from '../ledger/messages.js'
 import type { TxRecord } from '../ledger/state.js'
 import { type SignedTx, signTx, txHash } from '../ledger/tx.js'
+import { requireParams } from './requireParams.js'
 
 /** What every action needs: a ledger, and for writes an account. */
 export type ClientBase = {
@@ -84,6 +85,7 @@ function backoff(attempt: number): Promise<void> | undefined {
  * ```
  */
 export function sendMessage(client: ClientBase, params: SendMessageParameters): Promise<TxReceipt> {
+  requireParams(params, 'sendMessage')
   const account = requireAccount(client)
   const s = sequencer(client.ledger, account)
   const run = s.chain.then(() => deliver(client.ledger, account, s, params))

@@ -1,3 +1,4 @@
+import { describeValue } from '../errors/describeValue.js'
 import { ZrError } from '../errors/ZrError.js'
 import type { EventFilter, LedgerEvent } from '../ledger/events.js'
 import type { ClientBase } from './sendMessage.js'
@@ -15,6 +16,8 @@ export type WaitOptions = {
 /**
  * Waits until `check` returns a value, re-checking on each event that matches `filter`. The core of
  * every `waitFor...` action: the ledger is asked first, so nothing that already happened is missed.
+ * Rejects with `INVALID_INPUT` for bad options (see {@link checkWaitOptions}), `TIMEOUT` after
+ * `timeoutMs`, `ABORTED` when `signal` fires.
  *
  * @example
  * ```ts
@@ -23,6 +26,11 @@ export type WaitOptions = {
  * ```
  */
 export function waitUntil<T>(client: ClientBase, what: string, filter: EventFilter, check: () => Promise<T | undefined>, options: WaitOptions = {}): Promise<T> {
+  try {
+    checkWaitOptions(options)
+  } catch (e) {
+    return Promise.reject(e)
+  }
   const { timeoutMs = 60_000, signal, onEvent } = options
   return new Promise<T>((resolve, reject) => {
     let done = false
@@ -80,4 +88,32 @@ export function waitUntil<T>(client: ClientBase, what: string, filter: EventFilt
  */
 export function watchEvents(client: ClientBase, filter: EventFilter, listener: (event: LedgerEvent) => void, options?: { fromSeq?: number }): () => void {
   return client.ledger.subscribe(filter, listener, options)
+}
+
+/** Longest wait a timer can hold (setTimeout's limit, about 24.8 days); longer would fire at once. */
+const maxTimeoutMs = 2 ** 31 - 1
+
+/**
+ * Checks the {@link WaitOptions} every `waitFor...` takes: `timeoutMs` a number 0..2^31-1 (0: never),
+ * `signal` an AbortSignal, `onEvent` a function; `INVALID_INPUT` saying what arrived otherwise.
+ *
+ * @example
+ * ```ts
+ * import { checkWaitOptions } from './wait.js'
+ * checkWaitOptions({ timeoutMs: 10_000 }) // passes
+ * checkWaitOptions({ timeoutMs: -1 })     // throws ZrError INVALID_INPUT
+ * ```
+ */
+export function checkWaitOptions(options: unknown): void {
+  const bad = (what: string, expected: string, got: unknown) => new ZrError('INVALID_INPUT', `Invalid ${what}.`, { details: `expected ${expected}, got ${describeValue(got)}` })
+  if (options === null || typeof options !== 'object') throw bad('wait options', 'an object { timeoutMs?, signal?, onEvent? }', options)
+  const { timeoutMs, signal, onEvent } = options as Record<string, unknown>
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0 && timeoutMs <= maxTimeoutMs))) {
+    throw bad('timeoutMs', `a number of ms in 0..${maxTimeoutMs} (0: never)`, timeoutMs)
+  }
+  const s = signal as { aborted?: unknown; addEventListener?: unknown; removeEventListener?: unknown } | null | undefined
+  if (signal !== undefined && (s === null || typeof s !== 'object' || typeof s.aborted !== 'boolean' || typeof s.addEventListener !== 'function' || typeof s.removeEventListener !== 'function')) {
+    throw bad('signal', 'an AbortSignal', signal)
+  }
+  if (onEvent !== undefined && typeof onEvent !== 'function') throw bad('onEvent', 'a function', onEvent)
 }

@@ -267,11 +267,14 @@ describe('BIP32 compatibility (secp256k1 index paths)', () => {
     expect(hex(chainCodeOf(pk))).toBe(hex(sha256(cat(utf8('zrkit/derive/v1/chain-code'), pk))))
   })
 
-  it('extendedPublicKey refuses ed25519 keys and keys that are not 33 bytes', () => {
+  it('extendedPublicKey refuses ed25519 keys and bytes that are not a secp256k1 point; the 65-byte form of a key gives its xpub', () => {
     const edPk = ed25519.getPublicKey(new Uint8Array(32).fill(2))
     expectZrError(() => extendedPublicKey('eddsa-ed25519', edPk), 'UNSUPPORTED_KEY_TYPE', 'eddsa-ed25519')
+    // one canonical form: the uncompressed key is the same point, so it has the same xpub (holding the compressed key)
     const uncompressed = secp256k1.getPublicKey(new Uint8Array(32).fill(1), false)
-    expectZrError(() => extendedPublicKey('ecdsa-secp256k1', uncompressed), 'INVALID_PUBLIC_KEY', '65')
+    const compressed = secp256k1.getPublicKey(new Uint8Array(32).fill(1), true)
+    expect(extendedPublicKey('ecdsa-secp256k1', uncompressed)).toBe(extendedPublicKey('ecdsa-secp256k1', compressed))
+    expectZrError(() => extendedPublicKey('ecdsa-secp256k1', uncompressed.subarray(0, 64)), 'INVALID_PUBLIC_KEY', '64')
   })
 })
 

@@ -57,14 +57,18 @@ export function parseDerivationPath(path: DerivationPath): DerivationSegment[] {
 }
 
 /**
- * A path as text, for logs and display: indices-only paths as `m/0/5`, others as JSON.
+ * A path as text, for logs and display: indices-only paths as `m/0/5`, others as JSON. Takes any
+ * {@link DerivationPath} (it is put in canonical form first, see {@link parseDerivationPath}), so it
+ * throws `INVALID_DERIVATION_PATH` as that does.
  *
  * @example
  * ```ts
  * import { formatDerivationPath } from '@zrkit/core'
- * formatDerivationPath([0, 5]) // 'm/0/5'
+ * formatDerivationPath([0, 5])     // 'm/0/5'
+ * formatDerivationPath('savings')  // '["savings"]'
  * ```
  */
-export function formatDerivationPath(path: readonly DerivationSegment[]): string {
-  return path.every((s) => typeof s === 'number') ? ['m', ...path].join('/') : JSON.stringify(path)
+export function formatDerivationPath(path: DerivationPath): string {
+  const segments = parseDerivationPath(path)
+  return segments.every((s) => typeof s === 'number') ? ['m', ...segments].join('/') : JSON.stringify(segments)
 }

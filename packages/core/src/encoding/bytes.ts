@@ -1,8 +1,13 @@
 import { hex } from '@scure/base'
+import { describeValue } from '../errors/describeValue.js'
 import { ZrError } from '../errors/ZrError.js'
 
+function notBytes(what: string, got: unknown): ZrError {
+  return new ZrError('INVALID_INPUT', `Invalid ${what}.`, { details: `expected bytes (a Uint8Array), got ${describeValue(got)}` })
+}
+
 /**
- * Lower-case hex of bytes, no prefix.
+ * Lower-case hex of bytes, no prefix. Throws `INVALID_INPUT` for anything but a Uint8Array.
  *
  * @example
  * ```ts
@@ -11,6 +16,7 @@ import { ZrError } from '../errors/ZrError.js'
  * ```
  */
 export function toHex(bytes: Uint8Array): string {
+  if (!(bytes instanceof Uint8Array)) throw notBytes('bytes', bytes)
   return hex.encode(bytes)
 }
 
@@ -26,8 +32,9 @@ export function toHex(bytes: Uint8Array): string {
  */
 export function toBytes(value: Uint8Array | string, what = 'value'): Uint8Array {
   if (value instanceof Uint8Array) return value
+  if (typeof what !== 'string') what = 'value'
   if (typeof value !== 'string') {
-    throw new ZrError('INVALID_INPUT', `Invalid ${what}.`, { details: `expected bytes or a hex string, got ${typeof value}` })
+    throw new ZrError('INVALID_INPUT', `Invalid ${what}.`, { details: `expected bytes or a hex string, got ${value === null ? 'null' : typeof value}` })
   }
   const s = value.startsWith('0x') || value.startsWith('0X') ? value.slice(2) : value
   if (s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) {
@@ -37,7 +44,7 @@ export function toBytes(value: Uint8Array | string, what = 'value'): Uint8Array 
 }
 
 /**
- * Constant-shape equality of two byte arrays.
+ * Constant-shape equality of two byte arrays. Throws `INVALID_INPUT` unless both are Uint8Arrays.
  *
  * @example
  * ```ts
@@ -46,6 +53,8 @@ export function toBytes(value: Uint8Array | string, what = 'value'): Uint8Array 
  * ```
  */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (!(a instanceof Uint8Array)) throw notBytes('first byte array', a)
+  if (!(b instanceof Uint8Array)) throw notBytes('second byte array', b)
   if (a.length !== b.length) return false
   let diff = 0
   for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!
@@ -53,7 +62,7 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * Concatenates byte arrays.
+ * Concatenates byte arrays. Throws `INVALID_INPUT` naming the first part that is not a Uint8Array.
  *
  * @example
  * ```ts
@@ -62,6 +71,9 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
  * ```
  */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  parts.forEach((p, i) => {
+    if (!(p instanceof Uint8Array)) throw notBytes(`part ${i}`, p)
+  })
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
   let at = 0
   for (const p of parts) {

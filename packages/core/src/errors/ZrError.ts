@@ -1,4 +1,5 @@
 import type { ZrErrorCode } from './codes.js'
+import { describeValue } from './describeValue.js'
 
 /** Options of a {@link ZrError}. */
 export type ZrErrorOptions = {
@@ -92,7 +93,8 @@ export function isZrError<C extends ZrErrorCode>(err: unknown, code?: C): err is
 }
 
 /**
- * Rebuilds a ZrError from its {@link ZrError.toJSON} form (e.g. received from another process).
+ * Rebuilds a ZrError from its {@link ZrError.toJSON} form (e.g. received from another process). Throws
+ * `INVALID_INPUT` for anything without a string `code` and `shortMessage`.
  *
  * @example
  * ```ts
@@ -101,5 +103,19 @@ export function isZrError<C extends ZrErrorCode>(err: unknown, code?: C): err is
  * ```
  */
 export function zrErrorFromJSON(json: { code: ZrErrorCode; shortMessage: string; details?: string; meta?: Record<string, unknown> }): ZrError {
-  return new ZrError(json.code, json.shortMessage, { details: json.details, meta: json.meta })
+  const j = (json !== null && typeof json === 'object' ? json : {}) as Record<string, unknown>
+  const problem =
+    json === null || typeof json !== 'object'
+      ? `an object, got ${describeValue(json)}`
+      : typeof j.code !== 'string'
+        ? `a string code, got ${describeValue(j.code)}`
+        : typeof j.shortMessage !== 'string'
+          ? `a string shortMessage, got ${describeValue(j.shortMessage)}`
+          : j.details !== undefined && typeof j.details !== 'string'
+            ? `details as a string, got ${describeValue(j.details)}`
+            : j.meta !== undefined && (j.meta === null || typeof j.meta !== 'object')
+              ? `meta as an object, got ${describeValue(j.meta)}`
+              : undefined
+  if (problem) throw new ZrError('INVALID_INPUT', 'Invalid serialised ZrError.', { details: `expected ${problem}` })
+  return new ZrError(j.code as ZrErrorCode, j.shortMessage as string, { details: j.details as string | undefined, meta: j.meta as Record<string, unknown> | undefined })
 }

@@ -1,7 +1,9 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { assertKeyType } from '../derivation/assertKeyType.js'
 import { signingKey } from '../derivation/signingKey.js'
 import { toHex } from '../encoding/bytes.js'
+import { describeValue } from '../errors/describeValue.js'
 import { ZrError } from '../errors/ZrError.js'
 import { schemeOf } from '../ledger/treasury/schemes.js'
 import { type KeyType, keyTypes as allKeyTypes } from '../ledger/types.js'
@@ -20,7 +22,8 @@ export type LocalKeyringOptions = {
 /**
  * A one-party software keyring for all three schemes (ECDSA and BIP340 Schnorr on secp256k1, EdDSA on
  * ed25519). For self-hosted use and tests; each key lives whole in one place, so prefer an MPC keyring
- * where that matters.
+ * where that matters. Throws `INVALID_INPUT` for options that are not an object, a `secrets` store
+ * without `get` and `set`, or `keyTypes` that are not a list; `UNSUPPORTED_KEY_TYPE` for an unknown type.
  *
  * @example
  * ```ts
@@ -30,8 +33,17 @@ export type LocalKeyringOptions = {
  * ```
  */
 export function localKeyring(options: LocalKeyringOptions = {}): KeyringBackend {
+  if (options === null || typeof options !== 'object') {
+    throw new ZrError('INVALID_INPUT', 'Invalid local keyring options.', { details: `expected { secrets?, keyTypes? }, got ${describeValue(options)}` })
+  }
   const secrets = options.secrets ?? memorySecretStore()
-  const keyTypes = options.keyTypes ?? allKeyTypes
+  if (secrets === null || typeof secrets !== 'object' || typeof secrets.get !== 'function' || typeof secrets.set !== 'function') {
+    throw new ZrError('INVALID_INPUT', 'Invalid secret store.', { details: `expected a SecretStore with get and set, got ${describeValue(secrets)}` })
+  }
+  if (options.keyTypes !== undefined && !Array.isArray(options.keyTypes)) {
+    throw new ZrError('INVALID_INPUT', 'Invalid key types.', { details: `expected a list of key types, got ${describeValue(options.keyTypes)}` })
+  }
+  const keyTypes = Object.freeze((options.keyTypes ?? allKeyTypes).map((t, i) => assertKeyType(t, `key type ${i}`)))
   const forRequest = (keyring: string, id: number) => `request:${keyring}:${id}`
   const forKey = (publicKey: Uint8Array) => `key:${toHex(publicKey)}`
 

@@ -54,6 +54,7 @@ type Subscriber = { filter: EventFilter; listener: (e: LedgerEvent) => void; nex
  * ```
  */
 export async function createEmbeddedLedger(options: EmbeddedLedgerOptions = {}): Promise<EmbeddedLedger> {
+  if (options === null || typeof options !== 'object') throw new ZrError('INVALID_INPUT', 'Invalid ledger options.', { details: `expected an object { genesis?, store?, ... }, got ${options === null ? 'null' : typeof options}` })
   const store = options.store ?? memoryStore()
   const now = options.now ?? Date.now
   const state = new LedgerState()

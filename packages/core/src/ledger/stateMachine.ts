@@ -196,12 +196,18 @@ export function applySignedTx(tx: StateTx, signed: SignedTx): { hash: string; re
 
 /** Sets up a fresh state from genesis (the log's first entry). */
 export function applyGenesis(state: LedgerState, genesis: Genesis, time: number): void {
+  if (genesis === null || typeof genesis !== 'object') throw invalid('genesis', 'an object { chainId, balances?, params? }', genesis)
   checkString(genesis.chainId, 'chainId', { min: 1, max: 64 })
+  if (genesis.params !== undefined && (genesis.params === null || typeof genesis.params !== 'object' || Array.isArray(genesis.params))) throw invalid('genesis params', 'an object of ledger params', genesis.params)
+  const balances: unknown = genesis.balances ?? []
+  if (!Array.isArray(balances)) throw invalid('genesis balances', 'a list of { address, amount }', balances)
   state.chainId = genesis.chainId
   state.params = Object.freeze({ ...defaultLedgerParams, ...(genesis.params ?? {}) })
   const tx = new StateTx(state, 1, time)
-  for (const { address, amount } of genesis.balances ?? []) {
-    checkAccount(address, 'genesis balance address')
+  for (const [i, entry] of balances.entries()) {
+    if (entry === null || typeof entry !== 'object') throw invalid(`genesis balances[${i}]`, 'an object { address, amount }', entry)
+    const { amount } = entry as { amount: unknown }
+    const address = checkAccount((entry as { address: unknown }).address, 'genesis balance address')
     const a = getAccount(tx, address)
     tx.put('accounts', address, { ...a, balance: a.balance + checkAmount(amount, 'genesis amount') })
   }

@@ -4,6 +4,7 @@ import type { Account } from '../account/Account.js'
 import { concatBytes, toHex, utf8 } from '../encoding/bytes.js'
 import { canonicalBytes } from '../encoding/canonical.js'
 import type { Message } from './messages.js'
+import { invalid } from './validate.js'
 
 /** A message with what authenticates it, before signing. */
 export type UnsignedTx = {
@@ -29,6 +30,7 @@ const partyDomain = utf8('zrkit/party-response/v1\n')
 
 /**
  * The digest an account signs: sha256 of a domain tag and the canonical JSON of the unsigned tx.
+ * Throws `INVALID_INPUT` for a tx that is not an object or has no canonical form.
  *
  * @example
  * ```ts
@@ -37,6 +39,7 @@ const partyDomain = utf8('zrkit/party-response/v1\n')
  * ```
  */
 export function txSignDigest(tx: UnsignedTx): Uint8Array {
+  if (tx === null || typeof tx !== 'object') throw invalid('transaction', 'an object { chainId, signer, publicKey, sequence, msg, memo? }', tx)
   const { chainId, signer, publicKey, sequence, msg, memo } = tx
   return sha256(concatBytes(txDomain, canonicalBytes({ chainId, signer, publicKey, sequence, msg, memo })))
 }
@@ -52,6 +55,7 @@ export function txSignDigest(tx: UnsignedTx): Uint8Array {
  * ```
  */
 export function txHash(tx: SignedTx): string {
+  if (tx === null || typeof tx !== 'object') throw invalid('transaction', 'a signed transaction object', tx)
   return toHex(sha256(canonicalBytes(tx)))
 }
 
@@ -66,6 +70,7 @@ export function txHash(tx: SignedTx): string {
  * ```
  */
 export async function signTx(account: Account, params: { chainId: string; sequence: number; msg: Message; memo?: string }): Promise<SignedTx> {
+  if (params === null || typeof params !== 'object') throw invalid('transaction parameters', 'an object { chainId, sequence, msg, memo? }', params)
   const unsigned: UnsignedTx = {
     chainId: params.chainId,
     signer: account.address,

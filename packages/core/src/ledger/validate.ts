@@ -1,4 +1,5 @@
 import { assertAddress } from '../account/address.js'
+import { describeValue } from '../errors/describeValue.js'
 import { ZrError } from '../errors/ZrError.js'
 
 /**
@@ -6,18 +7,13 @@ import { ZrError } from '../errors/ZrError.js'
  * and range before use; each failure says what was expected and what arrived.
  */
 
-function describe(v: unknown): string {
-  if (v === null) return 'null'
-  if (v instanceof Uint8Array) return `${v.length} bytes`
-  if (Array.isArray(v)) return `an array of ${v.length}`
-  if (typeof v === 'string') return `"${v.length > 48 ? `${v.slice(0, 48)}...` : v}"`
-  if (typeof v === 'bigint') return `${v}n`
-  if (typeof v === 'object') return 'an object'
-  return `${typeof v} ${String(v)}`
+/** A short, never-throwing description of any value for error details: `"abc"`, `5n`, `33 bytes`, `null`. */
+export function describe(v: unknown): string {
+  return describeValue(v)
 }
 
 export function invalid(what: string, expected: string, got: unknown): ZrError {
-  return new ZrError('INVALID_INPUT', `Invalid ${what}.`, { details: `expected ${expected}, got ${describe(got)}` })
+  return new ZrError('INVALID_INPUT', `Invalid ${what}.`, { details: `expected ${expected}, got ${describeValue(got)}` })
 }
 
 export function checkString(v: unknown, what: string, { min = 0, max = 256 } = {}): string {

@@ -3,7 +3,7 @@ import { schnorr, schnorr_FROST, secp256k1, secp256k1_FROST, secp256k1_hasher } 
 import { bytesToNumberBE, bytesToNumberLE } from '@noble/curves/utils.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js'
-import { ZrError } from '@zrkit/core'
+import { ZrError, describeValue } from '@zrkit/core'
 import { resultKey, sharedResult } from '../federation/sharedResults.js'
 import { ed25519IsPrimeOrder, ed25519PublicMsm, secp256k1PublicMsm } from './publicMsm.js'
 import type { Frost, FrostKey } from './suites.js'
@@ -144,7 +144,7 @@ function profileOf(suite: SigningSuite): Profile {
   return p
 }
 
-const invalid = (what: string, meta: Record<string, unknown> = {}) => new ZrError('INVALID_INPUT', what, { meta })
+const invalid = (what: string, details: string, meta: Record<string, unknown> = {}) => new ZrError('INVALID_INPUT', what, { details, meta })
 const isOddY = (p: Pt) => (p.toAffine().y & 1n) === 1n
 
 /**
@@ -182,7 +182,7 @@ function rememberValid(profile: Profile, key: string, p: Pt): void {
  * process (see {@link validated}).
  */
 function decodePoint(profile: Profile, bytes: unknown, what: string, meta?: Record<string, unknown>): Pt {
-  if (!(bytes instanceof Uint8Array) || bytes.length !== profile.pointBytes) throw invalid(`${what} is not a ${profile.pointBytes}-byte point encoding.`, meta)
+  if (!(bytes instanceof Uint8Array) || bytes.length !== profile.pointBytes) throw invalid(`${what} is not a ${profile.pointBytes}-byte point encoding.`, `expected ${profile.pointBytes} bytes, got ${describeValue(bytes)}`, meta)
   const key = bytesToHex(bytes)
   const known = validatedPoint(profile, key)
   if (known) return known
@@ -191,10 +191,10 @@ function decodePoint(profile: Profile, bytes: unknown, what: string, meta?: Reco
     p = profile.Point.fromBytes(bytes)
     p.assertValidity()
   } catch {
-    throw invalid(`${what} is not a point of the curve.`, meta)
+    throw invalid(`${what} is not a point of the curve.`, `expected a point on the curve, got ${bytes.length} bytes that are not one`, meta)
   }
-  if (p.is0()) throw invalid(`${what} is the identity element.`, meta)
-  if (profile.inPrimeOrderSubgroup && !profile.inPrimeOrderSubgroup(p)) throw invalid(`${what} is not in the prime-order subgroup.`, meta)
+  if (p.is0()) throw invalid(`${what} is the identity element.`, 'expected a point other than the identity, got the identity', meta)
+  if (profile.inPrimeOrderSubgroup && !profile.inPrimeOrderSubgroup(p)) throw invalid(`${what} is not in the prime-order subgroup.`, 'expected a point of prime order, got one with a small-order component', meta)
   rememberValid(profile, key, p)
   return p
 }
@@ -202,21 +202,24 @@ function decodePoint(profile: Profile, bytes: unknown, what: string, meta?: Reco
 /** RFC 9591 identifiers: the canonical hex of a non-zero scalar, as noble writes them. */
 function parseIdentifier(profile: Profile, id: unknown): bigint {
   const { Fn } = profile
-  if (typeof id !== 'string') throw invalid('A FROST identifier is not a string.')
+  if (typeof id !== 'string') throw invalid('A FROST identifier is not a string.', `expected the canonical hex of a non-zero scalar, got ${describeValue(id)}`)
   let n: bigint
   try {
     n = Fn.fromBytes(hexToBytes(id))
   } catch {
-    throw invalid('A FROST identifier is not a scalar.', { identifier: id })
+    throw invalid('A FROST identifier is not a scalar.', `expected the hex of a scalar below the group order, got ${describeValue(id)}`, { identifier: id })
   }
-  if (Fn.is0(n) || bytesToHex(Fn.toBytes(n)) !== id) throw invalid('A FROST identifier is zero or not canonical.', { identifier: id })
+  if (Fn.is0(n) || bytesToHex(Fn.toBytes(n)) !== id) throw invalid('A FROST identifier is zero or not canonical.', `expected a non-zero scalar in canonical lower-case hex, got ${describeValue(id)}`, { identifier: id })
   return n
 }
 
 function checkSigners(signers: unknown): { min: number; max: number } {
   const s = signers as { min?: unknown; max?: unknown } | undefined
   const ok = !!s && Number.isSafeInteger(s.min) && Number.isSafeInteger(s.max) && (s.min as number) >= 2 && (s.min as number) <= (s.max as number)
-  if (!ok) throw invalid('The key package has an invalid signer range.')
+  if (!ok) {
+    const got = s && typeof s === 'object' ? `{ min: ${describeValue(s.min)}, max: ${describeValue(s.max)} }` : describeValue(signers)
+    throw invalid('The key package has an invalid signer range.', `expected signers { min, max } with 2 <= min <= max, got ${got}`)
+  }
   return { min: s!.min as number, max: s!.max as number }
 }
 
@@ -254,7 +257,7 @@ class KeyPackage implements PreparedKey {
     this.#profile = profile
     this.#pub = pub
     if (!pub || typeof pub !== 'object' || !Array.isArray(pub.commitments) || !pub.verifyingShares || typeof pub.verifyingShares !== 'object') {
-      throw invalid('The FROST public key package is malformed.')
+      throw invalid('The FROST public key package is malformed.', packageProblem(pub))
     }
     this.signers = checkSigners(pub.signers)
     const Y = decodePoint(profile, pub.commitments[0], 'The group key')
@@ -273,7 +276,7 @@ class KeyPackage implements PreparedKey {
     let p = this.#shares.get(identifier)
     if (!p) {
       const bytes = this.hasVerifyingShare(identifier) ? this.#pub.verifyingShares[identifier] : undefined
-      if (!bytes) throw invalid('The key package has no verifying share for this identifier.', { identifier })
+      if (!bytes) throw invalid('The key package has no verifying share for this identifier.', `expected a verifying share for ${identifier}, got none`, { identifier })
       p = decodePoint(this.#profile, bytes, 'A verifying share', { identifier })
       if (this.negated) p = p.negate()
       this.#shares.set(identifier, p)
@@ -288,7 +291,7 @@ const keyCache = new WeakMap<object, Map<Profile, PreparedKey>>()
 /** The decoded public key package (cached per package object and suite, across messages and attempts). */
 export function prepareKey(suite: SigningSuite, pub: PublicPackage): PreparedKey {
   const profile = profileOf(suite)
-  if (!pub || typeof pub !== 'object') throw invalid('The FROST public key package is malformed.')
+  if (!pub || typeof pub !== 'object') throw invalid('The FROST public key package is malformed.', packageProblem(pub))
   let bySuite = keyCache.get(pub)
   if (!bySuite) keyCache.set(pub, (bySuite = new Map()))
   let key = bySuite.get(profile)
@@ -308,10 +311,24 @@ const ownNonces = new WeakMap<object, OwnNonces>()
 /**
  * RFC 9591 Section 5.1 round one: noble's `commit` (fresh nonces and their commitments). This party
  * keeps the commitment points it computed, so that {@link prepareSigning} (given them as `own`) need not
- * validate its own points again and {@link signShare} need not recompute them from the nonces.
+ * validate its own points again and {@link signShare} need not recompute them from the nonces. Throws
+ * `INVALID_INPUT` for a secret package that is not `{ identifier, signingShare }` of the suite.
+ *
+ * @example
+ * ```ts
+ * import { commit, frostSuite } from '@zrkit/mpc'
+ * const { nonces, commitments } = commit(frostSuite('eddsa-ed25519'), key.secret) // send commitments; keep nonces
+ * ```
  */
 export function commit(suite: SigningSuite, secret: SecretPackage): { nonces: Nonces; commitments: Commitments } {
   const profile = profileOf(suite)
+  const s = secret as { identifier?: unknown; signingShare?: unknown } | null
+  if (!s || typeof s !== 'object' || typeof s.identifier !== 'string' || !(s.signingShare instanceof Uint8Array)) {
+    throw invalid('Invalid FROST secret package.', `expected { identifier, signingShare }, got ${!s || typeof s !== 'object' ? describeValue(s) : `identifier ${describeValue(s.identifier)} and signingShare ${describeValue(s.signingShare)}`}`)
+  }
+  parseIdentifier(profile, s.identifier)
+  if (s.signingShare.length !== profile.Fn.BYTES) throw invalid('Invalid FROST secret package.', `expected a ${profile.Fn.BYTES}-byte signing share, got ${s.signingShare.length} bytes`)
+  scalarOf(profile, s.signingShare, 'The signing share is malformed.')
   const out = profile.frost.commit(secret as never) as { nonces: Nonces; commitments: Commitments }
   const { commitments: c, nonces: n } = out
   // noble computed both as BASE·nonce (nonces are never zero): valid points of prime order, so
@@ -371,7 +388,7 @@ export type PreparedSigning = {
 const packageProfiles = new WeakMap<PreparedSigning, Profile>()
 function profileFor(prepared: PreparedSigning): Profile {
   const profile = packageProfiles.get(prepared)
-  if (!profile) throw invalid('Not a signing package made by prepareSigning.')
+  if (!profile) throw invalid('Not a signing package made by prepareSigning.', `expected the package prepareSigning returned, got ${describeValue(prepared)}`)
   return profile
 }
 
@@ -395,16 +412,17 @@ export function prepareSigning(suite: SigningSuite, pub: PublicPackage, commitme
   const profile = profileOf(suite)
   const { Fn } = profile
   const key = prepareKey(suite, pub)
-  if (!(message instanceof Uint8Array)) throw invalid('The message to sign is not bytes.')
-  if (!Array.isArray(commitments)) throw invalid('The commitment list is not an array.')
+  if (!(message instanceof Uint8Array)) throw invalid('The message to sign is not bytes.', `expected message bytes, got ${describeValue(message)}`)
+  if (!Array.isArray(commitments)) throw invalid('The commitment list is not an array.', `expected an array of { identifier, hiding, binding }, got ${describeValue(commitments)}`)
   if (commitments.length < key.signers.min || commitments.length > key.signers.max) {
-    throw invalid(`The commitment list has ${commitments.length} entries; the key needs ${key.signers.min} to ${key.signers.max}.`)
+    throw invalid(`The commitment list has ${commitments.length} entries; the key needs ${key.signers.min} to ${key.signers.max}.`, `expected ${key.signers.min}..${key.signers.max} commitments, got ${commitments.length}`)
   }
-  const own = options.own ? ownCommitments.get(options.own) : undefined
+  if (options === null || typeof options !== 'object') throw invalid('Invalid signing options.', `expected { own? }, got ${describeValue(options)}`)
+  const own = options.own !== null && typeof options.own === 'object' ? ownCommitments.get(options.own) : undefined
   const usable = own && own.profile === profile ? own : undefined
 
   const entries = commitments.map((c) => {
-    if (!c || typeof c !== 'object') throw invalid('A commitment list entry is malformed.')
+    if (!c || typeof c !== 'object') throw invalid('A commitment list entry is malformed.', `expected { identifier, hiding, binding }, got ${describeValue(c)}`)
     const x = parseIdentifier(profile, c.identifier)
     const meta = { identifier: c.identifier }
     const isOwn =
@@ -415,7 +433,7 @@ export function prepareSigning(suite: SigningSuite, pub: PublicPackage, commitme
   })
   entries.sort((a, b) => (a.x < b.x ? -1 : a.x > b.x ? 1 : 0))
   for (let i = 1; i < entries.length; i++) {
-    if (entries[i]!.x === entries[i - 1]!.x) throw invalid('The commitment list names a signer twice.', { identifier: entries[i]!.identifier })
+    if (entries[i]!.x === entries[i - 1]!.x) throw invalid('The commitment list names a signer twice.', `expected distinct signers, got ${entries[i]!.identifier} twice`, { identifier: entries[i]!.identifier })
   }
 
   // Section 4.3 encode_group_commitment_list; what follows depends only on the group key, the message
@@ -455,7 +473,7 @@ function deriveRoundTwo(profile: Profile, key: PreparedKey, entries: readonly { 
   let R = profile.Point.ZERO
   for (const e of entries) R = R.add(e.hiding)
   R = R.add(profile.msm(entries.map((e) => e.binding), rhos))
-  if (R.is0()) throw invalid('The group commitment is the identity element.')
+  if (R.is0()) throw invalid('The group commitment is the identity element.', 'expected a group commitment other than the identity, got the identity')
   const negateNonces = profile.bip340 && isOddY(R)
   const challenge = profile.challenge(R, key.groupKey, msg)
   // Section 4.2 derive_interpolating_value, for every signer at once.
@@ -492,30 +510,62 @@ export function signShare(prepared: PreparedSigning, secret: SecretPackage, nonc
   const profile = profileFor(p)
   const { Fn, Point } = profile
   const me = p.signers.get(secret?.identifier)
-  if (!me) throw invalid('The commitment list has no entry for this signer.')
-  if (!(nonces?.hiding instanceof Uint8Array) || !(nonces.binding instanceof Uint8Array) || nonces.hiding.length !== Fn.BYTES || nonces.binding.length !== Fn.BYTES) {
-    throw invalid('The signing nonces are malformed.')
+  if (!me) throw invalid('The commitment list has no entry for this signer.', `expected one of ${p.identifiers.join(', ')}, got ${describeValue(secret?.identifier)}`)
+  if (!(secret.signingShare instanceof Uint8Array) || secret.signingShare.length !== Fn.BYTES) {
+    throw invalid('The signing share is malformed.', `expected a ${Fn.BYTES}-byte scalar, got ${describeValue(secret.signingShare)}`)
   }
-  const d0 = Fn.fromBytes(nonces.hiding)
-  const e0 = Fn.fromBytes(nonces.binding)
-  if (Fn.is0(d0) || Fn.is0(e0)) throw invalid('The signing nonces were already used.')
+  if (!(nonces?.hiding instanceof Uint8Array) || !(nonces.binding instanceof Uint8Array) || nonces.hiding.length !== Fn.BYTES || nonces.binding.length !== Fn.BYTES) {
+    throw invalid('The signing nonces are malformed.', `expected { hiding, binding } of ${Fn.BYTES} bytes each, got ${describeValue(nonces)}`)
+  }
+  const [d0, e0, share] = [nonces.hiding, nonces.binding, secret.signingShare].map((b) => scalarOf(profile, b, 'The signing nonces or share are malformed.'))
+  if (Fn.is0(d0!) || Fn.is0(e0!)) throw invalid('The signing nonces were already used.', 'expected fresh nonces, got zeroed ones (consumed by an earlier signShare)')
   // The coordinator must have listed the commitments to these very nonces.
   const known = ownNonces.get(nonces)
   const fromCommit = !!known && known.commitments.profile === profile && sameBytes(known.digest, nonceDigest(nonces))
-  const hidingC = fromCommit ? known!.commitments.hiding : Point.BASE.multiply(d0).toBytes()
-  const bindingC = fromCommit ? known!.commitments.binding : Point.BASE.multiply(e0).toBytes()
-  if (!sameBytes(hidingC, me.hidingBytes) || !sameBytes(bindingC, me.bindingBytes)) throw invalid('The commitment list does not hold this signer’s commitments.')
+  const hidingC = fromCommit ? known!.commitments.hiding : Point.BASE.multiply(d0!).toBytes()
+  const bindingC = fromCommit ? known!.commitments.binding : Point.BASE.multiply(e0!).toBytes()
+  if (!sameBytes(hidingC, me.hidingBytes) || !sameBytes(bindingC, me.bindingBytes)) {
+    throw invalid('The commitment list does not hold this signer’s commitments.', `expected the commitments to these nonces for ${me.identifier}, got others`)
+  }
 
-  let sk = Fn.fromBytes(secret.signingShare)
+  let sk = share!
   if (p.key.negated) sk = Fn.neg(sk)
-  const d = p.negateNonces ? Fn.neg(d0) : d0
-  const e = p.negateNonces ? Fn.neg(e0) : e0
+  const d = p.negateNonces ? Fn.neg(d0!) : d0!
+  const e = p.negateNonces ? Fn.neg(e0!) : e0!
   // z_i = d_i + e_i·ρ_i + λ_i·s_i·c
   const z = Fn.add(Fn.add(d, Fn.mul(e, me.bindingFactor)), Fn.mul(Fn.mul(me.lambda, sk), p.challenge))
   nonces.hiding.fill(0)
   nonces.binding.fill(0)
   ownNonces.delete(nonces)
   return Fn.toBytes(z)
+}
+
+/** A scalar from its encoding (nonces, signing shares); `INVALID_INPUT` when it is not a canonical one. */
+function scalarOf(profile: Profile, bytes: Uint8Array, shortMessage: string): bigint {
+  try {
+    return profile.Fn.fromBytes(bytes)
+  } catch (cause) {
+    throw new ZrError('INVALID_INPUT', shortMessage, { details: `expected canonical scalars below the group order, got ${bytes.length} bytes that are not one`, cause })
+  }
+}
+
+/** Signature shares by signer from a Map or a record; `INVALID_INPUT` for anything else. */
+function sharesOf(shares: unknown): { get: (id: string) => Uint8Array | undefined; count: number } {
+  if (shares instanceof Map) return { get: (id) => shares.get(id), count: shares.size }
+  if (shares === null || typeof shares !== 'object' || Array.isArray(shares)) {
+    throw invalid('Invalid signature shares.', `expected a Map or a record of identifier -> share, got ${describeValue(shares)}`)
+  }
+  const record = shares as Record<string, Uint8Array>
+  return { get: (id) => (Object.prototype.hasOwnProperty.call(record, id) ? record[id] : undefined), count: Object.keys(record).length }
+}
+
+/** What is wrong with a public key package, for its error's details. */
+function packageProblem(pub: unknown): string {
+  const expected = 'expected { signers, commitments: [...], verifyingShares: {...} }'
+  if (!pub || typeof pub !== 'object') return `${expected}, got ${describeValue(pub)}`
+  const p = pub as Record<string, unknown>
+  if (!Array.isArray(p.commitments)) return `${expected}, got commitments ${describeValue(p.commitments)}`
+  return `${expected}, got verifyingShares ${describeValue(p.verifyingShares)}`
 }
 
 /** A share's scalar, or undefined when it is not a canonical scalar encoding. */
@@ -545,7 +595,7 @@ function checkShare(p: PreparedSigning, profile: Profile, signer: PreparedSigner
 export function verifyShare(prepared: PreparedSigning, identifier: string, share: Uint8Array): boolean {
   const profile = profileFor(prepared)
   const signer = prepared.signers.get(identifier)
-  if (!signer) throw invalid('Not a signer of this signing package.', { identifier })
+  if (!signer) throw invalid('Not a signer of this signing package.', `expected one of ${prepared.identifiers.join(', ')}, got ${describeValue(identifier)}`, { identifier })
   const z = shareScalar(profile, share)
   return z !== undefined && checkShare(prepared, profile, signer, z)
 }
@@ -560,16 +610,15 @@ export function aggregate(prepared: PreparedSigning, shares: ReadonlyMap<string,
   const p = prepared
   const profile = profileFor(p)
   const { Fn, Point } = profile
-  const get = shares instanceof Map ? (id: string) => shares.get(id) : (id: string) => (Object.prototype.hasOwnProperty.call(shares, id) ? (shares as Record<string, Uint8Array>)[id] : undefined)
-  const count = shares instanceof Map ? shares.size : Object.keys(shares).length
-  if (count !== p.identifiers.length) throw invalid(`Expected ${p.identifiers.length} signature shares, got ${count}.`)
+  const { get, count } = sharesOf(shares)
+  if (count !== p.identifiers.length) throw invalid(`Expected ${p.identifiers.length} signature shares, got ${count}.`, `expected one share from each of ${p.identifiers.join(', ')}, got ${count}`)
   let z = Fn.ZERO
   const bad: string[] = []
   for (const id of p.identifiers) {
     const share = get(id)
-    if (share === undefined) throw invalid('A signer’s share is missing.', { identifier: id })
+    if (share === undefined) throw invalid('A signer’s share is missing.', `expected a share from ${id}, got none`, { identifier: id })
     // As noble: every signer must have a verifying share (it is only decoded if a share is checked).
-    if (!p.key.hasVerifyingShare(id)) throw invalid('The key package has no verifying share for this identifier.', { identifier: id })
+    if (!p.key.hasVerifyingShare(id)) throw invalid('The key package has no verifying share for this identifier.', `expected a verifying share for ${id} in the key package, got none`, { identifier: id })
     const zi = shareScalar(profile, share)
     if (zi === undefined) bad.push(id)
     else z = Fn.add(z, zi)
@@ -619,12 +668,11 @@ export function aggregateVerified(
   const p = prepared
   const profile = profileFor(p)
   const { Fn } = profile
-  const get = shares instanceof Map ? (id: string) => shares.get(id) : (id: string) => (Object.prototype.hasOwnProperty.call(shares, id) ? (shares as Record<string, Uint8Array>)[id] : undefined)
-  const count = shares instanceof Map ? shares.size : Object.keys(shares).length
-  if (count !== p.identifiers.length) throw invalid(`Expected ${p.identifiers.length} signature shares, got ${count}.`)
+  const { get, count } = sharesOf(shares)
+  if (count !== p.identifiers.length) throw invalid(`Expected ${p.identifiers.length} signature shares, got ${count}.`, `expected one share from each of ${p.identifiers.join(', ')}, got ${count}`)
   const scalars = p.identifiers.map((id) => {
     const share = get(id)
-    if (share === undefined) throw invalid('A signer’s share is missing.', { identifier: id })
+    if (share === undefined) throw invalid('A signer’s share is missing.', `expected a share from ${id}, got none`, { identifier: id })
     return shareScalar(profile, share)
   })
   if (scalars.every((z) => z !== undefined)) {

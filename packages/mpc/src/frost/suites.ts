@@ -1,7 +1,7 @@
 import { ed25519, ed25519_FROST } from '@noble/curves/ed25519.js'
 import { schnorr, schnorr_FROST, secp256k1, secp256k1_FROST } from '@noble/curves/secp256k1.js'
 import { concatBytes } from '@noble/hashes/utils.js'
-import { type KeyType, ZrError, toHex } from '@zrkit/core'
+import { type KeyType, ZrError, describeValue, toHex } from '@zrkit/core'
 import { resultKey, sharedResult } from '../federation/sharedResults.js'
 
 /** noble's FROST API (RFC 9591), as used here. */
@@ -140,10 +140,19 @@ export function verifyEd25519(signature: Uint8Array, message: Uint8Array, public
   }
 }
 
-/** The FROST suite for a key type; `UNSUPPORTED_KEY_TYPE` for ECDSA key types (threshold ECDSA is separate). */
+/**
+ * The FROST suite for a key type; `UNSUPPORTED_KEY_TYPE` for ECDSA key types (threshold ECDSA is separate)
+ * and anything that is not a key type.
+ *
+ * @example
+ * ```ts
+ * import { frostSuite } from '@zrkit/mpc'
+ * const suite = frostSuite('schnorr-secp256k1') // DKG with FROST(secp256k1), signing with its BIP340 variant
+ * ```
+ */
 export function frostSuite(keyType: KeyType): FrostSuite {
-  const s = suites[keyType]
-  if (!s) throw new ZrError('UNSUPPORTED_KEY_TYPE', 'No FROST suite for this key type.', { details: `expected eddsa-ed25519 or schnorr-secp256k1, got ${keyType}` })
+  const s = typeof keyType === 'string' && Object.hasOwn(suites, keyType) ? suites[keyType] : undefined
+  if (!s) throw new ZrError('UNSUPPORTED_KEY_TYPE', 'No FROST suite for this key type.', { details: `expected eddsa-ed25519 or schnorr-secp256k1, got ${describeValue(keyType)}` })
   return s
 }
 

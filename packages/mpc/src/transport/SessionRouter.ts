@@ -1,5 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js'
-import { ZrError, canonicalBytes, canonicalParse, equalBytes, toHex } from '@zrkit/core'
+import { ZrError, canonicalBytes, canonicalParse, describeValue, equalBytes, toHex } from '@zrkit/core'
 import { abortFanout } from './abortFanout.js'
 import type { BroadcastProof, SecureEnvelope } from './secureTransport.js'
 import type { PartyId, Transport } from './Transport.js'
@@ -89,7 +89,8 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 /**
  * Encodes a session frame, binary so that a body of raw bytes (tens of kilobytes of OT messages) costs
  * its own size on the wire: `0x5a`, a flags byte (bit 0: broadcast), the session id and the round name
- * as u16-length-prefixed UTF-8, then the body.
+ * as u16-length-prefixed UTF-8, then the body. Throws `INVALID_INPUT` for a frame that is not
+ * `{ session, round, body, broadcast }` with names of 1..65535 UTF-8 bytes.
  *
  * @example
  * ```ts
@@ -98,7 +99,11 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
  * ```
  */
 export function encodeSessionFrame(frame: SessionFrame): Uint8Array {
+  if (frame === null || typeof frame !== 'object') throw badFrame(`expected { session, round, body, broadcast }, got ${describeValue(frame)}`)
   const { session, round, body, broadcast } = frame
+  if (typeof session !== 'string' || typeof round !== 'string') throw badFrame(`expected a session id and a round name as strings, got ${describeValue(session)} and ${describeValue(round)}`)
+  if (!(body instanceof Uint8Array)) throw badFrame(`expected the body as bytes, got ${describeValue(body)}`)
+  if (typeof broadcast !== 'boolean') throw badFrame(`expected broadcast as a boolean, got ${describeValue(broadcast)}`)
   const s = utf8.encode(session)
   const r = utf8.encode(round)
   if (s.length === 0 || r.length === 0 || s.length > MAX_NAME_BYTES || r.length > MAX_NAME_BYTES) {
@@ -114,6 +119,10 @@ export function encodeSessionFrame(frame: SessionFrame): Uint8Array {
   out.set(r, 6 + s.length)
   out.set(body, 6 + s.length + r.length)
   return out
+}
+
+function badFrame(details: string): ZrError {
+  return new ZrError('INVALID_INPUT', 'Invalid session frame.', { details })
 }
 
 /** Decodes a session frame; `undefined` when the bytes are not one. */

@@ -1,5 +1,6 @@
 import type { TxReceipt } from '../../ledger/Ledger.js'
 import { type ClientBase, requireAccount, sendMessage } from '../sendMessage.js'
+import { requireParams } from '../requireParams.js'
 
 /**
  * Balance of an address (default: the client's account), in the ledger's denomination.
@@ -11,7 +12,7 @@ import { type ClientBase, requireAccount, sendMessage } from '../sendMessage.js'
  * ```
  */
 export async function getBalance(client: ClientBase, params: { address?: string } = {}): Promise<bigint> {
-  const address = params.address ?? requireAccount(client).address
+  const address = requireParams(params, 'getBalance').address ?? requireAccount(client).address
   return (await client.ledger.query('account', { address })).balance
 }
 
@@ -25,5 +26,6 @@ export async function getBalance(client: ClientBase, params: { address?: string 
  * ```
  */
 export function send(client: ClientBase, params: { to: string; amount: bigint }): Promise<TxReceipt> {
-  return sendMessage(client, { msg: { type: 'bank.Send', to: params.to, amount: params.amount } })
+  const { to, amount } = requireParams(params, 'send')
+  return sendMessage(client, { msg: { type: 'bank.Send', to, amount } })
 }

@@ -7,6 +7,7 @@ import type { DerivationPath } from '../../derivation/derivationPath.js'
 import { partyResponseDigest } from '../../ledger/tx.js'
 import type { Key, KeyRequest } from '../../ledger/types.js'
 import { type ClientBase, requireAccount, sendMessage } from '../sendMessage.js'
+import { requireId, requireParams } from '../requireParams.js'
 import { type WaitOptions, waitUntil } from '../wait.js'
 import { getOrThrow } from './get.js'
 
@@ -69,7 +70,15 @@ export function listKeyRequests(client: ClientBase, params: QueryParams<'keyRequ
  * ```
  */
 export function waitForKeyRequest(client: ClientBase, params: { requestId: number } & WaitOptions): Promise<{ request: KeyRequest; key: Key }> {
-  const { requestId, ...options } = params
+  let requestId: number
+  let options: WaitOptions
+  try {
+    const { requestId: id, ...rest } = requireParams(params, 'waitForKeyRequest')
+    requestId = requireId(id, 'requestId')
+    options = rest
+  } catch (e) {
+    return Promise.reject(e)
+  }
   return waitUntil(
     client,
     `key request ${requestId}`,
@@ -96,7 +105,7 @@ export function waitForKeyRequest(client: ClientBase, params: { requestId: numbe
  * ```
  */
 export async function createKey(client: ClientBase, params: RequestKeyParameters & WaitOptions): Promise<Key> {
-  const { timeoutMs, signal, onEvent, ...request } = params
+  const { timeoutMs, signal, onEvent, ...request } = requireParams(params, 'createKey')
   const { requestId } = await requestKey(client, request)
   return (await waitForKeyRequest(client, { requestId, timeoutMs, signal, onEvent })).key
 }
@@ -141,6 +150,7 @@ export function listKeys(client: ClientBase, params: QueryParams<'keys'> = {}): 
  * ```
  */
 export async function fulfilKeyRequest(client: ClientBase, params: { requestId: number; result: KeyRequestResult }): Promise<TxReceipt> {
+  requireParams(params, 'fulfilKeyRequest')
   const account = requireAccount(client)
   const digest = partyResponseDigest({ chainId: client.ledger.chainId, kind: 'key', requestId: params.requestId, result: params.result })
   const partySignature = await account.sign(digest)

@@ -4,6 +4,7 @@ import type { NewPolicyMessage } from '../../ledger/messages.js'
 import type { Page, QueryParams } from '../../ledger/queries.js'
 import type { Action, Policy } from '../../ledger/types.js'
 import { type ClientBase, sendMessage } from '../sendMessage.js'
+import { requireId, requireParams } from '../requireParams.js'
 import { type WaitOptions, waitUntil } from '../wait.js'
 import { getOrThrow } from './get.js'
 
@@ -52,7 +53,7 @@ export type VoteReturnType = { status: Action['status']; receipt: TxReceipt }
  * ```
  */
 export async function approveAction(client: ClientBase, params: { actionId: number }): Promise<VoteReturnType> {
-  const receipt = await sendMessage(client, { msg: { type: 'policy.ApproveAction', actionId: params.actionId } })
+  const receipt = await sendMessage(client, { msg: { type: 'policy.ApproveAction', actionId: requireParams(params, 'approveAction').actionId } })
   return { status: receipt.result.status as Action['status'], receipt }
 }
 
@@ -66,7 +67,7 @@ export async function approveAction(client: ClientBase, params: { actionId: numb
  * ```
  */
 export async function rejectAction(client: ClientBase, params: { actionId: number }): Promise<VoteReturnType> {
-  const receipt = await sendMessage(client, { msg: { type: 'policy.RejectAction', actionId: params.actionId } })
+  const receipt = await sendMessage(client, { msg: { type: 'policy.RejectAction', actionId: requireParams(params, 'rejectAction').actionId } })
   return { status: receipt.result.status as Action['status'], receipt }
 }
 
@@ -80,7 +81,7 @@ export async function rejectAction(client: ClientBase, params: { actionId: numbe
  * ```
  */
 export async function revokeAction(client: ClientBase, params: { actionId: number }): Promise<VoteReturnType> {
-  const receipt = await sendMessage(client, { msg: { type: 'policy.RevokeAction', actionId: params.actionId } })
+  const receipt = await sendMessage(client, { msg: { type: 'policy.RevokeAction', actionId: requireParams(params, 'revokeAction').actionId } })
   return { status: receipt.result.status as Action['status'], receipt }
 }
 
@@ -120,7 +121,15 @@ export function listActions(client: ClientBase, params: QueryParams<'actions'> =
  * ```
  */
 export function waitForAction(client: ClientBase, params: { actionId: number } & WaitOptions): Promise<Action> {
-  const { actionId, ...options } = params
+  let actionId: number
+  let options: WaitOptions
+  try {
+    const { actionId: id, ...rest } = requireParams(params, 'waitForAction')
+    actionId = requireId(id, 'actionId')
+    options = rest
+  } catch (e) {
+    return Promise.reject(e)
+  }
   return waitUntil(
     client,
     `action ${actionId}`,

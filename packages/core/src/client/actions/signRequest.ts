@@ -7,6 +7,7 @@ import type { Page, QueryParams } from '../../ledger/queries.js'
 import { partyResponseDigest } from '../../ledger/tx.js'
 import type { SignRequest, SignRequestStatus } from '../../ledger/types.js'
 import { type ClientBase, requireAccount, sendMessage } from '../sendMessage.js'
+import { requireId, requireParams } from '../requireParams.js'
 import { type WaitOptions, waitUntil } from '../wait.js'
 import { getOrThrow } from './get.js'
 
@@ -38,6 +39,7 @@ export type RequestSignatureReturnType = { requestId: number; status: SignReques
  * ```
  */
 export async function requestSignature(client: ClientBase, params: RequestSignatureParameters): Promise<RequestSignatureReturnType> {
+  requireParams(params, 'requestSignature')
   // a non-array goes through as is, for the ledger to refuse with INVALID_PAYLOAD
   const payloads = (Array.isArray(params.payloads) ? params.payloads.map((p, i) => toBytes(p, `payload ${i}`)) : params.payloads) as Uint8Array[]
   const receipt = await sendMessage(client, {
@@ -92,7 +94,15 @@ export function listSignRequests(client: ClientBase, params: QueryParams<'signRe
  * ```
  */
 export function waitForSignRequest(client: ClientBase, params: { requestId: number } & WaitOptions): Promise<SignRequest & { signatures: readonly Uint8Array[] }> {
-  const { requestId, ...options } = params
+  let requestId: number
+  let options: WaitOptions
+  try {
+    const { requestId: id, ...rest } = requireParams(params, 'waitForSignRequest')
+    requestId = requireId(id, 'requestId')
+    options = rest
+  } catch (e) {
+    return Promise.reject(e)
+  }
   return waitUntil(
     client,
     `signature request ${requestId}`,
@@ -120,7 +130,7 @@ export function waitForSignRequest(client: ClientBase, params: { requestId: numb
  * ```
  */
 export async function sign(client: ClientBase, params: RequestSignatureParameters & WaitOptions): Promise<readonly Uint8Array[]> {
-  const { timeoutMs, signal, onEvent, ...request } = params
+  const { timeoutMs, signal, onEvent, ...request } = requireParams(params, 'sign')
   const { requestId } = await requestSignature(client, request)
   return (await waitForSignRequest(client, { requestId, timeoutMs, signal, onEvent })).signatures
 }
@@ -136,6 +146,7 @@ export async function sign(client: ClientBase, params: RequestSignatureParameter
  * ```
  */
 export async function fulfilSignRequest(client: ClientBase, params: { requestId: number; result: SignRequestResult }): Promise<TxReceipt> {
+  requireParams(params, 'fulfilSignRequest')
   const account = requireAccount(client)
   const digest = partyResponseDigest({ chainId: client.ledger.chainId, kind: 'sign', requestId: params.requestId, result: params.result })
   const partySignature = await account.sign(digest)

@@ -1,3 +1,4 @@
+import { describeValue } from '../../errors/describeValue.js'
 import { ZrError } from '../../errors/ZrError.js'
 
 /**
@@ -452,7 +453,8 @@ function precedence(expr: PolicyExpression): number {
  * Writes an expression back as text, with aliases for addresses that appear in `participants` (else the
  * addresses themselves) and only the parentheses the structure needs. Nested `and`/`or` nodes of the
  * same kind keep their parentheses, so for every parsed expression `e`,
- * `parsePolicyExpression(formatPolicyExpression(e, p), p)` deep-equals `e`.
+ * `parsePolicyExpression(formatPolicyExpression(e, p), p)` deep-equals `e`. Throws `INVALID_POLICY` for a
+ * value that is not an expression tree as `parsePolicyExpression` builds them.
  *
  * @example
  * ```ts
@@ -465,6 +467,10 @@ function precedence(expr: PolicyExpression): number {
  * ```
  */
 export function formatPolicyExpression(expr: PolicyExpression, participants?: Readonly<Record<string, string>>): string {
+  checkExpression(expr)
+  if (participants !== undefined && (participants === null || typeof participants !== 'object')) {
+    throw invalid(`expected participants as an alias -> address object, got ${describeValue(participants)}`)
+  }
   const aliasOf = new Map<string, string>()
   if (participants) {
     for (const [alias, address] of Object.entries(participants)) if (!aliasOf.has(address)) aliasOf.set(address, alias)
@@ -497,7 +503,51 @@ export function formatPolicyExpression(expr: PolicyExpression, participants?: Re
 
 function unknownNode(e: never): ZrError {
   const op = (e as { op?: unknown } | null)?.op
-  return invalid(`expected a node with op party, any, all, and, or or not, got ${JSON.stringify(op) ?? String(op)}`)
+  return invalid(`expected a node with op party, any, all, and, or or not, got ${describeValue(op)}`)
+}
+
+/**
+ * Checks that a value is a policy expression tree as {@link parsePolicyExpression} builds them (any
+ * caller may hand one in): objects with a known `op`, `party` nodes with a string address, `any` with an
+ * integer `n` in 1..its items, lists of sub-expressions, at most {@link MAX_DEPTH} levels and
+ * {@link MAX_NODES} nodes (so a cyclic value is refused too). Throws `INVALID_POLICY` saying where.
+ */
+function checkExpression(expr: unknown): PolicyExpression {
+  let nodes = 0
+  const visit = (e: unknown, depth: number, at: string): void => {
+    if (++nodes > MAX_NODES) throw invalid(`expected at most ${MAX_NODES} nodes, got more at ${at}`)
+    if (depth > MAX_DEPTH) throw invalid(`expected at most ${MAX_DEPTH} levels of nesting, got more at ${at}`)
+    if (e === null || typeof e !== 'object' || Array.isArray(e)) throw invalid(`expected an expression node { op, ... } at ${at}, got ${describeValue(e)}`)
+    const node = e as Record<string, unknown>
+    const items = (): unknown[] => {
+      if (!Array.isArray(node.of) || node.of.length < 1) throw invalid(`expected a non-empty list of sub-expressions in ${at}.of, got ${describeValue(node.of)}`)
+      return node.of
+    }
+    switch (node.op) {
+      case 'party':
+        if (typeof node.address !== 'string' || node.address.length === 0) throw invalid(`expected a participant address at ${at}.address, got ${describeValue(node.address)}`)
+        return
+      case 'not':
+        return visit(node.of, depth + 1, `${at}.of`)
+      case 'any': {
+        const of = items()
+        if (typeof node.n !== 'number' || !Number.isInteger(node.n) || node.n < 1 || node.n > of.length) {
+          throw invalid(`expected n in 1..${of.length} at ${at}.n, got ${describeValue(node.n)}`)
+        }
+        of.forEach((c, i) => visit(c, depth + 1, `${at}.of[${i}]`))
+        return
+      }
+      case 'all':
+      case 'and':
+      case 'or':
+        items().forEach((c, i) => visit(c, depth + 1, `${at}.of[${i}]`))
+        return
+      default:
+        throw unknownNode(node as never)
+    }
+  }
+  visit(expr, 0, 'expr')
+  return expr as PolicyExpression
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -550,6 +600,8 @@ function truth(e: PolicyExpression, votes: ReadonlyMap<string, Vote>): number {
 
 /**
  * Decides a policy from the votes cast so far (keyed by address; votes of non-participants are ignored).
+ * Throws `INVALID_POLICY` for a value that is not an expression tree and `INVALID_INPUT` for votes that
+ * are not a Map.
  *
  * Evaluation is three-valued: a participant that approved is true, one that rejected is false, one that
  * has not voted is unknown; `and`/`or`/`not` follow Kleene logic and `any(n, xs)` is true once `n` items
@@ -567,12 +619,17 @@ function truth(e: PolicyExpression, votes: ReadonlyMap<string, Vote>): number {
  * ```
  */
 export function evaluatePolicy(expr: PolicyExpression, votes: ReadonlyMap<string, Vote>): PolicyDecision {
+  checkExpression(expr)
+  if (votes === null || typeof votes !== 'object' || typeof (votes as { get?: unknown }).get !== 'function') {
+    throw new ZrError('INVALID_INPUT', 'Invalid votes.', { details: `expected a Map of address -> 'approve' | 'reject', got ${describeValue(votes)}` })
+  }
   const t = truth(expr, votes)
   return t === TRUE ? 'approved' : t === FALSE ? 'rejected' : 'pending'
 }
 
 /**
- * The distinct participant addresses an expression refers to, sorted.
+ * The distinct participant addresses an expression refers to, sorted. Throws `INVALID_POLICY` for a value
+ * that is not an expression tree.
  *
  * @example
  * ```ts
@@ -583,6 +640,7 @@ export function evaluatePolicy(expr: PolicyExpression, votes: ReadonlyMap<string
  * ```
  */
 export function policyAddresses(expr: PolicyExpression): string[] {
+  checkExpression(expr)
   const found = new Set<string>()
   const visit = (e: PolicyExpression): void => {
     switch (e.op) {

@@ -1,5 +1,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
+import { compressSecp256k1 } from '../../addresses/publicKeys.js'
+import { assertKeyType } from '../../derivation/assertKeyType.js'
 import { ZrError } from '../../errors/ZrError.js'
 import type { KeyType } from '../types.js'
 
@@ -21,7 +23,8 @@ export function schemeOf(keyType: KeyType): Scheme {
 }
 
 /**
- * Throws `INVALID_PUBLIC_KEY` unless `publicKey` is a valid key of the type.
+ * Throws `INVALID_PUBLIC_KEY` unless `publicKey` is a valid key of the type, `UNSUPPORTED_KEY_TYPE` for
+ * an unknown key type.
  *
  * @example
  * ```ts
@@ -30,6 +33,7 @@ export function schemeOf(keyType: KeyType): Scheme {
  * ```
  */
 export function checkPublicKey(keyType: KeyType, publicKey: unknown): Uint8Array {
+  assertKeyType(keyType)
   const expected = keyType === 'eddsa-ed25519' ? 32 : 33
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== expected) {
     throw new ZrError('INVALID_PUBLIC_KEY', `Invalid ${keyType} public key.`, {
@@ -57,6 +61,10 @@ export function checkPublicKey(keyType: KeyType, publicKey: unknown): Uint8Array
  * ```
  */
 export function checkPayloads(keyType: KeyType, payloads: unknown, limits: { maxPayloads: number; maxMessageBytes: number }): Uint8Array[] {
+  assertKeyType(keyType)
+  if (limits === null || typeof limits !== 'object' || !Number.isSafeInteger(limits.maxPayloads) || !Number.isSafeInteger(limits.maxMessageBytes)) {
+    throw new ZrError('INVALID_INPUT', 'Invalid payload limits.', { details: `expected { maxPayloads, maxMessageBytes } as integers, got ${limits === null ? 'null' : typeof limits}` })
+  }
   if (!Array.isArray(payloads) || payloads.length < 1 || payloads.length > limits.maxPayloads) {
     throw new ZrError('INVALID_PAYLOAD', 'Invalid payloads.', { details: `expected 1..${limits.maxPayloads} payloads, got ${Array.isArray(payloads) ? payloads.length : typeof payloads}` })
   }
@@ -75,17 +83,20 @@ export function checkPayloads(keyType: KeyType, payloads: unknown, limits: { max
 }
 
 /**
- * The BIP340 x-only form of a compressed secp256k1 key.
+ * The BIP340 x-only form (32 bytes) of a secp256k1 public key given compressed (33 bytes) or
+ * uncompressed (65 bytes); both forms give the same x. Throws `INVALID_PUBLIC_KEY` unless the bytes are
+ * a point on secp256k1 (noble decides), so it never returns a slice of something that is not a key.
  *
  * @example
  * ```ts
  * import { xOnly } from '@zrkit/core'
  * import { schnorr } from '@noble/curves/secp256k1.js'
  * schnorr.verify(signature, message, xOnly(key.publicKey))
+ * xOnly(new Uint8Array(31)) // throws ZrError INVALID_PUBLIC_KEY: expected a 33-byte compressed or 65-byte uncompressed secp256k1 point, got 31 bytes
  * ```
  */
 export function xOnly(publicKey: Uint8Array): Uint8Array {
-  return publicKey.slice(1, 33)
+  return compressSecp256k1(publicKey).slice(1)
 }
 
 /**

@@ -34,6 +34,7 @@ import { fulfilKeyRequest, newKeyRequest } from './treasury/keyRequests.js'
 import { fulfilSignRequest, newSignRequest, settleSignRequestAction } from './treasury/signRequests.js'
 import { type SignedTx, txHash, txSignDigest, verifyAccountSignature } from './tx.js'
 import { type Action, type Genesis, defaultLedgerParams } from './types.js'
+import { normalizeAddressCase, normalizeMessageAddresses } from './normalizeMessageAddresses.js'
 import { checkAccount, checkAmount, checkBytes, checkInt, checkString, invalid } from './validate.js'
 
 /** What a message returned: the ids it created and where it stands. */
@@ -81,7 +82,9 @@ const adminGated = new Set<Message['type']>([
 ])
 
 /** Runs a message's handler; workspace admin changes go through the admin policy first. */
-function dispatch(tx: StateTx, sender: string, msg: Message): MessageResult {
+function dispatch(tx: StateTx, sender: string, signedMsg: Message): MessageResult {
+  // addresses in lower case before any handler sees them (BIP173 allows all-upper-case bech32)
+  const msg = normalizeMessageAddresses(signedMsg)
   // own keys only: inherited names such as "toString" or "constructor" are not message types
   const handler = Object.hasOwn(handlers, msg.type) ? handlers[msg.type] : undefined
   if (!handler) throw new ZrError('UNKNOWN_MESSAGE', 'Unknown message type.', { details: `expected one of ${Object.keys(handlers).join(', ')}, got ${JSON.stringify(msg.type)}` })
@@ -207,7 +210,8 @@ export function applyGenesis(state: LedgerState, genesis: Genesis, time: number)
   for (const [i, entry] of balances.entries()) {
     if (entry === null || typeof entry !== 'object') throw invalid(`genesis balances[${i}]`, 'an object { address, amount }', entry)
     const { amount } = entry as { amount: unknown }
-    const address = checkAccount((entry as { address: unknown }).address, 'genesis balance address')
+    // an all-upper-case address is the same account (BIP173): kept in lower case, as in messages
+    const address = checkAccount(normalizeAddressCase((entry as { address: unknown }).address), 'genesis balance address')
     const a = getAccount(tx, address)
     tx.put('accounts', address, { ...a, balance: a.balance + checkAmount(amount, 'genesis amount') })
   }

@@ -43,15 +43,35 @@ export function checkBytes(v: unknown, what: string, length?: number): Uint8Arra
   return v
 }
 
+/**
+ * The one address check of every message field: a bech32 address with `prefix` in its canonical
+ * lower-case form. Messages reach the handlers with their address fields already in lower case (see
+ * `normalizeMessageAddresses`, applied to every message before it is dispatched), so an address that is
+ * still upper case here sits in a field that was never normalised: it is refused rather than stored in a
+ * form no account signs as. Mixed case, a bad checksum or another prefix: `INVALID_ADDRESS`.
+ *
+ * @example
+ * ```ts
+ * import { checkAddress } from './validate.js'
+ * checkAddress(bob.address, 'zen', 'to')               // bob.address
+ * checkAddress(bob.address.toUpperCase(), 'zen', 'to') // throws INVALID_ADDRESS: expected the lower-case form
+ * ```
+ */
+export function checkAddress(v: unknown, prefix: string, what: string): string {
+  const address = assertAddress(v, prefix, what)
+  if (address !== v) throw new ZrError('INVALID_ADDRESS', `Invalid ${what}.`, { details: `expected the lower-case form "${address}", got ${describeValue(v)}` })
+  return address
+}
+
 /** Address with the account prefix `zen`. */
 export function checkAccount(v: unknown, what: string): string {
-  return assertAddress(v, 'zen', what)
+  return checkAddress(v, 'zen', what)
 }
 export function checkWorkspaceAddress(v: unknown, what = 'workspace'): string {
-  return assertAddress(v, 'workspace', what)
+  return checkAddress(v, 'workspace', what)
 }
 export function checkKeyringAddress(v: unknown, what = 'keyring'): string {
-  return assertAddress(v, 'keyring', what)
+  return checkAddress(v, 'keyring', what)
 }
 
 /** A list of distinct account addresses. */
@@ -59,9 +79,9 @@ export function checkAccountList(v: unknown, what: string, { min = 0, max = 64 }
   if (!Array.isArray(v) || v.length < min || v.length > max) throw invalid(what, `a list of ${min}..${max} addresses`, v)
   const seen = new Set<string>()
   for (const [i, a] of v.entries()) {
-    checkAccount(a, `${what}[${i}]`)
-    if (seen.has(a)) throw invalid(what, 'distinct addresses', `${a} twice`)
-    seen.add(a)
+    const address = checkAccount(a, `${what}[${i}]`)
+    if (seen.has(address)) throw invalid(what, 'distinct addresses', `${address} twice`)
+    seen.add(address)
   }
   return v as string[]
 }

@@ -30,10 +30,11 @@ import { newPolicy } from './policy/policies.js'
 import type { LedgerState } from './state.js'
 import { StateTx } from './state.js'
 import { rejectKeyRequest, rejectSignRequest } from './treasury/close.js'
-import { fulfilKeyRequest, newKeyRequest } from './treasury/keyRequests.js'
-import { fulfilSignRequest, newSignRequest, settleSignRequestAction } from './treasury/signRequests.js'
+import { fulfilKeyRequest, newKeyRequest, sameKey } from './treasury/keyRequests.js'
+import { responsesSummary } from './treasury/responses.js'
+import { fulfilSignRequest, newSignRequest, sameSignatures, settleSignRequestAction } from './treasury/signRequests.js'
 import { type SignedTx, txHash, txSignDigest, verifyAccountSignature } from './tx.js'
-import { type Action, type Genesis, defaultLedgerParams } from './types.js'
+import { type Action, type Genesis, type PartyResponse, defaultLedgerParams } from './types.js'
 import { normalizeAddressCase, normalizeMessageAddresses } from './normalizeMessageAddresses.js'
 import { checkAccount, checkAmount, checkBytes, checkInt, checkString, invalid } from './validate.js'
 
@@ -131,12 +132,18 @@ export function expireDue(tx: StateTx): void {
   }
   for (const id of tx.openIds('keyRequests')) {
     const r = tx.get('keyRequests', id)!
-    if (r.expiresAt <= tx.time) rejectKeyRequest(tx, r, 'expired: the keyring did not answer within the time-to-live')
+    if (r.expiresAt <= tx.time) rejectKeyRequest(tx, r, expiredReason(r.responses, sameKey))
   }
   for (const id of tx.openIds('signRequests')) {
     const r = tx.get('signRequests', id)!
-    if (r.status === 'pending' && r.expiresAt <= tx.time) rejectSignRequest(tx, r, 'expired: the keyring did not answer within the time-to-live')
+    if (r.status === 'pending' && r.expiresAt <= tx.time) rejectSignRequest(tx, r, expiredReason(r.responses, sameSignatures))
   }
+}
+
+/** Why a pending request expired: what the parties had posted by then, if anything. */
+function expiredReason(responses: readonly PartyResponse[], same: (a: PartyResponse, b: PartyResponse) => boolean): string {
+  const base = 'expired: the keyring did not answer within the time-to-live'
+  return responses.length ? responsesSummary(`${base}; by then `, responses, same) : base
 }
 
 /** The earliest deadline among open records, or undefined when nothing is open. */

@@ -727,6 +727,21 @@ describe('expiry', () => {
     expect((await s.ledger.query('keys', {})).items).toHaveLength(0)
   })
 
+  it('an expired request says what the parties had posted by then: accusations first, then the results and rejections', async () => {
+    const s = await fixture({ parties: 3, threshold: 2 })
+    const [p0, p1, p2] = s.parties as [Actor, Actor, Actor]
+    const requestId = await requestKey(s, ECDSA, { ttlMs: 2_000 })
+    await p0.client.fulfilKeyRequest({ requestId, result: { rejectReason: 'no signing attempt succeeded', accusations: [{ party: p2.address, reason: 'sent a bad share' }] } })
+    await p1.client.fulfilKeyRequest({ requestId, result: { publicKey: newKeyPair(ECDSA).publicKey } })
+    s.clock.advance(2_000)
+    await s.ledger.tick()
+    const r = await keyRequest(s, requestId)
+    expect(r.status).toBe('rejected')
+    expect(r.rejectReason).toBe(
+      `expired: the keyring did not answer within the time-to-live; by then party ${p2.address} accused of cheating by ${p0.address}; 1 matching result (${p1.address}); party ${p0.address} rejected: no signing attempt succeeded`,
+    )
+  })
+
   it('expires pending signature requests and refunds their fee', async () => {
     const s = await fixture({ signRequestFee: 15n })
     const key = await createTestKey(s, 'eddsa-ed25519')

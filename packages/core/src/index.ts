@@ -7,16 +7,16 @@ export { ZrError, isZrError, zrErrorFromJSON, type ZrErrorOptions } from './erro
 export { describeValue } from './errors/describeValue.js'
 // Encoding
 export { concatBytes, equalBytes, toBytes, toHex } from './encoding/bytes.js'
-export { canonicalBytes, canonicalParse, canonicalStringify } from './encoding/canonical.js'
+export { canonicalBytes, canonicalMaxDepth, canonicalParse, canonicalStringify } from './encoding/canonical.js'
 // Ledger
-export type { Ledger, TxReceipt, Unsubscribe } from './ledger/Ledger.js'
+export type { Ledger, SubscribeOptions, TxReceipt, Unsubscribe } from './ledger/Ledger.js'
 export { createEmbeddedLedger, type EmbeddedLedger, type EmbeddedLedgerOptions } from './ledger/embeddedLedger.js'
-export { matchesEventFilter, type EventFilter, type LedgerEvent, type LedgerEventType } from './ledger/events.js'
+export { ledgerEventTypes, matchesEventFilter, type EventFilter, type LedgerEvent, type LedgerEventType } from './ledger/events.js'
 export type * from './ledger/messages.js'
 export type { KeyView, Page, PageParams, Queries, QueryKind, QueryParams, QueryResult } from './ledger/queries.js'
 export type { LedgerStore, LogEntry } from './ledger/store/LedgerStore.js'
 export { memoryStore } from './ledger/store/memoryStore.js'
-export { connectLedger, serveLedger, type LedgerChannel } from './ledger/remoteLedger.js'
+export { connectLedger, serveLedger, type ConnectLedgerOptions, type LedgerChannel, type LedgerServer, type ServeLedgerOptions } from './ledger/remoteLedger.js'
 export type { MessageResult } from './ledger/stateMachine.js'
 export { partyResponseDigest, signTx, txHash, txSignDigest, verifyAccountSignature, type PartyResponseSubject, type SignedTx, type UnsignedTx } from './ledger/tx.js'
 export {
@@ -36,6 +36,7 @@ export {
   type Keyring,
   type LedgerParams,
   type PartyResponse,
+  type Accusation,
   type Policy,
   type SignRequest,
   type SignRequestStatus,

@@ -79,6 +79,8 @@ export const errorCodes = [
   // transactions on their networks
   'TX_EXPIRED',
   'TX_FAILED',
+  // ledger queries: the ledger does not answer a query of this name
+  'UNKNOWN_QUERY',
 ] as const
 
 /** A stable zrkit error code. */

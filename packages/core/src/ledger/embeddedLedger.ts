@@ -1,8 +1,9 @@
 import { canonicalStringify } from '../encoding/canonical.js'
 import { ZrError, isZrError } from '../errors/ZrError.js'
 import type { EventFilter, LedgerEvent } from './events.js'
-import { matchesEventFilter } from './events.js'
-import type { Ledger, TxReceipt } from './Ledger.js'
+import { matchesCheckedFilter } from './events.js'
+import { checkSubscription } from './checkSubscription.js'
+import type { Ledger, SubscribeOptions, TxReceipt } from './Ledger.js'
 import { runQuery } from './queries.js'
 import { LedgerState, StateTx } from './state.js'
 import { type EntryBody, applyEntry, applySignedTx, expireDue, nextDeadline, parseEntryBody } from './stateMachine.js'
@@ -33,7 +34,7 @@ export type EmbeddedLedger = Ledger & {
   tick(): Promise<readonly LedgerEvent[]>
 }
 
-type Subscriber = { filter: EventFilter; listener: (e: LedgerEvent) => void; next: number; active: boolean }
+type Subscriber = { filter: EventFilter; listener: (e: LedgerEvent) => void; onError: SubscribeOptions['onError']; next: number; active: boolean }
 
 /**
  * Opens the embedded ledger: a deterministic state machine over signed messages, replayed from its
@@ -94,12 +95,10 @@ export async function createEmbeddedLedger(options: EmbeddedLedgerOptions = {}):
       while (s.active && s.next <= durableSeq) {
         const e = state.events[s.next - 1]!
         s.next++
-        if (matchesEventFilter(e, s.filter)) {
-          try {
-            s.listener(e)
-          } catch {
-            // a failing listener must not stop the ledger or other subscribers
-          }
+        try {
+          if (matchesCheckedFilter(e, s.filter)) s.listener(e)
+        } catch {
+          // a failing listener must not stop the ledger or other subscribers
         }
       }
     }
@@ -202,8 +201,10 @@ export async function createEmbeddedLedger(options: EmbeddedLedgerOptions = {}):
       return structuredClone(runQuery(state, kind, params))
     },
 
-    subscribe(filter, listener, opts = {}) {
-      const s: Subscriber = { filter, listener, next: opts.fromSeq ?? durableSeq + 1, active: true }
+    subscribe(filter, listener, options) {
+      // Checked now, so a bad filter is refused here and never fails later, during delivery to everyone.
+      const sub = checkSubscription(filter, listener, options)
+      const s: Subscriber = { filter: sub.filter, listener, onError: sub.onError, next: sub.fromSeq ?? durableSeq + 1, active: true }
       subscribers.add(s)
       if (s.next <= durableSeq) queueMicrotask(deliver)
       return () => {
@@ -217,7 +218,16 @@ export async function createEmbeddedLedger(options: EmbeddedLedgerOptions = {}):
       closed = true
       if (timer) clearTimeout(timer)
       await flushing
+      const ended = [...subscribers]
       subscribers.clear()
+      for (const s of ended) {
+        s.active = false
+        try {
+          s.onError?.(new ZrError('LEDGER_CLOSED', 'The ledger is closed.', { details: 'the subscription ended because the ledger was closed' }))
+        } catch {
+          // a failing callback must not stop the close
+        }
+      }
       await store.close()
     },
   }

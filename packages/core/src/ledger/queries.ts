@@ -1,5 +1,6 @@
+import { ZrError } from '../errors/ZrError.js'
 import type { EventFilter, LedgerEvent } from './events.js'
-import { matchesEventFilter } from './events.js'
+import { checkEventFilter, matchesCheckedFilter } from './events.js'
 import type { LedgerState, TxRecord } from './state.js'
 import type {
   AccountRecord,
@@ -15,11 +16,11 @@ import type {
   SignRequestStatus,
   Workspace,
 } from './types.js'
-import { checkInt, checkString, optional } from './validate.js'
+import { checkBool, checkInt, checkString, invalid, optional } from './validate.js'
 import { type DerivedAddress, deriveAddresses } from '../addresses/deriveAddress.js'
 import type { WalletType } from '../addresses/walletTypes.js'
 import { deriveKey } from '../derivation/deriveKey.js'
-import type { DerivationPath, DerivationSegment } from '../derivation/derivationPath.js'
+import { type DerivationPath, type DerivationSegment, parseDerivationPath } from '../derivation/derivationPath.js'
 
 /** A key as queried: the record, the child key at the asked path, and the asked addresses. */
 export type KeyView = Key & {
@@ -63,7 +64,9 @@ export type QueryKind = keyof Queries
 export type QueryParams<K extends QueryKind> = Queries[K]['params']
 export type QueryResult<K extends QueryKind> = Queries[K]['result']
 
-function page<T>(source: Iterable<T>, params: PageParams, keep: (x: T) => boolean): Page<T> {
+type Params = Readonly<Record<string, unknown>>
+
+function page<T>(source: Iterable<T>, params: Params, keep: (x: T) => boolean): Page<T> {
   const start = params.cursor === undefined ? 0 : checkInt(Number(checkString(params.cursor, 'cursor', { min: 1, max: 16 })), 'cursor')
   const limit = optional(params.limit, (v) => checkInt(v, 'limit', { min: 1, max: 1000 })) ?? 100
   const items: T[] = []
@@ -79,44 +82,104 @@ function page<T>(source: Iterable<T>, params: PageParams, keep: (x: T) => boolea
 
 const is = <T>(want: T | undefined, got: T) => want === undefined || want === got
 
-/** Answers a query from the state. */
+// Parameter checks: each says which parameter, what was expected and what arrived.
+const address = (p: Params, k = 'address') => checkString(p[k], k, { min: 1, max: 256 })
+const id = (p: Params) => checkInt(p.id, 'id')
+const text = (p: Params, k: string) => optional(p[k], (v) => checkString(v, k, { min: 1, max: 256 }))
+const int = (p: Params, k: string) => optional(p[k], (v) => checkInt(v, k))
+const bool = (p: Params, k: string) => optional(p[k], (v) => checkBool(v, k))
+
+/**
+ * Every query, by name: a fixed table looked up by own key only, so inherited names ("toString",
+ * "constructor", "hasOwnProperty") are unknown queries, not answers.
+ */
+const answers: { readonly [Q in QueryKind]: (state: LedgerState, p: Params) => QueryResult<Q> } = Object.freeze({
+  status: (state) => ({ chainId: state.chainId, height: state.height, time: state.time, lastEventSeq: state.events.length, params: state.params }),
+  account: (state, p) => {
+    const a = address(p)
+    return state.tables.accounts.get(a) ?? { address: a, sequence: 0, balance: 0n }
+  },
+  tx: (state, p) => state.tables.txs.get(checkString(p.hash, 'hash', { min: 1, max: 128 })) ?? null,
+  workspace: (state, p) => state.tables.workspaces.get(address(p)) ?? null,
+  workspaces: (state, p) => {
+    const owner = text(p, 'owner')
+    return page(state.tables.workspaces.values(), p, (w) => owner === undefined || w.owners.includes(owner))
+  },
+  keyring: (state, p) => state.tables.keyrings.get(address(p)) ?? null,
+  keyrings: (state, p) => {
+    const [party, active] = [text(p, 'party'), bool(p, 'active')]
+    return page(state.tables.keyrings.values(), p, (k) => (party === undefined || k.parties.includes(party)) && is(active, k.isActive))
+  },
+  policy: (state, p) => state.tables.policies.get(id(p)) ?? null,
+  policies: (state, p) => {
+    const creator = text(p, 'creator')
+    return page(state.tables.policies.values(), p, (x) => is(creator, x.creator))
+  },
+  action: (state, p) => state.tables.actions.get(id(p)) ?? null,
+  actions: (state, p) => {
+    const [workspace, participant, status] = [text(p, 'workspace'), text(p, 'participant'), text(p, 'status')]
+    return page(
+      state.tables.actions.values(),
+      p,
+      (a) => is(workspace, a.workspace) && is(status, a.status) && (participant === undefined || Object.values(a.participants).includes(participant)),
+    )
+  },
+  keyRequest: (state, p) => state.tables.keyRequests.get(id(p)) ?? null,
+  keyRequests: (state, p) => {
+    const [workspace, keyring, creator, status] = [text(p, 'workspace'), text(p, 'keyring'), text(p, 'creator'), text(p, 'status')]
+    return page(state.tables.keyRequests.values(), p, (r) => is(workspace, r.workspace) && is(keyring, r.keyring) && is(creator, r.creator) && is(status, r.status))
+  },
+  key: (state, p) => {
+    const key = state.tables.keys.get(id(p))
+    const path = optional(p.path, (v) => parseDerivationPath(v as DerivationPath))
+    const wallets = optional(p.wallets, (v) => {
+      if (!Array.isArray(v) || v.length > 64) throw invalid('wallets', 'a list of at most 64 wallet types', v)
+      return v as readonly WalletType[]
+    })
+    if (!key || (path === undefined && wallets === undefined)) return key ?? null
+    const child = path === undefined ? undefined : deriveKey(key.keyType, key.publicKey, path)
+    const signing = { keyType: key.keyType, publicKey: child?.publicKey ?? key.publicKey }
+    return {
+      ...key,
+      ...(child ? { derived: { path: child.path, publicKey: child.publicKey } } : {}),
+      ...(wallets ? { addresses: deriveAddresses(signing, wallets) } : {}),
+    }
+  },
+  keys: (state, p) => {
+    const [workspace, keyring] = [text(p, 'workspace'), text(p, 'keyring')]
+    return page(state.tables.keys.values(), p, (k) => is(workspace, k.workspace) && is(keyring, k.keyring))
+  },
+  signRequest: (state, p) => state.tables.signRequests.get(id(p)) ?? null,
+  signRequests: (state, p) => {
+    const [workspace, keyring, keyId, creator, status] = [text(p, 'workspace'), text(p, 'keyring'), int(p, 'keyId'), text(p, 'creator'), text(p, 'status')]
+    return page(
+      state.tables.signRequests.values(),
+      p,
+      (r) => is(workspace, r.workspace) && is(keyring, r.keyring) && is(keyId, r.keyId) && is(creator, r.creator) && is(status, r.status),
+    )
+  },
+  events: (state, p) => {
+    const filter = optional(p.filter, (v) => checkEventFilter(v, 'filter'))
+    return page(state.events, p, (e) => filter === undefined || matchesCheckedFilter(e, filter))
+  },
+})
+
+/** The name of every query, in the order of {@link Queries}. */
+const queryKinds = Object.keys(answers) as QueryKind[]
+
+/**
+ * Answers a query from the state. Throws `UNKNOWN_QUERY` for a name that is not in {@link Queries}
+ * (inherited names such as "toString" included), and `INVALID_INPUT` for parameters that are not an
+ * object or have a field of the wrong type. Unknown parameter fields are ignored.
+ */
 export function runQuery<K extends QueryKind>(state: LedgerState, kind: K, params: QueryParams<K>): QueryResult<K> {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each answer reads the fields of its own query
-  const p = (params ?? {}) as Record<string, any>
-  const t = state.tables
-  const answers: { [Q in QueryKind]: () => QueryResult<Q> } = {
-    status: () => ({ chainId: state.chainId, height: state.height, time: state.time, lastEventSeq: state.events.length, params: state.params }),
-    account: () => t.accounts.get(p.address) ?? { address: p.address, sequence: 0, balance: 0n },
-    tx: () => t.txs.get(p.hash) ?? null,
-    workspace: () => t.workspaces.get(p.address) ?? null,
-    workspaces: () => page(t.workspaces.values(), p, (w) => p.owner === undefined || w.owners.includes(p.owner)),
-    keyring: () => t.keyrings.get(p.address) ?? null,
-    keyrings: () => page(t.keyrings.values(), p, (k) => (p.party === undefined || k.parties.includes(p.party)) && is(p.active, k.isActive)),
-    policy: () => t.policies.get(p.id) ?? null,
-    policies: () => page(t.policies.values(), p, (x) => is(p.creator, x.creator)),
-    action: () => t.actions.get(p.id) ?? null,
-    actions: () =>
-      page(t.actions.values(), p, (a) => is(p.workspace, a.workspace) && is(p.status, a.status) && (p.participant === undefined || Object.values(a.participants).includes(p.participant))),
-    keyRequest: () => t.keyRequests.get(p.id) ?? null,
-    keyRequests: () => page(t.keyRequests.values(), p, (r) => is(p.workspace, r.workspace) && is(p.keyring, r.keyring) && is(p.creator, r.creator) && is(p.status, r.status)),
-    key: () => {
-      const key = t.keys.get(p.id)
-      if (!key || (p.path === undefined && p.wallets === undefined)) return key ?? null
-      const child = p.path === undefined ? undefined : deriveKey(key.keyType, key.publicKey, p.path)
-      const signing = { keyType: key.keyType, publicKey: child?.publicKey ?? key.publicKey }
-      return {
-        ...key,
-        ...(child ? { derived: { path: child.path, publicKey: child.publicKey } } : {}),
-        ...(p.wallets ? { addresses: deriveAddresses(signing, p.wallets) } : {}),
-      }
-    },
-    keys: () => page(t.keys.values(), p, (k) => is(p.workspace, k.workspace) && is(p.keyring, k.keyring)),
-    signRequest: () => t.signRequests.get(p.id) ?? null,
-    signRequests: () =>
-      page(t.signRequests.values(), p, (r) => is(p.workspace, r.workspace) && is(p.keyring, r.keyring) && is(p.keyId, r.keyId) && is(p.creator, r.creator) && is(p.status, r.status)),
-    events: () => page(state.events, p, (e) => p.filter === undefined || matchesEventFilter(e, p.filter)),
+  if (typeof kind !== 'string') throw invalid('query name', `one of ${queryKinds.join(', ')}`, kind)
+  if (!Object.hasOwn(answers, kind)) {
+    throw new ZrError('UNKNOWN_QUERY', 'Unknown query.', { details: `expected one of ${queryKinds.join(', ')}, got ${JSON.stringify(kind.length > 48 ? `${kind.slice(0, 48)}...` : kind)}`, meta: { kind } })
   }
-  const answer = answers[kind]
-  if (!answer) throw new Error(`unknown query ${String(kind)}`)
-  return answer() as QueryResult<K>
+  if (params !== undefined && params !== null && (typeof params !== 'object' || Array.isArray(params) || params instanceof Uint8Array)) {
+    throw invalid(`parameters of query ${kind}`, 'an object', params)
+  }
+  const answer = answers[kind] as (state: LedgerState, p: Params) => QueryResult<K>
+  return answer(state, (params ?? {}) as Params)
 }

@@ -314,3 +314,24 @@ export async function expectRefused(ledger: EmbeddedLedger, action: () => Promis
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
+
+/**
+ * How many runs a fuzz test makes: `ZRKIT_FUZZ_RUNS` from the environment when set (CI sets thousands),
+ * else `fallback` (200, so `pnpm test` stays fast). A test whose runs cost more can pass a divisor:
+ * `fuzzRuns(200, 4)` makes a quarter as many, at least one.
+ *
+ * @example
+ * ```ts
+ * await fc.assert(fc.asyncProperty(fc.string(), async (line) => { ... }), { numRuns: fuzzRuns() })
+ * // ZRKIT_FUZZ_RUNS=5000 npx vitest run packages/core/src/ledger
+ * ```
+ */
+export function fuzzRuns(fallback = 200, divisor = 1): number {
+  const raw = globalThis.process?.env?.ZRKIT_FUZZ_RUNS
+  let runs = fallback
+  if (raw !== undefined && raw !== '') {
+    runs = Number(raw)
+    if (!Number.isInteger(runs) || runs < 1) throw new Error(`ZRKIT_FUZZ_RUNS: expected a positive integer, got ${JSON.stringify(raw)}`)
+  }
+  return Math.max(1, Math.floor(runs / divisor))
+}

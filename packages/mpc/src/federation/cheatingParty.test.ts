@@ -27,7 +27,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { encodeWire, decodeWire } from '../ecdsa/wire.js'
 import { type Tamper, type TestParty, flipped, rewrite, tamperedRouter } from '../frost/testNetwork.js'
 
-const timing = { attemptTimeoutMs: 1_000, dkgTimeoutMs: 3_000, pollIntervalMs: 100 }
+// Generous rounds: a DKLs23 pair setup that misses its window is rerun inside a signing attempt, and the
+// suites may share the machine with others.
+const timing = { attemptTimeoutMs: 3_000, dkgTimeoutMs: 5_000, pollIntervalMs: 100 }
 const waitMs = 30_000
 const text = (s: string) => new TextEncoder().encode(s)
 

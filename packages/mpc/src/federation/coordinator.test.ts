@@ -13,19 +13,30 @@ const router = { open: (id: string) => ({ id, close() {} }) as unknown as Sessio
 
 describe('runAttempts', () => {
   it('names as missing only the parties no attempt heard from, and every cheater as an accusation', async () => {
-    const failures = [
-      new ZrError('TIMEOUT', 'Too few parties answered.', { meta: { missing: ['zen1b', 'zen1d', 'zen1e'] } }),
-      misbehaved('zen1c', 'sent an invalid signature share for message 0'),
-      new ZrError('TIMEOUT', 'Too few parties answered.', { meta: { missing: ['zen1d', 'zen1e'] } }),
-      new ZrError('TIMEOUT', 'Too few parties answered.', { meta: { missing: ['zen1a', 'zen1d', 'zen1e'] } }),
+    // each attempt hears from some parties (what its collect returned) and waits in vain for others
+    const attempts: { heard: string[]; failure: ZrError }[] = [
+      { heard: [], failure: new ZrError('TIMEOUT', 'Timed out waiting for round sign/package.', { meta: { missing: ['zen1a'] } }) },
+      { heard: ['zen1c'], failure: misbehaved('zen1c', 'sent an invalid signature share for message 0') },
+      { heard: ['zen1a'], failure: new ZrError('TIMEOUT', 'Too few parties answered.', { meta: { missing: ['zen1b', 'zen1d', 'zen1e'] } }) },
+      { heard: ['zen1b'], failure: new ZrError('TIMEOUT', 'Too few parties answered.', { meta: { missing: ['zen1d', 'zen1e'] } }) },
+      { heard: [], failure: new ZrError('TIMEOUT', 'Timed out waiting for round sign/package.', { meta: { missing: ['zen1e'] } }) },
     ]
+    let opened = 0
+    const router = {
+      open: (id: string) => {
+        const a = attempts[opened++]!
+        return { id, collect: async () => new Map(a.heard.map((p) => [p, new Uint8Array()])), close() {} } as unknown as Session
+      },
+    }
     let i = 0
-    const err = await runAttempts({ router, sessionId: 's', parties, seed: 0 }, async () => {
-      throw failures[i++ % failures.length]
+    const err = await runAttempts({ router, sessionId: 's', parties, seed: 0 }, async ({ session }) => {
+      const a = attempts[i++]!
+      await session.collect('round', { from: a.heard })
+      throw a.failure
     }).catch((e: unknown) => e)
     expect(isZrError(err, 'MPC_ABORT')).toBe(true)
     if (!isZrError(err)) return
-    // zen1b and zen1a were each missing once but answered in another attempt: they are up
+    // zen1a and zen1b were each waited for in vain once but answered in another attempt: they are up
     expect(err.meta.missing).toEqual(['zen1d', 'zen1e'])
     expect(err.details).toContain('no answer in any attempt from zen1d, zen1e')
     expect(err.meta.accusations).toEqual([{ party: 'zen1c', reason: 'Party zen1c sent an invalid signature share for message 0.' }])

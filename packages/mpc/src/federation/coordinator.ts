@@ -135,14 +135,29 @@ export async function runAttempts<T>(
   const { parties, signal } = options
   const excluded = new Set<string>()
   const accusations: Accusation[] = []
-  /** Per failed attempt, the parties it waited for in vain. */
-  const missingSets: string[][] = []
+  /** Parties some attempt waited for in vain, and parties any attempt heard from. */
+  const waitedFor = new Set<string>()
+  const heard = new Set<string>()
   const problems: string[] = []
   for (let index = 0; index < parties.length; index++) {
     if (signal?.aborted) throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'the AbortSignal fired' })
     const coordinator = coordinatorOf(parties, options.seed, index)
     if (excluded.has(coordinator) && !options.followExcludedCoordinators) continue
-    const session = options.router.open(`${options.sessionId}/${index}`, parties)
+    const opened = options.router.open(`${options.sessionId}/${index}`, parties)
+    const session: Session = {
+      id: opened.id,
+      self: opened.self,
+      participants: opened.participants,
+      send: (to, round, body) => opened.send(to, round, body),
+      broadcast: (round, body) => opened.broadcast(round, body),
+      collect: async (round, o) => {
+        const got = await opened.collect(round, o)
+        for (const p of got.keys()) heard.add(p)
+        return got
+      },
+      confirmBroadcasts: (round, received, o) => opened.confirmBroadcasts(round, received, o),
+      close: () => opened.close(),
+    }
     try {
       return { value: await attempt({ session, index, coordinator, excluded }), attempts: index + 1, accusations }
     } catch (e) {
@@ -152,14 +167,14 @@ export async function runAttempts<T>(
         accusations.push({ party: e.meta.party, reason: e.shortMessage })
         await options.onExcluded?.(e.meta.party)
       }
-      if (isZrError(e) && Array.isArray(e.meta.missing)) missingSets.push(e.meta.missing.map(String))
+      if (isZrError(e) && Array.isArray(e.meta.missing)) for (const p of e.meta.missing) waitedFor.add(String(p))
       problems.push(`attempt ${index} (coordinator ${coordinator}): ${isZrError(e) ? e.shortMessage : String(e)}`)
     } finally {
       session.close()
     }
   }
   // A party is missing only if no attempt heard from it: one busy in another attempt at the time is up.
-  const missing = missingSets.length ? parties.filter((p) => missingSets.every((set) => set.includes(p))) : []
+  const missing = parties.filter((p) => waitedFor.has(p) && !heard.has(p))
   const details = `${problems.join('; ')}${missing.length ? `; no answer in any attempt from ${missing.join(', ')}` : ''}`
   throw new ZrError('MPC_ABORT', 'No signing attempt succeeded.', { details, meta: { excluded: [...excluded], accusations, missing, attempts: problems.length } })
 }

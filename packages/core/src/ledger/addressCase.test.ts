@@ -75,8 +75,11 @@ describe('the ledger keeps addresses in lower case', () => {
     // bob signs with his key and spends what arrived
     await bob.client.send({ to: s.owner.address, amount: 200n })
     expect(await s.balance(bob.address)).toBe(300n)
-    // no account was opened under the upper-case spelling
-    expect((await s.ledger.query('account', { address: upper(bob.address) })).balance).toBe(0n)
+    // queries read the upper-case spelling as the same account (no second account was opened under it)
+    expect(await s.ledger.query('account', { address: upper(bob.address) })).toEqual(await s.ledger.query('account', { address: bob.address }))
+    expect((await s.owner.client.getBalance({ address: upper(bob.address) }))).toBe(300n)
+    expect((await s.ledger.query('workspaces', { owner: upper(s.owner.address) })).items.map((w) => w.address)).toEqual([s.workspace])
+    expect((await s.ledger.query('keyRequests', { workspace: upper(s.workspace) })).items).toEqual((await s.ledger.query('keyRequests', { workspace: s.workspace })).items)
   })
 
   it('a genesis balance for an upper-case address funds the lower-case account', async () => {

@@ -83,7 +83,10 @@ function page<T>(source: Iterable<T>, params: Params, keep: (x: T) => boolean): 
 const is = <T>(want: T | undefined, got: T) => want === undefined || want === got
 
 // Parameter checks: each says which parameter, what was expected and what arrived.
-const address = (p: Params, k = 'address') => checkString(p[k], k, { min: 1, max: 256 })
+/** An address as the ledger stores it: bech32 written all in upper case (BIP173 allows it) is the same address. */
+const lower = (s: string) => (s === s.toUpperCase() ? s.toLowerCase() : s)
+const address = (p: Params, k = 'address') => lower(checkString(p[k], k, { min: 1, max: 256 }))
+const addressFilter = (p: Params, k: string) => optional(p[k], (v) => lower(checkString(v, k, { min: 1, max: 256 })))
 const id = (p: Params) => checkInt(p.id, 'id')
 const text = (p: Params, k: string) => optional(p[k], (v) => checkString(v, k, { min: 1, max: 256 }))
 const int = (p: Params, k: string) => optional(p[k], (v) => checkInt(v, k))
@@ -102,22 +105,22 @@ const answers: { readonly [Q in QueryKind]: (state: LedgerState, p: Params) => Q
   tx: (state, p) => state.tables.txs.get(checkString(p.hash, 'hash', { min: 1, max: 128 })) ?? null,
   workspace: (state, p) => state.tables.workspaces.get(address(p)) ?? null,
   workspaces: (state, p) => {
-    const owner = text(p, 'owner')
+    const owner = addressFilter(p, 'owner')
     return page(state.tables.workspaces.values(), p, (w) => owner === undefined || w.owners.includes(owner))
   },
   keyring: (state, p) => state.tables.keyrings.get(address(p)) ?? null,
   keyrings: (state, p) => {
-    const [party, active] = [text(p, 'party'), bool(p, 'active')]
+    const [party, active] = [addressFilter(p, 'party'), bool(p, 'active')]
     return page(state.tables.keyrings.values(), p, (k) => (party === undefined || k.parties.includes(party)) && is(active, k.isActive))
   },
   policy: (state, p) => state.tables.policies.get(id(p)) ?? null,
   policies: (state, p) => {
-    const creator = text(p, 'creator')
+    const creator = addressFilter(p, 'creator')
     return page(state.tables.policies.values(), p, (x) => is(creator, x.creator))
   },
   action: (state, p) => state.tables.actions.get(id(p)) ?? null,
   actions: (state, p) => {
-    const [workspace, participant, status] = [text(p, 'workspace'), text(p, 'participant'), text(p, 'status')]
+    const [workspace, participant, status] = [addressFilter(p, 'workspace'), addressFilter(p, 'participant'), text(p, 'status')]
     return page(
       state.tables.actions.values(),
       p,
@@ -126,7 +129,7 @@ const answers: { readonly [Q in QueryKind]: (state: LedgerState, p: Params) => Q
   },
   keyRequest: (state, p) => state.tables.keyRequests.get(id(p)) ?? null,
   keyRequests: (state, p) => {
-    const [workspace, keyring, creator, status] = [text(p, 'workspace'), text(p, 'keyring'), text(p, 'creator'), text(p, 'status')]
+    const [workspace, keyring, creator, status] = [addressFilter(p, 'workspace'), addressFilter(p, 'keyring'), addressFilter(p, 'creator'), text(p, 'status')]
     return page(state.tables.keyRequests.values(), p, (r) => is(workspace, r.workspace) && is(keyring, r.keyring) && is(creator, r.creator) && is(status, r.status))
   },
   key: (state, p) => {
@@ -146,12 +149,12 @@ const answers: { readonly [Q in QueryKind]: (state: LedgerState, p: Params) => Q
     }
   },
   keys: (state, p) => {
-    const [workspace, keyring] = [text(p, 'workspace'), text(p, 'keyring')]
+    const [workspace, keyring] = [addressFilter(p, 'workspace'), addressFilter(p, 'keyring')]
     return page(state.tables.keys.values(), p, (k) => is(workspace, k.workspace) && is(keyring, k.keyring))
   },
   signRequest: (state, p) => state.tables.signRequests.get(id(p)) ?? null,
   signRequests: (state, p) => {
-    const [workspace, keyring, keyId, creator, status] = [text(p, 'workspace'), text(p, 'keyring'), int(p, 'keyId'), text(p, 'creator'), text(p, 'status')]
+    const [workspace, keyring, keyId, creator, status] = [addressFilter(p, 'workspace'), addressFilter(p, 'keyring'), int(p, 'keyId'), addressFilter(p, 'creator'), text(p, 'status')]
     return page(
       state.tables.signRequests.values(),
       p,

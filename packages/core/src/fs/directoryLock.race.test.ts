@@ -5,7 +5,7 @@
  * get it, the others must be refused naming the winner's pid, and the directory must open cleanly
  * afterwards with the winner's write in it (two winners both append height 2: STORE_CORRUPT).
  *
- * ZRKIT_FUZZ_RUNS sets the number of trials per race (default 80).
+ * ZRKIT_RACE_TRIALS sets the number of trials per race (default 80).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -19,7 +19,7 @@ import { fileStore } from '../ledger/store/fileStore.js'
 import { fileRelayJournal } from '../relayer/fileRelayJournal.js'
 import { readDirectoryLock } from './directoryLock.js'
 
-const TRIALS = Math.max(1, Number(process.env.ZRKIT_FUZZ_RUNS) || 80)
+const TRIALS = Math.max(1, Number(process.env.ZRKIT_RACE_TRIALS) || 80)
 const RACERS = 4
 const root = fileURLToPath(new URL('../../../../', import.meta.url))
 const moduleUrl = (p: string) => new URL(p, import.meta.url).href

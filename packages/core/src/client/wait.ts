@@ -1,5 +1,6 @@
 import { describeValue } from '../errors/describeValue.js'
 import { ZrError } from '../errors/ZrError.js'
+import type { SubscribeOptions } from '../ledger/Ledger.js'
 import type { EventFilter, LedgerEvent } from '../ledger/events.js'
 import type { ClientBase } from './sendMessage.js'
 
@@ -17,7 +18,8 @@ export type WaitOptions = {
  * Waits until `check` returns a value, re-checking on each event that matches `filter`. The core of
  * every `waitFor...` action: the ledger is asked first, so nothing that already happened is missed.
  * Rejects with `INVALID_INPUT` for bad options (see {@link checkWaitOptions}), `TIMEOUT` after
- * `timeoutMs`, `ABORTED` when `signal` fires.
+ * `timeoutMs`, `ABORTED` when `signal` fires, and at once with the ledger's error when its event
+ * stream ends (`LEDGER_CLOSED`: the ledger closed, or the connection to a remote ledger was lost).
  *
  * @example
  * ```ts
@@ -69,10 +71,15 @@ export function waitUntil<T>(client: ClientBase, what: string, filter: EventFilt
     if (signal?.aborted) return onAbort()
     signal?.addEventListener('abort', onAbort)
     timer = timeoutMs > 0 ? setTimeout(() => finish(() => reject(new ZrError('TIMEOUT', `Timed out waiting for ${what}.`, { details: `waited ${timeoutMs} ms` }))), timeoutMs) : undefined
-    unsubscribe = client.ledger.subscribe(filter, (e) => {
-      onEvent?.(e)
-      void poll()
-    })
+    unsubscribe = client.ledger.subscribe(
+      filter,
+      (e) => {
+        onEvent?.(e)
+        void poll()
+      },
+      // no more events will come: say so now rather than at the timeout
+      { onError: (e) => finish(() => reject(e)) },
+    )
     void poll()
   })
 }
@@ -83,10 +90,12 @@ export function waitUntil<T>(client: ClientBase, what: string, filter: EventFilt
  * @example
  * ```ts
  * import { watchEvents } from '@zrkit/core'
- * const stop = watchEvents(client, { types: ['signRequest.fulfilled'] }, (e) => console.log(e.data.requestId))
+ * const stop = watchEvents(client, { types: ['signRequest.fulfilled'] }, (e) => console.log(e.data.requestId), {
+ *   onError: (e) => console.error('event stream ended', e.code), // e.g. the connection to a remote ledger was lost
+ * })
  * ```
  */
-export function watchEvents(client: ClientBase, filter: EventFilter, listener: (event: LedgerEvent) => void, options?: { fromSeq?: number }): () => void {
+export function watchEvents(client: ClientBase, filter: EventFilter, listener: (event: LedgerEvent) => void, options?: SubscribeOptions): () => void {
   return client.ledger.subscribe(filter, listener, options)
 }
 

@@ -24,7 +24,8 @@ export type WireSchema = 'bytes' | { bytes: number } | { list: WireSchema; lengt
 
 const MAX_DEPTH = 8
 const enc = new TextEncoder()
-const dec = new TextDecoder('utf-8', { fatal: true })
+// ignoreBOM keeps a leading U+FEFF in a name, so that each message has one encoding
+const dec = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** Encodes a message (see the format above). */
 export function encodeWire(value: WireValue): Uint8Array {

@@ -84,7 +84,8 @@ export type SessionFrame = {
 const FRAME_VERSION = 0x5a
 const MAX_NAME_BYTES = 0xffff
 const utf8 = new TextEncoder()
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+// ignoreBOM keeps a leading U+FEFF in the name: dropping it would read other bytes than the sender signed
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /**
  * Encodes a session frame, binary so that a body of raw bytes (tens of kilobytes of OT messages) costs

@@ -60,10 +60,7 @@ export async function runKeyGeneration<T>(options: RunKeyGenerationOptions, gene
   const wait = (timeoutMs: number) => ({ timeoutMs, ...(signal ? { signal } : {}) })
   /** Set when a coordinator heard from too few parties: how many took part. */
   let tooFew: number | undefined
-  // every party heard from in any attempt: up, even if busy elsewhere when some coordinator waited
-  const heard = new Set<string>([self])
-  const tooFewError = (count: number) => {
-    const missing = parties.filter((p) => !heard.has(p))
+  const tooFewError = (count: number, missing: readonly string[]) => {
     return new ZrError('MPC_ABORT', `Key generation needs at least ${threshold} parties.`, {
       details: `${count} of ${parties.length} took part within ${joinWindowMs} ms${missing.length ? `; never heard from ${missing.join(', ')}` : ''}`,
       meta: { missing },
@@ -74,11 +71,10 @@ export async function runKeyGeneration<T>(options: RunKeyGenerationOptions, gene
       let holders: string[]
       if (coordinator === self) {
         holders = await gatherReady(session, parties.filter((p) => p !== self && !excluded.has(p)), wait(joinWindowMs))
-        for (const h of holders) heard.add(h)
         const signature = await account.sign(packageDigest(HOLDERS_DOMAIN, session.id, hashOf(holders)))
         // to every party, so those left out (or, with too few, those that answered) stop waiting
         await sendToAll(session, 'keygen/holders', encodeMessage({ holders, signature } satisfies Holders))
-        if (holders.length < threshold) throw tooFewError((tooFew = holders.length))
+        if (holders.length < threshold) throw tooFewError((tooFew = holders.length), parties.filter((p) => p !== self && !holders.includes(p)))
       } else {
         await session.send(coordinator, 'keygen/ready', encodeMessage({}))
         // the coordinator waits up to the join window before it answers
@@ -88,14 +84,12 @@ export async function runKeyGeneration<T>(options: RunKeyGenerationOptions, gene
           throw misbehaved(coordinator, 'sent a set of key holders without its valid signature')
         }
         holders = msg.holders
-        heard.add(coordinator)
         const sorted = holders.every((h, i) => i === 0 || holders[i - 1]! < h)
         if (!sorted || !holders.includes(coordinator) || holders.some((h) => !parties.includes(h) || excluded.has(h))) {
           throw misbehaved(coordinator, 'sent an invalid set of key holders')
         }
-        for (const h of holders) heard.add(h)
         // the coordinator heard from too few: this attempt ends for everyone at once
-        if (holders.length < threshold) throw tooFewError((tooFew = holders.length))
+        if (holders.length < threshold) throw tooFewError((tooFew = holders.length), parties.filter((p) => p !== self && !holders.includes(p)))
       }
       // left out: this party holds no share of the key the others make
       if (!holders.includes(self)) return undefined
@@ -110,7 +104,8 @@ export async function runKeyGeneration<T>(options: RunKeyGenerationOptions, gene
     return { value: value.result, accusations }
   } catch (e) {
     if (isZrError(e, 'BACKEND_ABSTAIN') || isZrError(e, 'ABORTED')) throw e
-    if (tooFew !== undefined) throw tooFewError(tooFew)
+    // runAttempts names as missing only the parties no attempt heard from
+    if (tooFew !== undefined) throw tooFewError(tooFew, isZrError(e) && Array.isArray(e.meta.missing) ? e.meta.missing.map(String) : [])
     // a party named as a cheater along the way: say so
     if (isZrError(e, 'MPC_ABORT') && Array.isArray(e.meta.excluded) && e.meta.excluded.length > 0) throw e
     throw abstain('no coordinator of the key generation answered this party')

@@ -25,7 +25,8 @@ export type RunKeyGenerationOptions = {
 }
 
 type Holders = { holders: string[]; signature: Uint8Array }
-const isHolders = (v: unknown): v is Holders => isRecord(v) && Array.isArray(v.holders) && v.holders.every((h) => typeof h === 'string') && v.signature instanceof Uint8Array
+/** The check of the coordinator's message (internal; exported for the decoder fuzz test). */
+export const isHolders = (v: unknown): v is Holders => isRecord(v) && Array.isArray(v.holders) && v.holders.every((h) => typeof h === 'string') && v.signature instanceof Uint8Array
 
 const HOLDERS_DOMAIN = 'zrkit/keygen/holders/v1'
 const hashOf = (holders: readonly string[]) => sha256(encodeMessage({ holders }))

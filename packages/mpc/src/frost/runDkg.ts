@@ -28,13 +28,14 @@ export type RunDkgOptions = {
 type Round1 = { identifier: string; commitment: Uint8Array[]; proofOfKnowledge: Uint8Array }
 type Round2 = { identifier: string; signingShare: Uint8Array }
 
-const isRound1 = (v: unknown): v is Round1 =>
+/** The checks of each round's message (internal; exported for the decoder fuzz test). */
+export const isRound1 = (v: unknown): v is Round1 =>
   isRecord(v) && typeof v.identifier === 'string' && Array.isArray(v.commitment) && v.commitment.every(isBytes) && isBytes(v.proofOfKnowledge)
-const isRound2 = (v: unknown): v is Round2 => isRecord(v) && typeof v.identifier === 'string' && isBytes(v.signingShare)
+export const isRound2 = (v: unknown): v is Round2 => isRecord(v) && typeof v.identifier === 'string' && isBytes(v.signingShare)
 type Complaints = { against: string[] }
-const isComplaints = (v: unknown): v is Complaints => isRecord(v) && Array.isArray(v.against) && v.against.every((a) => typeof a === 'string')
+export const isComplaints = (v: unknown): v is Complaints => isRecord(v) && Array.isArray(v.against) && v.against.every((a) => typeof a === 'string')
 type Reveal = { shares: { to: string; signingShare: Uint8Array }[] }
-const isReveal = (v: unknown): v is Reveal => isRecord(v) && Array.isArray(v.shares) && v.shares.every((x) => isRecord(x) && typeof x.to === 'string' && isBytes(x.signingShare))
+export const isReveal = (v: unknown): v is Reveal => isRecord(v) && Array.isArray(v.shares) && v.shares.every((x) => isRecord(x) && typeof x.to === 'string' && isBytes(x.signingShare))
 
 /** The FROST identifier of each party: its 1-based position among the sorted participants. */
 export function identifiers(suite: FrostSuite, participants: readonly string[]): Map<string, string> {

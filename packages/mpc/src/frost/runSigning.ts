@@ -46,15 +46,16 @@ type Package = PackageBody & { signature: Uint8Array }
 type Shares = { packageHash: Uint8Array; packageSignature: Uint8Array; shares: Uint8Array[] }
 
 const isCommitments = (v: unknown): v is Commitments => isRecord(v) && typeof v.identifier === 'string' && isBytes(v.hiding) && isBytes(v.binding)
-const isCommitList = (n: number) => (v: unknown): v is Commitments[] => Array.isArray(v) && v.length === n && v.every(isCommitments)
-const isPackage = (v: unknown): v is Package =>
+/** The checks of each round's message (internal; exported for the decoder fuzz test). */
+export const isCommitList = (n: number) => (v: unknown): v is Commitments[] => Array.isArray(v) && v.length === n && v.every(isCommitments)
+export const isPackage = (v: unknown): v is Package =>
   isRecord(v) &&
   Array.isArray(v.signers) &&
   v.signers.every((s) => typeof s === 'string') &&
   Array.isArray(v.commitments) &&
   v.commitments.every((l) => Array.isArray(l) && l.every(isCommitments)) &&
   isBytes(v.signature)
-const isShares = (v: unknown): v is Shares => isRecord(v) && isBytes(v.packageHash) && isBytes(v.packageSignature) && Array.isArray(v.shares) && v.shares.every(isBytes)
+export const isShares = (v: unknown): v is Shares => isRecord(v) && isBytes(v.packageHash) && isBytes(v.packageSignature) && Array.isArray(v.shares) && v.shares.every(isBytes)
 
 const PACKAGE_DOMAIN = 'zrkit/frost/signing-package/v1'
 const hashOf = (pkg: PackageBody) => sha256(encodeMessage({ signers: pkg.signers, commitments: pkg.commitments }))

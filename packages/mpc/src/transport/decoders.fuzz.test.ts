@@ -23,9 +23,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fuzzRuns } from '../../../core/src/ledger/testkit.js'
 import { KAPPA } from '../ecdsa/ot/baseOt.js'
 import { type WireSchema, type WireValue, decodeWire, encodeWire } from '../ecdsa/wire.js'
-import { decodeMessage, encodeMessage, isBytes, isRecord } from '../frost/messages.js'
-import { runDkg } from '../frost/runDkg.js'
-import { runSigning } from '../frost/runSigning.js'
+import { decodeMessage, encodeMessage, isRecord } from '../frost/messages.js'
+import { isComplaints, isReveal, isRound1, isRound2, runDkg } from '../frost/runDkg.js'
+import { isCommitList, isPackage, isShares, runSigning } from '../frost/runSigning.js'
+import { isHolders } from '../federation/keyGeneration.js'
 import { type FrostKey, frostSuite } from '../frost/suites.js'
 import { type MemoryRelay, type Relay, type RelayFrame, memoryRelay } from './memoryRelay.js'
 import { type Session, type SessionFrame, type SessionRouter, createSessionRouter, decodeSessionFrame, encodeSessionFrame } from './SessionRouter.js'
@@ -330,23 +331,7 @@ describe('decodeSessionFrame', () => {
 // ---------------------------------------------------------------------------------------------
 // 2a. FROST messages (canonical JSON)
 
-// The type guards runSigning.ts, runDkg.ts and keyGeneration.ts pass to decodeMessage (private there).
-type Commitments = { identifier: string; hiding: Uint8Array; binding: Uint8Array }
-const isCommitments = (v: unknown): v is Commitments => isRecord(v) && typeof v.identifier === 'string' && isBytes(v.hiding) && isBytes(v.binding)
-const isCommitList = (n: number) => (v: unknown): v is Commitments[] => Array.isArray(v) && v.length === n && v.every(isCommitments)
-const isPackage = (v: unknown): v is unknown =>
-  isRecord(v) &&
-  Array.isArray(v.signers) &&
-  v.signers.every((s) => typeof s === 'string') &&
-  Array.isArray(v.commitments) &&
-  v.commitments.every((l) => Array.isArray(l) && l.every(isCommitments)) &&
-  isBytes(v.signature)
-const isShares = (v: unknown): v is unknown => isRecord(v) && isBytes(v.packageHash) && isBytes(v.packageSignature) && Array.isArray(v.shares) && v.shares.every(isBytes)
-const isRound1 = (v: unknown): v is unknown => isRecord(v) && typeof v.identifier === 'string' && Array.isArray(v.commitment) && v.commitment.every(isBytes) && isBytes(v.proofOfKnowledge)
-const isRound2 = (v: unknown): v is unknown => isRecord(v) && typeof v.identifier === 'string' && isBytes(v.signingShare)
-const isComplaints = (v: unknown): v is unknown => isRecord(v) && Array.isArray(v.against) && v.against.every((a) => typeof a === 'string')
-const isReveal = (v: unknown): v is unknown => isRecord(v) && Array.isArray(v.shares) && v.shares.every((x) => isRecord(x) && typeof x.to === 'string' && isBytes(x.signingShare))
-const isHolders = (v: unknown): v is unknown => isRecord(v) && Array.isArray(v.holders) && v.holders.every((h) => typeof h === 'string') && v.signature instanceof Uint8Array
+// The type guards runSigning.ts, runDkg.ts and keyGeneration.ts pass to decodeMessage (imported below).
 
 /** The same messages as data, for generating valid ones and as the oracle (records may carry more fields). */
 type Shape = 'string' | 'bytes' | { readonly list: Shape; readonly length?: number } | { readonly record: Readonly<Record<string, Shape>> }

@@ -97,6 +97,20 @@ function idOfText(text: string): CallId | undefined {
   }
 }
 
+/**
+ * Reads one frame, for both ends of the channel: its value, or why it is unreadable (not text, not
+ * canonical JSON) together with the call id it still names, if any, so the caller can answer that call.
+ */
+function readFrame(text: unknown): { value: unknown; text: string } | { problem: string; id?: CallId } {
+  if (typeof text !== 'string') return { problem: `expected a text frame, got ${describe(text)}` }
+  try {
+    return { value: canonicalParse(text), text }
+  } catch (e) {
+    const id = idOfText(text)
+    return { problem: `${(e as ZrError).details}; the frame was ${preview(text)}`, ...(id !== undefined ? { id } : {}) }
+  }
+}
+
 function toWire(e: ZrError, withMeta = true): WireError {
   return { code: e.code, shortMessage: e.shortMessage, ...(e.details ? { details: e.details } : {}), ...(withMeta ? { meta: e.meta } : {}) }
 }
@@ -247,23 +261,16 @@ export function serveLedger(ledger: Ledger, channel: LedgerChannel, options: Ser
   }
 
   async function handle(text: unknown): Promise<void> {
-    if (typeof text !== 'string') {
-      report(new ZrError('INVALID_INPUT', 'Dropped a frame.', { details: `expected a text frame, got ${describe(text)}` }))
+    const frame = readFrame(text)
+    if ('problem' in frame) {
+      if (frame.id !== undefined) send({ id: frame.id, ok: false, error: toWire(new ZrError('INVALID_INPUT', 'Malformed request.', { details: frame.problem })) })
+      else report(new ZrError('INVALID_INPUT', 'Dropped a frame.', { details: frame.problem }))
       return
     }
-    let req: unknown
-    try {
-      req = canonicalParse(text)
-    } catch (e) {
-      const problem = e as ZrError
-      const id = idOfText(text)
-      if (id !== undefined) send({ id, ok: false, error: toWire(new ZrError('INVALID_INPUT', 'Malformed request.', { details: problem.details })) })
-      else report(new ZrError('INVALID_INPUT', 'Dropped a frame.', { details: `${problem.details}; the frame was ${preview(text)}` }))
-      return
-    }
+    const req = frame.value
     if (!isRecord(req) || !isCallId(req.id)) {
       const details = isRecord(req) ? `expected a request with an id (${idRule}), got id ${describe(req.id)}` : `expected a request object { id, op }, got ${describe(req)}`
-      report(new ZrError('INVALID_INPUT', 'Dropped a frame.', { details: `${details}; the frame was ${preview(text)}` }))
+      report(new ZrError('INVALID_INPUT', 'Dropped a frame.', { details: `${details}; the frame was ${preview(frame.text)}` }))
       return
     }
     const id = req.id
@@ -387,20 +394,13 @@ export async function connectLedger(channel: LedgerChannel, options: ConnectLedg
 
   function receive(text: unknown): void {
     if (ended !== undefined) return
-    if (typeof text !== 'string') {
-      report(new ZrError('LEDGER_UNAVAILABLE', 'Dropped a frame from the ledger.', { details: `expected a text frame, got ${describe(text)}` }))
+    const frame = readFrame(text)
+    if ('problem' in frame) {
+      if (frame.id !== undefined && calls.has(frame.id)) settle(frame.id, { error: new ZrError('LEDGER_UNAVAILABLE', 'The ledger sent a malformed reply.', { details: frame.problem }) })
+      else report(new ZrError('LEDGER_UNAVAILABLE', 'Dropped a frame from the ledger.', { details: frame.problem }))
       return
     }
-    let msg: unknown
-    try {
-      msg = canonicalParse(text)
-    } catch (e) {
-      const problem = e as ZrError
-      const id = idOfText(text)
-      if (id !== undefined && calls.has(id)) settle(id, { error: new ZrError('LEDGER_UNAVAILABLE', 'The ledger sent a malformed reply.', { details: problem.details }) })
-      else report(new ZrError('LEDGER_UNAVAILABLE', 'Dropped a frame from the ledger.', { details: `${problem.details}; the frame was ${preview(text)}` }))
-      return
-    }
+    const msg = frame.value
     if (!isRecord(msg)) {
       report(new ZrError('LEDGER_UNAVAILABLE', 'Dropped a frame from the ledger.', { details: `expected a reply { id, ok } or an event { sub, event }, got ${describe(msg)}` }))
       return

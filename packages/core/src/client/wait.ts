@@ -40,12 +40,14 @@ export function waitUntil<T>(client: ClientBase, what: string, filter: EventFilt
     let again = false
     // declared before `finish` can run: a signal that is already aborted finishes before they are set
     let timer: ReturnType<typeof setTimeout> | undefined
+    let recheck: ReturnType<typeof setInterval> | undefined
     let unsubscribe: (() => void) | undefined
     const finish = (fn: () => void) => {
       if (done) return
       done = true
       unsubscribe?.()
       if (timer) clearTimeout(timer)
+      if (recheck) clearInterval(recheck)
       signal?.removeEventListener('abort', onAbort)
       fn()
     }
@@ -80,9 +82,15 @@ export function waitUntil<T>(client: ClientBase, what: string, filter: EventFilt
       // no more events will come: say so now rather than at the timeout
       { onError: (e) => finish(() => reject(e)) },
     )
+    // Events drive the wait; a slow re-check as well, so a wait never outlives what it waits for when an
+    // event does not reach it (seen: an EVM relay wait that timed out on a request fulfilled seconds before).
+    recheck = setInterval(() => void poll(), recheckMs)
     void poll()
   })
 }
+
+/** How often a wait asks the ledger again even without an event (ms). */
+const recheckMs = 1_000
 
 /**
  * Calls `listener` for every ledger event matching `filter` until the returned function is called.

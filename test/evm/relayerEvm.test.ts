@@ -343,9 +343,7 @@ describe('EVM relayer on anvil', () => {
 
     // Approved in reverse order: the node still mines them in nonce order.
     for (const id of [idD, idC, b.requestId, a.requestId]) await w.bob.approveAction({ actionId: await actionOf(w, id) })
-    const dbg = setTimeout(async () => { for (const id of [1,2,3,4]) { const r = await w.alice.getSignRequest({ id }); console.log('DBG', id, r.status, r.rejectReason, JSON.stringify(r.responses.map((x) => ({ p: x.party.slice(0, 10), rej: x.rejectReason, sig: x.signatures?.[0] ? Buffer.from(x.signatures[0]).toString('hex').slice(0, 8) : undefined })))) } }, 25_000)
     const [ra, rb] = [await evm.resume({ requestId: a.requestId, timeoutMs: 30_000 }), await evm.resume({ requestId: b.requestId, timeoutMs: 30_000 })]
-    clearTimeout(dbg)
     const hashes = [ra.hash, rb.hash, await c, await d]
     const txs = await Promise.all(hashes.map((hash) => w.publicClient.waitForTransactionReceipt({ hash }).then(() => w.publicClient.getTransaction({ hash }))))
     expect(txs.map((t) => t.value)).toEqual([1n, 2n, 3n, 4n])

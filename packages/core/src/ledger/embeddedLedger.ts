@@ -107,35 +107,36 @@ export async function createEmbeddedLedger(options: EmbeddedLedgerOptions = {}):
   function startFlush(): void {
     if (flushRunning) return
     flushRunning = true
-    flushing = flush()
+    flushing = flushQueue()
   }
 
-  async function flush(): Promise<void> {
-    try {
-      await flushQueue()
-    } finally {
-      // Cleared in the same step as the empty-queue check: an entry queued from now on starts a new flush.
-      flushRunning = false
-    }
-  }
-
+  /**
+   * Writes queued entries until the queue is empty. The running flag is cleared in the same
+   * synchronous step that finds the queue empty (the `finally` of this very function, not of a
+   * caller awaiting it one microtask later): an entry queued from then on starts a new flush, and no
+   * entry can be queued while a flush that has already finished still counts as running.
+   */
   async function flushQueue(): Promise<void> {
-    while (queue.length) {
-      const batch = queue.splice(0, queue.length)
-      try {
-        await store.append(batch.map((b) => b.entry))
-      } catch (e) {
-        failure = e
-        for (const b of batch) b.reject(new ZrError('LEDGER_UNAVAILABLE', 'The ledger could not store the message.', { details: String((e as Error)?.message ?? e), cause: e }))
-        for (const b of queue.splice(0)) b.reject(new ZrError('LEDGER_UNAVAILABLE', 'The ledger stopped after a storage failure.', { cause: e }))
-        return
+    try {
+      while (queue.length) {
+        const batch = queue.splice(0, queue.length)
+        try {
+          await store.append(batch.map((b) => b.entry))
+        } catch (e) {
+          failure = e
+          for (const b of batch) b.reject(new ZrError('LEDGER_UNAVAILABLE', 'The ledger could not store the message.', { details: String((e as Error)?.message ?? e), cause: e }))
+          for (const b of queue.splice(0)) b.reject(new ZrError('LEDGER_UNAVAILABLE', 'The ledger stopped after a storage failure.', { cause: e }))
+          return
+        }
+        for (const b of batch) {
+          const last = b.events.at(-1)?.seq
+          if (last !== undefined && last > durableSeq) durableSeq = last
+        }
+        for (const b of batch) b.resolve()
+        deliver()
       }
-      for (const b of batch) {
-        const last = b.events.at(-1)?.seq
-        if (last !== undefined && last > durableSeq) durableSeq = last
-      }
-      for (const b of batch) b.resolve()
-      deliver()
+    } finally {
+      flushRunning = false
     }
   }
 

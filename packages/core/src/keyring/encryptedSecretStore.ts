@@ -241,7 +241,7 @@ function decryptEntry(keys: Keys, name: string, nameBytes: Uint8Array, stored: U
   const corrupt = (why: string, cause?: unknown) =>
     new ZrError('STORE_CORRUPT', 'A stored secret is damaged.', {
       details: `entry "${name}" ${why}`,
-      meta: { entry: name },
+      context: { entry: name },
       cause,
     })
   if (stored.length < 1 + NONCE_LENGTH + TAG_LENGTH) throw corrupt(`is too short (${stored.length} bytes)`)
@@ -283,7 +283,7 @@ async function openMeta(meta: Uint8Array, secret: StoreSecret): Promise<Keys> {
   const corrupt = (why: string) =>
     new ZrError('STORE_CORRUPT', 'The key record of the encrypted secret store is damaged.', {
       details: `entry "${ENCRYPTED_STORE_META_NAME}" ${why}`,
-      meta: { entry: ENCRYPTED_STORE_META_NAME },
+      context: { entry: ENCRYPTED_STORE_META_NAME },
     })
   if (meta.length !== META_LENGTH) throw corrupt(`has ${meta.length} bytes, expected ${META_LENGTH}`)
   if (meta[0] !== FORMAT_VERSION) throw corrupt(`has unknown format version ${meta[0]}`)

@@ -80,7 +80,7 @@ function entryNameBytes(name: string): Uint8Array {
   if (bytes.length > FILE_SECRET_STORE_MAX_NAME_BYTES) {
     throw new ZrError('INVALID_INPUT', 'Secret name too long for fileSecretStore.', {
       details: `the name has ${bytes.length} UTF-8 bytes, at most ${FILE_SECRET_STORE_MAX_NAME_BYTES} are allowed`,
-      meta: { length: bytes.length, max: FILE_SECRET_STORE_MAX_NAME_BYTES },
+      context: { length: bytes.length, max: FILE_SECRET_STORE_MAX_NAME_BYTES },
     })
   }
   return bytes

@@ -49,6 +49,7 @@ export type LedgerChannel = {
  * The wire, one canonical JSON value per message:
  *   request  { id, op: 'hello' | 'submit' | 'query' | 'subscribe' | 'unsubscribe', ...fields }
  *   reply    { id, ok: true, value } | { id, ok: false, error: { code, shortMessage, details?, meta } }
+ *            (an error's `meta` on the wire is its typed `context`, under the name older peers read)
  *   push     { sub, event } (an event of subscription `sub`) | { sub, error } (the subscription ended)
  * A request's id is a finite number or a string of at most 256 characters; connectLedger uses 1, 2, 3...
  */
@@ -112,7 +113,7 @@ function readFrame(text: unknown): { value: unknown; text: string } | { problem:
 }
 
 function toWire(e: ZrError, withMeta = true): WireError {
-  return { code: e.code, shortMessage: e.shortMessage, ...(e.details ? { details: e.details } : {}), ...(withMeta ? { meta: e.meta } : {}) }
+  return { code: e.code, shortMessage: e.shortMessage, ...(e.details ? { details: e.details } : {}), ...(withMeta ? { meta: e.context } : {}) }
 }
 
 /** A ZrError from an error on the wire; anything that is not one becomes a typed `LEDGER_UNAVAILABLE`. */
@@ -124,7 +125,7 @@ function fromWire(e: unknown): ZrError {
     code: e.code as ZrErrorCode,
     shortMessage: typeof e.shortMessage === 'string' ? e.shortMessage : 'The ledger refused the call.',
     ...(typeof e.details === 'string' ? { details: e.details } : {}),
-    ...(isRecord(e.meta) ? { meta: e.meta } : {}),
+    ...(isRecord(e.meta) ? { context: e.meta } : {}),
   })
 }
 
@@ -449,7 +450,7 @@ export async function connectLedger(channel: LedgerChannel, options: ConnectLedg
       if (timeoutMs > 0) {
         c.timer = setTimeout(() => {
           const hint = req.op === 'submit' ? '; the tx may still be applied: query it by its hash' : ''
-          settle(id, { error: new ZrError('TIMEOUT', 'The ledger did not answer in time.', { details: `no reply to ${req.op} (call ${id}) within ${timeoutMs} ms${hint}`, meta: { op: req.op, id, timeoutMs } }) })
+          settle(id, { error: new ZrError('TIMEOUT', 'The ledger did not answer in time.', { details: `no reply to ${req.op} (call ${id}) within ${timeoutMs} ms${hint}`, context: { op: req.op, id, timeoutMs } }) })
         }, timeoutMs)
       }
       try {

@@ -1,5 +1,6 @@
 import { describeValue } from '../../errors/describeValue.js'
 import { ZrError } from '../../errors/ZrError.js'
+import type { ZrErrorContext } from '../../errors/context.js'
 
 /**
  * A parsed policy expression: the tree the ledger evaluates to decide whether a signature request or a
@@ -78,8 +79,8 @@ const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/
 const NAME_STICKY = /[A-Za-z_][A-Za-z0-9_]*/y
 const NUMBER_STICKY = /-?[0-9]+(?:\.[0-9]+)?/y
 
-function invalid(details: string, meta: Record<string, unknown> = {}): ZrError {
-  return new ZrError('INVALID_POLICY', 'Invalid policy expression.', { details, meta })
+function invalid(details: string, context: ZrErrorContext['INVALID_POLICY'] = {}): ZrError<'INVALID_POLICY'> {
+  return new ZrError('INVALID_POLICY', 'Invalid policy expression.', { details, context })
 }
 
 // ---------------------------------------------------------------------------------------------

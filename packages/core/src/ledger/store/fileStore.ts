@@ -130,11 +130,11 @@ export function fileStoreWithTestHooks(
   let draining: Promise<void> = Promise.resolve()
 
   const closedError = () =>
-    new ZrError('LEDGER_CLOSED', 'the file store is closed', { details: `store at ${absDir}`, meta: { dir: absDir } })
+    new ZrError('LEDGER_CLOSED', 'the file store is closed', { details: `store at ${absDir}`, context: { dir: absDir } })
   const failedError = () =>
     new ZrError('LEDGER_UNAVAILABLE', 'the file store is unusable after a failed write', {
       details: `a write to ${path.join(absDir, LOG_FILE_NAME)} failed; reopen the store to recover from what is on disk`,
-      meta: { dir: absDir },
+      context: { dir: absDir },
       cause: failure?.cause,
     })
 
@@ -274,7 +274,7 @@ export function fileStoreWithTestHooks(
         op.reject(
           new ZrError('INVALID_INPUT', 'log entries must continue the log with consecutive heights', {
             details: problem,
-            meta: { expectedHeight: next },
+            context: { expectedHeight: next },
           }),
         )
         continue
@@ -423,7 +423,7 @@ function parseLog(buf: Buffer, logPath: string): { entries: LogEntry[]; goodLeng
 function corruptError(logPath: string, line: number, offset: number, problem: string): ZrError {
   return new ZrError('STORE_CORRUPT', 'the ledger log is corrupt', {
     details: `${logPath}, line ${line} (byte offset ${offset}): ${problem}`,
-    meta: { path: logPath, line, offset },
+    context: { path: logPath, line, offset },
   })
 }
 

@@ -43,7 +43,7 @@ const FILE_PREFIX = 'secret-'
  */
 export function fileSecretStore(dir: string): SecretStore {
   if (typeof dir !== 'string' || dir.length === 0) {
-    throw new ZrError('INVALID_INPUT', 'fileSecretStore needs a directory.', { details: `got ${JSON.stringify(dir)}` })
+    throw new ZrError('INVALID_CONFIG', 'fileSecretStore needs a directory.', { details: `got ${JSON.stringify(dir)}` })
   }
   const absDir = path.resolve(dir)
   const fileOf = (name: string) => path.join(absDir, FILE_PREFIX + toHex(entryNameBytes(name)))

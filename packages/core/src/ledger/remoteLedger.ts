@@ -151,8 +151,10 @@ export type LedgerServer = {
  * errors arrive as `ZrError`s with their codes.
  *
  * Whatever arrives, it never throws and never stops serving: a malformed request with a usable id (a
- * finite number or a string of at most 256 characters) gets exactly one error reply (`INVALID_INPUT`
- * for a bad shape, filter or encoding); a frame without one is dropped and reported to `onError`. A
+ * finite number or a string of at most 256 characters) gets exactly one error reply
+ * (`MALFORMED_MESSAGE` for a frame that is not a request: bad encoding, shape or operation;
+ * `INVALID_INPUT` for a request with a bad argument, such as a filter, as the ledger itself would
+ * answer); a frame without one is dropped and reported to `onError` (`MALFORMED_MESSAGE`). A
  * subscription filter is checked before it is subscribed, so one bad subscriber cannot stop delivery to
  * the others.
  *
@@ -257,21 +259,21 @@ export function serveLedger(ledger: Ledger, channel: LedgerChannel, options: Ser
         return true
       }
       default:
-        throw new ZrError('INVALID_INPUT', 'Unknown ledger operation.', { details: `expected ${ops.join(', ')}, got ${describe(req.op)}` })
+        throw new ZrError('MALFORMED_MESSAGE', 'Unknown ledger operation.', { details: `expected ${ops.join(', ')}, got ${describe(req.op)}` })
     }
   }
 
   async function handle(text: unknown): Promise<void> {
     const frame = readFrame(text)
     if ('problem' in frame) {
-      if (frame.id !== undefined) send({ id: frame.id, ok: false, error: toWire(new ZrError('INVALID_INPUT', 'Malformed request.', { details: frame.problem })) })
-      else report(new ZrError('INVALID_INPUT', 'Dropped a frame.', { details: frame.problem }))
+      if (frame.id !== undefined) send({ id: frame.id, ok: false, error: toWire(new ZrError('MALFORMED_MESSAGE', 'Malformed request.', { details: frame.problem })) })
+      else report(new ZrError('MALFORMED_MESSAGE', 'Dropped a frame.', { details: frame.problem }))
       return
     }
     const req = frame.value
     if (!isRecord(req) || !isCallId(req.id)) {
       const details = isRecord(req) ? `expected a request with an id (${idRule}), got id ${describe(req.id)}` : `expected a request object { id, op }, got ${describe(req)}`
-      report(new ZrError('INVALID_INPUT', 'Dropped a frame.', { details: `${details}; the frame was ${preview(frame.text)}` }))
+      report(new ZrError('MALFORMED_MESSAGE', 'Dropped a frame.', { details: `${details}; the frame was ${preview(frame.text)}` }))
       return
     }
     const id = req.id

@@ -6,7 +6,7 @@ import * as path from 'node:path'
 import { ZrError } from '../../errors/ZrError.js'
 import type { LedgerStore, LogEntry } from './LedgerStore.js'
 import { errnoCode, syncDirectory } from '../../fs/syncDirectory.js'
-import { type DirectoryLock, DIRECTORY_LOCK_NAME, acquireDirectoryLock } from '../../fs/directoryLock.js'
+import { type DirectoryLock, acquireDirectoryLock } from '../../fs/directoryLock.js'
 
 /** Options of {@link fileStore}. */
 export type FileStoreOptions = {
@@ -28,8 +28,6 @@ export type FileStoreTestHooks = {
 
 /** Name of the log file inside the store's directory. */
 export const LOG_FILE_NAME = 'ledger.log'
-/** Name of the lock inside the store's directory (a directory naming the owner: see `fs/directoryLock.ts`). */
-export const LOCK_FILE_NAME = DIRECTORY_LOCK_NAME
 
 /*
  * On-disk format of `ledger.log`, one record per line:
@@ -113,7 +111,7 @@ export function fileStoreWithTestHooks(
   hooks: FileStoreTestHooks,
 ): LedgerStore {
   if (typeof dir !== 'string' || dir.length === 0) {
-    throw new ZrError('INVALID_INPUT', 'fileStore needs a directory', { details: `got ${JSON.stringify(dir)}` })
+    throw new ZrError('INVALID_CONFIG', 'fileStore needs a directory', { details: `expected a non-empty path, got ${JSON.stringify(dir)}` })
   }
   const fsync = options.fsync ?? true
   const writeBytes = hooks.write ?? writeAll
@@ -190,7 +188,7 @@ export function fileStoreWithTestHooks(
     }
 
     const logPath = path.join(realDir, LOG_FILE_NAME)
-    const lock = await acquireDirectoryLock(realDir, { name: LOCK_FILE_NAME, label: 'ledger directory' })
+    const lock = await acquireDirectoryLock(realDir, { label: 'ledger directory' }) // dir/LOCK, the one lock of every zrkit directory
     let handle: FileHandle | undefined
     try {
       let created = false

@@ -50,6 +50,8 @@ export type ZrErrorContext = {
     readonly fee?: number | bigint
     readonly vsize?: number
     readonly nonceAccount?: string
+    /** A transaction's signer whose signature is missing or does not verify (Solana). */
+    readonly signer?: string
   }
   /** `expected`/`actual`: the address wanted and the one given; `address`/`network` for a wrong network. */
   INVALID_ADDRESS: {
@@ -73,7 +75,7 @@ export type ZrErrorContext = {
   // authentication
   INVALID_TX_SIGNATURE: { readonly signer?: string }
   /** The chain (id, cluster or genesis hash) expected and the one found. */
-  CHAIN_ID_MISMATCH: { readonly expected: string | number | bigint; readonly actual: string | number | bigint }
+  CHAIN_ID_MISMATCH: { readonly expected: string | number | bigint | undefined; readonly actual: string | number | bigint | undefined }
   /** `expected`/`got`: the account's sequence and the message's; `attempts` when a client gave up retrying. */
   SEQUENCE_MISMATCH: { readonly address: string; readonly expected?: number; readonly got?: number; readonly attempts?: number }
   /** The transaction hash and the height it was applied at. */
@@ -104,7 +106,7 @@ export type ZrErrorContext = {
   ALREADY_VOTED: NoContext
   DUPLICATE_RESPONSE: { readonly requestId: number; readonly party: string }
   /** The request and, for several payloads or inputs, the index of the one at fault. */
-  INVALID_RESULT: { readonly requestId?: number; readonly index?: number; readonly input?: number }
+  INVALID_RESULT: { readonly requestId?: number; readonly index?: number; readonly input?: number; readonly signer?: string }
   INVALID_PARTY_SIGNATURE: { readonly requestId: number; readonly party: string }
   /** The workspace, the owner whose removal is held up, and the policies that still name them. */
   POLICY_IN_USE: { readonly workspace: string; readonly owner: string; readonly policyIds: readonly number[] }

@@ -31,6 +31,14 @@ export type ZrErrorOptions<C extends ZrErrorCode = ZrErrorCode> = {
  * The JSON form of a {@link ZrError} ({@link ZrError.toJSON}, read back by {@link zrErrorFromJSON}):
  * `{ name: 'ZrError', code, shortMessage, details?, context }`. Readers also accept the form older
  * versions wrote, with `meta` in place of `context`.
+ *
+ * @example
+ * ```ts
+ * import { ZrError, zrErrorFromJSON, type ZrErrorJSON } from '@zrkit/core'
+ * const json: ZrErrorJSON = new ZrError('KEY_NOT_FOUND', 'Key not found.', { context: { keyId: 7 } }).toJSON()
+ * // { name: 'ZrError', code: 'KEY_NOT_FOUND', shortMessage: 'Key not found.', context: { keyId: 7 } }
+ * zrErrorFromJSON(json).context // { keyId: 7 }
+ * ```
  */
 export type ZrErrorJSON = { name: string; code: ZrErrorCode; shortMessage: string; details?: string; context: Record<string, unknown> }
 

@@ -1,12 +1,28 @@
 import type { ZrErrorCode } from './codes.js'
 
-/** The context of a code that carries no data: an empty object. */
+/**
+ * The context of a code that carries no data: an empty object (a field given for it does not compile).
+ *
+ * @example
+ * ```ts
+ * import { ZrError } from '@zrkit/core'
+ * new ZrError('ALREADY_EXISTS', 'Exists.').context // {}
+ * ```
+ */
 export type NoContext = { readonly [key: string]: never }
 
 /** Ids a relay adds to the errors it passes on, so a caller can `resume` it. */
 type RelayIds = { readonly requestId?: number; readonly relayId?: string }
 
-/** An accusation a threshold protocol makes: the party at fault and why. */
+/**
+ * An accusation a threshold protocol makes: the party at fault and why (`MPC_ABORT`'s `accusations`).
+ *
+ * @example
+ * ```ts
+ * import { isZrError, type ZrErrorAccusation } from '@zrkit/core'
+ * const accused: readonly ZrErrorAccusation[] = isZrError(e, 'MPC_ABORT') ? (e.context.accusations ?? []) : []
+ * ```
+ */
 export type ZrErrorAccusation = { readonly party: string; readonly reason: string }
 
 /**
@@ -227,5 +243,11 @@ export type ZrErrorContext = {
 /**
  * The context type of a code `C`: its entry in {@link ZrErrorContext}. For an error not narrowed to a
  * code it is the union of every code's context: narrow with {@link isZrError} to read its fields.
+ *
+ * @example
+ * ```ts
+ * import type { ZrErrorContextOf } from '@zrkit/core'
+ * const context: ZrErrorContextOf<'KEY_NOT_FOUND'> = { keyId: 7 }
+ * ```
  */
 export type ZrErrorContextOf<C extends ZrErrorCode> = ZrErrorContext[C]

@@ -189,9 +189,10 @@ describe('a hostile client on the real socket', () => {
     for (const line of lines) hostile.socket.write(`${line}\n`)
     await until(() => [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].every((id) => hostile.replies.some((r) => r.id === id)), 'a reply to every request with an id')
     const byId = (id: number) => hostile.replies.filter((r) => r.id === id)
-    for (const id of [1, 2, 3, 4, 7]) expect(byId(id).map((r) => [r.ok, r.error?.code])).toEqual([[false, 'INVALID_INPUT']])
+    for (const id of [1, 2]) expect(byId(id).map((r) => [r.ok, r.error?.code])).toEqual([[false, 'INVALID_INPUT']]) // a well-formed request, bad filter
+    for (const id of [3, 4, 7]) expect(byId(id).map((r) => [r.ok, r.error?.code])).toEqual([[false, 'MALFORMED_MESSAGE']]) // a frame that is no request
     for (const id of [5, 6]) expect(byId(id).map((r) => r.error?.code)).toEqual(['UNKNOWN_QUERY'])
-    expect(byId(8).map((r) => r.error?.code)).toEqual(['INVALID_INPUT'])
+    expect(byId(8).map((r) => r.error?.code)).toEqual(['MALFORMED_MESSAGE'])
     expect(byId(9).map((r) => r.ok)).toEqual([true])
     // the hostile client stops reading, asks for more, and vanishes with replies unread: the server's
     // side of the connection is reset (ECONNRESET), which must end that connection only

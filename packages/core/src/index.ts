@@ -5,6 +5,7 @@ export { accountPrefix, assertAddress, publicKeyToAddress } from './account/addr
 export { errorCodes, type ZrErrorCode } from './errors/codes.js'
 export { ZrError, isZrError, zrErrorFromJSON, type ZrErrorOptions } from './errors/ZrError.js'
 export { describeValue } from './errors/describeValue.js'
+export { errorCodeDescriptions, type NoContext, type ZrErrorAccusation, type ZrErrorContext, type ZrErrorContextOf, type ZrErrorJSON } from './errors/index.js'
 // Encoding
 export { concatBytes, equalBytes, toBytes, toHex } from './encoding/bytes.js'
 export { canonicalBytes, canonicalMaxDepth, canonicalParse, canonicalStringify } from './encoding/canonical.js'

@@ -247,7 +247,7 @@ export function assertKeyTypeFitsWallet(keyType: KeyType, wallet: WalletType): v
     const got = typeof keyType === 'string' ? keyType : describeValue(keyType)
     throw new ZrError('UNSUPPORTED_WALLET_TYPE', `Key type ${got} has no ${type} addresses.`, {
       details: `expected ${fit.description} (${fit.keyTypes.join(' or ')}) for ${type} addresses, got ${got}`,
-      meta: { walletType: type, keyType: got, expected: fit.keyTypes },
+      context: { walletType: type, keyType: got, expected: fit.keyTypes },
     })
   }
 }

@@ -30,7 +30,7 @@ export type CreateZrClientParameters = {
 
 /**
  * Creates a client: a plain object with every action bound to the ledger and account. Each action is
- * also a standalone function taking the client first, for tree-shaking. Throws `INVALID_INPUT` unless
+ * also a standalone function taking the client first, for tree-shaking. Throws `INVALID_CONFIG` unless
  * `ledger` is a Ledger (query, submit, subscribe) and `account`, when given, an Account.
  *
  * @example
@@ -46,10 +46,10 @@ export type CreateZrClientParameters = {
 export function createZrClient(parameters: CreateZrClientParameters): ZrClient {
   const { ledger, account } = requireParams(parameters, 'createZrClient')
   if (ledger === null || typeof ledger !== 'object' || typeof ledger.query !== 'function' || typeof ledger.submit !== 'function' || typeof ledger.subscribe !== 'function') {
-    throw new ZrError('INVALID_INPUT', 'Invalid ledger.', { details: `expected a Ledger (query, submit, subscribe), got ${describeValue(ledger)}` })
+    throw new ZrError('INVALID_CONFIG', 'Invalid ledger.', { details: `expected a Ledger (query, submit, subscribe), got ${describeValue(ledger)}` })
   }
   if (account !== undefined && (account === null || typeof account !== 'object' || typeof account.address !== 'string' || typeof account.sign !== 'function')) {
-    throw new ZrError('INVALID_INPUT', 'Invalid account.', { details: `expected an Account (address, publicKey, sign) or none, got ${describeValue(account)}` })
+    throw new ZrError('INVALID_CONFIG', 'Invalid account.', { details: `expected an Account (address, publicKey, sign) or none, got ${describeValue(account)}` })
   }
   const base: ClientBase & { chainId: string } = { ledger, chainId: ledger.chainId, ...(account ? { account } : {}) }
   const client = { ...base } as Record<string, unknown>

@@ -67,7 +67,7 @@ function backoff(attempt: number): Promise<void> | undefined {
  *
  * From the third attempt on, each waits a random pause that grows to 250 ms, so senders that keep
  * clashing spread out. After 20 attempts it gives up with `SEQUENCE_MISMATCH` (other senders took every
- * sequence) or `LEDGER_UNAVAILABLE` (no answer: the message may or may not have landed; `e.meta.hashes`
+ * sequence) or `LEDGER_UNAVAILABLE` (no answer: the message may or may not have landed; `e.context.hashes`
  * lists the txs to look up before sending it again). One limit: identical bytes are one tx to the
  * ledger, so if two processes send the same message from the same account at the same sequence and one
  * of them loses the reply, both may take the one landing for theirs; give such senders different memos.
@@ -79,7 +79,7 @@ function backoff(attempt: number): Promise<void> | undefined {
  *   const receipt = await sendMessage(client, { msg: { type: 'bank.Send', to: bob.address, amount: 10n } })
  * } catch (e) {
  *   // the ledger never answered: look these up before sending again
- *   if (isZrError(e, 'LEDGER_UNAVAILABLE')) console.log(e.meta.hashes)
+ *   if (isZrError(e, 'LEDGER_UNAVAILABLE')) console.log(e.context.hashes)
  *   else throw e
  * }
  * ```
@@ -149,7 +149,8 @@ async function deliver(ledger: Ledger, account: Account, s: Sequencer, params: S
       // identical to ours, but not sent by this send). Ours has not landed: sign it at a fresh sequence,
       // the one the ledger said it expects when it said so (no round trip, so a busy sender cannot
       // starve this one), else the one after the taken one; a wrong guess is one more clash.
-      const expected = last.meta.expected
+      // (a remote ledger's context arrives over the wire: still checked)
+      const expected: unknown = isZrError(last, 'SEQUENCE_MISMATCH') ? last.context.expected : undefined
       s.next = isZrError(last, 'SEQUENCE_MISMATCH') ? (Number.isSafeInteger(expected) && (expected as number) >= 0 ? (expected as number) : undefined) : tx.sequence + 1
       continue
     }
@@ -165,13 +166,13 @@ function gaveUp(address: string, attempts: number, unanswered: readonly string[]
   if (noAnswer(last) || unanswered.length) {
     return new ZrError('LEDGER_UNAVAILABLE', 'No answer from the ledger: the message may or may not have been applied.', {
       details: `expected a receipt or a refusal for tx ${unanswered.join(', ')} of ${address}, got no answer after ${attempts} attempts (last: ${what}); look it up with query('tx', { hash }) before sending it again`,
-      meta: { address, attempts, hashes: [...unanswered] },
+      context: { address, attempts, hashes: [...unanswered] },
       cause: last,
     })
   }
   return new ZrError('SEQUENCE_MISMATCH', 'Other senders of the account kept taking the sequence.', {
     details: `expected to land the message at a free sequence of ${address} within ${attempts} attempts, got a sequence taken by another sender every time (last: ${what})`,
-    meta: { address, attempts },
+    context: { address, attempts },
     cause: last,
   })
 }
@@ -207,7 +208,7 @@ async function receiptOf(ledger: Ledger, record: TxRecord): Promise<TxReceipt> {
   if (!complete || record.result === undefined || record.time === undefined) {
     throw new ZrError('TX_REPLAYED', 'Transaction was already applied; its receipt cannot be rebuilt.', {
       details: `tx ${record.hash} was applied at height ${record.height}; expected its result and events in the ledger's record, got ${complete ? 'no result' : 'not all of its events'}`,
-      meta: { hash: record.hash, height: record.height },
+      context: { hash: record.hash, height: record.height },
     })
   }
   return { hash: record.hash, height: record.height, time: record.time, result: record.result, events }

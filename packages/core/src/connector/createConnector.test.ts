@@ -954,7 +954,7 @@ describe('createConnector: accusations', () => {
     const backend: KeyringBackend = {
       keyTypes: ['ecdsa-secp256k1'],
       async createKey() {
-        throw new ZrError('MPC_ABORT', `Party ${p1.address} sent a share that does not match its commitments.`, { meta: { party: p1.address } })
+        throw new ZrError('MPC_ABORT', `Party ${p1.address} sent a share that does not match its commitments.`, { context: { party: p1.address } })
       },
       async sign() {
         throw new Error('unreachable')

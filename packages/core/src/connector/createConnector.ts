@@ -286,13 +286,15 @@ export function createConnector(options: ConnectorOptions): Connector {
     return kept.length ? { accusations: kept } : {}
   }
 
-  /** Accusations carried by a backend error: `meta.accusations`, or the party an `MPC_ABORT` names. */
+  /** Accusations carried by a backend error: `context.accusations`, or the party an `MPC_ABORT` names. */
   function accusationsOf(e: unknown): Accusation[] | undefined {
     if (!isZrError(e)) return undefined
-    const listed = Array.isArray(e.meta.accusations)
-      ? (e.meta.accusations as unknown[]).filter((a): a is Accusation => !!a && typeof (a as Accusation).party === 'string' && typeof (a as Accusation).reason === 'string' && (a as Accusation).reason.length > 0)
-      : typeof e.meta.party === 'string' && e.code === 'MPC_ABORT'
-        ? [{ party: e.meta.party, reason: e.shortMessage }]
+    // a backend is a plugin: the context of its error is checked here, not trusted to match its type
+    const context: Readonly<Record<string, unknown>> = e.context
+    const listed = Array.isArray(context.accusations)
+      ? (context.accusations as unknown[]).filter((a): a is Accusation => !!a && typeof (a as Accusation).party === 'string' && typeof (a as Accusation).reason === 'string' && (a as Accusation).reason.length > 0)
+      : typeof context.party === 'string' && e.code === 'MPC_ABORT'
+        ? [{ party: context.party, reason: e.shortMessage }]
         : []
     return accusationsFor(listed).accusations
   }

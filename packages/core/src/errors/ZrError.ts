@@ -1,15 +1,46 @@
 import type { ZrErrorCode } from './codes.js'
+import type { ZrErrorContextOf } from './context.js'
 import { describeValue } from './describeValue.js'
 
-/** Options of a {@link ZrError}. */
-export type ZrErrorOptions = {
+/**
+ * Options of a {@link ZrError} with code `C`. `context` is checked against {@link ZrErrorContext}:
+ * a throw with the wrong context for its code does not compile.
+ *
+ * @example
+ * ```ts
+ * import { ZrError, type ZrErrorOptions } from '@zrkit/core'
+ * const options: ZrErrorOptions<'KEY_NOT_FOUND'> = { details: 'no key 7', context: { keyId: 7 } }
+ * throw new ZrError('KEY_NOT_FOUND', 'Key not found.', options)
+ * ```
+ */
+export type ZrErrorOptions<C extends ZrErrorCode = ZrErrorCode> = {
   /** What exactly went wrong, e.g. `expected 32-byte digest, got 31 bytes`. */
   details?: string | undefined
-  /** Structured facts for programs (ids, expected and actual values). */
+  /** Structured facts for programs (ids, expected and actual values), typed per code. */
+  context?: ZrErrorContextOf<C> | undefined
+  /**
+   * @deprecated Use `context` (typed per code). Still accepted, unchecked, for code written before it;
+   * it becomes the error's `context` unless `context` is given too.
+   */
   meta?: Record<string, unknown> | undefined
   /** The error this one wraps. */
   cause?: unknown
 }
+
+/**
+ * The JSON form of a {@link ZrError} ({@link ZrError.toJSON}, read back by {@link zrErrorFromJSON}):
+ * `{ name: 'ZrError', code, shortMessage, details?, context }`. Readers also accept the form older
+ * versions wrote, with `meta` in place of `context`.
+ *
+ * @example
+ * ```ts
+ * import { ZrError, zrErrorFromJSON, type ZrErrorJSON } from '@zrkit/core'
+ * const json: ZrErrorJSON = new ZrError('KEY_NOT_FOUND', 'Key not found.', { context: { keyId: 7 } }).toJSON()
+ * // { name: 'ZrError', code: 'KEY_NOT_FOUND', shortMessage: 'Key not found.', context: { keyId: 7 } }
+ * zrErrorFromJSON(json).context // { keyId: 7 }
+ * ```
+ */
+export type ZrErrorJSON = { name: string; code: ZrErrorCode; shortMessage: string; details?: string; context: Record<string, unknown> }
 
 /**
  * The one error base of zrkit. Every error carries a stable `code`; narrow with {@link isZrError},
@@ -22,19 +53,22 @@ export type ZrErrorOptions = {
  * try {
  *   await client.requestSignature({ keyId: 7, payloads: [digest] })
  * } catch (e) {
- *   if (isZrError(e, 'INSUFFICIENT_BALANCE')) console.log(e.details)
+ *   if (isZrError(e, 'INSUFFICIENT_BALANCE')) console.log(e.details, e.context.needed - e.context.balance)
  *   else throw e
  * }
+ *
+ * throw new ZrError('KEY_NOT_FOUND', 'Key not found.', { details: 'no key 7', context: { keyId: 7 } })
  * ```
  */
-export class ZrError extends Error {
+export class ZrError<C extends ZrErrorCode = ZrErrorCode> extends Error {
   override name = 'ZrError'
-  readonly code: ZrErrorCode
+  readonly code: C
   readonly shortMessage: string
   readonly details: string | undefined
-  readonly meta: Record<string, unknown>
+  /** Structured facts for programs, typed per code ({@link ZrErrorContext}); `{}` when there are none. */
+  readonly context: ZrErrorContextOf<C>
 
-  constructor(code: ZrErrorCode, shortMessage: string, options: ZrErrorOptions = {}) {
+  constructor(code: C, shortMessage: string, options: ZrErrorOptions<C> = {}) {
     const lines = [shortMessage]
     if (options.details) lines.push(`Details: ${options.details}`)
     lines.push(`Code: ${code}`)
@@ -42,7 +76,12 @@ export class ZrError extends Error {
     this.code = code
     this.shortMessage = shortMessage
     this.details = options.details
-    this.meta = options.meta ?? {}
+    this.context = (options.context ?? options.meta ?? {}) as ZrErrorContextOf<C>
+  }
+
+  /** @deprecated The same object as {@link ZrError.context}, untyped; read `context`. */
+  get meta(): Readonly<Record<string, unknown>> {
+    return this.context
   }
 
   /**
@@ -63,29 +102,31 @@ export class ZrError extends Error {
     }
   }
 
-  /** A JSON-safe view of the error, for logs and for crossing process boundaries. */
-  toJSON(): { name: string; code: ZrErrorCode; shortMessage: string; details?: string; meta: Record<string, unknown> } {
+  /** A JSON-safe view of the error ({@link ZrErrorJSON}), for logs and for crossing process boundaries. */
+  toJSON(): ZrErrorJSON {
     return {
       name: this.name,
       code: this.code,
       shortMessage: this.shortMessage,
       ...(this.details ? { details: this.details } : {}),
-      meta: this.meta,
+      context: this.context,
     }
   }
 }
 
 /**
- * True when `err` is a {@link ZrError}, optionally with the given code. Works across copies of the
- * package (checks the shape, not only `instanceof`).
+ * True when `err` is a {@link ZrError}, optionally with the given code; with a code, it narrows
+ * `err.context` to that code's {@link ZrErrorContext}. Works across copies of the package (checks the
+ * shape, not only `instanceof`).
  *
  * @example
  * ```ts
  * import { isZrError } from '@zrkit/core'
  * if (isZrError(e, 'SEQUENCE_MISMATCH')) retry()
+ * if (isZrError(e, 'MPC_ABORT') && e.context.party !== undefined) exclude(e.context.party)
  * ```
  */
-export function isZrError<C extends ZrErrorCode>(err: unknown, code?: C): err is ZrError & { code: C } {
+export function isZrError<C extends ZrErrorCode = ZrErrorCode>(err: unknown, code?: C): err is ZrError<C> {
   if (!(err instanceof Error)) return false
   const c = (err as { code?: unknown }).code
   if (typeof c !== 'string' || (err as { name?: string }).name !== 'ZrError') return false
@@ -93,8 +134,9 @@ export function isZrError<C extends ZrErrorCode>(err: unknown, code?: C): err is
 }
 
 /**
- * Rebuilds a ZrError from its {@link ZrError.toJSON} form (e.g. received from another process). Throws
- * `INVALID_INPUT` for anything without a string `code` and `shortMessage`.
+ * Rebuilds a ZrError from its {@link ZrError.toJSON} form (e.g. received from another process), and
+ * from the form older versions wrote (`meta` in place of `context`). Throws `MALFORMED_MESSAGE` for
+ * anything without a string `code` and `shortMessage`, or whose `context` is not an object.
  *
  * @example
  * ```ts
@@ -102,7 +144,7 @@ export function isZrError<C extends ZrErrorCode>(err: unknown, code?: C): err is
  * const err = zrErrorFromJSON(JSON.parse(line)) // err.code, err.details as sent
  * ```
  */
-export function zrErrorFromJSON(json: { code: ZrErrorCode; shortMessage: string; details?: string; meta?: Record<string, unknown> }): ZrError {
+export function zrErrorFromJSON(json: { code: ZrErrorCode; shortMessage: string; details?: string; context?: Record<string, unknown>; meta?: Record<string, unknown> }): ZrError {
   const j = (json !== null && typeof json === 'object' ? json : {}) as Record<string, unknown>
   const problem =
     json === null || typeof json !== 'object'
@@ -113,9 +155,12 @@ export function zrErrorFromJSON(json: { code: ZrErrorCode; shortMessage: string;
           ? `a string shortMessage, got ${describeValue(j.shortMessage)}`
           : j.details !== undefined && typeof j.details !== 'string'
             ? `details as a string, got ${describeValue(j.details)}`
-            : j.meta !== undefined && (j.meta === null || typeof j.meta !== 'object')
-              ? `meta as an object, got ${describeValue(j.meta)}`
-              : undefined
-  if (problem) throw new ZrError('INVALID_INPUT', 'Invalid serialised ZrError.', { details: `expected ${problem}` })
-  return new ZrError(j.code as ZrErrorCode, j.shortMessage as string, { details: j.details as string | undefined, meta: j.meta as Record<string, unknown> | undefined })
+            : j.context !== undefined && (j.context === null || typeof j.context !== 'object')
+              ? `context as an object, got ${describeValue(j.context)}`
+              : j.meta !== undefined && (j.meta === null || typeof j.meta !== 'object')
+                ? `meta as an object, got ${describeValue(j.meta)}`
+                : undefined
+  if (problem) throw new ZrError('MALFORMED_MESSAGE', 'Invalid serialised ZrError.', { details: `expected ${problem}` })
+  const context = (j.context ?? j.meta) as Record<string, unknown> | undefined
+  return new ZrError(j.code as ZrErrorCode, j.shortMessage as string, { details: j.details as string | undefined, context: context as ZrErrorContextOf<ZrErrorCode> | undefined })
 }

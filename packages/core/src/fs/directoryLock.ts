@@ -126,7 +126,7 @@ export type DirectoryLock = {
  * Locks a directory for this process, so that one process at a time uses it; Node only. Takes a
  * free lock, takes over a lock whose holder process is dead (or whose pid was reused by another
  * process, where the system lets us tell), and refuses a live holder with `LEDGER_UNAVAILABLE`
- * naming its pid (`e.meta.pid`, `e.meta.host`). Safe when several processes race for the same lock,
+ * naming its pid (`e.context.pid`, `e.context.host`). Safe when several processes race for the same lock,
  * stale or free: at most one of them gets it (the argument is at the top of this module). The lock
  * is `dir/LOCK`, a directory holding the holder's pid; `dir` must exist.
  *
@@ -143,7 +143,7 @@ export type DirectoryLock = {
  *   // ... use the directory ...
  *   await lock.release()
  * } catch (e) {
- *   if (isZrError(e, 'LEDGER_UNAVAILABLE')) console.log(`in use by process ${e.meta.pid}`)
+ *   if (isZrError(e, 'LEDGER_UNAVAILABLE')) console.log(`in use by process ${e.context.pid}`)
  *   else throw e
  * }
  * ```
@@ -169,7 +169,7 @@ export async function acquireDirectoryLockWithTestHooks(dir: string, options: Di
   const unavailable = (what: string, cause: unknown) =>
     new ZrError('LEDGER_UNAVAILABLE', `could not take the lock of ${label} ${dir}`, {
       details: `${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
-      meta: { dir, lock: lockPath },
+      context: { dir, lock: lockPath },
       cause,
     })
 
@@ -277,7 +277,7 @@ async function take(c: TakeContext): Promise<'took' | 'joined'> {
     if (seen.strangers.length > 0) {
       throw new ZrError('LEDGER_UNAVAILABLE', `the lock of ${c.label} ${c.dir} holds unexpected files`, {
         details: `${c.lockPath} holds ${seen.strangers.map((s) => JSON.stringify(s)).join(', ')}, which zrkit never puts there; remove ${c.lockPath} by hand once no process uses ${c.dir}`,
-        meta: { dir: c.dir, lock: c.lockPath },
+        context: { dir: c.dir, lock: c.lockPath },
       })
     }
     if (seen.holders.length === 0) {
@@ -321,7 +321,7 @@ async function take(c: TakeContext): Promise<'took' | 'joined'> {
   }
   throw new ZrError('LEDGER_UNAVAILABLE', `could not take the lock of ${c.label} ${c.dir}`, {
     details: `${c.lockPath} kept changing hands over ${MAX_ROUNDS} attempts: other processes are opening and closing ${c.dir}`,
-    meta: { dir: c.dir, lock: c.lockPath },
+    context: { dir: c.dir, lock: c.lockPath },
   })
 }
 
@@ -505,7 +505,7 @@ function lockedError(c: TakeContext, holder: DirectoryLockHolder): ZrError {
     details: here
       ? `one user at a time may use it, and another one in this process holds ${c.lockPath}; close that one first`
       : `one process at a time may use it, and ${who} holds ${c.lockPath}; stop it first (if that process is gone for good, remove the lock by hand)`,
-    meta: { dir: c.dir, lock: c.lockPath, pid: holder.pid, host: holder.host },
+    context: { dir: c.dir, lock: c.lockPath, pid: holder.pid, host: holder.host },
   })
 }
 

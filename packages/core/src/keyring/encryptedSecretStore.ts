@@ -98,9 +98,10 @@ type Keys = { encKey: Uint8Array; nameKey: Uint8Array }
  *   16-byte salt). The salt, the parameters and a key check value are kept in the inner store under
  *   {@link ENCRYPTED_STORE_META_NAME}, written with the first `set`.
  *
- * Errors: a wrong passphrase or key fails with `INVALID_INPUT` (details `wrong passphrase or key for this
+ * Errors: a wrong passphrase or key fails with `WRONG_SECRET` (details `wrong passphrase or key for this
  * store`) on the first `get` or `set`, instead of returning garbage. A stored value that was changed,
- * truncated or moved fails with `STORE_CORRUPT` naming the entry (`meta.entry`).
+ * truncated or moved fails with `STORE_CORRUPT` naming the entry (`context.entry`). Options that are
+ * not one 32-byte `key` or one non-empty `passphrase` fail with `INVALID_CONFIG`.
  *
  * The first `set` of a new store writes its key record; make that first write from one instance only
  * (two instances creating the same new store at once would race for the record).
@@ -126,7 +127,7 @@ type Keys = { encKey: Uint8Array; nameKey: Uint8Array }
  */
 export function encryptedSecretStore(inner: SecretStore, options: EncryptedSecretStoreOptions): SecretStore {
   if (!inner || typeof inner.get !== 'function' || typeof inner.set !== 'function') {
-    throw new ZrError('INVALID_INPUT', 'encryptedSecretStore needs an inner SecretStore.', { details: 'expected an object with get and set' })
+    throw new ZrError('INVALID_CONFIG', 'encryptedSecretStore needs an inner SecretStore.', { details: 'expected an object with get and set' })
   }
   const secret = readOptions(options)
 
@@ -195,24 +196,24 @@ type StoreSecret = { mode: typeof MODE_KEY; key: Uint8Array } | { mode: typeof M
 function readOptions(options: EncryptedSecretStoreOptions): StoreSecret {
   const o = options as { key?: unknown; passphrase?: unknown } | undefined
   if (!o || typeof o !== 'object') {
-    throw new ZrError('INVALID_INPUT', 'encryptedSecretStore needs a key or a passphrase.', { details: 'expected { key } or { passphrase }' })
+    throw new ZrError('INVALID_CONFIG', 'encryptedSecretStore needs a key or a passphrase.', { details: 'expected { key } or { passphrase }' })
   }
   const hasKey = o.key !== undefined
   const hasPassphrase = o.passphrase !== undefined
   if (hasKey === hasPassphrase) {
-    throw new ZrError('INVALID_INPUT', 'encryptedSecretStore needs a key or a passphrase.', {
+    throw new ZrError('INVALID_CONFIG', 'encryptedSecretStore needs a key or a passphrase.', {
       details: hasKey ? 'give either key or passphrase, not both' : 'expected { key } or { passphrase }',
     })
   }
   if (hasKey) {
     if (!(o.key instanceof Uint8Array) || o.key.length !== 32) {
       const got = o.key instanceof Uint8Array ? `${o.key.length} bytes` : typeof o.key
-      throw new ZrError('INVALID_INPUT', 'Invalid store key.', { details: `expected a 32-byte Uint8Array, got ${got}` })
+      throw new ZrError('INVALID_CONFIG', 'Invalid store key.', { details: `expected a 32-byte Uint8Array, got ${got}` })
     }
     return { mode: MODE_KEY, key: Uint8Array.from(o.key) }
   }
   if (typeof o.passphrase !== 'string' || o.passphrase.length === 0) {
-    throw new ZrError('INVALID_INPUT', 'Invalid store passphrase.', { details: 'expected a non-empty string' })
+    throw new ZrError('INVALID_CONFIG', 'Invalid store passphrase.', { details: 'expected a non-empty string' })
   }
   return { mode: MODE_PASSPHRASE, passphrase: utf8(o.passphrase.normalize('NFKC')) }
 }
@@ -241,7 +242,7 @@ function decryptEntry(keys: Keys, name: string, nameBytes: Uint8Array, stored: U
   const corrupt = (why: string, cause?: unknown) =>
     new ZrError('STORE_CORRUPT', 'A stored secret is damaged.', {
       details: `entry "${name}" ${why}`,
-      meta: { entry: name },
+      context: { entry: name },
       cause,
     })
   if (stored.length < 1 + NONCE_LENGTH + TAG_LENGTH) throw corrupt(`is too short (${stored.length} bytes)`)
@@ -283,7 +284,7 @@ async function openMeta(meta: Uint8Array, secret: StoreSecret): Promise<Keys> {
   const corrupt = (why: string) =>
     new ZrError('STORE_CORRUPT', 'The key record of the encrypted secret store is damaged.', {
       details: `entry "${ENCRYPTED_STORE_META_NAME}" ${why}`,
-      meta: { entry: ENCRYPTED_STORE_META_NAME },
+      context: { entry: ENCRYPTED_STORE_META_NAME },
     })
   if (meta.length !== META_LENGTH) throw corrupt(`has ${meta.length} bytes, expected ${META_LENGTH}`)
   if (meta[0] !== FORMAT_VERSION) throw corrupt(`has unknown format version ${meta[0]}`)
@@ -310,5 +311,5 @@ async function openMeta(meta: Uint8Array, secret: StoreSecret): Promise<Keys> {
 }
 
 function wrongSecret(): ZrError {
-  return new ZrError('INVALID_INPUT', 'Cannot open the encrypted secret store.', { details: WRONG_SECRET })
+  return new ZrError('WRONG_SECRET', 'Cannot open the encrypted secret store.', { details: WRONG_SECRET })
 }

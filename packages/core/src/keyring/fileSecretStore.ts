@@ -43,7 +43,7 @@ const FILE_PREFIX = 'secret-'
  */
 export function fileSecretStore(dir: string): SecretStore {
   if (typeof dir !== 'string' || dir.length === 0) {
-    throw new ZrError('INVALID_INPUT', 'fileSecretStore needs a directory.', { details: `got ${JSON.stringify(dir)}` })
+    throw new ZrError('INVALID_CONFIG', 'fileSecretStore needs a directory.', { details: `got ${JSON.stringify(dir)}` })
   }
   const absDir = path.resolve(dir)
   const fileOf = (name: string) => path.join(absDir, FILE_PREFIX + toHex(entryNameBytes(name)))
@@ -80,7 +80,7 @@ function entryNameBytes(name: string): Uint8Array {
   if (bytes.length > FILE_SECRET_STORE_MAX_NAME_BYTES) {
     throw new ZrError('INVALID_INPUT', 'Secret name too long for fileSecretStore.', {
       details: `the name has ${bytes.length} UTF-8 bytes, at most ${FILE_SECRET_STORE_MAX_NAME_BYTES} are allowed`,
-      meta: { length: bytes.length, max: FILE_SECRET_STORE_MAX_NAME_BYTES },
+      context: { length: bytes.length, max: FILE_SECRET_STORE_MAX_NAME_BYTES },
     })
   }
   return bytes

@@ -22,7 +22,7 @@ export type LocalKeyringOptions = {
 /**
  * A one-party software keyring for all three schemes (ECDSA and BIP340 Schnorr on secp256k1, EdDSA on
  * ed25519). For self-hosted use and tests; each key lives whole in one place, so prefer an MPC keyring
- * where that matters. Throws `INVALID_INPUT` for options that are not an object, a `secrets` store
+ * where that matters. Throws `INVALID_CONFIG` for options that are not an object, a `secrets` store
  * without `get` and `set`, or `keyTypes` that are not a list; `UNSUPPORTED_KEY_TYPE` for an unknown type.
  *
  * @example
@@ -34,14 +34,14 @@ export type LocalKeyringOptions = {
  */
 export function localKeyring(options: LocalKeyringOptions = {}): KeyringBackend {
   if (options === null || typeof options !== 'object') {
-    throw new ZrError('INVALID_INPUT', 'Invalid local keyring options.', { details: `expected { secrets?, keyTypes? }, got ${describeValue(options)}` })
+    throw new ZrError('INVALID_CONFIG', 'Invalid local keyring options.', { details: `expected { secrets?, keyTypes? }, got ${describeValue(options)}` })
   }
   const secrets = options.secrets ?? memorySecretStore()
   if (secrets === null || typeof secrets !== 'object' || typeof secrets.get !== 'function' || typeof secrets.set !== 'function') {
-    throw new ZrError('INVALID_INPUT', 'Invalid secret store.', { details: `expected a SecretStore with get and set, got ${describeValue(secrets)}` })
+    throw new ZrError('INVALID_CONFIG', 'Invalid secret store.', { details: `expected a SecretStore with get and set, got ${describeValue(secrets)}` })
   }
   if (options.keyTypes !== undefined && !Array.isArray(options.keyTypes)) {
-    throw new ZrError('INVALID_INPUT', 'Invalid key types.', { details: `expected a list of key types, got ${describeValue(options.keyTypes)}` })
+    throw new ZrError('INVALID_CONFIG', 'Invalid key types.', { details: `expected a list of key types, got ${describeValue(options.keyTypes)}` })
   }
   const keyTypes = Object.freeze((options.keyTypes ?? allKeyTypes).map((t, i) => assertKeyType(t, `key type ${i}`)))
   const forRequest = (keyring: string, id: number) => `request:${keyring}:${id}`

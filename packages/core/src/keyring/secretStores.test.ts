@@ -317,19 +317,19 @@ describe('encryptedSecretStore', () => {
     expect(hexOf((await encryptedSecretStore(inner, { passphrase: 'cafe\u0301 pass' }).get('a'))!)).toBe(hexOf(v))
   })
 
-  it('a wrong passphrase fails with INVALID_INPUT, on get and on set, and writes nothing', async () => {
+  it('a wrong passphrase fails with WRONG_SECRET, on get and on set, and writes nothing', async () => {
     const dir = await tempDir()
     await encryptedSecretStore(fileSecretStore(dir), { passphrase: PASSPHRASE }).set('a', random(32))
     const before = await filesIn(dir)
     const wrong = encryptedSecretStore(fileSecretStore(dir), { passphrase: `${PASSPHRASE}!` })
     for (const err of [await rejection(wrong.get('a')), await rejection(wrong.set('b', random(32))), await rejection(wrong.get('missing'))]) {
-      expect(isZrError(err, 'INVALID_INPUT')).toBe(true)
+      expect(isZrError(err, 'WRONG_SECRET')).toBe(true)
       expect((err as { details?: string }).details).toBe('wrong passphrase or key for this store')
     }
     expect(await filesIn(dir)).toEqual(before)
   })
 
-  it('a wrong key fails with INVALID_INPUT, and so does the wrong kind of secret', async () => {
+  it('a wrong key fails with WRONG_SECRET, and so does the wrong kind of secret', async () => {
     const keyStore = memorySecretStore()
     const key = random(32)
     await encryptedSecretStore(keyStore, { key }).set('a', random(32))
@@ -344,12 +344,12 @@ describe('encryptedSecretStore', () => {
     ]
     for (const p of attempts) {
       const err = await rejection(p)
-      expect(isZrError(err, 'INVALID_INPUT')).toBe(true)
+      expect(isZrError(err, 'WRONG_SECRET')).toBe(true)
       expect((err as { details?: string }).details).toBe('wrong passphrase or key for this store')
     }
   })
 
-  it('refuses bad options with INVALID_INPUT', () => {
+  it('refuses bad options with INVALID_CONFIG', () => {
     const inner = memorySecretStore()
     const bad: unknown[] = [{ key: random(31) }, { key: random(33) }, { key: 'aa'.repeat(32) }, { passphrase: '' }, { passphrase: 42 }, {}, { key: random(32), passphrase: 'x' }, undefined]
     for (const options of bad) {
@@ -359,7 +359,7 @@ describe('encryptedSecretStore', () => {
       } catch (e) {
         err = e
       }
-      expect(isZrError(err, 'INVALID_INPUT')).toBe(true)
+      expect(isZrError(err, 'INVALID_CONFIG')).toBe(true)
     }
   })
 
@@ -563,6 +563,6 @@ describe('no plaintext on disk', () => {
     const intruder = localKeyring({ secrets: encryptedSecretStore(fileSecretStore(dir), { passphrase: 'guess' }) })
     const { keyType, publicKey } = created[0]!
     const err = await rejection(intruder.sign({ requestId: 2, keyId: 1, keyType, publicKey, payloads: [payloadFor(keyType, 'x')], workspace: WORKSPACE, keyring: KEYRING, signal: never }))
-    expect(isZrError(err, 'INVALID_INPUT')).toBe(true)
+    expect(isZrError(err, 'WRONG_SECRET')).toBe(true)
   })
 })

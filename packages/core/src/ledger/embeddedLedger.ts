@@ -55,14 +55,14 @@ type Subscriber = { filter: EventFilter; listener: (e: LedgerEvent) => void; onE
  * ```
  */
 export async function createEmbeddedLedger(options: EmbeddedLedgerOptions = {}): Promise<EmbeddedLedger> {
-  if (options === null || typeof options !== 'object') throw new ZrError('INVALID_INPUT', 'Invalid ledger options.', { details: `expected an object { genesis?, store?, ... }, got ${options === null ? 'null' : typeof options}` })
+  if (options === null || typeof options !== 'object') throw new ZrError('INVALID_CONFIG', 'Invalid ledger options.', { details: `expected an object { genesis?, store?, ... }, got ${options === null ? 'null' : typeof options}` })
   const store = options.store ?? memoryStore()
   const now = options.now ?? Date.now
   const state = new LedgerState()
   try {
     const entries = await store.load()
     if (entries.length === 0) {
-      if (!options.genesis) throw new ZrError('INVALID_INPUT', 'A new ledger needs a genesis.', { details: `the ${store.kind} store is empty and no genesis was given` })
+      if (!options.genesis) throw new ZrError('INVALID_CONFIG', 'A new ledger needs a genesis.', { details: `the ${store.kind} store is empty and no genesis was given` })
       const time = options.genesis.time ?? now()
       const entry: LogEntry = { height: 1, time, body: canonicalStringify({ genesis: options.genesis } satisfies EntryBody) }
       applyEntry(state, 1, time, { genesis: options.genesis })
@@ -249,7 +249,7 @@ function replay(state: LedgerState, entries: readonly LogEntry[], genesis: Genes
     if ((expected === 1) !== 'genesis' in body) throw new ZrError('STORE_CORRUPT', 'Ledger log does not start with a genesis.', { details: `height ${entry.height}` })
     if (expected === 1 && genesis && canonicalStringify({ genesis }) !== entry.body) {
       const stored = (body as { genesis: Genesis }).genesis.chainId
-      throw new ZrError('INVALID_INPUT', 'The store holds another chain.', { details: `expected the given genesis (chain "${genesis.chainId}"), the store holds chain "${stored}" with a different genesis` })
+      throw new ZrError('INVALID_CONFIG', 'The store holds another chain.', { details: `expected the given genesis (chain "${genesis.chainId}"), the store holds chain "${stored}" with a different genesis` })
     }
     try {
       applyEntry(state, entry.height, entry.time, body)

@@ -178,7 +178,7 @@ const queryKinds = Object.keys(answers) as QueryKind[]
 export function runQuery<K extends QueryKind>(state: LedgerState, kind: K, params: QueryParams<K>): QueryResult<K> {
   if (typeof kind !== 'string') throw invalid('query name', `one of ${queryKinds.join(', ')}`, kind)
   if (!Object.hasOwn(answers, kind)) {
-    throw new ZrError('UNKNOWN_QUERY', 'Unknown query.', { details: `expected one of ${queryKinds.join(', ')}, got ${JSON.stringify(kind.length > 48 ? `${kind.slice(0, 48)}...` : kind)}`, meta: { kind } })
+    throw new ZrError('UNKNOWN_QUERY', 'Unknown query.', { details: `expected one of ${queryKinds.join(', ')}, got ${JSON.stringify(kind.length > 48 ? `${kind.slice(0, 48)}...` : kind)}`, context: { kind } })
   }
   if (params !== undefined && params !== null && (typeof params !== 'object' || Array.isArray(params) || params instanceof Uint8Array)) {
     throw invalid(`parameters of query ${kind}`, 'an object', params)

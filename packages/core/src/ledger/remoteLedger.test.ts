@@ -256,7 +256,7 @@ describe('serveLedger under hostile frames', () => {
     await until(() => h.replies(1).length === 1, 'the hello reply')
     expect(h.replies(1)[0]).toMatchObject({ ok: true, value: { chainId: s.chainId } })
     expect(h.dropped.length).toBe(6)
-    for (const e of h.dropped) expectTyped(e, 'INVALID_INPUT')
+    for (const e of h.dropped) expectTyped(e, 'MALFORMED_MESSAGE')
   })
 
   it.each([
@@ -291,23 +291,23 @@ describe('serveLedger under hostile frames', () => {
     ['a fractional $bigint', '{"id":3,"op":"submit","tx":{"msg":{"amount":{"$bigint":"1.5"}}}}', '$bigint'],
     ['a non-decimal $bigint', '{"id":3,"op":"query","kind":"account","params":{"address":{"$bigint":"x"}}}', '$bigint'],
     ['nesting deeper than the canonical limit', `{"id":3,"op":"submit","tx":${'['.repeat(5_000)}${']'.repeat(5_000)}}`, 'levels'],
-  ])('answers a request with %s with an INVALID_INPUT reply to its id (regression)', async (_label, text, fragment) => {
+  ])('answers a request with %s with a MALFORMED_MESSAGE reply to its id (regression)', async (_label, text, fragment) => {
     const s = await fixture()
     const h = serverHarness(s.ledger)
     await h.feed(text)
     await until(() => h.replies(3).length === 1, 'the error reply')
     const reply = h.replies(3)[0] as { ok: boolean; error: { code: string; details: string } }
     expect(reply.ok).toBe(false)
-    expect(reply.error.code).toBe('INVALID_INPUT')
+    expect(reply.error.code).toBe('MALFORMED_MESSAGE')
     expect(reply.error.details).toContain(fragment)
   })
 
-  it('answers an operation that is not a name (a $bigint op) with INVALID_INPUT, not a serialisation failure (regression)', async () => {
+  it('answers an operation that is not a name (a $bigint op) with MALFORMED_MESSAGE, not a serialisation failure (regression)', async () => {
     const s = await fixture()
     const h = serverHarness(s.ledger)
     await h.feed('{"id":4,"op":{"$bigint":"1"}}')
     await until(() => h.replies(4).length === 1, 'the error reply')
-    expect(h.replies(4)[0]).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', details: 'expected hello, submit, query, subscribe, unsubscribe, got 1n' } })
+    expect(h.replies(4)[0]).toMatchObject({ ok: false, error: { code: 'MALFORMED_MESSAGE', details: 'expected hello, submit, query, subscribe, unsubscribe, got 1n' } })
   })
 
   it('survives a channel whose send throws, and reports it', async () => {

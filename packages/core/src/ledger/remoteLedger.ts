@@ -49,6 +49,7 @@ export type LedgerChannel = {
  * The wire, one canonical JSON value per message:
  *   request  { id, op: 'hello' | 'submit' | 'query' | 'subscribe' | 'unsubscribe', ...fields }
  *   reply    { id, ok: true, value } | { id, ok: false, error: { code, shortMessage, details?, meta } }
+ *            (an error's `meta` on the wire is its typed `context`, under the name older peers read)
  *   push     { sub, event } (an event of subscription `sub`) | { sub, error } (the subscription ended)
  * A request's id is a finite number or a string of at most 256 characters; connectLedger uses 1, 2, 3...
  */
@@ -112,7 +113,7 @@ function readFrame(text: unknown): { value: unknown; text: string } | { problem:
 }
 
 function toWire(e: ZrError, withMeta = true): WireError {
-  return { code: e.code, shortMessage: e.shortMessage, ...(e.details ? { details: e.details } : {}), ...(withMeta ? { meta: e.meta } : {}) }
+  return { code: e.code, shortMessage: e.shortMessage, ...(e.details ? { details: e.details } : {}), ...(withMeta ? { meta: e.context } : {}) }
 }
 
 /** A ZrError from an error on the wire; anything that is not one becomes a typed `LEDGER_UNAVAILABLE`. */
@@ -124,7 +125,7 @@ function fromWire(e: unknown): ZrError {
     code: e.code as ZrErrorCode,
     shortMessage: typeof e.shortMessage === 'string' ? e.shortMessage : 'The ledger refused the call.',
     ...(typeof e.details === 'string' ? { details: e.details } : {}),
-    ...(isRecord(e.meta) ? { meta: e.meta } : {}),
+    ...(isRecord(e.meta) ? { context: e.meta } : {}),
   })
 }
 
@@ -150,8 +151,10 @@ export type LedgerServer = {
  * errors arrive as `ZrError`s with their codes.
  *
  * Whatever arrives, it never throws and never stops serving: a malformed request with a usable id (a
- * finite number or a string of at most 256 characters) gets exactly one error reply (`INVALID_INPUT`
- * for a bad shape, filter or encoding); a frame without one is dropped and reported to `onError`. A
+ * finite number or a string of at most 256 characters) gets exactly one error reply
+ * (`MALFORMED_MESSAGE` for a frame that is not a request: bad encoding, shape or operation;
+ * `INVALID_INPUT` for a request with a bad argument, such as a filter, as the ledger itself would
+ * answer); a frame without one is dropped and reported to `onError` (`MALFORMED_MESSAGE`). A
  * subscription filter is checked before it is subscribed, so one bad subscriber cannot stop delivery to
  * the others.
  *
@@ -256,21 +259,21 @@ export function serveLedger(ledger: Ledger, channel: LedgerChannel, options: Ser
         return true
       }
       default:
-        throw new ZrError('INVALID_INPUT', 'Unknown ledger operation.', { details: `expected ${ops.join(', ')}, got ${describe(req.op)}` })
+        throw new ZrError('MALFORMED_MESSAGE', 'Unknown ledger operation.', { details: `expected ${ops.join(', ')}, got ${describe(req.op)}` })
     }
   }
 
   async function handle(text: unknown): Promise<void> {
     const frame = readFrame(text)
     if ('problem' in frame) {
-      if (frame.id !== undefined) send({ id: frame.id, ok: false, error: toWire(new ZrError('INVALID_INPUT', 'Malformed request.', { details: frame.problem })) })
-      else report(new ZrError('INVALID_INPUT', 'Dropped a frame.', { details: frame.problem }))
+      if (frame.id !== undefined) send({ id: frame.id, ok: false, error: toWire(new ZrError('MALFORMED_MESSAGE', 'Malformed request.', { details: frame.problem })) })
+      else report(new ZrError('MALFORMED_MESSAGE', 'Dropped a frame.', { details: frame.problem }))
       return
     }
     const req = frame.value
     if (!isRecord(req) || !isCallId(req.id)) {
       const details = isRecord(req) ? `expected a request with an id (${idRule}), got id ${describe(req.id)}` : `expected a request object { id, op }, got ${describe(req)}`
-      report(new ZrError('INVALID_INPUT', 'Dropped a frame.', { details: `${details}; the frame was ${preview(frame.text)}` }))
+      report(new ZrError('MALFORMED_MESSAGE', 'Dropped a frame.', { details: `${details}; the frame was ${preview(frame.text)}` }))
       return
     }
     const id = req.id
@@ -449,7 +452,7 @@ export async function connectLedger(channel: LedgerChannel, options: ConnectLedg
       if (timeoutMs > 0) {
         c.timer = setTimeout(() => {
           const hint = req.op === 'submit' ? '; the tx may still be applied: query it by its hash' : ''
-          settle(id, { error: new ZrError('TIMEOUT', 'The ledger did not answer in time.', { details: `no reply to ${req.op} (call ${id}) within ${timeoutMs} ms${hint}`, meta: { op: req.op, id, timeoutMs } }) })
+          settle(id, { error: new ZrError('TIMEOUT', 'The ledger did not answer in time.', { details: `no reply to ${req.op} (call ${id}) within ${timeoutMs} ms${hint}`, context: { op: req.op, id, timeoutMs } }) })
         }, timeoutMs)
       }
       try {

@@ -182,7 +182,7 @@ export function applySignedTx(tx: StateTx, signed: SignedTx): { hash: string; re
   const hash = txHash(signed)
   const seen = tx.get('txs', hash)
   if (seen) {
-    throw new ZrError('TX_REPLAYED', 'Transaction was already applied.', { details: `tx ${hash} was applied at height ${seen.height}`, meta: { hash, height: seen.height } })
+    throw new ZrError('TX_REPLAYED', 'Transaction was already applied.', { details: `tx ${hash} was applied at height ${seen.height}`, context: { hash, height: seen.height } })
   }
   if (!verifyAccountSignature(signature, txSignDigest(signed), publicKey)) {
     throw new ZrError('INVALID_TX_SIGNATURE', 'Transaction signature does not verify.', { details: `expected a low-S signature by ${signer} over the transaction` })
@@ -191,7 +191,7 @@ export function applySignedTx(tx: StateTx, signed: SignedTx): { hash: string; re
   if (sequence !== account.sequence) {
     throw new ZrError('SEQUENCE_MISMATCH', 'Wrong account sequence.', {
       details: `expected sequence ${account.sequence} for ${signer}, got ${sequence}`,
-      meta: { expected: account.sequence, got: sequence, address: signer },
+      context: { expected: account.sequence, got: sequence, address: signer },
     })
   }
   // The key is known from the first message on, so handlers can check signatures by the sender.

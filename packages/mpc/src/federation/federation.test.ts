@@ -414,7 +414,7 @@ describe('a federation with encrypted file share stores', () => {
   it('a wrong passphrase opens no share', async () => {
     const wrong = encryptedSecretStore(fileSecretStore(dirs[0]!), { passphrase: 'not the passphrase' })
     const err = await wrong.get(`frost/${keys[0]!.keyType}/${toHex(keys[0]!.publicKey)}`).catch((e: unknown) => e)
-    expect(isZrError(err, 'INVALID_INPUT')).toBe(true)
+    expect(isZrError(err, 'WRONG_SECRET')).toBe(true)
   })
 })
 

@@ -8,7 +8,7 @@ export async function getOrThrow<K extends QueryKind>(client: ClientBase, kind: 
   const r = await client.ledger.query(kind, params)
   if (r === null || r === undefined) {
     const { id, address } = params as { id?: number; address?: string }
-    throw new ZrError(code, `${what} not found.`, { details: `no ${what.toLowerCase()} ${id ?? address}`, meta: { ...(id !== undefined ? { id } : {}), ...(address !== undefined ? { address } : {}) } })
+    throw new ZrError(code, `${what} not found.`, { details: `no ${what.toLowerCase()} ${id ?? address}`, context: { ...(id !== undefined ? { id } : {}), ...(address !== undefined ? { address } : {}) } })
   }
   return r as NonNullable<QueryResult<K>>
 }

@@ -87,7 +87,7 @@ export function waitForKeyRequest(client: ClientBase, params: { requestId: numbe
       const request = await getKeyRequest(client, { id: requestId })
       if (request.status === 'pending') return undefined
       if (request.status === 'rejected') {
-        throw new ZrError('REQUEST_REJECTED', `Key request ${requestId} was rejected.`, { details: request.rejectReason, meta: { requestId, reason: request.rejectReason } })
+        throw new ZrError('REQUEST_REJECTED', `Key request ${requestId} was rejected.`, { details: request.rejectReason, context: { requestId, reason: request.rejectReason } })
       }
       return { request, key: await getKey(client, { id: request.keyId! }) }
     },

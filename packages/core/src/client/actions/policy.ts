@@ -138,7 +138,7 @@ export function waitForAction(client: ClientBase, params: { actionId: number } &
       const a = await getAction(client, { id: actionId })
       if (a.status === 'pending') return undefined
       if (a.status === 'approved') return a
-      throw new ZrError('ACTION_REJECTED', `Action ${actionId} was ${a.status}.`, { details: a.reason, meta: { actionId, status: a.status } })
+      throw new ZrError('ACTION_REJECTED', `Action ${actionId} was ${a.status}.`, { details: a.reason, context: { actionId, status: a.status } })
     },
     options,
   )

@@ -111,7 +111,7 @@ export function waitForSignRequest(client: ClientBase, params: { requestId: numb
       const r = await getSignRequest(client, { id: requestId })
       if (r.status === 'fulfilled') return r as SignRequest & { signatures: readonly Uint8Array[] }
       if (r.status === 'rejected') {
-        throw new ZrError('REQUEST_REJECTED', `Signature request ${requestId} was rejected.`, { details: r.rejectReason, meta: { requestId, reason: r.rejectReason } })
+        throw new ZrError('REQUEST_REJECTED', `Signature request ${requestId} was rejected.`, { details: r.rejectReason, context: { requestId, reason: r.rejectReason } })
       }
       return undefined
     },

@@ -50,7 +50,7 @@ export function addWorkspaceOwner(client: ClientBase, params: { workspace: strin
 }
 
 /**
- * Removes an owner, under the workspace's admin policy. Refused with `POLICY_IN_USE` (`e.meta.policyIds`)
+ * Removes an owner, under the workspace's admin policy. Refused with `POLICY_IN_USE` (`e.context.policyIds`)
  * while the workspace's admin or sign policy names the owner. Key sign policies naming them do not hold
  * the removal up: it withdraws their votes on the workspace's pending actions, and from then on their
  * votes are refused, so they can approve nothing, through any policy, on actions old or new.
@@ -61,7 +61,7 @@ export function addWorkspaceOwner(client: ClientBase, params: { workspace: strin
  * try {
  *   await removeWorkspaceOwner(alice, { workspace, owner: carol.address })
  * } catch (e) {
- *   if (isZrError(e, 'POLICY_IN_USE')) console.log('change these policies first:', e.meta.policyIds)
+ *   if (isZrError(e, 'POLICY_IN_USE')) console.log('change these policies first:', e.context.policyIds)
  *   else throw e
  * }
  * ```

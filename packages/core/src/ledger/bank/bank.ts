@@ -24,7 +24,7 @@ export function debit(tx: StateTx, address: string, amount: bigint, what: string
   if (a.balance < amount) {
     throw new ZrError('INSUFFICIENT_BALANCE', `Insufficient balance for ${what}.`, {
       details: `${address} needs ${amount}${tx.params.denom}, has ${a.balance}${tx.params.denom}`,
-      meta: { address, needed: amount, balance: a.balance },
+      context: { address, needed: amount, balance: a.balance },
     })
   }
   tx.put('accounts', address, { ...a, balance: a.balance - amount })

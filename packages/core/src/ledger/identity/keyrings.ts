@@ -20,20 +20,20 @@ import { keyringAddress } from './addresses.js'
 export function requireKeyring(tx: StateTx, address: string): Keyring {
   checkKeyringAddress(address)
   const k = tx.get('keyrings', address)
-  if (!k) throw new ZrError('KEYRING_NOT_FOUND', 'Keyring not found.', { details: `no keyring ${address}`, meta: { keyring: address } })
+  if (!k) throw new ZrError('KEYRING_NOT_FOUND', 'Keyring not found.', { details: `no keyring ${address}`, context: { keyring: address } })
   return k
 }
 
 export function requireActiveKeyring(tx: StateTx, address: string): Keyring {
   const k = requireKeyring(tx, address)
-  if (!k.isActive) throw new ZrError('KEYRING_NOT_ACTIVE', 'Keyring is not active.', { details: `${address} was deactivated`, meta: { keyring: address } })
+  if (!k.isActive) throw new ZrError('KEYRING_NOT_ACTIVE', 'Keyring is not active.', { details: `${address} was deactivated`, context: { keyring: address } })
   return k
 }
 
 function requireAdmin(tx: StateTx, sender: string, address: string): Keyring {
   const k = requireKeyring(tx, address)
   if (!k.admins.includes(sender)) {
-    throw new ZrError('NOT_KEYRING_ADMIN', 'Only keyring admins may do this.', { details: `${sender} is not an admin of ${address}`, meta: { keyring: address, sender } })
+    throw new ZrError('NOT_KEYRING_ADMIN', 'Only keyring admins may do this.', { details: `${sender} is not an admin of ${address}`, context: { keyring: address, sender } })
   }
   return k
 }

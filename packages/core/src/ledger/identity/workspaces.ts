@@ -16,7 +16,7 @@ import { workspaceAddress } from './addresses.js'
 export function requireWorkspace(tx: StateTx, address: string): Workspace {
   checkWorkspaceAddress(address)
   const w = tx.get('workspaces', address)
-  if (!w) throw new ZrError('WORKSPACE_NOT_FOUND', 'Workspace not found.', { details: `no workspace ${address}`, meta: { workspace: address } })
+  if (!w) throw new ZrError('WORKSPACE_NOT_FOUND', 'Workspace not found.', { details: `no workspace ${address}`, context: { workspace: address } })
   return w
 }
 
@@ -24,7 +24,7 @@ export function requireOwner(w: Workspace, sender: string): void {
   if (!w.owners.includes(sender)) {
     throw new ZrError('NOT_WORKSPACE_OWNER', 'Only workspace owners may do this.', {
       details: `${sender} is not an owner of ${w.address} (owners: ${w.owners.join(', ')})`,
-      meta: { workspace: w.address, sender },
+      context: { workspace: w.address, sender },
     })
   }
 }
@@ -112,7 +112,7 @@ export function removeWorkspaceOwner(tx: StateTx, sender: string, msg: RemoveWor
   if (naming.length) {
     throw new ZrError('POLICY_IN_USE', 'Owner is a participant of a workspace policy.', {
       details: `${msg.owner} takes part in ${naming.map(([role, id]) => `policy ${id} (the ${role} policy)`).join(' and ')} of ${w.address}; expected a workspace policy without them, change the policy first`,
-      meta: { workspace: w.address, owner: msg.owner, policyIds: naming.map(([, id]) => id) },
+      context: { workspace: w.address, owner: msg.owner, policyIds: naming.map(([, id]) => id) },
     })
   }
   tx.put('workspaces', w.address, { ...w, owners })

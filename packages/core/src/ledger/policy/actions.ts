@@ -9,7 +9,7 @@ import { resolvePolicy } from './policies.js'
 export function requireAction(tx: StateTx, id: unknown): Action {
   checkInt(id, 'actionId', { min: 1 })
   const a = tx.get('actions', id as number)
-  if (!a) throw new ZrError('ACTION_NOT_FOUND', 'Action not found.', { details: `no action ${id}`, meta: { actionId: id } })
+  if (!a) throw new ZrError('ACTION_NOT_FOUND', 'Action not found.', { details: `no action ${id}`, context: { actionId: id as number } })
   return a
 }
 
@@ -73,7 +73,7 @@ export function castVote(tx: StateTx, sender: string, actionId: unknown, vote: V
   if (!owners.includes(sender)) {
     throw new ZrError('NOT_WORKSPACE_OWNER', 'Only current workspace owners may vote.', {
       details: `expected an owner of ${a.workspace} (owners: ${owners.join(', ')}), got ${sender}, a participant of action ${a.id} who is not an owner now`,
-      meta: { workspace: a.workspace, sender, actionId: a.id },
+      context: { workspace: a.workspace, sender, actionId: a.id },
     })
   }
   if (a.votes.some((v) => v.address === sender)) throw new ZrError('ALREADY_VOTED', 'Already voted.', { details: `${sender} already voted on action ${a.id}` })

@@ -20,7 +20,7 @@ export function resolvePolicy(tx: StateTx, policyId: number, owners: readonly st
 
 export function requirePolicy(tx: StateTx, id: number): Policy {
   const p = tx.get('policies', id)
-  if (!p) throw new ZrError('POLICY_NOT_FOUND', 'Policy not found.', { details: `no policy ${id}`, meta: { policyId: id } })
+  if (!p) throw new ZrError('POLICY_NOT_FOUND', 'Policy not found.', { details: `no policy ${id}`, context: { policyId: id } })
   return p
 }
 

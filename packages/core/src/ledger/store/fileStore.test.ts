@@ -4,10 +4,10 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { isZrError } from '../../errors/ZrError.js'
-import { readDirectoryLock } from '../../fs/directoryLock.js'
+import { DIRECTORY_LOCK_NAME, readDirectoryLock } from '../../fs/directoryLock.js'
 import { createEmbeddedLedger } from '../embeddedLedger.js'
 import type { LedgerStore, LogEntry } from './LedgerStore.js'
-import { fileStore, fileStoreWithTestHooks, LOCK_FILE_NAME, LOG_FILE_NAME } from './fileStore.js'
+import { fileStore, fileStoreWithTestHooks, LOG_FILE_NAME } from './fileStore.js'
 import type { FileStoreTestHooks } from './fileStore.js'
 
 let dir: string
@@ -18,7 +18,7 @@ const opened: LedgerStore[] = []
 beforeEach(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'zrkit-filestore-'))
   logPath = path.join(dir, LOG_FILE_NAME)
-  lockPath = path.join(dir, LOCK_FILE_NAME)
+  lockPath = path.join(dir, DIRECTORY_LOCK_NAME)
 })
 
 afterEach(async () => {
@@ -357,7 +357,7 @@ describe('fileStore', () => {
       () => undefined,
       (e: unknown) => e,
     )
-    expect(isZrError(err, 'INVALID_INPUT'), String(err)).toBe(true)
+    expect(isZrError(err, 'INVALID_CONFIG'), String(err)).toBe(true)
     expect(await readDirectoryLock(dir)).toEqual([]) // released, not left locked by this process
     await expectZrError(refused.load(), 'LEDGER_CLOSED')
 

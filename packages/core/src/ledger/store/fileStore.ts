@@ -6,7 +6,7 @@ import * as path from 'node:path'
 import { ZrError } from '../../errors/ZrError.js'
 import type { LedgerStore, LogEntry } from './LedgerStore.js'
 import { errnoCode, syncDirectory } from '../../fs/syncDirectory.js'
-import { type DirectoryLock, DIRECTORY_LOCK_NAME, acquireDirectoryLock } from '../../fs/directoryLock.js'
+import { type DirectoryLock, acquireDirectoryLock } from '../../fs/directoryLock.js'
 
 /** Options of {@link fileStore}. */
 export type FileStoreOptions = {
@@ -28,8 +28,6 @@ export type FileStoreTestHooks = {
 
 /** Name of the log file inside the store's directory. */
 export const LOG_FILE_NAME = 'ledger.log'
-/** Name of the lock inside the store's directory (a directory naming the owner: see `fs/directoryLock.ts`). */
-export const LOCK_FILE_NAME = DIRECTORY_LOCK_NAME
 
 /*
  * On-disk format of `ledger.log`, one record per line:
@@ -113,7 +111,7 @@ export function fileStoreWithTestHooks(
   hooks: FileStoreTestHooks,
 ): LedgerStore {
   if (typeof dir !== 'string' || dir.length === 0) {
-    throw new ZrError('INVALID_INPUT', 'fileStore needs a directory', { details: `got ${JSON.stringify(dir)}` })
+    throw new ZrError('INVALID_CONFIG', 'fileStore needs a directory', { details: `expected a non-empty path, got ${JSON.stringify(dir)}` })
   }
   const fsync = options.fsync ?? true
   const writeBytes = hooks.write ?? writeAll
@@ -130,11 +128,11 @@ export function fileStoreWithTestHooks(
   let draining: Promise<void> = Promise.resolve()
 
   const closedError = () =>
-    new ZrError('LEDGER_CLOSED', 'the file store is closed', { details: `store at ${absDir}`, meta: { dir: absDir } })
+    new ZrError('LEDGER_CLOSED', 'the file store is closed', { details: `store at ${absDir}`, context: { dir: absDir } })
   const failedError = () =>
     new ZrError('LEDGER_UNAVAILABLE', 'the file store is unusable after a failed write', {
       details: `a write to ${path.join(absDir, LOG_FILE_NAME)} failed; reopen the store to recover from what is on disk`,
-      meta: { dir: absDir },
+      context: { dir: absDir },
       cause: failure?.cause,
     })
 
@@ -190,7 +188,7 @@ export function fileStoreWithTestHooks(
     }
 
     const logPath = path.join(realDir, LOG_FILE_NAME)
-    const lock = await acquireDirectoryLock(realDir, { name: LOCK_FILE_NAME, label: 'ledger directory' })
+    const lock = await acquireDirectoryLock(realDir, { label: 'ledger directory' }) // dir/LOCK, the one lock of every zrkit directory
     let handle: FileHandle | undefined
     try {
       let created = false
@@ -274,7 +272,7 @@ export function fileStoreWithTestHooks(
         op.reject(
           new ZrError('INVALID_INPUT', 'log entries must continue the log with consecutive heights', {
             details: problem,
-            meta: { expectedHeight: next },
+            context: { expectedHeight: next },
           }),
         )
         continue
@@ -423,7 +421,7 @@ function parseLog(buf: Buffer, logPath: string): { entries: LogEntry[]; goodLeng
 function corruptError(logPath: string, line: number, offset: number, problem: string): ZrError {
   return new ZrError('STORE_CORRUPT', 'the ledger log is corrupt', {
     details: `${logPath}, line ${line} (byte offset ${offset}): ${problem}`,
-    meta: { path: logPath, line, offset },
+    context: { path: logPath, line, offset },
   })
 }
 

@@ -20,8 +20,9 @@ export function checkKeyType(v: unknown): KeyType {
 }
 
 export function requireKeyRequest(tx: StateTx, id: unknown): KeyRequest {
-  const r = tx.get('keyRequests', checkRequestId(id))
-  if (!r) throw new ZrError('KEY_REQUEST_NOT_FOUND', 'Key request not found.', { details: `no key request ${id}`, meta: { requestId: id } })
+  const requestId = checkRequestId(id)
+  const r = tx.get('keyRequests', requestId)
+  if (!r) throw new ZrError('KEY_REQUEST_NOT_FOUND', 'Key request not found.', { details: `no key request ${id}`, context: { requestId } })
   return r
 }
 

@@ -27,14 +27,14 @@ export function acceptPartyResponse(
   msg: { result: unknown; partySignature: unknown },
 ): { keyring: Keyring; response: PartyResponse; rejectReason?: string } {
   if (req.status !== 'pending') {
-    throw new ZrError('REQUEST_NOT_PENDING', 'Request is not pending.', { details: `${kind} request ${req.id} is ${req.status}`, meta: { requestId: req.id, status: req.status } })
+    throw new ZrError('REQUEST_NOT_PENDING', 'Request is not pending.', { details: `${kind} request ${req.id} is ${req.status}`, context: { requestId: req.id, status: req.status } })
   }
   const keyring = requireActiveKeyring(tx, req.keyring)
   if (!keyring.parties.includes(sender)) {
-    throw new ZrError('NOT_KEYRING_PARTY', 'Only keyring parties may respond.', { details: `${sender} is not a party of ${keyring.address}`, meta: { keyring: keyring.address, sender } })
+    throw new ZrError('NOT_KEYRING_PARTY', 'Only keyring parties may respond.', { details: `${sender} is not a party of ${keyring.address}`, context: { keyring: keyring.address, sender } })
   }
   if (req.responses.some((r) => r.party === sender)) {
-    throw new ZrError('DUPLICATE_RESPONSE', 'Party already responded.', { details: `${sender} already responded to ${kind} request ${req.id}`, meta: { requestId: req.id, party: sender } })
+    throw new ZrError('DUPLICATE_RESPONSE', 'Party already responded.', { details: `${sender} already responded to ${kind} request ${req.id}`, context: { requestId: req.id, party: sender } })
   }
   const result = msg.result
   if (!result || typeof result !== 'object' || Array.isArray(result)) throw invalid('result', 'an object', result)
@@ -46,7 +46,7 @@ export function acceptPartyResponse(
   if (!account?.publicKey || !verifyAccountSignature(signature, digest, account.publicKey)) {
     throw new ZrError('INVALID_PARTY_SIGNATURE', 'Party signature does not verify.', {
       details: `expected ${sender}'s signature over ${kind} request ${req.id} and its result`,
-      meta: { requestId: req.id, party: sender },
+      context: { requestId: req.id, party: sender },
     })
   }
   for (const a of accusations ?? []) {

@@ -17,13 +17,14 @@ import { formatDerivationPath } from '../../derivation/derivationPath.js'
 export function requireKey(tx: StateTx, id: unknown): Key {
   const keyId = checkInt(id, 'keyId', { min: 1 })
   const k = tx.get('keys', keyId)
-  if (!k) throw new ZrError('KEY_NOT_FOUND', 'Key not found.', { details: `no key ${keyId}`, meta: { keyId } })
+  if (!k) throw new ZrError('KEY_NOT_FOUND', 'Key not found.', { details: `no key ${keyId}`, context: { keyId } })
   return k
 }
 
 export function requireSignRequest(tx: StateTx, id: unknown): SignRequest {
-  const r = tx.get('signRequests', checkRequestId(id))
-  if (!r) throw new ZrError('SIGN_REQUEST_NOT_FOUND', 'Signature request not found.', { details: `no signature request ${id}`, meta: { requestId: id } })
+  const requestId = checkRequestId(id)
+  const r = tx.get('signRequests', requestId)
+  if (!r) throw new ZrError('SIGN_REQUEST_NOT_FOUND', 'Signature request not found.', { details: `no signature request ${id}`, context: { requestId } })
   return r
 }
 
@@ -121,7 +122,7 @@ export function fulfilSignRequest(tx: StateTx, sender: string, msg: FulfilSignRe
       const problem = signatureProblem(req.keyType, req.publicKey, req.payloads[i]!, sig)
       if (problem) {
         const which = `key ${req.keyId}${req.path ? ` at path ${formatDerivationPath(req.path)}` : ''}${req.taproot ? ' (taproot output key)' : ''}`
-        throw new ZrError('INVALID_RESULT', 'Signature does not verify.', { details: `signature ${i} for ${req.keyType} ${which}: ${problem}`, meta: { requestId: req.id, index: i } })
+        throw new ZrError('INVALID_RESULT', 'Signature does not verify.', { details: `signature ${i} for ${req.keyType} ${which}: ${problem}`, context: { requestId: req.id, index: i } })
       }
     })
     response = { ...response, signatures: [...signatures] }

@@ -438,7 +438,7 @@ describe('EVM relayer on anvil', () => {
     expect(zrErrorIn(await errorOf(wrong.sendTransaction({ to: RECIPIENT, value: 1n })), 'CHAIN_ID_MISMATCH').details).toBe('expected chain id 1, the node at the client\'s transport says 31337')
     // Not an ECDSA key.
     const ed = await w.alice.createKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'eddsa-ed25519' })
-    expect(zrErrorIn(await errorOf(createEvmRelayer({ client: w.alice, publicClient: w.publicClient, keyId: ed.id })), 'UNSUPPORTED_KEY_TYPE').details).toBe(`expected a key of type ecdsa-secp256k1, got key ${ed.id} of type eddsa-ed25519`)
+    expect(zrErrorIn(await errorOf(createEvmRelayer({ client: w.alice, publicClient: w.publicClient, keyId: ed.id })), 'UNSUPPORTED_KEY_TYPE').details).toBe(`expected a key of type ecdsa-secp256k1 or bitcoin-secp256k1, got key ${ed.id} of type eddsa-ed25519`)
     zrErrorIn(await errorOf(createEvmRelayer({ client: w.alice, publicClient: w.publicClient, keyId: 0 })), 'INVALID_INPUT')
     expect(await requests()).toBe(0)
   })

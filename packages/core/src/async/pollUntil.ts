@@ -47,7 +47,7 @@ export async function pollUntil<T>(check: () => T | undefined | Promise<T | unde
   if (!options || typeof options !== 'object') throw bad('options', 'an object { what, intervalMs, timeoutMs?, signal? }', options)
   const { what, intervalMs, timeoutMs = 0, signal, timeoutDetails } = options
   const metaOf = () => (typeof options.meta === 'function' ? options.meta() : options.meta)
-  if (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs < 0) throw bad('intervalMs', 'a finite number of ms >= 0', intervalMs)
+  if (typeof intervalMs !== 'number' || !(intervalMs >= 0 && intervalMs <= 2_147_483_647)) throw bad('intervalMs', 'a finite number of ms from 0 to 2147483647', intervalMs)
   if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || timeoutMs === Number.POSITIVE_INFINITY) throw bad('timeoutMs', 'a finite number of ms >= 0 (0: never)', timeoutMs)
   const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Number.POSITIVE_INFINITY
   const aborted = () => new ZrError('ABORTED', `Stopped waiting for ${what}.`, { details: 'the AbortSignal fired', meta: metaOf(), cause: signal?.reason })

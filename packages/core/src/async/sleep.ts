@@ -1,5 +1,8 @@
 import { ZrError } from '../errors/ZrError.js'
 
+/** The longest time a timer can wait: 2^31 - 1 ms. */
+const MAX_SLEEP_MS = 2_147_483_647
+
 /**
  * Waits `ms` milliseconds. With a `signal`, an abort ends the wait at once: the promise rejects with a
  * `ZrError` of code `ABORTED` whose `cause` is the signal's reason (also when the signal was already
@@ -21,8 +24,9 @@ import { ZrError } from '../errors/ZrError.js'
  * ```
  */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (typeof ms !== 'number' || !(ms >= 0) || ms === Number.POSITIVE_INFINITY) {
-    return Promise.reject(new ZrError('INVALID_INPUT', 'Invalid sleep time.', { details: `expected a finite number of ms >= 0, got ${String(ms)}` }))
+  // Timers take at most 2^31 - 1 ms (about 24.8 days); a longer one would fire at once.
+  if (typeof ms !== 'number' || !(ms >= 0 && ms <= MAX_SLEEP_MS)) {
+    return Promise.reject(new ZrError('INVALID_INPUT', 'Invalid sleep time.', { details: `expected a finite number of ms from 0 to ${MAX_SLEEP_MS}, got ${String(ms)}` }))
   }
   return new Promise<void>((resolve, reject) => {
     const aborted = () => new ZrError('ABORTED', 'Stopped waiting.', { details: 'the AbortSignal fired', cause: signal?.reason })

@@ -158,6 +158,11 @@ const LEDGER_TRANSIENT: readonly ZrErrorCode[] = ['LEDGER_UNAVAILABLE', 'LEDGER_
  * the same request, and broadcasts idempotently (a transaction the network already has is a success).
  * A request that is rejected or expires releases what `prepare` reserved (e.g. an EVM nonce).
  *
+ * How a relay ends on the network is the same on every chain: a transaction that lands but fails (the
+ * adapter's `failure` names why) throws `TX_FAILED` with the receipt in `meta.receipt`, and the relay
+ * is recorded as `reverted`; one that can never land (`TX_EXPIRED` from the adapter) is recorded as
+ * `expired`. Both are final: `resume` reports them again at once and `recover` lists them.
+ *
  * @example
  * ```ts
  * import { createRelayer } from '@zrkit/core'

@@ -198,6 +198,29 @@ describe('EVM relayer on anvil', () => {
     expect(await w.publicClient.getTransactionCount({ address: evm.address })).toBe(5)
   })
 
+  it('a transaction that is mined but reverts throws TX_FAILED with viem\'s receipt (the one rule of every relayer); the journal says reverted', async () => {
+    const w = await world()
+    const evm = await fundedRelayer(w)
+    bobApproves(w)
+    // A contract whose code always reverts: the constructor returns the runtime 0x60006000fd, revert(0, 0).
+    const reverter = await evm.deployContract({ abi: [], bytecode: '0x6005600c60003960056000f360006000fd', timeoutMs: 30_000 })
+    expect(await w.publicClient.getCode({ address: reverter.contractAddress! })).toBe('0x60006000fd')
+    // Gas given, so nothing estimates (and refuses) it before it is signed and mined.
+    const e = zrErrorIn(await errorOf(evm.sendTransaction({ to: reverter.contractAddress!, gas: 100_000n, timeoutMs: 30_000 })), 'TX_FAILED')
+    const receipt = e.meta.receipt as { status: string; transactionHash: Hex; blockNumber: bigint }
+    expect(receipt.status).toBe('reverted')
+    expect(e.meta.txid).toBe(receipt.transactionHash)
+    expect(e.details).toMatch(/landed but failed: reverted in block \d+/)
+    // It was mined: the chain has the reverted transaction, and its nonce is used.
+    expect((await w.publicClient.getTransactionReceipt({ hash: receipt.transactionHash })).status).toBe('reverted')
+    expect(await w.publicClient.getTransactionCount({ address: evm.address })).toBe(2)
+    const requestId = e.meta.requestId as number
+    expect((await evm.relayer.getRelay({ requestId })).status).toBe('reverted')
+    // resume says the same again, and sends nothing new
+    expect(zrErrorIn(await errorOf(evm.resume({ requestId })), 'TX_FAILED').meta.txid).toBe(receipt.transactionHash)
+    expect(await w.publicClient.getTransactionCount({ address: evm.address })).toBe(2)
+  })
+
   it('sends EIP-2930 and legacy (EIP-155) transactions, with gas, fee and nonce overrides', async () => {
     const w = await world()
     const evm = await fundedRelayer(w)
@@ -415,7 +438,7 @@ describe('EVM relayer on anvil', () => {
     expect(zrErrorIn(await errorOf(wrong.sendTransaction({ to: RECIPIENT, value: 1n })), 'CHAIN_ID_MISMATCH').details).toBe('expected chain id 1, the node at the client\'s transport says 31337')
     // Not an ECDSA key.
     const ed = await w.alice.createKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'eddsa-ed25519' })
-    expect(zrErrorIn(await errorOf(createEvmRelayer({ client: w.alice, publicClient: w.publicClient, keyId: ed.id })), 'UNSUPPORTED_KEY_TYPE').details).toBe(`expected a key of type ecdsa-secp256k1, got key ${ed.id} of type eddsa-ed25519`)
+    expect(zrErrorIn(await errorOf(createEvmRelayer({ client: w.alice, publicClient: w.publicClient, keyId: ed.id })), 'UNSUPPORTED_KEY_TYPE').details).toBe(`expected a key of type ecdsa-secp256k1 or bitcoin-secp256k1, got key ${ed.id} of type eddsa-ed25519`)
     zrErrorIn(await errorOf(createEvmRelayer({ client: w.alice, publicClient: w.publicClient, keyId: 0 })), 'INVALID_INPUT')
     expect(await requests()).toBe(0)
   })

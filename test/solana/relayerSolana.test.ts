@@ -350,6 +350,7 @@ describe('durable nonce', () => {
     await w.bob.approveAction({ actionId: pending.meta.actionId as number })
     await expectCode(solana.resume({ requestId: pending.meta.requestId as number }), 'TX_EXPIRED', /can never land now/)
     expect(await balance(net, to)).toBe(0n)
+    expect((await solana.relayer.getRelay({ requestId: pending.meta.requestId as number })).status).toBe('expired')
   })
 })
 
@@ -424,12 +425,43 @@ describe('sending and confirming', () => {
     const error = await expectCode(solana.transfer({ to, lamports: 4_000_000 }), 'TX_EXPIRED', /did not land before its blockhash/)
     expect(await balance(base, to)).toBe(0n)
     const record = await solana.relayer.getRelay({ relayId: (await solana.relayer.journal.list())[0]!.id })
-    expect(record.status).toBe('broadcast')
+    // The relay ends there: the journal records it as expired (a final status), and resume says so again.
+    expect(record.status).toBe('expired')
+    expect(record.reason).toMatch(/did not land before its blockhash/)
     expect(error.meta.txid).toBe(record.txid)
+    await expectCode(solana.resume({ requestId: record.requestId! }), 'TX_EXPIRED', /recorded as expired/)
+    const recovered = await solana.recover()
+    expect(recovered.failed).toEqual([])
+    expect(recovered.finished).toEqual([])
 
     const healthy = await relayerFor(base, (await w.alice.getKey({ id: solana.keyId })) as Key)
     await healthy.transfer({ to, lamports: 4_000_000 })
     expect(await balance(base, to)).toBe(4_000_000n)
+  })
+
+  it('a transaction that lands but fails throws TX_FAILED with its receipt (the one rule of every relayer); the journal says reverted', async () => {
+    const base = svmNetwork()
+    const landed = new Map<string, number>()
+    // A cluster that takes the transaction into a block where its instruction fails (skipPreflight): it
+    // reports the signature with its error, as getSignatureStatuses does for a failed transaction.
+    const net: SvmNetwork = Object.assign(Object.create(base) as SvmNetwork, {
+      sendRawTransaction: async (wire: Uint8Array) => {
+        landed.set(base58.encode(VersionedTransaction.deserialize(wire).signatures[0]!), 7)
+      },
+      getSignatureStatus: async (signature: string, o: { searchHistory: boolean }) => {
+        const slot = landed.get(signature)
+        return slot === undefined ? base.getSignatureStatus(signature, o) : { slot, confirmationStatus: 'finalized', err: { InstructionError: [0, { Custom: 1 }] } }
+      },
+    })
+    const { solana } = await funded(net)
+    const to = Keypair.generate().publicKey
+    const e = await expectCode(solana.transfer({ to, lamports: 4_000_000 }), 'TX_FAILED', /landed but failed: in slot 7: \{"InstructionError":\[0,\{"Custom":1\}\]\}/)
+    const receipt = e.meta.receipt as { signature: string; slot: number; err: unknown }
+    expect(receipt).toEqual({ signature: e.meta.txid, slot: 7, confirmationStatus: 'finalized', err: { InstructionError: [0, { Custom: 1 }] } })
+    const requestId = e.meta.requestId as number
+    expect((await solana.relayer.getRelay({ requestId })).status).toBe('reverted')
+    await expectCode(solana.resume({ requestId }), 'TX_FAILED')
+    expect(await balance(base, to)).toBe(0n)
   })
 
   it('broadcasts once: a repeated broadcast and a recover() by a restarted relayer do not send it again', async () => {

@@ -242,6 +242,9 @@ const excluded: Record<string, string> = {
   serveLedger: 'a factory over a live ledger and a live channel: no plain value to fuzz',
   createConnector: 'a factory over a live client, ledger and keyring backend (objects with methods), started and stopped by the caller',
   createRelayer: 'a factory over a live client, a chain adapter and a journal (objects with methods); its plain parameters are checked by createRelayer.test.ts',
+  bindRelayer: 'a factory over a live client and a chain adapter (objects with methods); its plain parameters are checked by createRelayer.test.ts',
+  sleep: 'waits the time it is given, so a hostile but valid time would wait for days; its input checks (and the 2^31 - 1 ms bound) are in async/sleep.test.ts',
+  pollUntil: 'calls a function of the caller until it returns a value; its option checks are in async/sleep.test.ts',
 }
 
 describe('@zrkit/core exports with hostile inputs', () => {

@@ -80,6 +80,10 @@ export type { AssembledTx, ConfirmOptions, PreparedTx, RelayAdapter, RelaySigner
 export { finalRelayStatuses, type RelayJournal, type RelayRecord, type RelayStatus } from './relayer/RelayJournal.js'
 export { memoryRelayJournal } from './relayer/memoryRelayJournal.js'
 export { relayOptionKeys, splitRelayOptions } from './relayer/splitRelayOptions.js'
+export { bindRelayer, type BindRelayerParameters, type BoundKey, type BoundRelayer } from './relayer/bindRelayer.js'
+export type { RelayRequestOptions, RelaySendOptions } from './relayer/RelaySendOptions.js'
+export { pollUntil, type PollUntilOptions } from './async/pollUntil.js'
+export { sleep } from './async/sleep.js'
 export {
   RELAY_ID_METADATA_KEY,
   createRelayer,

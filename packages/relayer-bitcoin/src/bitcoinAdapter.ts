@@ -1,4 +1,4 @@
-import { type BitcoinNetwork, type RelayAdapter, type RelayRecord, type RelaySigner, ZrError, isZrError, toHex } from '@zrkit/core'
+import { type BitcoinNetwork, type RelayAdapter, type RelayRecord, type RelaySigner, ZrError, isZrError, pollUntil, toHex } from '@zrkit/core'
 import { Psbt, payments } from 'bitcoinjs-lib'
 import type { BitcoinBackend } from './backends/BitcoinBackend.js'
 import { selectCoins } from './coinSelection.js'
@@ -78,7 +78,7 @@ export type BitcoinAdapterOptions = {
   confirmations?: number
   /** How often `confirm` asks the backend (default 10 000 ms). */
   pollIntervalMs?: number
-  /** Default time `confirm` waits (default 3 600 000 ms; a relay's `confirmTimeoutMs` overrides it). */
+  /** Default time `confirm` waits (default 3 600 000 ms; 0 = for ever; a relay's `confirmTimeoutMs` overrides it). */
   confirmTimeoutMs?: number
   /** Default: the process-wide {@link sharedUtxoLocks}. */
   locks?: UtxoLocks
@@ -361,25 +361,26 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
     },
 
     async confirm(tx, { timeoutMs, signal } = {}): Promise<BitcoinReceipt> {
-      const timeout = timeoutMs || confirmTimeoutMs
-      const deadline = Date.now() + timeout
       const raw = /^([0-9a-f]{2})+$/i.test(tx.signedTx) ? tx.signedTx : undefined
       let last = 'unknown'
-      for (;;) {
-        if (signal?.aborted) throw new ZrError('ABORTED', `Stopped waiting for transaction ${tx.txid}.`, { details: 'the AbortSignal fired', meta: { txid: tx.txid }, cause: signal.reason })
-        const status = await backend.txStatus(tx.txid, raw)
-        last = status.state === 'confirmed' ? `${status.confirmations} confirmation(s)` : status.state
-        if (status.state === 'confirmed' && status.confirmations >= confirmations) {
-          return { txid: tx.txid, blockHash: status.blockHash, blockHeight: status.blockHeight, confirmations: status.confirmations }
-        }
-        if (Date.now() + pollIntervalMs > deadline) {
-          throw new ZrError('TIMEOUT', `Timed out waiting for transaction ${tx.txid}.`, {
-            details: `waited ${timeout} ms for ${confirmations} confirmation(s); the ${backend.kind} backend last saw it as ${last}${last === 'unknown' ? ' (dropped, replaced, or a node without -txindex that cannot find it)' : ''}`,
-            meta: { txid: tx.txid, status: last },
-          })
-        }
-        await sleep(pollIntervalMs, signal)
-      }
+      return pollUntil(
+        async () => {
+          const status = await backend.txStatus(tx.txid, raw)
+          last = status.state === 'confirmed' ? `${status.confirmations} confirmation(s)` : status.state
+          if (status.state === 'confirmed' && status.confirmations >= confirmations) {
+            return { txid: tx.txid, blockHash: status.blockHash, blockHeight: status.blockHeight, confirmations: status.confirmations }
+          }
+          return undefined
+        },
+        {
+          what: `transaction ${tx.txid}`,
+          intervalMs: pollIntervalMs,
+          timeoutMs: timeoutMs ?? confirmTimeoutMs,
+          ...(signal ? { signal } : {}),
+          meta: () => ({ txid: tx.txid, status: last }),
+          timeoutDetails: () => `for ${confirmations} confirmation(s); the ${backend.kind} backend last saw it as ${last}${last === 'unknown' ? ' (dropped, replaced, or a node without -txindex that cannot find it)' : ''}`,
+        },
+      )
     },
 
     release(prepared: Pick<RelayRecord, 'unsignedTx' | 'summary'>) {
@@ -396,18 +397,6 @@ function inputWeightOf(script: Uint8Array): number {
   if (script.length === 22 && script[0] === 0x00) return inputWeights.p2wpkh
   if (script.length === 34 && script[0] === 0x51) return inputWeights.p2tr
   return 41 * 4 + 110 // a rough size for other inputs: only a fee sanity check uses it
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    function done() {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    signal?.addEventListener('abort', done, { once: true })
-  })
 }
 
 function prepareFailed(what: string, cause: unknown): ZrError {

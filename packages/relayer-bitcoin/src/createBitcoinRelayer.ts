@@ -8,21 +8,20 @@ import {
   type RelayEvent,
   type RelayJournal,
   type RelayOptions,
+  type RelayRequestOptions,
   type RelayResult,
-  type RelaySigner,
+  type RelaySendOptions,
   type Relayer,
   type SubmitRelayReturnType,
   ZrError,
-  createRelayer,
-  getKey,
-  parseDerivationPath,
+  bindRelayer,
   splitRelayOptions,
 } from '@zrkit/core'
 import type { BitcoinBackend } from './backends/BitcoinBackend.js'
 import { type BitcoinAdapter, type BitcoinAdapterOptions, type BitcoinIntent, type BitcoinReceipt, type BitcoinTransferIntent, bitcoinAdapter } from './bitcoinAdapter.js'
 import { type BitcoinSigner, type BitcoinSignerOptions, bitcoinSigner } from './bitcoinSigner.js'
 import type { BitcoinNetworkParams } from './networks.js'
-import { type SpendType, spendTypeOf } from './scripts.js'
+import { type SpendType, bitcoinKeyTypes, spendTypeOf } from './scripts.js'
 
 /** Parameters of {@link createBitcoinRelayer}. */
 export type CreateBitcoinRelayerParameters = {
@@ -46,23 +45,16 @@ export type CreateBitcoinRelayerParameters = {
   adapter?: Omit<BitcoinAdapterOptions, 'network' | 'backend'>
 }
 
-/** Waiting and request options that go with a relay. */
-export type BitcoinSendOptions = RelayOptions & {
-  /** Time the keyring has once the request is pending. */
-  ttlMs?: number
-  /** Extra metadata for the signature request (keys starting with `zrkit.` are reserved). */
-  metadata?: Readonly<Record<string, string>>
-}
+/** Waiting and request options that go with a relay: core's {@link RelaySendOptions}, the same on every chain. */
+export type BitcoinSendOptions = RelaySendOptions
 
-/** Result of a relayed transfer. */
-export type BitcoinRelayResult = {
-  readonly requestId: number
-  readonly relayId: string
-  readonly txid: string
-  /** The signed raw transaction (hex). */
+/**
+ * Result of a relayed transfer: the one result shape of every zrkit relayer (`relayId`, `requestId`,
+ * `txid`, `signedTx`, `receipt`), with `tx` for the signed raw transaction as bitcoinjs users know it.
+ */
+export type BitcoinRelayResult = RelayResult<BitcoinReceipt> & {
+  /** The signed raw transaction (hex): the same as `signedTx`. */
   readonly tx: string
-  /** Once confirmed (absent with `confirm: false`). */
-  readonly receipt?: BitcoinReceipt
 }
 
 /** Result of {@link BitcoinRelayer.signPsbt}. */
@@ -98,11 +90,11 @@ export type BitcoinRelayer = {
   /** Signs the key's inputs of a PSBT made elsewhere, through one signature request; never broadcasts. */
   signPsbt(params: { psbt: string } & Omit<BitcoinSendOptions, 'confirm' | 'confirmTimeoutMs'>): Promise<BitcoinSignPsbtResult>
   /** Prepares and submits, without waiting: for transfers behind approvals. */
-  submit(params: BitcoinTransferIntent & Pick<BitcoinSendOptions, 'ttlMs' | 'metadata'>): Promise<SubmitRelayReturnType>
+  submit(params: BitcoinTransferIntent & RelayRequestOptions): Promise<SubmitRelayReturnType>
   /** Finishes a relay from its signature request id (after `submit`, `APPROVAL_PENDING`, `TIMEOUT`, or a restart). */
   resume(params: { requestId: number } & RelayOptions): Promise<BitcoinRelayResult>
   /** After a restart: finishes every fulfilled relay in the journal (see `Relayer.recover`). */
-  recover(options?: Omit<RelayOptions, 'approvals'>): Promise<RecoverReturnType<BitcoinReceipt>>
+  recover(options?: Omit<RelayOptions, 'approvals'>): Promise<RecoverReturnType<BitcoinReceipt, BitcoinRelayResult>>
   /** The key's coins, as the backend sees them: confirmed and unconfirmed satoshis. */
   balance(): Promise<{ readonly confirmed: bigint; readonly unconfirmed: bigint; readonly coins: number }>
   /** A bitcoinjs `SignerAsync` for the same key and path (see `bitcoinSigner`). */
@@ -110,14 +102,6 @@ export type BitcoinRelayer = {
 }
 
 const split = (params: object | undefined) => splitRelayOptions<BitcoinTransferIntent, BitcoinSendOptions>(params)
-
-const toResult = (r: RelayResult<BitcoinReceipt>): BitcoinRelayResult => ({
-  requestId: r.requestId,
-  relayId: r.relayId,
-  txid: r.txid,
-  tx: r.signedTx,
-  ...(r.receipt ? { receipt: r.receipt } : {}),
-})
 
 /**
  * Creates a Bitcoin relayer for one zrkit key on one network: it pays from the key's P2WPKH address
@@ -146,33 +130,38 @@ const toResult = (r: RelayResult<BitcoinReceipt>): BitcoinRelayResult => ({
  */
 export async function createBitcoinRelayer(params: CreateBitcoinRelayerParameters): Promise<BitcoinRelayer> {
   if (!params || typeof params !== 'object') throw new ZrError('INVALID_INPUT', 'Invalid Bitcoin relayer parameters.', { details: `expected { client, keyId, network, backend }, got ${typeof params}` })
-  const { client, keyId } = params
-  if (!client?.ledger) throw new ZrError('INVALID_INPUT', 'Invalid Bitcoin relayer parameters.', { details: 'client: expected a zrkit client (createZrClient({ ledger, account }))' })
-  if (!Number.isSafeInteger(keyId) || keyId < 1) throw new ZrError('INVALID_INPUT', 'Invalid Bitcoin relayer parameters.', { details: `keyId: expected a positive integer, got ${String(keyId)}` })
-  const path = params.path === undefined ? undefined : parseDerivationPath(params.path)
+  const { client } = params
   const adapter = bitcoinAdapter({ ...(params.adapter ?? {}), network: params.network, backend: params.backend })
-
-  const key = await getKey(client, { id: keyId, ...(path !== undefined ? { path } : {}) })
-  const spendType = spendTypeOf(key.keyType)
-  const publicKey = key.derived?.publicKey ?? key.publicKey
-  const signer: RelaySigner = { keyId, keyType: key.keyType, ...(key.derived ? { path: key.derived.path } : {}), publicKey }
+  const bound = await bindRelayer({
+    client,
+    keyId: params.keyId,
+    ...(params.path !== undefined ? { path: params.path } : {}),
+    name: 'Bitcoin',
+    keyTypes: bitcoinKeyTypes,
+    keyTypeMessage: 'The Bitcoin relayer cannot spend with this key.',
+    adapter,
+    disclose: params.disclose ?? true,
+    ...(params.journal ? { journal: params.journal } : {}),
+    ...(params.onEvent ? { onEvent: params.onEvent } : {}),
+    toResult: (r): BitcoinRelayResult => ({ ...r, tx: r.signedTx }),
+  })
+  const { keyId, keyType, publicKey, signer, relayer } = bound
+  const spendType = spendTypeOf(keyType)
   const address = adapter.addressOf(signer)
-  const relayer = createRelayer({ client, adapter, disclose: params.disclose ?? true, ...(params.journal ? { journal: params.journal } : {}), ...(params.onEvent ? { onEvent: params.onEvent } : {}) })
-  const keyPath = path !== undefined ? { path } : {}
-  const requestOptions = (o: BitcoinSendOptions) => ({ ...(o.ttlMs !== undefined ? { ttlMs: o.ttlMs } : {}), ...(o.metadata ? { metadata: o.metadata } : {}) })
+  const keyPath = bound.path !== undefined ? { path: bound.path } : {}
 
   return Object.freeze({
     address,
     spendType,
     publicKey,
     keyId,
-    keyType: key.keyType,
-    ...(key.derived ? { path: key.derived.path } : {}),
+    keyType,
+    ...keyPath,
     adapter,
     relayer,
     async send(p: BitcoinTransferIntent & BitcoinSendOptions) {
       const { intent, options } = split(p)
-      return toResult(await relayer.relay({ keyId, ...keyPath, intent, ...options }))
+      return bound.relay(intent, options)
     },
     async createPsbt(intent: BitcoinTransferIntent) {
       const prepared = await adapter.prepare(intent, signer)
@@ -180,20 +169,17 @@ export async function createBitcoinRelayer(params: CreateBitcoinRelayerParameter
       return prepared.unsignedTx
     },
     async signPsbt(p: { psbt: string } & Omit<BitcoinSendOptions, 'confirm' | 'confirmTimeoutMs'>) {
-      const { psbt, ttlMs, metadata, ...wait } = p
-      const { requestId } = await relayer.submit({ keyId, ...keyPath, intent: { psbt }, ...requestOptions({ ...(ttlMs !== undefined ? { ttlMs } : {}), ...(metadata ? { metadata } : {}) }) })
-      const signed = await relayer.sign({ requestId, ...wait })
+      const { psbt, ...options } = p
+      const signed = await bound.sign({ psbt }, options)
       const complete = /^([0-9a-f]{2})+$/i.test(signed.signedTx)
-      return { requestId, relayId: signed.relayId, txid: signed.txid, complete, ...(complete ? { tx: signed.signedTx } : { psbt: signed.signedTx }) }
+      return { requestId: signed.requestId, relayId: signed.relayId, txid: signed.txid, complete, ...(complete ? { tx: signed.signedTx } : { psbt: signed.signedTx }) }
     },
-    submit(p: BitcoinTransferIntent & Pick<BitcoinSendOptions, 'ttlMs' | 'metadata'>) {
+    submit(p: BitcoinTransferIntent & RelayRequestOptions) {
       const { intent, options } = split(p)
-      return relayer.submit({ keyId, ...keyPath, intent, ...requestOptions(options) })
+      return bound.submit(intent, options)
     },
-    async resume(p: { requestId: number } & RelayOptions) {
-      return toResult(await relayer.resume(p))
-    },
-    recover: (options?: Omit<RelayOptions, 'approvals'>) => relayer.recover(options),
+    resume: bound.resume,
+    recover: bound.recover,
     async balance() {
       const coins = await adapter.backend.utxos(address)
       let confirmed = 0n

@@ -1,6 +1,6 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { type RelayAdapter, type RelayRecord, type RelaySigner, ZrError, equalBytes, publicKeyToAddress, toBytes, toHex } from '@zrkit/core'
+import { type RelayAdapter, type RelayRecord, type RelaySigner, ZrError, equalBytes, pollUntil, publicKeyToAddress, toBytes, toHex } from '@zrkit/core'
 import { type StdFee, encodeSecp256k1Pubkey } from '@cosmjs/amino'
 import { type EncodeObject, Registry, encodePubkey, makeAuthInfoBytes, makeSignBytes, makeSignDoc } from '@cosmjs/proto-signing'
 import { type DeliverTxResponse, GasPrice, type IndexedTx, calculateFee, defaultRegistryTypes } from '@cosmjs/stargate'
@@ -69,7 +69,7 @@ export type CosmosAdapterOptions = {
   gasPrice?: string | GasPrice
   /** Multiplies the simulated gas (default 1.4). */
   gasAdjustment?: number
-  /** Default time `confirm` waits for the transaction to be in a block (default 120 000 ms). */
+  /** Default time `confirm` waits for the transaction to be in a block (default 120 000 ms; 0 = for ever). */
   confirmTimeoutMs?: number
   /** How often `confirm` asks the chain (default 1 000 ms). */
   pollIntervalMs?: number
@@ -292,18 +292,17 @@ export function cosmosAdapter(options: CosmosAdapterOptions): CosmosAdapter {
 
     async confirm(tx, { timeoutMs, signal } = {}) {
       const c = needChain('wait for the transaction on')
-      const timeout = timeoutMs ?? confirmTimeoutMs
-      const started = Date.now()
-      for (;;) {
-        if (signal?.aborted) throw new ZrError('ABORTED', `Stopped waiting for transaction ${tx.txid}.`, { details: 'the AbortSignal fired', cause: signal.reason })
-        const found = await c.getTx(tx.txid)
-        if (found) return toReceipt(found)
-        if (timeout > 0 && Date.now() - started >= timeout) {
-          throw new ZrError('TIMEOUT', `Timed out waiting for transaction ${tx.txid}.`, { details: `waited ${timeout} ms for it to be in a block; it may still be included: resume the relay to keep waiting`, meta: { txid: tx.txid } })
-        }
-        await sleep(pollIntervalMs, signal)
-      }
+      return pollUntil(async () => ((found) => (found ? toReceipt(found) : undefined))(await c.getTx(tx.txid)), {
+        what: `transaction ${tx.txid}`,
+        intervalMs: pollIntervalMs,
+        timeoutMs: timeoutMs ?? confirmTimeoutMs,
+        ...(signal ? { signal } : {}),
+        meta: { txid: tx.txid },
+        timeoutDetails: () => 'for it to be in a block; it may still be included: resume the relay to keep waiting',
+      })
     },
+
+    failure: (receipt: DeliverTxResponse) => (receipt.code !== 0 ? `code ${receipt.code} in block ${receipt.height}: ${receipt.rawLog || 'no log'}` : undefined),
 
     release(prepared: Pick<RelayRecord, 'unsignedTx' | 'summary'>) {
       const { from, sequence } = prepared.summary
@@ -355,18 +354,6 @@ async function isIncluded(chain: CosmosChain, txid: string): Promise<boolean> {
   } catch (cause) {
     throw new ZrError('BROADCAST_FAILED', 'Could not ask the node for the transaction.', { details: describe(cause), meta: { txid }, cause })
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal?.addEventListener('abort', done)
-  })
 }
 
 /** What a sign doc says, read back from its bytes: the key, the sequence and the approvers' summary. */

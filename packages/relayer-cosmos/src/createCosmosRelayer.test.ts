@@ -16,7 +16,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { type Key, type RelayEvent, isZrError, memoryRelayJournal, toHex } from '@zrkit/core'
 import { toBech32 } from '@cosmjs/encoding'
 import { Registry } from '@cosmjs/proto-signing'
-import { type MsgSendEncodeObject, SigningStargateClient, calculateFee, coins, defaultRegistryTypes } from '@cosmjs/stargate'
+import { type DeliverTxResponse, type MsgSendEncodeObject, SigningStargateClient, calculateFee, coins, defaultRegistryTypes } from '@cosmjs/stargate'
 import { MsgExecuteContract } from 'cosmjs-types/cosmwasm/wasm/v1/tx'
 import { TxBody, TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -109,14 +109,24 @@ describe('createCosmosRelayer through the relay pipeline, against a stand-in cha
     expect(chain.simulated).toHaveLength(1) // gas was given
   }, 60_000)
 
-  it('a transaction that lands in a block but fails comes back with its code, as cosmjs reports it', async () => {
+  it('a transaction that lands in a block but fails throws TX_FAILED with its receipt and code (the one rule of every relayer); the journal says reverted', async () => {
     const { chain, cosmos } = await setup()
-    const result = await cosmos.sendTokens({ to: recipient, amount: coins(50_000_000, 'uatom'), gas: 90_000 })
-    expect(result.receipt?.code).toBe(5)
-    expect(result.receipt?.rawLog).toContain('insufficient funds')
+    const e = await expectZrError(cosmos.sendTokens({ to: recipient, amount: coins(50_000_000, 'uatom'), gas: 90_000 }), 'TX_FAILED')
+    const receipt = e.meta.receipt as DeliverTxResponse
+    expect(receipt.code).toBe(5)
+    expect(receipt.rawLog).toContain('insufficient funds')
+    expect(e.details).toMatch(/landed but failed: code 5 in block \d+: .*insufficient funds/)
+    expect(e.meta.txid).toBe(receipt.transactionHash)
     expect(chain.balance(recipient, 'uatom')).toBe(0n)
     expect(chain.sequenceOf(cosmos.address)).toBe(1) // the fee was paid and the sequence used
-    expect((await cosmos.relayer.getRelay({ requestId: result.requestId })).status).toBe('confirmed')
+    const requestId = e.meta.requestId as number
+    const record = await cosmos.relayer.getRelay({ requestId })
+    expect(record.status).toBe('reverted')
+    expect(record.reason).toMatch(/^code 5 in block/)
+    // resuming it says the same again, from the chain's receipt; it never sends it twice
+    const again = await expectZrError(cosmos.resume({ requestId }), 'TX_FAILED')
+    expect((again.meta.receipt as DeliverTxResponse).code).toBe(5)
+    expect(chain.sequenceOf(cosmos.address)).toBe(1)
   }, 60_000)
 
   it('queued transactions get consecutive sequences; a rejected one gives its sequence back to the next', async () => {

@@ -6,14 +6,14 @@ import {
   type RelayEvent,
   type RelayJournal,
   type RelayOptions,
+  type RelayRequestOptions,
   type RelayResult,
+  type RelaySendOptions,
   type Relayer,
   type SubmitRelayReturnType,
   ZrError,
   assertAddress,
-  createRelayer,
-  getKey,
-  parseDerivationPath,
+  bindRelayer,
   publicKeyToAddress,
   toBytes,
   splitRelayOptions,
@@ -50,7 +50,7 @@ export type CreateCosmosRelayerParameters = {
   journal?: RelayJournal
   /** Show approvers the transaction (`from`, `to`, `amount`, `sequence`, `messages`...) in the request metadata (default true). */
   disclose?: boolean
-  /** Default time to wait for inclusion in a block (default 120 000 ms). */
+  /** Default time to wait for inclusion in a block (default 120 000 ms; 0 = for ever). */
   confirmTimeoutMs?: number
   /** How often to ask the chain for the transaction while waiting (default 1 000 ms). */
   pollIntervalMs?: number
@@ -60,24 +60,20 @@ export type CreateCosmosRelayerParameters = {
   signer?: CosmosSignerOptions
 }
 
-/** Waiting and request options that go with a transaction. */
-export type CosmosSendOptions = RelayOptions & {
-  /** Time the keyring has once the request is pending. */
-  ttlMs?: number
-  /** Extra metadata for the signature request (keys starting with `zrkit.` are reserved). */
-  metadata?: Readonly<Record<string, string>>
-}
+/** Waiting and request options that go with a transaction: core's {@link RelaySendOptions}, the same on every chain. */
+export type CosmosSendOptions = RelaySendOptions
 
-/** Result of a relayed transaction. */
-export type CosmosRelayResult = {
-  readonly requestId: number
-  readonly relayId: string
-  /** Upper-case hex sha256 of the signed `TxRaw` bytes: the transaction's id on the chain. */
+/**
+ * Result of a relayed transaction: the one result shape of every zrkit relayer (`relayId`, `requestId`,
+ * `txid`, `signedTx` as hex of the `TxRaw` bytes, `receipt`), with cosmjs's names `transactionHash` and
+ * `txBytes`. The receipt is cosmjs's `DeliverTxResponse`, always with `code` 0: a transaction that lands
+ * in a block but fails throws `TX_FAILED` instead (its receipt, with the code, is in the error's `meta`).
+ */
+export type CosmosRelayResult = RelayResult<DeliverTxResponse> & {
+  /** Upper-case hex sha256 of the signed `TxRaw` bytes: the transaction's id on the chain (the same as `txid`). */
   readonly transactionHash: string
   /** The signed `TxRaw` bytes, as nodes take them. */
   readonly txBytes: Uint8Array
-  /** Once in a block (absent with `confirm: false`, or without a chain). `code` 0 is success, as in cosmjs's `DeliverTxResponse`. */
-  readonly receipt?: DeliverTxResponse
 }
 
 /** Parameters of {@link CosmosRelayer.sendTokens}. */
@@ -118,22 +114,14 @@ export type CosmosRelayer = {
   /** Signs without broadcasting: the `TxRaw` bytes to send yourself (works without a chain given `accountNumber`, `sequence` and `gas` or `fee`). */
   sign(params: CosmosSignAndBroadcastParameters): Promise<CosmosRelayResult>
   /** Prepares and submits, without waiting: for queueing several transactions behind approvals. */
-  submit(params: CosmosMessagesIntent & Pick<CosmosSendOptions, 'ttlMs' | 'metadata'>): Promise<SubmitRelayReturnType>
+  submit(params: CosmosMessagesIntent & RelayRequestOptions): Promise<SubmitRelayReturnType>
   /** Finishes a relay from its signature request id (after `submit`, `APPROVAL_PENDING`, `TIMEOUT`, or a restart); without a chain it stops once signed. */
   resume(params: { requestId: number } & RelayOptions): Promise<CosmosRelayResult>
   /** After a restart: finishes every fulfilled relay in the journal (see `Relayer.recover`). Needs a chain. */
-  recover(options?: Omit<RelayOptions, 'approvals'>): Promise<RecoverReturnType<DeliverTxResponse>>
+  recover(options?: Omit<RelayOptions, 'approvals'>): Promise<RecoverReturnType<DeliverTxResponse, CosmosRelayResult>>
 }
 
 const split = (params: object | undefined) => splitRelayOptions<CosmosMessagesIntent, CosmosSendOptions>(params)
-
-const toResult = (r: RelayResult<DeliverTxResponse>): CosmosRelayResult => ({
-  requestId: r.requestId,
-  relayId: r.relayId,
-  transactionHash: r.txid,
-  txBytes: toBytes(r.signedTx, 'signed transaction'),
-  ...(r.receipt ? { receipt: r.receipt } : {}),
-})
 
 /**
  * Creates a Cosmos relayer for one zrkit key on one Cosmos SDK chain: bank sends and any message of a
@@ -161,54 +149,61 @@ const toResult = (r: RelayResult<DeliverTxResponse>): CosmosRelayResult => ({
 export async function createCosmosRelayer(params: CreateCosmosRelayerParameters): Promise<CosmosRelayer> {
   const invalid = (details: string) => new ZrError('INVALID_INPUT', 'Invalid Cosmos relayer parameters.', { details })
   if (!params || typeof params !== 'object') throw invalid(`expected { client, keyId, prefix }, got ${typeof params}`)
-  const { client, keyId } = params
+  const { client } = params
   if (!client?.ledger) throw invalid('client: expected a zrkit client (createZrClient({ ledger, account }))')
-  if (!Number.isSafeInteger(keyId) || keyId < 1) throw invalid(`keyId: expected a positive integer, got ${String(keyId)}`)
+  if (!Number.isSafeInteger(params.keyId) || params.keyId < 1) throw invalid(`keyId: expected a positive integer, got ${String(params.keyId)}`)
   const prefix = checkPrefix(params.prefix)
   if (params.chain !== undefined && params.rpcEndpoint !== undefined) throw invalid('expected rpcEndpoint or chain, not both')
-  const path = params.path === undefined ? undefined : parseDerivationPath(params.path)
 
-  const key = await getKey(client, { id: keyId, ...(path !== undefined ? { path } : {}) })
-  if (key.keyType !== 'ecdsa-secp256k1' && key.keyType !== 'bitcoin-secp256k1') {
-    throw new ZrError('UNSUPPORTED_KEY_TYPE', 'A Cosmos relayer needs an ECDSA secp256k1 key.', { details: `expected a key of type ecdsa-secp256k1, got key ${keyId} of type ${key.keyType}`, meta: { keyId, keyType: key.keyType } })
-  }
-  const publicKey = key.derived?.publicKey ?? key.publicKey
-  const address = publicKeyToAddress(publicKey, prefix)
-
-  const chain = params.chain ?? (params.rpcEndpoint !== undefined ? await connectCosmosChain(params.rpcEndpoint, params.registry ? { registry: params.registry } : {}) : undefined)
+  let chain: CosmosChain | undefined
   let chainId = params.chainId
-  if (chain) {
-    let actual: string
-    try {
-      actual = await chain.getChainId()
-    } catch (cause) {
-      throw new ZrError('PREPARE_FAILED', 'Could not read the chain id from the node.', { details: cause instanceof Error ? cause.message : String(cause), cause })
-    }
-    if (chainId !== undefined && chainId !== actual) {
-      throw new ZrError('CHAIN_ID_MISMATCH', 'The node is on another chain.', { details: `expected chain id ${JSON.stringify(chainId)}, the node says ${JSON.stringify(actual)}`, meta: { expected: chainId, actual } })
-    }
-    chainId = actual
-  } else if (chainId === undefined) throw invalid('chainId: expected the chain id (e.g. "cosmoshub-4") when there is no rpcEndpoint or chain')
-
-  const adapter = cosmosAdapter({
-    chainId,
-    prefix,
-    ...(chain ? { chain } : {}),
-    ...(params.registry ? { registry: params.registry } : {}),
-    ...(params.gasPrice !== undefined ? { gasPrice: params.gasPrice } : {}),
-    ...(params.gasAdjustment !== undefined ? { gasAdjustment: params.gasAdjustment } : {}),
-    ...(params.confirmTimeoutMs !== undefined ? { confirmTimeoutMs: params.confirmTimeoutMs } : {}),
-    ...(params.pollIntervalMs !== undefined ? { pollIntervalMs: params.pollIntervalMs } : {}),
+  const bound = await bindRelayer({
+    client,
+    keyId: params.keyId,
+    ...(params.path !== undefined ? { path: params.path } : {}),
+    name: 'Cosmos',
+    keyTypes: ['ecdsa-secp256k1', 'bitcoin-secp256k1'],
+    keyTypeMessage: 'A Cosmos relayer needs an ECDSA secp256k1 key.',
+    adapter: async () => {
+      chain = params.chain ?? (params.rpcEndpoint !== undefined ? await connectCosmosChain(params.rpcEndpoint, params.registry ? { registry: params.registry } : {}) : undefined)
+      if (chain) {
+        let actual: string
+        try {
+          actual = await chain.getChainId()
+        } catch (cause) {
+          throw new ZrError('PREPARE_FAILED', 'Could not read the chain id from the node.', { details: cause instanceof Error ? cause.message : String(cause), cause })
+        }
+        if (chainId !== undefined && chainId !== actual) {
+          throw new ZrError('CHAIN_ID_MISMATCH', 'The node is on another chain.', { details: `expected chain id ${JSON.stringify(chainId)}, the node says ${JSON.stringify(actual)}`, meta: { expected: chainId, actual } })
+        }
+        chainId = actual
+      } else if (chainId === undefined) throw invalid('chainId: expected the chain id (e.g. "cosmoshub-4") when there is no rpcEndpoint or chain')
+      return cosmosAdapter({
+        chainId,
+        prefix,
+        ...(chain ? { chain } : {}),
+        ...(params.registry ? { registry: params.registry } : {}),
+        ...(params.gasPrice !== undefined ? { gasPrice: params.gasPrice } : {}),
+        ...(params.gasAdjustment !== undefined ? { gasAdjustment: params.gasAdjustment } : {}),
+        ...(params.confirmTimeoutMs !== undefined ? { confirmTimeoutMs: params.confirmTimeoutMs } : {}),
+        ...(params.pollIntervalMs !== undefined ? { pollIntervalMs: params.pollIntervalMs } : {}),
+      })
+    },
+    disclose: params.disclose ?? true,
+    ...(params.journal ? { journal: params.journal } : {}),
+    ...(params.onEvent ? { onEvent: params.onEvent } : {}),
+    toResult: (r): CosmosRelayResult => ({ ...r, transactionHash: r.txid, txBytes: toBytes(r.signedTx, 'signed transaction') }),
   })
-  const relayer = createRelayer({ client, adapter, disclose: params.disclose ?? true, ...(params.journal ? { journal: params.journal } : {}), ...(params.onEvent ? { onEvent: params.onEvent } : {}) })
-  const keyPath = path !== undefined ? { path } : {}
+  const { keyId, publicKey, relayer, adapter } = bound
+  const address = publicKeyToAddress(publicKey, prefix)
+  const keyPath = bound.path !== undefined ? { path: bound.path } : {}
   const context = { keyId, ...keyPath, address, publicKey, relayer }
   const signer = cosmosSigner(context, params.signer)
 
   const noChain = () => new ZrError('INVALID_INPUT', 'No Cosmos chain to broadcast to.', { details: 'this relayer has no rpcEndpoint or chain: use sign() for the signed transaction, and broadcast it yourself' })
   const send = async (intent: CosmosMessagesIntent, options: CosmosSendOptions) => {
     if (!chain) throw noChain()
-    return toResult(await relayer.relay({ keyId, ...keyPath, intent, ...options }))
+    return bound.relay(intent, options)
   }
 
   return Object.freeze({
@@ -216,7 +211,7 @@ export async function createCosmosRelayer(params: CreateCosmosRelayerParameters)
     publicKey,
     keyId,
     ...keyPath,
-    chainId,
+    chainId: adapter.chainId,
     prefix,
     registry: adapter.registry,
     ...(chain ? { chain } : {}),
@@ -237,27 +232,21 @@ export async function createCosmosRelayer(params: CreateCosmosRelayerParameters)
       const { intent, options } = split(p ?? {})
       return send(intent, options)
     },
-    async sign(p: CosmosSignAndBroadcastParameters) {
+    sign(p: CosmosSignAndBroadcastParameters) {
       const { intent, options } = split(p ?? {})
-      const { requestId } = await relayer.submit({ keyId, ...keyPath, intent, ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}), ...(options.metadata ? { metadata: options.metadata } : {}) })
-      const wait = {
-        ...(options.approvals !== undefined ? { approvals: options.approvals } : {}),
-        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-        ...(options.signal !== undefined ? { signal: options.signal } : {}),
-        ...(options.onEvent !== undefined ? { onEvent: options.onEvent } : {}),
-      }
-      return toResult(await relayer.sign({ requestId, ...wait }))
+      const { confirm: _confirm, confirmTimeoutMs: _confirmTimeoutMs, ...rest } = options
+      return bound.sign(intent, rest)
     },
-    submit(p: CosmosMessagesIntent & Pick<CosmosSendOptions, 'ttlMs' | 'metadata'>) {
+    submit(p: CosmosMessagesIntent & RelayRequestOptions) {
       const { intent, options } = split(p ?? {})
-      return relayer.submit({ keyId, ...keyPath, intent, ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}), ...(options.metadata ? { metadata: options.metadata } : {}) })
+      return bound.submit(intent, options)
     },
-    async resume(p: { requestId: number } & RelayOptions) {
-      return toResult(chain ? await relayer.resume(p) : await relayer.sign(p))
+    resume(p: { requestId: number } & RelayOptions) {
+      return chain ? bound.resume(p) : bound.resumeToSigned(p)
     },
     recover(options?: Omit<RelayOptions, 'approvals'>) {
       if (!chain) return Promise.reject(noChain())
-      return relayer.recover(options)
+      return bound.recover(options)
     },
   }) as CosmosRelayer
 }

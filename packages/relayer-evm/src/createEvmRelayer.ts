@@ -6,13 +6,13 @@ import {
   type RelayEvent,
   type RelayJournal,
   type RelayOptions,
+  type RelayRequestOptions,
   type RelayResult,
+  type RelaySendOptions,
   type Relayer,
   type SubmitRelayReturnType,
   ZrError,
-  createRelayer,
-  getKey,
-  parseDerivationPath,
+  bindRelayer,
   publicKeyToEvmAddress,
   splitRelayOptions,
 } from '@zrkit/core'
@@ -60,24 +60,20 @@ export type CreateEvmRelayerParameters = {
   account?: EvmAccountOptions
 }
 
-/** Waiting and request options that go with a transaction. */
-export type EvmSendOptions = RelayOptions & {
-  /** Time the keyring has once the request is pending. */
-  ttlMs?: number
-  /** Extra metadata for the signature request (keys starting with `zrkit.` are reserved). */
-  metadata?: Readonly<Record<string, string>>
-}
+/** Waiting and request options that go with a transaction: core's {@link RelaySendOptions}, the same on every chain. */
+export type EvmSendOptions = RelaySendOptions
 
-/** Result of a relayed transaction. */
-export type EvmRelayResult = {
-  readonly requestId: number
-  readonly relayId: string
-  /** The transaction hash. */
+/**
+ * Result of a relayed transaction: the one result shape of every zrkit relayer (`relayId`, `requestId`,
+ * `txid`, `signedTx`, `receipt`), with viem's name `hash` for the transaction id. The receipt is
+ * viem's; a transaction that reverts throws `TX_FAILED` instead (the receipt is in its `meta`).
+ */
+export type EvmRelayResult = RelayResult<TransactionReceipt> & {
+  /** The transaction hash (the same as `txid`). */
   readonly hash: Hex
+  readonly txid: Hex
   /** The signed raw transaction. */
   readonly signedTx: Hex
-  /** Once confirmed (absent with `confirm: false`). */
-  readonly receipt?: TransactionReceipt
 }
 
 /** Parameters of {@link EvmRelayer.sendTransaction}. */
@@ -114,22 +110,14 @@ export type EvmRelayer = {
   /** `sendTransaction` of a contract call. */
   writeContract<const abi extends Abi | readonly unknown[], functionName extends ContractFunctionName<abi>>(params: EvmWriteContractParameters<abi, functionName>): Promise<EvmRelayResult>
   /** Prepares and submits, without waiting: for queueing several transactions behind approvals. */
-  submit(params: EvmTransactionIntent & Pick<EvmSendOptions, 'ttlMs' | 'metadata'>): Promise<SubmitRelayReturnType>
+  submit(params: EvmTransactionIntent & RelayRequestOptions): Promise<SubmitRelayReturnType>
   /** Finishes a relay from its signature request id (after `submit`, `APPROVAL_PENDING`, `TIMEOUT`, or a restart). */
   resume(params: { requestId: number } & RelayOptions): Promise<EvmRelayResult>
   /** After a restart: finishes every fulfilled relay in the journal (see `Relayer.recover`). */
-  recover(options?: Omit<RelayOptions, 'approvals'>): Promise<RecoverReturnType<TransactionReceipt>>
+  recover(options?: Omit<RelayOptions, 'approvals'>): Promise<RecoverReturnType<TransactionReceipt, EvmRelayResult>>
 }
 
 const split = (params: object | undefined) => splitRelayOptions<EvmTransactionIntent, EvmSendOptions>(params)
-
-const toResult = (r: RelayResult<TransactionReceipt>): EvmRelayResult => ({
-  requestId: r.requestId,
-  relayId: r.relayId,
-  hash: r.txid as Hex,
-  signedTx: r.signedTx as Hex,
-  ...(r.receipt ? { receipt: r.receipt } : {}),
-})
 
 /**
  * Creates an EVM relayer for one zrkit key on one chain: it sends transactions (EIP-1559, EIP-2930,
@@ -155,27 +143,32 @@ const toResult = (r: RelayResult<TransactionReceipt>): EvmRelayResult => ({
  */
 export async function createEvmRelayer(params: CreateEvmRelayerParameters): Promise<EvmRelayer> {
   if (!params || typeof params !== 'object') throw new ZrError('INVALID_INPUT', 'Invalid EVM relayer parameters.', { details: `expected { client, publicClient, keyId }, got ${typeof params}` })
-  const { client, publicClient, keyId } = params
-  if (!client?.ledger) throw new ZrError('INVALID_INPUT', 'Invalid EVM relayer parameters.', { details: 'client: expected a zrkit client (createZrClient({ ledger, account }))' })
+  const { client, publicClient } = params
   if (!publicClient || typeof publicClient.request !== 'function') throw new ZrError('INVALID_INPUT', 'Invalid EVM relayer parameters.', { details: 'publicClient: expected a viem client' })
-  if (!Number.isSafeInteger(keyId) || keyId < 1) throw new ZrError('INVALID_INPUT', 'Invalid EVM relayer parameters.', { details: `keyId: expected a positive integer, got ${String(keyId)}` })
-  const path = params.path === undefined ? undefined : parseDerivationPath(params.path)
-
-  const key = await getKey(client, { id: keyId, ...(path !== undefined ? { path } : {}) })
-  if (key.keyType !== 'ecdsa-secp256k1' && key.keyType !== 'bitcoin-secp256k1') {
-    throw new ZrError('UNSUPPORTED_KEY_TYPE', 'An EVM relayer needs an ECDSA secp256k1 key.', { details: `expected a key of type ecdsa-secp256k1, got key ${keyId} of type ${key.keyType}`, meta: { keyId, keyType: key.keyType } })
-  }
-  const publicKey = key.derived?.publicKey ?? key.publicKey
-  const address = publicKeyToEvmAddress(publicKey)
-  const chainId = publicClient.chain?.id ?? (await getChainId(publicClient))
   const nonceManager = params.nonceManager ?? sharedEvmNonceManager
-  const adapter = evmAdapter({ publicClient, chainId, nonceManager, ...(params.confirmations !== undefined ? { confirmations: params.confirmations } : {}) })
+  let chainId = 0
   const disclose = params.disclose ?? true
-  const relayer = createRelayer({ client, adapter, disclose, ...(params.journal ? { journal: params.journal } : {}), ...(params.onEvent ? { onEvent: params.onEvent } : {}) })
-  const keyPath = path !== undefined ? { path } : {}
+  const bound = await bindRelayer({
+    client,
+    keyId: params.keyId,
+    ...(params.path !== undefined ? { path: params.path } : {}),
+    name: 'EVM',
+    keyTypes: ['ecdsa-secp256k1', 'bitcoin-secp256k1'],
+    keyTypeMessage: 'An EVM relayer needs an ECDSA secp256k1 key.',
+    adapter: async () => {
+      chainId = publicClient.chain?.id ?? (await getChainId(publicClient))
+      return evmAdapter({ publicClient, chainId, nonceManager, ...(params.confirmations !== undefined ? { confirmations: params.confirmations } : {}) })
+    },
+    disclose,
+    ...(params.journal ? { journal: params.journal } : {}),
+    ...(params.onEvent ? { onEvent: params.onEvent } : {}),
+    toResult: (r): EvmRelayResult => ({ ...r, txid: r.txid as Hex, hash: r.txid as Hex, signedTx: r.signedTx as Hex }),
+  })
+  const { keyId, publicKey, relayer } = bound
+  const address = publicKeyToEvmAddress(publicKey)
+  const keyPath = bound.path !== undefined ? { path: bound.path } : {}
   const context = { client, keyId, ...keyPath, address, chainId, relayer, nonceManager, disclose }
-
-  const send = async (intent: EvmTransactionIntent, options: EvmSendOptions) => toResult(await relayer.relay({ keyId, ...keyPath, intent, ...options }))
+  const send = (intent: EvmTransactionIntent, options: EvmSendOptions) => bound.relay(intent, options)
 
   return Object.freeze({
     address,
@@ -204,13 +197,11 @@ export async function createEvmRelayer(params: CreateEvmRelayerParameters): Prom
       const data = encodeFunctionData({ abi, functionName, ...(args !== undefined ? { args } : {}) } as EncodeFunctionDataParameters)
       return send({ ...intent, to, data }, options)
     },
-    submit(p: EvmTransactionIntent & Pick<EvmSendOptions, 'ttlMs' | 'metadata'>) {
+    submit(p: EvmTransactionIntent & RelayRequestOptions) {
       const { intent, options } = split(p)
-      return relayer.submit({ keyId, ...keyPath, intent, ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}), ...(options.metadata ? { metadata: options.metadata } : {}) })
+      return bound.submit(intent, options)
     },
-    async resume(p: { requestId: number } & RelayOptions) {
-      return toResult(await relayer.resume(p))
-    },
-    recover: (options?: Omit<RelayOptions, 'approvals'>) => relayer.recover(options),
+    resume: bound.resume,
+    recover: bound.recover,
   }) as EvmRelayer
 }

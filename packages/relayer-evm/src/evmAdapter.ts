@@ -65,7 +65,7 @@ export type EvmAdapterOptions = {
   nonceManager?: EvmNonceManager
   /** Blocks to wait for in `confirm` (default 1). */
   confirmations?: number
-  /** Default time `confirm` waits (default 600 000 ms; a relay's `confirmTimeoutMs` overrides it). */
+  /** Default time `confirm` waits (default 600 000 ms; 0 = for ever; a relay's `confirmTimeoutMs` overrides it). */
   confirmTimeoutMs?: number
 }
 
@@ -266,7 +266,8 @@ export function evmAdapter(options: EvmAdapterOptions): RelayAdapter<EvmTransact
       let onAbort: (() => void) | undefined
       try {
         return await Promise.race([
-          waitForTransactionReceipt(client, { hash, confirmations, ...(timeout > 0 ? { timeout } : {}) }),
+          // viem's own default (180 s) applies only to an absent timeout; 0 is "never" in viem as in zrkit.
+          waitForTransactionReceipt(client, { hash, confirmations, timeout }),
           new Promise<never>((_, reject) => {
             onAbort = () => reject(new ZrError('ABORTED', `Stopped waiting for transaction ${hash}.`, { details: 'the AbortSignal fired', cause: signal?.reason }))
             signal?.addEventListener('abort', onAbort)
@@ -279,6 +280,8 @@ export function evmAdapter(options: EvmAdapterOptions): RelayAdapter<EvmTransact
         if (onAbort) signal?.removeEventListener('abort', onAbort)
       }
     },
+
+    failure: (receipt: TransactionReceipt) => (receipt.status === 'reverted' ? `reverted in block ${receipt.blockNumber} (gas used ${receipt.gasUsed})` : undefined),
 
     release(prepared: Pick<RelayRecord, 'unsignedTx' | 'summary'>) {
       const { from, nonce } = prepared.summary

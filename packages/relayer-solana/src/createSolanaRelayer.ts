@@ -6,13 +6,13 @@ import {
   type RelayEvent,
   type RelayJournal,
   type RelayOptions,
+  type RelayRequestOptions,
   type RelayResult,
+  type RelaySendOptions,
   type Relayer,
   type SubmitRelayReturnType,
   ZrError,
-  createRelayer,
-  getKey,
-  parseDerivationPath,
+  bindRelayer,
   splitRelayOptions,
 } from '@zrkit/core'
 import {
@@ -57,27 +57,21 @@ export type CreateSolanaRelayerParameters = {
   signer?: SolanaSignerOptions
 }
 
-/** Waiting and request options that go with a transaction. */
-export type SolanaSendOptions = RelayOptions & {
-  /** Time the keyring has once the request is pending. */
-  ttlMs?: number
-  /** Extra metadata for the signature request (keys starting with `zrkit.` are reserved). */
-  metadata?: Readonly<Record<string, string>>
-}
+/** Waiting and request options that go with a transaction: core's {@link RelaySendOptions}, the same on every chain. */
+export type SolanaSendOptions = RelaySendOptions
 
 /** Transaction fields of an intent besides its instructions. */
 export type SolanaTransactionOptions = Omit<SolanaTransactionIntent, 'instructions' | 'transaction'>
 
-/** Result of a relayed transaction. */
-export type SolanaRelayResult = {
-  readonly requestId: number
-  readonly relayId: string
-  /** The transaction id: its first signature (the fee payer's), base58. */
+/**
+ * Result of a relayed transaction: the one result shape of every zrkit relayer (`relayId`, `requestId`,
+ * `txid`, `signedTx` as base64 wire bytes, `receipt`), with web3.js's name `signature` for the
+ * transaction id. A transaction that lands but fails throws `TX_FAILED` instead (the receipt, with its
+ * `err`, is in its `meta`).
+ */
+export type SolanaRelayResult = RelayResult<SolanaReceipt> & {
+  /** The transaction id (the same as `txid`): its first signature (the fee payer's), base58. */
   readonly signature: string
-  /** The signed transaction, base64 wire bytes. */
-  readonly signedTx: string
-  /** Once confirmed (absent with `confirm: false`). */
-  readonly receipt?: SolanaReceipt
 }
 
 /** Parameters of {@link SolanaRelayer.transfer}. */
@@ -136,11 +130,11 @@ export type SolanaRelayer = {
   /** Base units of `mint` held in the owner's associated token account (default owner: the key); 0n when it has none. */
   getTokenBalance(params: { mint: PublicKey | string; owner?: PublicKey | string }): Promise<bigint>
   /** Prepares and submits, without waiting: for queueing transactions behind approvals (use a durable nonce if they may take long). */
-  submit(params: SolanaTransactionIntent & Pick<SolanaSendOptions, 'ttlMs' | 'metadata'>): Promise<SubmitRelayReturnType>
+  submit(params: SolanaTransactionIntent & RelayRequestOptions): Promise<SubmitRelayReturnType>
   /** Finishes a relay from its signature request id (after `submit`, `APPROVAL_PENDING`, `TIMEOUT`, or a restart). */
   resume(params: { requestId: number } & RelayOptions): Promise<SolanaRelayResult>
   /** After a restart: finishes every fulfilled relay in the journal (see `Relayer.recover`). */
-  recover(options?: Omit<RelayOptions, 'approvals'>): Promise<RecoverReturnType<SolanaReceipt>>
+  recover(options?: Omit<RelayOptions, 'approvals'>): Promise<RecoverReturnType<SolanaReceipt, SolanaRelayResult>>
 }
 
 const MAX_EXTEND = 20
@@ -193,43 +187,39 @@ function lamportsOf(value: unknown, field = 'lamports'): number {
  */
 export async function createSolanaRelayer(params: CreateSolanaRelayerParameters): Promise<SolanaRelayer> {
   if (!params || typeof params !== 'object') throw new ZrError('INVALID_INPUT', 'Invalid Solana relayer parameters.', { details: `expected { client, network, keyId }, got ${typeof params}` })
-  const { client, keyId } = params
-  if (!client?.ledger) throw new ZrError('INVALID_INPUT', 'Invalid Solana relayer parameters.', { details: 'client: expected a zrkit client (createZrClient({ ledger, account }))' })
-  if (!Number.isSafeInteger(keyId) || keyId < 1) throw new ZrError('INVALID_INPUT', 'Invalid Solana relayer parameters.', { details: `keyId: expected a positive integer, got ${String(keyId)}` })
+  const { client } = params
   const network = toSolanaNetwork(params.network)
   const commitment = checkCommitment(params.commitment)
-  const path = params.path === undefined ? undefined : parseDerivationPath(params.path)
-
-  const key = await getKey(client, { id: keyId, ...(path !== undefined ? { path } : {}) })
-  if (key.keyType !== 'eddsa-ed25519') {
-    throw new ZrError('UNSUPPORTED_KEY_TYPE', 'A Solana relayer needs an ed25519 key.', { details: `expected a key of type eddsa-ed25519, got key ${keyId} of type ${key.keyType}`, meta: { keyId, keyType: key.keyType } })
-  }
-  const publicKey = new PublicKey(key.derived?.publicKey ?? key.publicKey)
-  let chain = params.chain
-  if (chain === undefined) {
-    try {
-      chain = solanaChainId(await network.getGenesisHash())
-    } catch (cause) {
-      if (cause instanceof ZrError) throw cause
-      throw new ZrError('NODE_REQUEST_FAILED', 'Could not read from the Solana network.', { details: `could not read the genesis hash from ${network.name}: ${cause instanceof Error ? cause.message : String(cause)}`, cause })
-    }
-  }
-  const adapter = solanaAdapter({ network, chain, commitment, ...(params.adapter ?? {}) })
   const disclose = params.disclose ?? true
-  const relayer = createRelayer({ client, adapter, disclose, ...(params.journal ? { journal: params.journal } : {}), ...(params.onEvent ? { onEvent: params.onEvent } : {}) })
-  const keyPath = path !== undefined ? { path } : {}
-  const signerContext = { client, keyId, ...keyPath, publicKey, chain, disclose, network, commitment }
-
-  const toResult = (r: RelayResult<SolanaReceipt>): SolanaRelayResult => {
-    if (r.receipt && r.receipt.err !== null && r.receipt.err !== undefined) {
-      throw new ZrError('TX_FAILED', 'The transaction failed on chain.', {
-        details: `transaction ${r.txid} landed in slot ${r.receipt.slot} but failed: ${JSON.stringify(r.receipt.err)}; it paid its fee and changed nothing else`,
-        meta: { txid: r.txid, requestId: r.requestId, relayId: r.relayId, err: r.receipt.err },
-      })
-    }
-    return { requestId: r.requestId, relayId: r.relayId, signature: r.txid, signedTx: r.signedTx, ...(r.receipt ? { receipt: r.receipt } : {}) }
-  }
-  const send = async (intent: SolanaTransactionIntent, options: SolanaSendOptions) => toResult(await relayer.relay({ keyId, ...keyPath, intent, ...options }))
+  let chain = params.chain
+  const bound = await bindRelayer({
+    client,
+    keyId: params.keyId,
+    ...(params.path !== undefined ? { path: params.path } : {}),
+    name: 'Solana',
+    keyTypes: ['eddsa-ed25519'],
+    keyTypeMessage: 'A Solana relayer needs an ed25519 key.',
+    adapter: async () => {
+      if (chain === undefined) {
+        try {
+          chain = solanaChainId(await network.getGenesisHash())
+        } catch (cause) {
+          if (cause instanceof ZrError) throw cause
+          throw new ZrError('NODE_REQUEST_FAILED', 'Could not read from the Solana network.', { details: `could not read the genesis hash from ${network.name}: ${cause instanceof Error ? cause.message : String(cause)}`, cause })
+        }
+      }
+      return solanaAdapter({ network, chain, commitment, ...(params.adapter ?? {}) })
+    },
+    disclose,
+    ...(params.journal ? { journal: params.journal } : {}),
+    ...(params.onEvent ? { onEvent: params.onEvent } : {}),
+    toResult: (r): SolanaRelayResult => ({ ...r, signature: r.txid }),
+  })
+  const { keyId, relayer } = bound
+  const publicKey = new PublicKey(bound.publicKey)
+  const keyPath = bound.path !== undefined ? { path: bound.path } : {}
+  const signerContext = { client, keyId, ...keyPath, publicKey, chain: bound.adapter.chain, disclose, network, commitment }
+  const send = (intent: SolanaTransactionIntent, options: SolanaSendOptions) => bound.relay(intent, options)
   const withInstructions = (rest: Record<string, unknown>, instructions: TransactionInstruction[]) => ({ ...rest, instructions }) as SolanaTransactionIntent
   const feePayerOf = (rest: Record<string, unknown>) => (rest.feePayer === undefined ? publicKey : toPublicKey(rest.feePayer, 'feePayer'))
 
@@ -246,7 +236,7 @@ export async function createSolanaRelayer(params: CreateSolanaRelayerParameters)
     address: publicKey.toBase58(),
     keyId,
     ...keyPath,
-    chain,
+    chain: bound.adapter.chain,
     commitment,
     network,
     relayer,
@@ -354,13 +344,11 @@ export async function createSolanaRelayer(params: CreateSolanaRelayerParameters)
       return account ? decodeTokenAccount(account.data).amount : 0n
     },
 
-    async submit(p: SolanaTransactionIntent & Pick<SolanaSendOptions, 'ttlMs' | 'metadata'>) {
+    async submit(p: SolanaTransactionIntent & RelayRequestOptions) {
       const { rest, options } = split(p)
-      return relayer.submit({ keyId, ...keyPath, intent: rest as SolanaTransactionIntent, ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}), ...(options.metadata ? { metadata: options.metadata } : {}) })
+      return bound.submit(rest as SolanaTransactionIntent, options)
     },
-    async resume(p: { requestId: number } & RelayOptions) {
-      return toResult(await relayer.resume(p))
-    },
-    recover: (options?: Omit<RelayOptions, 'approvals'>) => relayer.recover(options),
+    resume: bound.resume,
+    recover: bound.recover,
   }) as SolanaRelayer
 }

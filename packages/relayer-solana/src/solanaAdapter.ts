@@ -1,4 +1,4 @@
-import { type AssembledTx, type ConfirmOptions, type RelayAdapter, type RelayRecord, type RelaySigner, ZrError } from '@zrkit/core'
+import { type AssembledTx, type ConfirmOptions, type RelayAdapter, type RelayRecord, type RelaySigner, ZrError, pollUntil } from '@zrkit/core'
 import { type Connection, PublicKey } from '@solana/web3.js'
 import { type BuildContext, type SolanaTransactionIntent, buildTransaction, readNonceAccount } from './buildTransaction.js'
 import { summarize } from './describe.js'
@@ -60,7 +60,7 @@ export type SolanaAdapterOptions = {
   pollIntervalMs?: number
   /** How often `confirm` re-sends a transaction the network has not seen yet, until its blockhash expires (default 2 000 ms). */
   resendIntervalMs?: number
-  /** Default time `confirm` waits (default 300 000 ms; a relay's `confirmTimeoutMs` overrides it). A recent-blockhash transaction fails sooner, with `TX_EXPIRED`, once its blockhash expires. */
+  /** Default time `confirm` waits (default 300 000 ms; 0 = for ever; a relay's `confirmTimeoutMs` overrides it). A recent-blockhash transaction fails sooner, with `TX_EXPIRED`, once its blockhash expires. */
   confirmTimeoutMs?: number
 }
 
@@ -83,21 +83,6 @@ export function checkCommitment(value: unknown, field = 'commitment'): SolanaCom
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e))
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(signal?.reason)
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}
 
 /**
  * The Solana {@link RelayAdapter} for zrkit's relay pipeline, on @solana/web3.js 1.x. It compiles legacy
@@ -257,14 +242,10 @@ export function solanaAdapter(options: SolanaAdapterOptions): RelayAdapter<Solan
       const wire = fromBase64(tx.signedTx, 'INVALID_RESULT')
       const lifetime = lifetimeOf(decodeWire(wire, 'INVALID_RESULT').message)
       const signature = tx.txid
-      const timeout = timeoutMs ?? confirmTimeoutMs
-      const deadline = timeout > 0 ? Date.now() + timeout : Number.POSITIVE_INFINITY
-      const aborted = () => new ZrError('ABORTED', `Stopped waiting for transaction ${signature}.`, { details: 'the AbortSignal fired', meta: { txid: signature }, cause: signal?.reason })
       let lastSent = Date.now()
       let failures = 0
       let lastSeen: SolanaSignatureStatus | null = null
-      for (;;) {
-        if (signal?.aborted) throw aborted()
+      const check = async (): Promise<SolanaReceipt | undefined> => {
         try {
           const now = await status(signature, false)
           if (now) {
@@ -283,24 +264,27 @@ export function solanaAdapter(options: SolanaAdapterOptions): RelayAdapter<Solan
           }
           failures = 0
         } catch (e) {
-          if (e instanceof ZrError && (e.code === 'TX_EXPIRED' || e.code === 'ABORTED')) throw e
+          if (e instanceof ZrError && e.code === 'TX_EXPIRED') throw e
           if (++failures >= MAX_READ_FAILURES) {
             throw new ZrError('NODE_REQUEST_FAILED', 'Could not read from the Solana network.', { details: `${MAX_READ_FAILURES} reads in a row failed while confirming ${signature} on ${network.name}: ${message(e)}`, meta: { txid: signature }, cause: e })
           }
         }
-        if (Date.now() >= deadline) {
-          throw new ZrError('TIMEOUT', `Timed out waiting for transaction ${signature}.`, {
-            details: `waited ${timeout} ms for commitment ${commitment}; last seen: ${lastSeen ? `${lastSeen.confirmationStatus ?? 'unknown'} in slot ${lastSeen.slot}` : 'never'}`,
-            meta: { txid: signature },
-          })
-        }
-        try {
-          await sleep(Math.min(pollIntervalMs, Math.max(0, deadline - Date.now())), signal)
-        } catch {
-          throw aborted()
-        }
+        return undefined
       }
+      return pollUntil(check, {
+        what: `transaction ${signature}`,
+        intervalMs: pollIntervalMs,
+        timeoutMs: timeoutMs ?? confirmTimeoutMs,
+        ...(signal ? { signal } : {}),
+        meta: { txid: signature },
+        timeoutDetails: () => {
+          const seen = lastSeen as SolanaSignatureStatus | null
+          return `for commitment ${commitment}; last seen: ${seen ? `${seen.confirmationStatus ?? 'unknown'} in slot ${seen.slot}` : 'never'}`
+        },
+      })
     },
+
+    failure: (receipt: SolanaReceipt) => (receipt.err !== null && receipt.err !== undefined ? `in slot ${receipt.slot}: ${JSON.stringify(receipt.err)}` : undefined),
 
     release(prepared: Pick<RelayRecord, 'unsignedTx' | 'summary'>) {
       const hold = nonceHold(prepared.summary)

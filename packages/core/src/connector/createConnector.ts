@@ -7,6 +7,7 @@ import type { KeyringBackend } from '../keyring/KeyringBackend.js'
 import type { Ledger, Unsubscribe } from '../ledger/Ledger.js'
 import type { Accusation, KeyRequest, SignRequest } from '../ledger/types.js'
 import { MAX_PARTY_REJECT_REASON } from '../ledger/treasury/responses.js'
+import { sleep } from '../async/sleep.js'
 
 /** Retry policy for transient failures. */
 export type RetryOptions = {
@@ -75,14 +76,6 @@ export type Connector = {
   /** Resolves once nothing is queued or in flight. */
   idle(): Promise<void>
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const onAbort = () => (clearTimeout(t), resolve())
-    // drop the listener when the timer fires, or every retry would leave one on the long-lived signal
-    const t = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), ms)
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
 
 /**
  * Ledger answers that mean "nothing left for this party to do". `TX_REPLAYED`: this very response
@@ -172,7 +165,8 @@ export function createConnector(options: ConnectorOptions): Connector {
         if (!transient || attempt >= attempts || abort.signal.aborted) throw e
         stats.retries++
         emit({ type: 'retry', kind, requestId, attempt, error: (e as Error).message.split('\n')[0]! })
-        await sleep(Math.min(maxDelay, initialDelay * 2 ** (attempt - 1)), abort.signal)
+        // stopped while backing off: give up with the error that made it retry, not the abort
+        await sleep(Math.min(maxDelay, initialDelay * 2 ** (attempt - 1)), abort.signal).catch(() => undefined)
         if (abort.signal.aborted) throw e
       }
     }

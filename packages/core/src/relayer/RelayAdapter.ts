@@ -49,7 +49,7 @@ export type AssembledTx = {
 
 /** Options of {@link RelayAdapter.confirm}. */
 export type ConfirmOptions = {
-  /** Give up after this many ms with a `TIMEOUT` error (0 or absent: the adapter's default). */
+  /** Give up after this many ms with a `TIMEOUT` error: 0 waits for ever, absent takes the adapter's default (see `pollUntil`). */
   readonly timeoutMs?: number
   /** Give up when aborted, with an `ABORTED` error. */
   readonly signal?: AbortSignal
@@ -70,7 +70,11 @@ export type ConfirmOptions = {
  * - `broadcast` is idempotent: a transaction the network already has (in its pool or in a block) is a
  *   success, not an error. It throws `BROADCAST_FAILED` when the network refuses it.
  * - `confirm` waits until the transaction is final enough and returns the network's receipt. It only
- *   reads, so it can be called any number of times.
+ *   reads, so it can be called any number of times. `timeoutMs: 0` means wait for ever. When the
+ *   transaction can never land (dropped, its blockhash expired), `broadcast` or `confirm` throws
+ *   `TX_EXPIRED`: the pipeline then records the relay as `expired`.
+ * - `failure` says whether a receipt is of a transaction that landed but failed (its fee paid, its
+ *   effects undone): the pipeline then records the relay as `reverted` and throws `TX_FAILED`.
  *
  * @example
  * ```ts
@@ -105,6 +109,11 @@ export type RelayAdapter<Intent = unknown, Receipt = unknown> = {
   broadcast(tx: AssembledTx): Promise<void>
   /** Waits for the transaction to be confirmed and returns the network's receipt. */
   confirm(tx: AssembledTx, options: ConfirmOptions): Promise<Receipt>
+  /**
+   * Why the transaction of this receipt failed on chain though it landed (e.g. `reverted in block 12`),
+   * or `undefined` when it succeeded. Absent: transactions that land never fail (Bitcoin).
+   */
+  failure?(receipt: Receipt): string | undefined
   /**
    * Frees what `prepare` reserved for a transaction that will never be signed: its request was rejected
    * or expired, or it could not be submitted. Never called once a request is fulfilled: its signatures

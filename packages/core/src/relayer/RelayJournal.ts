@@ -4,9 +4,12 @@ import { ZrError } from '../errors/ZrError.js'
 /**
  * Where a relay stands. `prepared` -> `requested` -> `signed` -> `broadcast` -> `confirmed`, or
  * `rejected` (the signature request was rejected or expired: nothing was signed) or `abandoned` (the
- * transaction was prepared but its signature request never reached the ledger before a restart).
+ * transaction was prepared but its signature request never reached the ledger before a restart), or,
+ * once signed, `expired` (the network dropped it and it can never land: e.g. a Solana blockhash that
+ * expired, `TX_EXPIRED`) or `reverted` (it landed and paid its fee, but its execution failed: an EVM
+ * revert, a Solana instruction error, a Cosmos code other than 0; `TX_FAILED`). The list is append-only.
  */
-export type RelayStatus = 'prepared' | 'requested' | 'signed' | 'broadcast' | 'confirmed' | 'rejected' | 'abandoned'
+export type RelayStatus = 'prepared' | 'requested' | 'signed' | 'broadcast' | 'confirmed' | 'rejected' | 'abandoned' | 'expired' | 'reverted'
 
 /**
  * Statuses after which a relay has nothing left to do.
@@ -17,7 +20,7 @@ export type RelayStatus = 'prepared' | 'requested' | 'signed' | 'broadcast' | 'c
  * const open = (await journal.list()).filter((r) => !finalRelayStatuses.includes(r.status))
  * ```
  */
-export const finalRelayStatuses: readonly RelayStatus[] = Object.freeze(['confirmed', 'rejected', 'abandoned'] as const)
+export const finalRelayStatuses: readonly RelayStatus[] = Object.freeze(['confirmed', 'rejected', 'abandoned', 'expired', 'reverted'] as const)
 
 /**
  * One relay, as the journal keeps it. Written before the signature request is submitted and after every
@@ -51,7 +54,7 @@ export type RelayRecord = {
   readonly signedTx?: string
   /** Set from `signed` on. */
   readonly txid?: string
-  /** Why it was rejected or abandoned. */
+  /** Why it was rejected, abandoned, expired or reverted. */
   readonly reason?: string
   /** Wall-clock ms. */
   readonly createdAt: number

@@ -3,6 +3,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   type AssembledTx,
+  type BoundKey,
   type Connector,
   type EmbeddedLedger,
   type Ledger,
@@ -13,6 +14,7 @@ import {
   type RelaySigner,
   type ZrClient,
   type ZrErrorCode,
+  bindRelayer,
   canonicalParse,
   canonicalStringify,
   createConnector,
@@ -504,5 +506,150 @@ describe('relay pipeline', () => {
     expect(canonicalParse(canonicalStringify(got))).toEqual(got)
     await rejects(journal.put({ ...record, id: '../x' }), 'INVALID_INPUT')
     expect(await journal.get('cd'.repeat(16))).toBeUndefined()
+  })
+})
+
+describe('how a relay ends on the network: expired and reverted are final, recorded, and reported', () => {
+  it('a transaction the network drops for good (TX_EXPIRED) ends the relay as expired: recorded, released, reported by resume and recover', async () => {
+    const w = await world()
+    const net = toyNetwork()
+    const journal = memoryRelayJournal()
+    const { adapter, calls } = toyAdapter(net)
+    let expire = true
+    const dropping: typeof adapter = {
+      ...adapter,
+      async confirm(tx, options) {
+        if (expire) throw new ZrError('TX_EXPIRED', 'The transaction expired before it landed.', { details: `transaction ${tx.txid} can never land now`, meta: { txid: tx.txid } })
+        return adapter.confirm(tx, options)
+      },
+    }
+    const events: RelayEvent[] = []
+    const relayer = createRelayer({ client: w.alice, adapter: dropping, journal, onEvent: (e) => events.push(e) })
+    const e = await rejects(relayer.relay({ keyId: w.soloKeyId, intent: { to: 'bob', amount: 3 } }), 'TX_EXPIRED')
+    const record = (await journal.list())[0]!
+    expect(record.status).toBe('expired')
+    expect(record.reason).toMatch(/can never land now/)
+    expect(e.meta.txid).toBe(record.txid)
+    expect(events.map((x) => x.type).slice(-3)).toEqual(['signed', 'broadcast', 'expired'])
+    expect(calls.released).toEqual([0])
+    // resume says so without asking the network again, even once the network would answer
+    expire = false
+    const confirms = calls.confirm
+    const again = await rejects(relayer.resume({ requestId: record.requestId! }), 'TX_EXPIRED')
+    expect(again.details).toMatch(/recorded as expired/)
+    expect(again.meta).toMatchObject({ relayId: record.id, requestId: record.requestId, txid: record.txid })
+    expect(calls.confirm).toBe(confirms)
+    // expired is final: recover() leaves it alone
+    expect(await relayer.recover()).toEqual({ finished: [], waiting: [], rejected: [], abandoned: [], expired: [], reverted: [], failed: [] })
+
+    // A relay that expires while recover() finishes it is reported as expired, not as failed.
+    expire = true
+    const { requestId } = await relayer.submit({ keyId: w.soloKeyId, intent: { to: 'carol', amount: 1 } })
+    await w.alice.waitForSignRequest({ requestId, timeoutMs: 20_000 })
+    const restarted = createRelayer({ client: w.alice, adapter: dropping, journal })
+    const recovered = await restarted.recover()
+    expect(recovered.expired).toEqual([requestId])
+    expect(recovered.failed).toEqual([])
+    expect((await restarted.getRelay({ requestId })).status).toBe('expired')
+  })
+
+  it('a transaction that lands but fails (the adapter says why) throws TX_FAILED with the receipt, and ends the relay as reverted', async () => {
+    const w = await world()
+    const net = toyNetwork()
+    const journal = memoryRelayJournal()
+    const { adapter, calls } = toyAdapter(net)
+    // The toy chain "runs" transfers: one of more than 100 fails in its block.
+    const failing: typeof adapter = { ...adapter, failure: (receipt) => (lastAmount > 100 ? `out of funds at height ${receipt.height}` : undefined) }
+    let lastAmount = 0
+    const events: RelayEvent[] = []
+    const relayer = createRelayer({ client: w.alice, adapter: failing, journal, onEvent: (e) => events.push(e) })
+    lastAmount = 500
+    const e = await rejects(relayer.relay({ keyId: w.soloKeyId, intent: { to: 'bob', amount: 500 } }), 'TX_FAILED')
+    expect(e.shortMessage).toBe('The transaction failed on chain.')
+    expect(e.details).toMatch(/^transaction [0-9a-f]{64} landed but failed: out of funds at height 1; it paid its fee/)
+    expect(e.meta.receipt).toEqual({ height: 1 })
+    expect(e.meta.result).toMatchObject({ relayId: e.meta.relayId, requestId: e.meta.requestId, txid: e.meta.txid, receipt: { height: 1 } })
+    expect(net.txs.size).toBe(1) // it landed
+    const record = await relayer.getRelay({ requestId: e.meta.requestId as number })
+    expect(record.status).toBe('reverted')
+    expect(record.reason).toBe('out of funds at height 1')
+    expect(events.map((x) => x.type).slice(-3)).toEqual(['signed', 'broadcast', 'reverted'])
+    expect(calls.released).toEqual([]) // never released: it is on chain
+    // resume reads the receipt again and says the same; nothing is sent twice
+    lastAmount = 0
+    const again = await rejects(relayer.resume({ requestId: record.requestId! }), 'TX_FAILED')
+    expect(again.meta.receipt).toEqual({ height: 1 })
+    expect(net.sendCalls).toBe(1)
+    // a transaction that succeeds is confirmed as before
+    expect((await relayer.relay({ keyId: w.soloKeyId, intent: { to: 'bob', amount: 5 } })).receipt).toEqual({ height: 2 })
+
+    // one that fails while recover() finishes it is reported in `reverted`, with its receipt
+    const { requestId } = await relayer.submit({ keyId: w.soloKeyId, intent: { to: 'carol', amount: 200 } })
+    await w.alice.waitForSignRequest({ requestId, timeoutMs: 20_000 })
+    lastAmount = 200
+    const recovered = await createRelayer({ client: w.alice, adapter: failing, journal }).recover()
+    expect(recovered.failed).toEqual([])
+    expect(recovered.finished).toEqual([])
+    expect(recovered.reverted.map((r) => [r.requestId, r.receipt])).toEqual([[requestId, { height: 3 }]])
+    expect((await journal.get(recovered.reverted[0]!.relayId))!.status).toBe('reverted')
+  })
+})
+
+describe('bindRelayer: a relay pipeline bound to one key, the shape every chain relayer shares', () => {
+  it('checks the key, binds it, and returns the one result shape with the chain\'s own names', async () => {
+    const w = await world()
+    const net = toyNetwork()
+    const { adapter } = toyAdapter(net)
+    const seen: BoundKey[] = []
+    const bound = await bindRelayer({
+      client: w.alice,
+      keyId: w.soloKeyId,
+      name: 'Toy',
+      keyTypes: ['ecdsa-secp256k1'],
+      adapter: (key) => (seen.push(key), adapter),
+      toResult: (r) => ({ ...r, hash: r.txid }),
+    })
+    const key = await w.alice.getKey({ id: w.soloKeyId })
+    expect(seen).toHaveLength(1)
+    expect(toHex(seen[0]!.publicKey)).toBe(toHex(key.publicKey))
+    expect(seen[0]!.signer).toEqual({ keyId: w.soloKeyId, keyType: 'ecdsa-secp256k1', publicKey: key.publicKey })
+    expect(bound.keyId).toBe(w.soloKeyId)
+    expect(bound.adapter).toBe(adapter)
+
+    const sent = await bound.relay({ to: 'bob', amount: 1 }, { metadata: { memo: 'm' }, timeoutMs: 20_000 })
+    expect(Object.keys(sent).sort()).toEqual(['hash', 'receipt', 'relayId', 'requestId', 'signedTx', 'txid'])
+    expect(sent.hash).toBe(sent.txid)
+    expect(sent.receipt).toEqual({ height: 1 })
+    expect((await w.alice.getSignRequest({ id: sent.requestId })).metadata).toMatchObject({ memo: 'm' })
+
+    const submitted = await bound.submit({ to: 'carol', amount: 2 }, { ttlMs: 60_000 })
+    const resumed = await bound.resume({ requestId: submitted.requestId, timeoutMs: 20_000 })
+    expect(resumed).toMatchObject({ requestId: submitted.requestId, hash: resumed.txid, receipt: { height: 2 } })
+    const signed = await bound.sign({ to: 'dave', amount: 3 })
+    expect(signed.receipt).toBeUndefined()
+    expect(signed.hash).toBe(signed.txid)
+    expect(net.txs.size).toBe(2) // sign never broadcasts
+    const recovered = await bound.recover()
+    expect(recovered.finished.map((r) => [r.requestId, r.hash === r.txid])).toEqual([[signed.requestId, true]])
+
+    // with a path: the child key signs, and the bound key says which
+    const child = await bindRelayer({ client: w.alice, keyId: w.soloKeyId, path: 'm/1', name: 'Toy', keyTypes: ['ecdsa-secp256k1'], adapter })
+    expect(child.path).toEqual([1])
+    expect(toHex(child.publicKey)).not.toBe(toHex(key.publicKey))
+  })
+
+  it('refuses bad parameters and a key of another type, before anything is requested', async () => {
+    const w = await world()
+    const { adapter } = toyAdapter(toyNetwork())
+    const base = { client: w.alice, keyId: w.soloKeyId, name: 'Toy', keyTypes: ['ecdsa-secp256k1'] as const, adapter }
+    expect((await rejects(bindRelayer({ ...base, keyId: 0 }), 'INVALID_INPUT')).message).toMatch(/Invalid Toy relayer parameters[\s\S]*keyId: expected a positive integer, got 0/)
+    expect((await rejects(bindRelayer({ ...base, client: {} as never }), 'INVALID_INPUT')).details).toMatch(/^client: expected a zrkit client/)
+    expect((await rejects(bindRelayer(null as never), 'INVALID_INPUT')).details).toMatch(/got null/)
+    await rejects(bindRelayer({ ...base, path: "m/0'" }), 'INVALID_DERIVATION_PATH')
+    await rejects(bindRelayer({ ...base, keyId: 999 }), 'KEY_NOT_FOUND')
+    const wrong = await rejects(bindRelayer({ ...base, keyId: w.edKeyId, keyTypes: ['ecdsa-secp256k1', 'bitcoin-secp256k1', 'schnorr-secp256k1'], keyTypeMessage: 'A toy relayer needs a secp256k1 key.' }), 'UNSUPPORTED_KEY_TYPE')
+    expect(wrong.shortMessage).toBe('A toy relayer needs a secp256k1 key.')
+    expect(wrong.details).toBe(`expected a key of type ecdsa-secp256k1, bitcoin-secp256k1 or schnorr-secp256k1, got key ${w.edKeyId} of type eddsa-ed25519`)
+    expect((await w.alice.listSignRequests({ keyId: w.soloKeyId })).items).toEqual([])
   })
 })

@@ -33,6 +33,8 @@ export type RelayEvent =
   | { readonly type: 'signed'; readonly relayId: string; readonly requestId: number; readonly txid: string }
   | { readonly type: 'broadcast'; readonly relayId: string; readonly requestId: number; readonly txid: string }
   | { readonly type: 'confirmed'; readonly relayId: string; readonly requestId: number; readonly txid: string }
+  | { readonly type: 'expired'; readonly relayId: string; readonly requestId: number; readonly txid: string; readonly reason: string }
+  | { readonly type: 'reverted'; readonly relayId: string; readonly requestId: number; readonly txid: string; readonly reason: string }
   | { readonly type: 'rejected'; readonly relayId: string; readonly requestId?: number; readonly reason: string }
   | { readonly type: 'resumed'; readonly relayId: string; readonly requestId: number; readonly from: RelayStatus }
 
@@ -62,7 +64,7 @@ export type RelayOptions = {
   approvals?: 'wait' | 'fail'
   /** Wait for the network to confirm the broadcast transaction (default true). */
   confirm?: boolean
-  /** Give up waiting for confirmation after this many ms (default: the adapter's). */
+  /** Give up waiting for confirmation after this many ms with `TIMEOUT` (default: the adapter's; 0 = never). The relay stays resumable. */
   confirmTimeoutMs?: number
   /** Sees this relay's progress. */
   onEvent?: (event: RelayEvent) => void
@@ -94,19 +96,28 @@ export type SubmitRelayReturnType = {
 /** A signed transaction of a relay. */
 export type SignedRelay = { readonly relayId: string; readonly requestId: number } & AssembledTx
 
-/** Result of a finished relay: the signed transaction and, when confirmation was awaited, the receipt. */
+/**
+ * Result of a finished relay, one shape on every chain: `relayId`, `requestId`, `txid` (the transaction's
+ * id on its network), `signedTx` (the signed transaction in the adapter's text form: hex of the raw bytes,
+ * base64 for Solana) and, when confirmation was awaited, the network's `receipt`. Chain relayers add
+ * their own names beside these (viem's `hash`, Bitcoin's `tx`, Solana's `signature`).
+ */
 export type RelayResult<Receipt> = SignedRelay & { readonly receipt?: Receipt }
 
-/** What {@link Relayer.recover} did with each unfinished record. */
-export type RecoverReturnType<Receipt> = {
+/** What {@link Relayer.recover} did with each unfinished record (`Result`: a chain relayer's own result shape). */
+export type RecoverReturnType<Receipt, Result extends RelayResult<Receipt> = RelayResult<Receipt>> = {
   /** Fulfilled before the restart (or since) and now broadcast and confirmed. */
-  readonly finished: readonly RelayResult<Receipt>[]
+  readonly finished: readonly Result[]
   /** Still waiting for approvals or the keyring; `resume` them to wait. */
   readonly waiting: readonly number[]
   /** Rejected or expired on the ledger: nothing was signed, their reservations were released. */
   readonly rejected: readonly number[]
   /** Prepared, but their signature request never reached the ledger: dropped and released. */
   readonly abandoned: readonly string[]
+  /** Signed, but the network dropped the transaction and it can never land (`TX_EXPIRED`): recorded as `expired`. */
+  readonly expired: readonly number[]
+  /** Landed but failed on chain (`TX_FAILED`): recorded as `reverted`, with the receipt that says why. */
+  readonly reverted: readonly Result[]
   /** Could not be finished now (e.g. the network refused the broadcast); still in the journal. */
   readonly failed: readonly { readonly relayId: string; readonly requestId?: number; readonly error: unknown }[]
 }
@@ -146,6 +157,11 @@ const LEDGER_TRANSIENT: readonly ZrErrorCode[] = ['LEDGER_UNAVAILABLE', 'LEDGER_
  * was signed (its payloads are checked against the request's), never builds a second transaction for
  * the same request, and broadcasts idempotently (a transaction the network already has is a success).
  * A request that is rejected or expires releases what `prepare` reserved (e.g. an EVM nonce).
+ *
+ * How a relay ends on the network is the same on every chain: a transaction that lands but fails (the
+ * adapter's `failure` names why) throws `TX_FAILED` with the receipt in `meta.receipt`, and the relay
+ * is recorded as `reverted`; one that can never land (`TX_EXPIRED` from the adapter) is recorded as
+ * `expired`. Both are final: `resume` reports them again at once and `recover` lists them.
  *
  * @example
  * ```ts
@@ -354,6 +370,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
       if (record.status !== 'requested') emit({ type: 'resumed', relayId, requestId, from: record.status }, local)
 
       if (record.status === 'rejected' || record.status === 'abandoned') throw rejectedError(record)
+      if (record.status === 'expired') throw expiredError(record)
       if (record.status === 'requested') {
         if (options.approvals === 'fail' && request.status === 'partial') {
           throw new ZrError('APPROVAL_PENDING', `Signature request ${requestId} is waiting for approvals.`, {
@@ -388,16 +405,40 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
       const tx: AssembledTx = { signedTx: record.signedTx!, txid: record.txid! }
       const result = { relayId, requestId, ...tx }
       if (upTo === 'signed') return result
+      // A transaction the network dropped for good (TX_EXPIRED) ends the relay: record it, so that neither
+      // recover() nor a later resume() waits for it again.
+      const current = record
+      const expire = async (e: unknown): Promise<never> => {
+        if (isZrError(e, 'TX_EXPIRED')) {
+          const reason = e.details ?? e.shortMessage
+          const expiredRecord = await update(current, { status: 'expired', reason })
+          await release(expiredRecord, signer).catch(() => undefined)
+          emit({ type: 'expired', relayId, requestId, txid: tx.txid, reason }, local)
+        }
+        throw e
+      }
       if (record.status === 'signed') {
-        await adapter.broadcast(tx)
+        await adapter.broadcast(tx).catch(expire)
         record = await update(record, { status: 'broadcast' })
         emit({ type: 'broadcast', relayId, requestId, txid: tx.txid }, local)
       }
-      if (upTo === 'broadcast') return result
-      const receipt = await adapter.confirm(tx, {
-        ...(options.confirmTimeoutMs !== undefined ? { timeoutMs: options.confirmTimeoutMs } : {}),
-        ...(options.signal !== undefined ? { signal: options.signal } : {}),
-      })
+      if (upTo === 'broadcast' && record.status !== 'reverted') return result
+      const receipt = await adapter
+        .confirm(tx, {
+          ...(options.confirmTimeoutMs !== undefined ? { timeoutMs: options.confirmTimeoutMs } : {}),
+          ...(options.signal !== undefined ? { signal: options.signal } : {}),
+        })
+        .catch(expire)
+      // One rule on every chain: a transaction that landed but failed is an error (TX_FAILED), as a
+      // send-and-confirm is in @solana/web3.js; the receipt that says why is in the error's meta.
+      const failure = record.status === 'reverted' ? (record.reason ?? 'failed') : adapter.failure?.(receipt)
+      if (failure !== undefined) {
+        if (record.status !== 'reverted') {
+          record = await update(record, { status: 'reverted', reason: failure })
+          emit({ type: 'reverted', relayId, requestId, txid: tx.txid, reason: failure }, local)
+        }
+        throw revertedError({ ...result, receipt }, failure)
+      }
       if (record.status !== 'confirmed') {
         record = await update(record, { status: 'confirmed' })
         emit({ type: 'confirmed', relayId, requestId, txid: tx.txid }, local)
@@ -446,6 +487,8 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
     const waiting: number[] = []
     const rejected: number[] = []
     const abandoned: string[] = []
+    const expired: number[] = []
+    const reverted: RelayResult<Receipt>[] = []
     const failed: { relayId: string; requestId?: number; error: unknown }[] = []
     const open = (await journal.list()).filter((r) => isOurs(r) && !finalRelayStatuses.includes(r.status)).sort((a, b) => a.createdAt - b.createdAt)
     for (let record of open) {
@@ -475,10 +518,13 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
         }
         finished.push(await advance(record.id, requestId, options.confirm === false ? 'broadcast' : 'confirmed', options))
       } catch (error) {
-        failed.push({ relayId: record.id, ...(record.requestId !== undefined ? { requestId: record.requestId } : {}), error })
+        const now = await journal.get(record.id).catch(() => undefined)
+        if (now?.status === 'expired' && isZrError(error, 'TX_EXPIRED')) expired.push(now.requestId!)
+        else if (now?.status === 'reverted' && isZrError(error, 'TX_FAILED')) reverted.push(error.meta.result as RelayResult<Receipt>)
+        else failed.push({ relayId: record.id, ...(record.requestId !== undefined ? { requestId: record.requestId } : {}), error })
       }
     }
-    return { finished, waiting, rejected, abandoned, failed }
+    return { finished, waiting, rejected, abandoned, expired, reverted, failed }
   }
 
   const getRelay = async (params: { requestId: number } | { relayId: string }): Promise<RelayRecord> => {
@@ -526,6 +572,20 @@ function rejectedError(record: RelayRecord, cause?: unknown): ZrError {
     details: record.reason,
     meta: { relayId: record.id, ...(record.requestId !== undefined ? { requestId: record.requestId } : {}), reason: record.reason, status: record.status },
     cause,
+  })
+}
+
+function expiredError(record: RelayRecord): ZrError {
+  return new ZrError('TX_EXPIRED', `The transaction of signature request ${record.requestId} expired before it landed.`, {
+    details: `${record.reason ?? `transaction ${record.txid} can never land now`} (relay ${record.id} is recorded as expired; relay the transaction again to send a new one)`,
+    meta: { relayId: record.id, requestId: record.requestId, txid: record.txid, status: record.status },
+  })
+}
+
+function revertedError<Receipt>(result: RelayResult<Receipt>, reason: string): ZrError {
+  return new ZrError('TX_FAILED', 'The transaction failed on chain.', {
+    details: `transaction ${result.txid} landed but failed: ${reason}; it paid its fee, and its other effects were undone`,
+    meta: { relayId: result.relayId, requestId: result.requestId, txid: result.txid, reason, receipt: result.receipt, result },
   })
 }
 

@@ -4,7 +4,6 @@ import { bytesToNumberBE, bytesToNumberLE } from '@noble/curves/utils.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { ZrError, describeValue } from '@zrkit/core'
-import { resultKey, sharedResult } from '../federation/sharedResults.js'
 import { ed25519IsPrimeOrder, ed25519PublicMsm, secp256k1PublicMsm } from './publicMsm.js'
 import type { Frost, FrostKey } from './suites.js'
 
@@ -15,12 +14,12 @@ import type { Frost, FrostKey } from './suites.js'
 // factors, the group commitment, the challenge and the Lagrange coefficients. A party that signs,
 // checks every share and aggregates would do all of that t + 2 times per message. Here it is done
 // once: `prepareSigning` validates each received point once (on curve, not the identity, and for
-// ed25519 in the prime-order subgroup), and the share operations reuse the result. Validated points
-// are also remembered per process by their encoding (see `validated` below), so the parties of an
-// in-process federation check each commitment once between them, and the derivation from a given key,
-// message and commitment list is shared between them too (`sharedResult`). The outputs are the same bytes
-// noble produces, for the suites zrkit signs with: FROST(Ed25519, SHA-512), FROST(secp256k1,
-// SHA-256) and its BIP340 (taproot) variant.
+// ed25519 in the prime-order subgroup), and the share operations reuse the result. What is kept
+// belongs to one party: its decoded key package (`prepareKey`, reused across messages and attempts
+// by passing it to `prepareSigning`) and its prepared packages. Nothing is kept per process: the
+// parties of an in-process federation each decode, check and derive on their own, as they would on
+// separate machines. The outputs are the same bytes noble produces, for the suites zrkit signs with:
+// FROST(Ed25519, SHA-512), FROST(secp256k1, SHA-256) and its BIP340 (taproot) variant.
 
 /** One participant's round-one nonce commitments, as the wire carries them. */
 export type Commitments = { identifier: string; hiding: Uint8Array; binding: Uint8Array }
@@ -130,62 +129,28 @@ function secpProfile(bip340: boolean): Profile {
   }
 }
 
-const profiles = new Map<unknown, Profile>()
+/** The three ciphersuites (immutable constants: hash tags and functions, no state). */
+const edSuiteProfile = edProfile()
+const bip340Profile = secpProfile(true)
+const secpSuiteProfile = secpProfile(false)
 function profileOf(suite: SigningSuite): Profile {
-  const F = suite.sign as unknown
-  let p = profiles.get(F)
-  if (!p) {
-    if (F === ed25519_FROST) p = edProfile()
-    else if (F === schnorr_FROST) p = secpProfile(true)
-    else if (F === secp256k1_FROST) p = secpProfile(false)
-    else throw new ZrError('UNSUPPORTED_KEY_TYPE', 'No prepared FROST signing for this suite.', { details: 'expected FROST(Ed25519, SHA-512), FROST(secp256k1, SHA-256) or its BIP340 variant' })
-    profiles.set(F, p)
-  }
-  return p
+  const F = (suite as { sign?: unknown } | null)?.sign
+  if (F === ed25519_FROST) return edSuiteProfile
+  if (F === schnorr_FROST) return bip340Profile
+  if (F === secp256k1_FROST) return secpSuiteProfile
+  throw new ZrError('UNSUPPORTED_KEY_TYPE', 'No prepared FROST signing for this suite.', { details: 'expected FROST(Ed25519, SHA-512), FROST(secp256k1, SHA-256) or its BIP340 variant' })
 }
 
 const invalid = (what: string, details: string, meta: Record<string, unknown> = {}) => new ZrError('INVALID_INPUT', what, { details, meta })
 const isOddY = (p: Pt) => (p.toAffine().y & 1n) === 1n
 
 /**
- * Points that passed DeserializeElement, or that this process computed itself as BASE·nonce in
- * {@link commit}, by curve and encoding. Decoding is a pure function of the bytes, so a hit returns
- * exactly the point a fresh decode and check would: an in-process federation (every party in one
- * process, the default) decodes and checks each commitment once between its parties instead of once
- * per party. Only valid points are kept, at most {@link validatedLimit} per curve, least recently used
- * out first; invalid encodings are refused again each time they arrive.
- */
-const validated = new Map<PtCons, Map<string, Pt>>()
-const validatedLimit = 4096
-
-function validatedPoint(profile: Profile, key: string): Pt | undefined {
-  const byKey = validated.get(profile.Point)
-  const p = byKey?.get(key)
-  if (p) {
-    byKey!.delete(key)
-    byKey!.set(key, p)
-  }
-  return p
-}
-
-function rememberValid(profile: Profile, key: string, p: Pt): void {
-  let byKey = validated.get(profile.Point)
-  if (!byKey) validated.set(profile.Point, (byKey = new Map()))
-  byKey.delete(key)
-  byKey.set(key, p)
-  if (byKey.size > validatedLimit) byKey.delete(byKey.keys().next().value!)
-}
-
-/**
  * RFC 9591 Section 3.1 DeserializeElement: the canonical encoding of a point on the curve, not the
- * identity, and (ed25519) of prime order. Each distinct encoding is decoded and checked once per
- * process (see {@link validated}).
+ * identity, and (ed25519) of prime order. Every party decodes and checks what it receives itself:
+ * nothing is shared with other parties, even in one process.
  */
 function decodePoint(profile: Profile, bytes: unknown, what: string, meta?: Record<string, unknown>): Pt {
   if (!(bytes instanceof Uint8Array) || bytes.length !== profile.pointBytes) throw invalid(`${what} is not a ${profile.pointBytes}-byte point encoding.`, `expected ${profile.pointBytes} bytes, got ${describeValue(bytes)}`, meta)
-  const key = bytesToHex(bytes)
-  const known = validatedPoint(profile, key)
-  if (known) return known
   let p: Pt
   try {
     p = profile.Point.fromBytes(bytes)
@@ -195,7 +160,6 @@ function decodePoint(profile: Profile, bytes: unknown, what: string, meta?: Reco
   }
   if (p.is0()) throw invalid(`${what} is the identity element.`, 'expected a point other than the identity, got the identity', meta)
   if (profile.inPrimeOrderSubgroup && !profile.inPrimeOrderSubgroup(p)) throw invalid(`${what} is not in the prime-order subgroup.`, 'expected a point of prime order, got one with a small-order component', meta)
-  rememberValid(profile, key, p)
   return p
 }
 
@@ -266,6 +230,11 @@ class KeyPackage implements PreparedKey {
     this.groupKeyBytes = this.groupKey.toBytes()
   }
 
+  /** The ciphersuite this package was decoded for. */
+  static profileOf(key: KeyPackage): Profile {
+    return key.#profile
+  }
+
   /** Whether the package lists a verifying share for the participant (without decoding it). */
   hasVerifyingShare(identifier: string): boolean {
     return Object.prototype.hasOwnProperty.call(this.#pub.verifyingShares, identifier)
@@ -285,18 +254,33 @@ class KeyPackage implements PreparedKey {
   }
 }
 
-// Key packages are treated as immutable: their decoded points are cached per package object.
-const keyCache = new WeakMap<object, Map<Profile, PreparedKey>>()
-
-/** The decoded public key package (cached per package object and suite, across messages and attempts). */
+/**
+ * The decoded public key package of one party: decode it once with this and pass the result to
+ * {@link prepareSigning} for every message and attempt (it keeps the verifying shares it decodes).
+ * It is the party's own object: nothing is cached per process.
+ *
+ * @example
+ * ```ts
+ * import { commit, frostSuite, prepareKey, prepareSigning } from '@zrkit/mpc'
+ * const suite = frostSuite('eddsa-ed25519')
+ * const key = prepareKey(suite, myKey.public) // once per key
+ * const prepared = prepareSigning(suite, key, commitmentList, message) // per message
+ * ```
+ */
 export function prepareKey(suite: SigningSuite, pub: PublicPackage): PreparedKey {
   const profile = profileOf(suite)
   if (!pub || typeof pub !== 'object') throw invalid('The FROST public key package is malformed.', packageProblem(pub))
-  let bySuite = keyCache.get(pub)
-  if (!bySuite) keyCache.set(pub, (bySuite = new Map()))
-  let key = bySuite.get(profile)
-  if (!key) bySuite.set(profile, (key = new KeyPackage(profile, pub)))
-  return key
+  return new KeyPackage(profile, pub)
+}
+
+/** A key package {@link prepareKey} decoded for `profile`, or `pub` decoded now. */
+function keyFor(profile: Profile, suite: SigningSuite, pub: PublicPackage | PreparedKey): KeyPackage {
+  if (pub instanceof KeyPackage) {
+    const was = KeyPackage.profileOf(pub)
+    if (was !== profile) throw invalid('The prepared key is of another ciphersuite.', `expected a key prepared for ${profile.context}, got one for ${was.context}`)
+    return pub
+  }
+  return prepareKey(suite, pub as PublicPackage) as KeyPackage
 }
 
 // ---- Round one: nonces whose commitments this party computed itself ----------------------------
@@ -332,7 +316,7 @@ export function commit(suite: SigningSuite, secret: SecretPackage): { nonces: No
   const out = profile.frost.commit(secret as never) as { nonces: Nonces; commitments: Commitments }
   const { commitments: c, nonces: n } = out
   // noble computed both as BASE·nonce (nonces are never zero): valid points of prime order, so
-  // decoding them back needs no check, and other parties in this process may reuse them.
+  // decoding them back needs no check. They stay with this party (keyed by its own objects).
   const own: OwnCommitments = {
     profile,
     identifier: c.identifier,
@@ -341,8 +325,6 @@ export function commit(suite: SigningSuite, secret: SecretPackage): { nonces: No
     hidingPoint: profile.Point.fromBytes(c.hiding),
     bindingPoint: profile.Point.fromBytes(c.binding),
   }
-  if (!own.hidingPoint.is0()) rememberValid(profile, bytesToHex(own.hiding), own.hidingPoint)
-  if (!own.bindingPoint.is0()) rememberValid(profile, bytesToHex(own.binding), own.bindingPoint)
   ownCommitments.set(c, own)
   ownNonces.set(n, { digest: nonceDigest(n), commitments: own })
   return out
@@ -384,10 +366,30 @@ export type PreparedSigning = {
   readonly challenge: bigint
 }
 
-/** The suite of each package made by prepareSigning (which also marks it as made there). */
-const packageProfiles = new WeakMap<PreparedSigning, Profile>()
+/** A package made by {@link prepareSigning}: it alone carries its ciphersuite. */
+class SigningPackage implements PreparedSigning {
+  readonly #profile: Profile
+  constructor(
+    profile: Profile,
+    readonly key: PreparedKey,
+    readonly message: Uint8Array,
+    readonly identifiers: readonly string[],
+    readonly signers: ReadonlyMap<string, PreparedSigner>,
+    readonly groupCommitment: Pt,
+    readonly negateNonces: boolean,
+    readonly challenge: bigint,
+  ) {
+    this.#profile = profile
+    Object.freeze(this)
+  }
+
+  static profileOf(p: unknown): Profile | undefined {
+    return p instanceof SigningPackage ? p.#profile : undefined
+  }
+}
+
 function profileFor(prepared: PreparedSigning): Profile {
-  const profile = packageProfiles.get(prepared)
+  const profile = SigningPackage.profileOf(prepared)
   if (!profile) throw invalid('Not a signing package made by prepareSigning.', `expected the package prepareSigning returned, got ${describeValue(prepared)}`)
   return profile
 }
@@ -407,11 +409,12 @@ export type PrepareSigningOptions = {
  * Throws `INVALID_INPUT` (with `meta.identifier` when a signer's commitment is at fault) for an
  * invalid list: wrong count for the key's signer range, duplicate or malformed identifiers, or a
  * commitment that is not a valid point (off the curve, the identity, or for ed25519 of small order).
+ * `pub` is the public key package, or the party's {@link prepareKey} of it (decoded once, reused).
  */
-export function prepareSigning(suite: SigningSuite, pub: PublicPackage, commitments: readonly Commitments[], message: Uint8Array, options: PrepareSigningOptions = {}): PreparedSigning {
+export function prepareSigning(suite: SigningSuite, pub: PublicPackage | PreparedKey, commitments: readonly Commitments[], message: Uint8Array, options: PrepareSigningOptions = {}): PreparedSigning {
   const profile = profileOf(suite)
   const { Fn } = profile
-  const key = prepareKey(suite, pub)
+  const key = keyFor(profile, suite, pub)
   if (!(message instanceof Uint8Array)) throw invalid('The message to sign is not bytes.', `expected message bytes, got ${describeValue(message)}`)
   if (!Array.isArray(commitments)) throw invalid('The commitment list is not an array.', `expected an array of { identifier, hiding, binding }, got ${describeValue(commitments)}`)
   if (commitments.length < key.signers.min || commitments.length > key.signers.max) {
@@ -436,26 +439,15 @@ export function prepareSigning(suite: SigningSuite, pub: PublicPackage, commitme
     if (entries[i]!.x === entries[i - 1]!.x) throw invalid('The commitment list names a signer twice.', `expected distinct signers, got ${entries[i]!.identifier} twice`, { identifier: entries[i]!.identifier })
   }
 
-  // Section 4.3 encode_group_commitment_list; what follows depends only on the group key, the message
-  // and this list, so the parties of one process derive it once between them.
+  // Section 4.3 encode_group_commitment_list, then round two's derivation, by this party on its own.
   const msg = message.slice()
   const encodedList = concatBytes(...entries.flatMap((e) => [Fn.toBytes(e.x), e.hidingBytes, e.bindingBytes]))
-  const derived = sharedResult(`frost/round-two/${profile.context}`, resultKey(key.groupKeyBytes, msg, encodedList), () => deriveRoundTwo(profile, key, entries, msg, encodedList))
+  const derived = deriveRoundTwo(profile, key, entries, msg, encodedList)
   const signers = new Map<string, PreparedSigner>()
   entries.forEach((e, i) => signers.set(e.identifier, { ...e, bindingFactor: derived.rhos[i]!, lambda: derived.lambdas[i]! }))
   const { R, negateNonces, challenge } = derived
 
-  const prepared: PreparedSigning = Object.freeze({
-    key,
-    message: msg,
-    identifiers: Object.freeze(entries.map((e) => e.identifier)),
-    signers,
-    groupCommitment: R,
-    negateNonces,
-    challenge,
-  })
-  packageProfiles.set(prepared, profile)
-  return prepared
+  return new SigningPackage(profile, key, msg, Object.freeze(entries.map((e) => e.identifier)), signers, R, negateNonces, challenge)
 }
 
 type RoundTwo = { readonly rhos: readonly bigint[]; readonly R: Pt; readonly negateNonces: boolean; readonly challenge: bigint; readonly lambdas: readonly bigint[] }

@@ -31,30 +31,19 @@ function randomScalar(order: bigint): bigint {
   return (x % (order - 1n)) + 1n
 }
 
-/** Optional hand-written implementations, when they are still in the tree (before the change). */
-async function optional<T>(path: string): Promise<T | undefined> {
-  try {
-    return (await import(path)) as T
-  } catch {
-    return undefined
-  }
-}
-
-type Msm = {
+const Ed = ed25519.Point
+const K = secp256k1.Point
+// The hand-written paths, in their one home (packages/mpc/src/curves/); `undefined` shows as "(gone)".
+const msm = (await import('../packages/mpc/src/curves/publicMsm.js')) as unknown as {
   ed25519PublicMsm(points: unknown[], scalars: bigint[]): { equals(p: unknown): boolean }
   secp256k1PublicMsm(points: unknown[], scalars: bigint[]): { equals(p: unknown): boolean }
   ed25519IsPrimeOrder(p: unknown): boolean
-}
-type PointMul = {
+} | undefined
+const pointMul = (await import('../packages/mpc/src/curves/secp256k1Mul.js')) as unknown as {
   mulSameScalar(points: unknown[], k: bigint): unknown[]
   FixedBaseTable: new (p: unknown) => { multiply(k: bigint): unknown }
   mulBase(k: bigint): unknown
-}
-
-const Ed = ed25519.Point
-const K = secp256k1.Point
-const msm = await optional<Msm>('../packages/mpc/src/frost/publicMsm.js')
-const pointMul = await optional<PointMul>('../packages/mpc/src/ecdsa/ot/pointMul.js')
+} | undefined
 
 const line = (label: string, noble: number, hand: number | undefined) =>
   console.log(`${label.padEnd(58)} noble ${fmt(noble).padStart(8)} ms   hand-written ${hand === undefined ? '      (gone)' : `${fmt(hand).padStart(8)} ms   noble/hand ${fmt(noble / hand)}`}`)

@@ -4,7 +4,7 @@ import { bytesToNumberBE, bytesToNumberLE } from '@noble/curves/utils.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { ZrError, describeValue } from '@zrkit/core'
-import { ed25519IsPrimeOrder, ed25519PublicMsm, secp256k1PublicMsm } from './publicMsm.js'
+import { ed25519IsPrimeOrder, ed25519PublicMsm, secp256k1PublicMsm } from '../curves/publicMsm.js'
 import type { Frost, FrostKey } from './suites.js'
 
 // FROST round two (RFC 9591 Sections 4.4-4.6 and 5.2-5.4) computed once per signing package.

@@ -4,7 +4,7 @@ import { ed25519, ed25519_FROST } from '@noble/curves/ed25519.js'
 import { schnorr, schnorr_FROST, secp256k1, secp256k1_FROST } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, concatBytes, hexToBytes } from '@noble/hashes/utils.js'
-import { type DerivationPath, type KeyType, isZrError, signingKey } from '@zrkit/core'
+import { type DerivationPath, type KeyType, canonicalStringify, isZrError, signingKey } from '@zrkit/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { type Commitments, type SigningSuite, aggregate, aggregateVerified, commit, prepareKey, prepareSigning, signShare, verifyShare } from './signingPackage.js'
@@ -357,6 +357,26 @@ describe('each party derives round two on its own, and the parties agree', () =>
       expect(prepareSigning(suite, deal.public, [list[0]!, other], msg).challenge).not.toBe(prepared[0]!.challenge)
     })
   }
+})
+
+describe('commit', () => {
+  it('returns commitments that encode exactly as the plain wire object, with nothing hidden leaking out', () => {
+    const deal = ed.sign.trustedDealer({ min: 2, max: 2 })
+    const { commitments, nonces } = commit(ed, Object.values(deal.secretShares)[0]!)
+    const plain = { identifier: commitments.identifier, hiding: commitments.hiding, binding: commitments.binding }
+    expect(Object.keys(commitments).sort()).toEqual(['binding', 'hiding', 'identifier'])
+    expect(Object.keys(nonces).sort()).toEqual(['binding', 'hiding'])
+    expect(canonicalStringify(commitments)).toBe(canonicalStringify(plain))
+    // a copy of the commitments is as good as the original, only without the kept points
+    const other = commit(ed, Object.values(deal.secretShares)[1]!)
+    const msg = text('copies')
+    const a = prepareSigning(ed, deal.public, [plain, other.commitments], msg, { own: commitments })
+    const b = prepareSigning(ed, deal.public, [structuredClone(plain), other.commitments], msg, { own: { ...commitments } })
+    expect(a.challenge).toBe(b.challenge)
+    // (the same share twice from one dealer test key: a copy of the nonce bytes, to compare the two paths)
+    const copy = { hiding: nonces.hiding.slice(), binding: nonces.binding.slice() }
+    expect(hex(signShare(a, Object.values(deal.secretShares)[0]!, copy))).toBe(hex(signShare(b, Object.values(deal.secretShares)[0]!, nonces)))
+  })
 })
 
 describe('a prepared key', () => {

@@ -285,16 +285,52 @@ function keyFor(profile: Profile, suite: SigningSuite, pub: PublicPackage | Prep
 
 // ---- Round one: nonces whose commitments this party computed itself ----------------------------
 
-type OwnCommitments = { profile: Profile; identifier: string; hiding: Uint8Array; binding: Uint8Array; hidingPoint: Pt; bindingPoint: Pt }
-type OwnNonces = { digest: Uint8Array; commitments: OwnCommitments }
-/** Commitment objects returned by {@link commit}, with the points they encode. */
-const ownCommitments = new WeakMap<object, OwnCommitments>()
-/** Nonce objects returned by {@link commit} (a digest of their bytes, not a copy), with their commitments. */
-const ownNonces = new WeakMap<object, OwnNonces>()
+/** What this party knows of commitments it made itself: copies of their bytes and the points they encode. */
+type Own = { profile: Profile; identifier: string; hiding: Uint8Array; binding: Uint8Array; hidingPoint: Pt; bindingPoint: Pt }
 
 /**
- * RFC 9591 Section 5.1 round one: noble's `commit` (fresh nonces and their commitments). This party
- * keeps the commitment points it computed, so that {@link prepareSigning} (given them as `own`) need not
+ * The commitments {@link commit} returns: the wire fields (the only enumerable ones, so they encode
+ * as a plain `{ identifier, hiding, binding }`), and privately the points this party computed.
+ */
+class OwnCommitments implements Commitments {
+  readonly #own: Own
+  constructor(
+    readonly identifier: string,
+    readonly hiding: Uint8Array,
+    readonly binding: Uint8Array,
+    own: Own,
+  ) {
+    this.#own = own
+  }
+
+  static of(c: unknown): Own | undefined {
+    return c instanceof OwnCommitments ? c.#own : undefined
+  }
+}
+
+/** The nonces {@link commit} returns: `{ hiding, binding }`, and privately a digest of them and their commitments. */
+class OwnNonces implements Nonces {
+  #known: { digest: Uint8Array; own: Own } | undefined
+  constructor(
+    readonly hiding: Uint8Array,
+    readonly binding: Uint8Array,
+    own: Own,
+  ) {
+    this.#known = { digest: nonceDigest({ hiding, binding }), own }
+  }
+
+  static of(n: unknown): { digest: Uint8Array; own: Own } | undefined {
+    return n instanceof OwnNonces ? n.#known : undefined
+  }
+
+  static forget(n: unknown): void {
+    if (n instanceof OwnNonces) n.#known = undefined
+  }
+}
+
+/**
+ * RFC 9591 Section 5.1 round one: noble's `commit` (fresh nonces and their commitments). The returned
+ * objects privately carry the commitment points this party computed, so that {@link prepareSigning} (given them as `own`) need not
  * validate its own points again and {@link signShare} need not recompute them from the nonces. Throws
  * `INVALID_INPUT` for a secret package that is not `{ identifier, signingShare }` of the suite.
  *
@@ -313,11 +349,10 @@ export function commit(suite: SigningSuite, secret: SecretPackage): { nonces: No
   parseIdentifier(profile, s.identifier)
   if (s.signingShare.length !== profile.Fn.BYTES) throw invalid('Invalid FROST secret package.', `expected a ${profile.Fn.BYTES}-byte signing share, got ${s.signingShare.length} bytes`)
   scalarOf(profile, s.signingShare, 'The signing share is malformed.')
-  const out = profile.frost.commit(secret as never) as { nonces: Nonces; commitments: Commitments }
-  const { commitments: c, nonces: n } = out
+  const { commitments: c, nonces: n } = profile.frost.commit(secret as never) as { nonces: Nonces; commitments: Commitments }
   // noble computed both as BASE·nonce (nonces are never zero): valid points of prime order, so
   // decoding them back needs no check. They stay with this party (keyed by its own objects).
-  const own: OwnCommitments = {
+  const own: Own = {
     profile,
     identifier: c.identifier,
     hiding: c.hiding.slice(),
@@ -325,9 +360,7 @@ export function commit(suite: SigningSuite, secret: SecretPackage): { nonces: No
     hidingPoint: profile.Point.fromBytes(c.hiding),
     bindingPoint: profile.Point.fromBytes(c.binding),
   }
-  ownCommitments.set(c, own)
-  ownNonces.set(n, { digest: nonceDigest(n), commitments: own })
-  return out
+  return { nonces: new OwnNonces(n.hiding, n.binding, own), commitments: new OwnCommitments(c.identifier, c.hiding, c.binding, own) }
 }
 
 // ---- The signing package ----------------------------------------------------------------------
@@ -421,7 +454,7 @@ export function prepareSigning(suite: SigningSuite, pub: PublicPackage | Prepare
     throw invalid(`The commitment list has ${commitments.length} entries; the key needs ${key.signers.min} to ${key.signers.max}.`, `expected ${key.signers.min}..${key.signers.max} commitments, got ${commitments.length}`)
   }
   if (options === null || typeof options !== 'object') throw invalid('Invalid signing options.', `expected { own? }, got ${describeValue(options)}`)
-  const own = options.own !== null && typeof options.own === 'object' ? ownCommitments.get(options.own) : undefined
+  const own = OwnCommitments.of(options.own)
   const usable = own && own.profile === profile ? own : undefined
 
   const entries = commitments.map((c) => {
@@ -512,10 +545,10 @@ export function signShare(prepared: PreparedSigning, secret: SecretPackage, nonc
   const [d0, e0, share] = [nonces.hiding, nonces.binding, secret.signingShare].map((b) => scalarOf(profile, b, 'The signing nonces or share are malformed.'))
   if (Fn.is0(d0!) || Fn.is0(e0!)) throw invalid('The signing nonces were already used.', 'expected fresh nonces, got zeroed ones (consumed by an earlier signShare)')
   // The coordinator must have listed the commitments to these very nonces.
-  const known = ownNonces.get(nonces)
-  const fromCommit = !!known && known.commitments.profile === profile && sameBytes(known.digest, nonceDigest(nonces))
-  const hidingC = fromCommit ? known!.commitments.hiding : Point.BASE.multiply(d0!).toBytes()
-  const bindingC = fromCommit ? known!.commitments.binding : Point.BASE.multiply(e0!).toBytes()
+  const known = OwnNonces.of(nonces)
+  const fromCommit = !!known && known.own.profile === profile && sameBytes(known.digest, nonceDigest(nonces))
+  const hidingC = fromCommit ? known!.own.hiding : Point.BASE.multiply(d0!).toBytes()
+  const bindingC = fromCommit ? known!.own.binding : Point.BASE.multiply(e0!).toBytes()
   if (!sameBytes(hidingC, me.hidingBytes) || !sameBytes(bindingC, me.bindingBytes)) {
     throw invalid('The commitment list does not hold this signer’s commitments.', `expected the commitments to these nonces for ${me.identifier}, got others`)
   }
@@ -528,7 +561,7 @@ export function signShare(prepared: PreparedSigning, secret: SecretPackage, nonc
   const z = Fn.add(Fn.add(d, Fn.mul(e, me.bindingFactor)), Fn.mul(Fn.mul(me.lambda, sk), p.challenge))
   nonces.hiding.fill(0)
   nonces.binding.fill(0)
-  ownNonces.delete(nonces)
+  OwnNonces.forget(nonces)
   return Fn.toBytes(z)
 }
 

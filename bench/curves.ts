@@ -48,7 +48,10 @@ const pointMul = (await import('../packages/mpc/src/curves/secp256k1Mul.js')) as
 const line = (label: string, noble: number, hand: number | undefined) =>
   console.log(`${label.padEnd(58)} noble ${fmt(noble).padStart(8)} ms   hand-written ${hand === undefined ? '      (gone)' : `${fmt(hand).padStart(8)} ms   noble/hand ${fmt(noble / hand)}`}`)
 
+/** `npx tsx bench/curves.ts frost` runs only the FROST section; `curves` only the curve sections. */
+const only = process.argv[2]
 console.log('One party, one thread: noble public API vs the hand-written path (mean ms per operation)\n')
+if (only !== 'frost') {
 
 // ---- FROST: Σ ρ_i·E_i over public points, and the 2-point share check -------------------------
 for (const [curve, P, hand] of [
@@ -109,4 +112,51 @@ for (const [curve, P, hand] of [
   const noble = await time('G × secret scalar (BASE.multiply)', () => K.BASE.multiply(scalars[i++ & 63]!))
   const h = pointMul ? await time('mulBase', () => pointMul.mulBase(scalars[i++ & 63]!)) : undefined
   line('secp256k1: G × one secret scalar', noble, h)
+}
+
+}
+
+// ---- FROST round two, one party: noble's public FROST API vs zrkit's prepared signing package ------
+// What one party of a t-signer run computes once nonces are exchanged: its share, then the aggregate
+// checked by an independent verifier (zrkit: prepareSigning + signShare + aggregateVerified; noble:
+// signShare + aggregate, each of which re-derives round two from the bytes, then the same verifier).
+if (only !== 'curves') {
+  const { aggregateVerified, commit, frostSuite, prepareKey, prepareSigning, signShare } = await import('../packages/mpc/src/index.js')
+  console.log('')
+  for (const keyType of ['eddsa-ed25519', 'schnorr-secp256k1'] as const) {
+    const suite = frostSuite(keyType)
+    for (const t of [2, 3, 5]) {
+      const deal = suite.dkg.trustedDealer({ min: t, max: t + 1 })
+      const secrets = Object.values(deal.secretShares).slice(0, t)
+      const msg = new TextEncoder().encode(`bench ${keyType} ${t}`)
+      const groupKey = suite.groupKey({ public: deal.public, secret: secrets[0]! } as never)
+      // Rounds prepared beforehand (every signer's commitments and shares: the other parties' work),
+      // two per timed run, so that only this party's round-two work is timed.
+      const runs = 20
+      const pool = Array.from({ length: 2 * (runs + 1) }, () => {
+        const r = secrets.map((s) => commit(suite, s as never))
+        const list = r.map((x) => x.commitments)
+        const shares = Object.fromEntries(
+          secrets.map((s, i) => [s.identifier, suite.sign.signShare(s as never, deal.public as never, { hiding: r[i]!.nonces.hiding.slice(), binding: r[i]!.nonces.binding.slice() }, list as never, msg)]),
+        )
+        return { r, list, shares }
+      })
+      let next = 0
+      const key = prepareKey(suite, deal.public as never)
+      const ours = await time(`zrkit ${keyType} t=${t}`, () => {
+        const { r, list, shares } = pool[next++]!
+        const p = prepareSigning(suite, key, list, msg, { own: r[0]!.commitments })
+        signShare(p, secrets[0]! as never, r[0]!.nonces)
+        const res = aggregateVerified(p, shares, (sig) => suite.verify(sig, msg, groupKey))
+        if (!res.ok) throw new Error('zrkit aggregate failed')
+      }, 60_000, runs, runs)
+      const nobles = await time(`noble ${keyType} t=${t}`, () => {
+        const { r, list, shares } = pool[next++]!
+        suite.sign.signShare(secrets[0]! as never, deal.public as never, r[0]!.nonces, list as never, msg)
+        const sig = suite.sign.aggregate(deal.public as never, list as never, msg, shares)
+        if (!suite.verify(sig, msg, groupKey)) throw new Error('noble aggregate failed')
+      }, 60_000, runs, runs)
+      line(`FROST ${keyType}: one party's round two, t = ${t}`, nobles, ours)
+    }
+  }
 }

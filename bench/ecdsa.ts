@@ -1,15 +1,18 @@
 /**
  * Threshold ECDSA benchmark (DKLs23): key generation and signing of the zrkit federation for 2-of-3 and
  * 3-of-5, in process over the real secure transport, beside one-party noble ECDSA signing measured in
- * the same run. Also CPU per party and bytes per counterparty. Nothing is asserted.
+ * the same run. Also bytes per counterparty, and CPU per party: each party in its own worker thread
+ * (sharing nothing, as on its own machine), reading its own thread's CPU time (bench/harness.ts).
+ * Nothing is asserted.
  *
  *   npx tsx bench/ecdsa.ts        (also run at the end of `npx -y pnpm@10 bench`)
  */
+import { isMainThread, workerData } from 'node:worker_threads'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { memorySecretStore } from '@zrkit/core'
 import { EcdsaKeyState, runEcdsaDkg, runEcdsaSigning } from '@zrkit/mpc'
-import { type Network, fmt, measure, network } from './harness.js'
+import { type Network, type PartyOps, fmt, measure, network, partyWorker, perPartyCpu, threadCpuMs, workerNetwork } from './harness.js'
 
 let sessions = 0
 
@@ -60,16 +63,46 @@ async function sign(net: Network, threshold: number, keys: EcdsaKeyState[], dige
   )
 }
 
-/** CPU ms of this process (user + system) spent in `fn`, and its wall ms. */
-async function cpuOf(fn: () => Promise<unknown>): Promise<{ cpuMs: number; wallMs: number }> {
-  const c = process.cpuUsage()
-  const t = performance.now()
-  await fn()
-  const d = process.cpuUsage(c)
-  return { cpuMs: (d.user + d.system) / 1000, wallMs: performance.now() - t }
+const workerRole = 'zrkit-bench-ecdsa-party'
+
+/** The DKLs23 operations of a party worker; each worker keeps its own key state. */
+function ecdsaOps(): PartyOps {
+  let key: EcdsaKeyState | undefined
+  return {
+    dkg: async ({ router, parties }, { id, threshold }: { id: string; threshold: number }) => {
+      const { share, pairs } = await runEcdsaDkg({ session: router.open(id, parties), threshold, timeoutMs: 120_000 })
+      const state = new EcdsaKeyState(share, memorySecretStore())
+      for (const [j, record] of pairs) await state.install(j, record)
+      key = state
+    },
+    sign: async ({ router, account, transport }, { id, digest }: { id: string; digest: Uint8Array }) => {
+      const identityKey = (p: string) => transport.identityKey(p)
+      await runEcdsaSigning({ router, sessionId: id, key: key!, keyType: 'ecdsa-secp256k1', digests: [digest], account, identityKey, seed: 0, attemptTimeoutMs: 60_000 })
+    },
+  }
 }
 
-type Row = { config: string; dkgMs: number; dkgCpuPerParty: number; signMs: number; signCpuPerSigner: number; bytesPerCounterparty: number }
+/** CPU ms of one noble signature on this thread (median of batches), or undefined where not measurable. */
+function nobleCpuMs(): number | undefined {
+  const secret = secp256k1.utils.randomSecretKey()
+  const digest = sha256(new Uint8Array([4, 5, 6]))
+  const batches: number[] = []
+  for (let b = 0; b < 31; b++) {
+    const c0 = threadCpuMs()
+    for (let i = 0; i < 10; i++) {
+      digest[0] = i
+      secp256k1.sign(digest, secret, { prehash: false })
+    }
+    const c1 = threadCpuMs()
+    if (c0 === undefined || c1 === undefined) return undefined
+    batches.push((c1 - c0) / 10)
+  }
+  batches.sort((a, b) => a - b)
+  return batches[15]
+}
+
+type Cpu = { mean: number; max: number }
+type Row = { config: string; dkgMs: number; dkgCpu?: Cpu | undefined; signMs: number; signCpu?: Cpu | undefined; bytesPerCounterparty: number }
 
 /** DKLs23 DKG and signing for 2-of-3 and 3-of-5 against one-party noble ECDSA signing. */
 export async function runEcdsaBench(): Promise<void> {
@@ -83,14 +116,12 @@ export async function runEcdsaBench(): Promise<void> {
     const net = await network(n)
     try {
       let keys: EcdsaKeyState[] = []
-      // DKG: every party does the same work, so CPU per party = process CPU / n.
       const dkgRuns = n === 3 ? 3 : 2
-      let dkgCpu = 0
       let dkgWall = 0
       for (let i = 0; i < dkgRuns; i++) {
-        const r = await cpuOf(async () => (keys = await dkg(net, t)))
-        dkgCpu += r.cpuMs
-        dkgWall += r.wallMs
+        const t0 = performance.now()
+        keys = await dkg(net, t)
+        dkgWall += performance.now() - t0
       }
       const digest = sha256(new Uint8Array([t, n]))
       await sign(net, t, keys, digest) // warm-up (and the first use of each setup)
@@ -104,55 +135,79 @@ export async function runEcdsaBench(): Promise<void> {
         100,
         false,
       )
-      // CPU per signer (the t signers do the same work) and bytes on the wire between two signers.
+      // Bytes on the wire between two signers.
       let bytes = 0
       const [a, b] = [net.parties[0]!, net.parties[1]!]
       net.relay.intercept((frame) => {
         if (frame.from === a && frame.to === b) bytes += frame.bytes.length
       })
       const rounds = 5
-      const signCpu = await cpuOf(async () => {
-        for (let i = 0; i < rounds; i++) {
-          digest[1] = i
-          await sign(net, t, keys, digest)
-        }
-      })
+      for (let i = 0; i < rounds; i++) {
+        digest[1] = i
+        await sign(net, t, keys, digest)
+      }
       net.relay.intercept(null)
-      rows.push({
-        config: `${t}-of-${n}`,
-        dkgMs: dkgWall / dkgRuns,
-        dkgCpuPerParty: dkgCpu / dkgRuns / n,
-        signMs,
-        signCpuPerSigner: signCpu.cpuMs / rounds / t,
-        bytesPerCounterparty: bytes / rounds,
-      })
+      rows.push({ config: `${t}-of-${n}`, dkgMs: dkgWall / dkgRuns, signMs, bytesPerCounterparty: bytes / rounds })
     } finally {
       await net.close()
     }
   }
-  const header = ['t-of-n', 'DKG ms', 'DKG CPU/party ms', 'sign ms', 'sign/noble', 'sign CPU/signer ms', 'CPU/noble', 'KB to one counterparty']
+
+  // CPU per party: each party in its own worker thread, its own thread's CPU time.
+  const nobleCpu = nobleCpuMs()
+  if (nobleCpu !== undefined) {
+    for (const { t, n } of [
+      { t: 2, n: 3 },
+      { t: 3, n: 5 },
+    ]) {
+      const wnet = await workerNetwork(n, import.meta.url, workerRole)
+      try {
+        const row = rows.find((r) => r.config === `${t}-of-${n}`)!
+        // DKG: every party, one run after a warm-up run (the key of the last run is the one that signs).
+        row.dkgCpu = await perPartyCpu(() => wnet.cpu(), () => wnet.run('dkg', { id: `bench/worker-ecdsa-dkg/${sessions++}`, threshold: t }), 1)
+        const signers = wnet.parties.slice(0, t)
+        const digest = sha256(new Uint8Array([t, n, 1]))
+        row.signCpu = await perPartyCpu(
+          () => wnet.cpu(signers),
+          (i) => {
+            digest[0] = i & 0xff
+            return wnet.run('sign', { id: `bench/worker-ecdsa-sign/${sessions++}`, digest }, signers)
+          },
+          10,
+        )
+      } finally {
+        await wnet.close()
+      }
+    }
+  }
+  const cpuCell = (c: Cpu | undefined) => (c ? `${fmt(c.mean)} (${fmt(c.max)})` : 'n/a')
+  const header = ['t-of-n', 'DKG ms', 'DKG CPU/party ms', 'sign ms', 'sign/noble', 'sign CPU/signer ms', 'CPU/noble CPU', 'KB to one counterparty']
   const table = rows.map((r) => [
     r.config,
     fmt(r.dkgMs),
-    fmt(r.dkgCpuPerParty),
+    cpuCell(r.dkgCpu),
     fmt(r.signMs),
     `${fmt(r.signMs / nobleMs)}x`,
-    fmt(r.signCpuPerSigner),
-    `${fmt(r.signCpuPerSigner / nobleMs)}x`,
+    cpuCell(r.signCpu),
+    r.signCpu && nobleCpu ? `${fmt(r.signCpu.mean / nobleCpu)}x` : 'n/a',
     fmt(r.bytesPerCounterparty / 1024),
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)))
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
-  console.log(`\nMPC: threshold ECDSA (DKLs23) in process over the secure transport; one-party noble secp256k1.sign = ${fmt(nobleMs)} ms`)
+  console.log(`\nMPC: threshold ECDSA (DKLs23) over the secure transport; one-party noble secp256k1.sign = ${fmt(nobleMs)} ms (CPU ${nobleCpu !== undefined ? fmt(nobleCpu) : 'n/a'} ms)`)
   console.log(line(header))
   console.log(widths.map((w) => '-'.repeat(w)).join('  '))
   for (const row of table) console.log(line(row))
   console.log('DKG: Pedersen DKG + base OTs both ways for every pair, until every party holds its share and setups.')
   console.log('Sign: one digest by t parties, from the first message to every signer holding the verified signature')
   console.log('(signing set, setup check, three DKLs23 rounds; all parties share this one thread, so sign ms is the')
-  console.log('latency with t parties on one core). CPU/signer: process CPU over the signings / t. KB: encrypted frames')
+  console.log('latency with t parties on one core). CPU/party, CPU/signer: each party in its own worker thread (sharing')
+  console.log('nothing), its thread CPU per operation: mean over the parties (the signers for signing), the busiest in')
+  console.log('brackets; CPU/noble CPU: that mean against one noble signature\'s CPU on this thread. KB: encrypted frames')
   console.log('one signer sends to one other per signature.')
   console.log(`(${((performance.now() - started) / 1000).toFixed(1)} s)`)
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await runEcdsaBench()
+if (!isMainThread && (workerData as { role?: string } | undefined)?.role === workerRole) await partyWorker(ecdsaOps())
+// Run directly: `npx tsx bench/ecdsa.ts`.
+else if (isMainThread && import.meta.url === `file://${process.argv[1]}`) await runEcdsaBench()

@@ -6,33 +6,20 @@
  * Two measurements per configuration:
  * - in process: every party in this thread over the in-memory relay (the default deployment). Wall
  *   time from start until every party holds its key package / the verified signature; median of runs.
- * - per party: each party in its own worker thread (its own copy of every cache), frames relayed by
- *   this thread. Each worker reads its own thread's CPU time (Linux `/proc/thread-self/schedstat`), so
+ * - per party: each party in its own worker thread (sharing nothing), frames relayed by
+ *   this thread (bench/harness.ts). Each worker reads its own thread's CPU time (Linux `/proc/thread-self/schedstat`), so
  *   the figure is the CPU one party spends, as it would on its own machine; not shown where the
  *   kernel does not provide it.
  *
  *   npx tsx bench/mpc.ts        (also run at the end of `npx -y pnpm@10 bench`)
  */
-import { readFileSync } from 'node:fs'
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
+import { isMainThread, workerData } from 'node:worker_threads'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { type KeyType, generateAccount } from '@zrkit/core'
-import {
-  type Announcement,
-  type FrostKey,
-  type Relay,
-  type RelayFrame,
-  type SecureTransport,
-  type SessionRouter,
-  createSessionRouter,
-  frostSuite,
-  runDkg,
-  runSigning,
-  secureTransport,
-} from '@zrkit/mpc'
-import { type Network, fmt, network } from './harness.js'
+import type { KeyType } from '@zrkit/core'
+import { type FrostKey, frostSuite, runDkg, runSigning } from '@zrkit/mpc'
+import { type Network, type PartyOps, fmt, network, partyWorker, perPartyCpu, threadCpuMs, workerNetwork } from './harness.js'
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b)
@@ -117,170 +104,18 @@ async function sign(net: Network, keyType: KeyType, threshold: number, keys: Fro
 
 const workerRole = 'zrkit-bench-frost-party'
 
-/** This thread's CPU time in ms, or undefined where the kernel does not report it. */
-function threadCpuMs(): number | undefined {
-  try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6
-  } catch {
-    return undefined
-  }
-}
-
-type ToWorker =
-  | { type: 'start'; parties: string[] }
-  | { type: 'frame'; frame: RelayFrame }
-  | { type: 'announce'; announcement: Announcement }
-  | { type: 'dkg'; req: number; id: string; keyType: KeyType; threshold: number }
-  | { type: 'sign'; req: number; id: string; keyType: KeyType; threshold: number; message: Uint8Array; seed: number }
-  | { type: 'cpu'; req: number }
-type FromWorker =
-  | { type: 'hello'; address: string }
-  | { type: 'ready' }
-  | { type: 'frame'; frame: RelayFrame }
-  | { type: 'announce'; announcement: Announcement }
-  | { type: 'done'; req: number; error?: string; cpuMs?: number | undefined }
-
-/** A party in a worker thread: a relay over the port to the main thread, and the commands the bench sends. */
-async function partyWorker(): Promise<void> {
-  const port = parentPort!
-  const account = generateAccount()
-  let deliver: ((frame: RelayFrame) => void) | undefined
-  const directory: Announcement[] = []
-  const watchers = new Set<(a: Announcement) => void>()
-  const relay: Relay = {
-    connect(party, onFrame) {
-      deliver = onFrame
-      return {
-        send: (to, bytes) => port.postMessage({ type: 'frame', frame: { from: party, to, bytes } } satisfies FromWorker),
-        close: () => {
-          deliver = undefined
-        },
-      }
-    },
-    announce: (announcement) => port.postMessage({ type: 'announce', announcement } satisfies FromWorker),
-    onAnnouncement(fn) {
-      watchers.add(fn)
-      const existing = directory.slice()
-      setTimeout(() => existing.forEach((a) => watchers.has(fn) && fn(a)), 0)
-      return () => watchers.delete(fn)
-    },
-  }
-  let router: SessionRouter | undefined
-  let transport: SecureTransport | undefined
-  let parties: string[] = []
+/** The FROST operations of a party worker; each worker keeps its own key packages. */
+function frostOps(): PartyOps {
   const keys = new Map<KeyType, FrostKey>()
-  const done = (req: number, error?: unknown) => port.postMessage({ type: 'done', req, ...(error ? { error: String(error) } : {}) } satisfies FromWorker)
-
-  port.on('message', (m: ToWorker) => {
-    if (m.type === 'frame') deliver?.(m.frame)
-    else if (m.type === 'announce') {
-      directory.push(m.announcement)
-      for (const fn of watchers) fn(m.announcement)
-    } else if (m.type === 'start') {
-      parties = m.parties
-      void secureTransport({ account, relay, peers: parties.filter((p) => p !== account.address) }).then((t) => {
-        transport = t
-        router = createSessionRouter(t)
-        port.postMessage({ type: 'ready' } satisfies FromWorker)
-      })
-    } else if (m.type === 'dkg') {
-      runDkg({ session: router!.open(m.id, parties), suite: frostSuite(m.keyType), threshold: m.threshold, timeoutMs: 60_000 }).then(
-        (key) => (keys.set(m.keyType, key), done(m.req)),
-        (e) => done(m.req, e),
-      )
-    } else if (m.type === 'sign') {
-      const options = { router: router!, sessionId: m.id, parties, self: account.address, account, identityKey: (p: string) => transport!.identityKey(p), suite: frostSuite(m.keyType) }
-      runSigning({ ...options, key: keys.get(m.keyType)!, threshold: m.threshold, messages: [m.message], seed: m.seed, attemptTimeoutMs: 60_000 }).then(
-        () => done(m.req),
-        (e) => done(m.req, e),
-      )
-    } else if (m.type === 'cpu') port.postMessage({ type: 'done', req: m.req, cpuMs: threadCpuMs() } satisfies FromWorker)
-  })
-  port.postMessage({ type: 'hello', address: account.address } satisfies FromWorker)
-}
-
-/** n parties in n worker threads; this thread only relays their frames and announcements. */
-async function workerNetwork(n: number) {
-  // Workers load this same file; under tsx they need its loader, registered before the import.
-  let entry = new URL(import.meta.url)
-  try {
-    const api = import.meta.resolve('tsx/esm/api')
-    const tsconfig = process.env.TSX_TSCONFIG_PATH
-    const code = `const { register } = await import(${JSON.stringify(api)}); register(${tsconfig ? JSON.stringify({ tsconfig }) : ''}); await import(${JSON.stringify(import.meta.url)})`
-    entry = new URL(`data:text/javascript,${encodeURIComponent(code)}`)
-  } catch {
-    // not under tsx: the file is plain JavaScript already
-  }
-  const workers = Array.from({ length: n }, () => new Worker(entry, { workerData: { role: workerRole } }))
-  const byParty = new Map<string, Worker>()
-  const waiting = new Map<number, { resolve: (m: Extract<FromWorker, { type: 'done' }>) => void; reject: (e: Error) => void }>()
-  let req = 0
-  let readyCount = 0
-  let onReady: () => void = () => {}
-  const addresses: string[] = []
-  let onHello: () => void = () => {}
-  for (const w of workers) {
-    w.on('error', (e) => [...waiting.values()].forEach((p) => p.reject(e)))
-    w.on('message', (m: FromWorker) => {
-      if (m.type === 'hello') {
-        byParty.set(m.address, w)
-        addresses.push(m.address)
-        if (addresses.length === n) onHello()
-      } else if (m.type === 'frame') byParty.get(m.frame.to)?.postMessage({ type: 'frame', frame: m.frame } satisfies ToWorker)
-      else if (m.type === 'announce') workers.forEach((x) => x.postMessage({ type: 'announce', announcement: m.announcement } satisfies ToWorker))
-      else if (m.type === 'ready') {
-        if (++readyCount === n) onReady()
-      } else if (m.type === 'done') {
-        const p = waiting.get(m.req)
-        waiting.delete(m.req)
-        if (m.error) p?.reject(new Error(m.error))
-        else p?.resolve(m)
-      }
-    })
-  }
-  await new Promise<void>((r) => (onHello = r))
-  const parties = [...addresses].sort()
-  await new Promise<void>((r) => {
-    onReady = r
-    workers.forEach((w) => w.postMessage({ type: 'start', parties } satisfies ToWorker))
-  })
-  const all = (make: (req: number) => ToWorker) =>
-    Promise.all(
-      workers.map((w) => {
-        const r = req++
-        return new Promise<Extract<FromWorker, { type: 'done' }>>((resolve, reject) => {
-          waiting.set(r, { resolve, reject })
-          w.postMessage(make(r))
-        })
-      }),
-    )
   return {
-    dkg: async (keyType: KeyType, threshold: number) => {
-      const id = `bench/worker-dkg/${sessions++}`
-      await all((r) => ({ type: 'dkg', req: r, id, keyType, threshold }))
+    dkg: async ({ router, parties }, { id, keyType, threshold }: { id: string; keyType: KeyType; threshold: number }) => {
+      keys.set(keyType, await runDkg({ session: router.open(id, parties), suite: frostSuite(keyType), threshold, timeoutMs: 60_000 }))
     },
-    sign: async (keyType: KeyType, threshold: number, message: Uint8Array) => {
-      const id = `bench/worker-sign/${sessions++}`
-      await all((r) => ({ type: 'sign', req: r, id, keyType, threshold, message, seed: sessions }))
+    sign: async ({ router, parties, account, transport }, { id, keyType, threshold, message, seed }: { id: string; keyType: KeyType; threshold: number; message: Uint8Array; seed: number }) => {
+      const identityKey = (p: string) => transport.identityKey(p)
+      await runSigning({ router, sessionId: id, parties, self: account.address, account, identityKey, suite: frostSuite(keyType), key: keys.get(keyType)!, threshold, messages: [message], seed, attemptTimeoutMs: 60_000 })
     },
-    /** Each party's thread CPU time so far (ms), or undefined if not available. */
-    cpu: async () => {
-      const got = (await all((r) => ({ type: 'cpu', req: r }))).map((m) => m.cpuMs)
-      return got.every((x): x is number => typeof x === 'number') ? got : undefined
-    },
-    close: () => Promise.all(workers.map((w) => w.terminate())),
   }
-}
-
-/** CPU ms per party and operation (mean over parties, and the busiest party), over `runs` runs. */
-async function perPartyCpu(cpu: () => Promise<number[] | undefined>, op: (i: number) => Promise<void>, runs: number): Promise<{ mean: number; max: number } | undefined> {
-  await op(-1) // warm-up, not counted
-  const before = await cpu()
-  for (let i = 0; i < runs; i++) await op(i)
-  const after = await cpu()
-  if (!before || !after) return undefined
-  const each = after.map((a, i) => (a - before[i]!) / runs)
-  return { mean: each.reduce((s, x) => s + x, 0) / each.length, max: Math.max(...each) }
 }
 
 type Cpu = { mean: number; max: number }
@@ -332,18 +167,18 @@ export async function runMpcBench(): Promise<void> {
   // Per-party CPU, each party in its own thread.
   if (threadCpuMs() !== undefined) {
     for (const { t, n } of configs) {
-      const wnet = await workerNetwork(n)
+      const wnet = await workerNetwork(n, import.meta.url, workerRole)
       try {
         for (const { keyType, scheme } of schemes) {
           const row = rows.find((r) => r.scheme === scheme && r.config === `${t}-of-${n}`)!
           row.nobleCpuMs = nobleCpuMs(noble.get(keyType)!)
-          row.dkgCpu = await perPartyCpu(wnet.cpu, () => wnet.dkg(keyType, t), 2)
+          row.dkgCpu = await perPartyCpu(() => wnet.cpu(), () => wnet.run('dkg', { id: `bench/worker-dkg/${sessions++}`, keyType, threshold: t }), 2)
           const message = sha256(new Uint8Array([t, n, 1]))
           row.signCpu = await perPartyCpu(
-            wnet.cpu,
+            () => wnet.cpu(),
             (i) => {
               message[0] = i & 0xff
-              return wnet.sign(keyType, t, message)
+              return wnet.run('sign', { id: `bench/worker-sign/${sessions++}`, keyType, threshold: t, message, seed: sessions })
             },
             n === 9 ? 10 : 20,
           )
@@ -377,9 +212,8 @@ export async function runMpcBench(): Promise<void> {
   for (const row of table) console.log(line(row))
   console.log('DKG ms, sign ms: every party in one thread (in process), wall time from start until every party holds')
   console.log('its key package / the signature (nonce commitments, signed signing package, signature shares; each')
-  console.log('party checks the aggregate with an independent verifier, and the shares one by one if it fails; parties in')
-  console.log('one process share pure results keyed by their exact input bytes: decoded points, the round-two derivation,')
-  console.log('accepted signature checks); median,')
+  console.log('party checks the aggregate with an independent verifier, and the shares one by one if it fails; the')
+  console.log('parties share nothing: each decodes, checks and derives on its own); median,')
   console.log('each run followed by 10 noble signatures (noble sign ms: their median), so both see the same load.')
   console.log('CPU ms/party: each party in its own worker thread, that thread\'s CPU time per operation: mean over the')
   console.log('parties (the busiest in brackets: the coordinator signs the package, non-signers send no share); nothing is')
@@ -388,6 +222,6 @@ export async function runMpcBench(): Promise<void> {
   console.log(`(${((performance.now() - started) / 1000).toFixed(1)} s)`)
 }
 
-if (!isMainThread && (workerData as { role?: string } | undefined)?.role === workerRole) await partyWorker()
+if (!isMainThread && (workerData as { role?: string } | undefined)?.role === workerRole) await partyWorker(frostOps())
 // Run directly: `npx tsx bench/mpc.ts`.
 else if (isMainThread && import.meta.url === `file://${process.argv[1]}`) await runMpcBench()

@@ -51,7 +51,7 @@ import { ZrError } from '@zrkit/core'
 import { MulAlice, type MulAliceMsg1, MulBob, type MulBobMsg1, SIGN_MUL_WIDTH } from './multiply.js'
 import { ctEqual, randomScalar } from './ot/baseOt.js'
 import type { OtExtensionReceiver, OtExtensionSender } from './ot/otExtension.js'
-import { mulBase, mulSameScalar, normalizePoints } from './ot/pointMul.js'
+import { mulBase, mulSameScalar, normalizePoints } from '../curves/secp256k1Mul.js'
 import { CURVE_ORDER, Transcript, bytesToBigInt, parsePoint, parseScalar, pointToBytes, scalarToBytes, wideReduce } from './ot/transcript.js'
 
 type Point = InstanceType<typeof secp256k1.Point>

@@ -7,7 +7,6 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { type Accusation, ZrError, canonicalBytes, isZrError, verifyAccountSignature } from '@zrkit/core'
 import type { Session } from '../transport/SessionRouter.js'
-import { resultKey, sharedResult } from './sharedResults.js'
 
 /** The coordinator of attempt `attempt`: parties (sorted) rotate from `seed`. */
 export function coordinatorOf(parties: readonly string[], seed: number, attempt: number): string {
@@ -19,15 +18,12 @@ export function packageDigest(domain: string, session: string, packageHash: Uint
   return sha256(canonicalBytes({ domain, session, packageHash }))
 }
 
-/**
- * True when `signature` is `party`'s account signature over {@link packageDigest}. An acceptance is
- * shared with the other parties of the process, which check the same package signature.
- */
+/** True when `signature` is `party`'s account signature over {@link packageDigest} (checked by this party). */
 export function signedBy(identityKey: (party: string) => Uint8Array | undefined, domain: string, session: string, party: string, hash: Uint8Array, signature: Uint8Array): boolean {
   const key = identityKey(party)
   if (!key) return false
   const digest = packageDigest(domain, session, hash)
-  return sharedResult('account-signature', resultKey(key, digest, signature), () => verifyAccountSignature(signature, digest, key), (ok) => ok)
+  return verifyAccountSignature(signature, digest, key)
 }
 
 /**

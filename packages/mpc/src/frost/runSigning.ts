@@ -3,7 +3,7 @@ import { type Accusation, type Account, ZrError, equalBytes } from '@zrkit/core'
 import { gatherSigners, packageDigest, runAttempts, sendToAll, signedBy as signedByParty } from '../federation/coordinator.js'
 import type { Session, SessionRouter } from '../transport/SessionRouter.js'
 import { identifiers } from './runDkg.js'
-import { aggregateVerified, commit, prepareSigning, signShare } from './signingPackage.js'
+import { type PreparedKey, aggregateVerified, commit, prepareKey, prepareSigning, signShare } from './signingPackage.js'
 import { decodeMessage, encodeMessage, isBytes, isRecord, misbehaved } from './messages.js'
 import type { FrostKey, FrostSuite } from './suites.js'
 
@@ -78,6 +78,8 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
   const timeoutMs = options.attemptTimeoutMs ?? 3_000
   const groupKey = suite.groupKey(key)
   const wait = { timeoutMs, ...(signal ? { signal } : {}) }
+  /** This party's decoded key package: decoded on first use, then kept for every attempt and message. */
+  let decodedKey: PreparedKey | undefined
   const { value, attempts, accusations } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal, followExcludedCoordinators: true }, async ({ session, coordinator, excluded }) => {
     // Round 1: fresh nonces for each message; commitments to the coordinator.
     const nonces = messages.map(() => commit(suite, key.secret))
@@ -98,7 +100,8 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
     checkPackage(pkg, coordinator, parties, threshold, messages.length, ids, self, myCommitments)
     const packageHash = hashOf(pkg)
     // Binding factors, group commitment, challenge and decoded points: computed once per message.
-    const prepared = messages.map((m, i) => prepareSigning(suite, key.public, pkg.commitments[i]!, m, { own: myCommitments[i]! }))
+    decodedKey ??= prepareKey(suite, key.public)
+    const prepared = messages.map((m, i) => prepareSigning(suite, decodedKey!, pkg.commitments[i]!, m, { own: myCommitments[i]! }))
 
     // Round 2: signers broadcast shares; every party verifies and aggregates.
     const shares = new Map<string, Uint8Array[]>()

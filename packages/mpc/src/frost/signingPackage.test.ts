@@ -4,13 +4,12 @@ import { ed25519, ed25519_FROST } from '@noble/curves/ed25519.js'
 import { schnorr, schnorr_FROST, secp256k1, secp256k1_FROST } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, concatBytes, hexToBytes } from '@noble/hashes/utils.js'
-import { type DerivationPath, type KeyType, isZrError, signingKey } from '@zrkit/core'
+import { type DerivationPath, type KeyType, canonicalStringify, isZrError, signingKey } from '@zrkit/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { type Commitments, type SigningSuite, aggregate, aggregateVerified, commit, prepareKey, prepareSigning, signShare, verifyShare } from './signingPackage.js'
 import { type Frost, type FrostKey, frostSuite } from './suites.js'
 import { tweakKey } from './tweakKey.js'
-import { sharedResultCount } from '../federation/sharedResults.js'
 
 // The prepared signing package against the RFC 9591 / Zcash Foundation vectors and against noble's own
 // signShare / verifyShare / aggregate, and its refusal of invalid points.
@@ -331,34 +330,74 @@ describe('aggregate first (RFC 9591 Section 5.3)', () => {
   })
 })
 
-describe('the parties of one process share the round-two derivation', () => {
+describe('each party derives round two on its own, and the parties agree', () => {
   for (const suite of [ed, bip340]) {
-    it(`${suite.keyType}: each party prepares the package; the binding factors, group commitment and challenge are derived once`, () => {
+    it(`${suite.keyType}: each party prepares the package from its own copy; nothing is shared between them`, () => {
       const deal = suite.sign.trustedDealer({ min: 2, max: 3 })
       const keys = Object.values(deal.secretShares).slice(0, 2)
       const rounds = keys.map((s) => commit(suite, s))
       const list = rounds.map((r) => r.commitments)
       const msg = text(`shared derivation ${Math.random()}`)
-      const space = `frost/round-two/${suite.keyType === 'eddsa-ed25519' ? 'FROST-ED25519-SHA512-v1' : 'FROST-secp256k1-SHA256-TR-v1'}`
-      const before = sharedResultCount(space)
-      expect(before).toBeLessThan(250) // far from the limit, so every new derivation shows in the count
-      // every party holds its own copy of the public package; the derivation is keyed by bytes, not objects
+      // every party holds its own copy of the public package and decodes it itself
       const copies = keys.map(() => structuredClone(deal.public))
-      const prepared = copies.map((pub, i) => prepareSigning(suite, pub, list, msg, { own: list[i]! }))
-      expect(sharedResultCount(space)).toBe(before + 1)
+      const prepared = copies.map((pub, i) => prepareSigning(suite, prepareKey(suite, pub), list, msg, { own: list[i]! }))
       expect(prepared[1]!.challenge).toBe(prepared[0]!.challenge)
       expect(prepared[1]!.groupCommitment.equals(prepared[0]!.groupCommitment)).toBe(true)
+      // separate objects all the way down: no party reads a result another party computed
+      expect(prepared[1]!.groupCommitment).not.toBe(prepared[0]!.groupCommitment)
+      expect(prepared[1]!.key).not.toBe(prepared[0]!.key)
+      expect(prepared[1]!.key.groupKey).not.toBe(prepared[0]!.key.groupKey)
       const shares = Object.fromEntries(keys.map((s, i) => [s.identifier, signShare(prepared[i]!, s, rounds[i]!.nonces)]))
       const signature = aggregate(prepared[0]!, shares)
       // the same bytes noble derives from scratch
       expect(hex(signature)).toBe(hex(suite.sign.aggregate(deal.public as never, list as never, msg, shares)))
-      // another message, or a list in which one commitment differs, is a derivation of its own
-      prepareSigning(suite, deal.public, list, text('another message'))
+      // another message, or a list in which one commitment differs, derives another challenge
+      expect(prepareSigning(suite, deal.public, list, text('another message')).challenge).not.toBe(prepared[0]!.challenge)
       const other = commit(suite, keys[1]!).commitments
-      prepareSigning(suite, deal.public, [list[0]!, other], msg)
-      expect(sharedResultCount(space)).toBe(before + 3)
+      expect(prepareSigning(suite, deal.public, [list[0]!, other], msg).challenge).not.toBe(prepared[0]!.challenge)
     })
   }
+})
+
+describe('commit', () => {
+  it('returns commitments that encode exactly as the plain wire object, with nothing hidden leaking out', () => {
+    const deal = ed.sign.trustedDealer({ min: 2, max: 2 })
+    const { commitments, nonces } = commit(ed, Object.values(deal.secretShares)[0]!)
+    const plain = { identifier: commitments.identifier, hiding: commitments.hiding, binding: commitments.binding }
+    expect(Object.keys(commitments).sort()).toEqual(['binding', 'hiding', 'identifier'])
+    expect(Object.keys(nonces).sort()).toEqual(['binding', 'hiding'])
+    expect(canonicalStringify(commitments)).toBe(canonicalStringify(plain))
+    // a copy of the commitments is as good as the original, only without the kept points
+    const other = commit(ed, Object.values(deal.secretShares)[1]!)
+    const msg = text('copies')
+    const a = prepareSigning(ed, deal.public, [plain, other.commitments], msg, { own: commitments })
+    const b = prepareSigning(ed, deal.public, [structuredClone(plain), other.commitments], msg, { own: { ...commitments } })
+    expect(a.challenge).toBe(b.challenge)
+    // (the same share twice from one dealer test key: a copy of the nonce bytes, to compare the two paths)
+    const copy = { hiding: nonces.hiding.slice(), binding: nonces.binding.slice() }
+    expect(hex(signShare(a, Object.values(deal.secretShares)[0]!, copy))).toBe(hex(signShare(b, Object.values(deal.secretShares)[0]!, nonces)))
+  })
+})
+
+describe('a prepared key', () => {
+  it('is reused as given, and refused by another ciphersuite', () => {
+    const deal = bip340.sign.trustedDealer({ min: 2, max: 2 })
+    const keys = Object.values(deal.secretShares)
+    const rounds = keys.map((s) => commit(bip340, s))
+    const key = prepareKey(bip340, deal.public)
+    const prepared = prepareSigning(bip340, key, rounds.map((r) => r.commitments), text('m'))
+    expect(prepared.key).toBe(key)
+    const plain = { sign: secp256k1_FROST } as unknown as SigningSuite
+    let error: unknown
+    try {
+      prepareSigning(plain, key, rounds.map((r) => r.commitments), text('m'))
+    } catch (e) {
+      error = e
+    }
+    expect(isZrError(error, 'INVALID_INPUT')).toBe(true)
+    expect((error as Error).message).toMatch(/another ciphersuite/)
+    expect((error as { details: string }).details).toMatch(/expected a key prepared for FROST-secp256k1-SHA256-v1, got one for FROST-secp256k1-SHA256-TR-v1/)
+  })
 })
 
 describe('prepared FROST signing refuses invalid input', () => {

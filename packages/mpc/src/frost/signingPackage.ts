@@ -4,23 +4,31 @@ import { bytesToNumberBE, bytesToNumberLE } from '@noble/curves/utils.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { ZrError, describeValue } from '@zrkit/core'
-import { resultKey, sharedResult } from '../federation/sharedResults.js'
-import { ed25519IsPrimeOrder, ed25519PublicMsm, secp256k1PublicMsm } from './publicMsm.js'
+import { ed25519IsPrimeOrder, ed25519PublicMsm, secp256k1PublicMsm } from '../curves/publicMsm.js'
 import type { Frost, FrostKey } from './suites.js'
 
 // FROST round two (RFC 9591 Sections 4.4-4.6 and 5.2-5.4) computed once per signing package.
+//
+// Why not noble's public FROST API here: noble's `commit` and `trustedDealer`/DKG are used as they are
+// (see `commit` below and runDkg.ts), but its round-two calls take raw bytes and re-derive everything
+// per call, and there is no prepared form. One party's round two (its share, then the aggregate checked
+// by an independent verifier) measured with `npx tsx bench/curves.ts frost`, one thread, same run:
+// noble `signShare` + `aggregate` take 7-11x this module's time for ed25519 and 2.5-3.5x for BIP340
+// (t = 2, 3, 5). noble also has no per-signer blame after a failed aggregate without re-deriving per
+// share. So round two stays here, checked byte for byte against noble and the RFC 9591 vectors
+// (signingPackage.test.ts, vectors.test.ts).
 //
 // noble's `signShare`, `verifyShare` and `aggregate` each start from the raw bytes: they decode and
 // validate every point of the key package and of the commitment list, and re-derive the binding
 // factors, the group commitment, the challenge and the Lagrange coefficients. A party that signs,
 // checks every share and aggregates would do all of that t + 2 times per message. Here it is done
 // once: `prepareSigning` validates each received point once (on curve, not the identity, and for
-// ed25519 in the prime-order subgroup), and the share operations reuse the result. Validated points
-// are also remembered per process by their encoding (see `validated` below), so the parties of an
-// in-process federation check each commitment once between them, and the derivation from a given key,
-// message and commitment list is shared between them too (`sharedResult`). The outputs are the same bytes
-// noble produces, for the suites zrkit signs with: FROST(Ed25519, SHA-512), FROST(secp256k1,
-// SHA-256) and its BIP340 (taproot) variant.
+// ed25519 in the prime-order subgroup), and the share operations reuse the result. What is kept
+// belongs to one party: its decoded key package (`prepareKey`, reused across messages and attempts
+// by passing it to `prepareSigning`) and its prepared packages. Nothing is kept per process: the
+// parties of an in-process federation each decode, check and derive on their own, as they would on
+// separate machines. The outputs are the same bytes noble produces, for the suites zrkit signs with:
+// FROST(Ed25519, SHA-512), FROST(secp256k1, SHA-256) and its BIP340 (taproot) variant.
 
 /** One participant's round-one nonce commitments, as the wire carries them. */
 export type Commitments = { identifier: string; hiding: Uint8Array; binding: Uint8Array }
@@ -130,62 +138,28 @@ function secpProfile(bip340: boolean): Profile {
   }
 }
 
-const profiles = new Map<unknown, Profile>()
+/** The three ciphersuites (immutable constants: hash tags and functions, no state). */
+const edSuiteProfile = edProfile()
+const bip340Profile = secpProfile(true)
+const secpSuiteProfile = secpProfile(false)
 function profileOf(suite: SigningSuite): Profile {
-  const F = suite.sign as unknown
-  let p = profiles.get(F)
-  if (!p) {
-    if (F === ed25519_FROST) p = edProfile()
-    else if (F === schnorr_FROST) p = secpProfile(true)
-    else if (F === secp256k1_FROST) p = secpProfile(false)
-    else throw new ZrError('UNSUPPORTED_KEY_TYPE', 'No prepared FROST signing for this suite.', { details: 'expected FROST(Ed25519, SHA-512), FROST(secp256k1, SHA-256) or its BIP340 variant' })
-    profiles.set(F, p)
-  }
-  return p
+  const F = (suite as { sign?: unknown } | null)?.sign
+  if (F === ed25519_FROST) return edSuiteProfile
+  if (F === schnorr_FROST) return bip340Profile
+  if (F === secp256k1_FROST) return secpSuiteProfile
+  throw new ZrError('UNSUPPORTED_KEY_TYPE', 'No prepared FROST signing for this suite.', { details: 'expected FROST(Ed25519, SHA-512), FROST(secp256k1, SHA-256) or its BIP340 variant' })
 }
 
 const invalid = (what: string, details: string, meta: Record<string, unknown> = {}) => new ZrError('INVALID_INPUT', what, { details, meta })
 const isOddY = (p: Pt) => (p.toAffine().y & 1n) === 1n
 
 /**
- * Points that passed DeserializeElement, or that this process computed itself as BASE·nonce in
- * {@link commit}, by curve and encoding. Decoding is a pure function of the bytes, so a hit returns
- * exactly the point a fresh decode and check would: an in-process federation (every party in one
- * process, the default) decodes and checks each commitment once between its parties instead of once
- * per party. Only valid points are kept, at most {@link validatedLimit} per curve, least recently used
- * out first; invalid encodings are refused again each time they arrive.
- */
-const validated = new Map<PtCons, Map<string, Pt>>()
-const validatedLimit = 4096
-
-function validatedPoint(profile: Profile, key: string): Pt | undefined {
-  const byKey = validated.get(profile.Point)
-  const p = byKey?.get(key)
-  if (p) {
-    byKey!.delete(key)
-    byKey!.set(key, p)
-  }
-  return p
-}
-
-function rememberValid(profile: Profile, key: string, p: Pt): void {
-  let byKey = validated.get(profile.Point)
-  if (!byKey) validated.set(profile.Point, (byKey = new Map()))
-  byKey.delete(key)
-  byKey.set(key, p)
-  if (byKey.size > validatedLimit) byKey.delete(byKey.keys().next().value!)
-}
-
-/**
  * RFC 9591 Section 3.1 DeserializeElement: the canonical encoding of a point on the curve, not the
- * identity, and (ed25519) of prime order. Each distinct encoding is decoded and checked once per
- * process (see {@link validated}).
+ * identity, and (ed25519) of prime order. Every party decodes and checks what it receives itself:
+ * nothing is shared with other parties, even in one process.
  */
 function decodePoint(profile: Profile, bytes: unknown, what: string, meta?: Record<string, unknown>): Pt {
   if (!(bytes instanceof Uint8Array) || bytes.length !== profile.pointBytes) throw invalid(`${what} is not a ${profile.pointBytes}-byte point encoding.`, `expected ${profile.pointBytes} bytes, got ${describeValue(bytes)}`, meta)
-  const key = bytesToHex(bytes)
-  const known = validatedPoint(profile, key)
-  if (known) return known
   let p: Pt
   try {
     p = profile.Point.fromBytes(bytes)
@@ -195,7 +169,6 @@ function decodePoint(profile: Profile, bytes: unknown, what: string, meta?: Reco
   }
   if (p.is0()) throw invalid(`${what} is the identity element.`, 'expected a point other than the identity, got the identity', meta)
   if (profile.inPrimeOrderSubgroup && !profile.inPrimeOrderSubgroup(p)) throw invalid(`${what} is not in the prime-order subgroup.`, 'expected a point of prime order, got one with a small-order component', meta)
-  rememberValid(profile, key, p)
   return p
 }
 
@@ -266,6 +239,11 @@ class KeyPackage implements PreparedKey {
     this.groupKeyBytes = this.groupKey.toBytes()
   }
 
+  /** The ciphersuite this package was decoded for. */
+  static profileOf(key: KeyPackage): Profile {
+    return key.#profile
+  }
+
   /** Whether the package lists a verifying share for the participant (without decoding it). */
   hasVerifyingShare(identifier: string): boolean {
     return Object.prototype.hasOwnProperty.call(this.#pub.verifyingShares, identifier)
@@ -285,32 +263,83 @@ class KeyPackage implements PreparedKey {
   }
 }
 
-// Key packages are treated as immutable: their decoded points are cached per package object.
-const keyCache = new WeakMap<object, Map<Profile, PreparedKey>>()
-
-/** The decoded public key package (cached per package object and suite, across messages and attempts). */
+/**
+ * The decoded public key package of one party: decode it once with this and pass the result to
+ * {@link prepareSigning} for every message and attempt (it keeps the verifying shares it decodes).
+ * It is the party's own object: nothing is cached per process.
+ *
+ * @example
+ * ```ts
+ * import { commit, frostSuite, prepareKey, prepareSigning } from '@zrkit/mpc'
+ * const suite = frostSuite('eddsa-ed25519')
+ * const key = prepareKey(suite, myKey.public) // once per key
+ * const prepared = prepareSigning(suite, key, commitmentList, message) // per message
+ * ```
+ */
 export function prepareKey(suite: SigningSuite, pub: PublicPackage): PreparedKey {
   const profile = profileOf(suite)
   if (!pub || typeof pub !== 'object') throw invalid('The FROST public key package is malformed.', packageProblem(pub))
-  let bySuite = keyCache.get(pub)
-  if (!bySuite) keyCache.set(pub, (bySuite = new Map()))
-  let key = bySuite.get(profile)
-  if (!key) bySuite.set(profile, (key = new KeyPackage(profile, pub)))
-  return key
+  return new KeyPackage(profile, pub)
+}
+
+/** A key package {@link prepareKey} decoded for `profile`, or `pub` decoded now. */
+function keyFor(profile: Profile, suite: SigningSuite, pub: PublicPackage | PreparedKey): KeyPackage {
+  if (pub instanceof KeyPackage) {
+    const was = KeyPackage.profileOf(pub)
+    if (was !== profile) throw invalid('The prepared key is of another ciphersuite.', `expected a key prepared for ${profile.context}, got one for ${was.context}`)
+    return pub
+  }
+  return prepareKey(suite, pub as PublicPackage) as KeyPackage
 }
 
 // ---- Round one: nonces whose commitments this party computed itself ----------------------------
 
-type OwnCommitments = { profile: Profile; identifier: string; hiding: Uint8Array; binding: Uint8Array; hidingPoint: Pt; bindingPoint: Pt }
-type OwnNonces = { digest: Uint8Array; commitments: OwnCommitments }
-/** Commitment objects returned by {@link commit}, with the points they encode. */
-const ownCommitments = new WeakMap<object, OwnCommitments>()
-/** Nonce objects returned by {@link commit} (a digest of their bytes, not a copy), with their commitments. */
-const ownNonces = new WeakMap<object, OwnNonces>()
+/** What this party knows of commitments it made itself: copies of their bytes and the points they encode. */
+type Own = { profile: Profile; identifier: string; hiding: Uint8Array; binding: Uint8Array; hidingPoint: Pt; bindingPoint: Pt }
 
 /**
- * RFC 9591 Section 5.1 round one: noble's `commit` (fresh nonces and their commitments). This party
- * keeps the commitment points it computed, so that {@link prepareSigning} (given them as `own`) need not
+ * The commitments {@link commit} returns: the wire fields (the only enumerable ones, so they encode
+ * as a plain `{ identifier, hiding, binding }`), and privately the points this party computed.
+ */
+class OwnCommitments implements Commitments {
+  readonly #own: Own
+  constructor(
+    readonly identifier: string,
+    readonly hiding: Uint8Array,
+    readonly binding: Uint8Array,
+    own: Own,
+  ) {
+    this.#own = own
+  }
+
+  static of(c: unknown): Own | undefined {
+    return c instanceof OwnCommitments ? c.#own : undefined
+  }
+}
+
+/** The nonces {@link commit} returns: `{ hiding, binding }`, and privately a digest of them and their commitments. */
+class OwnNonces implements Nonces {
+  #known: { digest: Uint8Array; own: Own } | undefined
+  constructor(
+    readonly hiding: Uint8Array,
+    readonly binding: Uint8Array,
+    own: Own,
+  ) {
+    this.#known = { digest: nonceDigest({ hiding, binding }), own }
+  }
+
+  static of(n: unknown): { digest: Uint8Array; own: Own } | undefined {
+    return n instanceof OwnNonces ? n.#known : undefined
+  }
+
+  static forget(n: unknown): void {
+    if (n instanceof OwnNonces) n.#known = undefined
+  }
+}
+
+/**
+ * RFC 9591 Section 5.1 round one: noble's `commit` (fresh nonces and their commitments). The returned
+ * objects privately carry the commitment points this party computed, so that {@link prepareSigning} (given them as `own`) need not
  * validate its own points again and {@link signShare} need not recompute them from the nonces. Throws
  * `INVALID_INPUT` for a secret package that is not `{ identifier, signingShare }` of the suite.
  *
@@ -329,11 +358,10 @@ export function commit(suite: SigningSuite, secret: SecretPackage): { nonces: No
   parseIdentifier(profile, s.identifier)
   if (s.signingShare.length !== profile.Fn.BYTES) throw invalid('Invalid FROST secret package.', `expected a ${profile.Fn.BYTES}-byte signing share, got ${s.signingShare.length} bytes`)
   scalarOf(profile, s.signingShare, 'The signing share is malformed.')
-  const out = profile.frost.commit(secret as never) as { nonces: Nonces; commitments: Commitments }
-  const { commitments: c, nonces: n } = out
+  const { commitments: c, nonces: n } = profile.frost.commit(secret as never) as { nonces: Nonces; commitments: Commitments }
   // noble computed both as BASE·nonce (nonces are never zero): valid points of prime order, so
-  // decoding them back needs no check, and other parties in this process may reuse them.
-  const own: OwnCommitments = {
+  // decoding them back needs no check. They stay with this party (keyed by its own objects).
+  const own: Own = {
     profile,
     identifier: c.identifier,
     hiding: c.hiding.slice(),
@@ -341,11 +369,7 @@ export function commit(suite: SigningSuite, secret: SecretPackage): { nonces: No
     hidingPoint: profile.Point.fromBytes(c.hiding),
     bindingPoint: profile.Point.fromBytes(c.binding),
   }
-  if (!own.hidingPoint.is0()) rememberValid(profile, bytesToHex(own.hiding), own.hidingPoint)
-  if (!own.bindingPoint.is0()) rememberValid(profile, bytesToHex(own.binding), own.bindingPoint)
-  ownCommitments.set(c, own)
-  ownNonces.set(n, { digest: nonceDigest(n), commitments: own })
-  return out
+  return { nonces: new OwnNonces(n.hiding, n.binding, own), commitments: new OwnCommitments(c.identifier, c.hiding, c.binding, own) }
 }
 
 // ---- The signing package ----------------------------------------------------------------------
@@ -384,10 +408,30 @@ export type PreparedSigning = {
   readonly challenge: bigint
 }
 
-/** The suite of each package made by prepareSigning (which also marks it as made there). */
-const packageProfiles = new WeakMap<PreparedSigning, Profile>()
+/** A package made by {@link prepareSigning}: it alone carries its ciphersuite. */
+class SigningPackage implements PreparedSigning {
+  readonly #profile: Profile
+  constructor(
+    profile: Profile,
+    readonly key: PreparedKey,
+    readonly message: Uint8Array,
+    readonly identifiers: readonly string[],
+    readonly signers: ReadonlyMap<string, PreparedSigner>,
+    readonly groupCommitment: Pt,
+    readonly negateNonces: boolean,
+    readonly challenge: bigint,
+  ) {
+    this.#profile = profile
+    Object.freeze(this)
+  }
+
+  static profileOf(p: unknown): Profile | undefined {
+    return p instanceof SigningPackage ? p.#profile : undefined
+  }
+}
+
 function profileFor(prepared: PreparedSigning): Profile {
-  const profile = packageProfiles.get(prepared)
+  const profile = SigningPackage.profileOf(prepared)
   if (!profile) throw invalid('Not a signing package made by prepareSigning.', `expected the package prepareSigning returned, got ${describeValue(prepared)}`)
   return profile
 }
@@ -407,18 +451,19 @@ export type PrepareSigningOptions = {
  * Throws `INVALID_INPUT` (with `meta.identifier` when a signer's commitment is at fault) for an
  * invalid list: wrong count for the key's signer range, duplicate or malformed identifiers, or a
  * commitment that is not a valid point (off the curve, the identity, or for ed25519 of small order).
+ * `pub` is the public key package, or the party's {@link prepareKey} of it (decoded once, reused).
  */
-export function prepareSigning(suite: SigningSuite, pub: PublicPackage, commitments: readonly Commitments[], message: Uint8Array, options: PrepareSigningOptions = {}): PreparedSigning {
+export function prepareSigning(suite: SigningSuite, pub: PublicPackage | PreparedKey, commitments: readonly Commitments[], message: Uint8Array, options: PrepareSigningOptions = {}): PreparedSigning {
   const profile = profileOf(suite)
   const { Fn } = profile
-  const key = prepareKey(suite, pub)
+  const key = keyFor(profile, suite, pub)
   if (!(message instanceof Uint8Array)) throw invalid('The message to sign is not bytes.', `expected message bytes, got ${describeValue(message)}`)
   if (!Array.isArray(commitments)) throw invalid('The commitment list is not an array.', `expected an array of { identifier, hiding, binding }, got ${describeValue(commitments)}`)
   if (commitments.length < key.signers.min || commitments.length > key.signers.max) {
     throw invalid(`The commitment list has ${commitments.length} entries; the key needs ${key.signers.min} to ${key.signers.max}.`, `expected ${key.signers.min}..${key.signers.max} commitments, got ${commitments.length}`)
   }
   if (options === null || typeof options !== 'object') throw invalid('Invalid signing options.', `expected { own? }, got ${describeValue(options)}`)
-  const own = options.own !== null && typeof options.own === 'object' ? ownCommitments.get(options.own) : undefined
+  const own = OwnCommitments.of(options.own)
   const usable = own && own.profile === profile ? own : undefined
 
   const entries = commitments.map((c) => {
@@ -436,26 +481,15 @@ export function prepareSigning(suite: SigningSuite, pub: PublicPackage, commitme
     if (entries[i]!.x === entries[i - 1]!.x) throw invalid('The commitment list names a signer twice.', `expected distinct signers, got ${entries[i]!.identifier} twice`, { identifier: entries[i]!.identifier })
   }
 
-  // Section 4.3 encode_group_commitment_list; what follows depends only on the group key, the message
-  // and this list, so the parties of one process derive it once between them.
+  // Section 4.3 encode_group_commitment_list, then round two's derivation, by this party on its own.
   const msg = message.slice()
   const encodedList = concatBytes(...entries.flatMap((e) => [Fn.toBytes(e.x), e.hidingBytes, e.bindingBytes]))
-  const derived = sharedResult(`frost/round-two/${profile.context}`, resultKey(key.groupKeyBytes, msg, encodedList), () => deriveRoundTwo(profile, key, entries, msg, encodedList))
+  const derived = deriveRoundTwo(profile, key, entries, msg, encodedList)
   const signers = new Map<string, PreparedSigner>()
   entries.forEach((e, i) => signers.set(e.identifier, { ...e, bindingFactor: derived.rhos[i]!, lambda: derived.lambdas[i]! }))
   const { R, negateNonces, challenge } = derived
 
-  const prepared: PreparedSigning = Object.freeze({
-    key,
-    message: msg,
-    identifiers: Object.freeze(entries.map((e) => e.identifier)),
-    signers,
-    groupCommitment: R,
-    negateNonces,
-    challenge,
-  })
-  packageProfiles.set(prepared, profile)
-  return prepared
+  return new SigningPackage(profile, key, msg, Object.freeze(entries.map((e) => e.identifier)), signers, R, negateNonces, challenge)
 }
 
 type RoundTwo = { readonly rhos: readonly bigint[]; readonly R: Pt; readonly negateNonces: boolean; readonly challenge: bigint; readonly lambdas: readonly bigint[] }
@@ -520,10 +554,10 @@ export function signShare(prepared: PreparedSigning, secret: SecretPackage, nonc
   const [d0, e0, share] = [nonces.hiding, nonces.binding, secret.signingShare].map((b) => scalarOf(profile, b, 'The signing nonces or share are malformed.'))
   if (Fn.is0(d0!) || Fn.is0(e0!)) throw invalid('The signing nonces were already used.', 'expected fresh nonces, got zeroed ones (consumed by an earlier signShare)')
   // The coordinator must have listed the commitments to these very nonces.
-  const known = ownNonces.get(nonces)
-  const fromCommit = !!known && known.commitments.profile === profile && sameBytes(known.digest, nonceDigest(nonces))
-  const hidingC = fromCommit ? known!.commitments.hiding : Point.BASE.multiply(d0!).toBytes()
-  const bindingC = fromCommit ? known!.commitments.binding : Point.BASE.multiply(e0!).toBytes()
+  const known = OwnNonces.of(nonces)
+  const fromCommit = !!known && known.own.profile === profile && sameBytes(known.digest, nonceDigest(nonces))
+  const hidingC = fromCommit ? known!.own.hiding : Point.BASE.multiply(d0!).toBytes()
+  const bindingC = fromCommit ? known!.own.binding : Point.BASE.multiply(e0!).toBytes()
   if (!sameBytes(hidingC, me.hidingBytes) || !sameBytes(bindingC, me.bindingBytes)) {
     throw invalid('The commitment list does not hold this signer’s commitments.', `expected the commitments to these nonces for ${me.identifier}, got others`)
   }
@@ -536,7 +570,7 @@ export function signShare(prepared: PreparedSigning, secret: SecretPackage, nonc
   const z = Fn.add(Fn.add(d, Fn.mul(e, me.bindingFactor)), Fn.mul(Fn.mul(me.lambda, sk), p.challenge))
   nonces.hiding.fill(0)
   nonces.binding.fill(0)
-  ownNonces.delete(nonces)
+  OwnNonces.forget(nonces)
   return Fn.toBytes(z)
 }
 

@@ -1,8 +1,7 @@
 import { ed25519, ed25519_FROST } from '@noble/curves/ed25519.js'
 import { schnorr, schnorr_FROST, secp256k1, secp256k1_FROST } from '@noble/curves/secp256k1.js'
 import { concatBytes } from '@noble/hashes/utils.js'
-import { type KeyType, ZrError, describeValue, toHex } from '@zrkit/core'
-import { resultKey, sharedResult } from '../federation/sharedResults.js'
+import { type KeyType, ZrError, describeValue } from '@zrkit/core'
 
 /** noble's FROST API (RFC 9591), as used here. */
 export type Frost = typeof ed25519_FROST
@@ -29,13 +28,10 @@ export type FrostSuite = {
   groupKey(key: FrostKey): Uint8Array
   /**
    * An independent check of a final signature (noble's `schnorr.verify`; for ed25519
-   * {@link verifyEd25519}); an acceptance is shared with the other parties of the process.
+   * {@link verifyEd25519}), computed afresh by each party that calls it.
    */
   verify(signature: Uint8Array, message: Uint8Array, groupKey: Uint8Array): boolean
 }
-
-/** Signature checks are shared by the parties of one process; only acceptances are kept. */
-const accepted = (ok: boolean) => ok
 
 const suites: Partial<Record<KeyType, FrostSuite>> = {
   'eddsa-ed25519': {
@@ -44,7 +40,7 @@ const suites: Partial<Record<KeyType, FrostSuite>> = {
     sign: ed25519_FROST,
     Point: ed25519.Point,
     groupKey: (k) => k.public.commitments[0]!,
-    verify: (sig, msg, pk) => sharedResult('eddsa-ed25519/verify', resultKey(sig, msg, pk), () => verifyEd25519(sig, msg, pk), accepted),
+    verify: (sig, msg, pk) => verifyEd25519(sig, msg, pk),
   },
   'schnorr-secp256k1': {
     keyType: 'schnorr-secp256k1',
@@ -52,7 +48,7 @@ const suites: Partial<Record<KeyType, FrostSuite>> = {
     sign: schnorr_FROST as unknown as Frost,
     Point: secp256k1.Point,
     groupKey: (k) => k.public.commitments[0]!,
-    verify: (sig, msg, pk) => sharedResult('schnorr-secp256k1/verify', resultKey(sig, msg, pk), () => schnorr.verify(sig, msg, pk.subarray(1)), accepted),
+    verify: (sig, msg, pk) => schnorr.verify(sig, msg, pk.subarray(1)),
   },
 }
 
@@ -78,33 +74,22 @@ const nodeCrypto: NodeCrypto | undefined = (() => {
 
 /** DER SubjectPublicKeyInfo prefix of a raw 32-byte Ed25519 key (RFC 8410). */
 const ed25519Spki = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00)
-/**
- * Native key objects of recently used public keys (a federation signs with few keys), or `null` for
- * a key noble refuses (not a canonical point, or of small order): no signature verifies under it.
- */
-const nativeKeys = new Map<string, unknown>()
-
 /** Native RFC 8032 verification, or undefined when unavailable (then noble decides). */
 function nativeVerifyEd25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean | undefined {
   if (!nodeCrypto || !(signature instanceof Uint8Array) || !(message instanceof Uint8Array) || !(publicKey instanceof Uint8Array)) return undefined
   if (signature.length !== 64 || publicKey.length !== 32) return false
   try {
-    const id = toHex(publicKey)
-    let key = nativeKeys.get(id)
-    if (key === undefined) {
-      // The key is vetted as noble vets it, once per key: a canonical encoding, not of small order.
-      // (OpenSSL accepts some signatures under small-order keys that noble refuses.)
-      let usable: boolean
-      try {
-        usable = !ed25519.Point.fromBytes(publicKey, false).isSmallOrder()
-      } catch {
-        usable = false
-      }
-      key = usable ? nodeCrypto.createPublicKey({ key: concatBytes(ed25519Spki, publicKey), format: 'der', type: 'spki' }) : null
-      if (nativeKeys.size >= 256) nativeKeys.clear()
-      nativeKeys.set(id, key)
+    // The key is vetted as noble vets it: a canonical encoding, not of small order. (OpenSSL accepts
+    // some signatures under small-order keys that noble refuses.) Nothing is kept between calls.
+    let usable: boolean
+    try {
+      usable = !ed25519.Point.fromBytes(publicKey, false).isSmallOrder()
+    } catch {
+      usable = false
     }
-    return key !== null && nodeCrypto.verify(null, message, key, signature) === true
+    if (!usable) return false
+    const key = nodeCrypto.createPublicKey({ key: concatBytes(ed25519Spki, publicKey), format: 'der', type: 'spki' })
+    return nodeCrypto.verify(null, message, key, signature) === true
   } catch {
     return undefined
   }

@@ -33,7 +33,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { ZrError } from '@zrkit/core'
-import { FixedBaseTable, mulBase, mulSameScalar, normalizePoints } from './pointMul.js'
+import { FixedBaseTable, mulBase, mulSameScalar, normalizePoints } from '../../curves/secp256k1Mul.js'
 import { CURVE_ORDER, Transcript, parsePoint, parseScalar, pointToBytes, scalarToBytes, wideReduce } from './transcript.js'
 
 type Point = InstanceType<typeof secp256k1.Point>
@@ -266,7 +266,8 @@ export class BaseOtReceiver extends VsotParty {
         throw new ZrError('MPC_ABORT', 'base OT aborted: invalid proof of knowledge of the sender key', { meta: { party: this.ctx.senderId } })
       }
       const base = padTranscript(this.ctx, B)
-      // B is multiplied by 256 secret scalars: one fixed-base table for it, the shared one for G.
+      // B is multiplied by 256 secret scalars: one fixed-base table for it, the one of G for G. (noble's
+      // precompute(8) builds a table for blinded, 384-bit scalars: slower here, see bench/curves.ts.)
       const tableB = new FixedBaseTable(B)
       const points: Point[] = []
       for (let i = 0; i < KAPPA; i++) {

@@ -8,8 +8,8 @@ import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { isZrError } from '@zrkit/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { randomScalar } from './baseOt.js'
-import { ENDO_BETA, ENDO_LAMBDA, FixedBaseTable, _formulas, mulBase, mulSameScalar, normalizePoints } from './pointMul.js'
+import { randomScalar } from '../ecdsa/ot/baseOt.js'
+import { ENDO_BETA, ENDO_LAMBDA, FixedBaseTable, _formulas, mulBase, mulSameScalar, normalizePoints, splitScalar } from './secp256k1Mul.js'
 
 type Point = InstanceType<typeof secp256k1.Point>
 const Point = secp256k1.Point
@@ -66,6 +66,22 @@ describe('endomorphism constants', () => {
       const a = P.toAffine()
       expect(P.multiply(ENDO_LAMBDA).equals(Point.fromAffine({ x: Point.Fp.mul(a.x, ENDO_BETA), y: a.y }))).toBe(true)
     }
+  })
+})
+
+describe('splitScalar (GLV)', () => {
+  const check = (k: bigint) => {
+    const { k1neg, k1, k2neg, k2 } = splitScalar(k)
+    expect(k1 < 1n << 128n && k2 < 1n << 128n && k1 >= 0n && k2 >= 0n).toBe(true)
+    const s1 = k1neg ? -k1 : k1
+    const s2 = k2neg ? -k2 : k2
+    expect((((s1 + s2 * ENDO_LAMBDA) % n) + n) % n).toBe(k)
+  }
+  it('k = k1 + k2*lambda (mod n) with halves below 2^128, on edge scalars', () => {
+    for (const k of EDGE_SCALARS) check(k)
+  })
+  it('k = k1 + k2*lambda (mod n) with halves below 2^128 (property)', () => {
+    fc.assert(fc.property(scalarArb, check), { numRuns: 2000 })
   })
 })
 

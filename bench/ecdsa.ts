@@ -8,7 +8,7 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { memorySecretStore } from '@zrkit/core'
-import { EcdsaKeyState, runEcdsaDkg, runEcdsaSigning } from '@zrkit/mpc'
+import { EcdsaKeyState, runEcdsaDkg, runEcdsaSigning } from '@zrkit/mpc/internal'
 import { type Network, fmt, measure, network } from './harness.js'
 
 let sessions = 0

@@ -1,21 +1,5 @@
-import {
-  type ClientBase,
-  type DerivationPath,
-  type DerivationSegment,
-  type RecoverReturnType,
-  type RelayEvent,
-  type RelayJournal,
-  type RelayOptions,
-  type RelayResult,
-  type Relayer,
-  type SubmitRelayReturnType,
-  ZrError,
-  createRelayer,
-  getKey,
-  parseDerivationPath,
-  publicKeyToEvmAddress,
-  splitRelayOptions,
-} from '@zrkit/core'
+import { type ClientBase, type DerivationPath, type DerivationSegment, type RecoverReturnType, type RelayEvent, type RelayJournal, type RelayOptions, type RelayResult, type Relayer, type SubmitRelayReturnType, ZrError, createRelayer, getKey, parseDerivationPath, publicKeyToEvmAddress } from '@zrkit/core'
+import { splitRelayOptions } from '@zrkit/core/internal'
 import {
   type Abi,
   type Address,

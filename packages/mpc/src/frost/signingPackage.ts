@@ -316,7 +316,7 @@ const ownNonces = new WeakMap<object, OwnNonces>()
  *
  * @example
  * ```ts
- * import { commit, frostSuite } from '@zrkit/mpc'
+ * import { commit, frostSuite } from '@zrkit/mpc/internal'
  * const { nonces, commitments } = commit(frostSuite('eddsa-ed25519'), key.secret) // send commitments; keep nonces
  * ```
  */
@@ -653,7 +653,7 @@ export type AggregateResult = { readonly ok: true; readonly signature: Uint8Arra
  * @example
  * ```ts
  * import { ed25519 } from '@noble/curves/ed25519.js'
- * import { aggregateVerified, frostSuite, prepareSigning } from '@zrkit/mpc'
+ * import { aggregateVerified, frostSuite, prepareSigning } from '@zrkit/mpc/internal'
  * const suite = frostSuite('eddsa-ed25519')
  * const prepared = prepareSigning(suite, key.public, commitmentList, message)
  * const result = aggregateVerified(prepared, sharesById, (sig) => ed25519.verify(sig, message, groupKey, { zip215: false }))

@@ -1,5 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js'
-import { ZrError, canonicalBytes, canonicalParse, describeValue, equalBytes, toHex } from '@zrkit/core'
+import { ZrError, describeValue, toHex } from '@zrkit/core'
+import { canonicalBytes, canonicalParse, equalBytes } from '@zrkit/core/internal'
 import { abortFanout } from './abortFanout.js'
 import type { BroadcastProof, SecureEnvelope } from './secureTransport.js'
 import type { PartyId, Transport } from './Transport.js'

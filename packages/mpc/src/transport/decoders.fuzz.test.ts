@@ -17,7 +17,8 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { randomBytes } from '@noble/hashes/utils.js'
-import { type Account, type ZrError, canonicalParse, equalBytes, errorCodes, generateAccount, isZrError, toHex } from '@zrkit/core'
+import { type Account, type ZrError, errorCodes, generateAccount, isZrError, toHex } from '@zrkit/core'
+import { canonicalParse, equalBytes } from '@zrkit/core/internal'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fuzzRuns } from '../../../core/src/ledger/testkit.js'

@@ -29,4 +29,4 @@ export { tweakKey } from './frost/tweakKey.js'
 export { aggregate, aggregateVerified, commit, prepareKey, prepareSigning, signShare, verifyShare, type AggregateResult, type PreparedSigning } from './frost/signingPackage.js'
 // Transport
 export { announcementDigest, broadcastDigest, verifyAnnouncement } from './transport/secureTransport.js'
-export { decodeSessionFrame, encodeSessionFrame, type SessionFrame } from './transport/SessionRouter.js'
+export { decodeSessionFrame, encodeSessionFrame, type SessionFrame } from './transport/sessionFrame.js'

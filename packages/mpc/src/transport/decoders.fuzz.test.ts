@@ -30,7 +30,8 @@ import { isCommitList, isPackage, isShares, runSigning } from '../frost/runSigni
 import { isHolders } from '../federation/keyGeneration.js'
 import { type FrostKey, frostSuite } from '../frost/suites.js'
 import { type MemoryRelay, type Relay, type RelayFrame, memoryRelay } from './memoryRelay.js'
-import { type Session, type SessionFrame, type SessionRouter, createSessionRouter, decodeSessionFrame, encodeSessionFrame } from './SessionRouter.js'
+import { type Session, type SessionRouter, createSessionRouter } from './SessionRouter.js'
+import { type SessionFrame, decodeSessionFrame, encodeSessionFrame } from './sessionFrame.js'
 import { type SecureTransport, secureTransport } from './secureTransport.js'
 
 const runs = fuzzRuns()

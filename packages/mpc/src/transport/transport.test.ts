@@ -5,7 +5,8 @@ import { type Account, type ZrError, generateAccount, isZrError } from '@zrkit/c
 import { canonicalBytes, equalBytes } from '@zrkit/core/internal'
 import { describe, expect, it } from 'vitest'
 import { type MemoryRelay, type RelayFrame, memoryRelay } from './memoryRelay.js'
-import { type Session, createSessionRouter, encodeSessionFrame } from './SessionRouter.js'
+import { type Session, createSessionRouter } from './SessionRouter.js'
+import { encodeSessionFrame } from './sessionFrame.js'
 import { type SecureEnvelope, type SecureTransport, announcementDigest, secureTransport } from './secureTransport.js'
 import type { PartyId } from './Transport.js'
 

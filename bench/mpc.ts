@@ -19,7 +19,15 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { type KeyType, generateAccount } from '@zrkit/core'
-import { type Announcement, type Relay, type RelayFrame, type SecureTransport, type SessionRouter, createSessionRouter, secureTransport } from '@zrkit/mpc'
+import {
+  type Announcement,
+  type Relay,
+  type RelayFrame,
+  type SecureTransport,
+  type SessionRouter,
+  createSessionRouter,
+  secureTransport,
+} from '@zrkit/mpc'
 import { type FrostKey, frostSuite, runDkg, runSigning } from '@zrkit/mpc/internal'
 import { type Network, fmt, network } from './harness.js'
 

@@ -7,7 +7,20 @@ import { createPublicKey, verify as nodeVerify } from 'node:crypto'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
 import { base64urlnopad, hex } from '@scure/base'
-import { type Account, type EmbeddedLedger, type KeyType, type KeyringBackend, type ZrClient, createConnector, createEmbeddedLedger, createZrClient, generateAccount, localKeyring, signingKey, xOnly } from '@zrkit/core'
+import {
+  type Account,
+  type EmbeddedLedger,
+  type KeyType,
+  type KeyringBackend,
+  type ZrClient,
+  createConnector,
+  createEmbeddedLedger,
+  createZrClient,
+  generateAccount,
+  localKeyring,
+  signingKey,
+  xOnly,
+} from '@zrkit/core'
 import { signatureProblem } from '@zrkit/core/internal'
 import { type Federation, createFederation } from '@zrkit/mpc'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

@@ -1,4 +1,22 @@
-import { type BitcoinNetwork, type ClientBase, type DerivationPath, type DerivationSegment, type KeyType, type RecoverReturnType, type RelayEvent, type RelayJournal, type RelayOptions, type RelayResult, type RelaySigner, type Relayer, type SubmitRelayReturnType, ZrError, createRelayer, getKey, parseDerivationPath } from '@zrkit/core'
+import {
+  type BitcoinNetwork,
+  type ClientBase,
+  type DerivationPath,
+  type DerivationSegment,
+  type KeyType,
+  type RecoverReturnType,
+  type RelayEvent,
+  type RelayJournal,
+  type RelayOptions,
+  type RelayResult,
+  type RelaySigner,
+  type Relayer,
+  type SubmitRelayReturnType,
+  ZrError,
+  createRelayer,
+  getKey,
+  parseDerivationPath,
+} from '@zrkit/core'
 import { splitRelayOptions } from '@zrkit/core/internal'
 import type { BitcoinBackend } from './backends/BitcoinBackend.js'
 import { type BitcoinAdapter, type BitcoinAdapterOptions, type BitcoinIntent, type BitcoinReceipt, type BitcoinTransferIntent, bitcoinAdapter } from './bitcoinAdapter.js'

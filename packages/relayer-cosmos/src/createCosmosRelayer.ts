@@ -1,4 +1,22 @@
-import { type ClientBase, type DerivationPath, type DerivationSegment, type RecoverReturnType, type RelayEvent, type RelayJournal, type RelayOptions, type RelayResult, type Relayer, type SubmitRelayReturnType, ZrError, assertAddress, createRelayer, getKey, parseDerivationPath, publicKeyToAddress, toBytes } from '@zrkit/core'
+import {
+  type ClientBase,
+  type DerivationPath,
+  type DerivationSegment,
+  type RecoverReturnType,
+  type RelayEvent,
+  type RelayJournal,
+  type RelayOptions,
+  type RelayResult,
+  type Relayer,
+  type SubmitRelayReturnType,
+  ZrError,
+  assertAddress,
+  createRelayer,
+  getKey,
+  parseDerivationPath,
+  publicKeyToAddress,
+  toBytes,
+} from '@zrkit/core'
 import { splitRelayOptions } from '@zrkit/core/internal'
 import type { EncodeObject, OfflineDirectSigner, Registry } from '@cosmjs/proto-signing'
 import type { Coin, DeliverTxResponse, GasPrice, HttpEndpoint } from '@cosmjs/stargate'

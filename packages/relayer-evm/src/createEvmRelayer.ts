@@ -1,4 +1,20 @@
-import { type ClientBase, type DerivationPath, type DerivationSegment, type RecoverReturnType, type RelayEvent, type RelayJournal, type RelayOptions, type RelayResult, type Relayer, type SubmitRelayReturnType, ZrError, createRelayer, getKey, parseDerivationPath, publicKeyToEvmAddress } from '@zrkit/core'
+import {
+  type ClientBase,
+  type DerivationPath,
+  type DerivationSegment,
+  type RecoverReturnType,
+  type RelayEvent,
+  type RelayJournal,
+  type RelayOptions,
+  type RelayResult,
+  type Relayer,
+  type SubmitRelayReturnType,
+  ZrError,
+  createRelayer,
+  getKey,
+  parseDerivationPath,
+  publicKeyToEvmAddress,
+} from '@zrkit/core'
 import { splitRelayOptions } from '@zrkit/core/internal'
 import {
   type Abi,

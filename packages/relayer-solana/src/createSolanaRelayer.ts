@@ -1,4 +1,19 @@
-import { type ClientBase, type DerivationPath, type DerivationSegment, type RecoverReturnType, type RelayEvent, type RelayJournal, type RelayOptions, type RelayResult, type Relayer, type SubmitRelayReturnType, ZrError, createRelayer, getKey, parseDerivationPath } from '@zrkit/core'
+import {
+  type ClientBase,
+  type DerivationPath,
+  type DerivationSegment,
+  type RecoverReturnType,
+  type RelayEvent,
+  type RelayJournal,
+  type RelayOptions,
+  type RelayResult,
+  type Relayer,
+  type SubmitRelayReturnType,
+  ZrError,
+  createRelayer,
+  getKey,
+  parseDerivationPath,
+} from '@zrkit/core'
 import { splitRelayOptions } from '@zrkit/core/internal'
 import {
   AddressLookupTableProgram,

@@ -5,7 +5,19 @@ import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import { HDKey } from '@scure/bip32'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { type DerivationPath, type DerivationSegment, type KeyType, chainCodeOf, deriveKey, extendedPublicKey, formatDerivationPath, isZrError, parseDerivationPath, signWithSecret, toHex } from '@zrkit/core'
+import {
+  type DerivationPath,
+  type DerivationSegment,
+  type KeyType,
+  chainCodeOf,
+  deriveKey,
+  extendedPublicKey,
+  formatDerivationPath,
+  isZrError,
+  parseDerivationPath,
+  signWithSecret,
+  toHex,
+} from '@zrkit/core'
 import { tweakSecret } from '@zrkit/core/internal'
 
 // ---------------------------------------------------------------------------------------------------

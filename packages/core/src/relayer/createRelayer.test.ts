@@ -1,7 +1,31 @@
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type AssembledTx, type Connector, type EmbeddedLedger, type Ledger, type RelayAdapter, type RelayEvent, type RelayJournal, type RelayRecord, type RelaySigner, type ZrClient, type ZrErrorCode, createConnector, createEmbeddedLedger, createRelayer, createZrClient, generateAccount, isZrError, localKeyring, memoryRelayJournal, taprootOutputKey, toBytes, toHex, ZrError } from '@zrkit/core'
+import {
+  type AssembledTx,
+  type Connector,
+  type EmbeddedLedger,
+  type Ledger,
+  type RelayAdapter,
+  type RelayEvent,
+  type RelayJournal,
+  type RelayRecord,
+  type RelaySigner,
+  type ZrClient,
+  type ZrErrorCode,
+  createConnector,
+  createEmbeddedLedger,
+  createRelayer,
+  createZrClient,
+  generateAccount,
+  isZrError,
+  localKeyring,
+  memoryRelayJournal,
+  taprootOutputKey,
+  toBytes,
+  toHex,
+  ZrError,
+} from '@zrkit/core'
 import { canonicalParse, canonicalStringify } from '@zrkit/core/internal'
 
 const utf8Bytes = (s: string) => new TextEncoder().encode(s)

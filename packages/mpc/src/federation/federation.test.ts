@@ -9,7 +9,27 @@ import { join } from 'node:path'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { type Account, type Connector, type EmbeddedLedger, type Key, type KeyType, type Ledger, type SecretStore, type SignRequest, type ZrClient, ZrError, createConnector, createEmbeddedLedger, createZrClient, deriveKey, encryptedSecretStore, generateAccount, isZrError, memorySecretStore, toHex } from '@zrkit/core'
+import {
+  type Account,
+  type Connector,
+  type EmbeddedLedger,
+  type Key,
+  type KeyType,
+  type Ledger,
+  type SecretStore,
+  type SignRequest,
+  type ZrClient,
+  ZrError,
+  createConnector,
+  createEmbeddedLedger,
+  createZrClient,
+  deriveKey,
+  encryptedSecretStore,
+  generateAccount,
+  isZrError,
+  memorySecretStore,
+  toHex,
+} from '@zrkit/core'
 import { canonicalParse, partyResponseDigest, verifyAccountSignature } from '@zrkit/core/internal'
 import { fileSecretStore } from '@zrkit/core/node'
 import { type Federation, type Relay, type SessionRouter, createFederation, createSessionRouter, frostParty, memoryRelay, secureTransport } from '@zrkit/mpc'

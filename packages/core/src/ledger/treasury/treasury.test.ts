@@ -1,7 +1,18 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { type KeyRequestResult, type KeyType, type LedgerEvent, type SignRequestResult, isZrError, keyTypes, keyringAddress, recoveredToRsv, workspaceAddress, xOnly } from '@zrkit/core'
+import {
+  type KeyRequestResult,
+  type KeyType,
+  type LedgerEvent,
+  type SignRequestResult,
+  isZrError,
+  keyTypes,
+  keyringAddress,
+  recoveredToRsv,
+  workspaceAddress,
+  xOnly,
+} from '@zrkit/core'
 import { equalBytes, partyResponseDigest, verifyAccountSignature } from '@zrkit/core/internal'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Actor, type Setup, type SetupOptions, createTestKey, expectRefused, newKeyPair, nobleVerifies, payloadFor, schemeSign, setup, sleep } from '../testkit.js'

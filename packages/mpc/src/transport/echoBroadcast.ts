@@ -1,5 +1,6 @@
-// Echo broadcast (Goldwasser-Lindell style): after a broadcast round every participant echoes a digest of
-// what it received; on a mismatch the participants exchange signed reports and the party at fault is named.
+// Echo broadcast: after a broadcast round every participant echoes a digest of what it received; on a mismatch
+// the participants exchange reports (with the senders' signatures when the transport gives them) and the party
+// at fault is named.
 import { sha256 } from '@noble/hashes/sha2.js'
 import { ZrError, toHex } from '@zrkit/core'
 import { canonicalBytes, canonicalParse, equalBytes } from '@zrkit/core/internal'
@@ -9,14 +10,14 @@ import { encodeSessionFrame } from './sessionFrame.js'
 import type { PartyId } from './Transport.js'
 
 /** Rounds the router uses itself; protocol rounds must not start with `$`. */
-export const echoRound = (round: string) => `$echo:${round}`
-export const blameRound = (round: string) => `$blame:${round}`
+const echoRound = (round: string) => `$echo:${round}`
+const blameRound = (round: string) => `$blame:${round}`
 
 /** A message a session received (or keeps) for a round. */
 export type StoredMessage = { readonly body: Uint8Array; readonly broadcast: boolean; readonly proof?: BroadcastProof | undefined }
 
 /** One entry of a blame report: the hash of the message a participant broadcast, with its signature when the transport gives one. */
-export type Claim = { readonly party: PartyId; readonly hash: Uint8Array; readonly proof?: { readonly body: Uint8Array; readonly seq: number; readonly signature: Uint8Array } | undefined }
+type Claim = { readonly party: PartyId; readonly hash: Uint8Array; readonly proof?: { readonly body: Uint8Array; readonly seq: number; readonly signature: Uint8Array } | undefined }
 
 /** What the echo broadcast uses of a session: its participants, what it received and sent, and its waits and failures. */
 export type EchoSession = {
@@ -44,10 +45,10 @@ export type EchoSession = {
 }
 
 /** The digest a participant echoes: every participant's broadcast hash, in participant order. */
-export const echoDigest = (hashes: readonly (readonly [PartyId, Uint8Array])[]) => sha256(canonicalBytes(hashes.map(([p, h]) => [p, h])))
+const echoDigest = (hashes: readonly (readonly [PartyId, Uint8Array])[]) => sha256(canonicalBytes(hashes.map(([p, h]) => [p, h])))
 
 /** Finds the party at fault from the blame reports, or undefined when they do not show one. */
-export function judge(session: EchoSession, round: string, reports: Map<PartyId, Claim[] | undefined>, echoes: Map<PartyId, Uint8Array>): ZrError | undefined {
+function judge(session: EchoSession, round: string, reports: Map<PartyId, Claim[] | undefined>, echoes: Map<PartyId, Uint8Array>): ZrError | undefined {
   const { id, self, participants, abort } = session
   const verify = session.verifyBroadcast
   const byReporter = new Map<PartyId, Map<PartyId, Claim>>()
@@ -101,7 +102,7 @@ export function judge(session: EchoSession, round: string, reports: Map<PartyId,
 }
 
 /** The claims of a blame report, or undefined when the bytes are not a well-formed report. */
-export function parseClaims(body: Uint8Array): Claim[] | undefined {
+function parseClaims(body: Uint8Array): Claim[] | undefined {
   try {
     const value = canonicalParse<{ claims?: unknown }>(new TextDecoder('utf-8', { fatal: true }).decode(body))
     if (!value || !Array.isArray(value.claims)) return undefined

@@ -8,7 +8,9 @@ export default defineConfig({
     // Tests run against the TypeScript sources, not the built dist.
     alias: [
       { find: /^@zrkit\/core\/node$/, replacement: src('./packages/core/src/node.ts') },
+      { find: /^@zrkit\/core\/internal$/, replacement: src('./packages/core/src/internal.ts') },
       { find: /^@zrkit\/core$/, replacement: src('./packages/core/src/index.ts') },
+      { find: /^@zrkit\/mpc\/internal$/, replacement: src('./packages/mpc/src/internal.ts') },
       { find: /^@zrkit\/mpc$/, replacement: src('./packages/mpc/src/index.ts') },
       { find: /^@zrkit\/relayer-evm$/, replacement: src('./packages/relayer-evm/src/index.ts') },
       { find: /^@zrkit\/relayer-bitcoin$/, replacement: src('./packages/relayer-bitcoin/src/index.ts') },

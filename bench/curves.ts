@@ -121,7 +121,7 @@ for (const [curve, P, hand] of [
 // checked by an independent verifier (zrkit: prepareSigning + signShare + aggregateVerified; noble:
 // signShare + aggregate, each of which re-derives round two from the bytes, then the same verifier).
 if (only !== 'curves') {
-  const { aggregateVerified, commit, frostSuite, prepareKey, prepareSigning, signShare } = await import('../packages/mpc/src/index.js')
+  const { aggregateVerified, commit, frostSuite, prepareKey, prepareSigning, signShare } = await import('../packages/mpc/src/internal.js')
   console.log('')
   for (const keyType of ['eddsa-ed25519', 'schnorr-secp256k1'] as const) {
     const suite = frostSuite(keyType)

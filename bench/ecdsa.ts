@@ -11,7 +11,7 @@ import { isMainThread, workerData } from 'node:worker_threads'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { memorySecretStore } from '@zrkit/core'
-import { EcdsaKeyState, runEcdsaDkg, runEcdsaSigning } from '@zrkit/mpc'
+import { EcdsaKeyState, runEcdsaDkg, runEcdsaSigning } from '@zrkit/mpc/internal'
 import { type Network, type PartyOps, fmt, measure, network, partyWorker, perPartyCpu, threadCpuMs, workerNetwork } from './harness.js'
 
 let sessions = 0

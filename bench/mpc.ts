@@ -18,7 +18,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import type { KeyType } from '@zrkit/core'
-import { type FrostKey, frostSuite, runDkg, runSigning } from '@zrkit/mpc'
+import { type FrostKey, frostSuite, runDkg, runSigning } from '@zrkit/mpc/internal'
 import { type Network, type PartyOps, fmt, network, partyWorker, perPartyCpu, threadCpuMs, workerNetwork } from './harness.js'
 
 const median = (xs: number[]) => {

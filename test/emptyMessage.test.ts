@@ -18,10 +18,10 @@ import {
   createZrClient,
   generateAccount,
   localKeyring,
-  signatureProblem,
   signingKey,
   xOnly,
 } from '@zrkit/core'
+import { signatureProblem } from '@zrkit/core/internal'
 import { type Federation, createFederation } from '@zrkit/mpc'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 

@@ -1,9 +1,13 @@
 // Every published entry point of every package is real: each subpath in a package's `exports` map is
 // built by its tsup config from a source module that exports something, and the repository's
-// tsconfig paths and vitest aliases name only such entries.
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+// tsconfig paths and vitest aliases name only such entries. The public entries export exactly the names
+// pinned below (adding or removing a public name is a conscious edit of this file); `/internal` entries
+// share nothing with them; and the built packages load every entry, with the names their sources export.
+import { execFile } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
@@ -34,6 +38,39 @@ function exportedNames(file: string): string[] {
       else names.push(statement.exportClause.name.text)
     } else if (ts.canHaveModifiers(statement) && ts.getModifiers(statement)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
       names.push(ts.isVariableStatement(statement) ? statement.declarationList.declarations.map((d) => d.name.getText(source)).join(',') : ((statement as ts.DeclarationStatement).name?.getText(source) ?? 'default'))
+    }
+  }
+  return names
+}
+
+/**
+ * Every name a module exports, following `export *` and `export type *` into the package's own modules
+ * (from the syntax, so no type checker runs), each with whether it is a value (a runtime export) or
+ * only a type.
+ */
+function entryNames(file: string): Map<string, 'value' | 'type'> {
+  const names = new Map<string, 'value' | 'type'>()
+  const add = (name: string, kind: 'value' | 'type') => {
+    if (names.get(name) !== 'value') names.set(name, kind)
+  }
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS)
+  const target = (specifier: ts.Expression) => {
+    const text = (specifier as ts.StringLiteral).text
+    if (!text.startsWith('.')) throw new Error(`${file}: re-exports ${text}, outside the package`)
+    const path = resolve(dirname(file), text.replace(/\.js$/, '.ts'))
+    return existsSync(path) ? path : resolve(dirname(file), text.replace(/\.js$/, ''), 'index.ts')
+  }
+  for (const statement of source.statements) {
+    if (ts.isExportDeclaration(statement)) {
+      if (!statement.exportClause) {
+        for (const [name, kind] of entryNames(target(statement.moduleSpecifier!))) add(name, statement.isTypeOnly ? 'type' : kind)
+      } else if (ts.isNamedExports(statement.exportClause)) {
+        for (const e of statement.exportClause.elements) add(e.name.text, statement.isTypeOnly || e.isTypeOnly ? 'type' : 'value')
+      } else add(statement.exportClause.name.text, statement.isTypeOnly ? 'type' : 'value')
+    } else if (ts.canHaveModifiers(statement) && ts.getModifiers(statement)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
+      const kind = ts.isTypeAliasDeclaration(statement) || ts.isInterfaceDeclaration(statement) ? 'type' : 'value'
+      if (ts.isVariableStatement(statement)) for (const d of statement.declarationList.declarations) add(d.name.getText(source), kind)
+      else add((statement as ts.DeclarationStatement).name?.getText(source) ?? 'default', kind)
     }
   }
   return names
@@ -74,5 +111,157 @@ describe('package entry points', () => {
     const aliases = [...vitestConfig.matchAll(/find: \/\^(@zrkit\\\/[^$]+)\$\/, replacement: src\('\.\/([^']+)'\)/g)].map((m) => [m[1]!.replaceAll('\\/', '/'), m[2]!] as const)
     expect(aliases.length).toBeGreaterThan(0)
     for (const [specifier, target] of aliases) expect(target, specifier).toBe(bySpecifier.get(specifier))
+  })
+})
+
+/** The names of a published entry's source module, sorted. */
+const namesOf = (p: (typeof published)[number]) => [...entryNames(join(root, 'packages', p.dir, p.source!)).keys()].sort()
+const valueNamesOf = (p: (typeof published)[number]) => [...entryNames(join(root, 'packages', p.dir, p.source!))].filter(([, kind]) => kind === 'value').map(([name]) => name).sort()
+const isInternal = (specifier: string) => specifier.endsWith('/internal')
+
+/**
+ * The public API of every package, values and types: what the READMEs teach and what a user of the
+ * documented API (a dApp developer, a keyring author, a relayer author) needs. What only zrkit's own
+ * packages use lives in `<package>/internal`, which is not pinned and carries no stability promise.
+ */
+const PUBLIC_API: Record<string, readonly string[]> = {
+  '@zrkit/core': [
+    'Account', 'AccountRecord', 'Accusation', 'Action', 'ActionStatus', 'ActionSubject', 'ActionVote',
+    'AddKeyringAdminMessage', 'AddKeyringPartyMessage', 'AddWorkspaceOwnerMessage', 'AddressKey',
+    'AdminChangeReturnType', 'AppendChildWorkspaceMessage', 'ApproveActionMessage', 'AssembledTx',
+    'BindRelayerParameters', 'BitcoinAddressOptions', 'BitcoinNetwork', 'BoundKey', 'BoundRelayer', 'ClientBase',
+    'ConfirmOptions', 'ConnectLedgerOptions', 'Connector', 'ConnectorEvent', 'ConnectorOptions', 'ConnectorStatus',
+    'CreateKeyRequest', 'CreateKeyringParameters', 'CreateRelayerParameters', 'CreateWorkspaceParameters',
+    'CreateWorkspaceReturnType', 'CreateZrClientParameters', 'DeactivateKeyringMessage', 'DerivationPath',
+    'DerivationSegment', 'DerivedAddress', 'DerivedKey', 'EmbeddedLedger', 'EmbeddedLedgerOptions',
+    'EncryptedSecretStoreOptions', 'EventFilter', 'FulfilKeyRequestMessage', 'FulfilSignRequestMessage', 'Genesis',
+    'Key', 'KeyRequest', 'KeyRequestResult', 'KeyRequestStatus', 'KeyType', 'KeyView', 'Keyring', 'KeyringBackend',
+    'Ledger', 'LedgerChannel', 'LedgerEvent', 'LedgerEventType', 'LedgerParams', 'LedgerServer', 'LedgerStore',
+    'LocalKeyringOptions', 'LogEntry', 'Message', 'MessageResult', 'MessageType', 'NewChildWorkspaceMessage',
+    'NewKeyRequestMessage', 'NewKeyringMessage', 'NewPolicyMessage', 'NewSignRequestMessage', 'NewWorkspaceMessage',
+    'NoContext', 'Page', 'PageParams', 'PartyResponse', 'Policy', 'PolicyDecision', 'PolicyExpression',
+    'PollUntilOptions', 'PreparedTx', 'Queries', 'QueryKind', 'QueryParams', 'QueryResult', 'RELAY_ID_METADATA_KEY',
+    'RecoverReturnType', 'RejectActionMessage', 'RelayAdapter', 'RelayEvent', 'RelayJournal', 'RelayOptions',
+    'RelayRecord', 'RelayRequestOptions', 'RelayResult', 'RelaySendOptions', 'RelaySigner', 'RelayStatus', 'Relayer',
+    'RemoveKeyringAdminMessage', 'RemoveKeyringPartyMessage', 'RemoveWorkspaceOwnerMessage', 'RequestKeyParameters',
+    'RequestKeyReturnType', 'RequestSignatureParameters', 'RequestSignatureReturnType', 'RetryOptions',
+    'RevokeActionMessage', 'SecretStore', 'SendMessage', 'SendMessageParameters', 'ServeLedgerOptions', 'SignRequest',
+    'SignRequestInput', 'SignRequestResult', 'SignRequestStatus', 'SignedRelay', 'SignedTx', 'SigningKey',
+    'SubmitRelayParameters', 'SubmitRelayReturnType', 'SubscribeOptions', 'TaprootOutputKey', 'TaprootSpend',
+    'TxReceipt', 'UnsignedTx', 'Unsubscribe', 'UpdateKeyringMessage', 'UpdateWorkspaceMessage', 'Vote',
+    'VoteReturnType', 'WaitOptions', 'WalletType', 'WalletTypeName', 'WithdrawKeyringFeesMessage', 'Workspace',
+    'ZcashAddressOptions', 'ZcashNetwork', 'ZrClient', 'ZrError', 'ZrErrorAccusation', 'ZrErrorCode',
+    'ZrErrorContext', 'ZrErrorContextOf', 'ZrErrorJSON', 'ZrErrorOptions', 'abstain', 'accountPrefix',
+    'addKeyringAdmin', 'addKeyringParty', 'addWorkspaceOwner', 'appendChildWorkspace', 'approveAction',
+    'assertAddress', 'assertKeyTypeFitsWallet', 'bindRelayer', 'bitcoinHrp', 'chainCodeOf', 'connectLedger',
+    'createChildWorkspace', 'createConnector', 'createEmbeddedLedger', 'createKey', 'createKeyring', 'createPolicy',
+    'createRelayer', 'createWorkspace', 'createZrClient', 'deactivateKeyring', 'decodeSegwitAddress',
+    'defaultLedgerParams', 'deriveAddress', 'deriveAddresses', 'deriveKey', 'describeValue', 'encodeSegwitAddress',
+    'encryptedSecretStore', 'errorCodeDescriptions', 'errorCodes', 'evaluatePolicy', 'extendedPublicKey',
+    'finalRelayStatuses', 'formatDerivationPath', 'formatPolicyExpression', 'fulfilKeyRequest', 'fulfilSignRequest',
+    'generateAccount', 'getAction', 'getBalance', 'getKey', 'getKeyRequest', 'getKeyring', 'getPolicy',
+    'getSignRequest', 'getWorkspace', 'isZrError', 'keyTypes', 'keyringAddress', 'ledgerEventTypes', 'listActions',
+    'listKeyRequests', 'listKeyrings', 'listKeys', 'listSignRequests', 'listWorkspaces', 'localKeyring',
+    'memoryRelayJournal', 'memorySecretStore', 'memoryStore', 'p2trAddress', 'p2wpkhAddress', 'parseDerivationPath',
+    'parsePolicyExpression', 'policyAddresses', 'pollUntil', 'privateKeyToAccount', 'publicKeyToAddress',
+    'publicKeyToEvmAddress', 'recoveredToRsv', 'rejectAction', 'removeKeyringAdmin', 'removeKeyringParty',
+    'removeWorkspaceOwner', 'requestKey', 'requestSignature', 'revokeAction', 'send', 'sendMessage', 'serveLedger',
+    'sign', 'signTx', 'signWithSecret', 'signingKey', 'sleep', 'solanaAddress', 'taggedHash', 'taprootOutputKey',
+    'toBytes', 'toChecksumAddress', 'toHex', 'transientError', 'txHash', 'updateKeyring', 'updateWorkspace',
+    'waitForAction', 'waitForKeyRequest', 'waitForSignRequest', 'waitUntil', 'walletKeyTypes', 'walletTypeFromNumber',
+    'walletTypeName', 'walletTypeNames', 'walletTypeNumbers', 'walletTypeToNumber', 'watchEvents',
+    'withdrawKeyringFees', 'workspaceAddress', 'xOnly', 'zcashTransparentAddress', 'zrErrorFromJSON',
+  ],
+  '@zrkit/core/node': [
+    'FileRelayJournal', 'FileStoreOptions', 'fileRelayJournal', 'fileSecretStore', 'fileStore',
+  ],
+  '@zrkit/mpc': [
+    'Announcement', 'BroadcastProof', 'CollectOptions', 'ConfirmOptions', 'EcdsaPartyOptions', 'Envelope',
+    'Federation', 'FederationOptions', 'FederationParty', 'FederationPartyOptions', 'FrostPartyOptions',
+    'InterceptResult', 'MemoryRelay', 'PartyId', 'Relay', 'RelayEndpoint', 'RelayFrame', 'SecureEnvelope',
+    'SecureTransport', 'SecureTransportOptions', 'Session', 'SessionRouter', 'SessionRouterOptions', 'Transport',
+    'createFederation', 'createSessionRouter', 'ecdsaKeyTypes', 'ecdsaParty', 'federationParty', 'frostKeyTypes',
+    'frostParty', 'memoryRelay', 'secureTransport',
+  ],
+  '@zrkit/relayer-bitcoin': [
+    'BitcoinAdapter', 'BitcoinAdapterOptions', 'BitcoinBackend', 'BitcoinIntent', 'BitcoinNetworkOptions',
+    'BitcoinNetworkParams', 'BitcoinOutput', 'BitcoinPsbtIntent', 'BitcoinReceipt', 'BitcoinRelayResult',
+    'BitcoinRelayer', 'BitcoinRpcBackend', 'BitcoinRpcBackendOptions', 'BitcoinSendOptions', 'BitcoinSignPsbtResult',
+    'BitcoinSigner', 'BitcoinSignerOptions', 'BitcoinTransferIntent', 'BitcoinTxStatus', 'BitcoinUtxo',
+    'CoinSelection', 'CreateBitcoinRelayerParameters', 'DEFAULT_DUST_RELAY_FEE_RATE', 'EsploraBackendOptions',
+    'FetchFn', 'KeyOutput', 'MAX_STANDARD_TX_WEIGHT', 'Outpoint', 'Prevout', 'PsbtSigningPlan',
+    'SelectCoinsParameters', 'SelectableCoin', 'SpendType', 'UtxoLocks', 'addPsbtSignatures', 'addressToScript',
+    'bitcoinAdapter', 'bitcoinKeyTypes', 'bitcoinNetworkNames', 'bitcoinNetworkParams', 'bitcoinRpcBackend',
+    'bitcoinSigner', 'createBitcoinRelayer', 'createUtxoLocks', 'dustThreshold', 'ensureEccLib', 'esploraBackend',
+    'feeFor', 'inputWeights', 'isWitnessProgram', 'keyAddress', 'keyOutput', 'nobleEccLib', 'outputSize', 'parsePsbt',
+    'prevoutOf', 'prevoutsOf', 'psbtSigningPlan', 'scriptToAddress', 'selectCoins', 'sharedUtxoLocks', 'spendTypeOf',
+    'txWeight', 'unsignedTxOf', 'validateSignature', 'vsizeOf',
+  ],
+  '@zrkit/relayer-cosmos': [
+    'ConnectCosmosChainOptions', 'CosmosAccount', 'CosmosAdapter', 'CosmosAdapterOptions', 'CosmosBroadcastResult',
+    'CosmosChain', 'CosmosMessagesIntent', 'CosmosRelayResult', 'CosmosRelayer', 'CosmosSendOptions',
+    'CosmosSendTokensParameters', 'CosmosSignAndBroadcastParameters', 'CosmosSignDocIntent', 'CosmosSignerContext',
+    'CosmosSignerOptions', 'CosmosSimulateParameters', 'CosmosTxIntent', 'CreateCosmosRelayerParameters',
+    'SECP256K1_PUBKEY_TYPE_URL', 'connectCosmosChain', 'cosmosAdapter', 'cosmosSigner', 'cosmosTxHash',
+    'createCosmosRelayer', 'stargateChain', 'toCosmosSignature',
+  ],
+  '@zrkit/relayer-evm': [
+    'CreateEvmNonceManagerOptions', 'CreateEvmRelayerParameters', 'EvmAccountContext', 'EvmAccountOptions',
+    'EvmAdapterOptions', 'EvmDeployContractParameters', 'EvmNonceManager', 'EvmRelayResult', 'EvmRelayer',
+    'EvmSendOptions', 'EvmSendTransactionParameters', 'EvmSignature', 'EvmTransactionIntent', 'EvmTransactionType',
+    'EvmWriteContractParameters', 'NonceKey', 'createEvmNonceManager', 'createEvmRelayer', 'evmAccount', 'evmAdapter',
+    'sharedEvmNonceManager', 'toEvmSignature',
+  ],
+  '@zrkit/relayer-solana': [
+    'ASSOCIATED_TOKEN_PROGRAM_ID', 'CreateSolanaRelayerParameters', 'SolanaAccount', 'SolanaAdapterOptions',
+    'SolanaCommitment', 'SolanaNetwork', 'SolanaNetworkSendOptions', 'SolanaReceipt', 'SolanaRelayResult',
+    'SolanaRelayer', 'SolanaSendOptions', 'SolanaSignatureStatus', 'SolanaSigner', 'SolanaSignerContext',
+    'SolanaSignerOptions', 'SolanaTransactionIntent', 'SolanaTransactionOptions', 'SolanaTransferParameters',
+    'SolanaTransferTokenParameters', 'SplMint', 'SplTokenAccount', 'TOKEN_2022_PROGRAM_ID', 'TOKEN_PROGRAM_ID',
+    'associatedTokenAddress', 'connectionNetwork', 'createAssociatedTokenAccountIdempotentInstruction',
+    'createSolanaRelayer', 'decodeMint', 'decodeTokenAccount', 'solanaAdapter', 'solanaChainId', 'solanaChains',
+    'solanaSigner', 'transferCheckedInstruction',
+  ],
+}
+
+describe('public and internal entries', () => {
+  it.each(published.filter((p) => !isInternal(p.specifier)).map((p) => [p.specifier, p] as const))('%s exports exactly its pinned public names', (specifier, p) => {
+    expect(namesOf(p), `the public names of ${specifier} changed: edit PUBLIC_API in this file if the change is meant`).toEqual(PUBLIC_API[specifier])
+  })
+
+  it('every pinned entry is published', () => {
+    expect(Object.keys(PUBLIC_API).sort()).toEqual(published.filter((p) => !isInternal(p.specifier)).map((p) => p.specifier).sort())
+  })
+
+  it('core and mpc have an internal entry that shares no name with their public entries', () => {
+    for (const name of ['@zrkit/core', '@zrkit/mpc']) {
+      const internal = published.find((p) => p.specifier === `${name}/internal`)
+      expect(internal, `${name}/internal`).toBeDefined()
+      const publicNames = new Set(published.filter((p) => p.specifier.startsWith(name) && !isInternal(p.specifier)).flatMap(namesOf))
+      expect(namesOf(internal!).filter((n) => publicNames.has(n)), `${name}/internal`).toEqual([])
+    }
+  })
+
+  it('each internal entry says it is for zrkit packages only, with no stability promise', () => {
+    for (const p of published.filter((p) => isInternal(p.specifier))) {
+      const header = readFileSync(join(root, 'packages', p.dir, p.source!), 'utf8').slice(0, 1200)
+      expect(header, p.specifier).toMatch(/^\/\*\*/)
+      expect(header, p.specifier).toMatch(/No stability promise/)
+      expect(header, p.specifier).toMatch(/any\s+(?:\* )?release/)
+    }
+  })
+})
+
+const run = promisify(execFile)
+
+// After the build (the test script builds first): resolves each entry through the package's `exports` map
+// as a user's `import` and `require` do.
+describe('built packages', () => {
+  const coreAndMpc = published.filter((p) => p.dir === 'core' || p.dir === 'mpc')
+  it.each(coreAndMpc.map((p) => [p.specifier, p] as const))('%s loads as ESM and CJS with the runtime names of its source', async (specifier, p) => {
+    const esm = await run(process.execPath, ['--input-type=module', '-e', `import * as m from '${specifier}'; console.log(JSON.stringify(Object.keys(m).sort()))`], { cwd: root })
+    const cjs = await run(process.execPath, ['-e', `console.log(JSON.stringify(Object.keys(require('${specifier}')).sort()))`], { cwd: root })
+    expect(JSON.parse(esm.stdout), `${specifier} (ESM)`).toEqual(valueNamesOf(p))
+    expect(JSON.parse(cjs.stdout), `${specifier} (CJS)`).toEqual(valueNamesOf(p))
   })
 })

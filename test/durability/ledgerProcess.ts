@@ -7,7 +7,8 @@
  * It exits cleanly when stdin closes. The test SIGKILLs it at random moments.
  */
 import { createInterface } from 'node:readline'
-import { type SignedTx, canonicalParse, createEmbeddedLedger, isZrError, txHash } from '@zrkit/core'
+import { type SignedTx, createEmbeddedLedger, isZrError, txHash } from '@zrkit/core'
+import { canonicalParse } from '@zrkit/core/internal'
 import { fileStore } from '@zrkit/core/node'
 import { genesis } from './stream.js'
 

@@ -10,7 +10,8 @@
  */
 import { writeSync } from 'node:fs'
 import { createInterface } from 'node:readline'
-import { canonicalStringify, connectLedger, createZrClient, generateAccount } from '@zrkit/core'
+import { connectLedger, createZrClient, generateAccount } from '@zrkit/core'
+import { canonicalStringify } from '@zrkit/core/internal'
 import { fileRelayJournal } from '@zrkit/core/node'
 import { createEvmRelayer } from '@zrkit/relayer-evm'
 import { type Address, createPublicClient, custom, http } from 'viem'

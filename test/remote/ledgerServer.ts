@@ -6,7 +6,8 @@
  */
 import { createServer } from 'node:net'
 import { createInterface } from 'node:readline'
-import { type Genesis, canonicalParse, createEmbeddedLedger, serveLedger } from '@zrkit/core'
+import { type Genesis, createEmbeddedLedger, serveLedger } from '@zrkit/core'
+import { canonicalParse } from '@zrkit/core/internal'
 
 const genesis = canonicalParse<Genesis>(process.env.ZRKIT_GENESIS!)
 const ledger = await createEmbeddedLedger({ genesis })

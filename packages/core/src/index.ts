@@ -1,3 +1,10 @@
+/**
+ * `@zrkit/core`: the embedded ledger, client actions, keyring plugin API, connector, addresses, the relay
+ * pipeline and errors. This entry is the public API the READMEs teach. Node-only parts are in
+ * `@zrkit/core/node`; helpers shared only among zrkit's own packages are in `@zrkit/core/internal`
+ * (unstable).
+ * @packageDocumentation
+ */
 // Accounts
 export { type Account, generateAccount, privateKeyToAccount } from './account/Account.js'
 export { accountPrefix, assertAddress, publicKeyToAddress } from './account/address.js'
@@ -7,22 +14,20 @@ export { ZrError, isZrError, zrErrorFromJSON, type ZrErrorOptions } from './erro
 export { describeValue } from './errors/describeValue.js'
 export { errorCodeDescriptions, type NoContext, type ZrErrorAccusation, type ZrErrorContext, type ZrErrorContextOf, type ZrErrorJSON } from './errors/index.js'
 // Encoding
-export { concatBytes, equalBytes, toBytes, toHex } from './encoding/bytes.js'
-export { canonicalBytes, canonicalMaxDepth, canonicalParse, canonicalStringify } from './encoding/canonical.js'
+export { toBytes, toHex } from './encoding/bytes.js'
 // Ledger
 export type { Ledger, SubscribeOptions, TxReceipt, Unsubscribe } from './ledger/Ledger.js'
 export { createEmbeddedLedger, type EmbeddedLedger, type EmbeddedLedgerOptions } from './ledger/embeddedLedger.js'
-export { ledgerEventTypes, matchesEventFilter, type EventFilter, type LedgerEvent, type LedgerEventType } from './ledger/events.js'
+export { ledgerEventTypes, type EventFilter, type LedgerEvent, type LedgerEventType } from './ledger/events.js'
 export type * from './ledger/messages.js'
 export type { KeyView, Page, PageParams, Queries, QueryKind, QueryParams, QueryResult } from './ledger/queries.js'
 export type { LedgerStore, LogEntry } from './ledger/store/LedgerStore.js'
 export { memoryStore } from './ledger/store/memoryStore.js'
 export { connectLedger, serveLedger, type ConnectLedgerOptions, type LedgerChannel, type LedgerServer, type ServeLedgerOptions } from './ledger/remoteLedger.js'
 export type { MessageResult } from './ledger/stateMachine.js'
-export { partyResponseDigest, signTx, txHash, txSignDigest, verifyAccountSignature, type PartyResponseSubject, type SignedTx, type UnsignedTx } from './ledger/tx.js'
+export { signTx, txHash, type SignedTx, type UnsignedTx } from './ledger/tx.js'
 export {
   defaultLedgerParams,
-  keyTypeNumbers,
   keyTypes,
   type AccountRecord,
   type Action,
@@ -43,7 +48,7 @@ export {
   type SignRequestStatus,
   type Workspace,
 } from './ledger/types.js'
-export { checkPayloads, checkPublicKey, signatureProblem, xOnly } from './ledger/treasury/schemes.js'
+export { xOnly } from './ledger/treasury/schemes.js'
 export { workspaceAddress, keyringAddress } from './ledger/identity/addresses.js'
 // Policies
 export {
@@ -71,7 +76,19 @@ export { memorySecretStore, type SecretStore } from './keyring/SecretStore.js'
 export { encryptedSecretStore, type EncryptedSecretStoreOptions } from './keyring/encryptedSecretStore.js'
 export { localKeyring, type LocalKeyringOptions } from './keyring/localKeyring.js'
 export { recoveredToRsv, signWithSecret } from './keyring/signWithSecret.js'
-export * from './derivation/index.js'
+export {
+  chainCodeOf,
+  deriveKey,
+  extendedPublicKey,
+  formatDerivationPath,
+  parseDerivationPath,
+  signingKey,
+  type DerivationPath,
+  type DerivationSegment,
+  type DerivedKey,
+  type SigningKey,
+  type TaprootSpend,
+} from './derivation/index.js'
 // Addresses
 export * from './addresses/index.js'
 export { createConnector, type Connector, type ConnectorEvent, type ConnectorOptions, type ConnectorStatus, type RetryOptions } from './connector/createConnector.js'
@@ -79,7 +96,6 @@ export { createConnector, type Connector, type ConnectorEvent, type ConnectorOpt
 export type { AssembledTx, ConfirmOptions, PreparedTx, RelayAdapter, RelaySigner } from './relayer/RelayAdapter.js'
 export { finalRelayStatuses, type RelayJournal, type RelayRecord, type RelayStatus } from './relayer/RelayJournal.js'
 export { memoryRelayJournal } from './relayer/memoryRelayJournal.js'
-export { relayOptionKeys, splitRelayOptions } from './relayer/splitRelayOptions.js'
 export { bindRelayer, type BindRelayerParameters, type BoundKey, type BoundRelayer } from './relayer/bindRelayer.js'
 export type { RelayRequestOptions, RelaySendOptions } from './relayer/RelaySendOptions.js'
 export { pollUntil, type PollUntilOptions } from './async/pollUntil.js'

@@ -1,17 +1,21 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { memorySecretStore, publicKeyToAddress } from '@zrkit/core'
-import * as mpc from '@zrkit/mpc'
+import * as publicEntry from '@zrkit/mpc'
+import * as internalEntry from '@zrkit/mpc/internal'
 import { describe, expect, it } from 'vitest'
 import { type TableEntry, failuresOf } from '../../../test/hostileInputs.js'
 
 /**
- * Every function `@zrkit/mpc` exports, called with hostile values (undefined, null, numbers, NaN,
+ * Every function `@zrkit/mpc` exports (its public and its internal entry), called with hostile values (undefined, null, numbers, NaN,
  * strings, hex, short/long/zero bytes, objects, arrays, cyclic values) in every plain-value argument
  * position and field: it must return normally or throw a ZrError with a code from `errorCodes` and
  * details; never a TypeError, RangeError or an error of noble. A new export fails the last test until
  * it has an entry here or an exclusion with its reason.
  */
+
+/** Both entries: a published function is checked whichever entry publishes it. */
+const mpc = { ...publicEntry, ...internalEntry }
 
 const text = (s: string) => new TextEncoder().encode(s)
 const suiteLive = 'a FrostSuite from frostSuite(): a construction over noble FROST with methods, not a plain value'

@@ -15,8 +15,8 @@ import {
   type SubmitRelayReturnType,
   ZrError,
   bindRelayer,
-  splitRelayOptions,
 } from '@zrkit/core'
+import { splitRelayOptions } from '@zrkit/core/internal'
 import type { BitcoinBackend } from './backends/BitcoinBackend.js'
 import { type BitcoinAdapter, type BitcoinAdapterOptions, type BitcoinIntent, type BitcoinReceipt, type BitcoinTransferIntent, bitcoinAdapter } from './bitcoinAdapter.js'
 import { type BitcoinSigner, type BitcoinSignerOptions, bitcoinSigner } from './bitcoinSigner.js'

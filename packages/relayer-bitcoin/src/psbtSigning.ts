@@ -1,5 +1,6 @@
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
-import { ZrError, concatBytes, toHex } from '@zrkit/core'
+import { ZrError, toHex } from '@zrkit/core'
+import { concatBytes } from '@zrkit/core/internal'
 import { Psbt, Transaction, script as bscript } from 'bitcoinjs-lib'
 import { ensureEccLib } from './eccLib.js'
 import type { BitcoinNetworkParams } from './networks.js'

@@ -1,4 +1,5 @@
-import { type KeyType, ZrError, concatBytes, decodeSegwitAddress, encodeSegwitAddress, equalBytes, p2wpkhAddress, taprootOutputKey, toHex } from '@zrkit/core'
+import { type KeyType, ZrError, decodeSegwitAddress, encodeSegwitAddress, p2wpkhAddress, taprootOutputKey, toHex } from '@zrkit/core'
+import { concatBytes, equalBytes } from '@zrkit/core/internal'
 import { ripemd160 } from '@noble/hashes/legacy.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { address as btcAddress } from 'bitcoinjs-lib'

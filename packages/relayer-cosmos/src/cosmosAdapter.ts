@@ -1,6 +1,7 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { type RelayAdapter, type RelayRecord, type RelaySigner, ZrError, equalBytes, pollUntil, publicKeyToAddress, toBytes, toHex } from '@zrkit/core'
+import { type RelayAdapter, type RelayRecord, type RelaySigner, ZrError, pollUntil, publicKeyToAddress, toBytes, toHex } from '@zrkit/core'
+import { equalBytes } from '@zrkit/core/internal'
 import { type StdFee, encodeSecp256k1Pubkey } from '@cosmjs/amino'
 import { type EncodeObject, Registry, encodePubkey, makeAuthInfoBytes, makeSignBytes, makeSignDoc } from '@cosmjs/proto-signing'
 import { type DeliverTxResponse, GasPrice, type IndexedTx, calculateFee, defaultRegistryTypes } from '@cosmjs/stargate'

@@ -16,8 +16,8 @@ import {
   bindRelayer,
   publicKeyToAddress,
   toBytes,
-  splitRelayOptions,
 } from '@zrkit/core'
+import { splitRelayOptions } from '@zrkit/core/internal'
 import type { EncodeObject, OfflineDirectSigner, Registry } from '@cosmjs/proto-signing'
 import type { Coin, DeliverTxResponse, GasPrice, HttpEndpoint } from '@cosmjs/stargate'
 import { type CosmosMessagesIntent, type CosmosTxIntent, checkCoins, checkPrefix, cosmosAdapter } from './cosmosAdapter.js'

@@ -14,8 +14,8 @@ import {
   ZrError,
   bindRelayer,
   publicKeyToEvmAddress,
-  splitRelayOptions,
 } from '@zrkit/core'
+import { splitRelayOptions } from '@zrkit/core/internal'
 import {
   type Abi,
   type Address,

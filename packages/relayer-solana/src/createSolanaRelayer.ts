@@ -13,8 +13,8 @@ import {
   type SubmitRelayReturnType,
   ZrError,
   bindRelayer,
-  splitRelayOptions,
 } from '@zrkit/core'
+import { splitRelayOptions } from '@zrkit/core/internal'
 import {
   AddressLookupTableProgram,
   type Connection,

@@ -1,4 +1,5 @@
-import { type ClientBase, type DerivationSegment, ZrError, requestSignature, signatureProblem, toHex, waitForSignRequest } from '@zrkit/core'
+import { type ClientBase, type DerivationSegment, ZrError, requestSignature, toHex, waitForSignRequest } from '@zrkit/core'
+import { signatureProblem } from '@zrkit/core/internal'
 import { base58 } from '@scure/base'
 import { type Message, type PublicKey, Transaction, VersionedMessage, VersionedTransaction } from '@solana/web3.js'
 import { buildTransaction } from './buildTransaction.js'

@@ -1,4 +1,5 @@
-import { ZrError, signatureProblem } from '@zrkit/core'
+import { ZrError } from '@zrkit/core'
+import { signatureProblem } from '@zrkit/core/internal'
 import { PACKET_DATA_SIZE, PublicKey, SystemProgram, type VersionedMessage, VersionedTransaction } from '@solana/web3.js'
 import { base58, base64 } from '@scure/base'
 

@@ -17,8 +17,8 @@ import {
   parseDerivationPath,
   signWithSecret,
   toHex,
-  tweakSecret,
 } from '@zrkit/core'
+import { tweakSecret } from '@zrkit/core/internal'
 
 // ---------------------------------------------------------------------------------------------------
 // helpers

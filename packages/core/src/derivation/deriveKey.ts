@@ -143,7 +143,8 @@ export function deriveKey(keyType: KeyType, publicKey: Uint8Array, path: Derivat
  *
  * @example
  * ```ts
- * import { deriveKey, tweakSecret } from '@zrkit/core'
+ * import { deriveKey } from '@zrkit/core'
+ * import { tweakSecret } from '@zrkit/core/internal'
  * const { tweak } = deriveKey('ecdsa-secp256k1', publicKey, [3])
  * const childSecret = tweakSecret('ecdsa-secp256k1', secret, tweak)
  * ```

@@ -85,7 +85,8 @@ export function signingKey(keyType: KeyType, publicKey: Uint8Array, options: { p
  *
  * @example
  * ```ts
- * import { applySigningKey, signingKey } from '@zrkit/core'
+ * import { signingKey } from '@zrkit/core'
+ * import { applySigningKey } from '@zrkit/core/internal'
  * const childSecret = applySigningKey('ecdsa-secp256k1', secret, signingKey('ecdsa-secp256k1', publicKey, { path: [7] }))
  * ```
  */

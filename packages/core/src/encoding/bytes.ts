@@ -48,7 +48,7 @@ export function toBytes(value: Uint8Array | string, what = 'value'): Uint8Array 
  *
  * @example
  * ```ts
- * import { equalBytes } from '@zrkit/core'
+ * import { equalBytes } from '@zrkit/core/internal'
  * equalBytes(a, b) // true when same length and content
  * ```
  */
@@ -66,7 +66,7 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
  *
  * @example
  * ```ts
- * import { concatBytes } from '@zrkit/core'
+ * import { concatBytes } from '@zrkit/core/internal'
  * concatBytes(new Uint8Array([1]), new Uint8Array([2])) // Uint8Array [1, 2]
  * ```
  */

@@ -1,4 +1,5 @@
-import { canonicalMaxDepth, canonicalParse, canonicalStringify, errorCodes, isZrError } from '@zrkit/core'
+import { errorCodes, isZrError } from '@zrkit/core'
+import { canonicalMaxDepth, canonicalParse, canonicalStringify } from '@zrkit/core/internal'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { fuzzRuns } from '../ledger/testkit.js'

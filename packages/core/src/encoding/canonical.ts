@@ -9,7 +9,7 @@ import { utf8 } from './bytes.js'
  *
  * @example
  * ```ts
- * import { canonicalMaxDepth, canonicalStringify } from '@zrkit/core'
+ * import { canonicalMaxDepth, canonicalStringify } from '@zrkit/core/internal'
  * let deep: unknown = 1
  * for (let i = 0; i <= canonicalMaxDepth; i++) deep = [deep]
  * canonicalStringify(deep) // throws ZrError INVALID_INPUT: 'expected at most 128 levels of objects and arrays, ...'
@@ -27,7 +27,7 @@ export const canonicalMaxDepth = 128
  *
  * @example
  * ```ts
- * import { canonicalStringify, canonicalParse } from '@zrkit/core'
+ * import { canonicalStringify, canonicalParse } from '@zrkit/core/internal'
  * const s = canonicalStringify({ b: 1n, a: new Uint8Array([1]) }) // '{"a":{"$bytes":"01"},"b":{"$bigint":"1"}}'
  * canonicalParse(s) // { a: Uint8Array [1], b: 1n }
  * const cyclic: Record<string, unknown> = {}
@@ -99,7 +99,7 @@ function write(v: unknown, path: (string | number)[], open: Set<object>): string
  *
  * @example
  * ```ts
- * import { canonicalParse, canonicalStringify } from '@zrkit/core'
+ * import { canonicalParse, canonicalStringify } from '@zrkit/core/internal'
  * canonicalParse(canonicalStringify({ fee: 10n })) // { fee: 10n }
  * canonicalParse('{"fee":{"$bigint":"ten"}}') // throws ZrError INVALID_INPUT: 'expected a decimal integer in "$bigint" at $.fee, got "ten"'
  * ```
@@ -177,7 +177,7 @@ function preview(s: string): string {
  *
  * @example
  * ```ts
- * import { canonicalBytes } from '@zrkit/core'
+ * import { canonicalBytes } from '@zrkit/core/internal'
  * import { sha256 } from '@noble/hashes/sha2.js'
  * const digest = sha256(canonicalBytes({ b: 1, a: 2 })) // same digest for { a: 2, b: 1 }
  * ```

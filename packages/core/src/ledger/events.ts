@@ -143,7 +143,7 @@ export function checkEventFilter(filter: unknown, what = 'event filter'): EventF
  *
  * @example
  * ```ts
- * import { matchesEventFilter } from '@zrkit/core'
+ * import { matchesEventFilter } from '@zrkit/core/internal'
  * matchesEventFilter(event, { types: ['signRequest.fulfilled'], keyring })
  * ```
  */

@@ -1,4 +1,5 @@
-import { type LedgerChannel, type LedgerEvent, type Ledger, type ZrError, canonicalParse, connectLedger, errorCodes, isZrError, serveLedger, signTx } from '@zrkit/core'
+import { type LedgerChannel, type LedgerEvent, type Ledger, type ZrError, connectLedger, errorCodes, isZrError, serveLedger, signTx } from '@zrkit/core'
+import { canonicalParse } from '@zrkit/core/internal'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Setup, fuzzRuns, setup } from './testkit.js'

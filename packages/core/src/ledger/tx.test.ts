@@ -1,5 +1,6 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { type Message, type SignedTx, createZrClient, isZrError, signTx, txHash, txSignDigest } from '@zrkit/core'
+import { type Message, type SignedTx, createZrClient, isZrError, signTx, txHash } from '@zrkit/core'
+import { txSignDigest } from '@zrkit/core/internal'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Setup, expectRefused, setup } from './testkit.js'

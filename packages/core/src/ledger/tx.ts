@@ -34,7 +34,7 @@ const partyDomain = utf8('zrkit/party-response/v1\n')
  *
  * @example
  * ```ts
- * import { txSignDigest, verifyAccountSignature } from '@zrkit/core'
+ * import { txSignDigest, verifyAccountSignature } from '@zrkit/core/internal'
  * verifyAccountSignature(tx.signature, txSignDigest(tx), tx.publicKey) // true
  * ```
  */
@@ -88,7 +88,7 @@ export async function signTx(account: Account, params: { chainId: string; sequen
  *
  * @example
  * ```ts
- * import { partyResponseDigest, verifyAccountSignature } from '@zrkit/core'
+ * import { partyResponseDigest, verifyAccountSignature } from '@zrkit/core/internal'
  * verifyAccountSignature(response.signature, partyResponseDigest({ chainId, kind: 'sign', requestId, result: { signatures } }), partyPublicKey)
  * ```
  */
@@ -115,7 +115,7 @@ export type PartyResponseSubject = {
  *
  * @example
  * ```ts
- * import { partyResponseDigest, verifyAccountSignature } from '@zrkit/core'
+ * import { partyResponseDigest, verifyAccountSignature } from '@zrkit/core/internal'
  * const ok = verifyAccountSignature(r.signature, partyResponseDigest({ chainId, kind: 'key', requestId: 1, result: { publicKey } }), partyPublicKey)
  * ```
  */

@@ -25,7 +25,7 @@ export const keyTypes: readonly KeyType[] = ['ecdsa-secp256k1', 'eddsa-ed25519',
  *
  * @example
  * ```ts
- * import { keyTypeNumbers } from '@zrkit/core'
+ * import { keyTypeNumbers } from '@zrkit/core/internal'
  * keyTypeNumbers['eddsa-ed25519'] // 2, as zrChain's KeyType enum
  * ```
  */

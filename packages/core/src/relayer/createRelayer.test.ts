@@ -15,8 +15,6 @@ import {
   type ZrClient,
   type ZrErrorCode,
   bindRelayer,
-  canonicalParse,
-  canonicalStringify,
   createConnector,
   createEmbeddedLedger,
   createRelayer,
@@ -30,6 +28,7 @@ import {
   toHex,
   ZrError,
 } from '@zrkit/core'
+import { canonicalParse, canonicalStringify } from '@zrkit/core/internal'
 
 const utf8Bytes = (s: string) => new TextEncoder().encode(s)
 

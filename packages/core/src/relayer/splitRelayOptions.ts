@@ -7,7 +7,7 @@ export const relayOptionKeys = ['timeoutMs', 'signal', 'approvals', 'confirm', '
  *
  * @example
  * ```ts
- * import { splitRelayOptions } from '@zrkit/core'
+ * import { splitRelayOptions } from '@zrkit/core/internal'
  * const { intent, options } = splitRelayOptions<{ to: string; value: bigint }, { timeoutMs?: number }>({ to, value: 1n, timeoutMs: 30_000 })
  * // intent: { to, value: 1n }, options: { timeoutMs: 30_000 }
  * ```

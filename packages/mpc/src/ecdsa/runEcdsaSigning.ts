@@ -1,6 +1,7 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
-import { type Accusation, type Account, type KeyType, ZrError, equalBytes, signatureProblem } from '@zrkit/core'
+import { type Accusation, type Account, type KeyType, ZrError } from '@zrkit/core'
+import { equalBytes, signatureProblem } from '@zrkit/core/internal'
 import { misbehaved } from '../frost/messages.js'
 import { gatherSigners, packageDigest, runAttempts, sendToAll, signedBy } from '../federation/coordinator.js'
 import type { Session, SessionRouter } from '../transport/SessionRouter.js'

@@ -5,7 +5,8 @@
  * chose with its account key, so nobody can claim it chose something else.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
-import { type Accusation, ZrError, canonicalBytes, isZrError, verifyAccountSignature } from '@zrkit/core'
+import { type Accusation, ZrError, isZrError } from '@zrkit/core'
+import { canonicalBytes, verifyAccountSignature } from '@zrkit/core/internal'
 import type { Session } from '../transport/SessionRouter.js'
 
 /** The coordinator of attempt `attempt`: parties (sorted) rotate from `seed`. */

@@ -1,5 +1,5 @@
 import { type Account, type Connector, type ConnectorEvent, type Ledger, type SecretStore, type ZrClient, ZrError, createConnector, memorySecretStore } from '@zrkit/core'
-import { type MemoryRelay, memoryRelay } from '../transport/memoryRelay.js'
+import { type MemoryRelay, type Relay, memoryRelay } from '../transport/memoryRelay.js'
 import { createSessionRouter, type SessionRouter } from '../transport/SessionRouter.js'
 import { secureTransport, type SecureTransport } from '../transport/secureTransport.js'
 import { federationParty } from './federationParty.js'
@@ -13,8 +13,14 @@ export type FederationOptions = {
   threshold: number
   /** Each party's share store (default: memory). Wrap with `encryptedSecretStore` for storage at rest. */
   shares?: (party: Account, index: number) => SecretStore
-  /** The relay between parties (default: an in-process {@link memoryRelay}). */
-  relay?: MemoryRelay
+  /**
+   * The relay between parties (default: an in-process {@link memoryRelay}): any {@link Relay}, e.g. one
+   * over the network. When the relay can also cut a party off (`disconnect` and `reconnect`, as the
+   * memory relay's fault-injection hooks do), a stopped party is cut off until it starts again, so its
+   * frames still in flight are lost as when a machine goes down; over any other relay, stopping a party
+   * closes its connection and nothing more.
+   */
+  relay?: Relay | undefined
   /** Passed to each party's connector. */
   onEvent?: (party: string, event: ConnectorEvent) => void
   /**
@@ -37,10 +43,11 @@ export type FederationParty = {
 }
 
 /** An in-process MPC federation: n parties, threshold t, each behind its own connector. */
-export type Federation = {
+export type Federation<R extends Relay = Relay> = {
   readonly parties: readonly FederationParty[]
   readonly threshold: number
-  readonly relay: MemoryRelay
+  /** The relay the parties talk through: the one given in the options, or the memory relay made for them. */
+  readonly relay: R
   /** Registers the federation as a keyring (parties and threshold) with `client`'s account as admin. */
   register(client: ZrClient, params: { description: string; keyRequestFee: bigint; signRequestFee: bigint }): Promise<string>
   /** Starts every party's transport, router and connector for `keyring`. */
@@ -66,9 +73,20 @@ type Running = { transport: SecureTransport; router: SessionRouter; connector: C
  * await federation.start(keyring)
  * const key = await client.createKey({ workspace, keyring, keyType: 'eddsa-ed25519' })
  * ```
+ * Over a relay of your own (anything with `connect`, `announce` and `onAnnouncement`):
+ * ```ts
+ * import { type Relay, createFederation } from '@zrkit/mpc'
+ * declare const networkRelay: Relay
+ * const federation = await createFederation({ ledger, parties: [p1, p2, p3], threshold: 2, relay: networkRelay })
+ * ```
  */
+export function createFederation(options: FederationOptions & { readonly relay?: undefined }): Promise<Federation<MemoryRelay>>
+export function createFederation<R extends Relay>(options: FederationOptions & { readonly relay: R }): Promise<Federation<R>>
+export function createFederation(options: FederationOptions): Promise<Federation>
 export async function createFederation(options: FederationOptions): Promise<Federation> {
   const relay = options.relay ?? memoryRelay()
+  // Only a relay with fault-injection hooks (the memory relay) can drop a stopped party's frames in flight.
+  const cutOff = canCutOff(relay) ? relay : undefined
   const addresses = options.parties.map((p) => p.address)
   const stores = options.parties.map((p, i) => options.shares?.(p, i) ?? memorySecretStore())
   const running = new Map<number, Running>()
@@ -78,7 +96,7 @@ export async function createFederation(options: FederationOptions): Promise<Fede
     if (running.has(index)) return
     if (!keyring) throw new ZrError('INVALID_INPUT', 'The federation has no keyring yet.', { details: 'expected start(keyring) before startParty()' })
     const account = options.parties[index]!
-    relay.reconnect(account.address)
+    cutOff?.reconnect(account.address)
     const transport = await secureTransport({ account, relay, peers: addresses.filter((a) => a !== account.address), timeoutMs: options.dkgTimeoutMs ?? 10_000 })
     const router = createSessionRouter(transport)
     const backend = federationParty({
@@ -107,7 +125,7 @@ export async function createFederation(options: FederationOptions): Promise<Fede
     const r = running.get(index)
     if (!r) return
     running.delete(index)
-    relay.disconnect(options.parties[index]!.address)
+    cutOff?.disconnect(options.parties[index]!.address)
     await r.connector.stop()
     r.router.close()
     await r.transport.close()
@@ -133,4 +151,12 @@ export async function createFederation(options: FederationOptions): Promise<Fede
       await Promise.all([...running.keys()].map((i) => stopParty(i)))
     },
   }
+}
+
+/** A relay that can cut a party off and let it back in, as {@link MemoryRelay} can. */
+type CutOffRelay = Relay & Pick<MemoryRelay, 'disconnect' | 'reconnect'>
+
+function canCutOff(relay: Relay): relay is CutOffRelay {
+  const r = relay as Partial<CutOffRelay>
+  return typeof r.disconnect === 'function' && typeof r.reconnect === 'function'
 }

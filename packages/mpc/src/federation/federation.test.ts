@@ -20,7 +20,6 @@ import {
   type SignRequest,
   type ZrClient,
   ZrError,
-  canonicalParse,
   createConnector,
   createEmbeddedLedger,
   createZrClient,
@@ -29,12 +28,11 @@ import {
   generateAccount,
   isZrError,
   memorySecretStore,
-  partyResponseDigest,
   toHex,
-  verifyAccountSignature,
 } from '@zrkit/core'
+import { canonicalParse, partyResponseDigest, verifyAccountSignature } from '@zrkit/core/internal'
 import { fileSecretStore } from '@zrkit/core/node'
-import { type Federation, type SessionRouter, createFederation, createSessionRouter, frostParty, memoryRelay, secureTransport } from '@zrkit/mpc'
+import { type Federation, type Relay, type SessionRouter, createFederation, createSessionRouter, frostParty, memoryRelay, secureTransport } from '@zrkit/mpc'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeMessage, encodeMessage, isRecord } from '../frost/messages.js'
 
@@ -652,3 +650,42 @@ describe('a party without a share of the key', () => {
     }
   })
 })
+
+describe('a federation over a relay that is not a MemoryRelay', () => {
+  it('creates a key and signs over any Relay (only connect, announce, onAnnouncement); parties stop and restart without fault-injection hooks', async () => {
+    // A thin Relay of its own: it forwards to a memory relay but exposes none of its hooks, as a network relay would.
+    const inner = memoryRelay()
+    let delivered = 0
+    const relay: Relay = Object.freeze({
+      connect: (party: string, onFrame: Parameters<Relay['connect']>[1]) =>
+        inner.connect(party, (frame) => {
+          delivered++
+          onFrame(frame)
+        }),
+      announce: (announcement: Parameters<Relay['announce']>[0]) => inner.announce(announcement),
+      onAnnouncement: (fn: Parameters<Relay['onAnnouncement']>[0]) => inner.onAnnouncement(fn),
+    })
+    expect('disconnect' in relay || 'intercept' in relay).toBe(false)
+    const parties = [generateAccount(), generateAccount(), generateAccount()]
+    const w = await world(parties)
+    const federation = await createFederation({ ledger: w.ledger, parties, threshold: 2, ...timing, relay })
+    expect(federation.relay).toBe(relay)
+    try {
+      const keyring = await federation.register(w.client, { description: 'FROST 2-of-3 over a custom relay', keyRequestFee: 1n, signRequestFee: 1n })
+      await federation.start(keyring)
+      const key = await makeKey(w, keyring, 'eddsa-ed25519', parties, 2)
+      await signAndCheck(w, key, [digestOf(88)], parties)
+      expect(delivered).toBeGreaterThan(0)
+      // Restart party 1, then take party 2 down: the restarted party must be one of the two signers.
+      await federation.stopParty(1)
+      await federation.startParty(1)
+      await federation.stopParty(2)
+      const done = await signAndCheck(w, key, [digestOf(89)], parties)
+      expect(done.responses.map((r) => r.party).sort()).toEqual([parties[0]!.address, parties[1]!.address].sort())
+    } finally {
+      await federation.stop()
+      await w.ledger.close()
+    }
+  })
+})
+

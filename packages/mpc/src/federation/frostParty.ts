@@ -1,4 +1,5 @@
-import { type Accusation, type Account, type KeyringBackend, type SecretStore, canonicalParse, canonicalStringify, memorySecretStore, signingKey, toHex } from '@zrkit/core'
+import { type Accusation, type Account, type KeyringBackend, type SecretStore, memorySecretStore, signingKey, toHex } from '@zrkit/core'
+import { canonicalParse, canonicalStringify } from '@zrkit/core/internal'
 import { runDkg } from '../frost/runDkg.js'
 import { runSigning } from '../frost/runSigning.js'
 import { type FrostKey, frostKeyTypes, frostSuite } from '../frost/suites.js'

@@ -1,4 +1,5 @@
-import { ZrError, canonicalParse, canonicalStringify } from '@zrkit/core'
+import { ZrError } from '@zrkit/core'
+import { canonicalParse, canonicalStringify } from '@zrkit/core/internal'
 
 /** Encodes a protocol message for the wire (canonical JSON: bytes and bigints survive). */
 export function encodeMessage(value: unknown): Uint8Array {

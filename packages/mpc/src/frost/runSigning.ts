@@ -1,5 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js'
-import { type Accusation, type Account, ZrError, equalBytes } from '@zrkit/core'
+import { type Accusation, type Account, ZrError } from '@zrkit/core'
+import { equalBytes } from '@zrkit/core/internal'
 import { gatherSigners, packageDigest, runAttempts, sendToAll, signedBy as signedByParty } from '../federation/coordinator.js'
 import type { Session, SessionRouter } from '../transport/SessionRouter.js'
 import { identifiers } from './runDkg.js'

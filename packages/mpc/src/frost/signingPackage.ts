@@ -345,7 +345,7 @@ class OwnNonces implements Nonces {
  *
  * @example
  * ```ts
- * import { commit, frostSuite } from '@zrkit/mpc'
+ * import { commit, frostSuite } from '@zrkit/mpc/internal'
  * const { nonces, commitments } = commit(frostSuite('eddsa-ed25519'), key.secret) // send commitments; keep nonces
  * ```
  */
@@ -687,7 +687,7 @@ export type AggregateResult = { readonly ok: true; readonly signature: Uint8Arra
  * @example
  * ```ts
  * import { ed25519 } from '@noble/curves/ed25519.js'
- * import { aggregateVerified, frostSuite, prepareSigning } from '@zrkit/mpc'
+ * import { aggregateVerified, frostSuite, prepareSigning } from '@zrkit/mpc/internal'
  * const suite = frostSuite('eddsa-ed25519')
  * const prepared = prepareSigning(suite, key.public, commitmentList, message)
  * const result = aggregateVerified(prepared, sharesById, (sig) => ed25519.verify(sig, message, groupKey, { zip215: false }))

@@ -131,7 +131,7 @@ export function verifyEd25519(signature: Uint8Array, message: Uint8Array, public
  *
  * @example
  * ```ts
- * import { frostSuite } from '@zrkit/mpc'
+ * import { frostSuite } from '@zrkit/mpc/internal'
  * const suite = frostSuite('schnorr-secp256k1') // DKG with FROST(secp256k1), signing with its BIP340 variant
  * ```
  */

@@ -2,9 +2,11 @@
  * TEST HELPER: an in-process network of MPC parties for protocol tests, and a way to make one of
  * them cheat. Not part of the public API.
  */
-import { type Account, type ZrError, canonicalParse, canonicalStringify, generateAccount } from '@zrkit/core'
+import { type Account, type ZrError, generateAccount } from '@zrkit/core'
+import { canonicalParse, canonicalStringify } from '@zrkit/core/internal'
 import { type MemoryRelay, memoryRelay } from '../transport/memoryRelay.js'
-import { type Session, type SessionRouter, createSessionRouter, encodeSessionFrame } from '../transport/SessionRouter.js'
+import { type Session, type SessionRouter, createSessionRouter } from '../transport/SessionRouter.js'
+import { encodeSessionFrame } from '../transport/sessionFrame.js'
 import { type SecureTransport, secureTransport } from '../transport/secureTransport.js'
 import type { PartyId } from '../transport/Transport.js'
 

@@ -15,7 +15,7 @@ type PointCons = { BASE: { multiply(n: bigint): PointLike }; fromBytes(b: Uint8A
  * @example
  * ```ts
  * import { signingKey } from '@zrkit/core'
- * import { frostSuite, tweakKey } from '@zrkit/mpc'
+ * import { frostSuite, tweakKey } from '@zrkit/mpc/internal'
  * const suite = frostSuite('schnorr-secp256k1')
  * const child = tweakKey(suite, key, signingKey(suite.keyType, suite.groupKey(key), { path: 'm/0/1', taproot: {} }))
  * ```

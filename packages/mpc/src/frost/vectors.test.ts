@@ -4,7 +4,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr, schnorr_FROST, secp256k1, secp256k1_FROST } from '@noble/curves/secp256k1.js'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { type DerivationPath, type KeyType, signingKey } from '@zrkit/core'
-import { type Frost, type FrostKey, frostSuite, tweakKey } from '@zrkit/mpc'
+import { type Frost, type FrostKey, frostSuite, tweakKey } from '@zrkit/mpc/internal'
 import { describe, expect, it } from 'vitest'
 
 // Known-answer tests of the FROST suites zrkit signs with (RFC 9591 Appendix E and the frost-rs test

@@ -1,7 +1,9 @@
-import { sha256 } from '@noble/hashes/sha2.js'
-import { ZrError, canonicalBytes, canonicalParse, describeValue, equalBytes, toHex } from '@zrkit/core'
+import { ZrError } from '@zrkit/core'
+import { equalBytes } from '@zrkit/core/internal'
 import { abortFanout } from './abortFanout.js'
+import { type EchoSession, type StoredMessage, confirmBroadcasts } from './echoBroadcast.js'
 import type { BroadcastProof, SecureEnvelope } from './secureTransport.js'
+import { type SessionFrame, decodeSessionFrame, encodeSessionFrame } from './sessionFrame.js'
 import type { PartyId, Transport } from './Transport.js'
 
 /** Options of {@link Session.collect}. */
@@ -73,84 +75,7 @@ export type SessionRouterOptions = {
   readonly bufferTtlMs?: number | undefined
 }
 
-/** What travels in a transport payload for a session (see {@link encodeSessionFrame} for the bytes). */
-export type SessionFrame = {
-  readonly session: string
-  readonly round: string
-  readonly body: Uint8Array
-  readonly broadcast: boolean
-}
-
-const FRAME_VERSION = 0x5a
-const MAX_NAME_BYTES = 0xffff
-const utf8 = new TextEncoder()
-// ignoreBOM keeps a leading U+FEFF in the name: dropping it would read other bytes than the sender signed
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
-
-/**
- * Encodes a session frame, binary so that a body of raw bytes (tens of kilobytes of OT messages) costs
- * its own size on the wire: `0x5a`, a flags byte (bit 0: broadcast), the session id and the round name
- * as u16-length-prefixed UTF-8, then the body. Throws `INVALID_INPUT` for a frame that is not
- * `{ session, round, body, broadcast }` with names of 1..65535 UTF-8 bytes.
- *
- * @example
- * ```ts
- * const bytes = encodeSessionFrame({ session: 'dkg/1', round: 'commit', body, broadcast: true })
- * decodeSessionFrame(bytes) // { session: 'dkg/1', round: 'commit', body, broadcast: true }
- * ```
- */
-export function encodeSessionFrame(frame: SessionFrame): Uint8Array {
-  if (frame === null || typeof frame !== 'object') throw badFrame(`expected { session, round, body, broadcast }, got ${describeValue(frame)}`)
-  const { session, round, body, broadcast } = frame
-  if (typeof session !== 'string' || typeof round !== 'string') throw badFrame(`expected a session id and a round name as strings, got ${describeValue(session)} and ${describeValue(round)}`)
-  if (!(body instanceof Uint8Array)) throw badFrame(`expected the body as bytes, got ${describeValue(body)}`)
-  if (typeof broadcast !== 'boolean') throw badFrame(`expected broadcast as a boolean, got ${describeValue(broadcast)}`)
-  const s = utf8.encode(session)
-  const r = utf8.encode(round)
-  if (s.length === 0 || r.length === 0 || s.length > MAX_NAME_BYTES || r.length > MAX_NAME_BYTES) {
-    throw new ZrError('INVALID_INPUT', 'Invalid session frame.', { details: `expected a session id and a round name of 1..${MAX_NAME_BYTES} UTF-8 bytes, got ${s.length} and ${r.length}` })
-  }
-  const out = new Uint8Array(2 + 2 + s.length + 2 + r.length + body.length)
-  const view = new DataView(out.buffer)
-  out[0] = FRAME_VERSION
-  out[1] = broadcast ? 1 : 0
-  view.setUint16(2, s.length, false)
-  out.set(s, 4)
-  view.setUint16(4 + s.length, r.length, false)
-  out.set(r, 6 + s.length)
-  out.set(body, 6 + s.length + r.length)
-  return out
-}
-
-function badFrame(details: string): ZrError {
-  return new ZrError('INVALID_INPUT', 'Invalid session frame.', { details })
-}
-
-/** Decodes a session frame; `undefined` when the bytes are not one. */
-export function decodeSessionFrame(bytes: Uint8Array): SessionFrame | undefined {
-  try {
-    if (!(bytes instanceof Uint8Array) || bytes.length < 6 || bytes[0] !== FRAME_VERSION || (bytes[1] as number) > 1) return undefined
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    const sLen = view.getUint16(2, false)
-    if (sLen === 0 || 4 + sLen + 2 > bytes.length) return undefined
-    const session = strictUtf8.decode(bytes.subarray(4, 4 + sLen))
-    const rLen = view.getUint16(4 + sLen, false)
-    const start = 6 + sLen + rLen
-    if (rLen === 0 || start > bytes.length) return undefined
-    const round = strictUtf8.decode(bytes.subarray(6 + sLen, start))
-    return { session, round, body: bytes.slice(start), broadcast: bytes[1] === 1 }
-  } catch {
-    return undefined
-  }
-}
-
-/** Rounds the router uses itself; protocol rounds must not start with `$`. */
-const echoRound = (round: string) => `$echo:${round}`
-const blameRound = (round: string) => `$blame:${round}`
-
-type Stored = { readonly body: Uint8Array; readonly broadcast: boolean; readonly proof?: BroadcastProof | undefined }
 type Pending = { readonly from: PartyId; readonly frame: SessionFrame; readonly proof?: BroadcastProof | undefined; readonly at: number }
-type Claim = { readonly party: PartyId; readonly hash: Uint8Array; readonly proof?: { readonly body: Uint8Array; readonly seq: number; readonly signature: Uint8Array } | undefined }
 
 /** A transport that can sign broadcasts (e.g. {@link secureTransport}); used when available. */
 type SigningTransport = Transport & {
@@ -250,7 +175,7 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
   function makeSession(id: string, participants: readonly PartyId[]) {
     const participantSet = new Set(participants)
     const others = participants.filter((p) => p !== self)
-    const messages = new Map<string, Map<PartyId, Stored>>()
+    const messages = new Map<string, Map<PartyId, StoredMessage>>()
     const sent = new Map<string, { broadcast: boolean; to: Set<PartyId>; body?: Uint8Array }>()
     const waiters = new Set<() => void>()
     let failure: ZrError | undefined
@@ -292,11 +217,11 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
 
     /** Waits until each of `from` has a message in `round`; with `partial`, a timeout returns what arrived. */
     const wait = (round: string, from: readonly PartyId[], opts: CollectOptions | ConfirmOptions, partial: boolean) =>
-      new Promise<{ got: Map<PartyId, Stored>; missing: PartyId[] }>((resolve, reject) => {
+      new Promise<{ got: Map<PartyId, StoredMessage>; missing: PartyId[] }>((resolve, reject) => {
         const timeoutMs = opts.timeoutMs ?? defaultTimeout
         const signal = opts.signal
         const snapshot = () => {
-          const got = new Map<PartyId, Stored>()
+          const got = new Map<PartyId, StoredMessage>()
           const missing: PartyId[] = []
           const stored = messages.get(round)
           for (const p of from) {
@@ -370,80 +295,19 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
         meta: { missing: [...missing], session: id, round },
       })
 
-    const echoDigest = (hashes: readonly (readonly [PartyId, Uint8Array])[]) => sha256(canonicalBytes(hashes.map(([p, h]) => [p, h])))
-
-    /** Finds the party at fault from the blame reports, or undefined when they do not show one. */
-    const judge = (round: string, reports: Map<PartyId, Claim[] | undefined>, echoes: Map<PartyId, Uint8Array>): ZrError | undefined => {
-      const verify = signing.verifyBroadcast?.bind(transport)
-      const byReporter = new Map<PartyId, Map<PartyId, Claim>>()
-      // 1. Reports that are malformed or disagree with their author's echo blame the author.
-      for (const [reporter, claims] of [...reports].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-        const table = new Map<PartyId, Claim>()
-        const wellFormed =
-          claims !== undefined &&
-          claims.length === participants.length &&
-          claims.every((c, i) => c.party === participants[i] && c.hash instanceof Uint8Array && c.hash.length === 32)
-        if (!wellFormed) return abort(reporter, round, 'A participant sent a malformed broadcast report.', `report of ${reporter} for round ${round}`)
-        for (const c of claims) table.set(c.party, c)
-        const echo = echoes.get(reporter)
-        if (reporter !== self && (echo === undefined || !equalBytes(echo, echoDigest(claims.map((c) => [c.party, c.hash] as const))))) {
-          return abort(reporter, round, 'A participant reported other broadcasts than it echoed.', `echo of ${reporter} for round ${round} does not match its report`)
-        }
-        byReporter.set(reporter, table)
-      }
-      // 2. With signed broadcasts, an accusation must come with the sender's signature.
-      if (verify) {
-        for (const [reporter, table] of byReporter) {
-          if (reporter === self) continue
-          for (const [sender, claim] of table) {
-            if (sender === reporter) continue
-            const proof = claim.proof
-            const payload = proof && encodeSessionFrame({ session: id, round, body: proof.body, broadcast: true })
-            const proven =
-              proof !== undefined &&
-              payload !== undefined &&
-              equalBytes(sha256(proof.body), claim.hash) &&
-              verify(sender, payload, { seq: proof.seq, signature: proof.signature })
-            if (!proven) {
-              return abort(reporter, round, 'A participant reported a broadcast it cannot prove.', `${reporter} claims a message from ${sender} without a valid signature`)
-            }
-          }
-        }
-      }
-      // 3. A sender whose message differs between receivers (or from its own report) is at fault.
-      for (const sender of participants) {
-        const seen = new Set<string>()
-        for (const [reporter, table] of byReporter) if (reporter !== sender) seen.add(toHex(table.get(sender)!.hash))
-        if (seen.size > 1) {
-          return abort(sender, round, 'A party broadcast different messages to different parties.', `${sender} equivocated in round ${round} of session ${id}`)
-        }
-        const own = byReporter.get(sender)?.get(sender)
-        if (own && seen.size === 1 && !seen.has(toHex(own.hash))) {
-          return abort(sender, round, 'A party broadcast a message other than it reports.', `${sender} in round ${round} of session ${id}`)
-        }
-      }
-      return undefined
-    }
-
-    const parseClaims = (body: Uint8Array): Claim[] | undefined => {
-      try {
-        const value = canonicalParse<{ claims?: unknown }>(new TextDecoder('utf-8', { fatal: true }).decode(body))
-        if (!value || !Array.isArray(value.claims)) return undefined
-        const claims: Claim[] = []
-        for (const c of value.claims as Record<string, unknown>[]) {
-          if (!c || typeof c.party !== 'string' || !(c.hash instanceof Uint8Array)) return undefined
-          const proof = c.proof as Record<string, unknown> | undefined
-          if (proof !== undefined && (!(proof.body instanceof Uint8Array) || !Number.isSafeInteger(proof.seq) || !(proof.signature instanceof Uint8Array))) return undefined
-          claims.push({
-            party: c.party,
-            hash: c.hash,
-            proof: proof && { body: proof.body as Uint8Array, seq: proof.seq as number, signature: proof.signature as Uint8Array },
-          })
-        }
-        return claims
-      } catch {
-        return undefined
-      }
+    const echo: EchoSession = {
+      id,
+      self,
+      participants,
+      others,
+      received: (round) => messages.get(round),
+      sent: (round) => sent.get(round)?.body,
+      broadcast: doBroadcast,
+      wait,
+      fail,
+      abort,
+      timeout,
+      verifyBroadcast: signing.verifyBroadcast?.bind(transport),
     }
 
     const session: Session = {
@@ -479,58 +343,7 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
       async confirmBroadcasts(round, received, opts = {}) {
         checkRound(round)
         assertUsable()
-        if (!(received instanceof Map) || received.size !== participants.length || participants.some((p) => !(received.get(p) instanceof Uint8Array))) {
-          throw new ZrError('INVALID_INPUT', 'Invalid broadcasts to confirm.', { details: 'expected one message per participant, this party included', meta: { session: id, round } })
-        }
-        const stored = messages.get(round)
-        for (const p of others) {
-          const m = stored?.get(p)
-          if (!m || !equalBytes(m.body, received.get(p)!)) {
-            throw new ZrError('INVALID_INPUT', 'Invalid broadcasts to confirm.', { details: `the message given for ${p} is not the one received in round ${round}`, meta: { session: id, round, party: p } })
-          }
-          if (!m.broadcast) {
-            const error = abort(p, round, 'A party sent a round message directly instead of broadcasting it.', `${p} in round ${round} of session ${id}`)
-            fail(error)
-            throw error
-          }
-        }
-        const ownSent = sent.get(round)?.body
-        if (ownSent && !equalBytes(ownSent, received.get(self)!)) {
-          throw new ZrError('INVALID_INPUT', 'Invalid broadcasts to confirm.', { details: `the message given for this party is not the one it broadcast in round ${round}`, meta: { session: id, round, party: self } })
-        }
-
-        const hashes = participants.map((p) => [p, sha256(received.get(p)!)] as const)
-        const digest = echoDigest(hashes)
-        await doBroadcast(echoRound(round), digest)
-        const { got: echoMessages, missing: silent } = await wait(echoRound(round), others, opts, true)
-        const echoes = new Map([...echoMessages].map(([p, m]) => [p, m.body] as const))
-        const differ = [...echoes].some(([, echo]) => !equalBytes(echo, digest))
-        if (!differ) {
-          if (silent.length === 0) return
-          throw timeout(round, 'echoes', silent, opts)
-        }
-
-        // Someone saw other broadcasts: those who echoed exchange what each received, with the
-        // senders' signatures, so that the party at fault can be named even if some stay silent.
-        const claims = hashes.map(([party, hash]) => {
-          const m = party === self ? undefined : stored!.get(party)!
-          return { party, hash, proof: m?.proof && { body: m.body, seq: m.proof.seq, signature: m.proof.signature } }
-        })
-        await doBroadcast(blameRound(round), canonicalBytes({ claims }))
-        const { got: blameMessages, missing } = await wait(blameRound(round), [...echoes.keys()], opts, true)
-        const reports = new Map<PartyId, Claim[] | undefined>([[self, claims]])
-        for (const [p, m] of blameMessages) reports.set(p, parseClaims(m.body))
-        const verdict = judge(round, reports, echoes)
-        if (verdict) {
-          fail(verdict)
-          throw verdict
-        }
-        if (silent.length + missing.length > 0) throw timeout(round, 'broadcast reports', [...silent, ...missing].sort(), opts)
-        // Every report checks out, so a differing echo cannot be explained; name its author.
-        const culprit = others.find((p) => !equalBytes(echoes.get(p)!, digest))!
-        const error = abort(culprit, round, 'A participant echoed broadcasts that do not match.', `echo of ${culprit} for round ${round}`)
-        fail(error)
-        throw error
+        await confirmBroadcasts(echo, round, received, opts)
       },
       close() {
         if (closed) return

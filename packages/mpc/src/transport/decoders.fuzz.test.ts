@@ -17,7 +17,8 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { randomBytes } from '@noble/hashes/utils.js'
-import { type Account, type ZrError, canonicalParse, equalBytes, errorCodes, generateAccount, isZrError, toHex } from '@zrkit/core'
+import { type Account, type ZrError, errorCodes, generateAccount, isZrError, toHex } from '@zrkit/core'
+import { canonicalParse, equalBytes } from '@zrkit/core/internal'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fuzzRuns } from '../../../core/src/ledger/testkit.js'
@@ -29,7 +30,8 @@ import { isCommitList, isPackage, isShares, runSigning } from '../frost/runSigni
 import { isHolders } from '../federation/keyGeneration.js'
 import { type FrostKey, frostSuite } from '../frost/suites.js'
 import { type MemoryRelay, type Relay, type RelayFrame, memoryRelay } from './memoryRelay.js'
-import { type Session, type SessionFrame, type SessionRouter, createSessionRouter, decodeSessionFrame, encodeSessionFrame } from './SessionRouter.js'
+import { type Session, type SessionRouter, createSessionRouter } from './SessionRouter.js'
+import { type SessionFrame, decodeSessionFrame, encodeSessionFrame } from './sessionFrame.js'
 import { type SecureTransport, secureTransport } from './secureTransport.js'
 
 const runs = fuzzRuns()

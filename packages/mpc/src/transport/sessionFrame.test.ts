@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeSessionFrame, encodeSessionFrame } from './SessionRouter.js'
+import { decodeSessionFrame, encodeSessionFrame } from './sessionFrame.js'
 
 describe('session frames', () => {
   it('round-trip any session id, round name, body and broadcast flag', () => {

@@ -28,7 +28,7 @@ export function schemeOf(keyType: KeyType): Scheme {
  *
  * @example
  * ```ts
- * import { checkPublicKey } from '@zrkit/core'
+ * import { checkPublicKey } from '@zrkit/core/internal'
  * checkPublicKey('eddsa-ed25519', publicKey) // throws INVALID_PUBLIC_KEY unless a valid 32-byte point
  * ```
  */
@@ -56,7 +56,7 @@ export function checkPublicKey(keyType: KeyType, publicKey: unknown): Uint8Array
  *
  * @example
  * ```ts
- * import { checkPayloads } from '@zrkit/core'
+ * import { checkPayloads } from '@zrkit/core/internal'
  * checkPayloads('ecdsa-secp256k1', [digest], { maxPayloads: 256, maxMessageBytes: 65_536 }) // throws INVALID_PAYLOAD unless 32 bytes
  * ```
  */
@@ -104,7 +104,7 @@ export function xOnly(publicKey: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
- * import { signatureProblem } from '@zrkit/core'
+ * import { signatureProblem } from '@zrkit/core/internal'
  * signatureProblem(key.keyType, key.publicKey, payload, signature) // undefined when valid, else why not
  * ```
  */

@@ -6,16 +6,14 @@ import {
   type KeyType,
   type LedgerEvent,
   type SignRequestResult,
-  equalBytes,
   isZrError,
   keyTypes,
   keyringAddress,
-  partyResponseDigest,
   recoveredToRsv,
-  verifyAccountSignature,
   workspaceAddress,
   xOnly,
 } from '@zrkit/core'
+import { equalBytes, partyResponseDigest, verifyAccountSignature } from '@zrkit/core/internal'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Actor, type Setup, type SetupOptions, createTestKey, expectRefused, newKeyPair, nobleVerifies, payloadFor, schemeSign, setup, sleep } from '../testkit.js'
 

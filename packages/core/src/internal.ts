@@ -1,0 +1,28 @@
+/**
+ * `@zrkit/core/internal`: helpers that zrkit's own packages (`@zrkit/mpc`, the `@zrkit/relayer-*`
+ * packages, the repository's tests) share with core: the ledger's canonical encoding, its signature and
+ * payload checks, digests, wire numbers and the relayers' option split.
+ *
+ * **For zrkit's own packages. No stability promise: any name here may change or disappear in any
+ * release, patch releases included.** Applications, keyring authors and relayer authors use the public
+ * entry, `@zrkit/core`, which is what the READMEs teach.
+ *
+ * @example
+ * ```ts
+ * import { canonicalStringify, signatureProblem } from '@zrkit/core/internal'
+ * ```
+ * @packageDocumentation
+ */
+// Encoding
+export { concatBytes, equalBytes } from './encoding/bytes.js'
+export { canonicalBytes, canonicalMaxDepth, canonicalParse, canonicalStringify } from './encoding/canonical.js'
+// Ledger
+export { matchesEventFilter } from './ledger/events.js'
+export { partyResponseDigest, txSignDigest, verifyAccountSignature, type PartyResponseSubject } from './ledger/tx.js'
+export { keyTypeNumbers } from './ledger/types.js'
+export { checkPayloads, checkPublicKey, signatureProblem } from './ledger/treasury/schemes.js'
+// Derivation: applying a tweak to a secret (keyrings use `signWithSecret`)
+export { tweakSecret } from './derivation/deriveKey.js'
+export { applySigningKey } from './derivation/signingKey.js'
+// Relayers
+export { relayOptionKeys, splitRelayOptions } from './relayer/splitRelayOptions.js'

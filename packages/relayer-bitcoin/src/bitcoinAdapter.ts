@@ -160,7 +160,7 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
               verified = undefined
               throw new ZrError('CHAIN_ID_MISMATCH', 'The Bitcoin backend is on another network.', {
                 details: `expected ${params.name} (genesis block ${params.genesisHash}), the ${backend.kind} backend's genesis block is ${hash}`,
-                meta: { expected: params.genesisHash, actual: hash },
+                context: { expected: params.genesisHash, actual: hash },
               })
             }
           },
@@ -194,7 +194,7 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
       throw new ZrError('PREPARE_FAILED', 'Could not prepare the transaction.', { details: `the ${backend.kind} backend has no fee estimate for ${target} blocks: give feeRate (sat/vB), or fallbackFeeRate to the adapter` })
     }
     if (!(rate <= maxFeeRate)) {
-      throw new ZrError('PREPARE_FAILED', 'Could not prepare the transaction.', { details: `the fee estimate ${rate} sat/vB is above maxFeeRate ${maxFeeRate} sat/vB: give feeRate, or raise maxFeeRate`, meta: { estimate: rate, maxFeeRate } })
+      throw new ZrError('PREPARE_FAILED', 'Could not prepare the transaction.', { details: `the fee estimate ${rate} sat/vB is above maxFeeRate ${maxFeeRate} sat/vB: give feeRate, or raise maxFeeRate`, context: { estimate: rate, maxFeeRate } })
     }
     return Math.max(rate, minFeeRate)
   }
@@ -208,7 +208,7 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
       const script = addressToScript(o.address, params)
       const dust = dustThreshold(script, dustRelayFeeRate)
       if (o.value < dust) {
-        throw new ZrError('INVALID_INPUT', 'The output is dust.', { details: `outputs[${n}]: expected at least ${dust} sat (the dust threshold of ${o.address}), got ${o.value} sat`, meta: { output: n, dust: dust, value: o.value } })
+        throw new ZrError('INVALID_INPUT', 'The output is dust.', { details: `outputs[${n}]: expected at least ${dust} sat (the dust threshold of ${o.address}), got ${o.value} sat`, context: { output: n, dust: dust, value: o.value } })
       }
       return { script, value: o.value, label: o.address }
     })
@@ -227,8 +227,8 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
     if (i.utxos) {
       candidates = i.utxos.map((o, n) => {
         const coin = coins.find((c) => c.txid === o.txid && c.vout === o.vout)
-        if (!coin) throw new ZrError('INVALID_INPUT', 'Unknown coin.', { details: `utxos[${n}]: expected an unspent output of ${from}, got ${o.txid}:${o.vout} (spent, not yet seen, or someone else's)`, meta: { txid: o.txid, vout: o.vout } })
-        if (locks.isHeld(chain, coin)) throw new ZrError('INVALID_INPUT', 'The coin is held by another relay.', { details: `utxos[${n}]: ${o.txid}:${o.vout} is an input of another prepared transaction of this process`, meta: { txid: o.txid, vout: o.vout } })
+        if (!coin) throw new ZrError('INVALID_INPUT', 'Unknown coin.', { details: `utxos[${n}]: expected an unspent output of ${from}, got ${o.txid}:${o.vout} (spent, not yet seen, or someone else's)`, context: { txid: o.txid, vout: o.vout } })
+        if (locks.isHeld(chain, coin)) throw new ZrError('INVALID_INPUT', 'The coin is held by another relay.', { details: `utxos[${n}]: ${o.txid}:${o.vout} is an input of another prepared transaction of this process`, context: { txid: o.txid, vout: o.vout } })
         return coin
       })
     } else {
@@ -298,13 +298,13 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
       if (fee < 0n) throw new ZrError('INVALID_INPUT', 'Invalid PSBT.', { details: `the outputs (${outTotal} sat) are worth more than the inputs (${fee + outTotal} sat)` })
       const estimate = vsizeOf(txWeight(psbt.txInputs.map((_, n) => inputWeightOf(prevouts[n]!.script)), psbt.txOutputs.map((o) => Uint8Array.from(o.script))))
       if (Number(fee) / estimate > maxFeeRate) {
-        throw new ZrError('INVALID_INPUT', 'The PSBT pays too high a fee.', { details: `expected at most ${maxFeeRate} sat/vB, the PSBT pays ${fee} sat for about ${estimate} vB`, meta: { fee, vsize: estimate } })
+        throw new ZrError('INVALID_INPUT', 'The PSBT pays too high a fee.', { details: `expected at most ${maxFeeRate} sat/vB, the PSBT pays ${fee} sat for about ${estimate} vB`, context: { fee, vsize: estimate } })
       }
     }
     await verifyNetwork()
     // checked and held with no await in between, so two prepares never take the same coin
     const taken = held.find((o) => locks.isHeld(chain, o))
-    if (taken) throw new ZrError('INVALID_INPUT', 'The coin is held by another relay.', { details: `${taken.txid}:${taken.vout} is an input of another prepared transaction of this process`, meta: { ...taken } })
+    if (taken) throw new ZrError('INVALID_INPUT', 'The coin is held by another relay.', { details: `${taken.txid}:${taken.vout} is an input of another prepared transaction of this process`, context: { ...taken } })
     locks.hold(chain, held)
     const summary: Record<string, string> = {
       from,
@@ -354,7 +354,7 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
       if (!/^([0-9a-f]{2})+$/i.test(tx.signedTx)) {
         throw new ZrError('BROADCAST_FAILED', 'The PSBT is not fully signed.', {
           details: `transaction ${tx.txid} still has inputs that other keys must sign: give the signed PSBT to them, finalize it, and broadcast the result`,
-          meta: { txid: tx.txid },
+          context: { txid: tx.txid },
         })
       }
       await backend.broadcast(tx.signedTx)
@@ -377,7 +377,7 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
           intervalMs: pollIntervalMs,
           timeoutMs: timeoutMs ?? confirmTimeoutMs,
           ...(signal ? { signal } : {}),
-          meta: () => ({ txid: tx.txid, status: last }),
+          context: () => ({ txid: tx.txid, status: last }),
           timeoutDetails: () => `for ${confirmations} confirmation(s); the ${backend.kind} backend last saw it as ${last}${last === 'unknown' ? ' (dropped, replaced, or a node without -txindex that cannot find it)' : ''}`,
         },
       )

@@ -93,7 +93,7 @@ export async function bitcoinSigner(options: BitcoinSignerOptions): Promise<Bitc
       if (approvals === 'fail' && status === 'partial') {
         throw new ZrError('APPROVAL_PENDING', `Signature request ${requestId} is waiting for approvals.`, {
           details: `action ${actionId} needs more approvals under the sign policy; waitForSignRequest({ requestId: ${requestId} }) returns the signatures once approved`,
-          meta: { requestId, actionId },
+          context: { requestId, actionId },
         })
       }
       const done = await waitForSignRequest(client, { requestId, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}), ...(options.signal ? { signal: options.signal } : {}) })
@@ -101,7 +101,7 @@ export async function bitcoinSigner(options: BitcoinSignerOptions): Promise<Bitc
         const sig = done.signatures[i]!.subarray(0, 64)
         const ok = type === 'p2tr' ? schnorr.verify(sig, p.hash, verifyKey) : secp256k1.verify(sig, p.hash, verifyKey, { prehash: false, lowS: true })
         if (ok) p.resolve(Uint8Array.from(sig))
-        else p.reject(new ZrError('INVALID_RESULT', 'The signature does not verify.', { details: `signature ${i} of request ${requestId} does not verify under the signer's key`, meta: { requestId } }))
+        else p.reject(new ZrError('INVALID_RESULT', 'The signature does not verify.', { details: `signature ${i} of request ${requestId} does not verify under the signer's key`, context: { requestId } }))
       })
     } catch (e) {
       for (const p of batch) p.reject(e)
@@ -109,8 +109,8 @@ export async function bitcoinSigner(options: BitcoinSignerOptions): Promise<Bitc
   }
 
   const enqueue = (hash: Uint8Array, want: 'ecdsa' | 'schnorr'): Promise<Uint8Array> => {
-    if (want === 'ecdsa' && type !== 'p2wpkh') return Promise.reject(new ZrError('UNSUPPORTED_KEY_TYPE', 'This key signs Schnorr signatures.', { details: `expected signSchnorr for a ${key.keyType} key, got sign (ECDSA)`, meta: { keyId, keyType: key.keyType } }))
-    if (want === 'schnorr' && type !== 'p2tr') return Promise.reject(new ZrError('UNSUPPORTED_KEY_TYPE', 'This key signs ECDSA signatures.', { details: `expected sign for a ${key.keyType} key, got signSchnorr`, meta: { keyId, keyType: key.keyType } }))
+    if (want === 'ecdsa' && type !== 'p2wpkh') return Promise.reject(new ZrError('UNSUPPORTED_KEY_TYPE', 'This key signs Schnorr signatures.', { details: `expected signSchnorr for a ${key.keyType} key, got sign (ECDSA)`, context: { keyId, keyType: key.keyType } }))
+    if (want === 'schnorr' && type !== 'p2tr') return Promise.reject(new ZrError('UNSUPPORTED_KEY_TYPE', 'This key signs ECDSA signatures.', { details: `expected sign for a ${key.keyType} key, got signSchnorr`, context: { keyId, keyType: key.keyType } }))
     if (!(hash instanceof Uint8Array) || hash.length !== 32) return Promise.reject(new ZrError('INVALID_INPUT', 'Invalid sighash.', { details: `expected a 32-byte hash, got ${hash instanceof Uint8Array ? `${hash.length} bytes` : typeof hash}` }))
     return new Promise((resolve, reject) => {
       queue.push({ hash: Uint8Array.from(hash), resolve, reject })

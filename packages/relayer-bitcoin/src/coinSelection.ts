@@ -114,11 +114,11 @@ export function selectCoins<C extends SelectableCoin>(params: SelectCoinsParamet
   if (found.inputs.length > maxInputs) {
     throw new ZrError('PREPARE_FAILED', 'Could not prepare the transaction.', {
       details: `paying ${paid} sat takes ${found.inputs.length} coins${params.label ? ` of ${params.label}` : ''}, more than the ${maxInputs} inputs one signature request signs: consolidate the coins first`,
-      meta: { inputs: found.inputs.length, maxInputs },
+      context: { inputs: found.inputs.length, maxInputs },
     })
   }
   if (found.weight > 400_000) {
-    throw new ZrError('PREPARE_FAILED', 'Could not prepare the transaction.', { details: `the transaction would weigh ${found.weight} WU, more than the 400000 WU a standard transaction may`, meta: { weight: found.weight } })
+    throw new ZrError('PREPARE_FAILED', 'Could not prepare the transaction.', { details: `the transaction would weigh ${found.weight} WU, more than the 400000 WU a standard transaction may`, context: { weight: found.weight } })
   }
   return found
 }
@@ -126,6 +126,6 @@ export function selectCoins<C extends SelectableCoin>(params: SelectCoinsParamet
 function insufficient(label: string | undefined, needed: bigint, available: bigint, coins: number): ZrError {
   return new ZrError('INSUFFICIENT_FUNDS', 'Not enough bitcoin to pay for the transaction.', {
     details: `expected at least ${needed} sat (outputs and fee), got ${available} sat in ${coins} spendable coin${coins === 1 ? '' : 's'}${label ? ` at ${label}` : ''}`,
-    meta: { needed, available, coins, ...(label ? { address: label } : {}) },
+    context: { needed, available, coins, ...(label ? { address: label } : {}) },
   })
 }

@@ -168,7 +168,7 @@ export function addPsbtSignatures(psbt: Psbt, own: KeyOutput, plan: PsbtSigningP
     } catch (cause) {
       throw new ZrError('INVALID_RESULT', 'A signature does not verify.', { details: `input ${i}: ${(cause as Error).message}`, cause })
     }
-    if (!valid) throw new ZrError('INVALID_RESULT', 'A signature does not verify.', { details: `input ${i}: the signature does not verify under the key for the input's sighash`, meta: { input: i } })
+    if (!valid) throw new ZrError('INVALID_RESULT', 'A signature does not verify.', { details: `input ${i}: the signature does not verify under the key for the input's sighash`, context: { input: i } })
   })
 }
 

@@ -35,7 +35,7 @@ export function spendTypeOf(keyType: KeyType): SpendType {
   if (keyType === 'schnorr-secp256k1') return 'p2tr'
   throw new ZrError('UNSUPPORTED_KEY_TYPE', 'The Bitcoin relayer cannot spend with this key.', {
     details: `expected a key of type ${bitcoinKeyTypes.join(', ')}, got ${String(keyType)}`,
-    meta: { keyType },
+    context: { keyType },
   })
 }
 
@@ -116,7 +116,7 @@ export function addressToScript(address: string, params: BitcoinNetworkParams): 
     const looksLike = others.length ? ` (it looks like a ${others.join(' / ')} address)` : ''
     throw new ZrError('INVALID_ADDRESS', others.length ? 'The address is for another Bitcoin network.' : 'Invalid Bitcoin address.', {
       details: `expected a ${params.name} address (bech32 prefix "${params.hrp}1", or base58), got ${JSON.stringify(address)}${looksLike}`,
-      meta: { address, network: params.name, ...(others.length ? { addressNetworks: others } : {}) },
+      context: { address, network: params.name, ...(others.length ? { addressNetworks: others } : {}) },
       cause,
     })
   }

@@ -160,7 +160,7 @@ export function cosmosAdapter(options: CosmosAdapterOptions): CosmosAdapter {
       (actual) => {
         if (actual !== chainId) {
           verified = undefined
-          throw new ZrError('CHAIN_ID_MISMATCH', 'The node is on another chain.', { details: `expected chain id ${JSON.stringify(chainId)}, the node says ${JSON.stringify(actual)}`, meta: { expected: chainId, actual } })
+          throw new ZrError('CHAIN_ID_MISMATCH', 'The node is on another chain.', { details: `expected chain id ${JSON.stringify(chainId)}, the node says ${JSON.stringify(actual)}`, context: { expected: chainId, actual } })
         }
       },
       (cause) => {
@@ -192,7 +192,7 @@ export function cosmosAdapter(options: CosmosAdapterOptions): CosmosAdapter {
         throw prepareFailed(`could not read account ${from}`, cause)
       }
       if (!found) {
-        throw new ZrError('PREPARE_FAILED', 'The account does not exist on the chain yet.', { details: `account ${from} is unknown to chain ${chainId}: send it some tokens first (an account exists once it has received any)`, meta: { address: from, chainId } })
+        throw new ZrError('PREPARE_FAILED', 'The account does not exist on the chain yet.', { details: `account ${from} is unknown to chain ${chainId}: send it some tokens first (an account exists once it has received any)`, context: { address: from, chainId } })
       }
       account = { accountNumber: BigInt(found.accountNumber), sequence: found.sequence }
     }
@@ -232,7 +232,7 @@ export function cosmosAdapter(options: CosmosAdapterOptions): CosmosAdapter {
   const prepareSignDoc = (intent: CosmosSignDocIntent, signer: RelaySigner) => {
     const signDoc = checkSignDoc(intent.signDoc)
     if (signDoc.chainId !== chainId) {
-      throw new ZrError('CHAIN_ID_MISMATCH', 'The sign doc is for another chain.', { details: `expected chain id ${JSON.stringify(chainId)}, got ${JSON.stringify(signDoc.chainId)}`, meta: { expected: chainId, actual: signDoc.chainId } })
+      throw new ZrError('CHAIN_ID_MISMATCH', 'The sign doc is for another chain.', { details: `expected chain id ${JSON.stringify(chainId)}, got ${JSON.stringify(signDoc.chainId)}`, context: { expected: chainId, actual: signDoc.chainId } })
     }
     const facts = readTx(signDoc, registry, prefix)
     checkSigner(facts.authInfo, signer.publicKey, 'INVALID_INPUT')
@@ -279,7 +279,7 @@ export function cosmosAdapter(options: CosmosAdapterOptions): CosmosAdapter {
       try {
         result = await c.broadcastTx(txBytes)
       } catch (cause) {
-        throw new ZrError('BROADCAST_FAILED', 'Could not send the transaction to the node.', { details: describe(cause), meta: { txid: tx.txid }, cause })
+        throw new ZrError('BROADCAST_FAILED', 'Could not send the transaction to the node.', { details: describe(cause), context: { txid: tx.txid }, cause })
       }
       if (result.code === 0) return
       // Sent before (a crash, a retry): in the mempool (sdk code 19) or already in a block is success.
@@ -287,7 +287,7 @@ export function cosmosAdapter(options: CosmosAdapterOptions): CosmosAdapter {
       if (await isIncluded(c, tx.txid).catch(() => false)) return
       throw new ZrError('BROADCAST_FAILED', 'The node refused the transaction.', {
         details: `code ${result.code}${result.codespace ? ` (${result.codespace})` : ''}: ${result.log ?? 'no log'}`,
-        meta: { txid: tx.txid, code: result.code, ...(result.codespace ? { codespace: result.codespace } : {}) },
+        context: { txid: tx.txid, code: result.code, ...(result.codespace ? { codespace: result.codespace } : {}) },
       })
     },
 
@@ -298,7 +298,7 @@ export function cosmosAdapter(options: CosmosAdapterOptions): CosmosAdapter {
         intervalMs: pollIntervalMs,
         timeoutMs: timeoutMs ?? confirmTimeoutMs,
         ...(signal ? { signal } : {}),
-        meta: { txid: tx.txid },
+        context: { txid: tx.txid },
         timeoutDetails: () => 'for it to be in a block; it may still be included: resume the relay to keep waiting',
       })
     },
@@ -353,7 +353,7 @@ async function isIncluded(chain: CosmosChain, txid: string): Promise<boolean> {
   try {
     return (await chain.getTx(txid)) !== null
   } catch (cause) {
-    throw new ZrError('BROADCAST_FAILED', 'Could not ask the node for the transaction.', { details: describe(cause), meta: { txid }, cause })
+    throw new ZrError('BROADCAST_FAILED', 'Could not ask the node for the transaction.', { details: describe(cause), context: { txid }, cause })
   }
 }
 

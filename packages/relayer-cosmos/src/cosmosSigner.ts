@@ -67,7 +67,7 @@ export function cosmosSigner(context: CosmosSignerContext, options: CosmosSigner
     getAccounts: async () => [account],
     async signDirect(signerAddress: string, signDoc: SignDoc): Promise<DirectSignResponse> {
       if (signerAddress !== address) {
-        throw new ZrError('INVALID_ADDRESS', 'This signer signs for another address.', { details: `expected the signer's address ${address}, got ${JSON.stringify(signerAddress)}`, meta: { expected: address, actual: signerAddress } })
+        throw new ZrError('INVALID_ADDRESS', 'This signer signs for another address.', { details: `expected the signer's address ${address}, got ${JSON.stringify(signerAddress)}`, context: { expected: address, actual: signerAddress } })
       }
       const { requestId } = await relayer.submit({ keyId, ...(path ? { path } : {}), intent: { signDoc } })
       const signed = await relayer.sign({ requestId, ...wait })

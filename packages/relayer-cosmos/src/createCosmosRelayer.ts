@@ -174,7 +174,7 @@ export async function createCosmosRelayer(params: CreateCosmosRelayerParameters)
           throw new ZrError('PREPARE_FAILED', 'Could not read the chain id from the node.', { details: cause instanceof Error ? cause.message : String(cause), cause })
         }
         if (chainId !== undefined && chainId !== actual) {
-          throw new ZrError('CHAIN_ID_MISMATCH', 'The node is on another chain.', { details: `expected chain id ${JSON.stringify(chainId)}, the node says ${JSON.stringify(actual)}`, meta: { expected: chainId, actual } })
+          throw new ZrError('CHAIN_ID_MISMATCH', 'The node is on another chain.', { details: `expected chain id ${JSON.stringify(chainId)}, the node says ${JSON.stringify(actual)}`, context: { expected: chainId, actual } })
         }
         chainId = actual
       } else if (chainId === undefined) throw invalid('chainId: expected the chain id (e.g. "cosmoshub-4") when there is no rpcEndpoint or chain')

@@ -90,7 +90,7 @@ export function evmAccount(context: EvmAccountContext, options: EvmAccountOption
     if (approvals === 'fail' && status === 'partial') {
       throw new ZrError('APPROVAL_PENDING', `Signature request ${requestId} is waiting for approvals.`, {
         details: `action ${actionId} needs more approvals under the sign policy; waitForSignRequest({ requestId: ${requestId} }) returns the signature once approved`,
-        meta: { requestId, actionId },
+        context: { requestId, actionId },
       })
     }
     const { signatures } = await waitForSignRequest(client, { requestId, ...(wait.timeoutMs !== undefined ? { timeoutMs: wait.timeoutMs } : {}), ...(wait.signal ? { signal: wait.signal } : {}) })

@@ -115,7 +115,7 @@ export function evmAdapter(options: EvmAdapterOptions): RelayAdapter<EvmTransact
     (verified ??= getChainId(client).then((actual) => {
       if (actual !== chainId) {
         verified = undefined
-        throw new ZrError('CHAIN_ID_MISMATCH', 'The node is on another chain.', { details: `expected chain id ${chainId}, the node at the client's transport says ${actual}`, meta: { expected: chainId, actual } })
+        throw new ZrError('CHAIN_ID_MISMATCH', 'The node is on another chain.', { details: `expected chain id ${chainId}, the node at the client's transport says ${actual}`, context: { expected: chainId, actual } })
       }
     }, (cause) => {
       verified = undefined
@@ -196,7 +196,7 @@ export function evmAdapter(options: EvmAdapterOptions): RelayAdapter<EvmTransact
       if (balance < maxCost) {
         throw new ZrError('PREPARE_FAILED', 'Could not prepare the transaction.', {
           details: `insufficient funds: ${from} has ${balance} wei, the transaction may cost up to ${maxCost} wei (value + gas x fee)`,
-          meta: { from, balance, maxCost },
+          context: { from, balance, maxCost },
         })
       }
 
@@ -255,7 +255,7 @@ export function evmAdapter(options: EvmAdapterOptions): RelayAdapter<EvmTransact
       } catch (cause) {
         // Sent before (a crash, a retry) and already in the pool or in a block: that is success.
         if (await isKnown(client, hash).catch(() => false)) return
-        throw new ZrError('BROADCAST_FAILED', 'The node refused the transaction.', { details: describe(cause), meta: { txid: hash }, cause })
+        throw new ZrError('BROADCAST_FAILED', 'The node refused the transaction.', { details: describe(cause), context: { txid: hash }, cause })
       }
     },
 
@@ -274,7 +274,7 @@ export function evmAdapter(options: EvmAdapterOptions): RelayAdapter<EvmTransact
           }),
         ])
       } catch (e) {
-        if (e instanceof WaitForTransactionReceiptTimeoutError) throw new ZrError('TIMEOUT', `Timed out waiting for transaction ${hash}.`, { details: `waited ${timeout} ms for ${confirmations} confirmation(s)`, meta: { txid: hash }, cause: e })
+        if (e instanceof WaitForTransactionReceiptTimeoutError) throw new ZrError('TIMEOUT', `Timed out waiting for transaction ${hash}.`, { details: `waited ${timeout} ms for ${confirmations} confirmation(s)`, context: { txid: hash }, cause: e })
         throw e
       } finally {
         if (onAbort) signal?.removeEventListener('abort', onAbort)
@@ -347,7 +347,7 @@ function checkIntent(intent: EvmTransactionIntent, chainId: number): EvmTransact
     })
   }
   if (i.chainId !== undefined && i.chainId !== chainId) {
-    throw new ZrError('CHAIN_ID_MISMATCH', 'The transaction is for another chain.', { details: `expected chainId ${chainId} (the client's), got ${i.chainId}`, meta: { expected: chainId, actual: i.chainId } })
+    throw new ZrError('CHAIN_ID_MISMATCH', 'The transaction is for another chain.', { details: `expected chainId ${chainId} (the client's), got ${i.chainId}`, context: { expected: chainId, actual: i.chainId } })
   }
   return { ...i, ...(i.to ? { to: getAddress(i.to) } : {}) }
 }

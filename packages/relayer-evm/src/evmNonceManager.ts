@@ -108,7 +108,7 @@ export function createEvmNonceManager(options: CreateEvmNonceManagerOptions = {}
         if (left <= 0) {
           throw new ZrError('TIMEOUT', 'Timed out waiting for a nonce.', {
             details: `another transaction on ${params.address} was given nonce ${s.lease.nonce} and has neither reached its signature request nor failed within ${consumeTimeoutMs} ms`,
-            meta: { address: params.address, chainId: params.chainId, nonce: s.lease.nonce },
+            context: { address: params.address, chainId: params.chainId, nonce: s.lease.nonce },
           })
         }
         let timer: ReturnType<typeof setTimeout> | undefined

@@ -129,7 +129,7 @@ export function solanaAdapter(options: SolanaAdapterOptions): RelayAdapter<Solan
         const actual = solanaChainId(genesis)
         if (actual !== chain) {
           verified = undefined
-          throw new ZrError('CHAIN_ID_MISMATCH', 'The Solana network is another cluster.', { details: `expected ${chain}, ${network.name} is ${actual}`, meta: { expected: chain, actual } })
+          throw new ZrError('CHAIN_ID_MISMATCH', 'The Solana network is another cluster.', { details: `expected ${chain}, ${network.name} is ${actual}`, context: { expected: chain, actual } })
         }
       },
       (cause) => {
@@ -144,7 +144,7 @@ export function solanaAdapter(options: SolanaAdapterOptions): RelayAdapter<Solan
 
   const keyOf = (signer: RelaySigner) => {
     if (signer.keyType !== 'eddsa-ed25519' || signer.publicKey.length !== 32) {
-      throw new ZrError('UNSUPPORTED_KEY_TYPE', 'A Solana relayer needs an ed25519 key.', { details: `expected a key of type eddsa-ed25519, got key ${signer.keyId} of type ${signer.keyType}`, meta: { keyId: signer.keyId, keyType: signer.keyType } })
+      throw new ZrError('UNSUPPORTED_KEY_TYPE', 'A Solana relayer needs an ed25519 key.', { details: `expected a key of type eddsa-ed25519, got key ${signer.keyId} of type ${signer.keyType}`, context: { keyId: signer.keyId, keyType: signer.keyType } })
     }
     return new PublicKey(signer.publicKey)
   }
@@ -167,7 +167,7 @@ export function solanaAdapter(options: SolanaAdapterOptions): RelayAdapter<Solan
         lifetime.type === 'blockhash'
           ? `transaction ${signature} did not land before its blockhash ${lifetime.blockhash} expired: it can never land now; relay it again to send a new one`
           : `the durable nonce ${lifetime.nonce} of ${lifetime.nonceAccount.toBase58()} moved on without transaction ${signature}: it can never land now; relay it again to send a new one`,
-      meta: { txid: signature, lifetime: lifetime.type },
+      context: { txid: signature, lifetime: lifetime.type },
     })
 
   return Object.freeze({
@@ -186,7 +186,7 @@ export function solanaAdapter(options: SolanaAdapterOptions): RelayAdapter<Solan
         if (heldNonces.has(hold)) {
           throw new ZrError('INVALID_INPUT', 'The durable nonce is in use.', {
             details: `an unfinished relay already signs with nonce ${summary.nonce} of ${summary.nonceAccount}: only one of the two could ever land; finish that one first, or use another nonce account`,
-            meta: { nonceAccount: summary.nonceAccount },
+            context: { nonceAccount: summary.nonceAccount },
           })
         }
         heldNonces.add(hold)
@@ -220,7 +220,7 @@ export function solanaAdapter(options: SolanaAdapterOptions): RelayAdapter<Solan
       try {
         if (await status(tx.txid, true)) return
       } catch (cause) {
-        throw new ZrError('NODE_REQUEST_FAILED', 'Could not read from the Solana network.', { details: `could not read the status of ${tx.txid} from ${network.name}: ${message(cause)}`, meta: { txid: tx.txid }, cause })
+        throw new ZrError('NODE_REQUEST_FAILED', 'Could not read from the Solana network.', { details: `could not read the status of ${tx.txid} from ${network.name}: ${message(cause)}`, context: { txid: tx.txid }, cause })
       }
       try {
         await network.sendRawTransaction(wire, { skipPreflight, preflightCommitment: commitment })
@@ -232,7 +232,7 @@ export function solanaAdapter(options: SolanaAdapterOptions): RelayAdapter<Solan
         const logs = (cause as { logs?: unknown })?.logs
         throw new ZrError('BROADCAST_FAILED', 'The Solana network refused the transaction.', {
           details: `${message(cause)}${Array.isArray(logs) && logs.length ? `\nprogram logs:\n${logs.join('\n')}` : ''}`,
-          meta: { txid: tx.txid, ...(Array.isArray(logs) ? { logs } : {}) },
+          context: { txid: tx.txid, ...(Array.isArray(logs) ? { logs } : {}) },
           cause,
         })
       }
@@ -266,7 +266,7 @@ export function solanaAdapter(options: SolanaAdapterOptions): RelayAdapter<Solan
         } catch (e) {
           if (e instanceof ZrError && e.code === 'TX_EXPIRED') throw e
           if (++failures >= MAX_READ_FAILURES) {
-            throw new ZrError('NODE_REQUEST_FAILED', 'Could not read from the Solana network.', { details: `${MAX_READ_FAILURES} reads in a row failed while confirming ${signature} on ${network.name}: ${message(e)}`, meta: { txid: signature }, cause: e })
+            throw new ZrError('NODE_REQUEST_FAILED', 'Could not read from the Solana network.', { details: `${MAX_READ_FAILURES} reads in a row failed while confirming ${signature} on ${network.name}: ${message(e)}`, context: { txid: signature }, cause: e })
           }
         }
         return undefined
@@ -276,7 +276,7 @@ export function solanaAdapter(options: SolanaAdapterOptions): RelayAdapter<Solan
         intervalMs: pollIntervalMs,
         timeoutMs: timeoutMs ?? confirmTimeoutMs,
         ...(signal ? { signal } : {}),
-        meta: { txid: signature },
+        context: { txid: signature },
         timeoutDetails: () => {
           const seen = lastSeen as SolanaSignatureStatus | null
           return `for commitment ${commitment}; last seen: ${seen ? `${seen.confirmationStatus ?? 'unknown'} in slot ${seen.slot}` : 'never'}`

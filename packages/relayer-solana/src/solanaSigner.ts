@@ -109,14 +109,14 @@ export function solanaSigner(context: SolanaSignerContext, options: SolanaSigner
     if (approvals === 'fail' && status === 'partial') {
       throw new ZrError('APPROVAL_PENDING', `Signature request ${requestId} is waiting for approvals.`, {
         details: `action ${actionId} needs more approvals under the sign policy; waitForSignRequest({ requestId: ${requestId} }) returns the signatures once approved`,
-        meta: { requestId, actionId },
+        context: { requestId, actionId },
       })
     }
     const done = await waitForSignRequest(client, { requestId, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}), ...(options.signal ? { signal: options.signal } : {}) })
     return payloads.map((payload, i) => {
       const signature = done.signatures[i]
       const problem = signature ? signatureProblem('eddsa-ed25519', key.toBytes(), payload, signature) : 'is missing'
-      if (problem) throw new ZrError('INVALID_RESULT', 'The keyring returned a bad signature.', { details: `signature ${i} of request ${requestId} ${problem}`, meta: { requestId } })
+      if (problem) throw new ZrError('INVALID_RESULT', 'The keyring returned a bad signature.', { details: `signature ${i} of request ${requestId} ${problem}`, context: { requestId } })
       return signature!
     })
   }
@@ -125,7 +125,7 @@ export function solanaSigner(context: SolanaSignerContext, options: SolanaSigner
     const built = await Promise.all(
       transactions.map((transaction, i) =>
         buildTransaction({ transaction }, key, ctx, { complete: false }).catch((e: unknown) => {
-          if (transactions.length > 1 && e instanceof ZrError) throw new ZrError(e.code, e.shortMessage, { details: `transactions[${i}]: ${e.details ?? ''}`, meta: { ...e.meta, index: i }, cause: e })
+          if (transactions.length > 1 && e instanceof ZrError) throw new ZrError(e.code, e.shortMessage, { details: `transactions[${i}]: ${e.details ?? ''}`, context: { ...e.context, index: i }, cause: e })
           throw e
         }),
       ),

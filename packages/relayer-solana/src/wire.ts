@@ -104,7 +104,7 @@ export function checkSignatures(wire: WireTransaction, code: 'INVALID_INPUT' | '
     if (isEmptySignature(signature)) return void missing.push(signer)
     const problem = signatureProblem('eddsa-ed25519', signer.toBytes(), wire.messageBytes, signature)
     if (problem) {
-      throw new ZrError(code, 'A signature of the transaction does not verify.', { details: `the signature of ${signer.toBase58()} (signer ${i}) ${problem} over this transaction's message`, meta: { signer: signer.toBase58() } })
+      throw new ZrError(code, 'A signature of the transaction does not verify.', { details: `the signature of ${signer.toBase58()} (signer ${i}) ${problem} over this transaction's message`, context: { signer: signer.toBase58() } })
     }
   })
   return missing

@@ -17,8 +17,8 @@ export type PollUntilOptions = {
   signal?: AbortSignal
   /** More about the timeout for its `details` (e.g. what the network last said), after "waited N ms". */
   timeoutDetails?: () => string
-  /** Facts for the `TIMEOUT` and `ABORTED` errors' `meta` (e.g. `{ txid }`), or a function that gives them when the error is made. */
-  meta?: Record<string, unknown> | (() => Record<string, unknown>)
+  /** Facts for the `TIMEOUT` and `ABORTED` errors' `context` (e.g. `{ txid }`), or a function that gives them when the error is made. */
+  context?: Record<string, unknown> | (() => Record<string, unknown>)
 }
 
 /**
@@ -37,7 +37,7 @@ export type PollUntilOptions = {
  *   intervalMs: 1_000,
  *   timeoutMs: 120_000, // 0: wait for ever
  *   signal,
- *   meta: { txid },
+ *   context: { txid },
  * })
  * ```
  */
@@ -46,11 +46,11 @@ export async function pollUntil<T>(check: () => T | undefined | Promise<T | unde
   if (typeof check !== 'function') throw bad('check', 'a function', typeof check)
   if (!options || typeof options !== 'object') throw bad('options', 'an object { what, intervalMs, timeoutMs?, signal? }', options)
   const { what, intervalMs, timeoutMs = 0, signal, timeoutDetails } = options
-  const metaOf = () => (typeof options.meta === 'function' ? options.meta() : options.meta)
+  const metaOf = () => (typeof options.context === 'function' ? options.context() : options.context)
   if (typeof intervalMs !== 'number' || !(intervalMs >= 0 && intervalMs <= 2_147_483_647)) throw bad('intervalMs', 'a finite number of ms from 0 to 2147483647', intervalMs)
   if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || timeoutMs === Number.POSITIVE_INFINITY) throw bad('timeoutMs', 'a finite number of ms >= 0 (0: never)', timeoutMs)
   const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Number.POSITIVE_INFINITY
-  const aborted = () => new ZrError('ABORTED', `Stopped waiting for ${what}.`, { details: 'the AbortSignal fired', meta: metaOf(), cause: signal?.reason })
+  const aborted = () => new ZrError('ABORTED', `Stopped waiting for ${what}.`, { details: 'the AbortSignal fired', context: metaOf(), cause: signal?.reason })
   for (;;) {
     if (signal?.aborted) throw aborted()
     const value = await check()
@@ -58,7 +58,7 @@ export async function pollUntil<T>(check: () => T | undefined | Promise<T | unde
     const now = Date.now()
     if (now >= deadline) {
       const more = timeoutDetails?.()
-      throw new ZrError('TIMEOUT', `Timed out waiting for ${what}.`, { details: `waited ${timeoutMs} ms${more ? ` ${more}` : ''}`, meta: metaOf() })
+      throw new ZrError('TIMEOUT', `Timed out waiting for ${what}.`, { details: `waited ${timeoutMs} ms${more ? ` ${more}` : ''}`, context: metaOf() })
     }
     try {
       await sleep(Math.min(intervalMs, deadline - now), signal)

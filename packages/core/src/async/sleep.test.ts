@@ -67,7 +67,7 @@ describe('pollUntil', () => {
 
   it('times out with TIMEOUT after one last check at the deadline, naming what it waited for', async () => {
     let n = 0
-    const e = await rejection(pollUntil(() => void n++, { what: 'transaction 0xab', intervalMs: 1_000, timeoutMs: 50, timeoutDetails: () => 'for 1 confirmation', meta: { txid: '0xab' } }))
+    const e = await rejection(pollUntil(() => void n++, { what: 'transaction 0xab', intervalMs: 1_000, timeoutMs: 50, timeoutDetails: () => 'for 1 confirmation', context: { txid: '0xab' } }))
     expect(e.code).toBe('TIMEOUT')
     expect(e.shortMessage).toBe('Timed out waiting for transaction 0xab.')
     expect(e.details).toBe('waited 50 ms for 1 confirmation')
@@ -85,7 +85,7 @@ describe('pollUntil', () => {
   it('an abort during a sleep or before a check rejects with ABORTED and the reason', async () => {
     const c = new AbortController()
     setTimeout(() => c.abort('bye'), 20)
-    const e = await rejection(pollUntil(() => undefined, { what: 'transaction 1', intervalMs: 10_000, signal: c.signal, meta: { txid: '1' } }))
+    const e = await rejection(pollUntil(() => undefined, { what: 'transaction 1', intervalMs: 10_000, signal: c.signal, context: { txid: '1' } }))
     expect(e.code).toBe('ABORTED')
     expect(e.shortMessage).toBe('Stopped waiting for transaction 1.')
     expect(e.cause).toBe('bye')

@@ -230,8 +230,13 @@ export type ZrErrorContext = {
     readonly txid?: string
   }
   // transactions on their networks
-  TX_EXPIRED: { readonly txid?: string; readonly lifetime?: string }
-  TX_FAILED: RelayIds & { readonly txid?: string; readonly err?: unknown }
+  /** The transaction that can no longer land, and the relay that is recorded as expired. */
+  TX_EXPIRED: RelayIds & { readonly txid?: string; readonly lifetime?: string; readonly status?: string }
+  /**
+   * The transaction that landed but failed: its id, the chain's error (`err`), why (`reason`), its
+   * receipt, and the relay's whole result (`result`: the shape `relay` returns on success).
+   */
+  TX_FAILED: RelayIds & { readonly txid?: string; readonly err?: unknown; readonly reason?: string; readonly receipt?: unknown; readonly result?: unknown }
   // ledger queries
   UNKNOWN_QUERY: { readonly kind: string }
   // added by issue 15

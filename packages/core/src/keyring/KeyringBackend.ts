@@ -44,7 +44,7 @@ export type SignRequestInput = {
  * not reachable yet), {@link abstain} to take no part (nothing is posted); any other error becomes a
  * rejection of the request with the error's message.
  * A threshold keyring that caught another party cheating says so in `accusations` (with its result, or
- * as `meta.accusations` / `meta.party` of the error it throws): the connector posts them with the
+ * as `context.accusations` / `context.party` of the error it throws): the connector posts them with the
  * response, where they become `party.accused` ledger events and connector `accused` events.
  * Called again for the same request after a crash, `createKey` should return the same key.
  *

@@ -118,7 +118,7 @@ export async function bindRelayer<Adapter extends AnyAdapter, Result extends Rel
   if (!params.keyTypes.includes(key.keyType)) {
     throw new ZrError('UNSUPPORTED_KEY_TYPE', params.keyTypeMessage ?? `The ${name} relayer cannot sign with this key.`, {
       details: `expected a key of type ${listOf(params.keyTypes)}, got key ${keyId} of type ${key.keyType}`,
-      meta: { keyId, keyType: key.keyType },
+      context: { keyId, keyType: key.keyType },
     })
   }
   const publicKey = key.derived?.publicKey ?? key.publicKey

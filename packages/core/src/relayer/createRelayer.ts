@@ -159,7 +159,7 @@ const LEDGER_TRANSIENT: readonly ZrErrorCode[] = ['LEDGER_UNAVAILABLE', 'LEDGER_
  * A request that is rejected or expires releases what `prepare` reserved (e.g. an EVM nonce).
  *
  * How a relay ends on the network is the same on every chain: a transaction that lands but fails (the
- * adapter's `failure` names why) throws `TX_FAILED` with the receipt in `meta.receipt`, and the relay
+ * adapter's `failure` names why) throws `TX_FAILED` with the receipt in `context.receipt`, and the relay
  * is recorded as `reverted`; one that can never land (`TX_EXPIRED` from the adapter) is recorded as
  * `expired`. Both are final: `resume` reports them again at once and `recover` lists them.
  *
@@ -241,7 +241,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
     if (!adapter.keyTypes.includes(key.keyType)) {
       throw new ZrError('UNSUPPORTED_KEY_TYPE', `The ${adapter.chain} relayer cannot sign with this key.`, {
         details: `expected a key of type ${adapter.keyTypes.join(' or ')}, got key ${keyId} of type ${key.keyType}`,
-        meta: { keyId, keyType: key.keyType },
+        context: { keyId, keyType: key.keyType },
       })
     }
     return { keyId, keyType: key.keyType, ...(key.derived ? { path: key.derived.path } : {}), publicKey: key.derived?.publicKey ?? key.publicKey }
@@ -267,7 +267,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
     if (problems.length) {
       throw new ZrError('RELAY_MISMATCH', 'The journal record does not match the signature request.', {
         details: problems.join('; '),
-        meta: { relayId: record.id, requestId: request.id },
+        context: { relayId: record.id, requestId: request.id },
       })
     }
   }
@@ -362,7 +362,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
       if (record.requestId !== requestId) {
         throw new ZrError('RELAY_MISMATCH', 'The journal record does not match the signature request.', {
           details: `relay ${relayId} belongs to signature request ${record.requestId}, not ${requestId}`,
-          meta: { relayId, requestId },
+          context: { relayId, requestId },
         })
       }
       const signer = signerOf(request)
@@ -375,7 +375,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
         if (options.approvals === 'fail' && request.status === 'partial') {
           throw new ZrError('APPROVAL_PENDING', `Signature request ${requestId} is waiting for approvals.`, {
             details: `action ${request.actionId} needs more approvals under the sign policy; resume({ requestId: ${requestId} }) finishes the relay once it is approved`,
-            meta: { requestId, relayId, actionId: request.actionId },
+            context: { requestId, relayId, actionId: request.actionId },
           })
         }
         // Progress from the request's creation on, so a resumed relay also reports what happened while it was away.
@@ -388,11 +388,11 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
           })
         } catch (e) {
           if (isZrError(e, 'REQUEST_REJECTED')) {
-            const rejected = await rejectRecord(record, String(e.meta.reason ?? e.details ?? 'rejected'), signer, local)
+            const rejected = await rejectRecord(record, String(e.context.reason ?? e.details ?? 'rejected'), signer, local)
             throw rejectedError(rejected, e)
           }
           if (isZrError(e, 'TIMEOUT') || isZrError(e, 'ABORTED')) {
-            throw new ZrError(e.code, e.shortMessage, { details: `${e.details ?? ''}; the relay is not lost: resume({ requestId: ${requestId} }) continues it`, meta: { ...e.meta, requestId, relayId }, cause: e })
+            throw new ZrError(e.code, e.shortMessage, { details: `${e.details ?? ''}; the relay is not lost: resume({ requestId: ${requestId} }) continues it`, context: { ...e.context, requestId, relayId }, cause: e })
           }
           throw e
         } finally {
@@ -453,7 +453,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
     if (relayId === undefined) {
       throw new ZrError('RELAY_NOT_FOUND', 'This signature request was not made by a relayer.', {
         details: `signature request ${requestId} has no ${RELAY_ID_METADATA_KEY} metadata`,
-        meta: { requestId },
+        context: { requestId },
       })
     }
     return relayId
@@ -520,7 +520,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
       } catch (error) {
         const now = await journal.get(record.id).catch(() => undefined)
         if (now?.status === 'expired' && isZrError(error, 'TX_EXPIRED')) expired.push(now.requestId!)
-        else if (now?.status === 'reverted' && isZrError(error, 'TX_FAILED')) reverted.push(error.meta.result as RelayResult<Receipt>)
+        else if (now?.status === 'reverted' && isZrError(error, 'TX_FAILED')) reverted.push(error.context.result as RelayResult<Receipt>)
         else failed.push({ relayId: record.id, ...(record.requestId !== undefined ? { requestId: record.requestId } : {}), error })
       }
     }
@@ -562,7 +562,7 @@ function samePayloads(a: readonly Uint8Array[], b: readonly Uint8Array[]): boole
 function notInJournal(requestId: number | undefined, relayId: string): ZrError {
   return new ZrError('RELAY_NOT_FOUND', 'This relay is not in the journal.', {
     details: `relay ${relayId}${requestId !== undefined ? ` (signature request ${requestId})` : ''} is not in this relayer's journal: it was made by another relayer, or with another journal`,
-    meta: { relayId, ...(requestId !== undefined ? { requestId } : {}) },
+    context: { relayId, ...(requestId !== undefined ? { requestId } : {}) },
   })
 }
 
@@ -570,7 +570,7 @@ function rejectedError(record: RelayRecord, cause?: unknown): ZrError {
   const what = record.requestId !== undefined ? `Signature request ${record.requestId}` : `Relay ${record.id}`
   return new ZrError('REQUEST_REJECTED', `${what} was rejected; nothing was broadcast.`, {
     details: record.reason,
-    meta: { relayId: record.id, ...(record.requestId !== undefined ? { requestId: record.requestId } : {}), reason: record.reason, status: record.status },
+    context: { relayId: record.id, ...(record.requestId !== undefined ? { requestId: record.requestId } : {}), reason: record.reason, status: record.status },
     cause,
   })
 }
@@ -578,14 +578,14 @@ function rejectedError(record: RelayRecord, cause?: unknown): ZrError {
 function expiredError(record: RelayRecord): ZrError {
   return new ZrError('TX_EXPIRED', `The transaction of signature request ${record.requestId} expired before it landed.`, {
     details: `${record.reason ?? `transaction ${record.txid} can never land now`} (relay ${record.id} is recorded as expired; relay the transaction again to send a new one)`,
-    meta: { relayId: record.id, requestId: record.requestId, txid: record.txid, status: record.status },
+    context: { relayId: record.id, requestId: record.requestId, txid: record.txid, status: record.status },
   })
 }
 
 function revertedError<Receipt>(result: RelayResult<Receipt>, reason: string): ZrError {
   return new ZrError('TX_FAILED', 'The transaction failed on chain.', {
     details: `transaction ${result.txid} landed but failed: ${reason}; it paid its fee, and its other effects were undone`,
-    meta: { relayId: result.relayId, requestId: result.requestId, txid: result.txid, reason, receipt: result.receipt, result },
+    context: { relayId: result.relayId, requestId: result.requestId, txid: result.txid, reason, receipt: result.receipt, result },
   })
 }
 

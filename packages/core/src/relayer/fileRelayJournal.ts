@@ -28,7 +28,7 @@ export type FileRelayJournal = RelayJournal & {
  * One directory belongs to one relayer process at a time: the first call (`get`, `put` or `list`) takes
  * the lock `dir/LOCK` (see `acquireDirectoryLock`) and holds it until `close()` or the end of the
  * process. A second process is refused with `LEDGER_UNAVAILABLE` naming the holder's pid
- * (`e.meta.pid`); a lock left by a dead process is taken over, safely even when several processes
+ * (`e.context.pid`); a lock left by a dead process is taken over, safely even when several processes
  * restart on it at once. Journals on the same directory within one process share the lock.
  *
  * @param dir Directory of the journal; created (with its parents, mode 0o700) on the first call.
@@ -56,7 +56,7 @@ export function fileRelayJournal(dir: string): FileRelayJournal {
   const running = new Set<Promise<unknown>>()
   /** Runs `fn` holding the directory's lock, taken on the first call (and again after a refused take). */
   const locked = <T>(fn: () => Promise<T>): Promise<T> => {
-    if (closed) return Promise.reject(new ZrError('LEDGER_CLOSED', 'The relay journal is closed.', { details: `journal at ${absDir}`, meta: { dir: absDir } }))
+    if (closed) return Promise.reject(new ZrError('LEDGER_CLOSED', 'The relay journal is closed.', { details: `journal at ${absDir}`, context: { dir: absDir } }))
     if (lock === undefined) {
       const taking = (async () => {
         await fs.mkdir(absDir, { recursive: true, mode: 0o700 })
@@ -87,7 +87,7 @@ export function fileRelayJournal(dir: string): FileRelayJournal {
       if (!record || typeof record !== 'object' || `${FILE_PREFIX}${record.id}${FILE_SUFFIX}` !== path.basename(file)) throw new Error('the record does not name this file')
       return record
     } catch (cause) {
-      throw new ZrError('STORE_CORRUPT', 'A relay journal file is unreadable.', { details: `${file}: expected a relay record in canonical JSON`, meta: { file }, cause })
+      throw new ZrError('STORE_CORRUPT', 'A relay journal file is unreadable.', { details: `${file}: expected a relay record in canonical JSON`, context: { file }, cause })
     }
   }
 

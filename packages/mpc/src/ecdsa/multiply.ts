@@ -223,7 +223,7 @@ export class MulBob {
   #abort(shortMessage: string, cause?: unknown): never {
     this.#ote.burn()
     this.#wipe()
-    throw new ZrError('MPC_ABORT', shortMessage, { cause, details: cause instanceof Error ? cause.message : undefined, meta: { party: this.#aliceId } })
+    throw new ZrError('MPC_ABORT', shortMessage, { cause, details: cause instanceof Error ? cause.message : undefined, context: { party: this.#aliceId } })
   }
 
   #wipe(): void {
@@ -234,13 +234,13 @@ export class MulBob {
 
   /**
    * Processes Alice's message: verifies the DKLs19 consistency check and returns c_B (L scalars).
-   * A malformed message or a failed check burns the OT setup and throws `MPC_ABORT` (meta.party = Alice).
+   * A malformed message or a failed check burns the OT setup and throws `MPC_ABORT` (context.party = Alice).
    */
   finish(msg: MulAliceMsg1): bigint[] {
     const ote = this.#msg
     const batch = this.#batch
     if (ote === undefined || batch === undefined || this.#done) throw new ZrError('INVALID_INPUT', 'MulBob.finish needs round1 first and runs once')
-    if (this.#ote.burned) throw new ZrError('MPC_ABORT', 'OT setup with this counterparty is burned; rerun the base OTs', { meta: { party: this.#aliceId } })
+    if (this.#ote.burned) throw new ZrError('MPC_ABORT', 'OT setup with this counterparty is burned; rerun the base OTs', { context: { party: this.#aliceId } })
     const L = this.#L
     let r: bigint[]
     let u: bigint[]

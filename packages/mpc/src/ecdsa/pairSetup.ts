@@ -62,7 +62,7 @@ function zeroSeedOf(context: Uint8Array, me: string, other: string, mine: Uint8A
 
 /**
  * Runs the base OTs in both directions and agrees a zero-sharing seed with each counterparty. A bad
- * message or failed VSOT check rejects with `MPC_ABORT` naming the counterparty (`meta.party`).
+ * message or failed VSOT check rejects with `MPC_ABORT` naming the counterparty (`context.party`).
  *
  * @example
  * ```ts

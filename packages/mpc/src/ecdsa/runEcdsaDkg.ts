@@ -71,7 +71,7 @@ export async function runEcdsaDkg(options: RunEcdsaDkgOptions): Promise<EcdsaDkg
           for (const [k, record] of await runPairSetup({ session, counterparties: [j], context, ...wait })) pairs.set(k, record)
         } catch (e) {
           if (!isZrError(e, 'MPC_ABORT') && !isZrError(e, 'TIMEOUT')) throw e
-          if (isZrError(e, 'MPC_ABORT') && e.meta.party === j) accusations.push({ party: j, reason: e.shortMessage })
+          if (isZrError(e, 'MPC_ABORT') && e.context.party === j) accusations.push({ party: j, reason: e.shortMessage })
         }
       }),
   )

@@ -200,7 +200,7 @@ async function signAsMember(
   const pairs = new Map<string, DklsPairSetup>()
   for (const j of others) {
     const p = live.get(j)
-    if (!p) throw new ZrError('MPC_ABORT', 'A pair setup is unusable.', { details: `the setup with ${j} was burned while this signing ran`, meta: { party: j } })
+    if (!p) throw new ZrError('MPC_ABORT', 'A pair setup is unusable.', { details: `the setup with ${j} was burned while this signing ran`, context: { party: j } })
     pairs.set(j, p.setup)
   }
 
@@ -255,7 +255,7 @@ async function receiveResult(
     // A signer that aborted says so: no result will come from this attempt.
     for (const s of signers) {
       session.collect('ecdsa/abort', { ...wait, from: [s] }).then(
-        () => reject(new ZrError('TIMEOUT', 'A signer aborted this attempt.', { details: `${s} reported an abort`, meta: { missing: [] } })),
+        () => reject(new ZrError('TIMEOUT', 'A signer aborted this attempt.', { details: `${s} reported an abort`, context: { missing: [] } })),
         () => {},
       )
     }

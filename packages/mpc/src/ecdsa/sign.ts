@@ -33,7 +33,7 @@
  *     normalise to low S and return zrkit's 65-byte r || s || v (v = recovery id).
  *
  * Aborts (ZrError 'MPC_ABORT'): a failed decommitment, RVOLE check or Gamma check is attributable
- * to the counterparty j (`meta.party = j`), and both OT setups with j are burned (their seeds wiped;
+ * to the counterparty j (`context.party = j`), and both OT setups with j are burned (their seeds wiped;
  * the base OTs must be rerun). The sum-of-pk check and the final signature check cannot be attributed
  * to a single party in DKLs23 (zero shares hide the individual pk_j's relation to the key shares, and
  * u_j, w_j are not verifiable on their own): they abort with `meta.suspects` = the other signers.
@@ -246,7 +246,7 @@ export class DklsSignSession {
     throw new ZrError('MPC_ABORT', shortMessage, {
       cause,
       details,
-      meta: party !== undefined ? { party } : { suspects: [...this.#others] },
+      context: party !== undefined ? { party } : { suspects: [...this.#others] },
     })
   }
 

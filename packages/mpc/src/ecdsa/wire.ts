@@ -134,7 +134,7 @@ function matches(v: WireValue, s: WireSchema): boolean {
 
 /**
  * Decodes a message from `from` and checks it against `schema`; anything else is an `MPC_ABORT`
- * naming `from` (`meta.party`).
+ * naming `from` (`context.party`).
  *
  * @example
  * ```ts

@@ -39,7 +39,7 @@ export async function sendToAll(session: Session, round: string, body: Uint8Arra
 /**
  * The coordinator's first round: its own entry plus the first others to answer `round` with an entry
  * `accept` takes (it throws for a bad one: that party is simply not chosen), up to `threshold`
- * entries, sorted by party. Rejects with `TIMEOUT` (`meta.missing`) when too few answer in time.
+ * entries, sorted by party. Rejects with `TIMEOUT` (`context.missing`) when too few answer in time.
  */
 export async function gatherSigners<T>(
   session: Session,
@@ -56,7 +56,7 @@ export async function gatherSigners<T>(
   const { parties, threshold, excluded, accept, wait } = options
   const chosen: [string, T][] = [[session.self, options.mine]]
   const candidates = parties.filter((p) => p !== session.self && !excluded.has(p))
-  const tooFew = () => new ZrError('TIMEOUT', 'Too few parties answered.', { meta: { missing: candidates.filter((c) => !chosen.some(([x]) => x === c)) } })
+  const tooFew = () => new ZrError('TIMEOUT', 'Too few parties answered.', { context: { missing: candidates.filter((c) => !chosen.some(([x]) => x === c)) } })
   await new Promise<void>((resolve, reject) => {
     if (chosen.length >= threshold) return resolve()
     if (candidates.length === 0) return reject(tooFew())
@@ -96,11 +96,11 @@ export type Attempt = {
 /**
  * The attempt loop of threshold signing: one attempt per coordinator in turn (rotating from `seed`,
  * skipping excluded parties), each in its own session, until one succeeds. An attempt that fails with
- * `MPC_ABORT` naming a party (`meta.party`) excludes that party from the remaining attempts (and calls
+ * `MPC_ABORT` naming a party (`context.party`) excludes that party from the remaining attempts (and calls
  * `onExcluded`); any other failure (a timeout: someone is down) just moves on. `ABORTED` (the signal)
  * ends the loop at once. Each exclusion is returned as an accusation (the party and what it did), for
  * the party to post with its result. When no attempt succeeds: `MPC_ABORT` listing every attempt's
- * problem, with `meta.excluded`, `meta.accusations`, `meta.attempts` and `meta.missing` (the parties
+ * problem, with `context.excluded`, `context.accusations`, `context.attempts` and `context.missing` (the parties
  * that no attempt heard from: a party busy in another attempt when one waited for it is not missing).
  *
  * @example
@@ -159,12 +159,12 @@ export async function runAttempts<T>(
       return { value: await attempt({ session, index, coordinator, excluded }), attempts: index + 1, accusations }
     } catch (e) {
       if (isZrError(e, 'ABORTED')) throw e
-      if (isZrError(e, 'MPC_ABORT') && typeof e.meta.party === 'string') {
-        excluded.add(e.meta.party)
-        accusations.push({ party: e.meta.party, reason: e.shortMessage })
-        await options.onExcluded?.(e.meta.party)
+      if (isZrError(e, 'MPC_ABORT') && typeof e.context.party === 'string') {
+        excluded.add(e.context.party)
+        accusations.push({ party: e.context.party, reason: e.shortMessage })
+        await options.onExcluded?.(e.context.party)
       }
-      if (isZrError(e) && Array.isArray(e.meta.missing)) for (const p of e.meta.missing) waitedFor.add(String(p))
+      if ((isZrError(e, 'TIMEOUT') || isZrError(e, 'MPC_ABORT')) && Array.isArray(e.context.missing)) for (const p of e.context.missing) waitedFor.add(String(p))
       problems.push(`attempt ${index} (coordinator ${coordinator}): ${isZrError(e) ? e.shortMessage : String(e)}`)
     } finally {
       session.close()
@@ -173,5 +173,5 @@ export async function runAttempts<T>(
   // A party is missing only if no attempt heard from it: one busy in another attempt at the time is up.
   const missing = parties.filter((p) => waitedFor.has(p) && !heard.has(p))
   const details = `${problems.join('; ')}${missing.length ? `; no answer in any attempt from ${missing.join(', ')}` : ''}`
-  throw new ZrError('MPC_ABORT', 'No signing attempt succeeded.', { details, meta: { excluded: [...excluded], accusations, missing, attempts: problems.length } })
+  throw new ZrError('MPC_ABORT', 'No signing attempt succeeded.', { details, context: { excluded: [...excluded], accusations, missing, attempts: problems.length } })
 }

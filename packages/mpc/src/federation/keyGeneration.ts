@@ -41,7 +41,7 @@ const hashOf = (holders: readonly string[]) => sha256(encodeMessage({ holders })
  *
  * A coordinator that hears from fewer than `threshold` parties ends its attempt, and tells those that
  * answered (a signed short set), so they move on together; when every attempt fails, a party that saw
- * too few parties rejects (`MPC_ABORT`, `meta.missing`: the parties not heard from in any attempt, so a
+ * too few parties rejects (`MPC_ABORT`, `context.missing`: the parties not heard from in any attempt, so a
  * party busy coordinating elsewhere is not called missing), as does one whose attempts failed on
  * misbehaviour; a party that never heard from any coordinator abstains (`BACKEND_ABSTAIN`), so it
  * cannot reject a key the others generate. A party named as a cheater by a failed generation is left
@@ -64,7 +64,7 @@ export async function runKeyGeneration<T>(options: RunKeyGenerationOptions, gene
   const tooFewError = (count: number, missing: readonly string[]) => {
     return new ZrError('MPC_ABORT', `Key generation needs at least ${threshold} parties.`, {
       details: `${count} of ${parties.length} took part within ${joinWindowMs} ms${missing.length ? `; never heard from ${missing.join(', ')}` : ''}`,
-      meta: { missing },
+      context: { missing },
     })
   }
   try {
@@ -106,9 +106,9 @@ export async function runKeyGeneration<T>(options: RunKeyGenerationOptions, gene
   } catch (e) {
     if (isZrError(e, 'BACKEND_ABSTAIN') || isZrError(e, 'ABORTED')) throw e
     // runAttempts names as missing only the parties no attempt heard from
-    if (tooFew !== undefined) throw tooFewError(tooFew, isZrError(e) && Array.isArray(e.meta.missing) ? e.meta.missing.map(String) : [])
+    if (tooFew !== undefined) throw tooFewError(tooFew, isZrError(e, 'MPC_ABORT') && Array.isArray(e.context.missing) ? e.context.missing.map(String) : [])
     // a party named as a cheater along the way: say so
-    if (isZrError(e, 'MPC_ABORT') && Array.isArray(e.meta.excluded) && e.meta.excluded.length > 0) throw e
+    if (isZrError(e, 'MPC_ABORT') && Array.isArray(e.context.excluded) && e.context.excluded.length > 0) throw e
     throw abstain('no coordinator of the key generation answered this party')
   }
 }

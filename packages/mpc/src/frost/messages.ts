@@ -20,7 +20,7 @@ export function decodeMessage<T>(bytes: Uint8Array, from: string, what: string, 
 
 /** A protocol abort that names the party at fault. */
 export function misbehaved(party: string, what: string): ZrError {
-  return new ZrError('MPC_ABORT', `Party ${party} ${what}.`, { details: `the protocol was aborted; ${party} is excluded from this run`, meta: { party } })
+  return new ZrError('MPC_ABORT', `Party ${party} ${what}.`, { details: `the protocol was aborted; ${party} is excluded from this run`, context: { party } })
 }
 
 export const isBytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array

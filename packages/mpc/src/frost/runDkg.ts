@@ -162,7 +162,7 @@ export async function runDkg(options: RunDkgOptions): Promise<FrostKey> {
           }
         }),
       )
-      if (silent.length) throw new ZrError('TIMEOUT', 'Parties went silent during DKG complaints.', { details: `no round-4 message from ${silent.join(', ')}`, meta: { missing: silent } })
+      if (silent.length) throw new ZrError('TIMEOUT', 'Parties went silent during DKG complaints.', { details: `no round-4 message from ${silent.join(', ')}`, context: { missing: silent } })
       // Everyone must have seen the same answers, so all honest parties reach the same verdict.
       await session.confirmBroadcasts('dkg/4', raw4, wait)
       if (guilty.length) throw misbehaved(guilty.sort()[0]!, 'did not answer a complaint about its DKG share with a valid share')

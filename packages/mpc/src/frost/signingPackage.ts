@@ -150,7 +150,7 @@ function profileOf(suite: SigningSuite): Profile {
   throw new ZrError('UNSUPPORTED_KEY_TYPE', 'No prepared FROST signing for this suite.', { details: 'expected FROST(Ed25519, SHA-512), FROST(secp256k1, SHA-256) or its BIP340 variant' })
 }
 
-const invalid = (what: string, details: string, meta: Record<string, unknown> = {}) => new ZrError('INVALID_INPUT', what, { details, meta })
+const invalid = (what: string, details: string, context: Record<string, unknown> = {}) => new ZrError('INVALID_INPUT', what, { details, context })
 const isOddY = (p: Pt) => (p.toAffine().y & 1n) === 1n
 
 /**
@@ -664,7 +664,7 @@ export function aggregate(prepared: PreparedSigning, shares: ReadonlyMap<string,
   const cheaters = p.identifiers.filter((id) => bad.includes(id) || !checkShare(p, profile, p.signers.get(id)!, shareScalar(profile, get(id))!))
   throw new ZrError('MPC_ABORT', 'The signature shares do not aggregate to a valid signature.', {
     details: cheaters.length ? `invalid shares from ${cheaters.join(', ')}` : 'every share is valid on its own; the key package is inconsistent',
-    meta: { cheaters },
+    context: { cheaters },
   })
 }
 

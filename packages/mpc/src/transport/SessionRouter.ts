@@ -34,13 +34,13 @@ export type Session = {
   broadcast(round: string, body: Uint8Array): Promise<void>
   /**
    * Waits for one message per listed party for `round` and returns them by sender. Rejects with
-   * `TIMEOUT` (`meta.missing`), `ABORTED`, or the session's failure (e.g. `MPC_ABORT`).
+   * `TIMEOUT` (`context.missing`), `ABORTED`, or the session's failure (e.g. `MPC_ABORT`).
    */
   collect(round: string, options?: CollectOptions): Promise<Map<PartyId, Uint8Array>>
   /**
    * Checks that every participant received the same broadcasts for `round`. `received` holds the
    * round's message of every participant, this party's own included. Resolves when all agree; else
-   * rejects with `MPC_ABORT` naming the party at fault in `meta.party` (the sender that sent different
+   * rejects with `MPC_ABORT` naming the party at fault in `context.party` (the sender that sent different
    * messages, or a participant whose report is false), or `TIMEOUT` naming the silent parties.
    */
   confirmBroadcasts(round: string, received: ReadonlyMap<PartyId, Uint8Array>, options?: ConfirmOptions): Promise<void>
@@ -132,8 +132,8 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
       // the callback's own failure must not stop routing
     }
   }
-  const refuse = (shortMessage: string, details: string, meta: Record<string, unknown>) =>
-    report(new ZrError('MPC_TRANSPORT', shortMessage, { details, meta }))
+  const refuse = (shortMessage: string, details: string, context: Record<string, unknown>) =>
+    report(new ZrError('MPC_TRANSPORT', shortMessage, { details, context }))
 
   const prune = (now: number) => {
     const keep: Pending[] = []
@@ -190,8 +190,8 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
       notify()
     }
     const abort = (party: PartyId, round: string, shortMessage: string, details: string) =>
-      new ZrError('MPC_ABORT', shortMessage, { details, meta: { party, session: id, round } })
-    const closedError = () => new ZrError('ABORTED', 'The session is closed.', { meta: { session: id } })
+      new ZrError('MPC_ABORT', shortMessage, { details, context: { party, session: id, round } })
+    const closedError = () => new ZrError('ABORTED', 'The session is closed.', { context: { session: id } })
     const assertUsable = () => {
       if (closed) throw closedError()
       if (failure) throw failure
@@ -241,7 +241,7 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
             return reject(
               new ZrError('TIMEOUT', `Timed out waiting for round ${round}.`, {
                 details: `no message from ${result.missing.join(', ')} after ${timeoutMs} ms`,
-                meta: { missing: result.missing, session: id, round },
+                context: { missing: result.missing, session: id, round },
               }),
             )
           }
@@ -252,7 +252,7 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
           if (failure) return finish(failure)
           if (snapshot().missing.length === 0) finish()
         }
-        const onAbort = () => finish(new ZrError('ABORTED', `Waiting for round ${round} was aborted.`, { meta: { session: id, round } }))
+        const onAbort = () => finish(new ZrError('ABORTED', `Waiting for round ${round} was aborted.`, { context: { session: id, round } }))
         let timer: ReturnType<typeof setTimeout> | undefined
         let unwatch: (() => void) | undefined
         if (signal?.aborted) return onAbort()
@@ -264,7 +264,7 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
 
     const doBroadcast = async (round: string, body: Uint8Array) => {
       assertUsable()
-      if (sent.has(round)) throw new ZrError('INVALID_INPUT', 'Already sent in this round.', { details: `round ${round} of session ${id}`, meta: { session: id, round } })
+      if (sent.has(round)) throw new ZrError('INVALID_INPUT', 'Already sent in this round.', { details: `round ${round} of session ${id}`, context: { session: id, round } })
       const copy = Uint8Array.from(body)
       sent.set(round, { broadcast: true, to: new Set(others), body: copy })
       if (others.length === 0) return
@@ -285,14 +285,14 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
     }
     const checkOther = (party: PartyId) => {
       if (party === self || !participantSet.has(party)) {
-        throw new ZrError('INVALID_INPUT', 'Not another participant.', { details: `${party} is not another participant of session ${id}`, meta: { party } })
+        throw new ZrError('INVALID_INPUT', 'Not another participant.', { details: `${party} is not another participant of session ${id}`, context: { party } })
       }
     }
 
     const timeout = (round: string, what: string, missing: readonly PartyId[], opts: ConfirmOptions) =>
       new ZrError('TIMEOUT', `Timed out waiting for ${what} of round ${round}.`, {
         details: `nothing from ${missing.join(', ')} after ${opts.timeoutMs ?? defaultTimeout} ms`,
-        meta: { missing: [...missing], session: id, round },
+        context: { missing: [...missing], session: id, round },
       })
 
     const echo: EchoSession = {
@@ -321,7 +321,7 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
         assertUsable()
         const record = sent.get(round) ?? { broadcast: false, to: new Set<PartyId>() }
         if (record.broadcast || record.to.has(to)) {
-          throw new ZrError('INVALID_INPUT', 'Already sent in this round.', { details: `to ${to} in round ${round} of session ${id}`, meta: { session: id, round, party: to } })
+          throw new ZrError('INVALID_INPUT', 'Already sent in this round.', { details: `to ${to} in round ${round} of session ${id}`, context: { session: id, round, party: to } })
         }
         record.to.add(to)
         sent.set(round, record)
@@ -363,7 +363,7 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
         throw new ZrError('INVALID_INPUT', 'Invalid session id.', { details: 'expected a non-empty string' })
       }
       if (sessions.has(sessionId) || closedIds.has(sessionId)) {
-        throw new ZrError('INVALID_INPUT', 'Session id already used.', { details: `session ${sessionId} was opened before`, meta: { session: sessionId } })
+        throw new ZrError('INVALID_INPUT', 'Session id already used.', { details: `session ${sessionId} was opened before`, context: { session: sessionId } })
       }
       if (!Array.isArray(participantsIn) || !participantsIn.includes(self)) {
         throw new ZrError('INVALID_INPUT', 'Invalid participants.', { details: `expected a list of party ids including this party (${self})` })
@@ -371,7 +371,7 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
       const participants = [...new Set(participantsIn)].sort()
       const unknown = participants.filter((p) => p !== self && !peerSet.has(p))
       if (unknown.length > 0) {
-        throw new ZrError('INVALID_INPUT', 'Invalid participants.', { details: `not peers of the transport: ${unknown.join(', ')}`, meta: { unknown } })
+        throw new ZrError('INVALID_INPUT', 'Invalid participants.', { details: `not peers of the transport: ${unknown.join(', ')}`, context: { unknown } })
       }
       const made = makeSession(sessionId, Object.freeze(participants))
       sessions.set(sessionId, made)

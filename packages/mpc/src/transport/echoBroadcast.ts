@@ -130,13 +130,13 @@ function parseClaims(body: Uint8Array): Claim[] | undefined {
 export async function confirmBroadcasts(session: EchoSession, round: string, received: ReadonlyMap<PartyId, Uint8Array>, opts: ConfirmOptions): Promise<void> {
   const { id, self, participants, others, abort, fail, wait, timeout, broadcast: doBroadcast } = session
   if (!(received instanceof Map) || received.size !== participants.length || participants.some((p) => !(received.get(p) instanceof Uint8Array))) {
-    throw new ZrError('INVALID_INPUT', 'Invalid broadcasts to confirm.', { details: 'expected one message per participant, this party included', meta: { session: id, round } })
+    throw new ZrError('INVALID_INPUT', 'Invalid broadcasts to confirm.', { details: 'expected one message per participant, this party included', context: { session: id, round } })
   }
   const stored = session.received(round)
   for (const p of others) {
     const m = stored?.get(p)
     if (!m || !equalBytes(m.body, received.get(p)!)) {
-      throw new ZrError('INVALID_INPUT', 'Invalid broadcasts to confirm.', { details: `the message given for ${p} is not the one received in round ${round}`, meta: { session: id, round, party: p } })
+      throw new ZrError('INVALID_INPUT', 'Invalid broadcasts to confirm.', { details: `the message given for ${p} is not the one received in round ${round}`, context: { session: id, round, party: p } })
     }
     if (!m.broadcast) {
       const error = abort(p, round, 'A party sent a round message directly instead of broadcasting it.', `${p} in round ${round} of session ${id}`)
@@ -146,7 +146,7 @@ export async function confirmBroadcasts(session: EchoSession, round: string, rec
   }
   const ownSent = session.sent(round)
   if (ownSent && !equalBytes(ownSent, received.get(self)!)) {
-    throw new ZrError('INVALID_INPUT', 'Invalid broadcasts to confirm.', { details: `the message given for this party is not the one it broadcast in round ${round}`, meta: { session: id, round, party: self } })
+    throw new ZrError('INVALID_INPUT', 'Invalid broadcasts to confirm.', { details: `the message given for this party is not the one it broadcast in round ${round}`, context: { session: id, round, party: self } })
   }
 
   const hashes = participants.map((p) => [p, sha256(received.get(p)!)] as const)

@@ -136,7 +136,7 @@ type Channel = {
  *
  * Refused inputs are dropped and reported to `onError`; the message handler only sees authentic
  * messages. Resolves once every peer's announcement is verified; rejects with `TIMEOUT`
- * (`meta.missing`: the peers not heard from) or `ABORTED`.
+ * (`context.missing`: the peers not heard from) or `ABORTED`.
  *
  * A peer that restarts announces a newer epoch and the channel is re-keyed to it; an announcement no
  * newer than the one in use is ignored, so a replayed announcement cannot reset a channel.
@@ -170,8 +170,8 @@ export async function secureTransport(options: SecureTransportOptions): Promise<
       // the callback's own failure must not stop the transport
     }
   }
-  const refuse = (shortMessage: string, details: string, meta: Record<string, unknown>) =>
-    report(new ZrError('MPC_TRANSPORT', shortMessage, { details, meta }))
+  const refuse = (shortMessage: string, details: string, context: Record<string, unknown>) =>
+    report(new ZrError('MPC_TRANSPORT', shortMessage, { details, context }))
 
   const keyPair = x25519.keygen()
   const encryptionKey = keyPair.publicKey
@@ -200,7 +200,7 @@ export async function secureTransport(options: SecureTransportOptions): Promise<
     try {
       handler(envelope)
     } catch (cause) {
-      report(new ZrError('MPC_TRANSPORT', 'The message handler threw.', { cause, meta: { from: envelope.from } }))
+      report(new ZrError('MPC_TRANSPORT', 'The message handler threw.', { cause, context: { from: envelope.from } }))
     }
   }
 
@@ -324,10 +324,10 @@ export async function secureTransport(options: SecureTransportOptions): Promise<
   }
 
   const assertOpen = () => {
-    if (closed) throw new ZrError('MPC_TRANSPORT', 'The transport is closed.', { meta: { self } })
+    if (closed) throw new ZrError('MPC_TRANSPORT', 'The transport is closed.', { context: { self } })
   }
   const assertPeer = (to: PartyId) => {
-    if (!peerSet.has(to)) throw new ZrError('INVALID_INPUT', 'Unknown peer.', { details: `${to} is not a peer of ${self}`, meta: { party: to } })
+    if (!peerSet.has(to)) throw new ZrError('INVALID_INPUT', 'Unknown peer.', { details: `${to} is not a peer of ${self}`, context: { party: to } })
   }
   const assertBytes = (payload: Uint8Array) => {
     if (!(payload instanceof Uint8Array)) throw new ZrError('INVALID_INPUT', 'Invalid payload.', { details: `expected bytes, got ${typeof payload}` })
@@ -354,7 +354,7 @@ export async function secureTransport(options: SecureTransportOptions): Promise<
           settle(
             new ZrError('TIMEOUT', 'Timed out waiting for peer announcements.', {
               details: `no verified announcement from ${missing.join(', ')} after ${timeoutMs} ms`,
-              meta: { missing },
+              context: { missing },
             }),
           )
         }, timeoutMs)

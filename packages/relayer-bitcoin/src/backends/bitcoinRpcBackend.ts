@@ -109,18 +109,18 @@ export function bitcoinRpcBackend(options: BitcoinRpcBackendOptions): BitcoinRpc
       what: `RPC ${method}`,
     })
     if (res.status === 401 || res.status === 403) {
-      throw new ZrError('NODE_REQUEST_FAILED', 'The Bitcoin node refused the credentials.', { details: `RPC ${method} at ${redact(target.url)}: HTTP ${res.status}; check the RPC user and password`, meta: { method, status: res.status } })
+      throw new ZrError('NODE_REQUEST_FAILED', 'The Bitcoin node refused the credentials.', { details: `RPC ${method} at ${redact(target.url)}: HTTP ${res.status}; check the RPC user and password`, context: { method, status: res.status } })
     }
     let answer: { result?: unknown; error?: { code?: number; message?: string } | null }
     try {
       answer = JSON.parse(res.body)
     } catch {
-      throw new ZrError('NODE_REQUEST_FAILED', 'The Bitcoin node sent an unexpected answer.', { details: `RPC ${method} at ${redact(target.url)}: HTTP ${res.status}, expected a JSON-RPC answer, got ${JSON.stringify(preview(res.body))}`, meta: { method, status: res.status } })
+      throw new ZrError('NODE_REQUEST_FAILED', 'The Bitcoin node sent an unexpected answer.', { details: `RPC ${method} at ${redact(target.url)}: HTTP ${res.status}, expected a JSON-RPC answer, got ${JSON.stringify(preview(res.body))}`, context: { method, status: res.status } })
     }
     if (answer.error) {
       const code = typeof answer.error.code === 'number' ? answer.error.code : 0
       const message = String(answer.error.message ?? 'unknown error')
-      throw new ZrError('NODE_REQUEST_FAILED', 'The Bitcoin node refused the request.', { details: `RPC ${method}: ${message} (code ${code})`, meta: { method, rpcCode: code, rpcMessage: message }, cause: new RpcAnswerError(method, code, message) })
+      throw new ZrError('NODE_REQUEST_FAILED', 'The Bitcoin node refused the request.', { details: `RPC ${method}: ${message} (code ${code})`, context: { method, rpcCode: code, rpcMessage: message }, cause: new RpcAnswerError(method, code, message) })
     }
     return answer.result as T
   }
@@ -213,7 +213,7 @@ export function bitcoinRpcBackend(options: BitcoinRpcBackendOptions): BitcoinRpc
         // Sent before (a retry after a crash) and already known: that is success.
         if ((await txStatus(txid, rawTx).catch(() => ({ state: 'unknown' }))).state !== 'unknown') return
         if (e instanceof ZrError && e.cause instanceof RpcAnswerError) {
-          throw new ZrError('BROADCAST_FAILED', 'The Bitcoin node refused the transaction.', { details: `${txid}: ${e.cause.message} (code ${e.cause.rpcCode})`, meta: { txid, rpcCode: e.cause.rpcCode }, cause: e })
+          throw new ZrError('BROADCAST_FAILED', 'The Bitcoin node refused the transaction.', { details: `${txid}: ${e.cause.message} (code ${e.cause.rpcCode})`, context: { txid, rpcCode: e.cause.rpcCode }, cause: e })
         }
         throw e
       }
@@ -225,7 +225,7 @@ export function bitcoinRpcBackend(options: BitcoinRpcBackendOptions): BitcoinRpc
       }
       throw new ZrError('BROADCAST_FAILED', 'The Bitcoin node did not take the transaction.', {
         details: `sendrawtransaction answered for ${txid}, but the transaction is neither in the mempool nor in a block after ${acceptTimeoutMs} ms: the node dropped it (invalid, non-standard, or its inputs are spent)`,
-        meta: { txid },
+        context: { txid },
       })
     },
 

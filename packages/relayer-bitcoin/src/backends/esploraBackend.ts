@@ -43,7 +43,7 @@ export function esploraBackend(options: EsploraBackendOptions): BitcoinBackend {
     const res = await httpRequest(fetchFn, `${root}${path}`, { method: 'GET', headers, timeoutMs, what: `GET ${path}` })
     if (res.status === 404 && allow404) return undefined
     if (res.status !== 200) {
-      throw new ZrError('NODE_REQUEST_FAILED', 'The Esplora server refused the request.', { details: `GET ${path}: HTTP ${res.status} ${preview(res.body)}`, meta: { path, status: res.status } })
+      throw new ZrError('NODE_REQUEST_FAILED', 'The Esplora server refused the request.', { details: `GET ${path}: HTTP ${res.status} ${preview(res.body)}`, context: { path, status: res.status } })
     }
     return res.body
   }
@@ -121,7 +121,7 @@ export function esploraBackend(options: EsploraBackendOptions): BitcoinBackend {
       const res = await httpRequest(fetchFn, `${root}/tx`, { method: 'POST', headers: { ...headers, 'content-type': 'text/plain' }, body: rawTx, timeoutMs, what: 'POST /tx' })
       if (res.status === 200) return
       if ((await txStatus(txid).catch(() => ({ state: 'unknown' }))).state !== 'unknown') return
-      throw new ZrError('BROADCAST_FAILED', 'The Esplora server refused the transaction.', { details: `${txid}: HTTP ${res.status} ${preview(res.body)}`, meta: { txid, status: res.status } })
+      throw new ZrError('BROADCAST_FAILED', 'The Esplora server refused the transaction.', { details: `${txid}: HTTP ${res.status} ${preview(res.body)}`, context: { txid, status: res.status } })
     },
 
     txStatus: (txid: string) => txStatus(txid),

@@ -21,7 +21,7 @@ export async function httpRequest(fetchFn: FetchFn, url: string, init: RequestIn
     const timedOut = controller.signal.aborted
     throw new ZrError('NODE_REQUEST_FAILED', timedOut ? 'The Bitcoin node did not answer in time.' : 'Could not reach the Bitcoin node.', {
       details: `${what} at ${redact(url)}: ${timedOut ? `no answer within ${timeoutMs} ms` : cause instanceof Error ? (cause.cause instanceof Error ? `${cause.message}: ${cause.cause.message}` : cause.message) : String(cause)}`,
-      meta: { url: redact(url), what },
+      context: { url: redact(url), what },
       cause,
     })
   } finally {

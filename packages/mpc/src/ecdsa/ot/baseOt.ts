@@ -132,7 +132,7 @@ abstract class VsotParty {
     return this.phase === 'burned'
   }
   protected expect(phase: Phase, step: string): void {
-    if (this.phase === 'burned') throw new ZrError('MPC_ABORT', 'base OT state is burned; rerun the base OTs with a fresh session id', { meta: { party: this.counterparty } })
+    if (this.phase === 'burned') throw new ZrError('MPC_ABORT', 'base OT state is burned; rerun the base OTs with a fresh session id', { context: { party: this.counterparty } })
     if (this.phase !== phase) throw new ZrError('INVALID_INPUT', `base OT: ${step} called out of order`)
   }
   protected abstract get counterparty(): string
@@ -148,7 +148,7 @@ abstract class VsotParty {
     } catch (e) {
       this.burn()
       if (e instanceof ZrError && e.code === 'MPC_ABORT') throw e
-      throw new ZrError('MPC_ABORT', 'base OT aborted: invalid message from counterparty', { cause: e, details: e instanceof Error ? e.message : undefined, meta: { party: this.counterparty } })
+      throw new ZrError('MPC_ABORT', 'base OT aborted: invalid message from counterparty', { cause: e, details: e instanceof Error ? e.message : undefined, context: { party: this.counterparty } })
     }
   }
 }
@@ -221,7 +221,7 @@ export class BaseOtSender extends VsotParty {
       const responses = byteList(msg?.responses, KAPPA, 32, 'VSOT responses')
       let ok = true
       for (let i = 0; i < KAPPA; i++) ok = ctEqual(responses[i] as Uint8Array, H(H(this.#rho0[i] as Uint8Array))) && ok
-      if (!ok) throw new ZrError('MPC_ABORT', 'base OT verification failed: wrong receiver response', { meta: { party: this.ctx.receiverId } })
+      if (!ok) throw new ZrError('MPC_ABORT', 'base OT verification failed: wrong receiver response', { context: { party: this.ctx.receiverId } })
       const message = { open0: this.#rho0.map(H), open1: this.#rho1.map(H) }
       const output: BaseOtSenderOutput = { ...this.ctx, seeds0: this.#rho0.map((r) => Uint8Array.from(r)), seeds1: this.#rho1.map((r) => Uint8Array.from(r)) }
       this.wipe()
@@ -263,7 +263,7 @@ export class BaseOtReceiver extends VsotParty {
       const c = proofChallenge(this.ctx, B, R)
       // z, c, R and B are all public: the proof check may use variable-time multiplication.
       if (!G.multiplyUnsafe(z).equals(R.add(B.multiplyUnsafe(c)))) {
-        throw new ZrError('MPC_ABORT', 'base OT aborted: invalid proof of knowledge of the sender key', { meta: { party: this.ctx.senderId } })
+        throw new ZrError('MPC_ABORT', 'base OT aborted: invalid proof of knowledge of the sender key', { context: { party: this.ctx.senderId } })
       }
       const base = padTranscript(this.ctx, B)
       // B is multiplied by 256 secret scalars: one fixed-base table for it, the one of G for G. (noble's
@@ -314,7 +314,7 @@ export class BaseOtReceiver extends VsotParty {
         ok = ctEqual(mine, H(this.#rho[i] as Uint8Array)) && ok
         ok = ctEqual(this.#xi[i] as Uint8Array, xor(H(open0[i] as Uint8Array), H(open1[i] as Uint8Array))) && ok
       }
-      if (!ok) throw new ZrError('MPC_ABORT', 'base OT verification failed: sender opening inconsistent', { meta: { party: this.ctx.senderId } })
+      if (!ok) throw new ZrError('MPC_ABORT', 'base OT verification failed: sender opening inconsistent', { context: { party: this.ctx.senderId } })
       const output: BaseOtReceiverOutput = { ...this.ctx, choiceBits: Uint8Array.from(this.#choice), seeds: this.#rho.map((r) => Uint8Array.from(r)) }
       this.wipe()
       this.phase = 'done'

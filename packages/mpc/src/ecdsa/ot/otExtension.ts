@@ -243,7 +243,7 @@ abstract class OteSetup {
   }
   protected assertUsable(sid: Uint8Array): void {
     if (this.#burned) {
-      throw new ZrError('MPC_ABORT', 'OT setup with this counterparty is burned; rerun the base OTs', { meta: { party: this.counterparty } })
+      throw new ZrError('MPC_ABORT', 'OT setup with this counterparty is burned; rerun the base OTs', { context: { party: this.counterparty } })
     }
     const key = hexOf(sid)
     if (this.#usedSids.has(key)) throw new ZrError('INVALID_INPUT', 'OT extension session id already used with this setup')
@@ -251,7 +251,7 @@ abstract class OteSetup {
   }
   protected abort(shortMessage: string, cause?: unknown): never {
     this.burn()
-    throw new ZrError('MPC_ABORT', shortMessage, { cause, details: cause instanceof Error ? cause.message : undefined, meta: { party: this.counterparty } })
+    throw new ZrError('MPC_ABORT', shortMessage, { cause, details: cause instanceof Error ? cause.message : undefined, context: { party: this.counterparty } })
   }
 }
 
@@ -564,7 +564,7 @@ export class OtExtensionReceiver extends OteSetup {
     const { message, rows, key } = receiverCore(this.#seeds0, this.#seeds1, t, x)
     x.fill(0)
     const batch = new OteReceiverBatch(rows, key, Uint8Array.from(choiceBits), (tau) => {
-      if (this.burned) throw new ZrError('MPC_ABORT', 'OT setup with this counterparty is burned; rerun the base OTs', { meta: { party: this.counterparty } })
+      if (this.burned) throw new ZrError('MPC_ABORT', 'OT setup with this counterparty is burned; rerun the base OTs', { context: { party: this.counterparty } })
       const L = tau instanceof Uint8Array ? tau.length / (OT_BATCH * 32) : 0
       if (!Number.isInteger(L) || L < 1 || L > MAX_OLE_WIDTH) this.abort('OT extension aborted: malformed tau')
       const taus: bigint[] = []

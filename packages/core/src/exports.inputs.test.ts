@@ -4,7 +4,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import * as core from '@zrkit/core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { type TableEntry, failuresOf } from '../../../test/hostileInputs.js'
-import { type Setup, type TestKey, createTestKey, schemeSign, setup } from './ledger/testkit.js'
+import { type Setup, type TestKey, createTestKey, schemeSign, setup } from '@zrkit/testkit'
 
 /**
  * Every function `@zrkit/core` exports, called with hostile values (undefined, null, numbers, NaN,

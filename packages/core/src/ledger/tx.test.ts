@@ -2,7 +2,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { type Message, type SignedTx, createZrClient, isZrError, signTx, txHash, txSignDigest } from '@zrkit/core'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Setup, expectRefused, setup } from './testkit.js'
+import { type Setup, expectRefused, setup } from '@zrkit/testkit'
 
 /**
  * Authentication of signed transactions by the embedded ledger: signatures, signer keys, replays,

@@ -4,7 +4,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { type SecretStore, type ZrError, deriveAddress, isZrError, memorySecretStore, signingKey, toHex } from '@zrkit/core'
 import { recoverAddress, type Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type TestNetwork, type TestParty, tamperedRouter, testNetwork, flipped } from '../frost/testNetwork.js'
+import { type TestNetwork, type TestParty, tamperedRouter, testNetwork, flipped } from '@zrkit/testkit/mpc'
 import type { SessionRouter } from '../transport/SessionRouter.js'
 import { EcdsaKeyState, decodePair, ecdsaNames, encodeShare, decodeShare } from './ecdsaKey.js'
 import { getBit } from './ot/baseOt.js'
@@ -12,6 +12,7 @@ import { runEcdsaDkg } from './runEcdsaDkg.js'
 import { runEcdsaSigning } from './runEcdsaSigning.js'
 import { type WireSchema, type WireValue, decodeWire, encodeWire } from './wire.js'
 import { packageDigest } from '../federation/coordinator.js'
+import { rejection } from '@zrkit/testkit'
 
 // Threshold ECDSA (DKLs23) end to end over real secure transports and session routers on an in-process
 // relay: key generation, signing by every subset, derived keys, parties down, and a party that tampers
@@ -22,16 +23,6 @@ const N = secp256k1.Point.CURVE().n
 const text = (s: string) => new TextEncoder().encode(s)
 let ids = 0
 const nextId = (what: string) => `${what}-${++ids}`
-
-async function rejection(promise: Promise<unknown>): Promise<ZrError> {
-  try {
-    await promise
-  } catch (error) {
-    if (isZrError(error)) return error
-    throw error
-  }
-  throw new Error('expected a rejection')
-}
 
 type Keys = { states: Map<string, EcdsaKeyState>; stores: Map<string, SecretStore>; publicKey: Uint8Array }
 

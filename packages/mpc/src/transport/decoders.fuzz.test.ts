@@ -20,7 +20,7 @@ import { randomBytes } from '@noble/hashes/utils.js'
 import { type Account, type ZrError, canonicalParse, equalBytes, errorCodes, generateAccount, isZrError, toHex } from '@zrkit/core'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fuzzRuns } from '../../../core/src/ledger/testkit.js'
+import { fuzzRuns, sleep, tick, until } from '@zrkit/testkit'
 import { KAPPA } from '../ecdsa/ot/baseOt.js'
 import { type WireSchema, type WireValue, decodeWire, encodeWire } from '../ecdsa/wire.js'
 import { decodeMessage, encodeMessage, isRecord } from '../frost/messages.js'
@@ -519,17 +519,6 @@ type Party = {
 
 /** Messages the routers keep for sessions not opened yet (small, so that dropping them is exercised). */
 const BUFFER_LIMIT = 4
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-const tick = () => new Promise<void>((resolve) => setImmediate(resolve))
-
-async function until(condition: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await tick()
-  }
-}
 
 /** What a hostile relay does to one frame of the honest traffic. */
 type FrameAction =

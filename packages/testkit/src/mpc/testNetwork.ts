@@ -3,10 +3,17 @@
  * them cheat. Not part of the public API.
  */
 import { type Account, type ZrError, canonicalParse, canonicalStringify, generateAccount } from '@zrkit/core'
-import { type MemoryRelay, memoryRelay } from '../transport/memoryRelay.js'
-import { type Session, type SessionRouter, createSessionRouter, encodeSessionFrame } from '../transport/SessionRouter.js'
-import { type SecureTransport, secureTransport } from '../transport/secureTransport.js'
-import type { PartyId } from '../transport/Transport.js'
+import {
+  type MemoryRelay,
+  type PartyId,
+  type SecureTransport,
+  type Session,
+  type SessionRouter,
+  createSessionRouter,
+  encodeSessionFrame,
+  memoryRelay,
+  secureTransport,
+} from '@zrkit/mpc'
 
 /** One party of a {@link TestNetwork}. */
 export type TestParty = {

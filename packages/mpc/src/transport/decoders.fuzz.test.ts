@@ -12,8 +12,8 @@
  *
  * Inputs are random bytes, random JSON, valid encodings, and valid encodings with bytes flipped,
  * overwritten, inserted, deleted, duplicated, truncated, extended or spliced with another encoding,
- * plus edits of the decoded value (a field dropped, renamed, retyped). Runs: `ZRKIT_FUZZ_RUNS`
- * (default 200, CI 3000); the end-to-end part makes a fifth as many.
+ * plus edits of the decoded value (a field dropped, renamed, retyped). Runs: `fuzzRuns()` of
+ * `@zrkit/testkit` (200, or 3000 in the full run, `ZRKIT_FULL=1`); the end-to-end part makes a fifth as many.
  */
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { randomBytes } from '@noble/hashes/utils.js'

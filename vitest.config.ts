@@ -50,10 +50,10 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/src/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**', ...(full ? [] : fullRunOnly)],
-    // Files run side by side: no suite binds a fixed port (local chains and servers listen on port 0) and
-    // each uses its own temporary directories. Most of a suite's time is spent waiting (rounds, polls,
-    // block times), so more files than cores keep the CPU busy.
-    maxWorkers: Math.max(3, availableParallelism()),
+    // Files run side by side, one per core and at least two (vitest's own default is one fewer than the cores:
+    // one file at a time on two): no suite binds a fixed port (local chains and servers listen on port 0) and
+    // each uses its own temporary directories. Not more than the cores: the MPC suites time their rounds.
+    maxWorkers: Math.max(2, availableParallelism()),
     testTimeout: 60_000,
     hookTimeout: 60_000,
     env: { [FULL_RUN_VARIABLE]: full ? '1' : '0' },

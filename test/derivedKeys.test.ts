@@ -28,7 +28,7 @@ import {
   signWithSecret,
   toHex,
 } from '@zrkit/core'
-import { type Setup, createTestKey, expectRefused, setup } from '../packages/core/src/ledger/testkit.js'
+import { type Setup, createTestKey, expectRefused, rejection, setup } from '@zrkit/testkit'
 
 // ---------------------------------------------------------------------------------------------------
 // helpers
@@ -78,16 +78,6 @@ function ethSignature(rsv: Uint8Array): Hex {
 
 /** The uncompressed form of a compressed secp256k1 key, as viem's publicKeyToAddress wants it. */
 const uncompressed = (pk: Uint8Array): Hex => bytesToHex(secp256k1.Point.fromBytes(pk).toBytes(false))
-
-/** The error a promise rejects with (fails if it resolves). */
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection, but it resolved')
-    },
-    (e: unknown) => e,
-  )
-}
 
 // ---------------------------------------------------------------------------------------------------
 

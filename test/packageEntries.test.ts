@@ -12,12 +12,26 @@ import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const packages = readdirSync(join(root, 'packages'), { withFileTypes: true })
+type PackageJson = { name: string; private?: boolean; exports: Record<string, string | { import: { types: string; default: string } }> }
+const packageJson = (dir: string): PackageJson => JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8'))
+
+const workspacePackages = readdirSync(join(root, 'packages'), { withFileTypes: true })
   .filter((d) => d.isDirectory())
   .map((d) => d.name)
+/** The published packages; private ones (`@zrkit/testkit`) are never built nor published. */
+const packages = workspacePackages.filter((dir) => packageJson(dir).private !== true)
 
-type PackageJson = { name: string; exports: Record<string, string | { import: { types: string; default: string } }> }
-const packageJson = (dir: string): PackageJson => JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8'))
+/** Every specifier of a private package, with the source its `exports` map names (no build: the TypeScript itself). */
+const privateEntries = new Map(
+  workspacePackages
+    .filter((dir) => packageJson(dir).private === true)
+    .flatMap((dir) => {
+      const pkg = packageJson(dir)
+      return Object.entries(pkg.exports)
+        .filter(([subpath, target]) => subpath !== './package.json' && typeof target === 'string')
+        .map(([subpath, target]) => [subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`, `packages/${dir}/${(target as string).replace(/^\.\//, '')}`] as const)
+    }),
+)
 
 /** The `entry` map of a package's tsup config (name -> source path), read from its source text. */
 function tsupEntries(dir: string): Record<string, string> {
@@ -103,8 +117,27 @@ describe('package entry points', () => {
     }
   })
 
-  it('tsconfig paths and vitest aliases name only published entries, each with its source', () => {
-    const bySpecifier = new Map(published.map((p) => [p.specifier, `packages/${p.dir}/${p.source}`]))
+  it('private packages are never published and are not built', () => {
+    expect([...privateEntries.keys()]).toContain('@zrkit/testkit')
+    for (const dir of workspacePackages.filter((d) => !packages.includes(d))) {
+      const pkg = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) as { scripts?: Record<string, string>; files?: unknown }
+      expect(pkg.scripts?.build, dir).toBeUndefined()
+      expect(pkg.files, dir).toBeUndefined()
+    }
+  })
+
+  it('no published package ships a test helper: its non-test sources import neither @zrkit/testkit nor vitest', () => {
+    const sources = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? sources(join(dir, d.name)) : d.name.endsWith('.ts') && !d.name.endsWith('.test.ts') ? [join(dir, d.name)] : []))
+    for (const dir of packages) {
+      for (const file of sources(join(root, 'packages', dir, 'src'))) {
+        expect(readFileSync(file, 'utf8'), file).not.toMatch(/from '(@zrkit\/testkit[^']*|vitest)'/)
+      }
+    }
+  })
+
+  it('tsconfig paths and vitest aliases name only published entries (or the entries of a private package), each with its source', () => {
+    const bySpecifier = new Map([...published.map((p) => [p.specifier, `packages/${p.dir}/${p.source}`] as const), ...privateEntries])
     const paths: Record<string, string[]> = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')).compilerOptions.paths
     for (const [specifier, [target]] of Object.entries(paths)) expect(target, specifier).toBe(bySpecifier.get(specifier))
     const vitestConfig = readFileSync(join(root, 'vitest.config.ts'), 'utf8')

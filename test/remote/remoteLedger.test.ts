@@ -18,7 +18,7 @@ import { type Ledger, type LedgerChannel, type LedgerEvent, type ZrError, connec
 import { canonicalStringify } from '@zrkit/core/internal'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest'
-import { fuzzRuns } from '../../packages/core/src/ledger/testkit.js'
+import { fuzzRuns, until } from '@zrkit/testkit'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const [alice, bob, party, poor] = ['alice', 'bob', 'party', 'poor'].map((s) => generateAccount(`remote:${s}`)) as [ReturnType<typeof generateAccount>, ReturnType<typeof generateAccount>, ReturnType<typeof generateAccount>, ReturnType<typeof generateAccount>]
@@ -145,14 +145,6 @@ function rawClient() {
     .on('line', (line) => replies.push(JSON.parse(line)))
     .on('error', () => {})
   return { socket, replies, errors, connected: new Promise<void>((r) => socket.once('connect', () => r())) }
-}
-
-async function until(done: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
 }
 
 describe('a hostile client on the real socket', () => {

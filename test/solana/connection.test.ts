@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RpcShim, rpcShim } from './rpcShim.js'
 import { type SvmNetwork, svmNetwork } from './svm.js'
 import { type SolanaWorld, solanaWorld } from './world.js'
+import { expectZrError as expectCode } from '@zrkit/testkit'
 
 const SOL = BigInt(LAMPORTS_PER_SOL)
 const fast = { pollIntervalMs: 5, resendIntervalMs: 20, confirmTimeoutMs: 20_000 }
@@ -40,16 +41,6 @@ async function setup(options: Partial<Parameters<typeof createSolanaRelayer>[0]>
   const solana = await createSolanaRelayer({ client: w.alice, network: connection, keyId: key.id, adapter: fast, ...options })
   net.airdrop(solana.publicKey, 10n * SOL)
   return { net, shim, connection, solana }
-}
-
-async function expectCode(promise: Promise<unknown>, code: ZrErrorCode, detail?: RegExp) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(isZrError(error, code), `expected ${code}, got ${String(error)}`).toBe(true)
-  if (detail) expect(String((error as { details?: string }).details)).toMatch(detail)
-  return error as { details?: string; meta: Record<string, unknown> }
 }
 
 describe('over a web3.js Connection', () => {

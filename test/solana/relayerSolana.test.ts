@@ -24,6 +24,7 @@ import { base58, base64 } from '@scure/base'
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest'
 import { type SvmNetwork, SvmSendError, svmNetwork } from './svm.js'
 import { type SolanaWorld, solanaWorld } from './world.js'
+import { expectZrError as expectCode } from '@zrkit/testkit'
 
 /** litesvm's fee: 5 000 lamports per signature (its default lamports_per_signature). */
 const FEE_PER_SIGNATURE = 5_000n
@@ -71,16 +72,6 @@ function expectAllSignaturesValid(signedTx: string): VersionedTransaction {
   expect(tx.signatures.length).toBe(signers.length)
   signers.forEach((signer, i) => expect(ed25519.verify(tx.signatures[i]!, message, signer.toBytes(), { zip215: false }), `signature of ${signer.toBase58()}`).toBe(true))
   return tx
-}
-
-async function expectCode(promise: Promise<unknown>, code: ZrErrorCode, detail?: RegExp) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(isZrError(error, code), `expected ${code}, got ${String(error)}`).toBe(true)
-  if (detail) expect(String((error as { details?: string }).details)).toMatch(detail)
-  return error as { details?: string; meta: Record<string, unknown> }
 }
 
 /** A mint with `decimals`, its authority a local keypair, and `amount` minted to `owner`'s associated account. */

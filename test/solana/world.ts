@@ -5,8 +5,9 @@
  * Keys come from the federation through the ledger's key-request lifecycle; no code path holds a whole
  * private key.
  */
-import { type Account, type EmbeddedLedger, type Key, type ZrClient, createEmbeddedLedger, createZrClient, generateAccount } from '@zrkit/core'
-import { type Federation, createFederation } from '@zrkit/mpc'
+import type { EmbeddedLedger, Key, ZrClient } from '@zrkit/core'
+import type { Federation } from '@zrkit/mpc'
+import { federationWorld } from '@zrkit/testkit/mpc'
 
 export type SolanaWorld = {
   readonly ledger: EmbeddedLedger
@@ -25,40 +26,25 @@ export type SolanaWorld = {
   close(): Promise<void>
 }
 
-/** Federation timings for a test run: short attempts, fast polling. */
-const timing = { attemptTimeoutMs: 1_500, dkgTimeoutMs: 5_000, pollIntervalMs: 50 }
-
+/** The shared federation world (`@zrkit/testkit/mpc`) with short attempts and fast polling, plus Alice's own workspace. */
 export async function solanaWorld(): Promise<SolanaWorld> {
-  const [a, b, operator] = [generateAccount(), generateAccount(), generateAccount()]
-  const parties: Account[] = [generateAccount(), generateAccount(), generateAccount()]
-  const ledger = await createEmbeddedLedger({
-    genesis: { chainId: 'zrkit-solana-test', balances: [a, b, operator, ...parties].map((x) => ({ address: x.address, amount: 1_000_000n })) },
-  })
-  const alice = createZrClient({ ledger, account: a })
-  const bob = createZrClient({ ledger, account: b })
-  const federation = await createFederation({ ledger, parties, threshold: 2, ...timing })
-  const keyring = await federation.register(createZrClient({ ledger, account: operator }), { description: 'FROST 2-of-3 for the Solana suites', keyRequestFee: 10n, signRequestFee: 1n })
-  await federation.start(keyring)
-  const { workspace: solo } = await alice.createWorkspace()
-  const { policyId } = await alice.createPolicy({ name: 'alice and bob', participants: { alice: a.address, bob: b.address }, expression: 'all([alice, bob])' })
-  const { workspace: shared } = await alice.createWorkspace({ additionalOwners: [b.address], signPolicyId: policyId })
-  return {
-    ledger,
-    alice,
-    bob,
-    federation,
-    keyring,
-    solo,
-    shared,
-    newKey: (workspace = solo) => alice.createKey({ workspace, keyring, keyType: 'eddsa-ed25519', timeoutMs: 30_000 }),
-    bobApprovesAll() {
-      return bob.watchEvents({ types: ['action.created'], workspace: shared }, (e) => {
-        void bob.approveAction({ actionId: e.data.actionId as number }).catch(() => {})
-      })
-    },
-    async close() {
-      await federation.stop()
-      await ledger.close()
-    },
+  const w = await federationWorld({ chainId: 'zrkit-solana-test', description: 'FROST 2-of-3 for the Solana suites', attemptTimeoutMs: 1_500, dkgTimeoutMs: 5_000, pollIntervalMs: 50, keyTimeoutMs: 30_000 })
+  try {
+    const { workspace: solo } = await w.alice.createWorkspace()
+    return {
+      ledger: w.ledger,
+      alice: w.alice,
+      bob: w.bob,
+      federation: w.federation,
+      keyring: w.keyring,
+      solo,
+      shared: w.workspace,
+      newKey: (workspace = solo) => w.createKey('eddsa-ed25519', workspace),
+      bobApprovesAll: () => w.bobApprovesAll(),
+      close: () => w.close(),
+    }
+  } catch (e) {
+    await w.close()
+    throw e
   }
 }

@@ -5,7 +5,7 @@ import * as publicEntry from '@zrkit/core'
 import * as internalEntry from '@zrkit/core/internal'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { type TableEntry, failuresOf } from '../../../test/hostileInputs.js'
-import { type Setup, type TestKey, createTestKey, schemeSign, setup } from './ledger/testkit.js'
+import { type Setup, type TestKey, createTestKey, schemeSign, setup } from '@zrkit/testkit'
 
 /**
  * Every function `@zrkit/core` exports (its public and its internal entry), called with hostile values (undefined, null, numbers, NaN,

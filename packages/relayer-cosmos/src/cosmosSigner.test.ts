@@ -21,21 +21,11 @@ import { type MsgSendEncodeObject, SigningStargateClient, calculateFee, coins, d
 import { TxBody, TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCosmosRelayer } from './createCosmosRelayer.js'
-import { type CosmosWorld, cosmosWorld } from './testing/world.js'
-import { verifyTxOffline } from './testing/verifyTx.js'
+import { type CosmosWorld, cosmosWorld, verifyTxOffline } from '@zrkit/testkit/cosmos'
+import { expectZrError } from '@zrkit/testkit'
 
 const chainId = 'theta-testnet-zrkit'
 const recipient = toBech32('cosmos', new Uint8Array(20).fill(7))
-
-async function expectZrError(p: Promise<unknown>, code: string) {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  )
-  expect(isZrError(e), String(e)).toBe(true)
-  expect((e as { code: string }).code, String(e)).toBe(code)
-  return e as Error & { code: string; details?: string; meta: Record<string, unknown> }
-}
 
 /** Re-encodes a TxRaw with a changed body, keeping the signature. */
 function withBody(txBytes: Uint8Array, change: (body: TxBody) => TxBody): Uint8Array {

@@ -5,7 +5,7 @@
  *
  * THE CHAIN HERE IS A STAND-IN. No Cosmos chain binary runs on this machine, so the relayer's chain
  * interface (account number and sequence lookup, gas simulation, broadcast, inclusion) is served by an
- * in-test object (`testing/fakeChain.ts`) that stores each broadcast TxRaw and runs on it the offline
+ * in-test object (`fakeCosmosChain` of `@zrkit/testkit/cosmos`) that stores each broadcast TxRaw and runs on it the offline
  * checks a node's ante handler runs: the signature over the SignDoc rebuilt with the chain's own id and
  * the account's number (cosmjs `Secp256k1` and noble), the sequence equal to the account's, the key's
  * address equal to each message's signer, the fee against a minimum gas price and the balance. What only a
@@ -22,23 +22,12 @@ import { TxBody, TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cosmosAdapter } from './cosmosAdapter.js'
 import { type CosmosRelayer, createCosmosRelayer } from './createCosmosRelayer.js'
-import { type FakeChain, fakeCosmosChain } from './testing/fakeChain.js'
-import { messageSigners, verifyTxOffline } from './testing/verifyTx.js'
-import { type CosmosWorld, cosmosWorld } from './testing/world.js'
+import { type CosmosWorld, type FakeChain, cosmosWorld, fakeCosmosChain, messageSigners, verifyTxOffline } from '@zrkit/testkit/cosmos'
+import { expectZrError } from '@zrkit/testkit'
 
 const chainId = 'provider'
 const prefix = 'cosmos'
 const recipient = toBech32(prefix, new Uint8Array(20).fill(9))
-
-async function expectZrError(p: Promise<unknown>, code: string) {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  )
-  expect(isZrError(e), String(e)).toBe(true)
-  expect((e as { code: string }).code, String(e)).toBe(code)
-  return e as Error & { code: string; details?: string; meta: Record<string, unknown> }
-}
 
 describe('createCosmosRelayer through the relay pipeline, against a stand-in chain', () => {
   let w: CosmosWorld

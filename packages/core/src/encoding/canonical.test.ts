@@ -2,7 +2,7 @@ import { errorCodes, isZrError } from '@zrkit/core'
 import { canonicalMaxDepth, canonicalParse, canonicalStringify } from '@zrkit/core/internal'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { fuzzRuns } from '../ledger/testkit.js'
+import { fuzzRuns } from '@zrkit/testkit'
 
 /**
  * The canonical JSON codec refuses what has no canonical form with a typed INVALID_INPUT that says where

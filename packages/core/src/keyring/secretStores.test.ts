@@ -11,6 +11,7 @@ import { type SecretStore, memorySecretStore } from './SecretStore.js'
 import { ENCRYPTED_STORE_META_NAME, encryptedSecretStore } from './encryptedSecretStore.js'
 import { FILE_SECRET_STORE_MAX_NAME_BYTES, fileSecretStore } from './fileSecretStore.js'
 import { localKeyring } from './localKeyring.js'
+import { rejection } from '@zrkit/testkit'
 
 const utf8 = (s: string) => new TextEncoder().encode(s)
 const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex')
@@ -30,15 +31,6 @@ async function tempDir(): Promise<string> {
 afterEach(async () => {
   await Promise.all(dirs.splice(0).map((d) => fs.rm(d, { recursive: true, force: true })))
 })
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (e: unknown) => e,
-  )
-}
 
 /** Every file under `dir` (recursively), with its bytes. */
 async function filesIn(dir: string): Promise<{ name: string; bytes: Buffer }[]> {

@@ -2,7 +2,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { type Message, type ZrClient, assertAddress, createEmbeddedLedger, createZrClient, generateAccount, isZrError } from '@zrkit/core'
 import { describe, expect, it } from 'vitest'
 import { messageAddressFields, normalizeMessageAddresses } from './normalizeMessageAddresses.js'
-import { type Setup, createTestKey, expectRefused, newKeyPair, setup } from './testkit.js'
+import { type Setup, createTestKey, expectRefused, newKeyPair, setup } from '@zrkit/testkit'
 import { checkAccount } from './validate.js'
 
 /**

@@ -1,7 +1,7 @@
 import { type QueryKind, errorCodes, isZrError } from '@zrkit/core'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Setup, createTestKey, fuzzRuns, setup } from './testkit.js'
+import { type Setup, createTestKey, fuzzRuns, setup } from '@zrkit/testkit'
 
 /**
  * Queries take their name from a fixed table (own keys only) and check their parameters: an unknown

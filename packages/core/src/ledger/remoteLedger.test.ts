@@ -2,7 +2,7 @@ import { type LedgerChannel, type LedgerEvent, type Ledger, type ZrError, connec
 import { canonicalParse } from '@zrkit/core/internal'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Setup, fuzzRuns, setup } from './testkit.js'
+import { type Setup, fuzzRuns, setup, tick, until } from '@zrkit/testkit'
 
 /**
  * serveLedger and connectLedger against hostile frames: a server never throws or dies from what a
@@ -19,15 +19,6 @@ async function fixture(): Promise<Setup> {
   const s = await setup({ workspace: false, keyring: false })
   opened.push(s)
   return s
-}
-
-const tick = () => new Promise<void>((r) => setImmediate(r))
-async function until(done: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await tick()
-  }
 }
 
 /** Settles within `ms`, or says it did not: a call that never settles fails the test instead of hanging it. */

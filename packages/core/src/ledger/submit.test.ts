@@ -1,7 +1,7 @@
 import { type Message, type SignedTx, type ZrError, errorCodes, isZrError, sendMessage, signTx } from '@zrkit/core'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Actor, type Setup, type TestKey, createTestKey, expectRefused, fuzzRuns, setup } from './testkit.js'
+import { type Actor, type Setup, type TestKey, createTestKey, expectRefused, fuzzRuns, setup } from '@zrkit/testkit'
 
 /**
  * `submit` on the embedded ledger given random and mutated messages and signed txs: it accepts or

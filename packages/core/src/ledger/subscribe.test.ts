@@ -1,6 +1,6 @@
 import { type EventFilter, type LedgerEvent, type ZrError, isZrError, signTx } from '@zrkit/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Setup, setup } from './testkit.js'
+import { type Setup, setup } from '@zrkit/testkit'
 
 /**
  * The embedded ledger checks what `subscribe` is given before the subscription exists: a filter, a

@@ -3,7 +3,7 @@ import { type Message, type SignedTx, createZrClient, isZrError, signTx, txHash 
 import { txSignDigest } from '@zrkit/core/internal'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Setup, expectRefused, setup } from './testkit.js'
+import { type Setup, expectRefused, setup } from '@zrkit/testkit'
 
 /**
  * Authentication of signed transactions by the embedded ledger: signatures, signer keys, replays,

@@ -5,18 +5,20 @@ import { randomBytes } from '@noble/hashes/utils.js'
 import { toHex } from '@zrkit/core'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { testNetwork } from '../frost/testNetwork.js'
+import { scaled } from '@zrkit/testkit'
+import { testNetwork } from '@zrkit/testkit/mpc'
 import { OtExtensionReceiver, OtExtensionSender } from './ot/otExtension.js'
 import { bytesToBigInt } from './ot/transcript.js'
 import { type EcdsaDkgResult, runEcdsaDkg } from './runEcdsaDkg.js'
 import { type DklsPairSetup, DklsSignSession } from './sign.js'
 
-// A property over thousands of random messages: threshold ECDSA signatures from a dealerless 2-of-3 key,
+// A property over thousands of random messages (in the full run): threshold ECDSA signatures from a dealerless 2-of-3 key,
 // each by a random pair of signers, are accepted by noble (low S, recovery id recovers the key) and by
 // OpenSSL through node:crypto. The DKG runs once over the secure transport; the signatures run the
 // DKLs23 rounds in memory (the wire path is covered by protocol.test.ts).
 
-const RUNS = 2000
+/** 2000 in the full run (`ZRKIT_FULL=1`), 100 in the default run. */
+const RUNS = scaled(100, 2000)
 
 let results: EcdsaDkgResult[]
 let setups: Map<string, Map<string, DklsPairSetup>>

@@ -25,7 +25,7 @@ import {
 import { createSessionRouter, federationParty, memoryRelay, secureTransport } from '@zrkit/mpc'
 import { afterEach, describe, expect, it } from 'vitest'
 import { encodeWire, decodeWire } from '../ecdsa/wire.js'
-import { type Tamper, type TestParty, flipped, rewrite, tamperedRouter } from '../frost/testNetwork.js'
+import { type Tamper, type TestParty, flipped, rewrite, tamperedRouter } from '@zrkit/testkit/mpc'
 
 // Generous rounds: a DKLs23 pair setup that misses its window is rerun inside a signing attempt, and the
 // suites may share the machine with others.

@@ -1,6 +1,6 @@
 import { isZrError } from '@zrkit/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type TestNetwork, type TestParty, testNetwork } from '../frost/testNetwork.js'
+import { type TestNetwork, type TestParty, testNetwork } from '@zrkit/testkit/mpc'
 import { misbehaved } from '../frost/messages.js'
 import { runKeyGeneration } from './keyGeneration.js'
 

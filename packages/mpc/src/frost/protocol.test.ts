@@ -7,37 +7,19 @@ import { type Session, type SessionRouter } from '@zrkit/mpc'
 import { type FrostKey, type SigningResult, frostSuite, runDkg, runSigning } from '@zrkit/mpc/internal'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RelayFrame } from '../transport/memoryRelay.js'
-import { type Tamper, type TestNetwork, type TestParty, flipped, rewrite, tamperedRouter, testNetwork } from './testNetwork.js'
+import { type Tamper, type TestNetwork, type TestParty, flipped, rewrite, tamperedRouter, testNetwork } from '@zrkit/testkit/mpc'
+import { rejection, sleep, until } from '@zrkit/testkit'
 
 // FROST key generation and signing end to end: real secure transports and session routers over an
 // in-process relay, with parties that are down, cheat, or whose frames the network replays.
 
 const keyTypes: KeyType[] = ['eddsa-ed25519', 'schnorr-secp256k1']
 const text = (s: string) => new TextEncoder().encode(s)
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /** An independent check of a final signature against the group key as the ledger stores it. */
 function verifies(keyType: KeyType, signature: Uint8Array, message: Uint8Array, groupKey: Uint8Array): boolean {
   if (keyType === 'eddsa-ed25519') return ed25519.verify(signature, message, groupKey, { zip215: false })
   return schnorr.verify(signature, message, groupKey.subarray(1))
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ZrError> {
-  try {
-    await promise
-  } catch (error) {
-    if (isZrError(error)) return error
-    throw error
-  }
-  throw new Error('expected a rejection')
-}
-
-async function until(condition: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await sleep(5)
-  }
 }
 
 let sessions = 0

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { ed25519, ed25519_FROST } from '@noble/curves/ed25519.js'
 import { schnorr, schnorr_FROST, secp256k1, secp256k1_FROST } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
@@ -8,6 +6,7 @@ import { type DerivationPath, type KeyType, isZrError, signingKey } from '@zrkit
 import { canonicalStringify } from '@zrkit/core/internal'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { frostVector } from '@zrkit/testkit'
 import { type Commitments, type SigningSuite, aggregate, aggregateVerified, commit, prepareKey, prepareSigning, signShare, verifyShare } from './signingPackage.js'
 import { type Frost, type FrostKey, frostSuite } from './suites.js'
 import { tweakKey } from './tweakKey.js'
@@ -18,11 +17,8 @@ import { tweakKey } from './tweakKey.js'
 const hex = (b: Uint8Array) => bytesToHex(b)
 const text = (s: string) => new TextEncoder().encode(s)
 
-/** The vectors live beside the repository: `<repo root>/../shared/vectors/frost/`. */
-function vector<T>(name: string): T {
-  const url = new URL(`../../../../../shared/vectors/frost/${name}.json`, import.meta.url)
-  return JSON.parse(readFileSync(fileURLToPath(url), 'utf8')) as T
-}
+/** The vectors are vendored in `@zrkit/testkit` (`packages/testkit/vectors/frost/`, sources in its README). */
+const vector = frostVector
 
 type SigningVector = {
   config: { MAX_PARTICIPANTS: string | number; MIN_PARTICIPANTS: string | number }

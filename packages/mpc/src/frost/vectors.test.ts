@@ -1,20 +1,16 @@
-import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr, schnorr_FROST, secp256k1, secp256k1_FROST } from '@noble/curves/secp256k1.js'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import { type DerivationPath, type KeyType, signingKey } from '@zrkit/core'
 import { type Frost, type FrostKey, frostSuite, tweakKey } from '@zrkit/mpc/internal'
 import { describe, expect, it } from 'vitest'
+import { frostVector } from '@zrkit/testkit'
 
 // Known-answer tests of the FROST suites zrkit signs with (RFC 9591 Appendix E and the frost-rs test
 // vectors), of the share check zrkit's DKG applies, and of `tweakKey` against `signingKey`.
 
-/** The vectors live beside the repository: `<repo root>/../shared/vectors/frost/`. */
-function vector<T>(name: string): T {
-  const url = new URL(`../../../../../shared/vectors/frost/${name}.json`, import.meta.url)
-  return JSON.parse(readFileSync(fileURLToPath(url), 'utf8')) as T
-}
+/** The vectors are vendored in `@zrkit/testkit` (`packages/testkit/vectors/frost/`, sources in its README). */
+const vector = frostVector
 
 type SigningVector = {
   config: { MAX_PARTICIPANTS: string | number; MIN_PARTICIPANTS: string | number; NUM_PARTICIPANTS: string | number; name: string }

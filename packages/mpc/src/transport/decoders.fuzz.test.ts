@@ -12,8 +12,8 @@
  *
  * Inputs are random bytes, random JSON, valid encodings, and valid encodings with bytes flipped,
  * overwritten, inserted, deleted, duplicated, truncated, extended or spliced with another encoding,
- * plus edits of the decoded value (a field dropped, renamed, retyped). Runs: `ZRKIT_FUZZ_RUNS`
- * (default 200, CI 3000); the end-to-end part makes a fifth as many.
+ * plus edits of the decoded value (a field dropped, renamed, retyped). Runs: `fuzzRuns()` of
+ * `@zrkit/testkit` (200, or 3000 in the full run, `ZRKIT_FULL=1`); the end-to-end part makes a fifth as many.
  */
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { randomBytes } from '@noble/hashes/utils.js'
@@ -21,7 +21,7 @@ import { type Account, type ZrError, errorCodes, generateAccount, isZrError, toH
 import { canonicalParse, equalBytes } from '@zrkit/core/internal'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fuzzRuns } from '../../../core/src/ledger/testkit.js'
+import { fuzzRuns, sleep, tick, until } from '@zrkit/testkit'
 import { KAPPA } from '../ecdsa/ot/baseOt.js'
 import { type WireSchema, type WireValue, decodeWire, encodeWire } from '../ecdsa/wire.js'
 import { decodeMessage, encodeMessage, isRecord } from '../frost/messages.js'
@@ -521,17 +521,6 @@ type Party = {
 
 /** Messages the routers keep for sessions not opened yet (small, so that dropping them is exercised). */
 const BUFFER_LIMIT = 4
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-const tick = () => new Promise<void>((resolve) => setImmediate(resolve))
-
-async function until(condition: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await tick()
-  }
-}
 
 /** What a hostile relay does to one frame of the honest traffic. */
 type FrameAction =

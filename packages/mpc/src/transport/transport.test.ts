@@ -9,16 +9,7 @@ import { type Session, createSessionRouter } from './SessionRouter.js'
 import { encodeSessionFrame } from './sessionFrame.js'
 import { type SecureEnvelope, type SecureTransport, announcementDigest, secureTransport } from './secureTransport.js'
 import type { PartyId } from './Transport.js'
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
-async function until(condition: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > end) throw new Error('condition not met in time')
-    await sleep(5)
-  }
-}
+import { rejection, sleep, until } from '@zrkit/testkit'
 
 /** True when `needle` occurs in `haystack` as a contiguous run of bytes. */
 function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
@@ -27,16 +18,6 @@ function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
     return true
   }
   return false
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ZrError> {
-  try {
-    await promise
-  } catch (error) {
-    if (isZrError(error)) return error
-    throw error
-  }
-  throw new Error('expected a rejection')
 }
 
 type Net = {

@@ -1,7 +1,7 @@
 import { type KeyType, type LedgerEvent, isZrError, keyTypes } from '@zrkit/core'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Actor, type KeyPair, type Setup, type SetupOptions, createTestKey, expectRefused, newKeyPair, payloadFor, schemeSign, setup } from '../testkit.js'
+import { type Actor, type KeyPair, type Setup, type SetupOptions, createTestKey, expectRefused, newKeyPair, payloadFor, schemeSign, setup } from '@zrkit/testkit'
 
 /**
  * Request fees: escrowed from the requester when a request is made, paid to the keyring's address when

@@ -13,6 +13,7 @@ import {
   keyringAddress,
   workspaceAddress,
 } from '@zrkit/core'
+import { expectRefused } from '@zrkit/testkit'
 
 /**
  * Workspaces and keyrings through the embedded ledger: every change goes in as a signed message, and
@@ -38,29 +39,6 @@ async function world(): Promise<World> {
   const addr = Object.fromEntries(names.map((n) => [n, acc[n].address])) as Record<Name, string>
   return { ledger, acc, addr, ...clients }
 }
-
-/** Runs `run`, expects a ZrError with `code` (and `details` matching), and the state unchanged. */
-async function expectRefused(ledger: EmbeddedLedger, run: () => Promise<unknown>, code: ZrErrorCode, details?: string | RegExp) {
-  const before = ledger.stateHash()
-  const height = ledger.height
-  let outcome: { ok: true; value: unknown } | { ok: false; error: unknown }
-  try {
-    outcome = { ok: true, value: await run() }
-  } catch (error) {
-    outcome = { ok: false, error }
-  }
-  if (outcome.ok) throw new Error(`expected ${code}, but it succeeded with ${JSON.stringify(outcome.value, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))}`)
-  const err = outcome.error
-  expect(isZrError(err), `expected a ZrError, got ${String(err)}`).toBe(true)
-  if (!isZrError(err)) throw err
-  expect(err.code, err.message).toBe(code)
-  if (details !== undefined) expect(err.details ?? '').toMatch(typeof details === 'string' ? new RegExp(escape(details)) : details)
-  expect(ledger.stateHash()).toBe(before)
-  expect(ledger.height).toBe(height)
-  return err
-}
-
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 const digest = (s: string) => sha256(new TextEncoder().encode(s))
 

@@ -11,6 +11,7 @@ import {
   generateAccount,
   isZrError,
 } from '@zrkit/core'
+import { expectRefused } from '@zrkit/testkit'
 
 /**
  * What a removed workspace owner may still do through policies, through the public client API: nothing.
@@ -41,20 +42,6 @@ async function world(): Promise<World> {
   const addr = Object.fromEntries(names.map((n) => [n, acc[n].address])) as Record<Name, string>
   const { keyring } = await clients.op.createKeyring({ description: 'test', parties: [addr.party], partyThreshold: 1, keyRequestFee: 0n, signRequestFee: 0n })
   return { ledger, addr, keyring, ...clients }
-}
-
-/** Runs `run`, expects a ZrError with `code` (details containing each fragment) and the state unchanged. */
-async function expectRefused(ledger: EmbeddedLedger, run: () => Promise<unknown>, code: ZrErrorCode, ...details: string[]) {
-  const before = ledger.stateHash()
-  const err = await run().then(
-    () => new Error(`expected ${code}, but it succeeded`),
-    (e: unknown) => e,
-  )
-  if (!isZrError(err)) throw err
-  expect(err.code, err.message).toBe(code)
-  for (const d of details) expect(err.details ?? '').toContain(d)
-  expect(ledger.stateHash()).toBe(before)
-  return err
 }
 
 async function policy(w: World, expression: string, who: readonly Name[]) {
@@ -91,7 +78,7 @@ describe('a removed owner and key-level sign policies', () => {
     const r = await w.alice.requestSignature({ keyId, payloads: [digest('after removal')] })
     expect(r.status).toBe('partial')
     expect(Object.values((await w.alice.getAction({ id: r.actionId! })).participants)).toContain(w.addr.xavier)
-    const e = await expectRefused(w.ledger, () => w.xavier.approveAction({ actionId: r.actionId! }), 'NOT_WORKSPACE_OWNER', `expected an owner of ${ws}`, `got ${w.addr.xavier}`)
+    const e = await expectRefused(w.ledger, () => w.xavier.approveAction({ actionId: r.actionId! }), 'NOT_WORKSPACE_OWNER', [`expected an owner of ${ws}`, `got ${w.addr.xavier}`])
     expect(e.meta).toMatchObject({ workspace: ws, sender: w.addr.xavier, actionId: r.actionId })
     await expectRefused(w.ledger, () => w.xavier.rejectAction({ actionId: r.actionId! }), 'NOT_WORKSPACE_OWNER')
     expect((await w.alice.getSignRequest({ id: r.requestId })).status).toBe('partial')

@@ -17,6 +17,7 @@ import {
   isZrError,
   localKeyring,
 } from '@zrkit/core'
+import { expectRefused } from '@zrkit/testkit'
 
 /**
  * Signature requests under sign policies, end to end through the embedded ledger: the approval action,
@@ -68,25 +69,6 @@ async function world(accounts?: Partial<Record<Name, Account>>): Promise<World> 
     now: () => t,
     ...clients,
   }
-}
-
-/** Runs `run`, expects a ZrError with `code` (and `details` containing the fragment), and the state unchanged. */
-async function expectRefused(ledger: EmbeddedLedger, run: () => Promise<unknown>, code: ZrErrorCode, details?: string) {
-  const before = ledger.stateHash()
-  let outcome: { ok: true } | { ok: false; error: unknown }
-  try {
-    await run()
-    outcome = { ok: true }
-  } catch (error) {
-    outcome = { ok: false, error }
-  }
-  if (outcome.ok) throw new Error(`expected ${code}, but it succeeded`)
-  const err = outcome.error
-  if (!isZrError(err)) throw err
-  expect(err.code, err.message).toBe(code)
-  if (details !== undefined) expect(err.details ?? '').toContain(details)
-  expect(ledger.stateHash()).toBe(before)
-  return err
 }
 
 /** Expects `p` to reject with a ZrError of `code`; returns it. */

@@ -15,7 +15,7 @@ import {
 } from '@zrkit/core'
 import { equalBytes, partyResponseDigest, verifyAccountSignature } from '@zrkit/core/internal'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Actor, type Setup, type SetupOptions, createTestKey, expectRefused, newKeyPair, nobleVerifies, payloadFor, schemeSign, setup, sleep } from '../testkit.js'
+import { type Actor, type Setup, type SetupOptions, createTestKey, expectRefused, newKeyPair, nobleVerifies, payloadFor, schemeSign, setup, sleep } from '@zrkit/testkit'
 
 /**
  * Key and signature requests end to end through the embedded ledger. The tests act as the keyring

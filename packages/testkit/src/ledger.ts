@@ -1,5 +1,5 @@
 /**
- * Test fixtures for the embedded ledger, shared by the ledger's test files.
+ * Test fixtures for the embedded ledger (the ledger test world), shared by the test files of every package.
  *
  * `setup()` builds a fresh in-memory ledger with funded accounts, one client per account, a workspace
  * and a keyring whose parties are plain accounts: tests act as the keyring themselves, creating keys
@@ -21,15 +21,30 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { type Account, generateAccount } from '../account/Account.js'
-import { type ZrClient, createZrClient } from '../client/createZrClient.js'
-import { utf8 } from '../encoding/bytes.js'
-import type { ZrErrorCode } from '../errors/codes.js'
-import { type ZrError, isZrError } from '../errors/ZrError.js'
-import { recoveredToRsv } from '../keyring/signWithSecret.js'
-import { type EmbeddedLedger, createEmbeddedLedger } from './embeddedLedger.js'
-import { schemeOf, xOnly } from './treasury/schemes.js'
-import type { KeyType, LedgerParams } from './types.js'
+import {
+  type Account,
+  type EmbeddedLedger,
+  type KeyType,
+  type LedgerParams,
+  type ZrClient,
+  type ZrError,
+  type ZrErrorCode,
+  createEmbeddedLedger,
+  createZrClient,
+  generateAccount,
+  isZrError,
+  recoveredToRsv,
+} from '@zrkit/core'
+
+const utf8 = (text: string) => new TextEncoder().encode(text)
+
+/** The signature scheme of a key type, as the ledger checks it. */
+function schemeOf(keyType: KeyType): 'ecdsa' | 'schnorr' | 'eddsa' {
+  return keyType === 'eddsa-ed25519' ? 'eddsa' : keyType === 'schnorr-secp256k1' ? 'schnorr' : 'ecdsa'
+}
+
+/** The 32-byte x coordinate of a 33-byte compressed secp256k1 key (a BIP340 key). */
+const xOnly = (publicKey: Uint8Array) => (publicKey.length === 33 ? publicKey.subarray(1) : publicKey)
 
 /** An account together with a client bound to the test ledger. */
 export type Actor = { readonly account: Account; readonly address: string; readonly client: ZrClient }
@@ -283,10 +298,10 @@ export async function createTestKey(
 
 /**
  * Runs `action` and checks that it is refused with a ZrError of `code` (and, when given, `details`
- * containing `detailsIncludes`), and that the ledger's state hash, height and event count did not move.
- * Returns the error for further checks.
+ * containing `detailsIncludes`: a fragment, each of several fragments, or matching a pattern), and that the
+ * ledger's state hash, height and event count did not move. Returns the error for further checks.
  */
-export async function expectRefused(ledger: EmbeddedLedger, action: () => Promise<unknown>, code: ZrErrorCode, detailsIncludes?: string | readonly string[]): Promise<ZrError> {
+export async function expectRefused(ledger: EmbeddedLedger, action: () => Promise<unknown>, code: ZrErrorCode, detailsIncludes?: string | RegExp | readonly string[]): Promise<ZrError> {
   const before = ledger.stateHash()
   const statusBefore = await ledger.query('status', {})
   let error: unknown
@@ -298,7 +313,10 @@ export async function expectRefused(ledger: EmbeddedLedger, action: () => Promis
   if (error === undefined) throw new Error(`expected a ${code} error, but the action succeeded`)
   if (!isZrError(error)) throw new Error(`expected a ZrError ${code}, got ${String(error)}`, { cause: error })
   if (error.code !== code) throw new Error(`expected a ZrError ${code}, got ${error.code}: ${error.message}`, { cause: error })
-  for (const fragment of typeof detailsIncludes === 'string' ? [detailsIncludes] : (detailsIncludes ?? [])) {
+  if (detailsIncludes instanceof RegExp) {
+    if (!detailsIncludes.test(error.details ?? '')) throw new Error(`expected the details of ${code} to match ${String(detailsIncludes)}, got ${JSON.stringify(error.details)}`)
+  }
+  for (const fragment of typeof detailsIncludes === 'string' ? [detailsIncludes] : detailsIncludes instanceof RegExp ? [] : (detailsIncludes ?? [])) {
     if (!(error.details ?? '').includes(fragment)) throw new Error(`expected the details of ${code} to contain ${JSON.stringify(fragment)}, got ${JSON.stringify(error.details)}`)
   }
   const after = ledger.stateHash()
@@ -308,30 +326,4 @@ export async function expectRefused(ledger: EmbeddedLedger, action: () => Promis
     throw new Error(`expected height and events unchanged after a refused ${code}, got height ${statusBefore.height} -> ${statusAfter.height}, events ${statusBefore.lastEventSeq} -> ${statusAfter.lastEventSeq}`)
   }
   return error
-}
-
-/** Resolves after `ms` milliseconds of real time. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-/**
- * How many runs a fuzz test makes: `ZRKIT_FUZZ_RUNS` from the environment when set (CI sets thousands),
- * else `fallback` (200, so `pnpm test` stays fast). A test whose runs cost more can pass a divisor:
- * `fuzzRuns(200, 4)` makes a quarter as many, at least one.
- *
- * @example
- * ```ts
- * await fc.assert(fc.asyncProperty(fc.string(), async (line) => { ... }), { numRuns: fuzzRuns() })
- * // ZRKIT_FUZZ_RUNS=5000 npx vitest run packages/core/src/ledger
- * ```
- */
-export function fuzzRuns(fallback = 200, divisor = 1): number {
-  const raw = globalThis.process?.env?.ZRKIT_FUZZ_RUNS
-  let runs = fallback
-  if (raw !== undefined && raw !== '') {
-    runs = Number(raw)
-    if (!Number.isInteger(runs) || runs < 1) throw new Error(`ZRKIT_FUZZ_RUNS: expected a positive integer, got ${JSON.stringify(raw)}`)
-  }
-  return Math.max(1, Math.floor(runs / divisor))
 }

@@ -4,11 +4,8 @@
  */
 import { type Account, type ZrError, generateAccount } from '@zrkit/core'
 import { canonicalParse, canonicalStringify } from '@zrkit/core/internal'
-import { type MemoryRelay, memoryRelay } from '../transport/memoryRelay.js'
-import { type Session, type SessionRouter, createSessionRouter } from '../transport/SessionRouter.js'
-import { encodeSessionFrame } from '../transport/sessionFrame.js'
-import { type SecureTransport, secureTransport } from '../transport/secureTransport.js'
-import type { PartyId } from '../transport/Transport.js'
+import { type MemoryRelay, type PartyId, type SecureTransport, type Session, type SessionRouter, createSessionRouter, memoryRelay, secureTransport } from '@zrkit/mpc'
+import { encodeSessionFrame } from '@zrkit/mpc/internal'
 
 /** One party of a {@link TestNetwork}. */
 export type TestParty = {

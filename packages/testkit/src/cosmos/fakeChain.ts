@@ -14,7 +14,7 @@ import { sha256 } from '@cosmjs/crypto'
 import { toHex } from '@cosmjs/encoding'
 import { type EncodeObject, Registry } from '@cosmjs/proto-signing'
 import { type IndexedTx, defaultRegistryTypes } from '@cosmjs/stargate'
-import type { CosmosBroadcastResult, CosmosChain, CosmosSimulateParameters } from '../cosmosChain.js'
+import type { CosmosBroadcastResult, CosmosChain, CosmosSimulateParameters } from '@zrkit/relayer-cosmos'
 import { messageSigners, verifyTxOffline } from './verifyTx.js'
 
 type AccountState = { accountNumber: bigint; sequence: number; balances: Map<string, bigint> }

@@ -1,0 +1,20 @@
+// @zrkit/testkit: PRIVATE test helpers of the zrkit repository, never published.
+// The MPC helpers are in '@zrkit/testkit/mpc', the Cosmos fake chain in '@zrkit/testkit/cosmos'.
+export { expectZrError, rejection, sleep, tick, until, type UntilOptions } from './assertions.js'
+export {
+  createTestKey,
+  expectRefused,
+  newKeyPair,
+  nobleVerifies,
+  payloadFor,
+  schemeSign,
+  setup,
+  type Actor,
+  type KeyPair,
+  type ManualClock,
+  type Setup,
+  type SetupOptions,
+  type TestKey,
+} from './ledger.js'
+export { FULL_RUN_VARIABLE, fullRun, fuzzRuns, scaled } from './scale.js'
+export { frostVector, frostVectorNames, type FrostVectorName } from './vectors.js'

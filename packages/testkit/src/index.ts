@@ -16,5 +16,5 @@ export {
   type SetupOptions,
   type TestKey,
 } from './ledger.js'
-export { FULL_RUN_VARIABLE, fullRun, fuzzRuns, scaled } from './scale.js'
+export { FULL_RUN_VARIABLE, fullRun, fuzzRuns, itInFullRun, scaled } from './scale.js'
 export { frostVector, frostVectorNames, type FrostVectorName } from './vectors.js'

@@ -1,3 +1,5 @@
+import { it } from 'vitest'
+
 /**
  * How much work a scaled test does. The default run (`pnpm test`) is quick; the full run (`pnpm test:full`,
  * which CI runs) sets `ZRKIT_FULL=1` and every scaled test does its full amount: thousands of fuzz cases,
@@ -50,4 +52,19 @@ export function scaled(quick: number, full: number): number {
  */
 export function fuzzRuns(fallback = 200, divisor = 1): number {
   return Math.max(1, Math.floor(scaled(fallback, 3000) / divisor))
+}
+
+/**
+ * `it` for a slow test that only the full run holds: one that waits out a time-to-live, an attempt
+ * timeout or a whole tamper case by design. In the default run it is not registered at all (the quick
+ * run covers the same path with a faster test); CI's full run registers and runs it.
+ *
+ * @example
+ * ```ts
+ * import { itInFullRun } from '@zrkit/testkit'
+ * itInFullRun('with two parties down, the request ends at its time-to-live', async () => { ... }, 60_000)
+ * ```
+ */
+export function itInFullRun(name: string, fn: () => Promise<void> | void, timeoutMs?: number): void {
+  if (fullRun()) it(name, fn, timeoutMs)
 }

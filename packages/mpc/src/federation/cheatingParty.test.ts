@@ -25,6 +25,7 @@ import {
 import { createSessionRouter, federationParty, memoryRelay, secureTransport } from '@zrkit/mpc'
 import { afterEach, describe, expect, it } from 'vitest'
 import { encodeWire, decodeWire } from '../ecdsa/wire.js'
+import { itInFullRun } from '@zrkit/testkit'
 import { type Tamper, type TestParty, flipped, rewrite, tamperedRouter } from '@zrkit/testkit/mpc'
 
 // Generous rounds: a DKLs23 pair setup that misses its window is rerun inside a signing attempt, and the
@@ -167,7 +168,7 @@ describe('a cheating party in a 2-of-3 federation, seen through the ledger', () 
     for (const r of accusing) expect(r.accusations!.map((a) => a.party)).toEqual([c.cheater.address])
   }, 120_000)
 
-  it('FROST: signature-share messages replayed from an earlier request: every request is fulfilled, the cheater is reported', async () => {
+  itInFullRun('FROST: signature-share messages replayed from an earlier request: every request is fulfilled, the cheater is reported', async () => {
     let recorded: Uint8Array | undefined
     const c = await federationWithCheater(() => ({
       send: (m) => {
@@ -199,7 +200,7 @@ describe('a cheating party in a 2-of-3 federation, seen through the ledger', () 
     expectOnlyCheaterAccused(c)
   }, 180_000)
 
-  it('key generation, a bad DKG share and no valid answer to the complaint: the honest pair makes the key without the cheater and signs', async () => {
+  itInFullRun('key generation, a bad DKG share and no valid answer to the complaint: the honest pair makes the key without the cheater and signs', async () => {
     const c = await federationWithCheater((parties) => ({
       send: (m) => (m.round === 'dkg/2' && m.to === parties[0]!.address ? text('not a share') : undefined),
       broadcast: (m) => (m.round === 'dkg/4' ? text('no answer') : undefined),
@@ -230,7 +231,7 @@ describe('a cheating party in a 2-of-3 federation, seen through the ledger', () 
     expectOnlyCheaterAccused(c)
   }, 180_000)
 
-  it('threshold ECDSA, a wrong w (DKLs23 cannot attribute it): no honest party is accused or named in a rejection', async () => {
+  itInFullRun('threshold ECDSA, a wrong w (DKLs23 cannot attribute it): no honest party is accused or named in a rejection', async () => {
     const b = 'bytes' as const
     const msg3 = { list: { record: { u: b, w: b } } } as const
     const c = await federationWithCheater(() => ({

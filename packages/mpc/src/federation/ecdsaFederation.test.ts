@@ -27,6 +27,7 @@ import {
 import { fileSecretStore } from '@zrkit/core/node'
 import { type Federation, type SessionRouter, createFederation, createSessionRouter, federationParty, memoryRelay, secureTransport } from '@zrkit/mpc'
 import { type Hex, recoverAddress } from 'viem'
+import { itInFullRun } from '@zrkit/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeShare, ecdsaNames } from '../ecdsa/ecdsaKey.js'
 
@@ -120,7 +121,7 @@ describe('a 2-of-3 federation with threshold ECDSA keys, shares encrypted on dis
     expect(toHex(done.publicKey)).not.toBe(toHex(keys[0]!.publicKey))
   }, 60_000)
 
-  it('signs with one party down; with two down the request is rejected, saying why, without hanging', async () => {
+  itInFullRun('signs with one party down; with two down the request is rejected, saying why, without hanging', async () => {
     await fed!.stopParty(0)
     try {
       const done = await signAndCheck(w, keys[0]!, [digestOf(4)])

@@ -33,6 +33,7 @@ import {
 import { canonicalParse, partyResponseDigest, verifyAccountSignature } from '@zrkit/core/internal'
 import { fileSecretStore } from '@zrkit/core/node'
 import { type Federation, type Relay, type SessionRouter, createFederation, createSessionRouter, frostParty, memoryRelay, secureTransport } from '@zrkit/mpc'
+import { fullRun, itInFullRun } from '@zrkit/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeMessage, encodeMessage, isRecord } from '../frost/messages.js'
 
@@ -228,7 +229,7 @@ describe('a 2-of-3 FROST federation', () => {
     }
   })
 
-  it('with two parties down (more than n - t), a signature request ends at its time-to-live, saying why', async () => {
+  itInFullRun('with two parties down (more than n - t), a signature request ends at its time-to-live, saying why', async () => {
     await federation.stopParty(0)
     await federation.stopParty(1)
     try {
@@ -276,7 +277,7 @@ describe('a 2-of-3 FROST federation', () => {
     await signAndCheck(w, keys['eddsa-ed25519']!, [digestOf(22)], parties)
   })
 
-  it('with two parties down, key generation ends at its time-to-live, saying who did not answer', async () => {
+  itInFullRun('with two parties down, key generation ends at its time-to-live, saying who did not answer', async () => {
     await federation.stopParty(1)
     await federation.stopParty(2)
     try {
@@ -573,7 +574,8 @@ describe('a party that corrupts its signature shares', () => {
   })
 })
 
-describe('a 3-of-5 FROST federation', () => {
+// Slow by design (it waits out attempt timeouts with two and three parties down): the full run only.
+if (fullRun()) describe('a 3-of-5 FROST federation', () => {
   const parties = Array.from({ length: 5 }, () => generateAccount())
   let w: World
   let federation: Federation

@@ -18,7 +18,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import type { KeyType } from '@zrkit/core'
-import { type FrostKey, frostSuite, runDkg, runSigning } from '@zrkit/mpc/internal'
+import { type FrostKey, type PreparedKey, frostSuite, prepareKey, runDkg, runSigning } from '@zrkit/mpc/internal'
 import { type Network, type PartyOps, fmt, network, partyWorker, perPartyCpu, threadCpuMs, workerNetwork } from './harness.js'
 
 const median = (xs: number[]) => {
@@ -104,16 +104,22 @@ async function sign(net: Network, keyType: KeyType, threshold: number, keys: Fro
 
 const workerRole = 'zrkit-bench-frost-party'
 
-/** The FROST operations of a party worker; each worker keeps its own key packages. */
+/**
+ * The FROST operations of a party worker; each worker keeps its own key packages, decoded once as a
+ * federation party keeps them (`frostParty`), never shared with another worker.
+ */
 function frostOps(): PartyOps {
-  const keys = new Map<KeyType, FrostKey>()
+  const keys = new Map<KeyType, { key: FrostKey; prepared: PreparedKey }>()
   return {
     dkg: async ({ router, parties }, { id, keyType, threshold }: { id: string; keyType: KeyType; threshold: number }) => {
-      keys.set(keyType, await runDkg({ session: router.open(id, parties), suite: frostSuite(keyType), threshold, timeoutMs: 60_000 }))
+      const suite = frostSuite(keyType)
+      const key = await runDkg({ session: router.open(id, parties), suite, threshold, timeoutMs: 60_000 })
+      keys.set(keyType, { key, prepared: prepareKey(suite, key.public) })
     },
     sign: async ({ router, parties, account, transport }, { id, keyType, threshold, message, seed }: { id: string; keyType: KeyType; threshold: number; message: Uint8Array; seed: number }) => {
       const identityKey = (p: string) => transport.identityKey(p)
-      await runSigning({ router, sessionId: id, parties, self: account.address, account, identityKey, suite: frostSuite(keyType), key: keys.get(keyType)!, threshold, messages: [message], seed, attemptTimeoutMs: 60_000 })
+      const { key, prepared } = keys.get(keyType)!
+      await runSigning({ router, sessionId: id, parties, self: account.address, account, identityKey, suite: frostSuite(keyType), key, preparedKey: prepared, threshold, messages: [message], seed, attemptTimeoutMs: 60_000 })
     },
   }
 }

@@ -26,7 +26,7 @@ export { frostSuite, type Frost, type FrostKey, type FrostSuite } from './frost/
 export { runDkg, type RunDkgOptions } from './frost/runDkg.js'
 export { runSigning, type RunSigningOptions, type SigningResult } from './frost/runSigning.js'
 export { tweakKey } from './frost/tweakKey.js'
-export { aggregate, aggregateVerified, commit, prepareKey, prepareSigning, signShare, verifyShare, type AggregateResult, type PreparedSigning } from './frost/signingPackage.js'
+export { aggregate, aggregateVerified, commit, prepareKey, prepareSigning, signShare, verifyShare, type AggregateResult, type PreparedKey, type PreparedSigning } from './frost/signingPackage.js'
 // Transport
 export { announcementDigest, broadcastDigest, verifyAnnouncement } from './transport/secureTransport.js'
 export { decodeSessionFrame, encodeSessionFrame, type SessionFrame } from './transport/sessionFrame.js'

@@ -2,6 +2,7 @@ import { type Accusation, type Account, type KeyringBackend, type SecretStore, m
 import { canonicalParse, canonicalStringify } from '@zrkit/core/internal'
 import { runDkg } from '../frost/runDkg.js'
 import { runSigning } from '../frost/runSigning.js'
+import { type PreparedKey, prepareKey } from '../frost/signingPackage.js'
 import { type FrostKey, frostKeyTypes, frostSuite } from '../frost/suites.js'
 import { tweakKey } from '../frost/tweakKey.js'
 import type { SessionRouter } from '../transport/SessionRouter.js'
@@ -27,6 +28,9 @@ export type FrostPartyOptions = {
   attemptTimeoutMs?: number
 }
 
+/** How many decoded key packages one party keeps (a federation signs with few keys and paths). */
+const PREPARED_KEYS_KEPT = 64
+
 const encode = (key: FrostKey) => new TextEncoder().encode(canonicalStringify(key))
 const decode = (bytes: Uint8Array) => canonicalParse<FrostKey>(new TextDecoder().decode(bytes))
 
@@ -50,6 +54,19 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
   const parties = [...options.parties].sort()
   const shares = options.shares ?? memorySecretStore()
   const keyName = (keyType: string, publicKey: Uint8Array) => `frost/${keyType}/${toHex(publicKey)}`
+  // This party's own decoded key packages (verifying shares decoded and validated once), by key type and
+  // (tweaked) public package; oldest out first. Nothing here is shared with another party.
+  const preparedKeys = new Map<string, PreparedKey>()
+  const preparedFor = (keyType: string, suite: ReturnType<typeof frostSuite>, key: FrostKey): PreparedKey => {
+    const id = `${keyType}/${canonicalStringify(key.public)}`
+    let prepared = preparedKeys.get(id)
+    if (!prepared) {
+      prepared = prepareKey(suite, key.public)
+      preparedKeys.set(id, prepared)
+      if (preparedKeys.size > PREPARED_KEYS_KEPT) preparedKeys.delete(preparedKeys.keys().next().value!)
+    }
+    return prepared
+  }
   return protocolParty<FrostKey>(
     { ...options, shares },
     {
@@ -70,6 +87,7 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
       async sign({ requestId, keyType, publicKey, path, taproot, payloads, keyring, signal }, stored) {
         const suite = frostSuite(keyType)
         const signing = signingKey(keyType, publicKey, { ...(path ? { path } : {}), ...(taproot ? { taproot } : {}) })
+        const key = tweakKey(suite, stored, signing)
         const { signatures, accusations } = await runSigning({
           router,
           sessionId: `frost/sign/${keyring}/${requestId}`,
@@ -78,7 +96,8 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
           account,
           identityKey: options.identityKey,
           suite,
-          key: tweakKey(suite, stored, signing),
+          key,
+          preparedKey: preparedFor(keyType, suite, key),
           threshold,
           messages: payloads,
           seed: requestId,

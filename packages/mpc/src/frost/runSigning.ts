@@ -19,6 +19,12 @@ export type RunSigningOptions = {
   suite: FrostSuite
   /** This party's key package, already tweaked for the path (and taproot) being signed for. */
   key: FrostKey
+  /**
+   * `key.public` as `prepareKey` decodes it, when this party already holds it (a party signing often
+   * with one key keeps its own, so its verifying shares are decoded and validated once, not per request).
+   * Default: decoded on first use by this signing.
+   */
+  preparedKey?: PreparedKey | undefined
   threshold: number
   messages: readonly Uint8Array[]
   /** This party's account: as coordinator it signs the signing package. */
@@ -80,7 +86,7 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
   const groupKey = suite.groupKey(key)
   const wait = { timeoutMs, ...(signal ? { signal } : {}) }
   /** This party's decoded key package: decoded on first use, then kept for every attempt and message. */
-  let decodedKey: PreparedKey | undefined
+  let decodedKey: PreparedKey | undefined = options.preparedKey
   const { value, attempts, accusations } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal, followExcludedCoordinators: true }, async ({ session, coordinator, excluded }) => {
     // Round 1: fresh nonces for each message; commitments to the coordinator.
     const nonces = messages.map(() => commit(suite, key.secret))

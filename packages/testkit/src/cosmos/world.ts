@@ -4,22 +4,13 @@
  * DKLs23, registered as a keyring) with an ECDSA key made through the ledger's key request lifecycle. No
  * private key is ever whole: every signature is a threshold signature requested on the ledger.
  */
-import type { EmbeddedLedger, Key, ZrClient } from '@zrkit/core'
-import type { Federation } from '@zrkit/mpc'
-import { federationWorld } from '../mpc/federationWorld.js'
+import type { Key } from '@zrkit/core'
+import { type FederationWorld, federationWorld } from '../mpc/federationWorld.js'
 
-export type CosmosWorld = {
-  readonly ledger: EmbeddedLedger
-  readonly alice: ZrClient
-  readonly bob: ZrClient
-  readonly workspace: string
-  readonly keyring: string
-  readonly federation: Federation
+/** The shared {@link FederationWorld}, with the suites' key. */
+export type CosmosWorld = FederationWorld & {
   /** An ECDSA secp256k1 key of the 2-of-2 workspace, from the federation. */
   readonly key: Key
-  /** Bob approves every approval action from now on; returns the function that stops him. */
-  bobApprovesAll(): () => void
-  close(): Promise<void>
 }
 
 /**
@@ -37,7 +28,7 @@ export async function cosmosWorld(): Promise<CosmosWorld> {
   const w = await federationWorld({ chainId: 'zrkit-cosmos-test', description: 'Cosmos test DKLs23 2-of-3', attemptTimeoutMs: 5_000, dkgTimeoutMs: 30_000, pollIntervalMs: 50 })
   try {
     const key = await w.createKey('ecdsa-secp256k1')
-    return { ledger: w.ledger, alice: w.alice, bob: w.bob, workspace: w.workspace, keyring: w.keyring, federation: w.federation, key, bobApprovesAll: () => w.bobApprovesAll(), close: () => w.close() }
+    return { ...w, key }
   } catch (e) {
     await w.close()
     throw e

@@ -18,7 +18,7 @@ import { type DklsPairSetup, DklsSignSession } from './sign.js'
 // DKLs23 rounds in memory (the wire path is covered by protocol.test.ts).
 
 /** 2000 in the full run (`ZRKIT_FULL=1`), 100 in the default run. */
-const RUNS = scaled(100, 2000)
+const RUNS = scaled(40, 2000)
 
 let results: EcdsaDkgResult[]
 let setups: Map<string, Map<string, DklsPairSetup>>

@@ -263,8 +263,11 @@ describe('a cheating signer is caught in every round, named, and never yields a 
         },
       })
       const digest = sha256(text(`cheat ${c.round} ${ids}`))
-      // seed 0: attempt 0 is coordinated by the cheater, with party 1 as its co-signer.
-      const results = await signAt(net, keys, [digest], { seed: 0, routers: new Map([[cheater.id, router]]) })
+      // seed 0: attempt 0 is coordinated by the cheater, with party 1 as its co-signer. A false setup id stalls
+      // attempt 0 until its timeout by design (the cheater sees no mismatch and does not rerun the base OTs with
+      // the victim): a shorter attempt timeout for that case.
+      const attemptTimeoutMs = c.round === 'ecdsa/setup' ? 2_500 : undefined
+      const results = await signAt(net, keys, [digest], { seed: 0, routers: new Map([[cheater.id, router]]), ...(attemptTimeoutMs ? { attemptTimeoutMs } : {}) })
       expect(tampered).toBe(1)
       // Whatever any party returns verifies: no invalid signature, ever.
       for (const r of results) if (r.status === 'fulfilled') await checkSignature(r.value.signatures[0]!, digest, keys.publicKey)

@@ -111,7 +111,7 @@ export async function runEcdsaSigning(options: RunEcdsaSigningOptions): Promise<
   const wait = { timeoutMs, ...(signal ? { signal } : {}) }
   // A party named as a cheater: never reuse OT correlations with it (the next signature with it reruns the base OTs).
   const onExcluded = (party: string) => key.burn(party)
-  const { value, attempts, accusations } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal, onExcluded, followExcludedCoordinators: true }, async ({ session, coordinator, excluded }) => {
+  const { value, attempts, accusations } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal, onExcluded, followExcludedCoordinators: true }, async ({ session, coordinator, excluded, givenUp, decline }) => {
     const nonce = randomBytes(32)
     let pkg: Package
     if (coordinator === self) {
@@ -128,7 +128,8 @@ export async function runEcdsaSigning(options: RunEcdsaSigningOptions): Promise<
       await sendToAll(session, 'ecdsa/package', encodeWire({ signers: pkg.signers.map((s) => text.encode(s)), nonces: pkg.nonces, signature: pkg.signature }))
     } else {
       // a coordinator caught cheating gets no nonce from this party: it can only sign without it
-      if (!excluded.has(coordinator)) await session.send(coordinator, 'ecdsa/ready', encodeWire({ nonce }))
+      if (excluded.has(coordinator)) decline(coordinator)
+      else await session.send(coordinator, 'ecdsa/ready', encodeWire({ nonce }))
       const raw = await session.collect('ecdsa/package', { ...wait, from: [coordinator] })
       const w = decodeWire<{ signers: Uint8Array[]; nonces: Uint8Array[]; signature: Uint8Array }>(raw.get(coordinator) as Uint8Array, coordinator, 'signing set', packageSchema)
       pkg = { signers: w.signers.map((s) => untext.decode(s)), nonces: w.nonces, signature: w.signature }
@@ -139,17 +140,12 @@ export async function runEcdsaSigning(options: RunEcdsaSigningOptions): Promise<
 
     let signatures: Uint8Array[]
     if (pkg.signers.includes(self)) {
-      try {
-        signatures = await signAsMember(session, options, pkg.signers, sid, wait)
-      } catch (e) {
-        // Let every other party move on to the next attempt now rather than at its timeout.
-        sendToAll(session, 'ecdsa/abort', encodeWire({})).catch(() => {})
-        throw e
-      }
+      // (a failure here tells every other party at once: see runAttempts)
+      signatures = await signAsMember(session, options, pkg.signers, sid, wait)
       const outside = parties.filter((p) => !pkg.signers.includes(p))
       if (outside.length) await sendToAll(session, 'ecdsa/result', encodeWire({ signatures }), outside)
     } else {
-      signatures = await receiveResult(session, options, pkg.signers, signingKey, wait)
+      signatures = await receiveResult(session, options, pkg.signers, signingKey, wait, givenUp)
     }
     return { signatures, signers: pkg.signers }
   })
@@ -245,6 +241,7 @@ async function receiveResult(
   signers: string[],
   signingKey: Uint8Array,
   wait: { timeoutMs: number; signal?: AbortSignal },
+  givenUp: (parties: readonly string[]) => Promise<string>,
 ): Promise<Uint8Array[]> {
   const n = options.digests.length
   return new Promise((resolve, reject) => {
@@ -252,13 +249,9 @@ async function receiveResult(
     const fail = (e: unknown) => {
       if (--pending === 0) reject(e)
     }
-    // A signer that aborted says so: no result will come from this attempt.
-    for (const s of signers) {
-      session.collect('ecdsa/abort', { ...wait, from: [s] }).then(
-        () => reject(new ZrError('TIMEOUT', 'A signer aborted this attempt.', { details: `${s} reported an abort`, context: { missing: [] } })),
-        () => {},
-      )
-    }
+    // One signer that gave up on the attempt ends it here: the signers did not all finish, so this party
+    // moves on with the others rather than take a result only part of the signing set stands behind.
+    givenUp(signers).then((s) => reject(new ZrError('TIMEOUT', 'A signer gave up on this attempt.', { details: `${s} said it gave up`, context: { missing: [] } })))
     for (const s of signers) {
       session.collect('ecdsa/result', { ...wait, from: [s] }).then((m) => {
         try {

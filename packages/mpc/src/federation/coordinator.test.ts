@@ -3,13 +3,25 @@
  * checked with stand-in attempts (the protocols' own suites run it for real).
  */
 import { ZrError, isZrError } from '@zrkit/core'
+import { testNetwork } from '@zrkit/testkit/mpc'
 import { describe, expect, it } from 'vitest'
 import type { Session } from '../transport/SessionRouter.js'
+import { GIVE_UP_ROUND } from '../transport/giveUp.js'
 import { runAttempts } from './coordinator.js'
 import { misbehaved } from '../frost/messages.js'
 
 const parties = ['zen1a', 'zen1b', 'zen1c', 'zen1d', 'zen1e']
-const router = { open: (id: string) => ({ id, close() {} }) as unknown as Session }
+/** A stand-in session of party zen1a: sends go nowhere, waits return what `heard` lists (nobody gives up). */
+const standIn = (id: string, heard: readonly string[] = []) =>
+  ({
+    id,
+    self: 'zen1a',
+    participants: parties,
+    send: async () => {},
+    collect: (round: string) => (round === GIVE_UP_ROUND ? new Promise(() => {}) : Promise.resolve(new Map(heard.map((p) => [p, new Uint8Array()])))),
+    close() {},
+  }) as unknown as Session
+const router = { open: (id: string) => standIn(id) }
 
 describe('runAttempts', () => {
   it('names as missing only the parties no attempt heard from, and every cheater as an accusation', async () => {
@@ -25,7 +37,7 @@ describe('runAttempts', () => {
     const router = {
       open: (id: string) => {
         const a = attempts[opened++]!
-        return { id, collect: async () => new Map(a.heard.map((p) => [p, new Uint8Array()])), close() {} } as unknown as Session
+        return standIn(id, a.heard)
       },
     }
     let i = 0
@@ -53,5 +65,46 @@ describe('runAttempts', () => {
     // the second attempt would have been zen1b's to coordinate: skipped
     expect(attempts).toBe(3)
     expect(accusations).toEqual([{ party: 'zen1b', reason: 'Party zen1b sent an invalid signature share for message 0.' }])
+  })
+
+  it('a party that gives up on an attempt ends at once the waits for it, and only those', async () => {
+    // Real routers over the secure transport: three parties in one attempt, a 30 s round timeout.
+    const net = await testNetwork(3, { seed: 'coordinator-give-up' })
+    try {
+      const [a, b, c] = net.parties as [(typeof net.parties)[number], (typeof net.parties)[number], (typeof net.parties)[number]]
+      const run = (party: typeof a, attempt: (s: Session) => Promise<string>) =>
+        runAttempts({ router: party.router, sessionId: 'give-up', parties: net.ids, seed: 0 }, async ({ session, index }) => {
+          if (index > 0) throw new ZrError('TIMEOUT', 'only attempt 0 is played here', { context: { missing: [] } })
+          return attempt(session)
+        })
+      const started = Date.now()
+      const [ra, rb, rc] = await Promise.allSettled([
+        // a waits for b's round-1 message; b fails and gives up: a's wait ends now, not in 30 s. Only then
+        // does a send its own round-1 message to c.
+        run(a, async (s) => {
+          try {
+            await s.collect('r1', { from: [b.id], timeoutMs: 30_000 })
+          } finally {
+            await s.send(c.id, 'r1', new Uint8Array([1]))
+          }
+          return 'a done'
+        }),
+        run(b, async () => {
+          throw new ZrError('TIMEOUT', 'b saw someone missing', { context: { missing: [] } })
+        }),
+        // c waits only for a, which comes after b gave up: b giving up does not end c's wait
+        run(c, async (s) => `c got ${(await s.collect('r1', { from: [a.id], timeoutMs: 30_000 })).size}`),
+      ])
+      expect(Date.now() - started).toBeLessThan(10_000)
+      expect(rc.status === 'fulfilled' && rc.value.value).toBe('c got 1')
+      expect(rb.status).toBe('rejected')
+      expect(ra.status).toBe('rejected')
+      const e = (ra as PromiseRejectedResult).reason
+      expect(isZrError(e, 'MPC_ABORT') && e.details).toContain(`${b.id} gave up on this session`)
+      // the notice is an ordinary round of the attempt's session, named for anyone reading a transcript
+      expect(GIVE_UP_ROUND).toBe('session/give-up')
+    } finally {
+      net.close()
+    }
   })
 })

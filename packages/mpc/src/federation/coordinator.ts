@@ -8,6 +8,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { type Accusation, ZrError, isZrError } from '@zrkit/core'
 import { canonicalBytes, verifyAccountSignature } from '@zrkit/core/internal'
 import type { Session } from '../transport/SessionRouter.js'
+import { givingUpSession } from '../transport/giveUp.js'
 
 /** The coordinator of attempt `attempt`: parties (sorted) rotate from `seed`. */
 export function coordinatorOf(parties: readonly string[], seed: number, attempt: number): string {
@@ -91,6 +92,13 @@ export type Attempt = {
   readonly coordinator: string
   /** Parties named as cheaters by earlier attempts: not to be chosen as signers. */
   readonly excluded: ReadonlySet<string>
+  /** Resolves with the first of `parties` to say it gave up on this attempt (stays pending if none does). */
+  readonly givenUp: (parties: readonly string[]) => Promise<string>
+  /**
+   * Tells `party` at once that this party will not take part in its work in this attempt (e.g. a coordinator
+   * this party caught cheating): its waits for this party end now instead of at their timeout.
+   */
+  readonly decline: (party: string) => void
 }
 
 /**
@@ -140,23 +148,9 @@ export async function runAttempts<T>(
     if (signal?.aborted) throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'the AbortSignal fired' })
     const coordinator = coordinatorOf(parties, options.seed, index)
     if (excluded.has(coordinator) && !options.followExcludedCoordinators) continue
-    const opened = options.router.open(`${options.sessionId}/${index}`, parties)
-    const session: Session = {
-      id: opened.id,
-      self: opened.self,
-      participants: opened.participants,
-      send: (to, round, body) => opened.send(to, round, body),
-      broadcast: (round, body) => opened.broadcast(round, body),
-      collect: async (round, o) => {
-        const got = await opened.collect(round, o)
-        for (const p of got.keys()) heard.add(p)
-        return got
-      },
-      confirmBroadcasts: (round, received, o) => opened.confirmBroadcasts(round, received, o),
-      close: () => opened.close(),
-    }
+    const { session, giveUp, givenUp } = givingUpSession(options.router.open(`${options.sessionId}/${index}`, parties), heard)
     try {
-      return { value: await attempt({ session, index, coordinator, excluded }), attempts: index + 1, accusations }
+      return { value: await attempt({ session, index, coordinator, excluded, givenUp, decline: (party) => giveUp([party]) }), attempts: index + 1, accusations }
     } catch (e) {
       if (isZrError(e, 'ABORTED')) throw e
       if (isZrError(e, 'MPC_ABORT') && typeof e.context.party === 'string') {
@@ -166,6 +160,8 @@ export async function runAttempts<T>(
       }
       if ((isZrError(e, 'TIMEOUT') || isZrError(e, 'MPC_ABORT')) && Array.isArray(e.context.missing)) for (const p of e.context.missing) waitedFor.add(String(p))
       problems.push(`attempt ${index} (coordinator ${coordinator}): ${isZrError(e) ? e.shortMessage : String(e)}`)
+      // Tell the others at once, so that no one waits out the attempt's timeout for this party.
+      giveUp()
     } finally {
       session.close()
     }

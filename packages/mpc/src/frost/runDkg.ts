@@ -1,5 +1,6 @@
 import { type Accusation, ZrError, isZrError } from '@zrkit/core'
 import type { Session } from '../transport/SessionRouter.js'
+import { givingUpSession } from '../transport/giveUp.js'
 import { decodeMessage, encodeMessage, isBytes, isRecord, misbehaved } from './messages.js'
 import type { FrostKey, FrostSuite } from './suites.js'
 
@@ -58,7 +59,9 @@ export function identifiers(suite: FrostSuite, participants: readonly string[]):
  *    The key package is assembled from the shares.
  */
 export async function runDkg(options: RunDkgOptions): Promise<FrostKey> {
-  const { session, suite, threshold, timeoutMs, signal } = options
+  const { suite, threshold, timeoutMs, signal } = options
+  // A party that fails tells the others at once, so that none waits out its timeout for this one.
+  const { session, giveUp } = givingUpSession(options.session)
   const F = suite.dkg
   const parties = [...session.participants].sort()
   const all = options.parties ? [...options.parties].sort() : parties
@@ -172,6 +175,9 @@ export async function runDkg(options: RunDkgOptions): Promise<FrostKey> {
     const round2: Round2[] = others.map((p) => ({ identifier: ids.get(p)!, signingShare: shareFrom.get(p)! }))
     const key = F.DKG.round3(mine.secret, othersRound1 as never, round2 as never) as unknown as FrostKey
     return key
+  } catch (e) {
+    if (!isZrError(e, 'ABORTED')) giveUp()
+    throw e
   } finally {
     F.DKG.clean(mine.secret)
   }

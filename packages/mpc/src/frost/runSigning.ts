@@ -87,7 +87,7 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
   const wait = { timeoutMs, ...(signal ? { signal } : {}) }
   /** This party's decoded key package: decoded on first use, then kept for every attempt and message. */
   let decodedKey: PreparedKey | undefined = options.preparedKey
-  const { value, attempts, accusations } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal, followExcludedCoordinators: true }, async ({ session, coordinator, excluded }) => {
+  const { value, attempts, accusations } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal, followExcludedCoordinators: true }, async ({ session, coordinator, excluded, decline }) => {
     // Round 1: fresh nonces for each message; commitments to the coordinator.
     const nonces = messages.map(() => commit(suite, key.secret))
     const myCommitments = nonces.map((n) => n.commitments as Commitments)
@@ -99,7 +99,8 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
       await sendToAll(session, 'sign/package', encodeMessage(pkg))
     } else {
       // a coordinator caught cheating gets no commitments from this party: it can only sign without it
-      if (!excluded.has(coordinator)) await session.send(coordinator, 'sign/commit', encodeMessage(myCommitments))
+      if (excluded.has(coordinator)) decline(coordinator)
+      else await session.send(coordinator, 'sign/commit', encodeMessage(myCommitments))
       const raw = await session.collect('sign/package', { ...wait, from: [coordinator] })
       pkg = decodeMessage(raw.get(coordinator)!, coordinator, 'signing package', isPackage)
       if (!signedBy(coordinator, hashOf(pkg), pkg.signature)) throw misbehaved(coordinator, 'sent a signing package without its valid signature')

@@ -154,7 +154,7 @@ function decode(beta: Uint8Array, g: readonly bigint[]): bigint {
 }
 
 function parseScalars(bytes: unknown, count: number, what: string): bigint[] {
-  if (!(bytes instanceof Uint8Array) || bytes.length !== count * 32) throw new ZrError('INVALID_INPUT', `${what}: expected ${count} scalars`)
+  if (!(bytes instanceof Uint8Array) || bytes.length !== count * 32) throw new ZrError('MALFORMED_MESSAGE', `${what}: expected ${count} scalars (${count * 32} bytes), got ${bytes instanceof Uint8Array ? `${bytes.length} bytes` : typeof bytes}`)
   const out: bigint[] = []
   for (let k = 0; k < count; k++) out.push(parseScalar(bytes.subarray(32 * k, 32 * k + 32), what))
   return out
@@ -246,7 +246,7 @@ export class MulBob {
     let u: bigint[]
     let tau: Uint8Array
     try {
-      if (!(msg?.tau instanceof Uint8Array) || msg.tau.length !== OT_BATCH * 2 * L * 32) throw new ZrError('INVALID_INPUT', 'tau: wrong length')
+      if (!(msg?.tau instanceof Uint8Array) || msg.tau.length !== OT_BATCH * 2 * L * 32) throw new ZrError('MALFORMED_MESSAGE', `tau: expected ${OT_BATCH * 2 * L * 32} bytes, got ${msg?.tau instanceof Uint8Array ? `${msg.tau.length} bytes` : typeof msg?.tau}`)
       tau = msg.tau
       r = parseScalars(msg.r, OT_BATCH, 'r')
       u = parseScalars(msg.u, L, 'u')

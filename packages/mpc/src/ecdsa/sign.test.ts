@@ -272,6 +272,25 @@ describe('DKLs23 threshold ECDSA signing', () => {
       })
     }
 
+    // A field of the wrong size from a peer: named like any other cheat, with a MALFORMED_MESSAGE cause that says
+    // what was expected and what arrived (the party's own inputs are INVALID_INPUT; a peer's bytes are not).
+    const malformed: [string, Tamper, RegExp][] = [
+      ['a 31-byte salt', { msg2: (f, _t, m) => (f === cheater ? { ...m, salt: m.salt.subarray(1) } : m) }, /salt: expected 32 bytes, got 31 bytes/],
+      ['a 32-byte instance point', { msg2: (f, _t, m) => (f === cheater ? { ...m, instancePoint: m.instancePoint.subarray(1) } : m) }, /expected a 33-byte compressed point, got 32 bytes/],
+      ['a short tau', { msg2: (f, _t, m) => (f === cheater ? { ...m, mul: { ...m.mul, tau: m.mul.tau.subarray(32) } } : m) }, /tau: expected \d+ bytes, got \d+ bytes/],
+      ['a short OT-extension u', { msg1: (f, _t, m) => (f === cheater ? { ...m, mul: { ote: { ...m.mul.ote, u: m.mul.ote.u.subarray(1) } } } : m) }, /u: expected \d+ bytes, got \d+ bytes/],
+    ]
+    for (const [name, tamper, says] of malformed) {
+      it(`${name} from a peer: named, with a MALFORMED_MESSAGE cause saying what was expected and what arrived`, () => {
+        const r = runSigning(S, X, randomDigest().digest, { tamper })
+        expectAbortNaming(r, [victim], cheater)
+        let cause: unknown = r.errors.get(victim)
+        while (cause instanceof Error && !isZrError(cause, 'MALFORMED_MESSAGE')) cause = cause.cause
+        expect(isZrError(cause, 'MALFORMED_MESSAGE'), String(r.errors.get(victim))).toBe(true)
+        expect((cause as Error).message).toMatch(says)
+      })
+    }
+
     it('tampered multiplication message from Bob (round 1): Alice names it in round 2', () => {
       const r = runSigning(S, X, randomDigest().digest, {
         tamper: { msg1: (f, _t, m) => (f === cheater ? { ...m, mul: { ote: { ...m.mul.ote, tTilde: flipLast(m.mul.ote.tTilde) } } } : m) },

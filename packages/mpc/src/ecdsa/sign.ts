@@ -355,7 +355,7 @@ export class DklsSignSession {
         gU = parsePoint(m.gammaU, 'Gamma^u')
         gV = parsePoint(m.gammaV, 'Gamma^v')
         psi = parseScalar(m.psi, 'psi')
-        if (!(m.salt instanceof Uint8Array) || m.salt.length !== 32) throw new ZrError('INVALID_INPUT', 'salt: expected 32 bytes')
+        if (!(m.salt instanceof Uint8Array) || m.salt.length !== 32) throw new ZrError('MALFORMED_MESSAGE', `salt: expected 32 bytes, got ${m.salt instanceof Uint8Array ? `${m.salt.length} bytes` : typeof m.salt}`)
       } catch (e) {
         this.#abort(`signing aborted: malformed round-2 message from ${j}`, j, e)
       }

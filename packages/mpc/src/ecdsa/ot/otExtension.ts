@@ -374,9 +374,9 @@ export class OtExtensionSender extends OteSetup {
     const t = batchTranscript(this.ids, sid)
     this.assertUsable(sid)
     try {
-      if (!(msg?.u instanceof Uint8Array) || msg.u.length !== KAPPA * COL_BYTES) throw new ZrError('INVALID_INPUT', 'bad u length')
-      if (!(msg.xTilde instanceof Uint8Array) || msg.xTilde.length !== 32) throw new ZrError('INVALID_INPUT', 'bad xTilde')
-      if (!(msg.tTilde instanceof Uint8Array) || msg.tTilde.length !== 32) throw new ZrError('INVALID_INPUT', 'bad tTilde')
+      if (!(msg?.u instanceof Uint8Array) || msg.u.length !== KAPPA * COL_BYTES) throw new ZrError('MALFORMED_MESSAGE', `u: expected ${KAPPA * COL_BYTES} bytes, got ${msg?.u instanceof Uint8Array ? `${msg.u.length} bytes` : typeof msg?.u}`)
+      if (!(msg.xTilde instanceof Uint8Array) || msg.xTilde.length !== 32) throw new ZrError('MALFORMED_MESSAGE', `xTilde: expected 32 bytes, got ${msg.xTilde instanceof Uint8Array ? `${msg.xTilde.length} bytes` : typeof msg.xTilde}`)
+      if (!(msg.tTilde instanceof Uint8Array) || msg.tTilde.length !== 32) throw new ZrError('MALFORMED_MESSAGE', `tTilde: expected 32 bytes, got ${msg.tTilde instanceof Uint8Array ? `${msg.tTilde.length} bytes` : typeof msg.tTilde}`)
     } catch (e) {
       this.abort('OT extension aborted: malformed message', e)
     }

@@ -125,23 +125,23 @@ export function wideReduce(b: Uint8Array): bigint {
 
 /** Decodes a received 32-byte scalar, refusing anything outside [0, n). */
 export function parseScalar(b: Uint8Array, what = 'scalar'): bigint {
-  if (!(b instanceof Uint8Array) || b.length !== 32) throw new ZrError('INVALID_INPUT', `${what}: expected 32 bytes`)
+  if (!(b instanceof Uint8Array) || b.length !== 32) throw new ZrError('MALFORMED_MESSAGE', `${what}: expected 32 bytes, got ${b instanceof Uint8Array ? `${b.length} bytes` : typeof b}`)
   const v = bytesToBigInt(b)
-  if (v >= CURVE_ORDER) throw new ZrError('INVALID_INPUT', `${what}: not below the group order`)
+  if (v >= CURVE_ORDER) throw new ZrError('MALFORMED_MESSAGE', `${what}: expected a scalar below the group order, got one at or above it`)
   return v
 }
 
 /** Decodes a received compressed point, refusing malformed, off-curve and identity encodings. */
 export function parsePoint(b: Uint8Array, what = 'point'): Point {
-  if (!(b instanceof Uint8Array) || b.length !== 33) throw new ZrError('INVALID_INPUT', `${what}: expected 33-byte compressed point`)
+  if (!(b instanceof Uint8Array) || b.length !== 33) throw new ZrError('MALFORMED_MESSAGE', `${what}: expected a 33-byte compressed point, got ${b instanceof Uint8Array ? `${b.length} bytes` : typeof b}`)
   let p: Point
   try {
     p = secp256k1.Point.fromBytes(b)
     p.assertValidity()
   } catch (cause) {
-    throw new ZrError('INVALID_INPUT', `${what}: not a point on secp256k1`, { cause })
+    throw new ZrError('MALFORMED_MESSAGE', `${what}: expected a point on secp256k1, got bytes that are not one`, { cause })
   }
-  if (p.is0()) throw new ZrError('INVALID_INPUT', `${what}: identity point`)
+  if (p.is0()) throw new ZrError('MALFORMED_MESSAGE', `${what}: expected a point other than the identity, got the identity`)
   return p
 }
 

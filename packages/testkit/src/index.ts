@@ -16,5 +16,6 @@ export {
   type SetupOptions,
   type TestKey,
 } from './ledger.js'
+export { ownerWorld, type OwnerWorld, type OwnerWorldOptions } from './ownerWorld.js'
 export { FULL_RUN_VARIABLE, fullRun, fuzzRuns, itInFullRun, scaled } from './scale.js'
 export { frostVector, frostVectorNames, type FrostVectorName } from './vectors.js'

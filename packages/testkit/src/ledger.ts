@@ -242,16 +242,34 @@ export function schemeSign(key: KeyPair, payload: Uint8Array, auxRand: Uint8Arra
   return recoveredToRsv(secp256k1.sign(payload, key.secret, { prehash: false, format: 'recovered' }))
 }
 
-/** Verifies a stored signature with noble alone, independently of the ledger's own checks. */
+/**
+ * Verifies a signature with noble alone, independently of zrkit's own checks, under zrkit's rules for the key
+ * type: ECDSA 65 bytes r || s || v with low S, v in {0, 1} and the key recovered with v equal to the key (so
+ * `ecrecover` gives the key's address); BIP340 64 bytes under the key's x coordinate (a 33- or 32-byte key);
+ * ed25519 64 bytes under the strict RFC 8032 rules (not ZIP-215). Every suite checks signatures through it.
+ *
+ * @example
+ * ```ts
+ * import { nobleVerifies } from '@zrkit/testkit'
+ * expect(nobleVerifies(key.keyType, key.publicKey, payload, signature)).toBe(true)
+ * ```
+ */
 export function nobleVerifies(keyType: KeyType, publicKey: Uint8Array, payload: Uint8Array, signature: Uint8Array): boolean {
-  const scheme = schemeOf(keyType)
-  if (scheme === 'eddsa') return signature.length === 64 && ed25519.verify(signature, payload, publicKey)
-  if (scheme === 'schnorr') return signature.length === 64 && schnorr.verify(signature, payload, xOnly(publicKey))
-  if (signature.length !== 65) return false
-  const compact = signature.subarray(0, 64)
-  if (!secp256k1.verify(compact, payload, publicKey, { prehash: false })) return false
-  const recovered = secp256k1.Signature.fromBytes(compact, 'compact').addRecoveryBit(signature[64]!).recoverPublicKey(payload).toBytes(true)
-  return recovered.every((b, i) => b === publicKey[i])
+  if (!(signature instanceof Uint8Array) || !(publicKey instanceof Uint8Array)) return false
+  try {
+    const scheme = schemeOf(keyType)
+    if (scheme === 'eddsa') return signature.length === 64 && ed25519.verify(signature, payload, publicKey, { zip215: false })
+    if (scheme === 'schnorr') return signature.length === 64 && schnorr.verify(signature, payload, publicKey.length === 33 ? xOnly(publicKey) : publicKey)
+    if (signature.length !== 65 || signature[64]! > 1) return false
+    const compact = signature.subarray(0, 64)
+    const parsed = secp256k1.Signature.fromBytes(compact, 'compact')
+    if (parsed.s > secp256k1.Point.CURVE().n / 2n) return false
+    if (!secp256k1.verify(compact, payload, publicKey, { prehash: false, lowS: true })) return false
+    const recovered = parsed.addRecoveryBit(signature[64]!).recoverPublicKey(payload).toBytes(true)
+    return recovered.length === publicKey.length && recovered.every((b, i) => b === publicKey[i])
+  } catch {
+    return false
+  }
 }
 
 /** A payload that fits the key type: a 32-byte digest for ECDSA keys, a message of `length` bytes otherwise. */

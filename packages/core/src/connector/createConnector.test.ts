@@ -1,5 +1,5 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { getEventListeners } from 'node:events'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -27,29 +27,13 @@ import {
   toHex,
   transientError,
 } from '@zrkit/core'
-import { rejection, sleep, until } from '@zrkit/testkit'
+import { nobleVerifies, payloadFor, rejection, sleep, until } from '@zrkit/testkit'
 
 // ---------------------------------------------------------------------------------------------------
 // helpers
 
 const utf8 = (s: string) => new TextEncoder().encode(s)
 const WAIT = { timeoutMs: 15_000 }
-const isEcdsa = (t: KeyType) => t === 'ecdsa-secp256k1' || t === 'bitcoin-secp256k1'
-
-/** Independent noble check of a zrkit signature. */
-function verifies(keyType: KeyType, publicKey: Uint8Array, payload: Uint8Array, sig: Uint8Array): boolean {
-  if (keyType === 'eddsa-ed25519') return sig.length === 64 && ed25519.verify(sig, payload, publicKey, { zip215: false })
-  if (keyType === 'schnorr-secp256k1') return sig.length === 64 && schnorr.verify(sig, payload, publicKey.slice(1))
-  if (sig.length !== 65 || sig[64]! > 1) return false
-  const rs = sig.slice(0, 64)
-  if (!secp256k1.verify(rs, payload, publicKey, { prehash: false, lowS: true })) return false
-  const recovered = secp256k1.Signature.fromBytes(rs, 'compact').addRecoveryBit(sig[64]!).recoverPublicKey(payload).toBytes(true)
-  return toHex(recovered) === toHex(publicKey)
-}
-
-function payloadFor(keyType: KeyType, seed: string): Uint8Array {
-  return isEcdsa(keyType) ? sha256(utf8(seed)) : utf8(`message ${seed}`)
-}
 
 /** Party responses a ledger accepted or refused, as seen through {@link spyLedger}. */
 type Post = { signer: string; kind: 'key' | 'sign'; requestId: number; result: Record<string, unknown>; ok: boolean; error?: string }
@@ -195,7 +179,7 @@ describe('createConnector: 1-of-1 with localKeyring', () => {
       const signed = await w.alice.waitForSignRequest({ requestId: signId, ...WAIT })
       expect(signed.status).toBe('fulfilled')
       expect(signed.signatures).toHaveLength(2)
-      signed.signatures.forEach((sig, i) => expect(verifies(keyType, key.publicKey, payloads[i]!, sig)).toBe(true))
+      signed.signatures.forEach((sig, i) => expect(nobleVerifies(keyType, key.publicKey, payloads[i]!, sig)).toBe(true))
     }
 
     await c.idle()
@@ -249,7 +233,7 @@ describe('createConnector: 2-of-3 keyring with a shared deterministic backend', 
       const { requestId: signId } = await w.alice.requestSignature({ keyId: key.id, payloads })
       const signed = await w.alice.waitForSignRequest({ requestId: signId, ...WAIT })
       expect(signed.responses.map((r) => r.party).sort()).toEqual([w.parties[0]!.address, w.parties[1]!.address].sort())
-      signed.signatures.forEach((sig, i) => expect(verifies(keyType, key.publicKey, payloads[i]!, sig)).toBe(true))
+      signed.signatures.forEach((sig, i) => expect(nobleVerifies(keyType, key.publicKey, payloads[i]!, sig)).toBe(true))
     }
     await c0.idle()
     await c1.idle()
@@ -354,7 +338,7 @@ describe('createConnector: never responds twice', () => {
     const { key: k2 } = await w.alice.waitForKeyRequest({ requestId: keyReq, ...WAIT })
     expect(k2.keyType).toBe('schnorr-secp256k1')
     const signed = await w.alice.waitForSignRequest({ requestId: signReq, ...WAIT })
-    expect(verifies('eddsa-ed25519', key.publicKey, utf8('while stopped'), signed.signatures[0]!)).toBe(true)
+    expect(nobleVerifies('eddsa-ed25519', key.publicKey, utf8('while stopped'), signed.signatures[0]!)).toBe(true)
     await again.idle()
     expect(again.status().responded).toBe(2)
   })
@@ -454,7 +438,7 @@ describe('createConnector: many requests', () => {
     const signed = await Promise.all(signs.map(({ requestId }) => w.alice.waitForSignRequest({ requestId, ...WAIT })))
     signed.forEach((r, i) => {
       expect(r.responses.filter((x) => x.party === w.parties[0]!.address)).toHaveLength(1)
-      expect(verifies(signs[i]!.key.keyType, signs[i]!.key.publicKey, signs[i]!.payload, r.signatures[0]!)).toBe(true)
+      expect(nobleVerifies(signs[i]!.key.keyType, signs[i]!.key.publicKey, signs[i]!.payload, r.signatures[0]!)).toBe(true)
     })
 
     await c.idle()

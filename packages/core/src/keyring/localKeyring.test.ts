@@ -1,8 +1,9 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { describe, expect, it } from 'vitest'
-import { type KeyType, type SecretStore, isZrError, keyTypes, localKeyring, memorySecretStore, recoveredToRsv } from '@zrkit/core'
+import { type SecretStore, isZrError, keyTypes, localKeyring, memorySecretStore, recoveredToRsv } from '@zrkit/core'
+import { nobleVerifies, payloadFor } from '@zrkit/testkit'
 
 const KEYRING = 'keyring1testlocal'
 const WORKSPACE = 'workspace1testlocal'
@@ -16,26 +17,6 @@ function bigFromBytes(b: Uint8Array): bigint {
   let x = 0n
   for (const v of b) x = (x << 8n) | BigInt(v)
   return x
-}
-
-/** Independent check of a zrkit signature with noble (not zrkit's own scheme code). */
-function verifies(keyType: KeyType, publicKey: Uint8Array, payload: Uint8Array, sig: Uint8Array): boolean {
-  if (keyType === 'eddsa-ed25519') return sig.length === 64 && ed25519.verify(sig, payload, publicKey, { zip215: false })
-  if (keyType === 'schnorr-secp256k1') return sig.length === 64 && schnorr.verify(sig, payload, publicKey.slice(1))
-  if (sig.length !== 65) return false
-  const rs = sig.slice(0, 64)
-  const v = sig[64]!
-  if (v > 1) return false
-  const s = bigFromBytes(rs.slice(32))
-  if (s > N / 2n) return false // low-S
-  if (!secp256k1.verify(rs, payload, publicKey, { prehash: false, lowS: true })) return false
-  const recovered = secp256k1.Signature.fromBytes(rs, 'compact').addRecoveryBit(v).recoverPublicKey(payload).toBytes(true)
-  return Buffer.from(recovered).equals(Buffer.from(publicKey))
-}
-
-/** A payload of the right shape: 32-byte digest for ECDSA, a message otherwise. */
-function payloadFor(keyType: KeyType, seed: string): Uint8Array {
-  return keyType === 'ecdsa-secp256k1' || keyType === 'bitcoin-secp256k1' ? sha256(utf8(seed)) : utf8(`message ${seed}`)
 }
 
 describe('localKeyring', () => {
@@ -73,9 +54,9 @@ describe('localKeyring', () => {
       expect(signatures).toHaveLength(3)
       signatures.forEach((sig, i) => {
         expect(sig).toHaveLength(keyType === 'eddsa-ed25519' || keyType === 'schnorr-secp256k1' ? 64 : 65)
-        expect(verifies(keyType, publicKey, payloads[i]!, sig)).toBe(true)
+        expect(nobleVerifies(keyType, publicKey, payloads[i]!, sig)).toBe(true)
         // not valid for another payload
-        expect(verifies(keyType, publicKey, payloads[(i + 1) % 3]!, sig)).toBe(false)
+        expect(nobleVerifies(keyType, publicKey, payloads[(i + 1) % 3]!, sig)).toBe(false)
       })
     })
 
@@ -113,7 +94,7 @@ describe('localKeyring', () => {
       expect(Buffer.from(again.publicKey).equals(Buffer.from(publicKey))).toBe(true)
       const payload = payloadFor(keyType, 'after restart')
       const { signatures } = await after.sign({ requestId: 2, keyId: 1, keyType, publicKey, payloads: [payload], workspace: WORKSPACE, keyring: KEYRING, signal: never })
-      expect(verifies(keyType, publicKey, payload, signatures[0]!)).toBe(true)
+      expect(nobleVerifies(keyType, publicKey, payload, signatures[0]!)).toBe(true)
     })
 
     it('signs 200 random payloads that all verify', async () => {
@@ -123,7 +104,7 @@ describe('localKeyring', () => {
       const payloads = Array.from({ length: 200 }, (_, i) => (ecdsa ? crypto.getRandomValues(new Uint8Array(32)) : crypto.getRandomValues(new Uint8Array(1 + (i % 97)))))
       const { signatures } = await k.sign({ requestId: 3, keyId: 1, keyType, publicKey, payloads, workspace: WORKSPACE, keyring: KEYRING, signal: never })
       expect(signatures).toHaveLength(200)
-      const bad = signatures.map((sig, i) => (verifies(keyType, publicKey, payloads[i]!, sig) ? -1 : i)).filter((i) => i >= 0)
+      const bad = signatures.map((sig, i) => (nobleVerifies(keyType, publicKey, payloads[i]!, sig) ? -1 : i)).filter((i) => i >= 0)
       expect(bad).toEqual([])
     })
   })

@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { afterEach, describe, expect, it } from 'vitest'
 import { isZrError } from '../errors/ZrError.js'
@@ -11,7 +11,7 @@ import { type SecretStore, memorySecretStore } from './SecretStore.js'
 import { ENCRYPTED_STORE_META_NAME, encryptedSecretStore } from './encryptedSecretStore.js'
 import { FILE_SECRET_STORE_MAX_NAME_BYTES, fileSecretStore } from './fileSecretStore.js'
 import { localKeyring } from './localKeyring.js'
-import { rejection } from '@zrkit/testkit'
+import { nobleVerifies, payloadFor, rejection } from '@zrkit/testkit'
 
 const utf8 = (s: string) => new TextEncoder().encode(s)
 const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex')
@@ -74,25 +74,6 @@ async function leaksIn(dir: string, secrets: readonly Uint8Array[]): Promise<str
     })
   }
   return [...new Set(hits)]
-}
-
-/** Order of secp256k1, for the low-S check. */
-const N = secp256k1.Point.CURVE().n
-
-/** Checks a zrkit signature with noble directly. */
-function verifies(keyType: KeyType, publicKey: Uint8Array, payload: Uint8Array, sig: Uint8Array): boolean {
-  if (keyType === 'eddsa-ed25519') return sig.length === 64 && ed25519.verify(sig, payload, publicKey, { zip215: false })
-  if (keyType === 'schnorr-secp256k1') return sig.length === 64 && schnorr.verify(sig, payload, publicKey.slice(1))
-  if (sig.length !== 65) return false
-  const rs = sig.slice(0, 64)
-  if (BigInt(`0x${hexOf(rs.slice(32))}`) > N / 2n) return false
-  if (!secp256k1.verify(rs, payload, publicKey, { prehash: false, lowS: true })) return false
-  const recovered = secp256k1.Signature.fromBytes(rs, 'compact').addRecoveryBit(sig[64]!).recoverPublicKey(payload).toBytes(true)
-  return Buffer.from(recovered).equals(Buffer.from(publicKey))
-}
-
-function payloadFor(keyType: KeyType, seed: string): Uint8Array {
-  return keyType === 'ecdsa-secp256k1' || keyType === 'bitcoin-secp256k1' ? sha256(utf8(seed)) : utf8(`message ${seed}`)
 }
 
 /** The public key of a secret the local keyring keeps, for its key type. */
@@ -535,9 +516,9 @@ describe('no plaintext on disk', () => {
       expect(hexOf(again.publicKey)).toBe(hexOf(publicKey))
       const payloads = [payloadFor(keyType, 'after restart 1'), payloadFor(keyType, 'after restart 2')]
       const { signatures } = await after.sign({ requestId: 1, keyId: 1, keyType, publicKey, payloads, workspace: WORKSPACE, keyring: KEYRING, signal: never })
-      expect(verifies(keyType, publicKey, payloads[0]!, signatures[0]!)).toBe(true)
-      expect(verifies(keyType, publicKey, payloads[1]!, signatures[1]!)).toBe(true)
-      expect(verifies(keyType, publicKey, payloads[1]!, signatures[0]!)).toBe(false)
+      expect(nobleVerifies(keyType, publicKey, payloads[0]!, signatures[0]!)).toBe(true)
+      expect(nobleVerifies(keyType, publicKey, payloads[1]!, signatures[1]!)).toBe(true)
+      expect(nobleVerifies(keyType, publicKey, payloads[1]!, signatures[0]!)).toBe(false)
     }
 
     // the whole secrets, and for ed25519 the signing scalar expanded from the seed

@@ -5,8 +5,6 @@
  * events), and no honest party is ever accused or named as the cause of a rejection. Signatures are
  * checked by noble. The parties talk over the in-process relay; the cheater's router alters what it sends.
  */
-import { ed25519 } from '@noble/curves/ed25519.js'
-import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import {
   type Account,
@@ -17,16 +15,13 @@ import {
   type LedgerEvent,
   type ZrClient,
   createConnector,
-  createEmbeddedLedger,
-  createZrClient,
-  generateAccount,
   toHex,
 } from '@zrkit/core'
-import { createSessionRouter, federationParty, memoryRelay, secureTransport } from '@zrkit/mpc'
+import { federationParty } from '@zrkit/mpc'
 import { afterEach, describe, expect, it } from 'vitest'
 import { encodeWire, decodeWire } from '../ecdsa/wire.js'
-import { itInFullRun } from '@zrkit/testkit'
-import { type Tamper, type TestParty, flipped, rewrite, tamperedRouter } from '@zrkit/testkit/mpc'
+import { itInFullRun, nobleVerifies, ownerWorld } from '@zrkit/testkit'
+import { type Tamper, flipped, rewrite, tamperedRouter, testNetwork } from '@zrkit/testkit/mpc'
 
 // Generous rounds: a DKLs23 pair setup that misses its window is rerun inside a signing attempt, and the
 // suites may share the machine with others.
@@ -57,18 +52,13 @@ afterEach(async () => {
 
 /** A 2-of-3 federation whose party 1 sends what `tamper` makes of its messages. */
 async function federationWithCheater(tamper: (parties: Account[]) => Tamper): Promise<Cheating> {
-  const parties = [generateAccount(), generateAccount(), generateAccount()]
-  const owner = generateAccount()
-  const ledger = await createEmbeddedLedger({ genesis: { chainId: 'zrkit-cheat', balances: [owner, ...parties].map((a) => ({ address: a.address, amount: 1_000_000n })) } })
-  const client = createZrClient({ ledger, account: owner })
-  const { workspace } = await client.createWorkspace()
-  const addresses = parties.map((p) => p.address)
+  // the parties: accounts, transports and routers over one in-process relay (sorted by address)
+  const net = await testNetwork(3, { routerTimeoutMs: timing.dkgTimeoutMs })
+  const parties = net.parties.map((p) => p.account)
+  const { ledger, client, workspace } = await ownerWorld({ chainId: 'zrkit-cheat', funded: parties })
+  const addresses = [...net.ids]
   const { keyring } = await client.createKeyring({ description: '2-of-3 with a cheater', parties: addresses, partyThreshold: 2, keyRequestFee: 1n, signRequestFee: 1n })
-  const relay = memoryRelay()
-  const transports = await Promise.all(parties.map((account) => secureTransport({ account, relay, peers: addresses.filter((a) => a !== account.address), timeoutMs: timing.dkgTimeoutMs })))
-  const routers = transports.map((t) => createSessionRouter(t))
   const cheater = parties[1]!
-  const asTestParty = (i: number) => ({ index: i, account: parties[i]!, id: addresses[i]!, transport: transports[i]!, router: routers[i]!, errors: [] }) as TestParty
   const accused: LedgerEvent[] = []
   const unsubscribe = ledger.subscribe({ types: ['party.accused'] }, (e) => void accused.push(e))
   const connectorAccused = new Map(addresses.map((a) => [a, [] as ConnectorEvent[]]))
@@ -81,8 +71,8 @@ async function federationWithCheater(tamper: (parties: Account[]) => Tamper): Pr
       onEvent: (e) => e.type === 'accused' && connectorAccused.get(account.address)!.push(e),
       backend: federationParty({
         account,
-        router: account === cheater ? tamperedRouter(asTestParty(i), tamper(parties)) : routers[i]!,
-        identityKey: (party) => transports[i]!.identityKey(party),
+        router: account === cheater ? tamperedRouter(net.parties[i]!, tamper(parties)) : net.parties[i]!.router,
+        identityKey: (party) => net.parties[i]!.transport.identityKey(party),
         parties: addresses,
         threshold: 2,
         attemptTimeoutMs: timing.attemptTimeoutMs,
@@ -104,18 +94,11 @@ async function federationWithCheater(tamper: (parties: Account[]) => Tamper): Pr
     async stop() {
       unsubscribe()
       await Promise.all(connectors.map((c) => c.stop()))
-      routers.forEach((r) => r.close())
-      await Promise.all(transports.map((t) => t.close()))
+      await net.close()
       await ledger.close()
     },
   }
   return running
-}
-
-function verifies(keyType: KeyType, signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
-  if (keyType === 'eddsa-ed25519') return ed25519.verify(signature, message, publicKey, { zip215: false })
-  if (keyType === 'schnorr-secp256k1') return schnorr.verify(signature, message, publicKey.subarray(1))
-  return secp256k1.verify(signature.subarray(0, 64), message, publicKey, { prehash: false, lowS: true })
 }
 
 async function keyOf(c: Cheating, keyType: KeyType): Promise<Key> {
@@ -136,7 +119,7 @@ async function signAll(c: Cheating, key: Key, count: number, label: string): Pro
     })
     expect(done.status).toBe('fulfilled')
     expect(done.rejectReason).toBeUndefined()
-    expect(verifies(key.keyType, done.signatures[0]!, payload, key.publicKey)).toBe(true)
+    expect(nobleVerifies(key.keyType, key.publicKey, payload, done.signatures[0]!)).toBe(true)
   }
 }
 
@@ -249,7 +232,7 @@ describe('a cheating party in a 2-of-3 federation, seen through the ledger', () 
       await c.client.waitForSignRequest({ requestId, timeoutMs: waitMs }).catch(() => {})
       const request = await c.client.getSignRequest({ id: requestId })
       expect(['fulfilled', 'rejected']).toContain(request.status)
-      if (request.status === 'fulfilled') expect(verifies(key.keyType, request.signatures![0]!, payload, key.publicKey)).toBe(true)
+      if (request.status === 'fulfilled') expect(nobleVerifies(key.keyType, key.publicKey, payload, request.signatures![0]!)).toBe(true)
       for (const h of c.honest) expect(request.rejectReason ?? '').not.toContain(`party ${h.address} accused`)
     }
     expectOnlyCheaterAccused(c, { atLeastOnce: false })

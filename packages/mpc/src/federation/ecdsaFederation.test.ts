@@ -11,13 +11,9 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import {
   type Account,
   type Connector,
-  type EmbeddedLedger,
   type Key,
   type SecretStore,
-  type ZrClient,
   createConnector,
-  createEmbeddedLedger,
-  createZrClient,
   deriveAddress,
   encryptedSecretStore,
   generateAccount,
@@ -27,7 +23,7 @@ import {
 import { fileSecretStore } from '@zrkit/core/node'
 import { type Federation, type SessionRouter, createFederation, createSessionRouter, federationParty, memoryRelay, secureTransport } from '@zrkit/mpc'
 import { type Hex, recoverAddress } from 'viem'
-import { itInFullRun } from '@zrkit/testkit'
+import { type OwnerWorld, itInFullRun, ownerWorld } from '@zrkit/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeShare, ecdsaNames } from '../ecdsa/ecdsaKey.js'
 
@@ -35,15 +31,8 @@ const chainId = 'zrkit-ecdsa-federation'
 const timing = { attemptTimeoutMs: 2_000, dkgTimeoutMs: 20_000, pollIntervalMs: 100 }
 const waitMs = 60_000
 
-type World = { ledger: EmbeddedLedger; owner: Account; client: ZrClient; workspace: string }
-
-async function world(parties: readonly Account[]): Promise<World> {
-  const owner = generateAccount()
-  const ledger = await createEmbeddedLedger({ genesis: { chainId, balances: [owner, ...parties].map((a) => ({ address: a.address, amount: 1_000_000n })) } })
-  const client = createZrClient({ ledger, account: owner })
-  const { workspace } = await client.createWorkspace()
-  return { ledger, owner, client, workspace }
-}
+type World = OwnerWorld
+const world = (parties: readonly Account[]): Promise<World> => ownerWorld({ chainId, funded: parties })
 
 const digestOf = (...bytes: number[]) => sha256(Uint8Array.from(bytes))
 

@@ -12,16 +12,13 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import {
   type Account,
   type Connector,
-  type EmbeddedLedger,
   type Key,
   type KeyType,
   type Ledger,
   type SecretStore,
   type SignRequest,
-  type ZrClient,
   ZrError,
   createConnector,
-  createEmbeddedLedger,
   createZrClient,
   deriveKey,
   encryptedSecretStore,
@@ -33,7 +30,7 @@ import {
 import { canonicalParse, partyResponseDigest, verifyAccountSignature } from '@zrkit/core/internal'
 import { fileSecretStore } from '@zrkit/core/node'
 import { type Federation, type Relay, type SessionRouter, createFederation, createSessionRouter, frostParty, memoryRelay, secureTransport } from '@zrkit/mpc'
-import { fullRun, itInFullRun } from '@zrkit/testkit'
+import { type OwnerWorld, fullRun, itInFullRun, nobleVerifies, ownerWorld } from '@zrkit/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeMessage, encodeMessage, isRecord } from '../frost/messages.js'
 
@@ -42,26 +39,16 @@ const timing = { attemptTimeoutMs: 1_000, dkgTimeoutMs: 3_000, pollIntervalMs: 1
 /** Upper bound on any single wait for the ledger, so a broken run fails instead of hanging. */
 const waitMs = 20_000
 
-type World = { ledger: EmbeddedLedger; owner: Account; approver: Account; client: ZrClient; workspace: string }
+type World = OwnerWorld & { approver: Account }
 
+/** The owner's world (testkit) plus an approver for the policy tests. */
 async function world(parties: readonly Account[]): Promise<World> {
-  const owner = generateAccount()
   const approver = generateAccount()
-  const ledger = await createEmbeddedLedger({
-    genesis: { chainId, balances: [owner, approver, ...parties].map((a) => ({ address: a.address, amount: 1_000_000n })) },
-  })
-  const client = createZrClient({ ledger, account: owner })
-  const { workspace } = await client.createWorkspace()
-  return { ledger, owner, approver, client, workspace }
+  return { ...(await ownerWorld({ chainId, funded: [approver, ...parties] })), approver }
 }
 
 const digestOf = (...bytes: number[]) => sha256(Uint8Array.from(bytes))
 
-/** Checks a signature under the public key the ledger says the request signs for. */
-function verifies(keyType: KeyType, signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
-  if (keyType === 'eddsa-ed25519') return ed25519.verify(signature, message, publicKey, { zip215: false })
-  return schnorr.verify(signature, message, publicKey.length === 33 ? publicKey.subarray(1) : publicKey)
-}
 
 /** Every stored party response is signed by that party over the chain, the request id and the result. */
 function expectSignedResponses(kind: 'key' | 'sign', requestId: number, result: unknown, responses: SignRequest['responses'], parties: readonly Account[]) {
@@ -96,7 +83,7 @@ async function signAndCheck(w: World, key: Key, payloads: Uint8Array[], parties:
   const done = await w.client.waitForSignRequest({ requestId, timeoutMs: waitMs })
   expect(done.status).toBe('fulfilled')
   expect(done.signatures.length).toBe(payloads.length)
-  payloads.forEach((p, i) => expect(verifies(key.keyType, done.signatures[i]!, p, done.publicKey)).toBe(true))
+  payloads.forEach((p, i) => expect(nobleVerifies(key.keyType, done.publicKey, p, done.signatures[i]!)).toBe(true))
   expectSignedResponses('sign', requestId, { signatures: done.signatures }, done.responses, parties)
   return done
 }
@@ -148,7 +135,7 @@ describe('a 2-of-3 FROST federation', () => {
       const done = await signAndCheck(w, key, [digestOf(1), digestOf(2), new TextEncoder().encode('a message of any length')], parties)
       expect(done.publicKey).toEqual(key.publicKey)
       // signatures are for these messages only
-      expect(verifies(keyType, done.signatures[0]!, digestOf(9), done.publicKey)).toBe(false)
+      expect(nobleVerifies(keyType, done.publicKey, digestOf(9), done.signatures[0]!)).toBe(false)
     }
   })
 
@@ -156,7 +143,7 @@ describe('a 2-of-3 FROST federation', () => {
     const ed = keys['eddsa-ed25519']!
     const byPath = await signAndCheck(w, ed, [digestOf(3)], parties, { path: 'user-42' })
     expect(byPath.publicKey).toEqual(deriveKey(ed.keyType, ed.publicKey, 'user-42').publicKey)
-    expect(verifies(ed.keyType, byPath.signatures[0]!, digestOf(3), ed.publicKey)).toBe(false)
+    expect(nobleVerifies(ed.keyType, ed.publicKey, digestOf(3), byPath.signatures[0]!)).toBe(false)
 
     const sc = keys['schnorr-secp256k1']!
     const child = await signAndCheck(w, sc, [digestOf(4)], parties, { path: 'm/0/7' })
@@ -565,7 +552,7 @@ describe('a party that corrupts its signature shares', () => {
         expect(request.status, request.rejectReason).toBe('fulfilled')
         outcomes.push(request.status)
         expect(request.signatures!.length).toBe(1)
-        for (const sig of request.signatures ?? []) expect(verifies(keyType, sig, payload, request.publicKey)).toBe(true)
+        for (const sig of request.signatures ?? []) expect(nobleVerifies(keyType, request.publicKey, payload, sig)).toBe(true)
       }
     }
     expect(outcomes.length).toBe(6)

@@ -1,5 +1,3 @@
-import { ed25519 } from '@noble/curves/ed25519.js'
-import { schnorr } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { type KeyType, type ZrError, isZrError, toHex } from '@zrkit/core'
 import { canonicalBytes, canonicalParse, canonicalStringify } from '@zrkit/core/internal'
@@ -8,19 +6,13 @@ import { type FrostKey, type SigningResult, frostSuite, runDkg, runSigning } fro
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RelayFrame } from '../transport/memoryRelay.js'
 import { type Tamper, type TestNetwork, type TestParty, flipped, rewrite, tamperedRouter, testNetwork } from '@zrkit/testkit/mpc'
-import { rejection, sleep, until } from '@zrkit/testkit'
+import { nobleVerifies, sleep, until } from '@zrkit/testkit'
 
 // FROST key generation and signing end to end: real secure transports and session routers over an
 // in-process relay, with parties that are down, cheat, or whose frames the network replays.
 
 const keyTypes: KeyType[] = ['eddsa-ed25519', 'schnorr-secp256k1']
 const text = (s: string) => new TextEncoder().encode(s)
-
-/** An independent check of a final signature against the group key as the ledger stores it. */
-function verifies(keyType: KeyType, signature: Uint8Array, message: Uint8Array, groupKey: Uint8Array): boolean {
-  if (keyType === 'eddsa-ed25519') return ed25519.verify(signature, message, groupKey, { zip215: false })
-  return schnorr.verify(signature, message, groupKey.subarray(1))
-}
 
 let sessions = 0
 const nextId = (what: string) => `${what}-${++sessions}`
@@ -89,7 +81,7 @@ function agreed(keyType: KeyType, keys: FrostKey[], settled: PromiseSettledResul
   const first = results[0]!
   const groupKey = frostSuite(keyType).groupKey(keys[0]!)
   expect(first.signatures).toHaveLength(messages.length)
-  first.signatures.forEach((sig, i) => expect(verifies(keyType, sig, messages[i]!, groupKey), `signature ${i}`).toBe(true))
+  first.signatures.forEach((sig, i) => expect(nobleVerifies(keyType, groupKey, messages[i]!, sig), `signature ${i}`).toBe(true))
   for (const r of results) {
     expect(r.signers).toEqual(first.signers)
     expect(r.signatures.map(toHex)).toEqual(first.signatures.map(toHex))
@@ -108,7 +100,7 @@ async function signTwo(net: TestNetwork, keyType: KeyType, keys: FrostKey[], t: 
   expect(result.attempts).toBe(1)
   // Each message got its own nonces, and each signature is bound to its message.
   expect(toHex(result.signatures[0]!.subarray(0, 32))).not.toBe(toHex(result.signatures[1]!.subarray(0, 32)))
-  expect(verifies(keyType, result.signatures[0]!, messages[1]!, frostSuite(keyType).groupKey(keys[0]!))).toBe(false)
+  expect(nobleVerifies(keyType, frostSuite(keyType).groupKey(keys[0]!), messages[1]!, result.signatures[0]!)).toBe(false)
   return result
 }
 

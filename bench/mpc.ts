@@ -109,17 +109,17 @@ const workerRole = 'zrkit-bench-frost-party'
  * federation party keeps them (`frostParty`), never shared with another worker.
  */
 function frostOps(): PartyOps {
-  const keys = new Map<KeyType, { key: FrostKey; prepared: PreparedKey }>()
+  const keys = new Map<KeyType, { key: FrostKey; prepared: PreparedKey; verifier: (signature: Uint8Array, message: Uint8Array) => boolean }>()
   return {
     dkg: async ({ router, parties }, { id, keyType, threshold }: { id: string; keyType: KeyType; threshold: number }) => {
       const suite = frostSuite(keyType)
       const key = await runDkg({ session: router.open(id, parties), suite, threshold, timeoutMs: 60_000 })
-      keys.set(keyType, { key, prepared: prepareKey(suite, key.public) })
+      keys.set(keyType, { key, prepared: prepareKey(suite, key.public), verifier: suite.verifier(suite.groupKey(key)) })
     },
     sign: async ({ router, parties, account, transport }, { id, keyType, threshold, message, seed }: { id: string; keyType: KeyType; threshold: number; message: Uint8Array; seed: number }) => {
       const identityKey = (p: string) => transport.identityKey(p)
-      const { key, prepared } = keys.get(keyType)!
-      await runSigning({ router, sessionId: id, parties, self: account.address, account, identityKey, suite: frostSuite(keyType), key, preparedKey: prepared, threshold, messages: [message], seed, attemptTimeoutMs: 60_000 })
+      const { key, prepared, verifier } = keys.get(keyType)!
+      await runSigning({ router, sessionId: id, parties, self: account.address, account, identityKey, suite: frostSuite(keyType), key, preparedKey: prepared, verifier, threshold, messages: [message], seed, attemptTimeoutMs: 60_000 })
     },
   }
 }

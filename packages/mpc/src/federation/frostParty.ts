@@ -56,12 +56,14 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
   const keyName = (keyType: string, publicKey: Uint8Array) => `frost/${keyType}/${toHex(publicKey)}`
   // This party's own decoded key packages (verifying shares decoded and validated once), by key type and
   // (tweaked) public package; oldest out first. Nothing here is shared with another party.
-  const preparedKeys = new Map<string, PreparedKey>()
-  const preparedFor = (keyType: string, suite: ReturnType<typeof frostSuite>, key: FrostKey): PreparedKey => {
+  /** Per key: the decoded key package and the check of final signatures (each vetted and decoded once). */
+  type Prepared = { key: PreparedKey; verifier: (signature: Uint8Array, message: Uint8Array) => boolean }
+  const preparedKeys = new Map<string, Prepared>()
+  const preparedFor = (keyType: string, suite: ReturnType<typeof frostSuite>, key: FrostKey): Prepared => {
     const id = `${keyType}/${canonicalStringify(key.public)}`
     let prepared = preparedKeys.get(id)
     if (!prepared) {
-      prepared = prepareKey(suite, key.public)
+      prepared = { key: prepareKey(suite, key.public), verifier: suite.verifier(suite.groupKey(key)) }
       preparedKeys.set(id, prepared)
       if (preparedKeys.size > PREPARED_KEYS_KEPT) preparedKeys.delete(preparedKeys.keys().next().value!)
     }
@@ -88,6 +90,7 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
         const suite = frostSuite(keyType)
         const signing = signingKey(keyType, publicKey, { ...(path ? { path } : {}), ...(taproot ? { taproot } : {}) })
         const key = tweakKey(suite, stored, signing)
+        const prepared = preparedFor(keyType, suite, key)
         const { signatures, accusations } = await runSigning({
           router,
           sessionId: `frost/sign/${keyring}/${requestId}`,
@@ -97,7 +100,8 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
           identityKey: options.identityKey,
           suite,
           key,
-          preparedKey: preparedFor(keyType, suite, key),
+          preparedKey: prepared.key,
+          verifier: prepared.verifier,
           threshold,
           messages: payloads,
           seed: requestId,

@@ -25,6 +25,11 @@ export type RunSigningOptions = {
    * Default: decoded on first use by this signing.
    */
   preparedKey?: PreparedKey | undefined
+  /**
+   * This party's check of final signatures under the key: `suite.verifier(groupKey)`, kept per key by a
+   * party that signs often (as `frostParty` does). Default: made for this signing.
+   */
+  verifier?: ((signature: Uint8Array, message: Uint8Array) => boolean) | undefined
   threshold: number
   messages: readonly Uint8Array[]
   /** This party's account: as coordinator it signs the signing package. */
@@ -87,6 +92,7 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
   const wait = { timeoutMs, ...(signal ? { signal } : {}) }
   /** This party's decoded key package: decoded on first use, then kept for every attempt and message. */
   let decodedKey: PreparedKey | undefined = options.preparedKey
+  let verifyFinal = options.verifier
   const { value, attempts, accusations } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal, followExcludedCoordinators: true }, async ({ session, coordinator, excluded, decline }) => {
     // Round 1: fresh nonces for each message; commitments to the coordinator.
     const nonces = messages.map(() => commit(suite, key.secret))
@@ -133,7 +139,7 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
     // Aggregate first (RFC 9591 Section 5.3): each signature goes to the independent verifier, and
     // only when one fails are the shares checked one by one, naming and excluding the signer at fault.
     const results = messages.map((m, i) =>
-      aggregateVerified(prepared[i]!, Object.fromEntries(pkg.signers.map((s) => [ids.get(s)!, shares.get(s)![i]!])), (sig) => suite.verify(sig, m, groupKey)),
+      aggregateVerified(prepared[i]!, Object.fromEntries(pkg.signers.map((s) => [ids.get(s)!, shares.get(s)![i]!])), (sig) => (verifyFinal ??= suite.verifier(groupKey))(sig, m)),
     )
     for (const signer of pkg.signers) {
       const i = results.findIndex((r) => !r.ok && r.cheaters.includes(ids.get(signer)!))

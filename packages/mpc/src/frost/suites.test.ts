@@ -1,4 +1,5 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
+import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha512 } from '@noble/hashes/sha2.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -69,6 +70,9 @@ describe('verifyEd25519', () => {
         ]
         for (const [sg, m, k] of cases) expect(verifyEd25519(sg, m, k)).toBe(noble(sg, m, k))
         expect(verifyEd25519(sig, msg, pk)).toBe(true)
+        // one verifier per key, as a party keeps it, reused for every case under that key
+        const bound = new Map([pk, otherKey, mixedKey].map((k) => [k, frostSuite('eddsa-ed25519').verifier(k)] as const))
+        for (const [sg, m, k] of cases) expect(bound.get(k)!(sg, m)).toBe(noble(sg, m, k))
       }),
       { numRuns: 60 },
     )
@@ -118,5 +122,23 @@ describe('verifyEd25519', () => {
     // The refused key stays refused; the good key still verifies afterwards (per-key cache).
     expect(verifyEd25519(sig, msg, yPlusP)).toBe(false)
     expect(verifyEd25519(sig, msg, pk)).toBe(true)
+  })
+})
+
+describe('FrostSuite.verifier', () => {
+  it('BIP340: a verifier bound to a key gives noble schnorr.verify’s answer for every signature it is asked about', () => {
+    const suite = frostSuite('schnorr-secp256k1')
+    const sk = schnorr.utils.randomSecretKey()
+    const key = secp256k1.getPublicKey(sk, true)
+    const verify = suite.verifier(key)
+    for (let i = 0; i < 20; i++) {
+      const msg = Uint8Array.of(i, 1, 2)
+      const sig = schnorr.sign(msg, sk)
+      const bad = sig.slice()
+      bad[i % 64]! ^= 1
+      expect(verify(sig, msg)).toBe(true)
+      expect(verify(bad, msg)).toBe(schnorr.verify(bad, msg, key.subarray(1)))
+      expect(verify(sig, Uint8Array.of(i, 1, 3))).toBe(false)
+    }
   })
 })

@@ -31,6 +31,11 @@ export type FrostSuite = {
    * {@link verifyEd25519}), computed afresh by each party that calls it.
    */
   verify(signature: Uint8Array, message: Uint8Array, groupKey: Uint8Array): boolean
+  /**
+   * The same check bound to one group key, which is vetted (and, for ed25519, turned into a native key) once:
+   * a party keeps one per key and checks every final signature under that key with it.
+   */
+  verifier(groupKey: Uint8Array): (signature: Uint8Array, message: Uint8Array) => boolean
 }
 
 const suites: Partial<Record<KeyType, FrostSuite>> = {
@@ -41,6 +46,7 @@ const suites: Partial<Record<KeyType, FrostSuite>> = {
     Point: ed25519.Point,
     groupKey: (k) => k.public.commitments[0]!,
     verify: (sig, msg, pk) => verifyEd25519(sig, msg, pk),
+    verifier: (pk) => ed25519Verifier(pk),
   },
   'schnorr-secp256k1': {
     keyType: 'schnorr-secp256k1',
@@ -49,6 +55,10 @@ const suites: Partial<Record<KeyType, FrostSuite>> = {
     Point: secp256k1.Point,
     groupKey: (k) => k.public.commitments[0]!,
     verify: (sig, msg, pk) => schnorr.verify(sig, msg, pk.subarray(1)),
+    verifier: (pk) => {
+      const xOnly = Uint8Array.from(pk.subarray(1))
+      return (sig, msg) => schnorr.verify(sig, msg, xOnly)
+    },
   },
 }
 
@@ -74,24 +84,49 @@ const nodeCrypto: NodeCrypto | undefined = (() => {
 
 /** DER SubjectPublicKeyInfo prefix of a raw 32-byte Ed25519 key (RFC 8410). */
 const ed25519Spki = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00)
-/** Native RFC 8032 verification, or undefined when unavailable (then noble decides). */
-function nativeVerifyEd25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean | undefined {
-  if (!nodeCrypto || !(signature instanceof Uint8Array) || !(message instanceof Uint8Array) || !(publicKey instanceof Uint8Array)) return undefined
-  if (signature.length !== 64 || publicKey.length !== 32) return false
+/**
+ * A native key for RFC 8032 verification: `null` for a key noble refuses (not a canonical point, or of small
+ * order: OpenSSL accepts some signatures under small-order keys that noble refuses), undefined where the
+ * platform has no native Ed25519 (then noble decides).
+ */
+function nativeEd25519Key(publicKey: Uint8Array): unknown {
+  if (!nodeCrypto || !(publicKey instanceof Uint8Array)) return undefined
+  if (publicKey.length !== 32) return null
   try {
-    // The key is vetted as noble vets it: a canonical encoding, not of small order. (OpenSSL accepts
-    // some signatures under small-order keys that noble refuses.) Nothing is kept between calls.
-    let usable: boolean
-    try {
-      usable = !ed25519.Point.fromBytes(publicKey, false).isSmallOrder()
-    } catch {
-      usable = false
-    }
-    if (!usable) return false
-    const key = nodeCrypto.createPublicKey({ key: concatBytes(ed25519Spki, publicKey), format: 'der', type: 'spki' })
+    if (ed25519.Point.fromBytes(publicKey, false).isSmallOrder()) return null
+  } catch {
+    return null
+  }
+  try {
+    return nodeCrypto.createPublicKey({ key: concatBytes(ed25519Spki, publicKey), format: 'der', type: 'spki' })
+  } catch {
+    return undefined
+  }
+}
+
+/** Native verification under a key from {@link nativeEd25519Key}, or undefined when it cannot decide. */
+function nativeVerifyWith(key: unknown, signature: Uint8Array, message: Uint8Array): boolean | undefined {
+  if (key === undefined || !nodeCrypto || !(signature instanceof Uint8Array) || !(message instanceof Uint8Array)) return undefined
+  if (key === null || signature.length !== 64) return false
+  try {
     return nodeCrypto.verify(null, message, key, signature) === true
   } catch {
     return undefined
+  }
+}
+
+/** {@link verifyEd25519} bound to one key, vetted and made native once (see {@link FrostSuite.verifier}). */
+function ed25519Verifier(publicKey: Uint8Array): (signature: Uint8Array, message: Uint8Array) => boolean {
+  const key = Uint8Array.from(publicKey)
+  const native = nativeEd25519Key(key)
+  return (signature, message) => {
+    const answer = nativeVerifyWith(native, signature, message)
+    if (answer !== undefined) return answer
+    try {
+      return ed25519.verify(signature, message, key, { zip215: false })
+    } catch {
+      return false
+    }
   }
 }
 
@@ -116,13 +151,8 @@ export const nativeEd25519 = nodeCrypto !== undefined
  * ```
  */
 export function verifyEd25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
-  const native = nativeVerifyEd25519(signature, message, publicKey)
-  if (native !== undefined) return native
-  try {
-    return ed25519.verify(signature, message, publicKey, { zip215: false })
-  } catch {
-    return false
-  }
+  if (!(publicKey instanceof Uint8Array)) return false
+  return ed25519Verifier(publicKey)(signature, message)
 }
 
 /**

@@ -43,6 +43,7 @@ export default defineConfig({
       { find: /^@zrkit\/relayer-bitcoin$/, replacement: src('./packages/relayer-bitcoin/src/index.ts') },
       { find: /^@zrkit\/relayer-cosmos$/, replacement: src('./packages/relayer-cosmos/src/index.ts') },
       { find: /^@zrkit\/relayer-solana$/, replacement: src('./packages/relayer-solana/src/index.ts') },
+      { find: /^@zrkit\/cli$/, replacement: src('./packages/cli/src/index.ts') },
       // The private test helpers (never published).
       { find: /^@zrkit\/testkit$/, replacement: src('./packages/testkit/src/index.ts') },
       { find: /^@zrkit\/testkit\/mpc$/, replacement: src('./packages/testkit/src/mpc/index.ts') },

@@ -1,0 +1,5 @@
+import type { Command } from '../command.js'
+import { accountAddress, accountNew } from './account.js'
+
+/** Every `zrkit` command, in the order `zrkit --help` lists them. */
+export const commands: readonly Command[] = [accountNew, accountAddress]

@@ -38,7 +38,10 @@ export type ConnectRelayOptions = {
   readonly WebSocket?: RelayWebSocketConstructor | undefined
   /** Reconnection delays: `initialMs` (default 100) doubling up to `maxMs` (default 5 000), each with jitter. */
   readonly backoff?: { readonly initialMs?: number | undefined; readonly maxMs?: number | undefined } | undefined
-  /** Frames kept while disconnected (default 1024); the oldest is dropped (and reported) beyond. */
+  /**
+   * Frames kept while disconnected (default 1024; the oldest is dropped and reported beyond), and
+   * frames received before `connect()` is called (delivered to it then).
+   */
   readonly maxQueuedFrames?: number | undefined
   /** How long the first connection may take, in ms (default 30 000); later ones retry until `close()`. */
   readonly timeoutMs?: number | undefined
@@ -95,6 +98,7 @@ export function connectRelay(options: ConnectRelayOptions): Promise<RelayClient>
   let handler: ((frame: RelayFrame) => void) | undefined
   let own: Announcement | undefined
   const queue: { to: string; bytes: Uint8Array }[] = []
+  const early: RelayFrame[] = []
   const directory = new Map<string, Announcement>()
   const watchers = new Set<(a: Announcement) => void>()
   let settleFirst: ((error?: ZrError) => void) | undefined
@@ -137,7 +141,12 @@ export function connectRelay(options: ConnectRelayOptions): Promise<RelayClient>
       }
       case 'deliver': {
         const h = handler
-        if (!h) return
+        if (!h) {
+          // Frames that arrive before connect() (e.g. the relay's buffer, sent on welcome) wait for it.
+          early.push({ from: m.from, to: self, bytes: m.bytes })
+          if (early.length > config.maxQueuedFrames) early.shift()
+          return
+        }
         try {
           h({ from: m.from, to: self, bytes: m.bytes })
         } catch {
@@ -232,6 +241,19 @@ export function connectRelay(options: ConnectRelayOptions): Promise<RelayClient>
       }
       handler = onFrame
       let live = true
+      if (early.length > 0) {
+        const waiting = early.splice(0, early.length)
+        setTimeout(() => {
+          for (const frame of waiting) {
+            if (handler !== onFrame) return
+            try {
+              onFrame(frame)
+            } catch {
+              // the receiver's failure is its own
+            }
+          }
+        }, 0)
+      }
       return {
         send(to, bytes) {
           if (!live || handler !== onFrame || closed) return

@@ -210,12 +210,12 @@ const PUBLIC_API: Record<string, readonly string[]> = {
   ],
   '@zrkit/mpc': [
     'Announcement', 'BroadcastProof', 'CollectOptions', 'ConfirmOptions', 'ConnectRelayOptions', 'EcdsaPartyOptions',
-    'Envelope', 'Federation', 'FederationOptions', 'FederationParty', 'FederationPartyOptions', 'FrostPartyOptions',
-    'InterceptResult', 'MemoryRelay', 'PartyId', 'Relay', 'RelayClient', 'RelayEndpoint', 'RelayFrame',
-    'RelayWebSocket', 'RelayWebSocketConstructor', 'SecureEnvelope', 'SecureTransport', 'SecureTransportOptions',
-    'Session', 'SessionRouter', 'SessionRouterOptions', 'Transport', 'connectRelay', 'createFederation',
-    'createSessionRouter', 'ecdsaKeyTypes', 'ecdsaParty', 'federationParty', 'frostKeyTypes', 'frostParty',
-    'memoryRelay', 'secureTransport',
+    'Envelope', 'FanoutRelay', 'Federation', 'FederationOptions', 'FederationParty', 'FederationPartyOptions',
+    'FrostPartyOptions', 'InterceptResult', 'MemoryRelay', 'PartyId', 'Relay', 'RelayClient', 'RelayEndpoint',
+    'RelayFrame', 'RelayWebSocket', 'RelayWebSocketConstructor', 'SecureEnvelope', 'SecureTransport',
+    'SecureTransportOptions', 'Session', 'SessionRouter', 'SessionRouterOptions', 'Transport', 'connectRelay',
+    'createFederation', 'createSessionRouter', 'ecdsaKeyTypes', 'ecdsaParty', 'fanoutRelay', 'federationParty',
+    'frostKeyTypes', 'frostParty', 'memoryRelay', 'secureTransport',
   ],
   '@zrkit/mpc/node': ['RelayServer', 'RelayServerEvent', 'ServeRelayOptions', 'serveRelay'],
   '@zrkit/relayer-bitcoin': [

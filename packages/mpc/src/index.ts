@@ -21,6 +21,7 @@ export {
   type RelayWebSocket,
   type RelayWebSocketConstructor,
 } from './transport/relayClient.js'
+export { fanoutRelay, type FanoutRelay } from './transport/fanoutRelay.js'
 export { secureTransport, type BroadcastProof, type SecureEnvelope, type SecureTransport, type SecureTransportOptions } from './transport/secureTransport.js'
 export {
   createSessionRouter,

@@ -1,4 +1,4 @@
-import { type Account, ZrError, errorCodes } from '@zrkit/core'
+import { type Account, ZrError, type ZrErrorCode, errorCodes } from '@zrkit/core'
 import type { Announcement, Relay, RelayFrame } from './memoryRelay.js'
 import { relayAuthDigest } from './relayAuth.js'
 import { type RelayMessage, decodeRelayMessage, encodeRelayMessage } from './relayWire.js'
@@ -169,8 +169,12 @@ export function connectRelay(options: ConnectRelayOptions): Promise<RelayClient>
         return
       }
       case 'error': {
-        const code = (errorCodes as readonly string[]).includes(m.code) ? (m.code as 'RELAY_REFUSED') : 'RELAY_REFUSED'
-        const error = new ZrError(code, m.message || 'The relay refused.', { details: m.details, context: { reason: m.reason, party: self } })
+        const error =
+          m.code === 'RELAY_REFUSED'
+            ? new ZrError('RELAY_REFUSED', m.message || 'The relay refused.', { details: m.details, context: { reason: m.reason, party: self } })
+            : (errorCodes as readonly string[]).includes(m.code)
+              ? new ZrError(m.code as ZrErrorCode, m.message || 'The relay refused.', { details: m.details })
+              : new ZrError('MALFORMED_MESSAGE', 'The relay sent an unknown error code.', { details: `expected a zrkit error code, got ${JSON.stringify(m.code)} (${m.details})` })
         // Refused credentials or a newer connection of this party: retrying cannot help.
         if (m.code === 'RELAY_REFUSED' && (m.reason === 'unauthorized' || m.reason === 'replaced')) {
           fatal = error

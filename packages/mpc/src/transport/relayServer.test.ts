@@ -389,6 +389,29 @@ describe('relay directory and reconnection', () => {
     expect(ib2.frames.map((f) => f.bytes[0])).toEqual([8])
   })
 
+  it('cuts a connection that stops answering pings (a vanished network), and keeps one that answers', async () => {
+    const [a, b] = [generateAccount(), generateAccount()]
+    const events: RelayServerEvent[] = []
+    const s = await server({ parties: [a.address, b.address], heartbeatMs: 50, onEvent: (e) => events.push(e) })
+    const cb = await client(s, b)
+    // a client whose pongs never come, as when its machine drops off the network
+    const ws = new WebSocket(s.url, { autoPong: false })
+    ws.on('error', () => {})
+    cleanup.push(() => ws.terminate())
+    const received: RelayMessage[] = []
+    ws.on('message', (data) => received.push(decodeRelayMessage(new Uint8Array(data as Buffer))))
+    await until(() => received.length === 1, 'the challenge')
+    const { challenge } = received[0] as Extract<RelayMessage, { type: 'challenge' }>
+    ws.send(encodeRelayMessage({ type: 'auth', party: a.address, publicKey: a.publicKey, signature: await a.sign(relayAuthDigest(challenge, s.relayId, a.address)), challenge }))
+    await until(() => s.connected().includes(a.address), 'a connected')
+    await until(() => events.some((e) => e.type === 'disconnected' && e.party === a.address), 'a cut by the heartbeat', { timeoutMs: 2_000 })
+    expect(s.connected()).toEqual([b.address])
+    // b's client answers pings (as browsers and ws do): still connected after several periods
+    await new Promise((r) => setTimeout(r, 250))
+    expect(cb.connected).toBe(true)
+    expect(cb.sessions).toBe(1)
+  })
+
   it('close() settles: no reconnection afterwards, and the relay sees the party leave', async () => {
     const a = generateAccount()
     const s = await server({ parties: [a.address] })

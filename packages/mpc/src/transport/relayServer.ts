@@ -32,6 +32,12 @@ export type ServeRelayOptions = {
   readonly buffer?: { readonly maxFrames?: number | undefined; readonly maxBytes?: number | undefined; readonly maxAgeMs?: number | undefined } | undefined
   /** How long a new connection has to authenticate, in ms (default 10 000). */
   readonly authTimeoutMs?: number | undefined
+  /**
+   * Every `heartbeatMs` (default 15 000; 0: never) the relay pings each connection and cuts one that has
+   * not answered the previous ping or sent anything since: a party whose network vanished without a
+   * close is then seen as away (its frames are buffered) within two periods.
+   */
+  readonly heartbeatMs?: number | undefined
   /** Malformed messages an authenticated connection may send before it is closed (default 16). */
   readonly maxMalformed?: number | undefined
   /** What happens on the relay: for logs and metrics. Never throws into the relay. */
@@ -79,6 +85,8 @@ type Connection = {
   malformed: number
   lastRateError: number
   authTimer: ReturnType<typeof setTimeout> | undefined
+  /** Heard from since the last ping. */
+  alive: boolean
 }
 
 type Buffered = { readonly from: string; readonly bytes: Uint8Array; readonly at: number }
@@ -296,6 +304,7 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
       malformed: 0,
       lastRateError: 0,
       authTimer: undefined,
+      alive: true,
     }
     connections.add(c)
     c.authTimer = setTimeout(() => {
@@ -303,7 +312,11 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
       refuse(c, 'RELAY_REFUSED', 'Authentication timed out.', `expected an answer within ${config.authTimeoutMs} ms`, 'unauthorized')
       socket.close(1008, 'auth timeout')
     }, config.authTimeoutMs)
+    socket.on('pong', () => {
+      c.alive = true
+    })
     socket.on('message', (data, isBinary) => {
+      c.alive = true
       try {
         if (!isBinary) {
           refuse(c, 'MALFORMED_MESSAGE', 'Malformed relay message.', 'expected a binary message, got text', 'malformed')
@@ -328,6 +341,26 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
     write(c, { type: 'challenge', challenge: c.challenge!, relay: relayId, maxFrameBytes: config.maxFrameBytes })
   })
 
+  const heartbeat =
+    config.heartbeatMs > 0
+      ? setInterval(() => {
+          for (const c of connections) {
+            if (!c.alive) {
+              c.socket.terminate()
+              continue
+            }
+            c.alive = false
+            try {
+              c.socket.ping()
+            } catch {
+              // a socket closing meanwhile: its close event cleans up
+            }
+          }
+        }, config.heartbeatMs)
+      : undefined
+  // The heartbeat alone must not keep a process alive.
+  ;(heartbeat as { unref?: () => void } | undefined)?.unref?.()
+
   let closing: Promise<void> | undefined
   return {
     url,
@@ -336,6 +369,7 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
     connected: () => [...live.keys()],
     close() {
       closing ??= new Promise<void>((resolve) => {
+        clearInterval(heartbeat)
         for (const c of connections) {
           clearTimeout(c.authTimer)
           c.socket.terminate()
@@ -404,6 +438,7 @@ function checkOptions(options: ServeRelayOptions) {
       maxAgeMs: int('buffer.maxAgeMs', options.buffer?.maxAgeMs, 30_000, 0),
     },
     authTimeoutMs: int('authTimeoutMs', options.authTimeoutMs, 10_000, 1),
+    heartbeatMs: int('heartbeatMs', options.heartbeatMs, 15_000, 0),
     maxMalformed: int('maxMalformed', options.maxMalformed, 16, 0),
   }
 }

@@ -72,6 +72,15 @@ describe('a 2-of-3 FROST federation, each party with its own client to one netwo
     expect(parties.every((p) => p.errors.length === 0)).toBe(true)
   })
 
+  it('generates a threshold ECDSA key (DKLs23) and a BIP340 key over the relay and signs with them', async () => {
+    for (const keyType of ['ecdsa-secp256k1', 'schnorr-secp256k1'] as const) {
+      const { requestId } = await w.client.requestKey({ workspace: w.workspace, keyring, keyType })
+      const done = await w.client.waitForKeyRequest({ requestId, timeoutMs: waitMs })
+      expect(done.request.status).toBe('fulfilled')
+      await signAndCheck(w, done.key, sha256(Uint8Array.of(4)))
+    }
+  })
+
   it("a party's socket cut mid-way: it reconnects with backoff and the signing completes", async () => {
     const victim = parties[0]!
     const before = victim.relay.sessions

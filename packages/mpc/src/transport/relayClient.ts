@@ -47,6 +47,7 @@ export type ConnectRelayOptions = {
   readonly timeoutMs?: number | undefined
   /** Called with what goes wrong: refusals from the relay, dropped frames, malformed messages. Never throws into the client. */
   readonly onError?: ((error: ZrError) => void) | undefined
+  /** Aborts connecting (the returned promise rejects with `ABORTED`); after that, use `close()`. */
   readonly signal?: AbortSignal | undefined
 }
 

@@ -433,5 +433,20 @@ describe('relay directory and reconnection', () => {
       (e: unknown) => e,
     )
     expect(isZrError(err, 'TIMEOUT'), String(err)).toBe(true)
+    const abort = new AbortController()
+    setTimeout(() => abort.abort(), 50)
+    const aborted = await connectRelay({ url, account: a, WebSocket, backoff: { initialMs: 10, maxMs: 50 }, signal: abort.signal }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(isZrError(aborted, 'ABORTED'), String(aborted)).toBe(true)
+    // and the relay coming up later is found by a client that keeps trying
+    const pending = connectRelay({ url: s.url, account: a, WebSocket, backoff: { initialMs: 10, maxMs: 50 }, timeoutMs: 5_000 })
+    await new Promise((r) => setTimeout(r, 100))
+    const again = await server({ parties: [a.address], port: s.port })
+    const c = await pending
+    cleanup.push(() => c.close())
+    expect(c.connected).toBe(true)
+    expect(again.connected()).toEqual([a.address])
   })
 })

@@ -37,6 +37,7 @@ export default defineConfig({
       { find: /^@zrkit\/core\/node$/, replacement: src('./packages/core/src/node.ts') },
       { find: /^@zrkit\/core\/internal$/, replacement: src('./packages/core/src/internal.ts') },
       { find: /^@zrkit\/core$/, replacement: src('./packages/core/src/index.ts') },
+      { find: /^@zrkit\/mpc\/node$/, replacement: src('./packages/mpc/src/node.ts') },
       { find: /^@zrkit\/mpc\/internal$/, replacement: src('./packages/mpc/src/internal.ts') },
       { find: /^@zrkit\/mpc$/, replacement: src('./packages/mpc/src/index.ts') },
       { find: /^@zrkit\/relayer-evm$/, replacement: src('./packages/relayer-evm/src/index.ts') },

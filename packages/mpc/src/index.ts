@@ -14,6 +14,14 @@ export { frostKeyTypes } from './frost/suites.js'
 // Transport
 export type { Envelope, PartyId, Transport } from './transport/Transport.js'
 export { memoryRelay, type Announcement, type InterceptResult, type MemoryRelay, type Relay, type RelayEndpoint, type RelayFrame } from './transport/memoryRelay.js'
+export {
+  connectRelay,
+  type ConnectRelayOptions,
+  type RelayClient,
+  type RelayWebSocket,
+  type RelayWebSocketConstructor,
+} from './transport/relayClient.js'
+export { fanoutRelay, type FanoutRelay } from './transport/fanoutRelay.js'
 export { secureTransport, type BroadcastProof, type SecureEnvelope, type SecureTransport, type SecureTransportOptions } from './transport/secureTransport.js'
 export {
   createSessionRouter,

@@ -88,6 +88,9 @@ export const errorCodes = [
   'INVALID_CONFIG',
   /** The passphrase or key given for an encrypted store is not the one it was created with. */
   'WRONG_SECRET',
+  // added by issue 16 (network mode)
+  /** A network relay refused a party or a frame: context.reason says why (unauthorized, rate-limited, replaced, ...). */
+  'RELAY_REFUSED',
 ] as const
 
 /** A stable zrkit error code. */
@@ -166,4 +169,5 @@ export const errorCodeDescriptions: { readonly [C in ZrErrorCode]: string } = {
   MALFORMED_MESSAGE: 'A message, frame or reply from another party or process is malformed.',
   INVALID_CONFIG: 'The options given to a factory are unusable.',
   WRONG_SECRET: 'The passphrase or key is not the one the encrypted store was created with.',
+  RELAY_REFUSED: 'A network relay refused the party or the frame; context.reason says why.',
 }

@@ -243,6 +243,13 @@ export type ZrErrorContext = {
   MALFORMED_MESSAGE: { readonly from?: string }
   INVALID_CONFIG: NoContext
   WRONG_SECRET: NoContext
+  // added by issue 16
+  /**
+   * Why a network relay refused: `unauthorized` (bad or stale authentication, or a party not allowed),
+   * `rate-limited`, `replaced` (a newer connection of the same party took over), `not-own-announcement`,
+   * `unknown-party` (a frame to a party the relay does not serve), `not-authenticated`; `party` when known.
+   */
+  RELAY_REFUSED: { readonly reason: string; readonly party?: string }
 }
 
 /**

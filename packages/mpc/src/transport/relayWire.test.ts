@@ -1,0 +1,74 @@
+import { type ZrError, isZrError } from '@zrkit/core'
+import { describe, expect, it } from 'vitest'
+import { type RelayMessage, decodeRelayMessage, encodeRelayMessage, relayWireVersion } from './relayWire.js'
+
+const bytes = (n: number, fill = 1) => new Uint8Array(n).fill(fill)
+
+const samples: RelayMessage[] = [
+  { type: 'challenge', challenge: bytes(32), relay: 'ws://127.0.0.1:7700', maxFrameBytes: 1 << 20 },
+  { type: 'auth', party: 'zen1party', publicKey: bytes(33, 2), signature: bytes(64, 3), challenge: bytes(32, 4) },
+  { type: 'welcome', party: 'zen1party' },
+  { type: 'send', to: 'zen1other', bytes: bytes(100, 5) },
+  { type: 'send', to: 'zen1other', bytes: new Uint8Array(0) },
+  { type: 'deliver', from: 'zen1other', bytes: bytes(3, 6) },
+  { type: 'announce', announcement: { party: 'zen1party', identityKey: bytes(33, 2), encryptionKey: bytes(32, 7), epoch: Date.now(), signature: bytes(64, 8) } },
+  { type: 'error', code: 'RELAY_REFUSED', message: 'Rate limit exceeded.', details: 'expected at most 1 message per second', reason: 'rate-limited' },
+]
+
+const malformed = (input: Uint8Array): ZrError => {
+  try {
+    decodeRelayMessage(input)
+  } catch (e) {
+    expect(isZrError(e, 'MALFORMED_MESSAGE'), String(e)).toBe(true)
+    return e as ZrError
+  }
+  throw new Error('expected MALFORMED_MESSAGE')
+}
+
+describe('relay wire codec', () => {
+  it.each(samples.map((m) => [m.type, m] as const))('round-trips %s', (_, message) => {
+    const encoded = encodeRelayMessage(message)
+    expect(encoded[0]).toBe(relayWireVersion)
+    expect(decodeRelayMessage(encoded)).toEqual(message)
+  })
+
+  it('refuses every truncation and any trailing byte, saying what was expected', () => {
+    for (const message of samples) {
+      const encoded = encodeRelayMessage(message)
+      for (let n = 0; n < encoded.length; n++) expect(malformed(encoded.subarray(0, n)).details).toMatch(/expected/)
+      const longer = new Uint8Array(encoded.length + 1)
+      longer.set(encoded)
+      expect(malformed(longer).details).toMatch(/trailing/)
+    }
+  })
+
+  it('refuses an unknown version or type, wrong fixed sizes, bad UTF-8, oversized strings and unsafe numbers', () => {
+    const welcome = encodeRelayMessage({ type: 'welcome', party: 'p' })
+    expect(malformed(Uint8Array.of(2, ...welcome.subarray(1))).details).toBe('expected wire version 1, got 2')
+    expect(malformed(Uint8Array.of(1, 0, 0, 0)).details).toBe('expected a message type 1..7, got 0')
+    expect(malformed(Uint8Array.of(1, 8)).details).toBe('expected a message type 1..7, got 8')
+    // a 31-byte challenge
+    const challenge = encodeRelayMessage({ type: 'challenge', challenge: bytes(31), relay: 'r', maxFrameBytes: 1 })
+    expect(malformed(challenge).details).toBe('challenge.challenge: expected 32 bytes, got 31')
+    // a 32-byte public key in an auth
+    const auth = encodeRelayMessage({ type: 'auth', party: 'p', publicKey: bytes(32), signature: bytes(64), challenge: bytes(32) })
+    expect(malformed(auth).details).toBe('auth.publicKey: expected 33 bytes, got 32')
+    // invalid UTF-8 in a party id
+    expect(malformed(Uint8Array.of(1, 3, 0, 2, 0xc3, 0x28)).details).toBe('welcome.party: expected UTF-8 text')
+    // a declared string length over the bound
+    expect(malformed(Uint8Array.of(1, 3, 0xff, 0xff)).details).toBe('welcome.party: expected at most 512 bytes, got 65535')
+    // a byte field that claims more than is there
+    expect(malformed(Uint8Array.of(1, 4, 0, 1, 0x61, 0xff, 0xff, 0xff, 0xff)).details).toMatch(/^send\.bytes: expected 4294967295 more bytes, got 0$/)
+    // an epoch beyond 2^53
+    const announce = encodeRelayMessage(samples[6]!)
+    const at = announce.length - 4 - 64 - 8
+    announce.set([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], at)
+    expect(malformed(announce).details).toMatch(/^announce\.epoch: expected a safe integer/)
+    expect(malformed('nope' as never).details).toBe('expected bytes, got string')
+  })
+
+  it('refuses to encode what it could not decode (INVALID_INPUT)', () => {
+    expect(() => encodeRelayMessage({ type: 'welcome', party: 'x'.repeat(513) })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+    expect(() => encodeRelayMessage({ type: 'challenge', challenge: bytes(32), relay: 'r', maxFrameBytes: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+  })
+})

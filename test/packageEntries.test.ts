@@ -12,7 +12,7 @@ import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-type PackageJson = { name: string; private?: boolean; exports: Record<string, string | { import: { types: string; default: string } }> }
+type PackageJson = { name: string; private?: boolean; exports: Record<string, string | { import: { types: string; default: string } }>; bin?: Record<string, string> }
 const packageJson = (dir: string): PackageJson => JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8'))
 
 const workspacePackages = readdirSync(join(root, 'packages'), { withFileTypes: true })
@@ -113,7 +113,7 @@ describe('package entry points', () => {
   it('every tsup entry is published (an entry of the exports map, or a command of the bin map)', () => {
     for (const dir of packages) {
       const entries = Object.keys(tsupEntries(dir))
-      const bins = Object.values((packageJson(dir).bin ?? {}) as Record<string, string>).map((target) => /^\.\/dist\/(.+)\.js$/.exec(target)?.[1])
+      const bins = Object.values(packageJson(dir).bin ?? {}).map((target) => /^\.\/dist\/(.+)\.js$/.exec(target)?.[1])
       for (const b of bins) expect(b, `${dir}: a bin points into dist/`).toBeDefined()
       expect(entries.sort(), dir).toEqual([...published.filter((p) => p.dir === dir).map((p) => p.entry), ...(bins as string[])].sort())
     }

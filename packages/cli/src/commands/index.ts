@@ -1,5 +1,6 @@
 import type { Command } from '../command.js'
 import { accountAddress, accountNew } from './account.js'
+import { relayServe } from './relay.js'
 
 /** Every `zrkit` command, in the order `zrkit --help` lists them. */
-export const commands: readonly Command[] = [accountNew, accountAddress]
+export const commands: readonly Command[] = [relayServe, accountNew, accountAddress]

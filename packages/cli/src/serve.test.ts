@@ -1,0 +1,69 @@
+/**
+ * The serving commands as an operator runs them: each `zrkit ... serve` a real child process (the bin from its
+ * sources), reached over real sockets, stopped with SIGTERM.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { generateAccount, isZrError } from '@zrkit/core'
+import { connectRelay } from '@zrkit/mpc'
+import { afterEach, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
+
+const root = fileURLToPath(new URL('../../..', import.meta.url))
+const bin = join(root, 'packages/cli/src/bin.ts')
+
+type Running = { child: ChildProcess; url: string; logs: Record<string, unknown>[]; exited: Promise<number | null> }
+const running: Running[] = []
+afterEach(() => {
+  for (const r of running.splice(0)) r.child.kill('SIGKILL')
+})
+
+/** Starts `zrkit args...` and resolves with the URL it prints on standard output. */
+async function start(args: string[]): Promise<Running> {
+  const child = spawn(process.execPath, ['--import', 'tsx', bin, ...args, '--log-format', 'json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  const logs: Record<string, unknown>[] = []
+  createInterface({ input: child.stderr! }).on('line', (l) => logs.push(JSON.parse(l)))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve)
+    exited.then((code) => reject(new Error(`exited with ${code}: ${JSON.stringify(logs)}`)))
+  })
+  const r = { child, url, logs, exited }
+  running.push(r)
+  return r
+}
+
+describe('zrkit relay serve', () => {
+  it('serves the listed parties, refuses any other, logs JSON lines, and stops on SIGTERM with exit code 0', async () => {
+    const [a, b, c, stranger] = [generateAccount(), generateAccount(), generateAccount(), generateAccount()]
+    const relay = await start(['relay', 'serve', '--parties', [a, b, c].map((p) => p.address).join(','), '--port', '0'])
+    expect(relay.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/)
+    const client = await connectRelay({ url: relay.url, account: a, WebSocket: WebSocket as never })
+    expect(client.connected).toBe(true)
+    const refused = await connectRelay({ url: relay.url, account: stranger, WebSocket: WebSocket as never, timeoutMs: 10_000 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(isZrError(refused, 'RELAY_REFUSED')).toBe(true)
+    await client.close()
+    relay.child.kill('SIGTERM')
+    expect(await relay.exited).toBe(0)
+    const messages = relay.logs.map((l) => l.msg)
+    expect(messages).toContain('relay listening')
+    expect(messages).toContain('authenticated')
+    expect(messages).toContain('refused')
+    expect(messages).toContain('relay stopped')
+    for (const l of relay.logs) expect(typeof l.time === 'string' && typeof l.level === 'string').toBe(true)
+  }, 60_000)
+
+  it('a wrong party list is refused before anything listens (exit code 1, the log says what was expected)', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', bin, 'relay', 'serve', '--parties', 'zen1only', '--log-format', 'json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    let err = ''
+    child.stderr!.on('data', (d) => (err += d))
+    const code = await new Promise((resolve) => child.on('exit', resolve))
+    expect(code).toBe(1)
+    expect(err).toMatch(/expected at least 2 comma-separated zen1\.\.\. addresses in --parties, got 1/)
+  }, 60_000)
+})

@@ -69,6 +69,7 @@ const frozen = [
   'MALFORMED_MESSAGE',
   'INVALID_CONFIG',
   'WRONG_SECRET',
+  'LIMIT_EXCEEDED',
 ]
 
 describe('errorCodes', () => {

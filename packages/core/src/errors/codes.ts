@@ -88,6 +88,9 @@ export const errorCodes = [
   'INVALID_CONFIG',
   /** The passphrase or key given for an encrypted store is not the one it was created with. */
   'WRONG_SECRET',
+  // added by issue 16 (network mode)
+  /** A server's limit per connection was reached (too many subscriptions, a subscriber too slow); `context.limit` names it. */
+  'LIMIT_EXCEEDED',
 ] as const
 
 /** A stable zrkit error code. */
@@ -166,4 +169,5 @@ export const errorCodeDescriptions: { readonly [C in ZrErrorCode]: string } = {
   MALFORMED_MESSAGE: 'A message, frame or reply from another party or process is malformed.',
   INVALID_CONFIG: 'The options given to a factory are unusable.',
   WRONG_SECRET: 'The passphrase or key is not the one the encrypted store was created with.',
+  LIMIT_EXCEEDED: "A server's limit per connection was reached (context.limit names it).",
 }

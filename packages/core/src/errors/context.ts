@@ -243,6 +243,9 @@ export type ZrErrorContext = {
   MALFORMED_MESSAGE: { readonly from?: string }
   INVALID_CONFIG: NoContext
   WRONG_SECRET: NoContext
+  // added by issue 16
+  /** The limit that was reached (an option name such as `maxSubscriptionsPerConnection`), its bound, and what arrived. */
+  LIMIT_EXCEEDED: { readonly limit: string; readonly max: number; readonly got?: number }
 }
 
 /**

@@ -9,7 +9,10 @@ export type WebSocketLike = {
   readonly readyState: number
   send(data: string): void
   close(code?: number, reason?: string): void
-  addEventListener(type: 'open' | 'message' | 'close' | 'error', listener: (event: { data?: unknown; code?: number; reason?: string }) => void): void
+  addEventListener(type: 'open', listener: (event: unknown) => void): void
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void
+  addEventListener(type: 'close', listener: (event: { code: number; reason: string }) => void): void
+  addEventListener(type: 'error', listener: (event: unknown) => void): void
 }
 
 /** A WebSocket constructor: `new WebSocket(url)`. */
@@ -47,7 +50,7 @@ export function openWebSocketChannel(url: string, WebSocket: WebSocketConstructo
     ws.addEventListener('error', () => {}) // 'close' follows with the code
     ws.addEventListener('close', (event) => {
       clearTimeout(timer)
-      if (!open) reject(new ZrError('LEDGER_UNAVAILABLE', 'Could not connect to the ledger.', { details: `${url}: closed before it opened (code ${event.code ?? '?'})` }))
+      if (!open) reject(new ZrError('LEDGER_UNAVAILABLE', 'Could not connect to the ledger.', { details: `${url}: closed before it opened (code ${event.code})` }))
     })
     ws.addEventListener('open', () => {
       open = true
@@ -55,7 +58,7 @@ export function openWebSocketChannel(url: string, WebSocket: WebSocketConstructo
       resolve({
         send: (m) => ws.send(m),
         onMessage: (fn) => ws.addEventListener('message', (event) => fn(event.data as string)),
-        onClose: (fn) => ws.addEventListener('close', (event) => fn(`code ${event.code ?? '?'}${event.reason ? ` (${event.reason})` : ''}`)),
+        onClose: (fn) => ws.addEventListener('close', (event) => fn(`code ${event.code}${event.reason ? ` (${event.reason})` : ''}`)),
         close: () => ws.close(1000, 'closed by the client'),
       })
     })

@@ -131,6 +131,31 @@ describe('connectLedgerWs against a server process', () => {
     expect((await transfersOn(ledger, 1)).filter((e) => e.data.amount === 9n).length).toBe(1)
   })
 
+  it('gives up a connection to a frozen server (heartbeat), reconnects once it answers again, and its subscription misses nothing', async () => {
+    const server = await startServer()
+    const url = `ws://127.0.0.1:${server.port}`
+    const reports: ZrError[] = []
+    const watcher = await connectLedgerWs(url, { WebSocket, timeoutMs: 10_000, heartbeatMs: 200, reconnect: { initialMs: 50, maxMs: 200 }, onError: (e) => reports.push(e) })
+    const sender = await connectLedgerWs(url, { WebSocket, timeoutMs: 10_000, heartbeatMs: 0 })
+    onTestFinished(async () => void (await Promise.all([watcher.close(), sender.close()])))
+    const seen: number[] = []
+    watcher.subscribe({ types: ['bank.transfer'] }, (e) => seen.push(e.seq))
+    const asAlice = createZrClient({ ledger: sender, account: alice })
+    await asAlice.send({ to: bob.address, amount: 1n })
+    await until(() => seen.length === 1, 'the first transfer')
+
+    server.child.kill('SIGSTOP') // the socket stays open: only the heartbeat can tell
+    await until(() => reports.some((e) => e.details?.includes('no answer to a heartbeat within 200 ms')), 'the frozen connection given up', { timeoutMs: 5000 })
+    const during = watcher.query('status', {})
+    server.child.kill('SIGCONT')
+    expect((await during).chainId).toBe(genesis.chainId)
+    for (let i = 0; i < 3; i++) await asAlice.send({ to: bob.address, amount: 1n })
+    await until(() => seen.length >= 4, 'four transfers')
+    await new Promise((r) => setTimeout(r, 200))
+    const reference = await transfersOn(sender, 4)
+    expect(seen).toEqual(reference.map((e) => e.seq))
+  })
+
   it('times out a call the stopped server does not answer, and settles every call in flight when it dies', async () => {
     const server = await startServer()
     const url = `ws://127.0.0.1:${server.port}`

@@ -20,6 +20,12 @@ export type ConnectLedgerWsOptions = {
    * every subscription with `LEDGER_CLOSED`, as {@link connectLedger} does.
    */
   reconnect?: { initialMs?: number; maxMs?: number } | false
+  /**
+   * Every this many ms the client asks the ledger for its status; a connection that does not answer
+   * within this time again (a server frozen or gone without closing the socket) is given up and
+   * reopened (default 15 000; 0 = never).
+   */
+  heartbeatMs?: number
   /** The WebSocket constructor (default: the global `WebSocket`; on Node 20, pass `WebSocket` from `ws`). */
   WebSocket?: WebSocketConstructor
   /** Told about frames dropped, connections lost and failed reconnects, with a ZrError saying why. */
@@ -89,6 +95,7 @@ export async function connectLedgerWs(url: string, options: ConnectLedgerWsOptio
   const maxMs = r ? checkMs(r.maxMs, 'reconnect.maxMs', 5000, 1) : 0
   if (r && maxMs < initialMs) throw configError('reconnect.maxMs', `at least initialMs (${initialMs})`, maxMs)
   const reconnects = r !== false
+  const heartbeatMs = checkMs(options.heartbeatMs, 'heartbeatMs', 15_000, 0)
   const WebSocket = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
   if (typeof WebSocket !== 'function') throw configError('WebSocket', 'a WebSocket constructor (there is no global one here: pass WebSocket from ws)', WebSocket)
   if (options.onError !== undefined && typeof options.onError !== 'function') throw configError('onError', 'a function', options.onError)
@@ -116,18 +123,39 @@ export async function connectLedgerWs(url: string, options: ConnectLedgerWsOptio
     }
   }
 
+  /** The current connection is gone (its socket closed, or it stopped answering): reconnect, or end. */
+  function lost(ledger: Ledger, why: string): void {
+    if (current !== ledger) return
+    current = undefined
+    report(new ZrError('LEDGER_UNAVAILABLE', 'Lost the connection to the ledger.', { details: `${url}: ${why}` }))
+    void ledger.close() // its calls in flight and subscriptions end now, not when a dead socket finally closes
+    if (!reconnects) return void end(new ZrError('LEDGER_CLOSED', 'The ledger connection is closed.', { details: `${url}: ${why}; reconnect is off` }))
+    schedule()
+  }
+
+  /** Asks for the status every heartbeatMs while `ledger` is current; no answer in time: the connection is lost. */
+  function watch(ledger: Ledger): void {
+    if (heartbeatMs === 0) return
+    const beat = setTimeout(() => {
+      if (current !== ledger) return
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const silent = new Promise<'silent'>((r) => (timer = setTimeout(() => r('silent'), heartbeatMs)))
+      void Promise.race([ledger.query('status', {}).then(() => 'ok' as const, () => 'ok' as const), silent]).then((outcome) => {
+        clearTimeout(timer)
+        if (outcome === 'silent') lost(ledger, `no answer to a heartbeat within ${heartbeatMs} ms`)
+        else watch(ledger)
+      })
+    }, heartbeatMs)
+    ;(beat as { unref?: () => void }).unref?.()
+  }
+
   /** Opens one connection; the socket's close makes it no longer current. */
   async function connectOnce(): Promise<Ledger> {
     const channel = await openWebSocketChannel(url, WebSocket!, timeoutMs)
     let ledger: Ledger | undefined
     // registered before connectLedger's own: `current` is cleared before its calls reject
     channel.onClose!((reason) => {
-      if (ledger && current === ledger) {
-        current = undefined
-        report(new ZrError('LEDGER_UNAVAILABLE', 'Lost the connection to the ledger.', { details: `${url}: ${String(reason)}` }))
-        if (!reconnects) return void end(new ZrError('LEDGER_CLOSED', 'The ledger connection is closed.', { details: `${url}: ${String(reason)}; reconnect is off` }))
-        schedule()
-      }
+      if (ledger) lost(ledger, String(reason))
     })
     ledger = await connectLedger(channel, { timeoutMs, ...(options.onError ? { onError: report } : {}) })
     if (chainId !== undefined && ledger.chainId !== chainId) {
@@ -148,6 +176,7 @@ export async function connectLedgerWs(url: string, options: ConnectLedgerWsOptio
           if (closed) return void ledger.close()
           attempt = 0
           current = ledger
+          watch(ledger)
           for (const s of subs) if (!s.stop) attach(s, ledger)
           for (const w of [...waiters]) w.resolve(ledger)
           waiters.clear()
@@ -279,6 +308,7 @@ export async function connectLedgerWs(url: string, options: ConnectLedgerWsOptio
     try {
       current = await connectOnce()
       chainId = current.chainId
+      watch(current)
       break
     } catch (e) {
       const delay = Math.min(maxMs, initialMs * 2 ** Math.min(attempt++, 30))

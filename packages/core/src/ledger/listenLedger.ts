@@ -35,6 +35,11 @@ export type ListenLedgerOptions = {
   maxConnections?: number
   /** How long `close()` waits for calls in flight before it closes the sockets (default 5000 ms). */
   drainTimeoutMs?: number
+  /**
+   * Every this many ms each connection is pinged; one that has not answered the previous ping (a peer
+   * gone without closing, a client that does not read) is dropped (default 30 000; 0 = never).
+   */
+  pingIntervalMs?: number
   /** Told about every frame dropped and every connection refused or cut off, with a ZrError saying why. */
   onError?: (error: ZrError) => void
 }
@@ -62,6 +67,7 @@ type Limits = {
   maxBufferedBytes: number
   maxConnections: number
   drainTimeoutMs: number
+  pingIntervalMs: number
 }
 
 const defaults: Limits = {
@@ -73,6 +79,7 @@ const defaults: Limits = {
   maxBufferedBytes: 8 << 20,
   maxConnections: 1024,
   drainTimeoutMs: 5000,
+  pingIntervalMs: 30_000,
 }
 
 function configError(what: string, expected: string, got: unknown): ZrError {
@@ -89,7 +96,7 @@ function checkOptions(options: unknown): Limits & { onError?: (error: ZrError) =
     if (key === 'host') {
       if (typeof v !== 'string' || v.length === 0) throw configError('host', 'a non-empty string', v)
     } else {
-      const [min, max] = key === 'port' ? [0, 65_535] : [key === 'drainTimeoutMs' ? 0 : 1, 2 ** 31 - 1]
+      const [min, max] = key === 'port' ? [0, 65_535] : [key === 'drainTimeoutMs' || key === 'pingIntervalMs' ? 0 : 1, 2 ** 31 - 1]
       if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw configError(key, `an integer from ${min} to ${max}`, v)
     }
     out[key] = v
@@ -191,13 +198,38 @@ export async function listenLedger(ledger: Ledger, options: ListenLedgerOptions 
       },
     )
     connections.set(ws, server)
-    ws.on('close', () => connections.delete(ws))
+    alive.add(ws)
+    ws.on('pong', () => alive.add(ws))
+    ws.on('close', () => {
+      connections.delete(ws)
+      alive.delete(ws)
+    })
   })
 
+  const alive = new Set<WebSocket>()
+  const pinger =
+    limits.pingIntervalMs > 0
+      ? setInterval(() => {
+          for (const ws of connections.keys()) {
+            if (!alive.delete(ws)) {
+              report(new ZrError('TIMEOUT', 'Dropped a client that did not answer a ping.', { details: `no pong within ${limits.pingIntervalMs} ms` }))
+              ws.terminate()
+              continue
+            }
+            ws.ping()
+          }
+        }, limits.pingIntervalMs)
+      : undefined
+  pinger?.unref()
+
   await new Promise<void>((resolve, reject) => {
-    http.once('error', reject)
+    const failed = (e: Error) => {
+      clearInterval(pinger)
+      reject(new ZrError('LEDGER_UNAVAILABLE', 'The ledger server could not listen.', { details: `${limits.host}:${limits.port}: ${e.message}`, cause: e }))
+    }
+    http.once('error', failed)
     http.listen(limits.port, limits.host, () => {
-      http.off('error', reject)
+      http.off('error', failed)
       resolve()
     })
   })
@@ -206,6 +238,7 @@ export async function listenLedger(ledger: Ledger, options: ListenLedgerOptions 
   const hostInUrl = limits.host.includes(':') ? `[${limits.host}]` : limits.host
 
   async function drain(): Promise<void> {
+    clearInterval(pinger)
     http.close() // no new connections; the callback would wait for the open ones
     const served = [...connections]
     const settled = Promise.all(served.map(([, s]) => s.settled()))

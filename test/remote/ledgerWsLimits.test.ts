@@ -164,6 +164,21 @@ describe('listenLedger limits per connection', () => {
     expect(cut.some((e) => isZrError(e, 'LIMIT_EXCEEDED') && e.context.limit === 'maxPendingEventsPerSubscriber')).toBe(true)
   })
 
+  it('drops a connection that does not answer pings, and keeps one that does', async () => {
+    const reported: ZrError[] = []
+    const server = await listenLedger(await embedded(), { pingIntervalMs: 100, onError: (e) => reported.push(e) })
+    onTestFinished(() => server.close())
+    const live = await connectLedgerWs(server.url, { WebSocket, timeoutMs: 5000, heartbeatMs: 0 })
+    onTestFinished(() => live.close())
+    const mute = await rawClient(server.url)
+    mute.ws.pause() // reads nothing, so it answers no ping
+    await until(() => server.stats().connections === 1, 'the mute connection dropped', { timeoutMs: 3000 })
+    expect(reported.some((e) => isZrError(e, 'TIMEOUT') && e.details === 'no pong within 100 ms')).toBe(true)
+    await new Promise((r) => setTimeout(r, 300)) // several pings later, the live one is still there
+    expect(server.stats().connections).toBe(1)
+    expect((await live.query('status', {})).chainId).toBe(genesis.chainId)
+  })
+
   it('drains on close: a call in flight settles, then the sockets close and the port is free', async () => {
     const inner = await embedded()
     let release: () => void = () => {}

@@ -164,6 +164,21 @@ describe('listenLedger limits per connection', () => {
     expect(cut.some((e) => isZrError(e, 'LIMIT_EXCEEDED') && e.context.limit === 'maxPendingEventsPerSubscriber')).toBe(true)
   })
 
+  it('closes a connection over maxConnections with 1013 and answers plain HTTP with 426', async () => {
+    const reported: ZrError[] = []
+    const server = await listenLedger(await embedded(), { maxConnections: 1, onError: (e) => reported.push(e) })
+    onTestFinished(() => server.close())
+    const first = await connectLedgerWs(server.url, { WebSocket, timeoutMs: 5000 })
+    onTestFinished(() => first.close())
+    const second = new WebSocket(server.url)
+    second.on('error', () => {})
+    expect(await new Promise<number>((r) => second.on('close', (code) => r(code)))).toBe(1013)
+    expect(reported.some((e) => isZrError(e, 'LIMIT_EXCEEDED') && e.context.limit === 'maxConnections')).toBe(true)
+    expect((await first.query('status', {})).chainId).toBe(genesis.chainId)
+    const plain = await fetch(server.url.replace('ws://', 'http://'))
+    expect(plain.status).toBe(426)
+  })
+
   it('drops a connection that does not answer pings, and keeps one that does', async () => {
     const reported: ZrError[] = []
     const server = await listenLedger(await embedded(), { pingIntervalMs: 100, onError: (e) => reported.push(e) })

@@ -246,7 +246,7 @@ export async function connectLedgerWs(url: string, options: ConnectLedgerWsOptio
         if (closed) throw closedError()
         if (!isZrError(e, 'LEDGER_CLOSED')) throw e
         if (op === 'submit') {
-          throw new ZrError('LEDGER_UNAVAILABLE', 'The connection to the ledger dropped before the reply.', { details: `${e.details ?? 'closed'}; the tx may have landed: resend the same signed tx (sendMessage does) or query it by its hash`, cause: e })
+          throw new ZrError('LEDGER_UNAVAILABLE', 'The connection to the ledger dropped before the reply.', { details: `the connection to ${url} was lost with the submit in flight; the tx may have landed: resend the same signed tx (sendMessage does) or query it by its hash`, cause: e })
         }
         // the server is going away on a socket still open: give it a moment before asking again
         if (current === ledger) await new Promise((r) => setTimeout(r, Math.max(initialMs, 10)))

@@ -151,7 +151,8 @@ export async function connectLedgerWs(url: string, options: ConnectLedgerWsOptio
 
   /** Opens one connection; the socket's close makes it no longer current. */
   async function connectOnce(): Promise<Ledger> {
-    const channel = await openWebSocketChannel(url, WebSocket!, timeoutMs)
+    // with timeoutMs 0 calls wait forever, but an attempt to open a socket still ends, so that another can follow
+    const channel = await openWebSocketChannel(url, WebSocket!, timeoutMs > 0 ? timeoutMs : 30_000)
     let ledger: Ledger | undefined
     // registered before connectLedger's own: `current` is cleared before its calls reject
     channel.onClose!((reason) => {

@@ -244,6 +244,7 @@ const excluded: Record<string, string> = {
   ZrError: 'the error class itself: its constructor records what the caller says (code, message) and takes no input to check',
   connectLedger: 'a factory over a live channel (a message port or socket of the caller): no plain value to fuzz',
   serveLedger: 'a factory over a live ledger and a live channel: no plain value to fuzz',
+  connectLedgerWs: 'opens a network connection, so a valid URL would dial out and wait; its URL and option checks are in test/remote/ledgerWsLimits.test.ts',
   createConnector: 'a factory over a live client, ledger and keyring backend (objects with methods), started and stopped by the caller',
   createRelayer: 'a factory over a live client, a chain adapter and a journal (objects with methods); its plain parameters are checked by createRelayer.test.ts',
   bindRelayer: 'a factory over a live client and a chain adapter (objects with methods); its plain parameters are checked by createRelayer.test.ts',

@@ -24,6 +24,8 @@ export type { KeyView, Page, PageParams, Queries, QueryKind, QueryParams, QueryR
 export type { LedgerStore, LogEntry } from './ledger/store/LedgerStore.js'
 export { memoryStore } from './ledger/store/memoryStore.js'
 export { connectLedger, serveLedger, type ConnectLedgerOptions, type LedgerChannel, type LedgerServer, type ServeLedgerOptions } from './ledger/remoteLedger.js'
+export { connectLedgerWs, type ConnectLedgerWsOptions } from './ledger/connectLedgerWs.js'
+export type { WebSocketConstructor, WebSocketLike } from './ledger/openWebSocketChannel.js'
 export type { MessageResult } from './ledger/stateMachine.js'
 export { signTx, txHash, type SignedTx, type UnsignedTx } from './ledger/tx.js'
 export {

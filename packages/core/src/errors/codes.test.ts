@@ -70,6 +70,7 @@ const frozen = [
   'INVALID_CONFIG',
   'WRONG_SECRET',
   'RELAY_REFUSED',
+  'LIMIT_EXCEEDED',
 ]
 
 describe('errorCodes', () => {

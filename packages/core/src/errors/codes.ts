@@ -91,6 +91,8 @@ export const errorCodes = [
   // added by issue 16 (network mode)
   /** A network relay refused a party or a frame: context.reason says why (unauthorized, rate-limited, replaced, ...). */
   'RELAY_REFUSED',
+  /** A server's limit per connection was reached (too many subscriptions, a subscriber too slow); `context.limit` names it. */
+  'LIMIT_EXCEEDED',
 ] as const
 
 /** A stable zrkit error code. */
@@ -170,4 +172,5 @@ export const errorCodeDescriptions: { readonly [C in ZrErrorCode]: string } = {
   INVALID_CONFIG: 'The options given to a factory are unusable.',
   WRONG_SECRET: 'The passphrase or key is not the one the encrypted store was created with.',
   RELAY_REFUSED: 'A network relay refused the party or the frame; context.reason says why.',
+  LIMIT_EXCEEDED: "A server's limit per connection was reached (context.limit names it).",
 }

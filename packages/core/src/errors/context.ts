@@ -250,6 +250,8 @@ export type ZrErrorContext = {
    * `unknown-party` (a frame to a party the relay does not serve), `not-authenticated`; `party` when known.
    */
   RELAY_REFUSED: { readonly reason: string; readonly party?: string }
+  /** The limit that was reached (an option name such as `maxSubscriptionsPerConnection`), its bound, and what arrived. */
+  LIMIT_EXCEEDED: { readonly limit: string; readonly max: number; readonly got?: number }
 }
 
 /**

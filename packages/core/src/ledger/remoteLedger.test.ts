@@ -499,4 +499,35 @@ describe('connectLedger under hostile replies', () => {
     await until(() => ended.length === 1, 'the end of the subscription')
     expectTyped(ended[0], 'LEDGER_CLOSED')
   })
+
+  it('refuses bad limits of serveLedger, saying what was expected and what arrived', async () => {
+    const s = await fixture()
+    const [, far] = pipe()
+    for (const [options, details] of [
+      [{ maxFrameBytes: 0 }, /^Invalid maxFrameBytes\. expected an integer in 1\.\.\d+, got number 0$/],
+      [{ maxSubscriptions: 1.5 }, /^Invalid maxSubscriptions\. expected an integer in 0\.\.\d+, got number 1\.5$/],
+      [{ backPressure: 'yes' }, /^Invalid backPressure\. expected a function, got /],
+    ] as const) {
+      let error: unknown
+      try {
+        serveLedger(s.ledger, far, options as never)
+      } catch (e) {
+        error = e
+      }
+      const e = expectTyped(error, 'INVALID_INPUT')
+      expect(`${e.shortMessage} ${e.details}`).toMatch(details)
+    }
+  })
+
+  it('settled() resolves once the requests being handled are answered', async () => {
+    const s = await fixture()
+    const [near, far] = pipe()
+    const server = serveLedger(s.ledger, far)
+    const ledger = await connectLedger(near)
+    expect(await within(server.settled(), 50)).toEqual({ value: undefined })
+    const answer = ledger.query('status', {})
+    const settled = server.settled()
+    await answer
+    expect(await within(settled)).toEqual({ value: undefined })
+  })
 })

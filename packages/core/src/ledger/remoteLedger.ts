@@ -137,12 +137,35 @@ export type ServeLedgerOptions = {
    * usable id never ends here: it always gets a reply, an error reply when it is malformed.
    */
   onError?: (error: ZrError) => void
+  /**
+   * The largest frame, in UTF-8 bytes, that is read (default: no limit). A larger frame is not parsed:
+   * if it names an id it gets a `MALFORMED_MESSAGE` reply saying so, else it is reported to `onError`.
+   */
+  maxFrameBytes?: number
+  /** How many subscriptions this channel may hold at once (default: no limit); one more is refused with `LIMIT_EXCEEDED`. */
+  maxSubscriptions?: number
+  /**
+   * Asked before each event is pushed: when the channel cannot keep up, it returns the limit that was
+   * reached, and that subscription ends with a `{ sub, error }` push of `LIMIT_EXCEEDED` (with this
+   * context) instead of the event, so the server never buffers without bound. The client may subscribe
+   * again from its last event's seq + 1. Default: never.
+   */
+  backPressure?: () => { limit: string; max: number; got: number } | undefined
 }
 
 /** What {@link serveLedger} returns. */
 export type LedgerServer = {
   /** Stops serving this channel: its subscriptions end, and later requests get a `LEDGER_CLOSED` reply. */
   close(): void
+  /** Resolves once no request of this channel is being handled (at once when none is). */
+  settled(): Promise<void>
+}
+
+/** The UTF-8 length of `text`, without encoding it when it is clearly short enough or too long. */
+function utf8Length(text: string, max: number): number {
+  // a UTF-16 unit takes 1 to 3 UTF-8 bytes: either bound decides without encoding
+  if (text.length * 3 <= max || text.length > max) return text.length
+  return new TextEncoder().encode(text).length
 }
 
 /**
@@ -182,8 +205,13 @@ export function serveLedger(ledger: Ledger, channel: LedgerChannel, options: Ser
   checkChannel(channel)
   if (!isRecord(options)) throw invalid('serveLedger options', 'an object', options)
   if (options.onError !== undefined && typeof options.onError !== 'function') throw invalid('onError', 'a function', options.onError)
+  const maxFrameBytes = options.maxFrameBytes === undefined ? undefined : checkInt(options.maxFrameBytes, 'maxFrameBytes', { min: 1 })
+  const maxSubscriptions = options.maxSubscriptions === undefined ? undefined : checkInt(options.maxSubscriptions, 'maxSubscriptions', { min: 0 })
+  if (options.backPressure !== undefined && typeof options.backPressure !== 'function') throw invalid('backPressure', 'a function', options.backPressure)
   const subs = new Map<CallId, Unsubscribe>()
   let stopped = false
+  let inFlight = 0
+  let whenSettled: (() => void)[] = []
 
   const report = (error: ZrError) => {
     try {
@@ -242,13 +270,32 @@ export function serveLedger(ledger: Ledger, channel: LedgerChannel, options: Ser
         if (subs.has(id)) throw invalid('subscription id', 'an id that is not subscribed already', id)
         // checked here too, whatever the served ledger checks: a bad filter must fail now, not during delivery
         const { filter, fromSeq } = checkSubscription(req.filter, () => {}, req.fromSeq === undefined ? undefined : { fromSeq: req.fromSeq })
-        const unsubscribe = ledger.subscribe(filter, (event) => send({ sub: id, event }), {
+        if (maxSubscriptions !== undefined && subs.size >= maxSubscriptions) {
+          throw new ZrError('LIMIT_EXCEEDED', 'Too many subscriptions on this connection.', {
+            details: `expected at most ${maxSubscriptions} subscriptions per connection, got one more; unsubscribe one first`,
+            context: { limit: 'maxSubscriptionsPerConnection', max: maxSubscriptions, got: subs.size + 1 },
+          })
+        }
+        let cut = false
+        const push = (event: LedgerEvent) => {
+          if (cut) return
+          const over = options.backPressure?.()
+          if (!over) return send({ sub: id, event })
+          // the client cannot keep up: end this subscription instead of buffering its events without bound
+          cut = true
+          const stop = subs.get(id)
+          subs.delete(id)
+          if (stop) queueMicrotask(stop)
+          send({ sub: id, error: toWire(new ZrError('LIMIT_EXCEEDED', 'The subscriber is too slow: its subscription ended.', { details: `expected at most ${over.max} for ${over.limit}, got ${over.got}; subscribe again from seq ${event.seq}`, context: over })) })
+        }
+        const unsubscribe = ledger.subscribe(filter, push, {
           ...(fromSeq !== undefined ? { fromSeq } : {}),
           onError: (error) => {
             if (subs.delete(id)) send({ sub: id, error: toWire(error) })
           },
         })
-        subs.set(id, unsubscribe)
+        if (cut) unsubscribe() // cut off during delivery inside subscribe
+        else subs.set(id, unsubscribe)
         return id
       }
       case 'unsubscribe': {
@@ -264,6 +311,13 @@ export function serveLedger(ledger: Ledger, channel: LedgerChannel, options: Ser
   }
 
   async function handle(text: unknown): Promise<void> {
+    if (maxFrameBytes !== undefined && typeof text === 'string' && utf8Length(text, maxFrameBytes) > maxFrameBytes) {
+      const id = idOfText(text)
+      const problem = `expected a frame of at most ${maxFrameBytes} bytes, got ${new TextEncoder().encode(text).length}`
+      if (id !== undefined) send({ id, ok: false, error: toWire(new ZrError('MALFORMED_MESSAGE', 'The frame is too large.', { details: problem })) })
+      else report(new ZrError('MALFORMED_MESSAGE', 'Dropped a frame that is too large.', { details: problem }))
+      return
+    }
     const frame = readFrame(text)
     if ('problem' in frame) {
       if (frame.id !== undefined) send({ id: frame.id, ok: false, error: toWire(new ZrError('MALFORMED_MESSAGE', 'Malformed request.', { details: frame.problem })) })
@@ -293,11 +347,22 @@ export function serveLedger(ledger: Ledger, channel: LedgerChannel, options: Ser
   }
 
   channel.onMessage((text) => {
+    inFlight++
     // handle() catches everything it meets; the catch is for what nobody foresaw: a server never dies from input
-    void handle(text).catch((e) => report(new ZrError('LEDGER_UNAVAILABLE', 'A frame could not be handled.', { details: messageOf(e), cause: e })))
+    void handle(text)
+      .catch((e) => report(new ZrError('LEDGER_UNAVAILABLE', 'A frame could not be handled.', { details: messageOf(e), cause: e })))
+      .finally(() => {
+        if (--inFlight > 0) return
+        const waiting = whenSettled
+        whenSettled = []
+        for (const resolve of waiting) resolve()
+      })
   })
   channel.onClose?.(stop)
-  return { close: stop }
+  return {
+    close: stop,
+    settled: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => whenSettled.push(resolve))),
+  }
 }
 
 /** Options of {@link connectLedger}. */

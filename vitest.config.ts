@@ -8,7 +8,7 @@ const src = (p: string) => fileURLToPath(new URL(p, import.meta.url))
 
 /**
  * The slow suites that only the full run (`pnpm test:full`, `ZRKIT_FULL=1`, what CI runs) includes: end-to-end
- * suites against local chains (anvil, bcoin, the SVM) and child processes, the examples run as a user runs them,
+ * suites against local chains (anvil, bcoin, the SVM) and child processes (network mode: five zrkit processes), the examples run as a user runs them,
  * the hostile-input matrices over every export, and the lock races between processes. The default run
  * (`pnpm test`) runs every other file, with each scaled test at its quick size (see `@zrkit/testkit` `scaled`).
  */
@@ -24,6 +24,7 @@ export const fullRunOnly = [
   'packages/core/src/exports.inputs.test.ts',
   'packages/mpc/src/exports.inputs.test.ts',
   'packages/core/src/fs/directoryLock.race.test.ts',
+  'packages/cli/src/network.test.ts',
 ]
 // A renamed or removed suite must not silently fall into the default run.
 for (const file of fullRunOnly) if (!existsSync(src(`./${file}`))) throw new Error(`vitest.config.ts fullRunOnly: ${file} does not exist`)

@@ -1,5 +1,5 @@
-import { ZrError } from '@zrkit/core'
-import { accountFromKeyText, createAccountKeyFile, readAccountKeyFile } from '../accountKey.js'
+import { createAccountKeyFile } from '../accountKey.js'
+import { accountFrom, accountOptions } from '../accountOption.js'
 import type { Command } from '../command.js'
 
 /** `zrkit account new`: a new account key file (mode 0600); prints the account's address. */
@@ -22,21 +22,9 @@ export const accountNew: Command = {
 export const accountAddress: Command = {
   path: ['account', 'address'],
   summary: 'print the zen1... address of an account key (from a file or an environment variable)',
-  options: {
-    'key-file': { kind: 'path', description: 'the account key file', placeholder: 'FILE' },
-    'key-env': { kind: 'string', description: 'the environment variable holding the key instead', placeholder: 'NAME' },
-  },
+  options: accountOptions,
   async run({ options, out, env }) {
-    const file = options['key-file'] as string | undefined
-    const name = options['key-env'] as string | undefined
-    if ((file === undefined) === (name === undefined)) {
-      throw new ZrError('INVALID_CONFIG', 'Give one account key.', { details: `expected exactly one of --key-file or --key-env, got ${file === undefined && name === undefined ? 'neither' : 'both'}` })
-    }
-    if (name !== undefined && (env[name] === undefined || env[name] === '')) {
-      throw new ZrError('INVALID_CONFIG', 'No account key in the environment.', { details: `expected $${name} to hold the key, got it unset or empty` })
-    }
-    const account = file !== undefined ? await readAccountKeyFile(file) : accountFromKeyText(env[name!]!, `$${name}`)
-    out(account.address)
+    out((await accountFrom(options, env)).address)
     return 0
   },
 }

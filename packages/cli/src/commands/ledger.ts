@@ -1,0 +1,48 @@
+import { createEmbeddedLedger } from '@zrkit/core'
+import { fileStore, listenLedger } from '@zrkit/core/node'
+import type { Command } from '../command.js'
+import { readGenesisFile } from '../genesisFile.js'
+import { untilAborted } from '../untilAborted.js'
+
+/** `zrkit ledger serve`: a durable embedded ledger served over WebSocket. */
+export const ledgerServe: Command = {
+  path: ['ledger', 'serve'],
+  summary: 'serve a durable ledger over WebSocket (store directory, genesis on first start)',
+  help: [
+    'The ledger keeps its state in --store (created with --genesis the first time; later starts replay it).',
+    'One process writes a store at a time. Submits are signed by their account and checked by the ledger;',
+    'queries and subscriptions are open to any client that can connect: put it behind TLS and a proxy',
+    'for the internet. Prints the URL on standard output once it listens.',
+    'Example: zrkit ledger serve --store ./ledger --genesis genesis.json --port 7070',
+  ].join('\n'),
+  options: {
+    store: { kind: 'path', description: 'the ledger store directory', placeholder: 'DIR', required: true },
+    genesis: { kind: 'path', description: 'genesis JSON for a new store: { chainId, balances: [{ address, amount }] }', placeholder: 'FILE' },
+    port: { kind: 'port', description: 'TCP port (0: any free port)', default: 7070 },
+    host: { kind: 'string', description: 'interface to listen on', placeholder: 'HOST', default: '127.0.0.1' },
+    'max-frame-bytes': { kind: 'integer', description: 'largest request frame', placeholder: 'BYTES', min: 1024, max: 64 * 1024 * 1024 },
+    'max-connections': { kind: 'integer', description: 'connections served at once', placeholder: 'N', min: 1, max: 1_000_000 },
+  },
+  async run({ options, log, out, signal }) {
+    const genesis = options.genesis !== undefined ? await readGenesisFile(options.genesis as string) : undefined
+    const ledger = await createEmbeddedLedger({ store: fileStore(options.store as string), ...(genesis ? { genesis } : {}) })
+    try {
+      const server = await listenLedger(ledger, {
+        port: options.port as number,
+        host: options.host as string,
+        ...(options['max-frame-bytes'] !== undefined ? { maxFrameBytes: options['max-frame-bytes'] as number } : {}),
+        ...(options['max-connections'] !== undefined ? { maxConnections: options['max-connections'] as number } : {}),
+        onError: (e) => log.warn('refused', { code: e.code, reason: e.shortMessage, ...(e.details ? { details: e.details } : {}) }),
+      })
+      log.info('ledger listening', { url: server.url, store: options.store })
+      out(server.url)
+      await untilAborted(signal)
+      log.info('stopping: draining calls in flight')
+      await server.close()
+    } finally {
+      await ledger.close()
+    }
+    log.info('ledger stopped')
+    return 0
+  },
+}

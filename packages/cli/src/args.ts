@@ -117,3 +117,11 @@ export function optionsHelp(specs: OptionSpecs): string {
   const width = Math.max(0, ...rows.map(([l]) => l.length))
   return rows.map(([l, r]) => `  ${l.padEnd(width)}  ${r}`).join('\n')
 }
+
+/** The items of a comma-separated option value (`a,b, c` -> `['a', 'b', 'c']`), empty items left out. */
+export function commaList(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+}

@@ -1,6 +1,7 @@
 import { ZrError, connectLedgerWs, createZrClient } from '@zrkit/core'
 import { WebSocket } from 'ws'
 import { accountFrom, accountOptions } from '../accountOption.js'
+import { commaList } from '../args.js'
 import type { Command } from '../command.js'
 
 /** `zrkit keyring register`: registers a keyring of MPC parties on the ledger. */
@@ -19,7 +20,7 @@ export const keyringRegister: Command = {
   },
   async run({ options, log, out, env }) {
     const account = await accountFrom(options, env)
-    const parties = (options.parties as string).split(',').map((p) => p.trim()).filter(Boolean)
+    const parties = commaList(options.parties as string)
     const threshold = options.threshold as number
     if (threshold > parties.length) throw new ZrError('INVALID_CONFIG', 'Threshold above the party count.', { details: `expected --threshold at most ${parties.length} (the parties), got ${threshold}` })
     const ledger = await connectLedgerWs(options.ledger as string, { WebSocket: WebSocket as never })

@@ -1,5 +1,6 @@
 import { ZrError } from '@zrkit/core'
 import { serveRelay } from '@zrkit/mpc/node'
+import { commaList } from '../args.js'
 import type { Command } from '../command.js'
 import { untilAborted } from '../untilAborted.js'
 
@@ -21,7 +22,7 @@ export const relayServe: Command = {
     'max-frame-bytes': { kind: 'integer', description: 'largest party frame', placeholder: 'BYTES', min: 1024, max: 64 * 1024 * 1024 },
   },
   async run({ options, log, out, signal }) {
-    const parties = (options.parties as string).split(',').map((p) => p.trim()).filter(Boolean)
+    const parties = commaList(options.parties as string)
     if (parties.length < 2) throw new ZrError('INVALID_CONFIG', 'Too few parties.', { details: `expected at least 2 comma-separated zen1... addresses in --parties, got ${parties.length}` })
     const server = await serveRelay({
       parties,

@@ -1,6 +1,6 @@
 import { randomBytes } from '@noble/hashes/utils.js'
 import { ZrError, publicKeyToAddress } from '@zrkit/core'
-import { equalBytes, verifyAccountSignature } from '@zrkit/core/internal'
+import { concatBytes, equalBytes, verifyAccountSignature } from '@zrkit/core/internal'
 import { type WebSocket, WebSocketServer } from 'ws'
 import type { Announcement, InterceptResult, RelayFrame } from './memoryRelay.js'
 import { relayAuthDigest } from './relayAuth.js'
@@ -396,16 +396,8 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
 function toBytes(data: unknown): Uint8Array {
   if (data instanceof Uint8Array) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
   if (data instanceof ArrayBuffer) return new Uint8Array(data)
-  if (Array.isArray(data)) {
-    const parts = data as Uint8Array[]
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-    let at = 0
-    for (const p of parts) {
-      out.set(p, at)
-      at += p.length
-    }
-    return out
-  }
+  // a fragmented message, as ws gives it: its Buffers (Uint8Arrays) in order
+  if (Array.isArray(data)) return concatBytes(...(data as Uint8Array[]))
   return new Uint8Array(0)
 }
 

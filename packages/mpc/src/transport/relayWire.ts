@@ -1,4 +1,5 @@
 import { ZrError } from '@zrkit/core'
+import { concatBytes } from '@zrkit/core/internal'
 import type { Announcement } from './memoryRelay.js'
 
 /*
@@ -95,15 +96,7 @@ export function encodeRelayMessage(message: RelayMessage): Uint8Array {
       str(message.code), str(message.message), str(message.details), str(message.reason)
       break
   }
-  let length = 0
-  for (const p of parts) length += p.length
-  const out = new Uint8Array(length)
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
+  return concatBytes(...parts)
 }
 
 /**

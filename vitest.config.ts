@@ -25,6 +25,7 @@ export const fullRunOnly = [
   'packages/mpc/src/exports.inputs.test.ts',
   'packages/core/src/fs/directoryLock.race.test.ts',
   'packages/cli/src/network.test.ts',
+  'test/network/networkFaults.test.ts',
 ]
 // A renamed or removed suite must not silently fall into the default run.
 for (const file of fullRunOnly) if (!existsSync(src(`./${file}`))) throw new Error(`vitest.config.ts fullRunOnly: ${file} does not exist`)

@@ -161,9 +161,9 @@ const isInternal = (specifier: string) => specifier.endsWith('/internal')
  */
 const PUBLIC_API: Record<string, readonly string[]> = {
   '@zrkit/cli': [
-    'CliIo', 'Command', 'CommandContext', 'EXIT', 'LogFormat', 'LogLevel', 'Logger', 'LoggerOptions', 'OptionKind',
+    'CliIo', 'Command', 'CommandContext', 'EXIT', 'LocalNetwork', 'LocalNetworkOptions', 'LocalParty', 'LocalProcess', 'LogFormat', 'LogLevel', 'Logger', 'LoggerOptions', 'OptionKind',
     'OptionSpec', 'OptionSpecs', 'OptionValues', 'accountFromKeyText', 'commands', 'createAccountKeyFile',
-    'createLogger', 'optionsHelp', 'parseOptions', 'readAccountKeyFile', 'runCli',
+    'createLogger', 'optionsHelp', 'parseOptions', 'readAccountKeyFile', 'runCli', 'startLocalNetwork',
   ],
   '@zrkit/core': [
     'Account', 'AccountRecord', 'Accusation', 'Action', 'ActionStatus', 'ActionSubject', 'ActionVote',

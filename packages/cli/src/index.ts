@@ -4,4 +4,5 @@ export { accountFromKeyText, createAccountKeyFile, readAccountKeyFile } from './
 export type { Command, CommandContext } from './command.js'
 export { commands } from './commands/index.js'
 export { type LogFormat, type LogLevel, type Logger, type LoggerOptions, createLogger } from './log.js'
+export { type LocalNetwork, type LocalNetworkOptions, type LocalParty, type LocalProcess, startLocalNetwork } from './localNetwork.js'
 export { type CliIo, EXIT, runCli } from './runCli.js'

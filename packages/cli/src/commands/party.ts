@@ -42,7 +42,7 @@ export const partyStart: Command = {
       const relay = await connectRelay({ url: options.relay as string, account, WebSocket: WebSocket as never, onError: (e) => log.warn('relay', { code: e.code, details: e.details }) })
       stack.push(() => relay.close())
       log.info('waiting for the other parties to announce themselves on the relay')
-      const transport = await secureTransport({ account, relay, peers: keyring.parties.filter((p) => p !== account.address), onError: (e) => log.warn('transport', { code: e.code, details: e.details }) })
+      const transport = await secureTransport({ account, relay, peers: keyring.parties.filter((p) => p !== account.address), onError: (e) => log.warn('transport', { code: e.code, reason: e.shortMessage, details: e.details }) })
       stack.push(() => transport.close())
       const router = createSessionRouter(transport, { onError: (e) => log.debug('session', { code: e.code, details: e.details }) })
       stack.push(() => router.close())

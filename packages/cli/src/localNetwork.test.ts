@@ -1,0 +1,23 @@
+/** startLocalNetwork's options: bad ones are refused with a typed error before any file or process exists. */
+import { existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { startLocalNetwork } from './localNetwork.js'
+
+describe('startLocalNetwork options', () => {
+  it.each([
+    [{ parties: 1 }, /parties: expected an integer in 2\.\.16, got 1/],
+    [{ parties: 2.5 }, /parties: expected an integer in 2\.\.16, got 2\.5/],
+    [{ parties: 3, threshold: 4 }, /threshold: expected an integer in 1\.\.3, got 4/],
+    [{ threshold: '2' }, /threshold: expected an integer in 1\.\.3, got "2"/],
+    [{ funds: 0n }, /funds: expected a positive bigint, got 0n/],
+    [{ startTimeoutMs: 5 }, /startTimeoutMs: expected an integer in 1000\.\.3600000, got 5/],
+  ] as const)('%o is refused with INVALID_INPUT saying what was expected', async (options, details) => {
+    const dir = join(tmpdir(), `zrkit-local-never-${process.pid}-${Math.random().toString(36).slice(2)}`)
+    const e = await startLocalNetwork({ ...(options as object), dir }).catch((x: unknown) => x)
+    expect(e).toMatchObject({ code: 'INVALID_INPUT' })
+    expect((e as { details: string }).details).toMatch(details)
+    expect(existsSync(dir)).toBe(false)
+  })
+})

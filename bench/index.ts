@@ -77,3 +77,6 @@ await runMpcBench()
 
 const { runEcdsaBench } = await import('./ecdsa.js')
 await runEcdsaBench()
+
+const { runNetworkBench } = await import('./network.js')
+await runNetworkBench()

@@ -12,6 +12,7 @@ describe('startLocalNetwork options', () => {
     [{ parties: 3, threshold: 4 }, /threshold: expected an integer in 1\.\.3, got 4/],
     [{ threshold: '2' }, /threshold: expected an integer in 1\.\.3, got "2"/],
     [{ funds: 0n }, /funds: expected a positive bigint, got 0n/],
+    [{ nodeFlags: ['inspect'] }, /nodeFlags: expected a list of Node.js flags \(strings starting with -\), got \["inspect"\]/],
     [{ startTimeoutMs: 5 }, /startTimeoutMs: expected an integer in 1000\.\.3600000, got 5/],
   ] as const)('%o is refused with INVALID_INPUT saying what was expected', async (options, details) => {
     const dir = join(tmpdir(), `zrkit-local-never-${process.pid}-${Math.random().toString(36).slice(2)}`)

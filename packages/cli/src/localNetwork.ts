@@ -34,6 +34,8 @@ export type LocalNetworkOptions = {
   readonly concurrency?: number | undefined
   /** How long each process has to come up, in ms (default 120 000). */
   readonly startTimeoutMs?: number | undefined
+  /** Extra Node.js flags for every process, e.g. `['--cpu-prof', '--cpu-prof-dir=prof']` to profile each one. */
+  readonly nodeFlags?: readonly string[] | undefined
   /** Every log line of every process as it arrives (`name` is `ledger`, `relay`, `party-1`, ...). */
   readonly onLog?: ((name: string, line: string) => void) | undefined
 }
@@ -117,6 +119,8 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
   const n = checkInt('parties', options.parties, 3, 2, 16)
   const threshold = checkInt('threshold', options.threshold, 2, 1, n)
   const startTimeoutMs = checkInt('startTimeoutMs', options.startTimeoutMs, 120_000, 1000, 3_600_000)
+  const flags = options.nodeFlags ?? []
+  if (!Array.isArray(flags) || flags.some((f) => typeof f !== 'string' || !f.startsWith('-'))) throw bad('nodeFlags', 'a list of Node.js flags (strings starting with -)', flags)
   const funds = options.funds ?? 10n ** 12n
   if (typeof funds !== 'bigint' || funds <= 0n) throw bad('funds', 'a positive bigint', funds)
   const temporary = options.dir === undefined
@@ -140,7 +144,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
     await writeFile(genesisFile, JSON.stringify({ chainId, balances }, null, 2))
 
     const passphrase = randomBytes(24).toString('base64url')
-    const common = { dir, startTimeoutMs, onLog: options.onLog, started }
+    const common = { dir, startTimeoutMs, onLog: options.onLog, started, nodeFlags: options.nodeFlags ?? [] }
     const ledger = spawned({ ...common, name: 'ledger', port: options.ledgerPort ?? 0, args: (port) => ['ledger', 'serve', '--store', join(dir, 'ledger'), '--genesis', genesisFile, '--port', String(port)] })
     const ledgerUrl = await ledger.start()
     ledger.port = Number(new URL(ledgerUrl).port)
@@ -253,6 +257,7 @@ function spawned(config: {
   startTimeoutMs: number
   onLog: ((name: string, line: string) => void) | undefined
   started: Spawned[]
+  nodeFlags: readonly string[]
 }): Spawned {
   const { name } = config
   const lines: string[] = []
@@ -282,7 +287,7 @@ function spawned(config: {
       if (alive) return Promise.reject(new ZrError('INVALID_INPUT', `${name} is running.`, { details: `expected ${name} stopped before a restart, got it running (pid ${self.child?.pid})` }))
       file ??= createWriteStream(join(config.dir, `${name}.log`), { flags: 'a' })
       const { argv, cwd } = zrkitCommand()
-      const child = spawn(argv[0]!, [...argv.slice(1), ...config.args(self.port), '--log-format', 'json'], {
+      const child = spawn(argv[0]!, [...config.nodeFlags, ...argv.slice(1), ...config.args(self.port), '--log-format', 'json'], {
         cwd,
         env: { ...process.env, ...config.env },
         stdio: ['ignore', 'pipe', 'pipe'],

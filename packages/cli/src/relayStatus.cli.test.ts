@@ -2,9 +2,10 @@
  * `zrkit status --relay` as an operator runs it: a ledger server and a relay in this process on real sockets, the
  * `zrkit` bin (from its sources) as a child process that reads both.
  */
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { type Server, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -158,6 +159,27 @@ describe('zrkit status --relay', () => {
     const { code, stderr } = await zrkit(['status', '--ledger', ledgerUrl, '--relay', 'not a url'])
     expect(code).toBe(2)
     expect(stderr).toMatch(/--relay: expected a URL such as ws:\/\/127\.0\.0\.1:7070, got "not a url"/)
+  }, 60_000)
+})
+
+describe('zrkit relay serve and its status endpoint', () => {
+  it.each([
+    [[], 200],
+    [['--no-status'], 404],
+  ] as const)('relay serve %j: GET /status answers %d; SIGTERM still stops it with exit code 0', async (extra, expected) => {
+    const child = spawn(process.execPath, [...bin, 'relay', 'serve', '--parties', parties.map((p) => p.address).join(','), '--port', '0', ...extra, '--log-format', 'json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    stops.push(() => child.kill('SIGKILL'))
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    const url = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).once('line', resolve)
+      exited.then((code) => reject(new Error(`exited with ${code}`)))
+    })
+    const res = await fetch(relayStatusUrl(url))
+    expect(res.status).toBe(expected)
+    if (expected === 200) expect(((await res.json()) as { parties: unknown[] }).parties).toHaveLength(3)
+    else await res.body?.cancel()
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
   }, 60_000)
 })
 

@@ -225,7 +225,7 @@ const PUBLIC_API: Record<string, readonly string[]> = {
     'createFederation', 'createSessionRouter', 'ecdsaKeyTypes', 'ecdsaParty', 'fanoutRelay', 'federationParty',
     'frostKeyTypes', 'frostParty', 'memoryRelay', 'secureTransport',
   ],
-  '@zrkit/mpc/node': ['RelayServer', 'RelayServerEvent', 'ServeRelayOptions', 'serveRelay'],
+  '@zrkit/mpc/node': ['RelayPartyStats', 'RelayServer', 'RelayServerEvent', 'RelayStatus', 'ServeRelayOptions', 'serveRelay'],
   '@zrkit/relayer-bitcoin': [
     'BitcoinAdapter', 'BitcoinAdapterOptions', 'BitcoinBackend', 'BitcoinIntent', 'BitcoinNetworkOptions',
     'BitcoinNetworkParams', 'BitcoinOutput', 'BitcoinPsbtIntent', 'BitcoinReceipt', 'BitcoinRelayResult',

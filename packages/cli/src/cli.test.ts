@@ -162,6 +162,29 @@ describe('zrkit commands', () => {
     expect(JSON.parse(bad.err[0]!)).toMatchObject({ level: 'error', msg: 'account address failed', error: { code: 'INVALID_CONFIG' } })
   })
 
+  it('party start --relay takes one or more ws:// URLs, comma separated; an empty list, another scheme or a repeat is INVALID_CONFIG before anything is dialled', async () => {
+    const dir = await tempDir()
+    const key = `0x${'cd'.repeat(32)}`
+    // the ledger URL is a port nothing listens on: the relay list is checked first
+    const argv = (relay: string) => ['party', 'start', '--key-env', 'PARTY_KEY', '--shares', dir, '--ledger', 'ws://127.0.0.1:9', '--relay', relay, '--keyring', 'keyring1x']
+    for (const [relay, says] of [
+      [' , ', '--relay: expected one or more ws:// or wss:// URLs, comma separated, got " , " (no URL)'],
+      ['ws://127.0.0.1:7071,http://127.0.0.1:7072', '--relay: expected ws:// or wss:// URLs such as ws://127.0.0.1:7071, got "http://127.0.0.1:7072"'],
+      ['ws://127.0.0.1:7071,relay-b', '--relay: expected ws:// or wss:// URLs such as ws://127.0.0.1:7071, got "relay-b"'],
+      ['ws://127.0.0.1:7071, ws://127.0.0.1:7071', '--relay: expected each relay once, got "ws://127.0.0.1:7071" twice'],
+    ] as const) {
+      const r = io({ PARTY_KEY: key, ZRKIT_PASSPHRASE: 'pw-not-logged' })
+      expect(await runCli(argv(relay), commands, r.io)).toBe(1)
+      const line = JSON.parse(r.err.at(-1)!)
+      expect(line).toMatchObject({ level: 'error', msg: 'party start failed', error: { code: 'INVALID_CONFIG' }, details: says })
+      expect(r.err.join('\n')).not.toContain('pw-not-logged')
+    }
+    const help = io()
+    expect(await runCli(['party', 'start', '--help'], commands, help.io)).toBe(0)
+    expect(help.out.join('\n')).toMatch(/--relay URL\[,URL\.\.\.\]\s+the party relay, or several comma separated \(required\)/)
+    expect(help.out.join('\n')).toContain('as soon as one relay answers')
+  })
+
   it('runs as a real process: the zrkit bin prints the address and exits 0, a wrong command line exits 2', async () => {
     const dir = await tempDir()
     const file = join(dir, 'p.key')

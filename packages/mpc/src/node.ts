@@ -4,4 +4,4 @@
  * entry since it runs in browsers too.
  * @packageDocumentation
  */
-export { serveRelay, type RelayServer, type RelayServerEvent, type ServeRelayOptions } from './transport/relayServer.js'
+export { serveRelay, type RelayPartyStats, type RelayServer, type RelayServerEvent, type RelayStatus, type ServeRelayOptions } from './transport/relayServer.js'

@@ -12,6 +12,8 @@ export const relayServe: Command = {
     'Parties authenticate with their ledger account; only the --parties are served. The relay sees who talks',
     'to whom and when, never what: messages are end-to-end encrypted and signed by the parties. Any party',
     'operator can run one; run several and give parties all their URLs for availability.',
+    'GET /status on the same port tells who is connected and their traffic volumes (zrkit status --relay reads it);',
+    '--no-status turns it off.',
     'Example: zrkit relay serve --parties zen1...,zen1...,zen1... --port 7071',
   ].join('\n'),
   options: {
@@ -20,6 +22,7 @@ export const relayServe: Command = {
     host: { kind: 'string', description: 'interface to listen on', placeholder: 'HOST', default: '127.0.0.1' },
     'relay-id': { kind: 'string', description: 'the identity parties sign into their authentication (default: the URL)', placeholder: 'ID' },
     'max-frame-bytes': { kind: 'integer', description: 'largest party frame', placeholder: 'BYTES', min: 1024, max: 64 * 1024 * 1024 },
+    'no-status': { kind: 'boolean', description: 'do not serve GET /status (connected parties, traffic volumes)' },
   },
   async run({ options, log, out, signal }) {
     const parties = commaList(options.parties as string)
@@ -30,13 +33,14 @@ export const relayServe: Command = {
       host: options.host as string,
       ...(options['relay-id'] !== undefined ? { relayId: options['relay-id'] as string } : {}),
       ...(options['max-frame-bytes'] !== undefined ? { maxFrameBytes: options['max-frame-bytes'] as number } : {}),
+      status: options['no-status'] !== true,
       onEvent: (e) => {
         if (e.type === 'refused') log.warn('refused', { party: e.party, code: e.error.code, details: e.error.details })
         else if (e.type === 'dropped') log.warn('frames dropped', { to: e.to, from: e.from, reason: e.reason, count: e.count })
         else log.info(e.type, { party: e.party })
       },
     })
-    log.info('relay listening', { url: server.url, parties: parties.length })
+    log.info('relay listening', { url: server.url, parties: parties.length, status: options['no-status'] !== true })
     out(server.url)
     await untilAborted(signal)
     log.info('stopping')

@@ -1,3 +1,5 @@
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { ZrError, publicKeyToAddress } from '@zrkit/core'
 import { concatBytes, equalBytes, verifyAccountSignature } from '@zrkit/core/internal'
@@ -42,6 +44,60 @@ export type ServeRelayOptions = {
   readonly maxMalformed?: number | undefined
   /** What happens on the relay: for logs and metrics. Never throws into the relay. */
   readonly onEvent?: ((event: RelayServerEvent) => void) | undefined
+  /**
+   * Serve `GET /status` (see {@link RelayStatus}) over HTTP on the relay's port (default true). It shows
+   * the served party addresses, whether each is connected and its traffic volumes, never frame contents
+   * (they are sealed). `false`: the path answers 404 like any other.
+   */
+  readonly status?: boolean | undefined
+}
+
+/**
+ * What a relay knows about one of the parties it serves (see {@link RelayServer.stats}). Volumes count
+ * the sealed frame bytes of `send` messages, not the relay's own message headers.
+ *
+ * @example
+ * ```ts
+ * import { type RelayPartyStats, serveRelay } from '@zrkit/mpc/node'
+ * const relay = await serveRelay({ parties: [p1.address, p2.address] })
+ * const away: RelayPartyStats[] = relay.stats().filter((s) => !s.connected)
+ * ```
+ */
+export type RelayPartyStats = {
+  /** The party's account address. */
+  readonly party: string
+  /** Whether it is connected and authenticated now. */
+  readonly connected: boolean
+  /** When the relay last heard from it (any message of an authenticated connection), ms since the epoch. */
+  readonly lastSeenAt?: number | undefined
+  /** When its current connection authenticated, ms since the epoch; absent while it is not connected. */
+  readonly connectedSince?: number | undefined
+  /** Frames it sent through the relay (accepted `send` messages) and their bytes. */
+  readonly framesIn: number
+  readonly bytesIn: number
+  /** Frames delivered to it (directly or from its buffer) and their bytes. */
+  readonly framesOut: number
+  readonly bytesOut: number
+  /** Frames waiting for it now (it is away). */
+  readonly buffered: number
+  /** Frames to it lost so far: buffer full or expired, or its connection too slow. */
+  readonly dropped: number
+}
+
+/**
+ * The body of a relay's `GET /status` (JSON): its identity and {@link RelayPartyStats} per served party,
+ * sorted by address.
+ *
+ * @example
+ * ```ts
+ * import type { RelayStatus } from '@zrkit/mpc/node'
+ * const status = (await (await fetch('http://127.0.0.1:7071/status')).json()) as RelayStatus
+ * console.log(status.parties.filter((p) => p.connected).length)
+ * ```
+ */
+export type RelayStatus = {
+  readonly relayId: string
+  readonly parties: readonly RelayPartyStats[]
 }
 
 /** An event of a {@link RelayServer}, for logs and metrics. */
@@ -62,6 +118,8 @@ export type RelayServer = {
   readonly relayId: string
   /** The parties connected and authenticated now. */
   connected(): string[]
+  /** A snapshot of each served party's connection and traffic, sorted by address (what `GET /status` answers). */
+  stats(): RelayPartyStats[]
   /** Closes every connection and stops listening. */
   close(): Promise<void>
   /** TEST HOOK (fault injection): cuts `party`'s connection as a network failure would. True if it was connected. */
@@ -91,6 +149,17 @@ type Connection = {
 
 type Buffered = { readonly from: string; readonly bytes: Uint8Array; readonly at: number }
 
+/** The counters of one served party, kept across its connections. */
+type Counters = {
+  lastSeenAt: number | undefined
+  connectedSince: number | undefined
+  framesIn: number
+  bytesIn: number
+  framesOut: number
+  bytesOut: number
+  dropped: number
+}
+
 /** A connection whose send buffer holds more than this is too slow: frames to it are dropped. */
 const slowConnectionBytes = 32 * 1024 * 1024
 /** Room for a message's header (type, party id, lengths) on top of the frame limit. */
@@ -110,11 +179,16 @@ const headerAllowance = 1024
  * (bounded). The relay keeps the announcement directory (the newest epoch per party, accepted only
  * from that party's own connection) and pushes new announcements to every connected party.
  *
+ * Status: `stats()` and, on the same port over plain HTTP, `GET /status` ({@link RelayStatus}, JSON) tell
+ * who is connected, when each party was last heard from and its traffic volumes (never frame contents);
+ * any other path is 404, another method 405. `status: false` turns the endpoint off.
+ *
  * @example
  * ```ts
  * import { serveRelay } from '@zrkit/mpc/node'
  * const relay = await serveRelay({ port: 7700, host: '0.0.0.0', parties: [p1.address, p2.address, p3.address] })
  * console.log(relay.url)
+ * console.log(relay.stats()) // or: curl http://127.0.0.1:7700/status
  * // ... later
  * await relay.close()
  * ```
@@ -126,9 +200,16 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
   const connections = new Set<Connection>()
   const buffers = new Map<string, { frames: Buffered[]; bytes: number }>()
   const directory = new Map<string, Announcement>()
+  const counters = new Map<string, Counters>(
+    config.parties.map((p) => [p, { lastSeenAt: undefined, connectedSince: undefined, framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0, dropped: 0 }]),
+  )
   let hook: ((frame: RelayFrame) => InterceptResult) | null = null
 
   const emit = (event: RelayServerEvent) => {
+    if (event.type === 'dropped') {
+      const c = counters.get(event.to)
+      if (c) c.dropped += event.count
+    }
     try {
       options.onEvent?.(event)
     } catch {
@@ -136,21 +217,85 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
     }
   }
 
-  const wss = new WebSocketServer({ port: config.port, host: config.host, maxPayload: config.maxFrameBytes + headerAllowance, clientTracking: false })
-  await new Promise<void>((resolve, reject) => {
-    wss.once('listening', resolve)
-    wss.once('error', reject)
+  // One port for both: WebSocket upgrades go to `wss`, plain HTTP requests to `answerHttp` (GET /status).
+  const http = createServer((req, res) => answerHttp(req, res))
+  // A bad HTTP request (garbage, a reset) ends its own connection, never the server.
+  http.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
+    else socket.destroy()
   })
-  // After listening, a server error (rare: the socket failed) must not crash the process.
+  const wss = new WebSocketServer({ server: http, maxPayload: config.maxFrameBytes + headerAllowance, clientTracking: false })
+  // A server error (rare: the socket failed) must not crash the process.
   wss.on('error', () => {})
-  const address = wss.address()
-  const port = typeof address === 'object' && address ? address.port : config.port
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject)
+    http.listen(config.port, config.host, () => {
+      http.off('error', reject)
+      resolve()
+    })
+  })
+  http.on('error', () => {})
+  const port = (http.address() as AddressInfo).port
   const url = `ws://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
   const relayId = options.relayId ?? url
 
   const write = (c: Connection, message: RelayMessage) => {
     if (c.socket.readyState !== c.socket.OPEN) return
     c.socket.send(encodeRelayMessage(message))
+    if (message.type === 'deliver' && c.party !== undefined) {
+      const n = counters.get(c.party)
+      if (n) {
+        n.framesOut++
+        n.bytesOut += message.bytes.length
+      }
+    }
+  }
+
+  const stats = (): RelayPartyStats[] => {
+    const now = Date.now()
+    return [...counters.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([party, n]) => {
+        const connected = live.has(party)
+        // frames past their age are dropped at the next touch; they no longer wait
+        const buffered = buffers.get(party)?.frames.filter((f) => now - f.at <= config.buffer.maxAgeMs).length ?? 0
+        return {
+          party,
+          connected,
+          ...(n.lastSeenAt !== undefined ? { lastSeenAt: n.lastSeenAt } : {}),
+          ...(connected && n.connectedSince !== undefined ? { connectedSince: n.connectedSince } : {}),
+          framesIn: n.framesIn,
+          bytesIn: n.bytesIn,
+          framesOut: n.framesOut,
+          bytesOut: n.bytesOut,
+          buffered,
+          dropped: n.dropped,
+        }
+      })
+  }
+
+  const answerHttp = (req: IncomingMessage, res: ServerResponse) => {
+    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      const bytes = new TextEncoder().encode(JSON.stringify(body))
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(bytes.length), 'cache-control': 'no-store', ...headers })
+      res.end(bytes)
+    }
+    // the code is a zrkit error code, so a client can rebuild the ZrError
+    const error = (status: number, message: string, headers?: Record<string, string>) => reply(status, { error: { code: 'INVALID_INPUT', message } }, headers)
+    try {
+      const path = (req.url ?? '').split('?')[0]
+      if (!config.status || path !== '/status') {
+        return error(404, `expected GET /status${config.status ? '' : ' (turned off on this relay)'} or a WebSocket upgrade, got ${req.method} ${JSON.stringify((req.url ?? '').slice(0, 200))}`)
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        return error(405, `expected GET /status, got ${req.method} /status`, { allow: 'GET, HEAD' })
+      }
+      const body: RelayStatus = { relayId, parties: stats() }
+      reply(200, body)
+    } catch {
+      // answering must never take the relay down
+      res.destroy()
+    }
   }
 
   const refuse = (c: Connection, code: 'RELAY_REFUSED' | 'MALFORMED_MESSAGE', message: string, details: string, reason: string) => {
@@ -231,6 +376,8 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
     }
     clearTimeout(c.authTimer)
     c.party = m.party
+    const n = counters.get(m.party)!
+    n.connectedSince = n.lastSeenAt = Date.now()
     const previous = live.get(m.party)
     live.set(m.party, c)
     if (previous && previous !== c) {
@@ -279,6 +426,9 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
         return refuse(c, 'MALFORMED_MESSAGE', 'Frame too large.', `expected at most ${config.maxFrameBytes} bytes, got ${m.bytes.length}`, 'oversized')
       }
       if (!served.has(m.to)) return refuse(c, 'RELAY_REFUSED', 'No such party on this relay.', `expected one of the ${served.size} parties this relay serves, got ${m.to}`, 'unknown-party')
+      const n = counters.get(c.party)!
+      n.framesIn++
+      n.bytesIn += m.bytes.length
       return route({ from: c.party, to: m.to, bytes: m.bytes })
     }
     if (m.type === 'announce') {
@@ -317,6 +467,7 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
     })
     socket.on('message', (data, isBinary) => {
       c.alive = true
+      if (c.party !== undefined) counters.get(c.party)!.lastSeenAt = Date.now()
       try {
         if (!isBinary) {
           refuse(c, 'MALFORMED_MESSAGE', 'Malformed relay message.', 'expected a binary message, got text', 'malformed')
@@ -335,6 +486,7 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
       connections.delete(c)
       if (c.party !== undefined && live.get(c.party) === c) {
         live.delete(c.party)
+        counters.get(c.party)!.connectedSince = undefined
         emit({ type: 'disconnected', party: c.party })
       }
     })
@@ -367,6 +519,7 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
     port,
     relayId,
     connected: () => [...live.keys()],
+    stats,
     close() {
       closing ??= new Promise<void>((resolve) => {
         clearInterval(heartbeat)
@@ -374,7 +527,11 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
           clearTimeout(c.authTimer)
           c.socket.terminate()
         }
-        wss.close(() => resolve())
+        wss.close(() => {
+          http.close(() => resolve())
+          // keep-alive HTTP clients (e.g. a status poller) must not hold the close
+          http.closeAllConnections()
+        })
       })
       return closing
     },
@@ -417,8 +574,10 @@ function checkOptions(options: ServeRelayOptions) {
   if (typeof host !== 'string' || host.length === 0) throw bad('host', 'a host name or IP address', host)
   if (options.relayId !== undefined && (typeof options.relayId !== 'string' || options.relayId.length === 0)) throw bad('relayId', 'a non-empty string', options.relayId)
   const maxFrameBytes = int('maxFrameBytes', options.maxFrameBytes, 1024 * 1024, 1, 256 * 1024 * 1024)
+  if (options.status !== undefined && typeof options.status !== 'boolean') throw bad('status', 'true or false', options.status)
   return {
-    parties: parties as readonly string[],
+    parties: [...new Set(parties as readonly string[])],
+    status: options.status ?? true,
     host,
     port: int('port', options.port, 0, 0, 65535),
     maxFrameBytes,

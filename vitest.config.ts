@@ -26,6 +26,7 @@ export const fullRunOnly = [
   'packages/core/src/fs/directoryLock.race.test.ts',
   'packages/cli/src/network.test.ts',
   'test/network/networkFaults.test.ts',
+  'packages/cli/src/devnet.test.ts',
 ]
 // A renamed or removed suite must not silently fall into the default run.
 for (const file of fullRunOnly) if (!existsSync(src(`./${file}`))) throw new Error(`vitest.config.ts fullRunOnly: ${file} does not exist`)

@@ -1,5 +1,6 @@
 import type { Command } from '../command.js'
 import { accountAddress, accountNew } from './account.js'
+import { devnet } from './devnet.js'
 import { keyringRegister } from './keyring.js'
 import { ledgerServe } from './ledger.js'
 import { partyStart } from './party.js'
@@ -7,4 +8,4 @@ import { relayServe } from './relay.js'
 import { status } from './status.js'
 
 /** Every `zrkit` command, in the order `zrkit --help` lists them. */
-export const commands: readonly Command[] = [ledgerServe, relayServe, partyStart, keyringRegister, status, accountNew, accountAddress]
+export const commands: readonly Command[] = [ledgerServe, relayServe, partyStart, keyringRegister, status, devnet, accountNew, accountAddress]

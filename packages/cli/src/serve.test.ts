@@ -3,6 +3,8 @@
  * sources), reached over real sockets, stopped with SIGTERM.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
@@ -65,5 +67,26 @@ describe('zrkit relay serve', () => {
     const code = await new Promise((resolve) => child.on('exit', resolve))
     expect(code).toBe(1)
     expect(err).toMatch(/expected at least 2 comma-separated zen1\.\.\. addresses in --parties, got 1/)
+  }, 60_000)
+})
+
+describe('zrkit ledger serve', () => {
+  it('answers HTTP queries on its port (GET /status), none with --no-http-queries; SIGTERM exits 0', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zrkit-serve-'))
+    try {
+      await writeFile(join(dir, 'genesis.json'), JSON.stringify({ chainId: 'zrkit-serve-http', balances: [] }))
+      const ledger = await start(['ledger', 'serve', '--store', join(dir, 'a'), '--genesis', join(dir, 'genesis.json'), '--port', '0'])
+      const res = await fetch(`${ledger.url.replace(/^ws/, 'http')}/status`)
+      expect(res.status).toBe(200)
+      expect(JSON.parse(await res.text())).toMatchObject({ result: { chainId: 'zrkit-serve-http' } })
+      ledger.child.kill('SIGTERM')
+      expect(await ledger.exited).toBe(0)
+      const quiet = await start(['ledger', 'serve', '--store', join(dir, 'b'), '--genesis', join(dir, 'genesis.json'), '--port', '0', '--no-http-queries'])
+      expect((await fetch(`${quiet.url.replace(/^ws/, 'http')}/status`)).status).toBe(426)
+      quiet.child.kill('SIGTERM')
+      expect(await quiet.exited).toBe(0)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   }, 60_000)
 })

@@ -12,7 +12,8 @@ export const ledgerServe: Command = {
     'The ledger keeps its state in --store (created with --genesis the first time; later starts replay it).',
     'One process writes a store at a time. Submits are signed by their account and checked by the ledger;',
     'queries and subscriptions are open to any client that can connect: put it behind TLS and a proxy',
-    'for the internet. Prints the URL on standard output once it listens.',
+    'for the internet. The same port answers plain HTTP queries (GET /status, GET /query/<kind>?params=<json>)',
+    'unless --no-http-queries. Prints the URL on standard output once it listens.',
     'Example: zrkit ledger serve --store ./ledger --genesis genesis.json --port 7070',
   ].join('\n'),
   options: {
@@ -22,6 +23,7 @@ export const ledgerServe: Command = {
     host: { kind: 'string', description: 'interface to listen on', placeholder: 'HOST', default: '127.0.0.1' },
     'max-frame-bytes': { kind: 'integer', description: 'largest request frame', placeholder: 'BYTES', min: 1024, max: 64 * 1024 * 1024 },
     'max-connections': { kind: 'integer', description: 'connections served at once', placeholder: 'N', min: 1, max: 1_000_000 },
+    'no-http-queries': { kind: 'boolean', description: 'do not answer plain HTTP queries (GET /status, GET /query/<kind>) on the port' },
   },
   async run({ options, log, out, signal }) {
     const genesis = options.genesis !== undefined ? await readGenesisFile(options.genesis as string) : undefined
@@ -32,6 +34,7 @@ export const ledgerServe: Command = {
         host: options.host as string,
         ...(options['max-frame-bytes'] !== undefined ? { maxFrameBytes: options['max-frame-bytes'] as number } : {}),
         ...(options['max-connections'] !== undefined ? { maxConnections: options['max-connections'] as number } : {}),
+        httpQueries: options['no-http-queries'] !== true,
         onError: (e) => log.warn('refused', { code: e.code, reason: e.shortMessage, ...(e.details ? { details: e.details } : {}) }),
       })
       log.info('ledger listening', { url: server.url, store: options.store })

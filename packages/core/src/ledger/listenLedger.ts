@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { type RawData, type WebSocket, WebSocketServer } from 'ws'
 import { ZrError } from '../errors/ZrError.js'
 import type { Ledger } from './Ledger.js'
+import { answerHttpQuery } from './ledgerHttp.js'
 import { type LedgerServer, serveLedger } from './remoteLedger.js'
 import { describe } from './validate.js'
 
@@ -40,6 +41,12 @@ export type ListenLedgerOptions = {
    * gone without closing, a client that does not read) is dropped (default 30 000; 0 = never).
    */
   pingIntervalMs?: number
+  /**
+   * Answer plain HTTP queries on the same port (default true): `GET /status` and
+   * `GET /query/<kind>?params=<json>` (see {@link answerHttpQuery}); they read what any WebSocket client can
+   * query. False: every plain HTTP request gets 426 (upgrade to WebSocket).
+   */
+  httpQueries?: boolean
   /** Told about every frame dropped and every connection refused or cut off, with a ZrError saying why. */
   onError?: (error: ZrError) => void
 }
@@ -86,7 +93,7 @@ function configError(what: string, expected: string, got: unknown): ZrError {
   return new ZrError('INVALID_CONFIG', 'Invalid ledger server options.', { details: `expected ${what} to be ${expected}, got ${describe(got)}` })
 }
 
-function checkOptions(options: unknown): Limits & { onError?: (error: ZrError) => void } {
+function checkOptions(options: unknown): Limits & { httpQueries: boolean; onError?: (error: ZrError) => void } {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw configError('listenLedger options', 'an object', options)
   const o = options as Record<string, unknown>
   const out: Record<string, unknown> = { ...defaults }
@@ -102,7 +109,8 @@ function checkOptions(options: unknown): Limits & { onError?: (error: ZrError) =
     out[key] = v
   }
   if (o.onError !== undefined && typeof o.onError !== 'function') throw configError('onError', 'a function', o.onError)
-  return { ...(out as Limits), ...(o.onError ? { onError: o.onError as (error: ZrError) => void } : {}) }
+  if (o.httpQueries !== undefined && typeof o.httpQueries !== 'boolean') throw configError('httpQueries', 'a boolean', o.httpQueries)
+  return { ...(out as Limits), httpQueries: o.httpQueries !== false, ...(o.onError ? { onError: o.onError as (error: ZrError) => void } : {}) }
 }
 
 /** The text of a WebSocket message, or what arrived instead (serveLedger refuses a binary frame). */
@@ -151,8 +159,12 @@ export async function listenLedger(ledger: Ledger, options: ListenLedgerOptions 
   const connections = new Map<WebSocket, LedgerServer>()
   let closing: Promise<void> | undefined
 
-  const http: Server = createServer((_req, res) => {
-    res.writeHead(426, { 'content-type': 'text/plain' }).end('This is a zrkit ledger: connect with a WebSocket (connectLedgerWs).\n')
+  const http: Server = createServer((req, res) => {
+    if (!limits.httpQueries) {
+      res.writeHead(426, { 'content-type': 'text/plain' }).end('This is a zrkit ledger: connect with a WebSocket (connectLedgerWs).\n')
+      return
+    }
+    void answerHttpQuery(ledger, req, res)
   })
   // the hard cap: up to twice maxFrameBytes is read and answered; beyond it ws closes with 1009
   const wss = new WebSocketServer({ server: http, maxPayload: limits.maxFrameBytes * 2 })

@@ -324,7 +324,8 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
 
   const deliverOrBuffer = (frame: RelayFrame) => {
     const target = live.get(frame.to)
-    if (target) {
+    // A connection being cut (closing, its close event not yet seen) would lose the frame: buffer it instead.
+    if (target && target.socket.readyState === target.socket.OPEN) {
       if (target.socket.bufferedAmount > slowConnectionBytes) {
         emit({ type: 'dropped', to: frame.to, from: frame.from, reason: 'slow-connection', count: 1 })
         return

@@ -106,7 +106,7 @@ describe('a 2-of-3 federation over a network relay: FROST (eddsa-ed25519) and DK
         }
       })
       const before = parties.map((p) => p.relay.sessions)
-      const { requestId } = await sign(w, key, sha256(Uint8Array.of(1, key.id.length)))
+      const { requestId } = await sign(w, key, sha256(Uint8Array.of(1, key.id & 0xff)))
       expect(victim).toBeDefined()
       const party = parties.find((p) => p.account.address === victim)!
       expect(coordinatorOf(sorted, requestId, 0)).toBe(victim)
@@ -124,7 +124,7 @@ describe('a 2-of-3 federation over a network relay: FROST (eddsa-ed25519) and DK
     const liar = accounts[0]!.address
     s.injectPresence(liar, false, 60_000)
     await until(() => parties.slice(1).every((p) => p.relay.presence!(liar)?.here === false), 'the lie told')
-    for (const key of keys) for (let i = 0; i < 3; i++) await sign(w, key, sha256(Uint8Array.of(2, i, key.id.length)))
+    for (const key of keys) for (let i = 0; i < 3; i++) await sign(w, key, sha256(Uint8Array.of(2, i, key.id & 0xff)))
     // a lie about everyone: no party waits for another; the request is fulfilled or rejected, never wrongly signed
     for (const a of accounts) s.injectPresence(a.address, false, 60_000)
     await until(() => parties.every((p) => accounts.every((a) => a === p.account || p.relay.presence!(a.address)?.here === false)), 'the lies told')
@@ -141,7 +141,7 @@ describe('a 2-of-3 federation over a network relay: FROST (eddsa-ed25519) and DK
     // the truth again: everyone signs as before
     for (const a of accounts) s.injectPresence(a.address, true)
     await until(() => parties.every((p) => accounts.every((a) => a === p.account || p.relay.presence!(a.address)?.here === true)), 'the truth told')
-    for (const key of keys) await sign(w, key, sha256(Uint8Array.of(4, key.id.length)))
+    for (const key of keys) await sign(w, key, sha256(Uint8Array.of(4, key.id & 0xff)))
   })
 
   it(`a party gone for good: each request is fulfilled in well under the ${attemptTimeoutMs} ms attempt timeout, including those it would have coordinated`, async () => {

@@ -11,7 +11,7 @@ import { type TokenBucket, tokenBucket } from './tokenBucket.js'
 
 /** Options of {@link serveRelay}. */
 export type ServeRelayOptions = {
-  /** The parties (account addresses) the relay serves; any other is refused. */
+  /** The parties (account addresses) the relay serves, at most 1 024; any other is refused. */
   readonly parties: readonly string[]
   /** TCP port (default 0: any free port). */
   readonly port?: number | undefined
@@ -185,6 +185,10 @@ const headerAllowance = 1024
  * rate-limited (`RELAY_REFUSED`, reason `rate-limited`), frames for a party that is away are buffered
  * (bounded). The relay keeps the announcement directory (the newest epoch per party, accepted only
  * from that party's own connection) and pushes new announcements to every connected party.
+ *
+ * Presence: right after `welcome` each party gets the list of every served party, connected or not and
+ * for how long; then every connected party hears each time another authenticates or disconnects. Parties
+ * use it to stop waiting for one that is away (see `createSessionRouter`'s `awayGraceMs`).
  *
  * Status: `stats()` and, on the same port over plain HTTP, `GET /status` ({@link RelayStatus}, JSON) tell
  * who is connected, when each party was last heard from and its traffic volumes (never frame contents);

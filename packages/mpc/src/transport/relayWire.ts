@@ -47,10 +47,25 @@ export type RelayMessage =
  * One party's presence on the relay: `here` while it is connected and authenticated, and for how long
  * it has been in that state, in ms (a duration, not a time, so that the parties' clocks need not agree
  * with the relay's).
+ *
+ * @example
+ * ```ts
+ * import { type RelayPresenceEntry, encodeRelayMessage } from './relayWire.js'
+ * const away: RelayPresenceEntry = { party: 'zen1...', here: false, forMs: 2_500 }
+ * const bytes = encodeRelayMessage({ type: 'presence', parties: [away] })
+ * ```
  */
 export type RelayPresenceEntry = { readonly party: string; readonly here: boolean; readonly forMs: number }
 
-/** The most entries one presence message carries (a relay serves far fewer parties). */
+/**
+ * The most entries one presence message carries, and so the most parties one relay serves.
+ *
+ * @example
+ * ```ts
+ * import { maxPresenceEntries } from './relayWire.js'
+ * if (parties.length > maxPresenceEntries) throw new Error('too many parties for one relay')
+ * ```
+ */
 export const maxPresenceEntries = 1024
 
 const typeNumbers = { challenge: 1, auth: 2, welcome: 3, send: 4, deliver: 5, announce: 6, error: 7, presence: 8 } as const

@@ -1,4 +1,6 @@
 import { type ZrError, isZrError } from '@zrkit/core'
+import { fuzzRuns } from '@zrkit/testkit'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { type RelayMessage, decodeRelayMessage, encodeRelayMessage, relayWireVersion } from './relayWire.js'
 
@@ -91,6 +93,25 @@ describe('relay wire codec', () => {
     expect(malformed(unsafe).details).toMatch(/^presence\.parties\[0\]\.forMs: expected a safe integer/)
     const tooMany = Array.from({ length: 1025 }, (_, i) => ({ party: `p${i}`, here: true, forMs: 0 }))
     expect(() => encodeRelayMessage({ type: 'presence', parties: tooMany })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+  })
+
+  it('fuzz: any presence message round-trips; any byte of one changed decodes to a message or MALFORMED_MESSAGE, nothing else', () => {
+    const entry = fc.record({ party: fc.string({ minLength: 1, maxLength: 40 }), here: fc.boolean(), forMs: fc.nat() })
+    const presence = fc.uniqueArray(entry, { selector: (e) => e.party, maxLength: 8 }).map((parties) => ({ type: 'presence' as const, parties }))
+    fc.assert(
+      fc.property(presence, fc.nat(), fc.integer({ min: 0, max: 255 }), (message, at, value) => {
+        const encoded = encodeRelayMessage(message)
+        expect(decodeRelayMessage(encoded)).toEqual(message)
+        const changed = Uint8Array.from(encoded)
+        changed[at % changed.length] = value
+        try {
+          decodeRelayMessage(changed)
+        } catch (e) {
+          expect(isZrError(e, 'MALFORMED_MESSAGE'), String(e)).toBe(true)
+        }
+      }),
+      { numRuns: fuzzRuns() },
+    )
   })
 
   it('refuses to encode what it could not decode (INVALID_INPUT)', () => {

@@ -39,7 +39,8 @@ export type Session = {
   broadcast(round: string, body: Uint8Array): Promise<void>
   /**
    * Waits for one message per listed party for `round` and returns them by sender. Rejects with
-   * `TIMEOUT` (`context.missing`), `ABORTED`, or the session's failure (e.g. `MPC_ABORT`).
+   * `TIMEOUT` (`context.missing`: at the timeout, or as soon as a missing party has been away from the
+   * relay for `awayGraceMs`), `ABORTED`, or the session's failure (e.g. `MPC_ABORT`).
    */
   collect(round: string, options?: CollectOptions): Promise<Map<PartyId, Uint8Array>>
   /**

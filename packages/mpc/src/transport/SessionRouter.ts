@@ -294,7 +294,8 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
             if (at <= now) return finish(undefined, true, p)
             next = Math.min(next, at)
           }
-          if (Number.isFinite(next)) awayTimer = setTimeout(check, next - now)
+          // (capped: a longer delay overflows setTimeout, which would then fire at once)
+          if (Number.isFinite(next)) awayTimer = setTimeout(check, Math.min(next - now, 2 ** 31 - 1))
         }
         const check = () => {
           if (closed) return finish(closedError())

@@ -219,7 +219,7 @@ const PUBLIC_API: Record<string, readonly string[]> = {
   '@zrkit/mpc': [
     'Announcement', 'BroadcastProof', 'CollectOptions', 'ConfirmOptions', 'ConnectRelayOptions', 'EcdsaPartyOptions',
     'Envelope', 'FanoutRelay', 'Federation', 'FederationOptions', 'FederationParty', 'FederationPartyOptions',
-    'FrostPartyOptions', 'InterceptResult', 'MemoryRelay', 'PartyId', 'Relay', 'RelayClient', 'RelayEndpoint',
+    'FrostPartyOptions', 'InterceptResult', 'MemoryRelay', 'PartyId', 'PartyPresence', 'Relay', 'RelayClient', 'RelayEndpoint',
     'RelayFrame', 'RelayWebSocket', 'RelayWebSocketConstructor', 'SecureEnvelope', 'SecureTransport',
     'SecureTransportOptions', 'Session', 'SessionRouter', 'SessionRouterOptions', 'Transport', 'connectRelay',
     'createFederation', 'createSessionRouter', 'ecdsaKeyTypes', 'ecdsaParty', 'fanoutRelay', 'federationParty',

@@ -13,7 +13,7 @@ export { federationParty, type FederationPartyOptions } from './federation/feder
 export { frostKeyTypes } from './frost/suites.js'
 // Transport
 export type { Envelope, PartyId, Transport } from './transport/Transport.js'
-export { memoryRelay, type Announcement, type InterceptResult, type MemoryRelay, type Relay, type RelayEndpoint, type RelayFrame } from './transport/memoryRelay.js'
+export { memoryRelay, type Announcement, type InterceptResult, type MemoryRelay, type PartyPresence, type Relay, type RelayEndpoint, type RelayFrame } from './transport/memoryRelay.js'
 export {
   connectRelay,
   type ConnectRelayOptions,

@@ -2,6 +2,7 @@ import { ZrError } from '@zrkit/core'
 import { equalBytes } from '@zrkit/core/internal'
 import { abortFanout } from './abortFanout.js'
 import { type EchoSession, type StoredMessage, confirmBroadcasts } from './echoBroadcast.js'
+import type { PartyPresence } from './memoryRelay.js'
 import type { BroadcastProof, SecureEnvelope } from './secureTransport.js'
 import { type SessionFrame, decodeSessionFrame, encodeSessionFrame } from './sessionFrame.js'
 import type { PartyId, Transport } from './Transport.js'
@@ -12,6 +13,8 @@ export type CollectOptions = {
   readonly from?: readonly PartyId[] | undefined
   /** Default: the router's `timeoutMs`. */
   readonly timeoutMs?: number | undefined
+  /** Default: the router's `awayGraceMs` (0: wait for away parties until the timeout). */
+  readonly awayGraceMs?: number | undefined
   readonly signal?: AbortSignal | undefined
 }
 
@@ -19,6 +22,8 @@ export type CollectOptions = {
 export type ConfirmOptions = {
   /** Per waiting step (echoes, then blame reports if needed). Default: the router's `timeoutMs`. */
   readonly timeoutMs?: number | undefined
+  /** Default: the router's `awayGraceMs` (0: wait for away parties until the timeout). */
+  readonly awayGraceMs?: number | undefined
   readonly signal?: AbortSignal | undefined
 }
 
@@ -34,7 +39,8 @@ export type Session = {
   broadcast(round: string, body: Uint8Array): Promise<void>
   /**
    * Waits for one message per listed party for `round` and returns them by sender. Rejects with
-   * `TIMEOUT` (`context.missing`), `ABORTED`, or the session's failure (e.g. `MPC_ABORT`).
+   * `TIMEOUT` (`context.missing`: at the timeout, or as soon as a missing party has been away from the
+   * relay for `awayGraceMs`), `ABORTED`, or the session's failure (e.g. `MPC_ABORT`).
    */
   collect(round: string, options?: CollectOptions): Promise<Map<PartyId, Uint8Array>>
   /**
@@ -73,14 +79,24 @@ export type SessionRouterOptions = {
   readonly bufferLimit?: number | undefined
   /** How long such a message is kept, in ms (default 60 000). */
   readonly bufferTtlMs?: number | undefined
+  /**
+   * When the transport knows who is connected to the relay (`presence`, as {@link secureTransport} over
+   * `connectRelay`, `fanoutRelay` or `memoryRelay` does): a wait for a party that has been away for
+   * this long ends at once with the `TIMEOUT` its timeout would give (default 2 000 ms; 0: never). A
+   * party away for less is waited for until its grace runs out, and for as long as usual if it comes
+   * back: a short network blip breaks nothing (the relay buffers its frames meanwhile).
+   */
+  readonly awayGraceMs?: number | undefined
 }
 
 type Pending = { readonly from: PartyId; readonly frame: SessionFrame; readonly proof?: BroadcastProof | undefined; readonly at: number }
 
-/** A transport that can sign broadcasts (e.g. {@link secureTransport}); used when available. */
+/** A transport that can sign broadcasts and tell presence (e.g. {@link secureTransport}); used when available. */
 type SigningTransport = Transport & {
   broadcastTo?: (to: readonly PartyId[], payload: Uint8Array) => Promise<void>
   verifyBroadcast?: (from: PartyId, payload: Uint8Array, proof: BroadcastProof) => boolean
+  presence?: (party: PartyId) => PartyPresence | undefined
+  onPresence?: (fn: (party: PartyId) => void) => () => void
 }
 
 /**
@@ -98,6 +114,9 @@ type SigningTransport = Transport & {
  *   named: a sender proven to have signed two different messages for the round, or a participant whose
  *   echo or accusation does not hold up. With a transport without signatures, the sender whose
  *   message differs between receivers is named.
+ * - When the transport tells presence (who is connected to the relay), a wait for a party that has been
+ *   away for `awayGraceMs` ends at once with the `TIMEOUT` a timeout would give, so a signing attempt
+ *   that needs a dead party moves on in milliseconds once it is known to be down.
  *
  * @example
  * ```ts
@@ -116,6 +135,8 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
   const bufferTtl = options.bufferTtlMs ?? 60_000
   const signing = transport as SigningTransport
   const peerSet = new Set(transport.peers)
+  const defaultGrace = checkGrace(options.awayGraceMs, 2_000, 'INVALID_CONFIG', 'awayGraceMs')
+  const presenceOf = typeof signing.presence === 'function' ? signing.presence.bind(transport) : undefined
 
   const sessions = new Map<string, ReturnType<typeof makeSession>>()
   // Callers pass one long-lived signal to the waits of many concurrent sessions: one listener on it in all.
@@ -144,6 +165,14 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
     }
     pending = keep
   }
+
+  // A party coming or going: every wait looks again at whom it waits for.
+  const stopPresence =
+    presenceOf && typeof signing.onPresence === 'function'
+      ? signing.onPresence.call(transport, () => {
+          for (const s of [...sessions.values()]) s.recheck()
+        })
+      : undefined
 
   transport.onMessage((envelope: SecureEnvelope) => {
     if (routerClosed) return
@@ -219,6 +248,7 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
     const wait = (round: string, from: readonly PartyId[], opts: CollectOptions | ConfirmOptions, partial: boolean) =>
       new Promise<{ got: Map<PartyId, StoredMessage>; missing: PartyId[] }>((resolve, reject) => {
         const timeoutMs = opts.timeoutMs ?? defaultTimeout
+        const graceMs = opts.awayGraceMs === undefined ? defaultGrace : checkGrace(opts.awayGraceMs, defaultGrace, 'INVALID_INPUT', 'awayGraceMs')
         const signal = opts.signal
         const snapshot = () => {
           const got = new Map<PartyId, StoredMessage>()
@@ -231,29 +261,52 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
           }
           return { got, missing }
         }
-        const finish = (error?: ZrError, timedOut = false) => {
+        /** `away`: the wait ends because that party has been away from the relay for the grace. */
+        const finish = (error?: ZrError, timedOut = false, away?: PartyId) => {
           waiters.delete(check)
           if (timer !== undefined) clearTimeout(timer)
+          if (awayTimer !== undefined) clearTimeout(awayTimer)
           unwatch?.()
           if (error) return reject(error)
           const result = snapshot()
           if (timedOut && !partial) {
+            const why = away === undefined ? `after ${timeoutMs} ms` : `(${away} has been away from the relay for over ${graceMs} ms)`
             return reject(
               new ZrError('TIMEOUT', `Timed out waiting for round ${round}.`, {
-                details: `no message from ${result.missing.join(', ')} after ${timeoutMs} ms`,
+                details: `no message from ${result.missing.join(', ')} ${why}`,
                 context: { missing: result.missing, session: id, round },
               }),
             )
           }
           resolve(result)
         }
+        /** Ends the wait when a missing party has been away for the grace; else looks again when the next one will have been. */
+        const checkAway = (missing: readonly PartyId[]) => {
+          if (awayTimer !== undefined) clearTimeout(awayTimer)
+          awayTimer = undefined
+          if (!presenceOf || !(graceMs > 0)) return
+          const now = Date.now()
+          let next = Number.POSITIVE_INFINITY
+          for (const p of missing) {
+            const seen = presenceOf(p)
+            if (!seen || seen.here) continue
+            const at = seen.since + graceMs
+            if (at <= now) return finish(undefined, true, p)
+            next = Math.min(next, at)
+          }
+          // (capped: a longer delay overflows setTimeout, which would then fire at once)
+          if (Number.isFinite(next)) awayTimer = setTimeout(check, Math.min(next - now, 2 ** 31 - 1))
+        }
         const check = () => {
           if (closed) return finish(closedError())
           if (failure) return finish(failure)
-          if (snapshot().missing.length === 0) finish()
+          const { missing } = snapshot()
+          if (missing.length === 0) return finish()
+          checkAway(missing)
         }
         const onAbort = () => finish(new ZrError('ABORTED', `Waiting for round ${round} was aborted.`, { context: { session: id, round } }))
         let timer: ReturnType<typeof setTimeout> | undefined
+        let awayTimer: ReturnType<typeof setTimeout> | undefined
         let unwatch: (() => void) | undefined
         if (signal?.aborted) return onAbort()
         waiters.add(check)
@@ -353,7 +406,7 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
         notify()
       },
     }
-    return { session, receive }
+    return { session, receive, recheck: notify }
   }
 
   return {
@@ -385,7 +438,17 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
       if (routerClosed) return
       for (const { session } of [...sessions.values()]) session.close()
       routerClosed = true
+      stopPresence?.()
       pending = []
     },
   }
+}
+
+/** `awayGraceMs`: a non-negative number of ms (0: never end a wait early), else a typed error. */
+function checkGrace(value: unknown, fallback: number, code: 'INVALID_CONFIG' | 'INVALID_INPUT', what: string): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new ZrError(code, `Invalid ${what}.`, { details: `${what}: expected a number of ms >= 0 (0: never), got ${typeof value === 'number' ? value : typeof value}` })
+  }
+  return value
 }

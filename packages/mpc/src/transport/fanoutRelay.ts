@@ -24,6 +24,9 @@ export type FanoutRelay = RelayClient & {
  * a relay both are connected to). A relay that replays an old frame gains nothing: beyond the copies
  * dropped here, the secure transport refuses replays.
  *
+ * Presence: a party is here when any relay reports it here, away only when every relay that reports it
+ * says it is away (since the latest of them saw it go), unknown when none reports it.
+ *
  * @example
  * ```ts
  * import { connectRelay, fanoutRelay, secureTransport } from '@zrkit/mpc'
@@ -73,6 +76,20 @@ export function fanoutRelay(relays: readonly RelayClient[]): FanoutRelay {
       const stops = list.map((r) => r.onAnnouncement(fn))
       return () => {
         for (const stop of stops) stop()
+      }
+    },
+    presence(party) {
+      const known = list.map((r) => r.presence?.(party)).filter((p) => p !== undefined)
+      if (known.length === 0) return undefined
+      const here = known.filter((p) => p.here)
+      // Here through any relay: frames reach it. Away only when away on every relay that knows it, since the last went.
+      if (here.length > 0) return { here: true, since: Math.min(...here.map((p) => p.since)) }
+      return { here: false, since: Math.max(...known.map((p) => p.since)) }
+    },
+    onPresence(fn) {
+      const stops = list.map((r) => r.onPresence?.(fn))
+      return () => {
+        for (const stop of stops) stop?.()
       }
     },
     async close() {

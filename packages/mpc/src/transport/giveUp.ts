@@ -43,8 +43,8 @@ export function givingUpSession(opened: Session, heard: Set<string> = new Set())
   const gaveUp = new Set<string>()
   const listeners = new Set<(party: string) => void>()
   for (const p of others) {
-    // Settles when the notice comes, or with ABORTED when the session closes.
-    opened.collect(GIVE_UP_ROUND, { from: [p], timeoutMs: Number.POSITIVE_INFINITY }).then(
+    // Settles when the notice comes, or with ABORTED when the session closes; never because p is away (it may come back and say so).
+    opened.collect(GIVE_UP_ROUND, { from: [p], timeoutMs: Number.POSITIVE_INFINITY, awayGraceMs: 0 }).then(
       () => {
         heard.add(p)
         gaveUp.add(p)

@@ -26,6 +26,21 @@ export type Announcement = {
   readonly signature: Uint8Array
 }
 
+/**
+ * What a relay knows of a party's connection: `here` while it is connected, and `since` when it came
+ * or went (ms since the epoch, on this machine's clock). See {@link Relay.presence}.
+ *
+ * @example
+ * ```ts
+ * import type { PartyPresence } from '@zrkit/mpc'
+ * const awayFor = (p: PartyPresence | undefined) => (p && !p.here ? Date.now() - p.since : 0)
+ * ```
+ */
+export type PartyPresence = {
+  readonly here: boolean
+  readonly since: number
+}
+
 /** A party's connection to a relay. */
 export type RelayEndpoint = {
   /** Queues `bytes` for `to`. Never throws for an unreachable party: the frame is just lost. */
@@ -53,6 +68,17 @@ export type Relay = {
    * in order. Returns a function that stops the calls.
    */
   onAnnouncement(fn: (announcement: Announcement) => void): () => void
+  /**
+   * Optional: whether `party` is connected to the relay now, and since when; `undefined` when the relay
+   * does not know (e.g. this party is itself cut off from it). The session router ends a wait for a
+   * party that has been away too long (`awayGraceMs`) instead of waiting out its timeout.
+   */
+  presence?(party: PartyId): PartyPresence | undefined
+  /**
+   * Optional, with {@link Relay.presence}: calls `fn(party)` whenever what `presence(party)` answers
+   * may have changed. Returns a function that stops the calls.
+   */
+  onPresence?(fn: (party: PartyId) => void): () => void
 }
 
 /**
@@ -62,7 +88,7 @@ export type Relay = {
 export type InterceptResult = Uint8Array | null | undefined | void
 
 /** The in-process relay, with hooks for fault-injection tests. */
-export type MemoryRelay = Relay & {
+export type MemoryRelay = Relay & Required<Pick<Relay, 'presence' | 'onPresence'>> & {
   /**
    * TEST HOOK (fault injection): `fn` sees every frame sent through the relay, before delivery, and
    * may pass it (return nothing or its bytes), drop it (return `null`) or replace its bytes (return
@@ -85,7 +111,8 @@ export type MemoryRelay = Relay & {
 /**
  * An in-process relay of opaque frames between parties, for tests, demos and parties in one process.
  * It stands for the network: it does no cryptography and trusts nothing, so a network relay can take
- * its place. Delivery is asynchronous, in order for each (from, to) pair.
+ * its place. Delivery is asynchronous, in order for each (from, to) pair. Presence: a party is here
+ * from `connect` until its endpoint's `close` (then away); a party never connected is unknown.
  *
  * @example
  * ```ts
@@ -102,6 +129,12 @@ export function memoryRelay(): MemoryRelay {
   const offline = new Set<PartyId>()
   const directory: Announcement[] = []
   const watchers = new Set<(announcement: Announcement) => void>()
+  const presence = new Map<PartyId, PartyPresence>()
+  const presenceWatchers = new Set<(party: PartyId) => void>()
+  const setPresence = (party: PartyId, here: boolean) => {
+    presence.set(party, { here, since: Date.now() })
+    for (const fn of [...presenceWatchers]) quietly(fn, party)
+  }
   let hook: ((frame: RelayFrame) => InterceptResult) | null = null
 
   // One FIFO for all frames keeps every (from, to) pair in order.
@@ -139,6 +172,7 @@ export function memoryRelay(): MemoryRelay {
         throw new ZrError('INVALID_INPUT', 'Invalid party id.', { details: 'expected a non-empty string' })
       }
       endpoints.set(party, onFrame)
+      setPresence(party, true)
       let open = true
       return {
         send(to, bytes) {
@@ -152,8 +186,11 @@ export function memoryRelay(): MemoryRelay {
           enqueue(frame)
         },
         close() {
+          if (!open) return
           open = false
-          if (endpoints.get(party) === onFrame) endpoints.delete(party)
+          if (endpoints.get(party) !== onFrame) return
+          endpoints.delete(party)
+          setPresence(party, false)
         },
       }
     },
@@ -171,6 +208,16 @@ export function memoryRelay(): MemoryRelay {
       }, 0)
       return () => {
         watchers.delete(own)
+      }
+    },
+    presence(party) {
+      return presence.get(party)
+    },
+    onPresence(fn) {
+      const own = (party: PartyId) => fn(party)
+      presenceWatchers.add(own)
+      return () => {
+        presenceWatchers.delete(own)
       }
     },
     intercept(fn) {

@@ -1,5 +1,5 @@
 import { type Account, ZrError, type ZrErrorCode, errorCodes } from '@zrkit/core'
-import type { Announcement, Relay, RelayFrame } from './memoryRelay.js'
+import type { Announcement, PartyPresence, Relay, RelayFrame } from './memoryRelay.js'
 import { relayAuthDigest } from './relayAuth.js'
 import { type RelayMessage, decodeRelayMessage, encodeRelayMessage } from './relayWire.js'
 
@@ -72,7 +72,10 @@ const OPEN = 1
  *
  * After a drop it reconnects with exponential backoff and jitter, authenticates again, sends the frames
  * queued meanwhile (bounded by `maxQueuedFrames`) and announces again. `connect` returns its endpoint at
- * once; frames flow whenever the client is authenticated. Rejects with `RELAY_REFUSED` when the relay
+ * once; frames flow whenever the client is authenticated. `presence(party)` tells what the relay said of
+ * the other parties' connections (it sends the full list after each authentication, then every change);
+ * while this client is not connected it knows nothing (`undefined`), so its own blip never makes the
+ * others look away. Rejects with `RELAY_REFUSED` when the relay
  * refuses the party, `TIMEOUT` when no connection succeeds within `timeoutMs`, `ABORTED` on `signal`.
  *
  * @example
@@ -102,6 +105,24 @@ export function connectRelay(options: ConnectRelayOptions): Promise<RelayClient>
   const early: RelayFrame[] = []
   const directory = new Map<string, Announcement>()
   const watchers = new Set<(a: Announcement) => void>()
+  // What the relay said of each party's connection; known only while this client is connected to it.
+  const presence = new Map<string, PartyPresence>()
+  const presenceWatchers = new Set<(party: string) => void>()
+  const presenceChanged = (party: string) => {
+    for (const fn of [...presenceWatchers]) {
+      try {
+        fn(party)
+      } catch {
+        // the watcher's failure is its own
+      }
+    }
+  }
+  /** Cut off from the relay: it can tell nothing of the others until the next full list. */
+  const forgetPresence = () => {
+    const known = [...presence.keys()]
+    presence.clear()
+    for (const party of known) presenceChanged(party)
+  }
   let settleFirst: ((error?: ZrError) => void) | undefined
   let closedSignal: (() => void) | undefined
 
@@ -169,6 +190,17 @@ export function connectRelay(options: ConnectRelayOptions): Promise<RelayClient>
         }
         return
       }
+      case 'presence': {
+        if (!authenticated) return report(new ZrError('MALFORMED_MESSAGE', 'Unexpected relay message.', { details: 'expected presence after welcome, got it before' }))
+        const now = Date.now()
+        for (const { party, here, forMs } of m.parties) {
+          if (party === self) continue
+          // A duration, turned into a time on this clock; a relay that claims more than all time gets the epoch.
+          presence.set(party, { here, since: Math.max(0, now - forMs) })
+          presenceChanged(party)
+        }
+        return
+      }
       case 'error': {
         const error =
           m.code === 'RELAY_REFUSED'
@@ -185,7 +217,7 @@ export function connectRelay(options: ConnectRelayOptions): Promise<RelayClient>
         return
       }
       default:
-        report(new ZrError('MALFORMED_MESSAGE', 'Unexpected relay message.', { details: `expected challenge, welcome, deliver, announce or error, got ${m.type}` }))
+        report(new ZrError('MALFORMED_MESSAGE', 'Unexpected relay message.', { details: `expected challenge, welcome, deliver, announce, presence or error, got ${m.type}` }))
     }
   }
 
@@ -218,6 +250,7 @@ export function connectRelay(options: ConnectRelayOptions): Promise<RelayClient>
       if (ws !== socket) return
       socket = undefined
       authenticated = false
+      forgetPresence()
       if (closed) return closedSignal?.()
       scheduleReconnect()
     }
@@ -305,6 +338,16 @@ export function connectRelay(options: ConnectRelayOptions): Promise<RelayClient>
       }, 0)
       return () => {
         watchers.delete(own)
+      }
+    },
+    presence(party) {
+      return authenticated && !closed ? presence.get(party) : undefined
+    },
+    onPresence(fn) {
+      const own = (party: string) => fn(party)
+      presenceWatchers.add(own)
+      return () => {
+        presenceWatchers.delete(own)
       }
     },
     close() {

@@ -363,6 +363,22 @@ describe('relay directory and reconnection', () => {
     expect(ia.frames[0]).toMatchObject({ from: b.address, bytes: Uint8Array.of(42) })
   })
 
+  it('buffers a frame for a party whose connection is being cut (closed, its close not yet seen) instead of losing it', async () => {
+    const [a, b] = [generateAccount(), generateAccount()]
+    const s = await server({ parties: [a.address, b.address] })
+    const [ca, cb] = await Promise.all([client(s, a), client(s, b)])
+    const ia = inbox(ca, a)
+    const ib = inbox(cb, b)
+    // cut b just before the frame is routed: its socket is closed, the relay has not seen the close yet
+    s.intercept(() => {
+      s.terminate(b.address)
+    })
+    ia.endpoint.send(b.address, Uint8Array.of(7))
+    await until(() => cb.sessions === 2 && cb.connected, 'b reconnected', { timeoutMs: 5_000 })
+    await until(() => ib.frames.length === 1, 'the frame, from the buffer')
+    expect(ib.frames[0]).toMatchObject({ from: a.address, bytes: Uint8Array.of(7) })
+  })
+
   it('bounds the buffer for an absent party by count and age, dropping the oldest and reporting it', async () => {
     const [a, b] = [generateAccount(), generateAccount()]
     const events: RelayServerEvent[] = []

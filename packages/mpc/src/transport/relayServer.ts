@@ -6,12 +6,12 @@ import { concatBytes, equalBytes, verifyAccountSignature } from '@zrkit/core/int
 import { type WebSocket, WebSocketServer } from 'ws'
 import type { Announcement, InterceptResult, RelayFrame } from './memoryRelay.js'
 import { relayAuthDigest } from './relayAuth.js'
-import { type RelayMessage, decodeRelayMessage, encodeRelayMessage } from './relayWire.js'
+import { type RelayMessage, type RelayPresenceEntry, decodeRelayMessage, maxPresenceEntries, encodeRelayMessage } from './relayWire.js'
 import { type TokenBucket, tokenBucket } from './tokenBucket.js'
 
 /** Options of {@link serveRelay}. */
 export type ServeRelayOptions = {
-  /** The parties (account addresses) the relay serves; any other is refused. */
+  /** The parties (account addresses) the relay serves, at most 1 024; any other is refused. */
   readonly parties: readonly string[]
   /** TCP port (default 0: any free port). */
   readonly port?: number | undefined
@@ -131,6 +131,11 @@ export type RelayServer = {
   intercept(fn: ((frame: RelayFrame) => InterceptResult) | null): void
   /** TEST HOOK (fault injection): routes `frame` as if `frame.from` had sent it (e.g. a replay). */
   inject(frame: RelayFrame): void
+  /**
+   * TEST HOOK (fault injection): tells every connected party that `party` is here or away (for `forMs`,
+   * default 0), true or not, as a lying relay would; the truth is told again at `party`'s next change.
+   */
+  injectPresence(party: string, here: boolean, forMs?: number): void
 }
 
 type Connection = {
@@ -158,6 +163,8 @@ type Counters = {
   framesOut: number
   bytesOut: number
   dropped: number
+  /** When it last connected or disconnected (at first: when the relay started), ms since the epoch. */
+  changedAt: number
 }
 
 /** A connection whose send buffer holds more than this is too slow: frames to it are dropped. */
@@ -178,6 +185,10 @@ const headerAllowance = 1024
  * rate-limited (`RELAY_REFUSED`, reason `rate-limited`), frames for a party that is away are buffered
  * (bounded). The relay keeps the announcement directory (the newest epoch per party, accepted only
  * from that party's own connection) and pushes new announcements to every connected party.
+ *
+ * Presence: right after `welcome` each party gets the list of every served party, connected or not and
+ * for how long; then every connected party hears each time another authenticates or disconnects. Parties
+ * use it to stop waiting for one that is away (see `createSessionRouter`'s `awayGraceMs`).
  *
  * Status: `stats()` and, on the same port over plain HTTP, `GET /status` ({@link RelayStatus}, JSON) tell
  * who is connected, when each party was last heard from and its traffic volumes (never frame contents);
@@ -200,8 +211,9 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
   const connections = new Set<Connection>()
   const buffers = new Map<string, { frames: Buffered[]; bytes: number }>()
   const directory = new Map<string, Announcement>()
+  const started = Date.now()
   const counters = new Map<string, Counters>(
-    config.parties.map((p) => [p, { lastSeenAt: undefined, connectedSince: undefined, framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0, dropped: 0 }]),
+    config.parties.map((p) => [p, { lastSeenAt: undefined, connectedSince: undefined, framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0, dropped: 0, changedAt: started }]),
   )
   let hook: ((frame: RelayFrame) => InterceptResult) | null = null
 
@@ -298,6 +310,13 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
     }
   }
 
+  /** Presence: the full list to a connection that just authenticated, then each change to every connection. */
+  const presenceOf = (party: string, now: number): RelayPresenceEntry => ({ party, here: live.has(party), forMs: Math.max(0, now - counters.get(party)!.changedAt) })
+  const presenceChanged = (party: string, here: boolean) => {
+    counters.get(party)!.changedAt = Date.now()
+    for (const other of live.values()) if (other.party !== party) write(other, { type: 'presence', parties: [{ party, here, forMs: 0 }] })
+  }
+
   const refuse = (c: Connection, code: 'RELAY_REFUSED' | 'MALFORMED_MESSAGE', message: string, details: string, reason: string) => {
     const error =
       code === 'RELAY_REFUSED'
@@ -309,7 +328,8 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
 
   const deliverOrBuffer = (frame: RelayFrame) => {
     const target = live.get(frame.to)
-    if (target) {
+    // A connection being cut (closing, its close event not yet seen) would lose the frame: buffer it instead.
+    if (target && target.socket.readyState === target.socket.OPEN) {
       if (target.socket.bufferedAmount > slowConnectionBytes) {
         emit({ type: 'dropped', to: frame.to, from: frame.from, reason: 'slow-connection', count: 1 })
         return
@@ -387,6 +407,9 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
     }
     emit({ type: 'authenticated', party: m.party })
     write(c, { type: 'welcome', party: m.party })
+    presenceChanged(m.party, true)
+    const now = Date.now()
+    write(c, { type: 'presence', parties: config.parties.map((p) => presenceOf(p, now)) })
     for (const announcement of directory.values()) write(c, { type: 'announce', announcement })
     const buffer = buffers.get(m.party)
     if (buffer) {
@@ -488,6 +511,7 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
         live.delete(c.party)
         counters.get(c.party)!.connectedSince = undefined
         emit({ type: 'disconnected', party: c.party })
+        presenceChanged(c.party, false)
       }
     })
     write(c, { type: 'challenge', challenge: c.challenge!, relay: relayId, maxFrameBytes: config.maxFrameBytes })
@@ -547,6 +571,9 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
     inject(frame) {
       deliverOrBuffer({ from: frame.from, to: frame.to, bytes: Uint8Array.from(frame.bytes) })
     },
+    injectPresence(party, here, forMs = 0) {
+      for (const c of live.values()) write(c, { type: 'presence', parties: [{ party, here, forMs }] })
+    },
   }
 }
 
@@ -564,6 +591,7 @@ function checkOptions(options: ServeRelayOptions) {
   if (typeof options !== 'object' || options === null) throw bad('options', 'an object', options)
   const { parties } = options
   if (!Array.isArray(parties) || parties.length === 0) throw bad('parties', 'a non-empty array of account addresses', parties)
+  if (parties.length > maxPresenceEntries) throw bad('parties', `at most ${maxPresenceEntries} account addresses`, parties.length)
   for (const p of parties) if (typeof p !== 'string' || p.length === 0) throw bad('parties', 'account addresses (non-empty strings)', p)
   const int = (what: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
     if (value === undefined) return fallback

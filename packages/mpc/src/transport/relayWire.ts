@@ -37,8 +37,39 @@ export type RelayMessage =
   | { readonly type: 'announce'; readonly announcement: Announcement }
   /** server → client: a refusal, as a zrkit error code, message and details. */
   | { readonly type: 'error'; readonly code: string; readonly message: string; readonly details: string; readonly reason: string }
+  /**
+   * server → client: who of the served parties is connected. After `welcome`, every served party;
+   * then one entry each time a party authenticates or disconnects.
+   */
+  | { readonly type: 'presence'; readonly parties: readonly RelayPresenceEntry[] }
 
-const typeNumbers = { challenge: 1, auth: 2, welcome: 3, send: 4, deliver: 5, announce: 6, error: 7 } as const
+/**
+ * One party's presence on the relay: `here` while it is connected and authenticated, and for how long
+ * it has been in that state, in ms (a duration, not a time, so that the parties' clocks need not agree
+ * with the relay's).
+ *
+ * @example
+ * ```ts
+ * import { type RelayPresenceEntry, encodeRelayMessage } from './relayWire.js'
+ * const away: RelayPresenceEntry = { party: 'zen1...', here: false, forMs: 2_500 }
+ * const bytes = encodeRelayMessage({ type: 'presence', parties: [away] })
+ * ```
+ */
+export type RelayPresenceEntry = { readonly party: string; readonly here: boolean; readonly forMs: number }
+
+/**
+ * The most entries one presence message carries, and so the most parties one relay serves.
+ *
+ * @example
+ * ```ts
+ * import { maxPresenceEntries } from './relayWire.js'
+ * if (parties.length > maxPresenceEntries) throw new Error('too many parties for one relay')
+ * ```
+ */
+export const maxPresenceEntries = 1024
+
+const typeNumbers = { challenge: 1, auth: 2, welcome: 3, send: 4, deliver: 5, announce: 6, error: 7, presence: 8 } as const
+const lastType = 8
 const typeNames = Object.fromEntries(Object.entries(typeNumbers).map(([k, v]) => [v, k])) as Record<number, RelayMessage['type']>
 
 const encoder = new TextEncoder()
@@ -95,6 +126,13 @@ export function encodeRelayMessage(message: RelayMessage): Uint8Array {
     case 'error':
       str(message.code), str(message.message), str(message.details), str(message.reason)
       break
+    case 'presence': {
+      const n = message.parties.length
+      if (n > maxPresenceEntries) throw new ZrError('INVALID_INPUT', 'Too many presence entries.', { details: `expected at most ${maxPresenceEntries}, got ${n}` })
+      parts.push(Uint8Array.of(n >> 8, n & 0xff))
+      for (const entry of message.parties) str(entry.party), parts.push(Uint8Array.of(entry.here ? 1 : 0)), num(entry.forMs)
+      break
+    }
   }
   return concatBytes(...parts)
 }
@@ -116,7 +154,7 @@ export function decodeRelayMessage(bytes: Uint8Array): RelayMessage {
   if (bytes.length < 2) throw malformed(`expected at least 2 bytes (version, type), got ${bytes.length}`)
   if (bytes[0] !== relayWireVersion) throw malformed(`expected wire version ${relayWireVersion}, got ${bytes[0]}`)
   const type = typeNames[bytes[1]!]
-  if (!type) throw malformed(`expected a message type 1..7, got ${bytes[1]}`)
+  if (!type) throw malformed(`expected a message type 1..${lastType}, got ${bytes[1]}`)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   let at = 2
   const need = (n: number, what: string) => {
@@ -180,6 +218,26 @@ export function decodeRelayMessage(bytes: Uint8Array): RelayMessage {
     case 'error':
       message = { type, code: str('code'), message: str('message'), details: str('details'), reason: str('reason') }
       break
+    case 'presence': {
+      need(2, 'count')
+      const n = view.getUint16(at)
+      at += 2
+      if (n > maxPresenceEntries) throw malformed(`presence.count: expected at most ${maxPresenceEntries} entries, got ${n}`)
+      const parties: RelayPresenceEntry[] = []
+      const seen = new Set<string>()
+      for (let i = 0; i < n; i++) {
+        const party = str(`parties[${i}].party`)
+        if (party.length === 0) throw malformed(`presence.parties[${i}].party: expected a party id, got an empty string`)
+        if (seen.has(party)) throw malformed(`presence.parties[${i}].party: expected each party once, got ${party} twice`)
+        seen.add(party)
+        need(1, `parties[${i}].here`)
+        const flag = bytes[at++]!
+        if (flag > 1) throw malformed(`presence.parties[${i}].here: expected 0 or 1, got ${flag}`)
+        parties.push({ party, here: flag === 1, forMs: num(`parties[${i}].forMs`) })
+      }
+      message = { type, parties }
+      break
+    }
   }
   if (at !== bytes.length) throw malformed(`${type}: expected ${at} bytes, got ${bytes.length} (trailing bytes)`)
   return message

@@ -5,7 +5,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { type Account, ZrError, publicKeyToAddress } from '@zrkit/core'
 import { canonicalBytes, equalBytes, verifyAccountSignature } from '@zrkit/core/internal'
-import type { Announcement, Relay, RelayEndpoint, RelayFrame } from './memoryRelay.js'
+import type { Announcement, PartyPresence, Relay, RelayEndpoint, RelayFrame } from './memoryRelay.js'
 import type { Envelope, PartyId, Transport } from './Transport.js'
 
 /**
@@ -34,6 +34,14 @@ export type SecureTransport = Transport & {
   verifyBroadcast(from: PartyId, payload: Uint8Array, proof: BroadcastProof): boolean
   /** The verified 33-byte account public key of a peer (or of this party). */
   identityKey(party: PartyId): Uint8Array | undefined
+  /**
+   * What the relay says of a peer's connection ({@link Relay.presence}); `undefined` when it does not
+   * say (a relay without presence, a party that is not a peer, a closed transport). The session router
+   * reads it to stop waiting for a peer that is away.
+   */
+  presence(party: PartyId): PartyPresence | undefined
+  /** Calls `fn(peer)` when `presence(peer)` may have changed (never over a relay without presence). Returns a function that stops the calls. */
+  onPresence(fn: (party: PartyId) => void): () => void
 }
 
 /** Parameters of {@link secureTransport}. */
@@ -337,9 +345,12 @@ export async function secureTransport(options: SecureTransportOptions): Promise<
   relay.announce({ party: self, identityKey: account.publicKey, encryptionKey, epoch, signature })
   const unwatch = relay.onAnnouncement(onAnnouncement)
 
+  const presenceStops = new Set<() => void>()
   const shutdown = () => {
     closed = true
     unwatch()
+    for (const stop of presenceStops) stop()
+    presenceStops.clear()
     endpoint.close()
     early.clear()
     inbox.length = 0
@@ -425,6 +436,22 @@ export async function secureTransport(options: SecureTransportOptions): Promise<
     identityKey(party) {
       if (party === self) return account.publicKey
       return channels.get(party)?.identityKey
+    },
+    presence(party) {
+      if (closed || !peerSet.has(party)) return undefined
+      return relay.presence?.(party)
+    },
+    onPresence(fn) {
+      if (closed || !relay.onPresence) return () => {}
+      const stopRelay = relay.onPresence((party) => {
+        if (!closed && peerSet.has(party)) fn(party)
+      })
+      const stop = () => {
+        presenceStops.delete(stop)
+        stopRelay()
+      }
+      presenceStops.add(stop)
+      return stop
     },
     async close() {
       if (!closed) shutdown()

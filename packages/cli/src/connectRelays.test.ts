@@ -50,6 +50,9 @@ describe('connectRelays', () => {
     const started = Date.now()
     const pa = await party(a, [late, up.url], errors)
     const pb = await party(b, [up.url, late])
+    // a presence watcher registered while the late relay is still down
+    const seen: string[] = []
+    pa.client.onPresence?.((p) => void seen.push(p))
     // started on the relay that is up, long before the attempt on the other timed out
     expect(Date.now() - started).toBeLessThan(4_000)
     expect(pa.client.connected).toBe(true)
@@ -74,6 +77,12 @@ describe('connectRelays', () => {
     pa.send(b, 30)
     await until(() => pb.frames.length === 3, 'a frame through the late relay alone', { timeoutMs: 5_000 })
     expect(pb.frames[2]!.bytes.length).toBe(30)
+
+    // presence comes through the late relay too (it joined after start): b here, then away once it leaves
+    await until(() => pa.client.presence?.(b.address)?.here === true, "b's presence through the late relay", { timeoutMs: 5_000 })
+    await pb.client.close()
+    await until(() => pa.client.presence?.(b.address)?.here === false, 'b seen away through the late relay', { timeoutMs: 5_000 })
+    expect(seen).toContain(b.address)
   }, 30_000)
 
   it('no relay reachable: TIMEOUT saying what each relay did; nothing keeps trying afterwards', async () => {

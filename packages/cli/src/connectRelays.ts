@@ -113,11 +113,13 @@ function backgroundRelay(
   let own: Announcement | undefined
   const endpoints = new Set<{ party: string; onFrame: (frame: RelayFrame) => void; endpoint?: RelayEndpoint }>()
   const watchers = new Set<{ fn: (a: Announcement) => void; stop?: () => void }>()
+  const presenceWatchers = new Set<{ fn: (party: string) => void; stop?: () => void }>()
 
   const attach = (client: RelayClient) => {
     inner = client
     for (const e of endpoints) e.endpoint = client.connect(e.party, e.onFrame)
     for (const w of watchers) w.stop = client.onAnnouncement(w.fn)
+    for (const w of presenceWatchers) w.stop = client.onPresence?.(w.fn)
     if (own) client.announce(own)
   }
 
@@ -181,6 +183,18 @@ function backgroundRelay(
       watchers.add(w)
       return () => {
         watchers.delete(w)
+        w.stop?.()
+      }
+    },
+    presence(party) {
+      return inner?.presence?.(party)
+    },
+    onPresence(fn) {
+      if (inner?.onPresence) return inner.onPresence(fn)
+      const w: { fn: (party: string) => void; stop?: () => void } = { fn }
+      presenceWatchers.add(w)
+      return () => {
+        presenceWatchers.delete(w)
         w.stop?.()
       }
     },

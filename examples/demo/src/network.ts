@@ -61,6 +61,7 @@ try {
 
   step(5, `Kill ${net.parties[0]!.name} (SIGKILL): the other two still sign`)
   await net.parties[0]!.kill('SIGKILL')
+  note('(the relay tells the others it left; a signing that waits for it gives up after 2 s away, later ones do not wait)')
   await signAll('one down')
 
   step(6, `Restart ${net.parties[0]!.name} from its encrypted shares, and stop ${net.parties[1]!.name}: the restarted party signs`)

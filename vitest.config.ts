@@ -26,6 +26,7 @@ export const fullRunOnly = [
   'packages/core/src/fs/directoryLock.race.test.ts',
   'packages/cli/src/network.test.ts',
   'test/network/networkFaults.test.ts',
+  'test/network/twoRelays.test.ts',
   'packages/cli/src/devnet.test.ts',
 ]
 // A renamed or removed suite must not silently fall into the default run.

@@ -24,8 +24,14 @@ export type LocalNetworkOptions = {
   readonly dir?: string | undefined
   /** Ledger server port (default 0: any free port; kept across restarts). */
   readonly ledgerPort?: number | undefined
-  /** Relay port (default 0: any free port; kept across restarts). */
+  /** Relay port (default 0: any free port; kept across restarts). With several relays, the first one's. */
   readonly relayPort?: number | undefined
+  /**
+   * Relays to run (default 1; up to 4), each its own process: every party is given all of them
+   * (`zrkit party start --relay A,B`), sends each frame through every relay that is up and keeps working while
+   * at least one is.
+   */
+  readonly relays?: number | undefined
   /** Balance of the funded user account and of each party (default 10^12). */
   readonly funds?: bigint | undefined
   /** Passed to every `zrkit party start`: how long a signing round waits, in ms (the CLI's default otherwise). */
@@ -36,13 +42,13 @@ export type LocalNetworkOptions = {
   readonly startTimeoutMs?: number | undefined
   /** Extra Node.js flags for every process, e.g. `['--cpu-prof', '--cpu-prof-dir=prof']` to profile each one. */
   readonly nodeFlags?: readonly string[] | undefined
-  /** Every log line of every process as it arrives (`name` is `ledger`, `relay`, `party-1`, ...). */
+  /** Every log line of every process as it arrives (`name` is `ledger`, `relay` (`relay-2`, ...), `party-1`, ...). */
   readonly onLog?: ((name: string, line: string) => void) | undefined
 }
 
 /** One process of a {@link LocalNetwork}. */
 export type LocalProcess = {
-  /** `ledger`, `relay`, `party-1`, `party-2`, ... */
+  /** `ledger`, `relay` (then `relay-2`, ...), `party-1`, `party-2`, ... */
   readonly name: string
   /** The operating system's process id while it runs. */
   readonly pid: number | undefined
@@ -71,14 +77,18 @@ export type LocalNetwork = {
   readonly chainId: string
   /** The ledger server, `ws://127.0.0.1:port`: give it to `connectLedgerWs`. */
   readonly ledgerUrl: string
-  /** The party relay, `ws://127.0.0.1:port`. */
+  /** The party relay, `ws://127.0.0.1:port` (the first one, with several). */
   readonly relayUrl: string
+  /** Every relay's URL, in the order of `relays`. */
+  readonly relayUrls: readonly string[]
   /** The registered keyring of the parties (`keyring1...`). */
   readonly keyring: string
   /** A funded account for the user (its key is also in `<dir>/user.key`). */
   readonly user: Account
   readonly ledger: LocalProcess
   readonly relay: LocalProcess
+  /** Every relay process (`relays[0]` is `relay`). */
+  readonly relays: readonly LocalProcess[]
   readonly parties: readonly LocalParty[]
   /**
    * Stops every process with SIGTERM (parties first, then the relay, then the ledger: work in flight
@@ -118,6 +128,7 @@ const logLines = 2000
 export async function startLocalNetwork(options: LocalNetworkOptions = {}): Promise<LocalNetwork> {
   const n = checkInt('parties', options.parties, 3, 2, 16)
   const threshold = checkInt('threshold', options.threshold, 2, 1, n)
+  const relayCount = checkInt('relays', options.relays, 1, 1, 4)
   const startTimeoutMs = checkInt('startTimeoutMs', options.startTimeoutMs, 120_000, 1000, 3_600_000)
   const flags = options.nodeFlags ?? []
   if (!Array.isArray(flags) || flags.some((f) => typeof f !== 'string' || !f.startsWith('-'))) throw bad('nodeFlags', 'a list of Node.js flags (strings starting with -)', flags)
@@ -149,9 +160,16 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
     const ledgerUrl = await ledger.start()
     ledger.port = Number(new URL(ledgerUrl).port)
     const addresses = partyAccounts.map((a) => a.address)
-    const relay = spawned({ ...common, name: 'relay', port: options.relayPort ?? 0, args: (port) => ['relay', 'serve', '--parties', addresses.join(','), '--port', String(port)] })
-    const relayUrl = await relay.start()
-    relay.port = Number(new URL(relayUrl).port)
+    const relays = Array.from({ length: relayCount }, (_, i) =>
+      spawned({ ...common, name: i === 0 ? 'relay' : `relay-${i + 1}`, port: i === 0 ? (options.relayPort ?? 0) : 0, args: (port) => ['relay', 'serve', '--parties', addresses.join(','), '--port', String(port)] }),
+    )
+    const relayUrls: string[] = []
+    for (const r of relays) {
+      const url = await r.start()
+      r.port = Number(new URL(url).port)
+      relayUrls.push(url)
+    }
+    const relayUrl = relayUrls[0]!
 
     const connection = await connectLedgerWs(ledgerUrl, { WebSocket: WebSocket as never })
     let keyring: string
@@ -184,7 +202,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
           '--ledger',
           ledgerUrl,
           '--relay',
-          relayUrl,
+          relayUrls.join(','),
           '--keyring',
           keyring,
           ...(options.attemptTimeoutMs !== undefined ? ['--attempt-timeout-ms', String(options.attemptTimeoutMs)] : []),
@@ -202,10 +220,12 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
       chainId,
       ledgerUrl,
       relayUrl,
+      relayUrls,
       keyring,
       user,
       ledger: ledger.handle,
-      relay: relay.handle,
+      relay: relays[0]!.handle,
+      relays: relays.map((r) => r.handle),
       parties,
       stop() {
         stopping ??= (async () => {
@@ -220,7 +240,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
             )
           }
           await stopGroup(parties)
-          await stopGroup([relay.handle])
+          await stopGroup(relays.map((r) => r.handle))
           await stopGroup([ledger.handle])
           process.off('exit', killAll)
           for (const p of started) p.close()

@@ -10,7 +10,8 @@ export const devnet: Command = {
   help: [
     'Generates the accounts (one funded for you: user.key), writes a genesis, starts `zrkit ledger serve`,',
     '`zrkit relay serve` and one `zrkit party start` per party as child processes on 127.0.0.1, and registers',
-    'their keyring. Prints one JSON line: { ledger, relay, keyring, userKeyFile, dir, parties }. Each process',
+    'their keyring (--relays N: N relays, every party on all). Prints one JSON line: { ledger, relay, relays,',
+    'keyring, userKeyFile, user, dir, parties }. Each process',
     'logs to <dir>/<name>.log. SIGTERM (Ctrl-C) stops them all. For development and tests, not production:',
     'the parties share one machine, and the share passphrase lives only in this process.',
     'Example: zrkit devnet --parties 3 --threshold 2 --dir ./devnet --ledger-port 7070 --relay-port 7071',
@@ -18,6 +19,7 @@ export const devnet: Command = {
   options: {
     parties: { kind: 'integer', description: 'MPC parties, each its own process', placeholder: 'N', min: 2, max: 16, default: 3 },
     threshold: { kind: 'integer', description: 'party responses needed', placeholder: 'T', min: 1, max: 16, default: 2 },
+    relays: { kind: 'integer', description: 'relays, each its own process; every party uses all of them', placeholder: 'N', min: 1, max: 4, default: 1 },
     dir: { kind: 'path', description: 'where keys, stores and logs go (kept; default: a temporary directory, removed at exit)', placeholder: 'DIR' },
     'ledger-port': { kind: 'port', description: 'ledger server port (0: any free port)', default: 0 },
     'relay-port': { kind: 'port', description: 'relay port (0: any free port)', default: 0 },
@@ -30,11 +32,12 @@ export const devnet: Command = {
     const net = await startLocalNetwork({
       parties: options.parties as number,
       threshold: options.threshold as number,
+      relays: options.relays as number,
       ...(options.dir !== undefined ? { dir: options.dir as string } : {}),
       ledgerPort: options['ledger-port'] as number,
       relayPort: options['relay-port'] as number,
     })
-    const processes = [net.ledger, net.relay, ...net.parties]
+    const processes = [net.ledger, ...net.relays, ...net.parties]
     const down = new Set<string>()
     const watch = setInterval(() => {
       for (const p of processes) {
@@ -44,8 +47,8 @@ export const devnet: Command = {
         } else if (p.running()) down.delete(p.name)
       }
     }, 1000)
-    log.info('local network up', { ledger: net.ledgerUrl, relay: net.relayUrl, keyring: net.keyring, dir: net.dir })
-    out(JSON.stringify({ ledger: net.ledgerUrl, relay: net.relayUrl, keyring: net.keyring, userKeyFile: `${net.dir}/user.key`, user: net.user.address, dir: net.dir, parties: net.parties.map((p) => p.address) }))
+    log.info('local network up', { ledger: net.ledgerUrl, relays: net.relayUrls, keyring: net.keyring, dir: net.dir })
+    out(JSON.stringify({ ledger: net.ledgerUrl, relay: net.relayUrl, relays: net.relayUrls, keyring: net.keyring, userKeyFile: `${net.dir}/user.key`, user: net.user.address, dir: net.dir, parties: net.parties.map((p) => p.address) }))
     await untilAborted(signal)
     clearInterval(watch)
     log.info('stopping the local network')

@@ -938,3 +938,38 @@ describe('createConnector: accusations', () => {
     await until(() => c.events.some((e) => e.type === 'accused' && e.party === p1.address), 'the accused event')
   })
 })
+
+describe('connector: keys read once', () => {
+  it('reads a key from the ledger once for all the signature requests it answers with it', async () => {
+    const [owner, party] = [generateAccount('key-cache:owner'), generateAccount('key-cache:party')]
+    const ledger = await createEmbeddedLedger({ genesis: { chainId: 'zrkit-key-cache', balances: [owner, party].map((a) => ({ address: a.address, amount: 10_000n })) } })
+    const keyQueries: unknown[] = []
+    const counting: Ledger = {
+      chainId: ledger.chainId,
+      query: (kind, params) => {
+        if (kind === 'key') keyQueries.push(params)
+        return ledger.query(kind, params)
+      },
+      subscribe: (filter, listener, options) => ledger.subscribe(filter, listener, options),
+      submit: (tx) => ledger.submit(tx),
+      close: () => ledger.close(),
+    }
+    const client = createZrClient({ ledger, account: owner })
+    const { keyring } = await client.createKeyring({ description: 'cache', parties: [party.address], partyThreshold: 1, keyRequestFee: 1n, signRequestFee: 1n })
+    const connector = createConnector({ ledger: counting, account: party, keyring, backend: localKeyring() })
+    await connector.start()
+    try {
+      const { workspace } = await client.createWorkspace()
+      const key = await client.createKey({ workspace, keyring, keyType: 'ecdsa-secp256k1' })
+      for (let i = 0; i < 3; i++) {
+        const payload = payloadFor('ecdsa-secp256k1', `cached ${i}`)
+        const [signature] = await client.sign({ keyId: key.id, payloads: [payload], ...WAIT })
+        expect(nobleVerifies('ecdsa-secp256k1', key.publicKey, payload, signature!)).toBe(true)
+      }
+      expect(keyQueries).toEqual([{ id: key.id }])
+    } finally {
+      await connector.stop()
+      await ledger.close()
+    }
+  })
+})

@@ -5,7 +5,7 @@ import type { ClientBase } from '../client/sendMessage.js'
 import { ZrError, isZrError } from '../errors/ZrError.js'
 import type { KeyringBackend } from '../keyring/KeyringBackend.js'
 import type { Ledger, Unsubscribe } from '../ledger/Ledger.js'
-import type { Accusation, KeyRequest, SignRequest } from '../ledger/types.js'
+import type { Accusation, Key, KeyRequest, SignRequest } from '../ledger/types.js'
 import { MAX_PARTY_REJECT_REASON } from '../ledger/treasury/responses.js'
 import { sleep } from '../async/sleep.js'
 
@@ -84,6 +84,8 @@ export type Connector = {
 const settledCodes = ['DUPLICATE_RESPONSE', 'REQUEST_NOT_PENDING', 'KEYRING_NOT_ACTIVE', 'TX_REPLAYED'] as const
 /** Ledger answers that mean the backend's result was bad: report it as a rejection. */
 const badResultCodes = ['INVALID_RESULT', 'INVALID_PUBLIC_KEY'] as const
+/** Keys a connector remembers (the most recent). */
+const KEYS_KEPT = 1024
 
 /**
  * The connector runtime: one per keyring party. It watches the ledger for pending key and signature
@@ -155,6 +157,18 @@ export function createConnector(options: ConnectorOptions): Connector {
     }
   }
 
+  /** Keys this connector has signed with, by id: a key's public key never changes, so it is read from the ledger once. */
+  const keys = new Map<number, Key>()
+  async function keyOf(id: number): Promise<Key> {
+    const known = keys.get(id)
+    if (known) return known
+    const key = await ledger.query('key', { id })
+    if (!key) throw new ZrError('KEY_NOT_FOUND', 'Key not found.', { details: `no key ${id}` })
+    keys.set(id, key)
+    if (keys.size > KEYS_KEPT) keys.delete(keys.keys().next().value!)
+    return key
+  }
+
   /** Retries `fn` on transient failures with exponential backoff. */
   async function withRetry<T>(kind: 'key' | 'sign', requestId: number, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -219,8 +233,7 @@ export function createConnector(options: ConnectorOptions): Connector {
             return { publicKey, ...accusationsFor(accusations) }
           }
           const r = req as SignRequest
-          const key = await ledger.query('key', { id: r.keyId })
-          if (!key) throw new ZrError('KEY_NOT_FOUND', 'Key not found.', { details: `no key ${r.keyId}` })
+          const key = await keyOf(r.keyId)
           const { signatures, accusations } = await backend.sign({
             requestId,
             keyId: r.keyId,

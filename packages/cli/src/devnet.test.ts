@@ -1,5 +1,5 @@
 /**
- * `zrkit devnet` as a user runs it: one command starts the ledger server, the relay and three parties as
+ * `zrkit devnet` as a user runs it (the built bin, whose children are the built bin too): one command starts the ledger server, the relay and three parties as
  * child processes; its JSON line is all a client needs (the ledger URL, the keyring, the funded user key); a
  * key is generated and a signature request fulfilled (noble verifies); SIGTERM stops everything with exit code
  * 0 and the temporary directory is gone.
@@ -16,11 +16,12 @@ import { WebSocket } from 'ws'
 import { readAccountKeyFile } from './accountKey.js'
 
 const root = fileURLToPath(new URL('../../..', import.meta.url))
-const bin = join(root, 'packages/cli/src/bin.ts')
+// the built package, as `npx zrkit` runs it (the test command builds it first): its devnet spawns dist/bin.js
+const bin = join(root, 'packages/cli/dist/bin.js')
 
 describe('zrkit devnet', () => {
   it('starts a whole network in one command; a client signs through it; SIGTERM stops it all (exit 0) and removes its directory', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', bin, 'devnet', '--parties', '3', '--threshold', '2', '--log-format', 'json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [bin, 'devnet', '--parties', '3', '--threshold', '2', '--log-format', 'json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
     const logs: string[] = []
     createInterface({ input: child.stderr! }).on('line', (l) => logs.push(l))
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
@@ -59,7 +60,7 @@ describe('zrkit devnet', () => {
   }, 180_000)
 
   it('refuses a threshold above the party count before starting anything', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', bin, 'devnet', '--parties', '2', '--threshold', '3', '--log-format', 'json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [bin, 'devnet', '--parties', '2', '--threshold', '3', '--log-format', 'json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
     const err: string[] = []
     createInterface({ input: child.stderr! }).on('line', (l) => err.push(l))
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)))

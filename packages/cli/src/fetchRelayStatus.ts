@@ -1,22 +1,9 @@
 import { ZrError, isZrError } from '@zrkit/core'
 import { concatBytes } from '@zrkit/core/internal'
-
-/** One served party as a relay's `GET /status` reports it (see `RelayPartyStats` in `@zrkit/mpc/node`). */
-export type RelayPartyReport = {
-  readonly party: string
-  readonly connected: boolean
-  readonly lastSeenAt?: number
-  readonly connectedSince?: number
-  readonly framesIn: number
-  readonly bytesIn: number
-  readonly framesOut: number
-  readonly bytesOut: number
-  readonly buffered: number
-  readonly dropped: number
-}
+import type { RelayPartyStats } from '@zrkit/mpc/node'
 
 /** What {@link fetchRelayStatus} resolves with. */
-export type RelayStatusReport = { readonly url: string; readonly relayId: string; readonly parties: readonly RelayPartyReport[] }
+export type RelayStatusReport = { readonly url: string; readonly relayId: string; readonly parties: readonly RelayPartyStats[] }
 
 /** The largest status answer read (a relay serving thousands of parties stays far below it). */
 const maxAnswerBytes = 4 * 1024 * 1024
@@ -110,7 +97,7 @@ async function readCapped(res: Response, max: number): Promise<string> {
   return new TextDecoder().decode(concatBytes(...parts))
 }
 
-function parseStatus(text: string, url: string): { relayId: string; parties: RelayPartyReport[] } {
+function parseStatus(text: string, url: string): { relayId: string; parties: RelayPartyStats[] } {
   const bad = (expected: string, got: string) => new ZrError('MALFORMED_MESSAGE', 'The relay status answer is malformed.', { details: `${url}: expected ${expected}, got ${got}` })
   const show = (v: unknown) =>
     typeof v === 'string' ? JSON.stringify(v.slice(0, 100)) : typeof v === 'number' || typeof v === 'boolean' || v === null ? String(v) : Array.isArray(v) ? 'an array' : typeof v
@@ -124,7 +111,7 @@ function parseStatus(text: string, url: string): { relayId: string; parties: Rel
   const { relayId, parties } = body as { relayId?: unknown; parties?: unknown }
   if (typeof relayId !== 'string' || relayId.length === 0) throw bad('relayId: a non-empty string', show(relayId))
   if (!Array.isArray(parties)) throw bad('parties: an array', show(parties))
-  const list = parties.map((p: unknown, i): RelayPartyReport => {
+  const list = parties.map((p: unknown, i): RelayPartyStats => {
     if (typeof p !== 'object' || p === null || Array.isArray(p)) throw bad(`parties[${i}]: an object`, show(p))
     const e = p as Record<string, unknown>
     if (typeof e.party !== 'string' || e.party.length === 0) throw bad(`parties[${i}].party: an address`, show(e.party))
@@ -139,7 +126,7 @@ function parseStatus(text: string, url: string): { relayId: string; parties: Rel
       if (typeof e[k] !== 'number' || !Number.isSafeInteger(e[k]) || (e[k] as number) < 0) throw bad(`parties[${i}].${k}: a count (integer >= 0)`, show(e[k]))
       out[k] = e[k]
     }
-    return out as RelayPartyReport
+    return out as RelayPartyStats
   })
   return { relayId, parties: list }
 }

@@ -14,6 +14,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { pathToFileURL } from 'node:url'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
@@ -24,6 +25,7 @@ import { WebSocket } from 'ws'
 import { fmt } from './harness.js'
 
 const signatures = Number(process.env.ZRKIT_BENCH_NETWORK_SIGNATURES ?? 25)
+const cores = availableParallelism()
 
 const ticksPerSecond = (() => {
   try {
@@ -86,7 +88,7 @@ function quantile(xs: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!
 }
 
-type Row = { keyType: KeyType; config: string; keygenMs: number; p50: number; p95: number; nobleMs: number; cpu?: { mean: number; max: number }; bytes?: { mean: number; max: number }; serversCpu?: number }
+type Row = { keyType: KeyType; config: string; keygenMs: number; p50: number; p95: number; nobleMs: number; cpu?: { mean: number; max: number; total: number }; bytes?: { mean: number; max: number }; serversCpu?: number }
 
 async function measure(net: LocalNetwork, t: number, n: number, keyType: KeyType): Promise<Row> {
   const ledger = await connectLedgerWs(net.ledgerUrl, { WebSocket: WebSocket as never })
@@ -118,7 +120,7 @@ async function measure(net: LocalNetwork, t: number, n: number, keyType: KeyType
     const cpu = perSig(cpu0, cpu1)
     const servers = perSig(servers0, servers1)
     const bytes = bytes0 && bytes1 ? net.parties.map((p) => ((bytes1.get(p.address) ?? 0) - (bytes0.get(p.address) ?? 0)) / signatures) : undefined
-    const meanMax = (xs: number[]) => ({ mean: xs.reduce((a, b) => a + b, 0) / xs.length, max: Math.max(...xs) })
+    const meanMax = (xs: number[]) => ({ mean: xs.reduce((a, b) => a + b, 0) / xs.length, max: Math.max(...xs), total: xs.reduce((a, b) => a + b, 0) })
     return {
       keyType,
       config: `${t}-of-${n}`,
@@ -156,15 +158,16 @@ export async function runNetworkBench(): Promise<void> {
   }
   const kb = (b: number) => `${fmt(b / 1024)} KB`
   console.log(
-    `${'key type'.padEnd(18)} ${'t-of-n'.padEnd(7)} ${'keygen ms'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p95 ms'.padStart(7)} ${'goal p50'.padStart(8)} ${'p50/noble'.padStart(10)} ${'CPU/party/sig ms (mean, max)'.padStart(29)} ${'relay bytes/party/sig (mean, max)'.padStart(34)} ${'ledger+relay CPU/sig ms'.padStart(24)}`,
+    `${'key type'.padEnd(18)} ${'t-of-n'.padEnd(7)} ${'keygen ms'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p95 ms'.padStart(7)} ${'goal p50'.padStart(8)} ${'p50/noble'.padStart(10)} ${'CPU/party/sig ms (mean, max)'.padStart(29)} ${'relay bytes/party/sig (mean, max)'.padStart(34)} ${'ledger+relay CPU/sig ms'.padStart(24)} ${'all CPU/sig ms (/cores)'.padStart(24)}`,
   )
   for (const r of rows) {
     const goal = r.config === '2-of-3' && goals[r.keyType] !== undefined ? `<= ${goals[r.keyType]}` : ''
     console.log(
-      `${r.keyType.padEnd(18)} ${r.config.padEnd(7)} ${fmt(r.keygenMs).padStart(9)} ${fmt(r.p50).padStart(7)} ${fmt(r.p95).padStart(7)} ${goal.padStart(8)} ${`${fmt(r.p50 / r.nobleMs)}x`.padStart(10)} ${(r.cpu ? `${fmt(r.cpu.mean)}, ${fmt(r.cpu.max)}` : 'n/a').padStart(29)} ${(r.bytes ? `${kb(r.bytes.mean)}, ${kb(r.bytes.max)}` : 'n/a').padStart(34)} ${(r.serversCpu !== undefined ? fmt(r.serversCpu) : 'n/a').padStart(24)}`,
+      `${r.keyType.padEnd(18)} ${r.config.padEnd(7)} ${fmt(r.keygenMs).padStart(9)} ${fmt(r.p50).padStart(7)} ${fmt(r.p95).padStart(7)} ${goal.padStart(8)} ${`${fmt(r.p50 / r.nobleMs)}x`.padStart(10)} ${(r.cpu ? `${fmt(r.cpu.mean)}, ${fmt(r.cpu.max)}` : 'n/a').padStart(29)} ${(r.bytes ? `${kb(r.bytes.mean)}, ${kb(r.bytes.max)}` : 'n/a').padStart(34)} ${(r.serversCpu !== undefined ? fmt(r.serversCpu) : 'n/a').padStart(24)} ${(r.cpu && r.serversCpu !== undefined ? `${fmt(r.cpu.total + r.serversCpu)} (${fmt((r.cpu.total + r.serversCpu) / cores)})` : 'n/a').padStart(24)}`,
     )
   }
   console.log('p50/noble: the median request latency over one noble signature of the same scheme in this process.')
+  console.log(`all CPU: every party, the ledger server and the relay per request; over this machine's ${cores} cores, the least latency the CPU allows here.`)
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runNetworkBench()

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { type WriteStream, createWriteStream } from 'node:fs'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve as resolvePath } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -19,7 +19,7 @@ export type LocalNetworkOptions = {
   /**
    * Where the network keeps its files: account keys (mode 0600), genesis, the ledger store, each party's
    * encrypted shares and each process's log (`<name>.log`, one JSON object per line). Default: a new
-   * temporary directory, removed by `stop()`; a directory given is kept.
+   * temporary directory, removed by `stop()`; a directory given must be new or empty, and is kept.
    */
   readonly dir?: string | undefined
   /** Ledger server port (default 0: any free port; kept across restarts). */
@@ -134,7 +134,16 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
   if (!Array.isArray(flags) || flags.some((f) => typeof f !== 'string' || !f.startsWith('-'))) throw bad('nodeFlags', 'a list of Node.js flags (strings starting with -)', flags)
   const funds = options.funds ?? 10n ** 12n
   if (typeof funds !== 'bigint' || funds <= 0n) throw bad('funds', 'a positive bigint', funds)
+  const ledgerPort = checkInt('ledgerPort', options.ledgerPort, 0, 0, 65_535)
+  const relayPort = checkInt('relayPort', options.relayPort, 0, 0, 65_535)
+  if (options.onLog !== undefined && typeof options.onLog !== 'function') throw bad('onLog', 'a function (name, line) => void', typeof options.onLog)
+  if (options.dir !== undefined && (typeof options.dir !== 'string' || options.dir.length === 0)) throw bad('dir', 'a directory path', options.dir)
   const temporary = options.dir === undefined
+  if (!temporary) {
+    // a network's files are its own: keys are never written over
+    const existing = await readdir(resolvePath(options.dir!)).catch(() => [])
+    if (existing.length > 0) throw bad('dir', 'a new or empty directory (a local network keeps its keys and stores there; remove it or give another)', `${options.dir} holding ${existing.length} entries`)
+  }
   const dir = options.dir !== undefined ? resolvePath(options.dir) : await mkdtemp(join(tmpdir(), 'zrkit-local-'))
   await mkdir(dir, { recursive: true })
   const started: Spawned[] = []
@@ -155,13 +164,13 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
     await writeFile(genesisFile, JSON.stringify({ chainId, balances }, null, 2))
 
     const passphrase = randomBytes(24).toString('base64url')
-    const common = { dir, startTimeoutMs, onLog: options.onLog, started, nodeFlags: options.nodeFlags ?? [] }
-    const ledger = spawned({ ...common, name: 'ledger', port: options.ledgerPort ?? 0, args: (port) => ['ledger', 'serve', '--store', join(dir, 'ledger'), '--genesis', genesisFile, '--port', String(port)] })
+    const common = { dir, startTimeoutMs, onLog: options.onLog, started, nodeFlags: flags }
+    const ledger = spawned({ ...common, name: 'ledger', port: ledgerPort, args: (port) => ['ledger', 'serve', '--store', join(dir, 'ledger'), '--genesis', genesisFile, '--port', String(port)] })
     const ledgerUrl = await ledger.start()
     ledger.port = Number(new URL(ledgerUrl).port)
     const addresses = partyAccounts.map((a) => a.address)
     const relays = Array.from({ length: relayCount }, (_, i) =>
-      spawned({ ...common, name: i === 0 ? 'relay' : `relay-${i + 1}`, port: i === 0 ? (options.relayPort ?? 0) : 0, args: (port) => ['relay', 'serve', '--parties', addresses.join(','), '--port', String(port)] }),
+      spawned({ ...common, name: i === 0 ? 'relay' : `relay-${i + 1}`, port: i === 0 ? relayPort : 0, args: (port) => ['relay', 'serve', '--parties', addresses.join(','), '--port', String(port)] }),
     )
     const relayUrls: string[] = []
     for (const r of relays) {

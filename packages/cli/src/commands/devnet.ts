@@ -20,7 +20,7 @@ export const devnet: Command = {
     parties: { kind: 'integer', description: 'MPC parties, each its own process', placeholder: 'N', min: 2, max: 16, default: 3 },
     threshold: { kind: 'integer', description: 'party responses needed', placeholder: 'T', min: 1, max: 16, default: 2 },
     relays: { kind: 'integer', description: 'relays, each its own process; every party uses all of them', placeholder: 'N', min: 1, max: 4, default: 1 },
-    dir: { kind: 'path', description: 'where keys, stores and logs go (kept; default: a temporary directory, removed at exit)', placeholder: 'DIR' },
+    dir: { kind: 'path', description: 'a new or empty directory for keys, stores and logs (kept; default: a temporary one, removed at exit)', placeholder: 'DIR' },
     'ledger-port': { kind: 'port', description: 'ledger server port (0: any free port)', default: 0 },
     'relay-port': { kind: 'port', description: 'relay port (0: any free port)', default: 0 },
   },

@@ -423,6 +423,19 @@ describe('connectLedger under hostile replies', () => {
     expect(h.dropped.length).toBeGreaterThanOrEqual(5)
   })
 
+  it('an error reply with an empty or blank message still says something (regression: found by the fuzz above)', async () => {
+    for (const shortMessage of ['', '   ']) {
+      const h = await clientHarness()
+      const pending = h.ledger.query('status', {})
+      const callId = h.requests.at(-1)!.id as number
+      h.inject(JSON.stringify({ id: callId, ok: false, error: { code: 'REQUEST_NOT_PENDING', shortMessage, details: 'from the server' } }))
+      const outcome = await within(pending)
+      const e = expectTyped((outcome as { error: unknown }).error, 'REQUEST_NOT_PENDING')
+      expect(e.shortMessage).toBe('The ledger refused the call.')
+      expect(e.details).toBe('from the server')
+    }
+  })
+
   it('a listener that throws does not throw out of the channel callback (regression)', async () => {
     const h = await clientHarness()
     h.ledger.subscribe({}, () => {

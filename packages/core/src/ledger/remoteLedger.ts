@@ -123,7 +123,8 @@ function fromWire(e: unknown): ZrError {
   }
   return zrErrorFromJSON({
     code: e.code as ZrErrorCode,
-    shortMessage: typeof e.shortMessage === 'string' ? e.shortMessage : 'The ledger refused the call.',
+    // an error always says something: an empty or blank message from the wire gets the general one
+    shortMessage: typeof e.shortMessage === 'string' && e.shortMessage.trim().length > 0 ? e.shortMessage : 'The ledger refused the call.',
     ...(typeof e.details === 'string' ? { details: e.details } : {}),
     ...(isRecord(e.meta) ? { context: e.meta } : {}),
   })

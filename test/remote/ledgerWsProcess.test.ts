@@ -55,6 +55,17 @@ async function transfersOn(ledger: Ledger, count: number): Promise<LedgerEvent[]
 
 const settledWithin = (p: Promise<unknown>, ms: number) => Promise.race([p.then((v) => v, (e: unknown) => e), new Promise((r) => setTimeout(() => r('still pending'), ms))])
 
+/** A server process that dies right after applying the next submit, before its reply; a client of Alice on it. */
+async function dyingAfterSubmit() {
+  const dir = tempDir()
+  const first = await startServer({ ZRKIT_DIR: dir, ZRKIT_DIE_AFTER_SUBMIT: '1' })
+  const ledger = await connectLedgerWs(`ws://127.0.0.1:${first.port}`, { WebSocket, timeoutMs: 20_000, reconnect: { initialMs: 50, maxMs: 400 } })
+  onTestFinished(() => ledger.close())
+  const asAlice = createZrClient({ ledger, account: alice })
+  const bobBefore = await asAlice.getBalance({ address: bob.address })
+  return { dir, first, ledger, asAlice, bobBefore }
+}
+
 describe('connectLedgerWs against a server process', () => {
   it('resumes a subscription across a SIGKILL and a restart on the same port and directory: every event once, in order', async () => {
     const dir = tempDir()
@@ -89,12 +100,7 @@ describe('connectLedgerWs against a server process', () => {
   })
 
   it('applies a submit once when the server dies after applying it, before its reply', async () => {
-    const dir = tempDir()
-    const first = await startServer({ ZRKIT_DIR: dir, ZRKIT_DIE_AFTER_SUBMIT: '1' })
-    const ledger = await connectLedgerWs(`ws://127.0.0.1:${first.port}`, { WebSocket, timeoutMs: 20_000, reconnect: { initialMs: 50, maxMs: 400 } })
-    onTestFinished(() => ledger.close())
-    const asAlice = createZrClient({ ledger, account: alice })
-    const bobBefore = await asAlice.getBalance({ address: bob.address })
+    const { dir, first, ledger, asAlice, bobBefore } = await dyingAfterSubmit()
 
     // the raw submit: the reply is lost, and the caller is told the tx may have landed
     const { sequence } = await ledger.query('account', { address: alice.address })
@@ -116,12 +122,7 @@ describe('connectLedgerWs against a server process', () => {
   })
 
   it('sendMessage through connectLedgerWs lands a message once when the reply is lost', async () => {
-    const dir = tempDir()
-    const first = await startServer({ ZRKIT_DIR: dir, ZRKIT_DIE_AFTER_SUBMIT: '1' })
-    const ledger = await connectLedgerWs(`ws://127.0.0.1:${first.port}`, { WebSocket, timeoutMs: 20_000, reconnect: { initialMs: 50, maxMs: 400 } })
-    onTestFinished(() => ledger.close())
-    const asAlice = createZrClient({ ledger, account: alice })
-    const bobBefore = await asAlice.getBalance({ address: bob.address })
+    const { dir, first, ledger, asAlice, bobBefore } = await dyingAfterSubmit()
     const sending = asAlice.send({ to: bob.address, amount: 9n })
     await first.exited
     await startServer({ ZRKIT_DIR: dir, ZRKIT_PORT: String(first.port) })

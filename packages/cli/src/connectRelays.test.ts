@@ -2,12 +2,10 @@
  * A party on several relays (what `zrkit party start --relay A,B` uses): real relays on localhost, one of them down
  * at start, coming up later, going down again.
  */
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { type Account, type ZrError, generateAccount, isZrError } from '@zrkit/core'
 import type { FanoutRelay, RelayClient, RelayFrame } from '@zrkit/mpc'
 import { type RelayServer, serveRelay } from '@zrkit/mpc/node'
-import { until } from '@zrkit/testkit'
+import { closedPort, until } from '@zrkit/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { connectRelays } from './connectRelays.js'
@@ -21,15 +19,6 @@ async function relay(parties: Account[], port = 0): Promise<RelayServer> {
   const s = await serveRelay({ parties: parties.map((p) => p.address), port, heartbeatMs: 0 })
   cleanup.push(() => s.close())
   return s
-}
-
-/** A port nothing listens on (it was free a moment ago). */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }
 
 async function party(account: Account, urls: string[], errors: { url: string; error: ZrError }[] = [], timeoutMs = 5_000): Promise<{ client: RelayClient; frames: RelayFrame[]; send: (to: Account, n: number) => void }> {

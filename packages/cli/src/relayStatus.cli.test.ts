@@ -13,6 +13,7 @@ import { type Account, createEmbeddedLedger, createZrClient, generateAccount, is
 import { listenLedger } from '@zrkit/core/node'
 import { type RelayClient, connectRelay } from '@zrkit/mpc'
 import { type RelayServer, serveRelay } from '@zrkit/mpc/node'
+import { closedPort } from '@zrkit/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { fetchRelayStatus, relayStatusUrl } from './fetchRelayStatus.js'
@@ -84,15 +85,6 @@ async function fakeRelay(answer: { status: number; body: string } | null): Promi
       }),
   )
   return (server.address() as AddressInfo).port
-}
-
-/** A port nothing listens on (it was free a moment ago). */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
 }
 
 describe('zrkit status --relay', () => {

@@ -17,5 +17,6 @@ export {
   type TestKey,
 } from './ledger.js'
 export { ownerWorld, type OwnerWorld, type OwnerWorldOptions } from './ownerWorld.js'
+export { closedPort } from './ports.js'
 export { FULL_RUN_VARIABLE, fullRun, fuzzRuns, itInFullRun, scaled } from './scale.js'
 export { frostVector, frostVectorNames, type FrostVectorName } from './vectors.js'

@@ -33,7 +33,8 @@ import { rejectKeyRequest, rejectSignRequest } from './treasury/close.js'
 import { fulfilKeyRequest, newKeyRequest, sameKey } from './treasury/keyRequests.js'
 import { responsesSummary } from './treasury/responses.js'
 import { fulfilSignRequest, newSignRequest, sameSignatures, settleSignRequestAction } from './treasury/signRequests.js'
-import { type SignedTx, txHash, txSignDigest, verifyAccountSignature } from './tx.js'
+import { verifySecp256k1Sha256 } from '../crypto/nativeCrypto.js'
+import { type SignedTx, txHash, txSignBytes } from './tx.js'
 import { type Action, type Genesis, type PartyResponse, defaultLedgerParams } from './types.js'
 import { normalizeAddressCase, normalizeMessageAddresses } from './normalizeMessageAddresses.js'
 import { checkAccount, checkAmount, checkBytes, checkInt, checkString, invalid } from './validate.js'
@@ -184,7 +185,7 @@ export function applySignedTx(tx: StateTx, signed: SignedTx): { hash: string; re
   if (seen) {
     throw new ZrError('TX_REPLAYED', 'Transaction was already applied.', { details: `tx ${hash} was applied at height ${seen.height}`, context: { hash, height: seen.height } })
   }
-  if (!verifyAccountSignature(signature, txSignDigest(signed), publicKey)) {
+  if (!verifySecp256k1Sha256(signature, txSignBytes(signed), publicKey)) {
     throw new ZrError('INVALID_TX_SIGNATURE', 'Transaction signature does not verify.', { details: `expected a low-S signature by ${signer} over the transaction` })
   }
   const account = getAccount(tx, signer)

@@ -39,9 +39,23 @@ const partyDomain = utf8('zrkit/party-response/v1\n')
  * ```
  */
 export function txSignDigest(tx: UnsignedTx): Uint8Array {
+  return sha256(txSignBytes(tx))
+}
+
+/**
+ * The bytes whose sha256 is {@link txSignDigest}: the domain tag and the canonical JSON of the unsigned tx
+ * (what {@link verifySecp256k1Sha256} checks a tx signature over).
+ *
+ * @example
+ * ```ts
+ * import { txSignBytes, verifySecp256k1Sha256 } from '@zrkit/core/internal'
+ * verifySecp256k1Sha256(tx.signature, txSignBytes(tx), tx.publicKey) // true
+ * ```
+ */
+export function txSignBytes(tx: UnsignedTx): Uint8Array {
   if (tx === null || typeof tx !== 'object') throw invalid('transaction', 'an object { chainId, signer, publicKey, sequence, msg, memo? }', tx)
   const { chainId, signer, publicKey, sequence, msg, memo } = tx
-  return sha256(concatBytes(txDomain, canonicalBytes({ chainId, signer, publicKey, sequence, msg, memo })))
+  return concatBytes(txDomain, canonicalBytes({ chainId, signer, publicKey, sequence, msg, memo }))
 }
 
 /**
@@ -120,5 +134,19 @@ export type PartyResponseSubject = {
  * ```
  */
 export function partyResponseDigest(subject: PartyResponseSubject): Uint8Array {
-  return sha256(concatBytes(partyDomain, canonicalBytes(subject)))
+  return sha256(partyResponseBytes(subject))
+}
+
+/**
+ * The bytes whose sha256 is {@link partyResponseDigest} (what {@link verifySecp256k1Sha256} checks a party
+ * signature over).
+ *
+ * @example
+ * ```ts
+ * import { partyResponseBytes, verifySecp256k1Sha256 } from '@zrkit/core/internal'
+ * verifySecp256k1Sha256(r.signature, partyResponseBytes({ chainId, kind: 'key', requestId: 1, result: { publicKey } }), partyPublicKey)
+ * ```
+ */
+export function partyResponseBytes(subject: PartyResponseSubject): Uint8Array {
+  return concatBytes(partyDomain, canonicalBytes(subject))
 }

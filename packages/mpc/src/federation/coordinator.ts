@@ -6,7 +6,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import { type Accusation, ZrError, isZrError } from '@zrkit/core'
-import { canonicalBytes, verifyAccountSignature } from '@zrkit/core/internal'
+import { canonicalBytes, verifySecp256k1Sha256 } from '@zrkit/core/internal'
 import type { Session } from '../transport/SessionRouter.js'
 import { givingUpSession } from '../transport/giveUp.js'
 
@@ -17,15 +17,19 @@ export function coordinatorOf(parties: readonly string[], seed: number, attempt:
 
 /** What a coordinator signs: the protocol, the session (no replay into another run) and the package hash. */
 export function packageDigest(domain: string, session: string, packageHash: Uint8Array): Uint8Array {
-  return sha256(canonicalBytes({ domain, session, packageHash }))
+  return sha256(packageBytes(domain, session, packageHash))
+}
+
+/** The bytes whose sha256 is {@link packageDigest}. */
+function packageBytes(domain: string, session: string, packageHash: Uint8Array): Uint8Array {
+  return canonicalBytes({ domain, session, packageHash })
 }
 
 /** True when `signature` is `party`'s account signature over {@link packageDigest} (checked by this party). */
 export function signedBy(identityKey: (party: string) => Uint8Array | undefined, domain: string, session: string, party: string, hash: Uint8Array, signature: Uint8Array): boolean {
   const key = identityKey(party)
   if (!key) return false
-  const digest = packageDigest(domain, session, hash)
-  return verifyAccountSignature(signature, digest, key)
+  return verifySecp256k1Sha256(signature, packageBytes(domain, session, hash), key)
 }
 
 /**

@@ -1,7 +1,7 @@
 import { ed25519, ed25519_FROST } from '@noble/curves/ed25519.js'
 import { schnorr, schnorr_FROST, secp256k1, secp256k1_FROST } from '@noble/curves/secp256k1.js'
-import { concatBytes } from '@noble/hashes/utils.js'
 import { type KeyType, ZrError, describeValue } from '@zrkit/core'
+import { ed25519Verifier, nativeCryptoAvailable, verifyEd25519 as coreVerifyEd25519 } from '@zrkit/core/internal'
 
 /** noble's FROST API (RFC 9591), as used here. */
 export type Frost = typeof ed25519_FROST
@@ -62,85 +62,13 @@ const suites: Partial<Record<KeyType, FrostSuite>> = {
   },
 }
 
-/** The parts of `node:crypto` used here. */
-type NodeCrypto = {
-  createPublicKey(options: { key: Uint8Array; format: 'der'; type: 'spki' }): unknown
-  verify(algorithm: null, data: Uint8Array, key: unknown, signature: Uint8Array): boolean
-}
-
-/**
- * The platform's native crypto where it has one (Node's OpenSSL, found at run time through
- * `process.getBuiltinModule`, so bundles for browsers never import it); undefined elsewhere.
- */
-const nodeCrypto: NodeCrypto | undefined = (() => {
-  try {
-    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-    const c = proc?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined
-    return typeof c?.verify === 'function' && typeof c.createPublicKey === 'function' ? c : undefined
-  } catch {
-    return undefined
-  }
-})()
-
-/** DER SubjectPublicKeyInfo prefix of a raw 32-byte Ed25519 key (RFC 8410). */
-const ed25519Spki = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00)
-/**
- * A native key for RFC 8032 verification: `null` for a key noble refuses (not a canonical point, or of small
- * order: OpenSSL accepts some signatures under small-order keys that noble refuses), undefined where the
- * platform has no native Ed25519 (then noble decides).
- */
-function nativeEd25519Key(publicKey: Uint8Array): unknown {
-  if (!nodeCrypto || !(publicKey instanceof Uint8Array)) return undefined
-  if (publicKey.length !== 32) return null
-  try {
-    if (ed25519.Point.fromBytes(publicKey, false).isSmallOrder()) return null
-  } catch {
-    return null
-  }
-  try {
-    return nodeCrypto.createPublicKey({ key: concatBytes(ed25519Spki, publicKey), format: 'der', type: 'spki' })
-  } catch {
-    return undefined
-  }
-}
-
-/** Native verification under a key from {@link nativeEd25519Key}, or undefined when it cannot decide. */
-function nativeVerifyWith(key: unknown, signature: Uint8Array, message: Uint8Array): boolean | undefined {
-  if (key === undefined || !nodeCrypto || !(signature instanceof Uint8Array) || !(message instanceof Uint8Array)) return undefined
-  if (key === null || signature.length !== 64) return false
-  try {
-    return nodeCrypto.verify(null, message, key, signature) === true
-  } catch {
-    return undefined
-  }
-}
-
-/** {@link verifyEd25519} bound to one key, vetted and made native once (see {@link FrostSuite.verifier}). */
-function ed25519Verifier(publicKey: Uint8Array): (signature: Uint8Array, message: Uint8Array) => boolean {
-  const key = Uint8Array.from(publicKey)
-  const native = nativeEd25519Key(key)
-  return (signature, message) => {
-    const answer = nativeVerifyWith(native, signature, message)
-    if (answer !== undefined) return answer
-    try {
-      return ed25519.verify(signature, message, key, { zip215: false })
-    } catch {
-      return false
-    }
-  }
-}
-
 /** Whether {@link verifyEd25519} uses the platform's native Ed25519 (Node's OpenSSL) here. */
-export const nativeEd25519 = nodeCrypto !== undefined
+export const nativeEd25519 = nativeCryptoAvailable
 
 /**
- * An RFC 8032 Ed25519 signature check independent of zrkit's FROST code: Node's native Ed25519
- * (OpenSSL: canonical S, R compared byte for byte, no cofactor), about ten times faster than
- * JavaScript, where the platform has it, for keys noble accepts (canonical, not of small order);
- * noble's `ed25519.verify` with `zip215: false` elsewhere. A signature the native check accepts
- * satisfies the cofactorless equation, so noble accepts it too; the reverse can only fail for
- * points with a small-order component, which FROST signing never produces (its group key and
- * commitments are checked to be of prime order).
+ * An RFC 8032 Ed25519 signature check independent of zrkit's FROST code: core's {@link coreVerifyEd25519}
+ * (noble's `zip215: false` answer, reached through Node's native Ed25519 for valid signatures where the
+ * platform has it).
  *
  * @example
  * ```ts
@@ -150,10 +78,7 @@ export const nativeEd25519 = nodeCrypto !== undefined
  * verifyEd25519(ed25519.sign(msg, sk), msg, ed25519.getPublicKey(sk)) // true
  * ```
  */
-export function verifyEd25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
-  if (!(publicKey instanceof Uint8Array)) return false
-  return ed25519Verifier(publicKey)(signature, message)
-}
+export const verifyEd25519: (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean = coreVerifyEd25519
 
 /**
  * The FROST suite for a key type; `UNSUPPORTED_KEY_TYPE` for ECDSA key types (threshold ECDSA is separate)

@@ -17,5 +17,10 @@ const relayAuthDomain = 'zrkit/mpc/relay-auth/v1'
  * ```
  */
 export function relayAuthDigest(challenge: Uint8Array, relay: string, party: string): Uint8Array {
-  return sha256(canonicalBytes({ domain: relayAuthDomain, challenge, relay, party }))
+  return sha256(relayAuthBytes(challenge, relay, party))
+}
+
+/** The bytes whose sha256 is {@link relayAuthDigest} (what the relay checks an answer's signature over). */
+export function relayAuthBytes(challenge: Uint8Array, relay: string, party: string): Uint8Array {
+  return canonicalBytes({ domain: relayAuthDomain, challenge, relay, party })
 }

@@ -2,10 +2,10 @@ import { type IncomingMessage, type ServerResponse, createServer } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { ZrError, publicKeyToAddress } from '@zrkit/core'
-import { concatBytes, equalBytes, verifyAccountSignature } from '@zrkit/core/internal'
+import { concatBytes, equalBytes, verifySecp256k1Sha256 } from '@zrkit/core/internal'
 import { type WebSocket, WebSocketServer } from 'ws'
 import type { Announcement, InterceptResult, RelayFrame } from './memoryRelay.js'
-import { relayAuthDigest } from './relayAuth.js'
+import { relayAuthBytes } from './relayAuth.js'
 import { type RelayMessage, type RelayPresenceEntry, decodeRelayMessage, maxPresenceEntries, encodeRelayMessage } from './relayWire.js'
 import { type TokenBucket, tokenBucket } from './tokenBucket.js'
 
@@ -391,7 +391,7 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
       return fail('expected a 33-byte compressed secp256k1 public key')
     }
     if (derived !== m.party) return fail(`expected the public key of ${m.party}, got the key of ${derived}`)
-    if (!verifyAccountSignature(m.signature, relayAuthDigest(challenge, relayId, m.party), m.publicKey)) {
+    if (!verifySecp256k1Sha256(m.signature, relayAuthBytes(challenge, relayId, m.party), m.publicKey)) {
       return fail(`expected ${m.party}'s signature over the challenge for relay ${relayId}, got a signature that does not verify`)
     }
     clearTimeout(c.authTimer)

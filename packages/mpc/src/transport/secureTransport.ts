@@ -4,7 +4,7 @@ import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { type Account, ZrError, publicKeyToAddress } from '@zrkit/core'
-import { canonicalBytes, equalBytes, verifyAccountSignature } from '@zrkit/core/internal'
+import { canonicalBytes, equalBytes, verifySecp256k1Sha256 } from '@zrkit/core/internal'
 import type { Announcement, PartyPresence, Relay, RelayEndpoint, RelayFrame } from './memoryRelay.js'
 import type { Envelope, PartyId, Transport } from './Transport.js'
 
@@ -82,7 +82,12 @@ const inboxLimit = 1000
  * `sha256(canonical({ domain: 'zrkit/mpc/announce/v1', party, encryptionKey, epoch }))`.
  */
 export function announcementDigest(party: PartyId, encryptionKey: Uint8Array, epoch: number): Uint8Array {
-  return sha256(canonicalBytes({ domain: announceDomain, party, encryptionKey, epoch }))
+  return sha256(announcementBytes(party, encryptionKey, epoch))
+}
+
+/** The bytes whose sha256 is {@link announcementDigest}. */
+function announcementBytes(party: PartyId, encryptionKey: Uint8Array, epoch: number): Uint8Array {
+  return canonicalBytes({ domain: announceDomain, party, encryptionKey, epoch })
 }
 
 /**
@@ -90,7 +95,12 @@ export function announcementDigest(party: PartyId, encryptionKey: Uint8Array, ep
  * `sha256(canonical({ domain: 'zrkit/mpc/broadcast/v1', from, seq, payload }))`.
  */
 export function broadcastDigest(from: PartyId, seq: number, payload: Uint8Array): Uint8Array {
-  return sha256(canonicalBytes({ domain: broadcastDomain, from, seq, payload }))
+  return sha256(broadcastBytes(from, seq, payload))
+}
+
+/** The bytes whose sha256 is {@link broadcastDigest}. */
+function broadcastBytes(from: PartyId, seq: number, payload: Uint8Array): Uint8Array {
+  return canonicalBytes({ domain: broadcastDomain, from, seq, payload })
 }
 
 /**
@@ -106,7 +116,7 @@ export function verifyAnnouncement(announcement: Announcement): boolean {
     if (!(encryptionKey instanceof Uint8Array) || encryptionKey.length !== 32) return false
     if (!(signature instanceof Uint8Array) || signature.length !== signatureLength) return false
     if (publicKeyToAddress(identityKey) !== party) return false
-    return verifyAccountSignature(signature, announcementDigest(party, encryptionKey, epoch), identityKey)
+    return verifySecp256k1Sha256(signature, announcementBytes(party, encryptionKey, epoch), identityKey)
   } catch {
     return false
   }
@@ -240,7 +250,7 @@ export async function secureTransport(options: SecureTransportOptions): Promise<
       if (broadcastCounter <= channel.receiveBroadcastSeq) {
         return refuse('Refused a replayed broadcast.', `broadcast ${broadcastCounter} after ${channel.receiveBroadcastSeq}`, { from, seq: broadcastCounter })
       }
-      if (!verifyAccountSignature(proof.signature, broadcastDigest(from, proof.seq, payload), channel.identityKey)) {
+      if (!verifySecp256k1Sha256(proof.signature, broadcastBytes(from, proof.seq, payload), channel.identityKey)) {
         return refuse('Refused a broadcast with a bad signature.', 'the sender signature does not verify', { from, seq: broadcastCounter })
       }
       channel.receiveBroadcastSeq = broadcastCounter
@@ -431,7 +441,7 @@ export async function secureTransport(options: SecureTransportOptions): Promise<
     verifyBroadcast(from, payload, proof) {
       const key = from === self ? account.publicKey : channels.get(from)?.identityKey
       if (!key || !proof || !(proof.signature instanceof Uint8Array) || !Number.isSafeInteger(proof.seq)) return false
-      return verifyAccountSignature(proof.signature, broadcastDigest(from, proof.seq, payload), key)
+      return verifySecp256k1Sha256(proof.signature, broadcastBytes(from, proof.seq, payload), key)
     },
     identityKey(party) {
       if (party === self) return account.publicKey

@@ -1,7 +1,8 @@
 import { ZrError } from '../../errors/ZrError.js'
 import { requireActiveKeyring } from '../identity/keyrings.js'
 import type { StateTx } from '../state.js'
-import { partyResponseDigest, verifyAccountSignature } from '../tx.js'
+import { verifySecp256k1Sha256 } from '../../crypto/nativeCrypto.js'
+import { partyResponseBytes } from '../tx.js'
 import type { Accusation, Keyring, PartyResponse } from '../types.js'
 import { checkBytes, checkInt, checkString, invalid } from '../validate.js'
 
@@ -42,8 +43,8 @@ export function acceptPartyResponse(
   const accusations = checkAccusations((result as { accusations?: unknown }).accusations, keyring, sender)
   const signature = checkBytes(msg.partySignature, 'partySignature', 64)
   const account = tx.get('accounts', sender)
-  const digest = partyResponseDigest({ chainId: tx.chainId, kind, requestId: req.id, result })
-  if (!account?.publicKey || !verifyAccountSignature(signature, digest, account.publicKey)) {
+  const signed = partyResponseBytes({ chainId: tx.chainId, kind, requestId: req.id, result })
+  if (!account?.publicKey || !verifySecp256k1Sha256(signature, signed, account.publicKey)) {
     throw new ZrError('INVALID_PARTY_SIGNATURE', 'Party signature does not verify.', {
       details: `expected ${sender}'s signature over ${kind} request ${req.id} and its result`,
       context: { requestId: req.id, party: sender },

@@ -2,6 +2,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
 import { compressSecp256k1 } from '../../addresses/publicKeys.js'
 import { assertKeyType } from '../../derivation/assertKeyType.js'
+import { verifyEd25519 } from '../../crypto/nativeCrypto.js'
 import { ZrError } from '../../errors/ZrError.js'
 import type { KeyType } from '../types.js'
 
@@ -114,15 +115,28 @@ export function signatureProblem(keyType: KeyType, publicKey: Uint8Array, payloa
   const len = scheme === 'ecdsa' ? 65 : 64
   if (signature.length !== len) return `expected ${len} bytes, got ${signature.length} bytes`
   try {
-    if (scheme === 'eddsa') return ed25519.verify(signature, payload, publicKey, { zip215: false }) ? undefined : 'does not verify under the key'
+    if (scheme === 'eddsa') return verifyEd25519(signature, payload, publicKey) ? undefined : 'does not verify under the key'
     if (scheme === 'schnorr') return schnorr.verify(signature, payload, xOnly(publicKey)) ? undefined : 'does not verify under the key'
     const v = signature[64]!
     if (v > 1) return `expected recovery id 0 or 1, got ${v}`
-    const compact = signature.subarray(0, 64)
-    if (!secp256k1.verify(compact, payload, publicKey, { prehash: false, lowS: true })) return 'does not verify under the key (or S is high)'
-    const recovered = secp256k1.Signature.fromBytes(compact, 'compact').addRecoveryBit(v).recoverPublicKey(payload).toBytes(true)
-    if (!recovered.every((b, i) => b === publicKey[i])) return 'recovery id does not recover the key'
-    return undefined
+    const refused = 'does not verify under the key (or S is high)'
+    let sig: InstanceType<typeof secp256k1.Signature>
+    try {
+      sig = secp256k1.Signature.fromBytes(signature.subarray(0, 64), 'compact')
+    } catch {
+      return refused
+    }
+    if (sig.hasHighS()) return refused
+    // Recovery alone decides: the key it recovers with this id equals the signer's exactly when the signature is
+    // valid under that key and the id names the y parity of its R (Q = r^-1 (sR - eG) <=> R = s^-1 (eG + rQ)).
+    let recovered: Uint8Array
+    try {
+      recovered = sig.addRecoveryBit(v).recoverPublicKey(payload).toBytes(true)
+    } catch {
+      return refused
+    }
+    if (recovered.every((b, i) => b === publicKey[i])) return undefined
+    return secp256k1.verify(signature.subarray(0, 64), payload, publicKey, { prehash: false, lowS: true }) ? 'recovery id does not recover the key' : refused
   } catch (e) {
     return `malformed (${(e as Error).message})`
   }

@@ -1,0 +1,162 @@
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { concatBytes, toHex } from '../encoding/bytes.js'
+
+/**
+ * Signature checks that run on the platform's native crypto where it has one (Node's OpenSSL, found at run time
+ * through `process.getBuiltinModule`, so bundles for browsers never import it) and on noble elsewhere.
+ *
+ * One rule makes them safe for a deterministic ledger: **noble's answer is the answer**. The native check is only
+ * a faster way to reach a "valid" that noble would also reach (a signature that satisfies the native equation
+ * satisfies noble's); when the native check says "invalid", or cannot run, noble decides. So a ledger replayed in
+ * a browser and one served by Node agree on every input, honest or hostile, and an honest signature costs a
+ * native verification (about 4x faster for secp256k1 ECDSA and 20x for Ed25519 on this project's machines).
+ */
+
+/** The parts of `node:crypto` used here. */
+type NodeCrypto = {
+  createPublicKey(options: { key: Uint8Array; format: 'der'; type: 'spki' }): unknown
+  verify(algorithm: string | null, data: Uint8Array, key: unknown, signature: Uint8Array): boolean
+}
+
+const nodeCrypto: NodeCrypto | undefined = (() => {
+  try {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+    const c = proc?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined
+    return typeof c?.verify === 'function' && typeof c.createPublicKey === 'function' ? c : undefined
+  } catch {
+    return undefined
+  }
+})()
+
+/** Whether the checks here run natively (Node's OpenSSL) on this platform. */
+export const nativeCryptoAvailable: boolean = nodeCrypto !== undefined
+
+/** DER SubjectPublicKeyInfo prefix of a raw 32-byte Ed25519 key (RFC 8410). */
+const ed25519Spki = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00)
+/** DER SubjectPublicKeyInfo prefix of a 33-byte compressed secp256k1 key (id-ecPublicKey, secp256k1; RFC 5480). */
+const secp256k1Spki = Uint8Array.of(
+  0x30, 0x36, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x0a, 0x03, 0x22, 0x00,
+)
+
+/** Native keys already made, by curve and key bytes (a bounded cache: making one costs about half a verification). */
+const keyCache = new Map<string, unknown>()
+const keyCacheLimit = 4096
+
+/** A native public key, `null` where the platform has none or refuses the bytes (then noble decides). */
+function nativeKey(prefix: Uint8Array, publicKey: Uint8Array): unknown {
+  if (!nodeCrypto) return null
+  const id = toHex(prefix.subarray(prefix.length - 3)) + toHex(publicKey)
+  const hit = keyCache.get(id)
+  if (hit !== undefined) return hit
+  let key: unknown = null
+  try {
+    key = nodeCrypto.createPublicKey({ key: concatBytes(prefix, publicKey), format: 'der', type: 'spki' })
+  } catch {
+    key = null
+  }
+  if (keyCache.size >= keyCacheLimit) keyCache.delete(keyCache.keys().next().value as string)
+  keyCache.set(id, key)
+  return key
+}
+
+function nativeVerify(algorithm: string | null, key: unknown, message: Uint8Array, signature: Uint8Array): boolean {
+  if (!nodeCrypto || key === null) return false
+  try {
+    return nodeCrypto.verify(algorithm, message, algorithm === null ? key : { key, dsaEncoding: 'ieee-p1363' }, signature) === true
+  } catch {
+    return false
+  }
+}
+
+/** Half the secp256k1 group order: a low-S signature has 1 <= s <= this. */
+const halfOrder = secp256k1.Point.Fn.ORDER >> 1n
+
+function isLowS(signature: Uint8Array): boolean {
+  let s = 0n
+  for (let i = 32; i < 64; i++) s = (s << 8n) | BigInt(signature[i]!)
+  return s >= 1n && s <= halfOrder
+}
+
+/**
+ * True when `signature` (64 bytes r||s, low S) is a valid secp256k1 ECDSA signature by `publicKey` (33 bytes,
+ * compressed) over `sha256(message)`: noble's `secp256k1.verify(signature, sha256(message), publicKey,
+ * { prehash: false, lowS: true })`, reached natively for valid signatures where the platform allows. Never throws.
+ *
+ * @example
+ * ```ts
+ * import { secp256k1 } from '@noble/curves/secp256k1.js'
+ * import { sha256 } from '@noble/hashes/sha2.js'
+ * import { verifySecp256k1Sha256 } from '@zrkit/core/internal'
+ * const sk = secp256k1.utils.randomSecretKey()
+ * const message = new TextEncoder().encode('hello')
+ * const signature = secp256k1.sign(sha256(message), sk, { prehash: false })
+ * verifySecp256k1Sha256(signature, message, secp256k1.getPublicKey(sk, true)) // true
+ * ```
+ */
+export function verifySecp256k1Sha256(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  if (!(signature instanceof Uint8Array) || !(message instanceof Uint8Array) || !(publicKey instanceof Uint8Array)) return false
+  if (signature.length !== 64 || publicKey.length !== 33 || !isLowS(signature)) return false
+  if (nativeVerify('sha256', nativeKey(secp256k1Spki, publicKey), message, signature)) return true
+  try {
+    return secp256k1.verify(signature, sha256(message), publicKey, { prehash: false, lowS: true })
+  } catch {
+    return false
+  }
+}
+
+/**
+ * An RFC 8032 Ed25519 check bound to one key: noble's `ed25519.verify(signature, message, publicKey,
+ * { zip215: false })`, reached natively for valid signatures where the platform allows (Node's OpenSSL checks the
+ * cofactorless equation with canonical S and R compared byte for byte, which implies noble's cofactored one).
+ * The key is vetted and made native once; keep one verifier per key. Never throws.
+ *
+ * @example
+ * ```ts
+ * import { ed25519 } from '@noble/curves/ed25519.js'
+ * import { ed25519Verifier } from '@zrkit/core/internal'
+ * const sk = ed25519.utils.randomSecretKey()
+ * const check = ed25519Verifier(ed25519.getPublicKey(sk))
+ * const msg = new TextEncoder().encode('hello')
+ * check(ed25519.sign(msg, sk), msg) // true
+ * ```
+ */
+export function ed25519Verifier(publicKey: Uint8Array): (signature: Uint8Array, message: Uint8Array) => boolean {
+  const key = publicKey instanceof Uint8Array ? Uint8Array.from(publicKey) : new Uint8Array(0)
+  let native: unknown = null
+  if (key.length === 32) {
+    try {
+      // small-order keys: OpenSSL accepts some signatures under them that noble refuses; noble alone decides those
+      if (!ed25519.Point.fromBytes(key, false).isSmallOrder()) native = nativeKey(ed25519Spki, key)
+    } catch {
+      native = null
+    }
+  }
+  return (signature, message) => {
+    if (!(signature instanceof Uint8Array) || !(message instanceof Uint8Array) || signature.length !== 64 || key.length !== 32) return false
+    if (nativeVerify(null, native, message, signature)) return true
+    try {
+      return ed25519.verify(signature, message, key, { zip215: false })
+    } catch {
+      return false
+    }
+  }
+}
+
+/**
+ * {@link ed25519Verifier} for one signature: true when `signature` is a valid RFC 8032 Ed25519 signature of
+ * `message` by `publicKey` (noble's `zip215: false` answer). Never throws.
+ *
+ * @example
+ * ```ts
+ * import { ed25519 } from '@noble/curves/ed25519.js'
+ * import { verifyEd25519 } from '@zrkit/core/internal'
+ * const sk = ed25519.utils.randomSecretKey()
+ * const msg = new TextEncoder().encode('hello')
+ * verifyEd25519(ed25519.sign(msg, sk), msg, ed25519.getPublicKey(sk)) // true
+ * ```
+ */
+export function verifyEd25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  return ed25519Verifier(publicKey)(signature, message)
+}

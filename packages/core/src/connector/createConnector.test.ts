@@ -243,6 +243,44 @@ describe('createConnector: 2-of-3 keyring with a shared deterministic backend', 
     expect(w.posts.filter((p) => p.signer === w.parties[2]!.address)).toEqual([])
   })
 
+  it('a party still working when the other two settle a sign request is stopped: its signal aborts, it posts nothing; key requests are never cut short', async () => {
+    const w = await world(3, 2)
+    const backend = deterministicBackend()
+    const slowSignals: AbortSignal[] = []
+    const keyDone: number[] = []
+    // the third party holds the same keys but is slow: its key generation takes 300 ms, its signing waits for its signal
+    const slow = deterministicBackend({
+      async createKey(input) {
+        await sleep(300)
+        keyDone.push(input.requestId)
+        return backend.createKey(input)
+      },
+      async sign(input) {
+        slowSignals.push(input.signal!)
+        await new Promise<void>((resolve) => input.signal!.addEventListener('abort', () => resolve(), { once: true }))
+        throw new ZrError('ABORTED', 'Stopped.')
+      },
+    })
+    const cs = [w.connect(w.parties[0]!, backend), w.connect(w.parties[1]!, backend), w.connect(w.parties[2]!, slow)]
+    for (const c of cs) await c.start()
+    const { requestId } = await w.alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'eddsa-ed25519' })
+    const { key } = await w.alice.waitForKeyRequest({ requestId, ...WAIT })
+    const payload = payloadFor('eddsa-ed25519', 'settled')
+    const { requestId: signId } = await w.alice.requestSignature({ keyId: key.id, payloads: [payload] })
+    const signed = await w.alice.waitForSignRequest({ requestId: signId, ...WAIT })
+    expect(signed.responses.map((r) => r.party).sort()).toEqual([w.parties[0]!.address, w.parties[1]!.address].sort())
+    await until(() => cs[2]!.events.some((e) => e.type === 'skipped' && e.kind === 'sign' && e.requestId === signId), 'the slow party to stop', { timeoutMs: 5_000 })
+    await cs[2]!.idle()
+    expect(slowSignals).toHaveLength(1)
+    expect(slowSignals[0]!.aborted).toBe(true)
+    expect(cs[2]!.events.find((e) => e.type === 'skipped' && e.requestId === signId)).toMatchObject({ why: 'settled on the ledger while this party was working' })
+    // the slow party posted its key result (its key generation ran to the end), and no signature result
+    expect(keyDone).toEqual([requestId])
+    expect(w.posts.filter((p) => p.signer === w.parties[2]!.address).map((p) => p.kind)).toEqual(['key'])
+    expect(cs[2]!.status().errors).toBe(0)
+    expect(cs[2]!.status().rejected).toBe(0)
+  })
+
   it('with only 1 of 3 running, a request stays pending and then expires', async () => {
     const w = await world(3, 2)
     const backend = deterministicBackend()

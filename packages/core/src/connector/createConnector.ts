@@ -130,6 +130,12 @@ export function createConnector(options: ConnectorOptions): Connector {
   let keyringParties: readonly string[] = []
   let poller: ReturnType<typeof setInterval> | undefined
   let idleWaiters: (() => void)[] = []
+  /**
+   * Sign requests being worked on, each with its own abort: when the ledger settles one meanwhile (the other
+   * parties' results fulfilled it, or it was rejected or expired), its backend work stops and nothing is posted.
+   * Key requests are never cut short: a party still finishing a key generation must keep its share.
+   */
+  const signing = new Map<number, AbortController>()
   const stats = { responded: 0, rejected: 0, retries: 0, errors: 0, latencyTotal: 0, latencyCount: 0, lastError: undefined as string | undefined, lastSeenAt: undefined as number | undefined }
 
   function enqueue(kind: 'key' | 'sign', id: number): void {
@@ -170,18 +176,18 @@ export function createConnector(options: ConnectorOptions): Connector {
   }
 
   /** Retries `fn` on transient failures with exponential backoff. */
-  async function withRetry<T>(kind: 'key' | 'sign', requestId: number, fn: () => Promise<T>): Promise<T> {
+  async function withRetry<T>(kind: 'key' | 'sign', requestId: number, fn: () => Promise<T>, signal: AbortSignal = abort.signal): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await fn()
       } catch (e) {
         const transient = isZrError(e, 'BACKEND_TRANSIENT') || isZrError(e, 'LEDGER_UNAVAILABLE') || isZrError(e, 'TIMEOUT')
-        if (!transient || attempt >= attempts || abort.signal.aborted) throw e
+        if (!transient || attempt >= attempts || signal.aborted) throw e
         stats.retries++
         emit({ type: 'retry', kind, requestId, attempt, error: (e as Error).message.split('\n')[0]! })
-        // stopped while backing off: give up with the error that made it retry, not the abort
-        await sleep(Math.min(maxDelay, initialDelay * 2 ** (attempt - 1)), abort.signal).catch(() => undefined)
-        if (abort.signal.aborted) throw e
+        // stopped (or settled) while backing off: give up with the error that made it retry, not the abort
+        await sleep(Math.min(maxDelay, initialDelay * 2 ** (attempt - 1)), signal).catch(() => undefined)
+        if (signal.aborted) throw e
       }
     }
   }
@@ -206,6 +212,13 @@ export function createConnector(options: ConnectorOptions): Connector {
 
   async function handle(kind: 'key' | 'sign', requestId: number): Promise<void> {
     const started = Date.now()
+    const own = kind === 'sign' ? new AbortController() : undefined
+    const stopOwn = () => own?.abort(abort.signal.reason)
+    if (own) {
+      signing.set(requestId, own)
+      abort.signal.addEventListener('abort', stopOwn, { once: true })
+    }
+    const settled = () => !!own?.signal.aborted && !abort.signal.aborted
     try {
       const req: KeyRequest | SignRequest | null = await ledger.query(kind === 'key' ? 'keyRequest' : 'signRequest', { id: requestId })
       if (!req || req.keyring !== keyring) return
@@ -225,7 +238,7 @@ export function createConnector(options: ConnectorOptions): Connector {
       }
       let result: ({ publicKey: Uint8Array } | { signatures: readonly Uint8Array[] }) & { accusations?: readonly Accusation[] }
       try {
-        const signal = abort.signal
+        const signal = own?.signal ?? abort.signal
         result = await withRetry(kind, requestId, async () => {
           if (kind === 'key') {
             const r = req as KeyRequest
@@ -249,14 +262,22 @@ export function createConnector(options: ConnectorOptions): Connector {
             signal,
           })
           return { signatures: [...signatures], ...accusationsFor(accusations) }
-        })
+        }, signal)
       } catch (e) {
         if (abort.signal.aborted) return
+        if (settled()) {
+          emit({ type: 'skipped', kind, requestId, why: 'settled on the ledger while this party was working' })
+          return
+        }
         if (isZrError(e, 'BACKEND_ABSTAIN')) {
           emit({ type: 'skipped', kind, requestId, why: e.details ?? e.shortMessage })
           return
         }
         await reject(kind, requestId, `backend error: ${isZrError(e) ? `${e.shortMessage}${e.details ? ` (${e.details})` : ''}` : (e as Error)?.message ?? String(e)}`, accusationsOf(e))
+        return
+      }
+      if (settled()) {
+        emit({ type: 'skipped', kind, requestId, why: 'settled on the ledger while this party was working' })
         return
       }
       try {
@@ -283,6 +304,11 @@ export function createConnector(options: ConnectorOptions): Connector {
       stats.errors++
       stats.lastError = (e as Error)?.message?.split('\n')[0] ?? String(e)
       emit({ type: 'error', kind, requestId, error: stats.lastError })
+    } finally {
+      if (own) {
+        abort.signal.removeEventListener('abort', stopOwn)
+        if (signing.get(requestId) === own) signing.delete(requestId)
+      }
     }
   }
 
@@ -333,9 +359,13 @@ export function createConnector(options: ConnectorOptions): Connector {
       abort = new AbortController()
       const { lastEventSeq } = await ledger.query('status', {})
       unsubscribe = ledger.subscribe(
-        { keyring, types: ['keyRequest.created', 'signRequest.pending'] },
+        { keyring, types: ['keyRequest.created', 'signRequest.pending', 'signRequest.fulfilled', 'signRequest.rejected'] },
         (e) => {
           stats.lastSeenAt = e.time
+          if (e.type === 'signRequest.fulfilled' || e.type === 'signRequest.rejected') {
+            signing.get(e.data.requestId as number)?.abort(new ZrError('ABORTED', 'The request was settled on the ledger.', { details: `sign request ${String(e.data.requestId)} is ${e.type.slice('signRequest.'.length)}` }))
+            return
+          }
           enqueue(e.type === 'keyRequest.created' ? 'key' : 'sign', e.data.requestId as number)
         },
         { fromSeq: lastEventSeq + 1 },

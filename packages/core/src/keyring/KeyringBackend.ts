@@ -33,6 +33,11 @@ export type SignRequestInput = {
   readonly workspace: string
   readonly keyring: string
   readonly metadata?: Readonly<Record<string, string>>
+  /**
+   * Fires when the connector stops, and when the ledger settles the request while this party still works on it
+   * (the other parties' results fulfilled it, or it was rejected or expired): stop work and throw; the connector
+   * posts nothing for it. A threshold backend can wait on it before work whose result is only a backup.
+   */
   readonly signal: AbortSignal
 }
 

@@ -1,5 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js'
-import { type Accusation, type Account, ZrError } from '@zrkit/core'
+import { type Accusation, type Account, ZrError, sleep } from '@zrkit/core'
 import { equalBytes } from '@zrkit/core/internal'
 import { gatherSigners, packageDigest, runAttempts, sendToAll, signedBy as signedByParty } from '../federation/coordinator.js'
 import type { Session, SessionRouter } from '../transport/SessionRouter.js'
@@ -40,6 +40,14 @@ export type RunSigningOptions = {
   seed: number
   /** How long one attempt waits for a round (default 3 000 ms). */
   attemptTimeoutMs?: number
+  /**
+   * How long a party that the coordinator did not pick as a signer holds the signers' shares before it
+   * aggregates them itself (default 250 ms, at most `attemptTimeoutMs`). The signers post the signature; this
+   * party is their backup, for a signer that fails between sending its share and posting, and checks the shares
+   * after the delay (a bad one still names its signer, a delay later). Abort `signal` when the request is settled
+   * meanwhile (the connector does) and it never spends the work.
+   */
+  backupDelayMs?: number
   signal?: AbortSignal
 }
 
@@ -77,9 +85,11 @@ const hashOf = (pkg: PackageBody) => sha256(encodeMessage({ signers: pkg.signers
  *
  * Each attempt has a coordinator, rotating from `seed`: the parties send it fresh nonce commitments; it
  * picks itself and the first others to answer as signers and broadcasts the signing package; the
- * signers broadcast their signature shares to every party; every party aggregates them and checks the
+ * signers broadcast their signature shares to every party; each signer aggregates them and checks the
  * signature with an independent verifier, and if it fails checks each share (a bad share names and
- * excludes its signer for the next attempts; no unverified signature is ever returned). An attempt
+ * excludes its signer for the next attempts; no unverified signature is ever returned). A party not
+ * picked keeps the shares as a backup and aggregates them only after `backupDelayMs`, unless `signal`
+ * ends its work first because the signers' results settled the request. An attempt
  * whose coordinator or signers do not answer in time is abandoned
  * and the next coordinator takes over, so up to n - t parties may be down. Nonces are never reused.
  */
@@ -88,6 +98,7 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
   const parties = [...options.parties].sort()
   const ids = identifiers(suite, parties)
   const timeoutMs = options.attemptTimeoutMs ?? 3_000
+  const backupDelayMs = options.backupDelayMs ?? Math.min(250, timeoutMs)
   const groupKey = suite.groupKey(key)
   const wait = { timeoutMs, ...(signal ? { signal } : {}) }
   /** This party's decoded key package: decoded on first use, then kept for every attempt and message. */
@@ -113,14 +124,18 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
     }
     checkPackage(pkg, coordinator, parties, threshold, messages.length, ids, self, myCommitments)
     const packageHash = hashOf(pkg)
+    const isSigner = pkg.signers.includes(self)
     // Binding factors, group commitment, challenge and decoded points: computed once per message.
-    decodedKey ??= prepareKey(suite, key.public)
-    const prepared = messages.map((m, i) => prepareSigning(suite, decodedKey!, pkg.commitments[i]!, m, { own: myCommitments[i]! }))
+    const prepareAll = () => {
+      decodedKey ??= prepareKey(suite, key.public)
+      return messages.map((m, i) => prepareSigning(suite, decodedKey!, pkg.commitments[i]!, m, { own: myCommitments[i]! }))
+    }
+    let prepared = isSigner ? prepareAll() : undefined
 
-    // Round 2: signers broadcast shares; every party verifies and aggregates.
+    // Round 2: signers broadcast shares; every party checks them, the signers aggregate at once.
     const shares = new Map<string, Uint8Array[]>()
-    if (pkg.signers.includes(self)) {
-      const mine = messages.map((_, i) => signShare(prepared[i]!, key.secret, nonces[i]!.nonces))
+    if (isSigner) {
+      const mine = messages.map((_, i) => signShare(prepared![i]!, key.secret, nonces[i]!.nonces))
       shares.set(self, mine)
       await sendToAll(session, 'sign/shares', encodeMessage({ packageHash, packageSignature: pkg.signature, shares: mine } satisfies Shares))
     }
@@ -136,10 +151,18 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
       if (msg.shares.length !== messages.length) throw misbehaved(signer, `sent ${msg.shares.length} shares for ${messages.length} messages`)
       shares.set(signer, msg.shares)
     }
+    if (!isSigner) {
+      // A backup: the signers post this signature; aggregate only if the request is still open after the delay.
+      await sleep(backupDelayMs, signal).catch(() => {
+        throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'aborted while holding the shares as a backup for the signers' })
+      })
+      prepared = prepareAll()
+    }
+    const preparedAll = prepared!
     // Aggregate first (RFC 9591 Section 5.3): each signature goes to the independent verifier, and
     // only when one fails are the shares checked one by one, naming and excluding the signer at fault.
     const results = messages.map((m, i) =>
-      aggregateVerified(prepared[i]!, Object.fromEntries(pkg.signers.map((s) => [ids.get(s)!, shares.get(s)![i]!])), (sig) => (verifyFinal ??= suite.verifier(groupKey))(sig, m)),
+      aggregateVerified(preparedAll[i]!, Object.fromEntries(pkg.signers.map((s) => [ids.get(s)!, shares.get(s)![i]!])), (sig) => (verifyFinal ??= suite.verifier(groupKey))(sig, m)),
     )
     for (const signer of pkg.signers) {
       const i = results.findIndex((r) => !r.ok && r.cheaters.includes(ids.get(signer)!))

@@ -1,6 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
-import { type Accusation, type Account, type KeyType, ZrError } from '@zrkit/core'
+import { type Accusation, type Account, type KeyType, ZrError, sleep } from '@zrkit/core'
 import { equalBytes, signatureProblem } from '@zrkit/core/internal'
 import { misbehaved } from '../frost/messages.js'
 import { gatherSigners, packageDigest, runAttempts, sendToAll, signedBy } from '../federation/coordinator.js'
@@ -34,6 +34,12 @@ export type RunEcdsaSigningOptions = {
   seed: number
   /** How long one attempt waits for a round (default 3 000 ms). */
   attemptTimeoutMs?: number
+  /**
+   * How long a party outside the signing set holds the signers' (checked) result before returning it for posting
+   * (default 250 ms, at most `attemptTimeoutMs`): the signers post it; this party is their backup. Abort `signal`
+   * when the request is settled meanwhile (the connector does) and it posts nothing.
+   */
+  backupDelayMs?: number
   signal?: AbortSignal
 }
 
@@ -146,6 +152,10 @@ export async function runEcdsaSigning(options: RunEcdsaSigningOptions): Promise<
       if (outside.length) await sendToAll(session, 'ecdsa/result', encodeWire({ signatures }), outside)
     } else {
       signatures = await receiveResult(session, options, pkg.signers, signingKey, wait, givenUp)
+      // a backup: the signers post this result; return it for posting only if the request is still open after the delay
+      await sleep(Math.min(options.backupDelayMs ?? 250, wait.timeoutMs), options.signal).catch(() => {
+        throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'aborted while holding the signers’ result as a backup' })
+      })
     }
     return { signatures, signers: pkg.signers }
   })

@@ -1,7 +1,7 @@
 /**
- * The party a signing's coordinator does not pick: it holds the signers' shares as a backup and spends no
- * work when the signers' results settle the request (its connector stops it), yet it fulfils the request
- * itself when a signer never gets its result to the ledger.
+ * The party a signing's coordinator does not pick: it holds the signers' shares (FROST) or their result (ECDSA)
+ * as a backup and spends no work when the signers' results settle the request (its connector stops it), yet it
+ * fulfils the request itself when a signer never gets its result to the ledger.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import { type ConnectorEvent, type Key, type Ledger, type SignedTx, ZrError, generateAccount } from '@zrkit/core'
@@ -34,7 +34,7 @@ function partiesLedger(ledger: Ledger, refuseFrom?: string) {
   return { ledger: wrapped, posted }
 }
 
-describe('the party not picked to sign (2-of-3 FROST federation)', () => {
+describe.each(['eddsa-ed25519', 'ecdsa-secp256k1'] as const)('the party not picked to sign (2-of-3 federation, %s)', (keyType) => {
   let w: OwnerWorld | undefined
   let stop: (() => Promise<void>) | undefined
   afterEach(async () => {
@@ -53,12 +53,12 @@ describe('the party not picked to sign (2-of-3 FROST federation)', () => {
     stop = () => federation.stop()
     const keyring = await federation.register(w.client, { description: 'backup', keyRequestFee: 1n, signRequestFee: 1n })
     await federation.start(keyring)
-    const key: Key = await w.client.createKey({ workspace: w.workspace, keyring, keyType: 'eddsa-ed25519', timeoutMs: 20_000 })
+    const key: Key = await w.client.createKey({ workspace: w.workspace, keyring, keyType, timeoutMs: 20_000 })
     return { parties, posted, events, key }
   }
 
   async function sign(key: Key, i: number) {
-    const payload = sha256(new TextEncoder().encode(`backup ${i}`))
+    const payload = sha256(new TextEncoder().encode(`backup ${keyType} ${i}`))
     const { requestId } = await w!.client.requestSignature({ keyId: key.id, payloads: [payload] })
     const done = await w!.client.waitForSignRequest({ requestId, timeoutMs: 20_000 })
     expect(done.status).toBe('fulfilled')

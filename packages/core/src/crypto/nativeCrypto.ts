@@ -18,6 +18,8 @@ import { concatBytes, toHex } from '../encoding/bytes.js'
 type NodeCrypto = {
   createPublicKey(options: { key: Uint8Array; format: 'der'; type: 'spki' }): unknown
   verify(algorithm: string | null, data: Uint8Array, key: unknown, signature: Uint8Array): boolean
+  /** One-shot digest (Node 20.12 and later). */
+  hash?(algorithm: string, data: Uint8Array, outputEncoding: 'buffer'): Uint8Array
 }
 
 const nodeCrypto: NodeCrypto | undefined = (() => {
@@ -32,6 +34,24 @@ const nodeCrypto: NodeCrypto | undefined = (() => {
 
 /** Whether the checks here run natively (Node's OpenSSL) on this platform. */
 export const nativeCryptoAvailable: boolean = nodeCrypto !== undefined
+
+/**
+ * The platform's one-shot SHA-512 (Node's `crypto.hash`, about twice as fast as JavaScript on short inputs), or
+ * undefined where there is none (then hash with noble). Its digests are SHA-512's: callers that hash many short
+ * inputs (the OT extension) take it when present.
+ *
+ * @example
+ * ```ts
+ * import { sha512 } from '@noble/hashes/sha2.js'
+ * import { nativeSha512 } from '@zrkit/core/internal'
+ * const digest = (nativeSha512 ?? sha512)(new Uint8Array([1, 2, 3]))
+ * ```
+ */
+export const nativeSha512: ((data: Uint8Array) => Uint8Array) | undefined = (() => {
+  const hash = nodeCrypto?.hash
+  if (typeof hash !== 'function') return undefined
+  return (data: Uint8Array) => hash.call(nodeCrypto, 'sha512', data, 'buffer')
+})()
 
 /** DER SubjectPublicKeyInfo prefix of a raw 32-byte Ed25519 key (RFC 8410). */
 const ed25519Spki = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00)

@@ -32,6 +32,7 @@ import {
 } from './otExtension.js'
 import { Gf256SumOfProducts } from './gf256.js'
 import { Sha512Hasher } from './sha512Hasher.js'
+import { nativeSha512 } from '@zrkit/core/internal'
 import { CURVE_ORDER, Transcript, bytesToBigInt, parsePoint, parseScalar, scalarToBytes, wideReduce, writeScalar } from './transcript.js'
 import { transposeBits } from './transpose.js'
 
@@ -257,8 +258,11 @@ describe('bit-matrix transpose', () => {
 })
 
 describe('hashing and scalar encoding helpers', () => {
-  it('Sha512Hasher gives noble sha512 (as bytes and as a 512-bit integer) for any input length, reused and after wipe', () => {
-    const h = new Sha512Hasher()
+  it.each([
+    ['native where the platform has it', {}],
+    ['noble', { native: false }],
+  ] as const)('Sha512Hasher (%s) gives noble sha512 (as bytes and as a 512-bit integer) for any input length, reused and after wipe', (_, options) => {
+    const h = new Sha512Hasher(options)
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 0, maxLength: 300 }), (m) => eq(h.hash(m), sha512(m))),
       { numRuns: 200 },
@@ -272,6 +276,12 @@ describe('hashing and scalar encoding helpers', () => {
     h.wipe()
     expect(eq(h.hash(m), first)).toBe(true)
     expect(eq(first, sha512(m))).toBe(true)
+  })
+
+  it('Sha512Hasher hashes natively on this Node', () => {
+    expect(nativeSha512).toBeTypeOf('function')
+    const m = randomBytes(64)
+    expect(eq(nativeSha512!(m), sha512(m))).toBe(true)
   })
 
   it('bytesToBigInt, wideReduce and writeScalar agree with noble for every length and edge value', () => {

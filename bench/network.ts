@@ -11,6 +11,8 @@
  * has its own.
  *
  *   npx tsx bench/network.ts        (also run at the end of `npx -y pnpm@10 bench`)
+ *
+ * Each row is measured after warm-up requests (see `warmUp`): steady state, as a long-running process sees it.
  */
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -24,7 +26,12 @@ import { type KeyType, connectLedgerWs, createZrClient } from '@zrkit/core'
 import { WebSocket } from 'ws'
 import { fmt } from './harness.js'
 
-const signatures = Number(process.env.ZRKIT_BENCH_NETWORK_SIGNATURES ?? 25)
+const signatures = Number(process.env.ZRKIT_BENCH_NETWORK_SIGNATURES ?? 60)
+/**
+ * Requests per row before measuring: a party, ledger or relay process runs for months, so the numbers are taken
+ * once its code is warm (JIT-compiled), not over its first requests (which cost about twice the CPU).
+ */
+const warmUp = Number(process.env.ZRKIT_BENCH_NETWORK_WARMUP ?? 100)
 const cores = availableParallelism()
 
 const ticksPerSecond = (() => {
@@ -106,7 +113,7 @@ async function measure(net: LocalNetwork, t: number, n: number, keyType: KeyType
       await client.waitForSignRequest({ requestId: id, timeoutMs: 120_000 })
       return performance.now() - start
     }
-    for (let i = 0; i < 3; i++) await once(-1 - i) // warm-up, not counted
+    for (let i = 0; i < warmUp; i++) await once(-1 - i) // warm-up, not counted
     const cpu0 = net.parties.map((p) => processCpuMs(p.pid))
     const servers0 = [net.ledger, net.relay].map((p) => processCpuMs(p.pid))
     const bytes0 = await relayBytes(net)
@@ -142,7 +149,7 @@ const goals: Partial<Record<KeyType, number>> = { 'eddsa-ed25519': 25, 'schnorr-
 /** The network section of the benchmarks. */
 export async function runNetworkBench(): Promise<void> {
   console.log('\nnetwork: ledger server, relay and each party a separate process (zrkit CLI) on loopback; one request at a time')
-  console.log(`${signatures} signatures per row after 3 warm-up; CPU from /proc per party process; bytes through the relay per party`)
+  console.log(`${signatures} signatures per row after ${warmUp} warm-up requests (steady state, as a long-running deployment sees it; ZRKIT_BENCH_NETWORK_WARMUP, _SIGNATURES); CPU from /proc per party process; bytes through the relay per party`)
   const keyTypes: KeyType[] = ['eddsa-ed25519', 'schnorr-secp256k1', 'ecdsa-secp256k1', 'bitcoin-secp256k1']
   const rows: Row[] = []
   for (const [t, n] of [

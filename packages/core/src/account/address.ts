@@ -4,6 +4,7 @@ import { bech32 } from '@scure/base'
 import { compressSecp256k1 } from '../addresses/publicKeys.js'
 import { assertHrp } from '../addresses/walletTypes.js'
 import { describeValue } from '../errors/describeValue.js'
+import { toHex } from '../encoding/bytes.js'
 import { ZrError } from '../errors/ZrError.js'
 
 /** Longest address `assertAddress` decodes (bech32 allows 90 characters; zrkit's own are shorter). */
@@ -20,6 +21,10 @@ const maxAddressLength = 120
  */
 export const accountPrefix = 'zen'
 
+/** Addresses of keys seen lately, by prefix and key bytes (bounded: oldest out first). */
+const addressCache = new Map<string, string>()
+const addressCacheLimit = 4096
+
 /**
  * The `zen1...` address of a secp256k1 public key: bech32 of ripemd160(sha256(compressed key)). Takes
  * the key compressed (33 bytes) or uncompressed (65 bytes); both give the same address. Throws
@@ -35,9 +40,18 @@ export const accountPrefix = 'zen'
  */
 export function publicKeyToAddress(publicKey: Uint8Array, prefix: string = accountPrefix): string {
   const hrp = assertHrp(prefix, 'address prefix')
+  // the same key comes with every message of an account: its point is checked and hashed once
+  const id = publicKey instanceof Uint8Array && (publicKey.length === 33 || publicKey.length === 65) ? `${hrp}:${toHex(publicKey)}` : undefined
+  const known = id === undefined ? undefined : addressCache.get(id)
+  if (known !== undefined) return known
   const compressed = compressSecp256k1(publicKey)
   try {
-    return bech32.encode(hrp, bech32.toWords(ripemd160(sha256(compressed))))
+    const address = bech32.encode(hrp, bech32.toWords(ripemd160(sha256(compressed))))
+    if (id !== undefined) {
+      if (addressCache.size >= addressCacheLimit) addressCache.delete(addressCache.keys().next().value as string)
+      addressCache.set(id, address)
+    }
+    return address
   } catch (cause) {
     throw new ZrError('INVALID_INPUT', 'Invalid address prefix.', { details: `expected a prefix of at most 51 characters (a bech32 string holds 90), got ${hrp.length}`, cause })
   }

@@ -534,3 +534,37 @@ describe('errors', () => {
     expectZrError(() => deriveAddress(key, { type: 'zcash', network: 'regtest' as never }), 'INVALID_INPUT')
   })
 })
+
+describe('publicKeyToAddress on keys seen before', () => {
+  it('answers from the bytes as they are now: the same key, another prefix, the same array changed, an invalid key', () => {
+    const key = Uint8Array.from(secp256k1.getPublicKey(sha256(Uint8Array.of(1)), true))
+    const first = publicKeyToAddress(key)
+    expect(publicKeyToAddress(key)).toBe(first)
+    expect(publicKeyToAddress(key, 'cosmos')).toBe(toBech32('cosmos', ripemd160(sha256(key))))
+    // the caller's array changed in place: the answer follows the new bytes
+    const other = secp256k1.getPublicKey(sha256(Uint8Array.of(2)), true)
+    key.set(other)
+    expect(publicKeyToAddress(key)).toBe(toBech32('zen', ripemd160(sha256(other))))
+    // bytes that are no point are refused every time, also after valid keys were seen
+    const offCurve = (() => {
+      for (let i = 0; ; i++) {
+        const b = Uint8Array.of(2, ...sha256(Uint8Array.of(0xad, i)))
+        try {
+          secp256k1.Point.fromBytes(b)
+        } catch {
+          return b
+        }
+      }
+    })()
+    for (let i = 0; i < 2; i++) {
+      let error: unknown
+      try {
+        publicKeyToAddress(offCurve)
+      } catch (e) {
+        error = e
+      }
+      expect(isZrError(error, 'INVALID_PUBLIC_KEY')).toBe(true)
+    }
+    expect(publicKeyToAddress(other)).toBe(toBech32('zen', ripemd160(sha256(other))))
+  })
+})

@@ -178,5 +178,16 @@ export function ed25519Verifier(publicKey: Uint8Array): (signature: Uint8Array, 
  * ```
  */
 export function verifyEd25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
-  return ed25519Verifier(publicKey)(signature, message)
+  if (!(publicKey instanceof Uint8Array)) return false
+  // one verifier per key seen lately: the key is vetted (decoded, small-order check) once
+  const id = toHex(publicKey)
+  let check = verifierCache.get(id)
+  if (!check) {
+    check = ed25519Verifier(publicKey)
+    if (verifierCache.size >= keyCacheLimit) verifierCache.delete(verifierCache.keys().next().value as string)
+    verifierCache.set(id, check)
+  }
+  return check(signature, message)
 }
+
+const verifierCache = new Map<string, (signature: Uint8Array, message: Uint8Array) => boolean>()

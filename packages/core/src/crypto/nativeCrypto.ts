@@ -2,6 +2,8 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { concatBytes, toHex } from '../encoding/bytes.js'
+import { describeValue } from '../errors/describeValue.js'
+import { ZrError } from '../errors/ZrError.js'
 
 /**
  * Signature checks that run on the platform's native crypto where it has one (Node's OpenSSL, found at run time
@@ -50,7 +52,10 @@ export const nativeCryptoAvailable: boolean = nodeCrypto !== undefined
 export const nativeSha512: ((data: Uint8Array) => Uint8Array) | undefined = (() => {
   const hash = nodeCrypto?.hash
   if (typeof hash !== 'function') return undefined
-  return (data: Uint8Array) => hash.call(nodeCrypto, 'sha512', data, 'buffer')
+  return (data: Uint8Array) => {
+    if (!(data instanceof Uint8Array)) throw new ZrError('INVALID_INPUT', 'Cannot hash this value.', { details: `expected bytes, got ${describeValue(data)}` })
+    return hash.call(nodeCrypto, 'sha512', data, 'buffer')
+  }
 })()
 
 /** DER SubjectPublicKeyInfo prefix of a raw 32-byte Ed25519 key (RFC 8410). */

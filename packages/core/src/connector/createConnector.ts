@@ -212,13 +212,15 @@ export function createConnector(options: ConnectorOptions): Connector {
 
   async function handle(kind: 'key' | 'sign', requestId: number): Promise<void> {
     const started = Date.now()
+    // the connector's abort of this run (start() makes a new one after a stop)
+    const stopped = abort.signal
     const own = kind === 'sign' ? new AbortController() : undefined
-    const stopOwn = () => own?.abort(abort.signal.reason)
+    const stopOwn = () => own?.abort(stopped.reason)
     if (own) {
       signing.set(requestId, own)
-      abort.signal.addEventListener('abort', stopOwn, { once: true })
+      stopped.addEventListener('abort', stopOwn, { once: true })
     }
-    const settled = () => !!own?.signal.aborted && !abort.signal.aborted
+    const settled = () => !!own?.signal.aborted && !stopped.aborted
     try {
       const req: KeyRequest | SignRequest | null = await ledger.query(kind === 'key' ? 'keyRequest' : 'signRequest', { id: requestId })
       if (!req || req.keyring !== keyring) return
@@ -306,7 +308,7 @@ export function createConnector(options: ConnectorOptions): Connector {
       emit({ type: 'error', kind, requestId, error: stats.lastError })
     } finally {
       if (own) {
-        abort.signal.removeEventListener('abort', stopOwn)
+        stopped.removeEventListener('abort', stopOwn)
         if (signing.get(requestId) === own) signing.delete(requestId)
       }
     }

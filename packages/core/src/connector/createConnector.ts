@@ -221,6 +221,7 @@ export function createConnector(options: ConnectorOptions): Connector {
       stopped.addEventListener('abort', stopOwn, { once: true })
     }
     const settled = () => !!own?.signal.aborted && !stopped.aborted
+    const skipSettled = () => emit({ type: 'skipped', kind, requestId, why: 'settled on the ledger while this party was working' })
     try {
       const req: KeyRequest | SignRequest | null = await ledger.query(kind === 'key' ? 'keyRequest' : 'signRequest', { id: requestId })
       if (!req || req.keyring !== keyring) return
@@ -267,10 +268,7 @@ export function createConnector(options: ConnectorOptions): Connector {
         }, signal)
       } catch (e) {
         if (abort.signal.aborted) return
-        if (settled()) {
-          emit({ type: 'skipped', kind, requestId, why: 'settled on the ledger while this party was working' })
-          return
-        }
+        if (settled()) return skipSettled()
         if (isZrError(e, 'BACKEND_ABSTAIN')) {
           emit({ type: 'skipped', kind, requestId, why: e.details ?? e.shortMessage })
           return
@@ -278,10 +276,7 @@ export function createConnector(options: ConnectorOptions): Connector {
         await reject(kind, requestId, `backend error: ${isZrError(e) ? `${e.shortMessage}${e.details ? ` (${e.details})` : ''}` : (e as Error)?.message ?? String(e)}`, accusationsOf(e))
         return
       }
-      if (settled()) {
-        emit({ type: 'skipped', kind, requestId, why: 'settled on the ledger while this party was working' })
-        return
-      }
+      if (settled()) return skipSettled()
       try {
         const receipt = await post(kind, requestId, result as never)
         const latencyMs = Date.now() - started

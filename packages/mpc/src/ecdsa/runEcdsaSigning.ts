@@ -1,9 +1,9 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
-import { type Accusation, type Account, type KeyType, ZrError, sleep } from '@zrkit/core'
+import { type Accusation, type Account, type KeyType, ZrError } from '@zrkit/core'
 import { equalBytes, signatureProblem } from '@zrkit/core/internal'
 import { misbehaved } from '../frost/messages.js'
-import { gatherSigners, packageDigest, runAttempts, sendToAll, signedBy } from '../federation/coordinator.js'
+import { gatherSigners, holdAsBackup, packageDigest, runAttempts, sendToAll, signedBy } from '../federation/coordinator.js'
 import type { Session, SessionRouter } from '../transport/SessionRouter.js'
 import type { EcdsaKeyState } from './ecdsaKey.js'
 import { runPairSetup } from './pairSetup.js'
@@ -153,9 +153,7 @@ export async function runEcdsaSigning(options: RunEcdsaSigningOptions): Promise<
     } else {
       signatures = await receiveResult(session, options, pkg.signers, signingKey, wait, givenUp)
       // a backup: the signers post this result; return it for posting only if the request is still open after the delay
-      await sleep(Math.min(options.backupDelayMs ?? 250, wait.timeoutMs), options.signal).catch(() => {
-        throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'aborted while holding the signers’ result as a backup' })
-      })
+      await holdAsBackup(options.backupDelayMs, wait.timeoutMs, options.signal)
     }
     return { signatures, signers: pkg.signers }
   })

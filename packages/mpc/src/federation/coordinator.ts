@@ -5,7 +5,7 @@
  * chose with its account key, so nobody can claim it chose something else.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
-import { type Accusation, ZrError, isZrError } from '@zrkit/core'
+import { type Accusation, ZrError, isZrError, sleep } from '@zrkit/core'
 import { canonicalBytes, verifySecp256k1Sha256 } from '@zrkit/core/internal'
 import type { Session } from '../transport/SessionRouter.js'
 import { givingUpSession } from '../transport/giveUp.js'
@@ -30,6 +30,21 @@ export function signedBy(identityKey: (party: string) => Uint8Array | undefined,
   const key = identityKey(party)
   if (!key) return false
   return verifySecp256k1Sha256(signature, packageBytes(domain, session, hash), key)
+}
+
+/** How long a party outside the signing set holds the signers' work as a backup, by default (see {@link holdAsBackup}). */
+export const defaultBackupDelayMs = 250
+
+/**
+ * The wait of a party the coordinator did not pick: the signers post the result, this party holds what it got
+ * from them for `delayMs` (at most `attemptTimeoutMs`) and only then finishes and posts it itself, in case a
+ * signer failed between its share and its post. `signal` ends the wait (the connector fires it when the signers'
+ * results settle the request) with `ABORTED`, and the work after it is never spent.
+ */
+export async function holdAsBackup(delayMs: number | undefined, attemptTimeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+  await sleep(Math.min(delayMs ?? defaultBackupDelayMs, attemptTimeoutMs), signal).catch(() => {
+    throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'aborted while holding the signers’ work as a backup' })
+  })
 }
 
 /**

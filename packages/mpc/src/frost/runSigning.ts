@@ -1,7 +1,7 @@
 import { sha256 } from '@noble/hashes/sha2.js'
-import { type Accusation, type Account, ZrError, sleep } from '@zrkit/core'
+import { type Accusation, type Account, ZrError } from '@zrkit/core'
 import { equalBytes } from '@zrkit/core/internal'
-import { gatherSigners, packageDigest, runAttempts, sendToAll, signedBy as signedByParty } from '../federation/coordinator.js'
+import { gatherSigners, holdAsBackup, packageDigest, runAttempts, sendToAll, signedBy as signedByParty } from '../federation/coordinator.js'
 import type { Session, SessionRouter } from '../transport/SessionRouter.js'
 import { identifiers } from './runDkg.js'
 import { type PreparedKey, aggregateVerified, commit, prepareKey, prepareSigning, signShare } from './signingPackage.js'
@@ -98,7 +98,6 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
   const parties = [...options.parties].sort()
   const ids = identifiers(suite, parties)
   const timeoutMs = options.attemptTimeoutMs ?? 3_000
-  const backupDelayMs = options.backupDelayMs ?? Math.min(250, timeoutMs)
   const groupKey = suite.groupKey(key)
   const wait = { timeoutMs, ...(signal ? { signal } : {}) }
   /** This party's decoded key package: decoded on first use, then kept for every attempt and message. */
@@ -153,9 +152,7 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
     }
     if (!isSigner) {
       // A backup: the signers post this signature; aggregate only if the request is still open after the delay.
-      await sleep(backupDelayMs, signal).catch(() => {
-        throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'aborted while holding the shares as a backup for the signers' })
-      })
+      await holdAsBackup(options.backupDelayMs, timeoutMs, signal)
       prepared = prepareAll()
     }
     const preparedAll = prepared!

@@ -678,3 +678,36 @@ describe('a federation over a relay that is not a MemoryRelay', () => {
   })
 })
 
+
+describe('a FROST party loads each key once', () => {
+  it('reads and decrypts a key from its share store once, not per request; paths and taproot keys sign from it', async () => {
+    const parties = [generateAccount(), generateAccount(), generateAccount()]
+    const w = await world(parties)
+    const reads = new Map<string, number>()
+    const counting = (): SecretStore => {
+      const inner = memorySecretStore()
+      return {
+        async get(name) {
+          reads.set(name, (reads.get(name) ?? 0) + 1)
+          return inner.get(name)
+        },
+        set: (name, value) => inner.set(name, value),
+      }
+    }
+    const federation = await createFederation({ ledger: w.ledger, parties, threshold: 2, ...timing, shares: () => counting() })
+    try {
+      const keyring = await federation.register(w.client, { description: 'loads once', keyRequestFee: 1n, signRequestFee: 1n })
+      await federation.start(keyring)
+      const key = await makeKey(w, keyring, 'schnorr-secp256k1', parties, 2)
+      const shareName = `frost/schnorr-secp256k1/${toHex(key.publicKey)}`
+      for (let i = 0; i < 4; i++) await signAndCheck(w, key, [digestOf(40, i)], parties)
+      await signAndCheck(w, key, [digestOf(41)], parties, { path: 'm/1' })
+      await signAndCheck(w, key, [digestOf(42)], parties, { taproot: {} })
+      // three stores, one per party: each read the share once (six signature requests)
+      expect(reads.get(shareName)).toBe(3)
+    } finally {
+      await federation.stop()
+      await w.ledger.close()
+    }
+  })
+})

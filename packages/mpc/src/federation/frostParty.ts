@@ -28,8 +28,10 @@ export type FrostPartyOptions = {
   attemptTimeoutMs?: number
 }
 
-/** How many decoded key packages one party keeps (a federation signs with few keys and paths). */
+/** How many decoded signing packages one party keeps per key (its paths and taproot keys in use). */
 const PREPARED_KEYS_KEPT = 64
+/** How many keys one party keeps loaded (read from its share store and decrypted). */
+const LOADED_KEYS_KEPT = 1024
 
 const encode = (key: FrostKey) => new TextEncoder().encode(canonicalStringify(key))
 const decode = (bytes: Uint8Array) => canonicalParse<FrostKey>(new TextDecoder().decode(bytes))
@@ -54,20 +56,24 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
   const parties = [...options.parties].sort()
   const shares = options.shares ?? memorySecretStore()
   const keyName = (keyType: string, publicKey: Uint8Array) => `frost/${keyType}/${toHex(publicKey)}`
-  // This party's own decoded key packages (verifying shares decoded and validated once), by key type and
-  // (tweaked) public package; oldest out first. Nothing here is shared with another party.
-  /** Per key: the decoded key package and the check of final signatures (each vetted and decoded once). */
-  type Prepared = { key: PreparedKey; verifier: (signature: Uint8Array, message: Uint8Array) => boolean }
-  const preparedKeys = new Map<string, Prepared>()
-  const preparedFor = (keyType: string, suite: ReturnType<typeof frostSuite>, key: FrostKey): Prepared => {
-    const id = `${keyType}/${canonicalStringify(key.public)}`
-    let prepared = preparedKeys.get(id)
-    if (!prepared) {
-      prepared = { key: prepareKey(suite, key.public), verifier: suite.verifier(suite.groupKey(key)) }
-      preparedKeys.set(id, prepared)
-      if (preparedKeys.size > PREPARED_KEYS_KEPT) preparedKeys.delete(preparedKeys.keys().next().value!)
+  // This party's own keys, as loaded from `shares` (read and decrypted once per key, not per request; oldest out
+  // first), and per key and signing key (path, taproot) the tweaked package, decoded and validated once, with its
+  // check of final signatures. Nothing here is shared with another party.
+  const loaded = new Map<string, Promise<FrostKey | undefined>>()
+  type Prepared = { key: FrostKey; prepared: PreparedKey; verifier: (signature: Uint8Array, message: Uint8Array) => boolean }
+  const preparedKeys = new WeakMap<FrostKey, Map<string, Prepared>>()
+  const preparedFor = (suite: ReturnType<typeof frostSuite>, stored: FrostKey, signing: ReturnType<typeof signingKey>): Prepared => {
+    let byPath = preparedKeys.get(stored)
+    if (!byPath) preparedKeys.set(stored, (byPath = new Map()))
+    const id = toHex(signing.publicKey)
+    let entry = byPath.get(id)
+    if (!entry) {
+      const key = tweakKey(suite, stored, signing)
+      entry = { key, prepared: prepareKey(suite, key.public), verifier: suite.verifier(suite.groupKey(key)) }
+      byPath.set(id, entry)
+      if (byPath.size > PREPARED_KEYS_KEPT) byPath.delete(byPath.keys().next().value!)
     }
-    return prepared
+    return entry
   }
   return protocolParty<FrostKey>(
     { ...options, shares },
@@ -82,15 +88,25 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
         await shares.set(keyName(keyType, publicKey), encode(key))
         return { publicKey, accusations }
       },
-      async load(keyType, publicKey) {
-        const stored = await shares.get(keyName(keyType, publicKey))
-        return stored && decode(stored)
+      load(keyType, publicKey) {
+        const name = keyName(keyType, publicKey)
+        let p = loaded.get(name)
+        if (!p) {
+          p = shares.get(name).then((bytes) => (bytes ? decode(bytes) : undefined))
+          loaded.set(name, p)
+          if (loaded.size > LOADED_KEYS_KEPT) loaded.delete(loaded.keys().next().value!)
+          // a key not stored yet may arrive later (its key generation still running here): the miss is not kept
+          const forget = () => {
+            if (loaded.get(name) === p) loaded.delete(name)
+          }
+          p.then((k) => k || forget(), forget)
+        }
+        return p
       },
       async sign({ requestId, keyType, publicKey, path, taproot, payloads, keyring, signal }, stored) {
         const suite = frostSuite(keyType)
         const signing = signingKey(keyType, publicKey, { ...(path ? { path } : {}), ...(taproot ? { taproot } : {}) })
-        const key = tweakKey(suite, stored, signing)
-        const prepared = preparedFor(keyType, suite, key)
+        const { key, ...prepared } = preparedFor(suite, stored, signing)
         const { signatures, accusations } = await runSigning({
           router,
           sessionId: `frost/sign/${keyring}/${requestId}`,
@@ -100,7 +116,7 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
           identityKey: options.identityKey,
           suite,
           key,
-          preparedKey: prepared.key,
+          preparedKey: prepared.prepared,
           verifier: prepared.verifier,
           threshold,
           messages: payloads,

@@ -61,8 +61,6 @@ describe('query parameters', () => {
     ['account', 'INVALID_INPUT', 'got undefined', {}],
     ['account', 'INVALID_INPUT', 'expected an object', [1]],
     ['account', 'INVALID_INPUT', 'expected an object', 'zen1'],
-    ['account', 'INVALID_ADDRESS', '"hello"', { address: 'hello' }],
-    ['account', 'INVALID_ADDRESS', 'workspace1', { address: 'workspace1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq' }],
     ['tx', 'INVALID_INPUT', 'got 7n', { hash: 7n }],
     ['policy', 'INVALID_INPUT', 'expected an integer', { id: 'x' }],
     ['action', 'INVALID_INPUT', 'got number -1', { id: -1 }],

@@ -233,7 +233,7 @@ const actions: Record<string, TableEntry> = {
   fulfilSignRequest: action(() => [party(), { requestId: w.signRequestId, result: { signatures: [schemeSign(w.key, digest)] } }]),
   sendMessage: action(() => [owner(), { msg: { type: 'bank.Send', to: w.s.outsider.address, amount: 1n }, memo: 'm' }]),
   waitUntil: {
-    valid: () => [owner(), 'funds', { types: ['bank.transfer'] }, async () => true, briefly()],
+    valid: () => [owner(), 'funds', { types: ['bank.transfer'] }, async () => true, briefly(), () => true],
     live: { ...clientLive, 3: 'the check callback: a live function of the caller' },
     fields: [4],
   },

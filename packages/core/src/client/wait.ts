@@ -15,7 +15,8 @@ export type WaitOptions = {
 }
 
 /**
- * Waits until `check` returns a value, re-checking on each event that matches `filter`. The core of
+ * Waits until `check` returns a value, re-checking on each event that matches `filter` (only on those for
+ * which `recheckOn` returns true, when given: the others go to `onEvent` alone). The core of
  * every `waitFor...` action: the ledger is asked first, so nothing that already happened is missed.
  * Rejects with `INVALID_INPUT` for bad options (see {@link checkWaitOptions}), `TIMEOUT` after
  * `timeoutMs`, `ABORTED` when `signal` fires, and at once with the ledger's error when its event
@@ -27,9 +28,17 @@ export type WaitOptions = {
  * await waitUntil(client, 'funds', { types: ['bank.transfer'] }, async () => ((await getBalance(client)) >= 100n ? true : undefined))
  * ```
  */
-export function waitUntil<T>(client: ClientBase, what: string, filter: EventFilter, check: () => Promise<T | undefined>, options: WaitOptions = {}): Promise<T> {
+export function waitUntil<T>(
+  client: ClientBase,
+  what: string,
+  filter: EventFilter,
+  check: () => Promise<T | undefined>,
+  options: WaitOptions = {},
+  recheckOn?: (event: LedgerEvent) => boolean,
+): Promise<T> {
   try {
     checkWaitOptions(options)
+    if (recheckOn !== undefined && typeof recheckOn !== 'function') throw new ZrError('INVALID_INPUT', 'Invalid recheckOn.', { details: `expected a function (event) => boolean or nothing, got ${describeValue(recheckOn)}` })
   } catch (e) {
     return Promise.reject(e)
   }
@@ -77,7 +86,7 @@ export function waitUntil<T>(client: ClientBase, what: string, filter: EventFilt
       filter,
       (e) => {
         onEvent?.(e)
-        void poll()
+        if (!recheckOn || recheckOn(e)) void poll()
       },
       // no more events will come: say so now rather than at the timeout
       { onError: (e) => finish(() => reject(e)) },

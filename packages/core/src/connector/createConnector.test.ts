@@ -281,6 +281,43 @@ describe('createConnector: 2-of-3 keyring with a shared deterministic backend', 
     expect(cs[2]!.status().rejected).toBe(0)
   })
 
+  it('waitForSignRequest asks the ledger again only when the request can have settled, not on each party response', async () => {
+    const w = await world(3, 2)
+    const backend = deterministicBackend()
+    // the second party answers 300 ms after the first, so the first response is an event of its own
+    const late = deterministicBackend({
+      createKey: (input) => backend.createKey(input),
+      async sign(input) {
+        await sleep(300)
+        return backend.sign(input)
+      },
+    })
+    const cs = [w.connect(w.parties[0]!, backend), w.connect(w.parties[1]!, late)]
+    for (const c of cs) await c.start()
+    const { requestId } = await w.alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'eddsa-ed25519' })
+    const { key } = await w.alice.waitForKeyRequest({ requestId, ...WAIT })
+    let queries = 0
+    const counted: Ledger = {
+      chainId: w.ledger.chainId,
+      submit: (tx) => w.ledger.submit(tx),
+      query: (kind, params) => {
+        if (kind === 'signRequest') queries++
+        return w.ledger.query(kind, params)
+      },
+      subscribe: (filter, listener, options) => w.ledger.subscribe(filter, listener, options),
+      close: () => w.ledger.close(),
+    }
+    const alice = createZrClient({ ledger: counted, account: w.alice.account! })
+    const { requestId: signId } = await alice.requestSignature({ keyId: key.id, payloads: [payloadFor('eddsa-ed25519', 'wait')] })
+    const seen: string[] = []
+    const done = await alice.waitForSignRequest({ requestId: signId, ...WAIT, onEvent: (e) => void seen.push(e.type) })
+    expect(done.status).toBe('fulfilled')
+    expect(seen).toContain('signRequest.response')
+    expect(seen[seen.length - 1]).toBe('signRequest.fulfilled')
+    // once when the wait starts, once on the fulfilment: the first party's response alone settles nothing
+    expect(queries).toBe(2)
+  })
+
   it('with only 1 of 3 running, a request stays pending and then expires', async () => {
     const w = await world(3, 2)
     const backend = deterministicBackend()

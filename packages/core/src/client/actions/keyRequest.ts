@@ -92,6 +92,8 @@ export function waitForKeyRequest(client: ClientBase, params: { requestId: numbe
       return { request, key: await getKey(client, { id: request.keyId! }) }
     },
     options,
+    // a response alone does not settle the request: ask the ledger again on fulfilled or rejected only
+    (e) => e.type !== 'keyRequest.response',
   )
 }
 

@@ -106,7 +106,7 @@ export function waitForSignRequest(client: ClientBase, params: { requestId: numb
   return waitUntil(
     client,
     `signature request ${requestId}`,
-    { requestId, types: signRequestEvents },
+    { requestId },
     async () => {
       const r = await getSignRequest(client, { id: requestId })
       if (r.status === 'fulfilled') return r as SignRequest & { signatures: readonly Uint8Array[] }
@@ -120,9 +120,8 @@ export function waitForSignRequest(client: ClientBase, params: { requestId: numb
   )
 }
 
-/** The events about a signature request (given to `onEvent`); only the last two can settle it, so only they make the wait ask the ledger again. */
-const signRequestEvents = ['signRequest.created', 'signRequest.pending', 'signRequest.response', 'signRequest.fulfilled', 'signRequest.rejected'] as const
-const settlesRequest = (e: { type: string }) => e.type.endsWith('.fulfilled') || e.type.endsWith('.rejected')
+/** Of the events about a request (all given to `onEvent`: its approval, responses, ...), the ones that can settle it: only they make the wait ask the ledger again. */
+const settlesRequest = (e: { type: string }) => e.type === 'signRequest.fulfilled' || e.type === 'signRequest.rejected'
 
 /**
  * Requests signatures and waits for them: {@link requestSignature} then {@link waitForSignRequest}.

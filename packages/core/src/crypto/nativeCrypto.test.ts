@@ -4,6 +4,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { offCurveEd25519, offCurveSecp256k1 } from '@zrkit/testkit'
 import { ed25519Verifier, nativeCryptoAvailable, verifyEd25519, verifySecp256k1Sha256 } from './nativeCrypto.js'
 
 // The ed25519 verifier (Node's native Ed25519 where available) against noble's ed25519.verify (zip215: false),
@@ -102,17 +103,7 @@ describe('verifyEd25519', () => {
     const yPlusP = new Uint8Array(32)
     let v = Point.Fp.ORDER + 1n
     for (let i = 0; i < 32; i++, v >>= 8n) yPlusP[i] = Number(v & 0xffn)
-    const offCurve = (() => {
-      for (let i = 0; ; i++) {
-        const b = sha512(Uint8Array.of(0xee, i)).subarray(0, 32)
-        b[31]! &= 0x7f
-        try {
-          Point.fromBytes(b)
-        } catch {
-          return b
-        }
-      }
-    })()
+    const offCurve = offCurveEd25519()
     for (const key of [yPlusP, offCurve, pk.subarray(1), new Uint8Array(33)]) {
       expect(verifyEd25519(sig, msg, key)).toBe(false)
       expect(noble(sig, msg, key)).toBe(false)
@@ -144,16 +135,7 @@ describe('verifySecp256k1Sha256', () => {
       return false
     }
   }
-  const offCurveX = (() => {
-    for (let i = 0; ; i++) {
-      const b = Uint8Array.of(2, ...sha256(Uint8Array.of(0xec, i)))
-      try {
-        secp256k1.Point.fromBytes(b)
-      } catch {
-        return b
-      }
-    }
-  })()
+  const offCurveX = offCurveSecp256k1()
 
   afterEach(() => vi.restoreAllMocks())
 

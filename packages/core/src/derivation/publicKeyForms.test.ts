@@ -3,6 +3,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { HDKey } from '@scure/bip32'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { offCurveSecp256k1 } from '@zrkit/testkit'
 import {
   type KeyType,
   chainCodeOf,
@@ -43,9 +44,7 @@ function nobleAccepts(bytes: Uint8Array): boolean {
 }
 
 /** An x below p with no point on the curve (x^3 + 7 not a square). */
-function offCurveX(): Uint8Array {
-  for (let x = 5n; ; x++) if (!nobleAccepts(cat(Uint8Array.of(2), be32(x)))) return be32(x)
-}
+const offCurveX = (): Uint8Array => offCurveSecp256k1().subarray(1)
 
 /** Byte strings that are not secp256k1 public keys, each with what it is. */
 const notKeys: readonly (readonly [string, Uint8Array])[] = [

@@ -66,6 +66,7 @@ const table: Record<string, TableEntry> = {
   verifyEd25519: { valid: () => [ed25519.sign(digest, secret), digest, edKey] },
   ed25519Verifier: { valid: () => [edKey] },
   nativeSha512: { valid: () => [digest] },
+  remember: { valid: () => [new Map(), 'k', 1, 8] },
   verifyAccountSignature: { valid: () => [secp256k1.sign(digest, secret, { prehash: false }), digest, secpKey] },
   checkPayloads: { fields: [2], valid: () => ['ecdsa-secp256k1', [digest], { maxPayloads: 4, maxMessageBytes: 64 }] },
   checkPublicKey: { valid: () => ['ecdsa-secp256k1', secpKey] },

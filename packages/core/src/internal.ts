@@ -27,3 +27,4 @@ export { tweakSecret } from './derivation/deriveKey.js'
 export { applySigningKey } from './derivation/signingKey.js'
 // Relayers
 export { relayOptionKeys, splitRelayOptions } from './relayer/splitRelayOptions.js'
+export { remember } from './cache/remember.js'

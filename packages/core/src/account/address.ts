@@ -4,6 +4,7 @@ import { bech32 } from '@scure/base'
 import { compressSecp256k1 } from '../addresses/publicKeys.js'
 import { assertHrp } from '../addresses/walletTypes.js'
 import { describeValue } from '../errors/describeValue.js'
+import { remember } from '../cache/remember.js'
 import { toHex } from '../encoding/bytes.js'
 import { ZrError } from '../errors/ZrError.js'
 
@@ -47,11 +48,7 @@ export function publicKeyToAddress(publicKey: Uint8Array, prefix: string = accou
   const compressed = compressSecp256k1(publicKey)
   try {
     const address = bech32.encode(hrp, bech32.toWords(ripemd160(sha256(compressed))))
-    if (id !== undefined) {
-      if (addressCache.size >= addressCacheLimit) addressCache.delete(addressCache.keys().next().value as string)
-      addressCache.set(id, address)
-    }
-    return address
+    return id === undefined ? address : remember(addressCache, id, address, addressCacheLimit)
   } catch (cause) {
     throw new ZrError('INVALID_INPUT', 'Invalid address prefix.', { details: `expected a prefix of at most 51 characters (a bech32 string holds 90), got ${hrp.length}`, cause })
   }

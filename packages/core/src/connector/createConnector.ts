@@ -8,6 +8,7 @@ import type { Ledger, Unsubscribe } from '../ledger/Ledger.js'
 import type { Accusation, Key, KeyRequest, SignRequest } from '../ledger/types.js'
 import { MAX_PARTY_REJECT_REASON } from '../ledger/treasury/responses.js'
 import { sleep } from '../async/sleep.js'
+import { remember } from '../cache/remember.js'
 
 /** Retry policy for transient failures. */
 export type RetryOptions = {
@@ -170,9 +171,7 @@ export function createConnector(options: ConnectorOptions): Connector {
     if (known) return known
     const key = await ledger.query('key', { id })
     if (!key) throw new ZrError('KEY_NOT_FOUND', 'Key not found.', { details: `no key ${id}` })
-    keys.set(id, key)
-    if (keys.size > KEYS_KEPT) keys.delete(keys.keys().next().value!)
-    return key
+    return remember(keys, id, key, KEYS_KEPT)
   }
 
   /** Retries `fn` on transient failures with exponential backoff. */

@@ -1,6 +1,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
+import { remember } from '../cache/remember.js'
 import { concatBytes, toHex } from '../encoding/bytes.js'
 import { describeValue } from '../errors/describeValue.js'
 import { ZrError } from '../errors/ZrError.js'
@@ -68,6 +69,8 @@ const secp256k1Spki = Uint8Array.of(
 /** Native keys already made, by curve and key bytes (a bounded cache: making one costs about half a verification). */
 const keyCache = new Map<string, unknown>()
 const keyCacheLimit = 4096
+/** Ed25519 verifiers of keys seen lately ({@link verifyEd25519}), each key vetted once. */
+const verifierCache = new Map<string, (signature: Uint8Array, message: Uint8Array) => boolean>()
 
 /** A native public key, `null` where the platform has none or refuses the bytes (then noble decides). */
 function nativeKey(prefix: Uint8Array, publicKey: Uint8Array): unknown {
@@ -81,9 +84,7 @@ function nativeKey(prefix: Uint8Array, publicKey: Uint8Array): unknown {
   } catch {
     key = null
   }
-  if (keyCache.size >= keyCacheLimit) keyCache.delete(keyCache.keys().next().value as string)
-  keyCache.set(id, key)
-  return key
+  return remember(keyCache, id, key, keyCacheLimit)
 }
 
 function nativeVerify(algorithm: string | null, key: unknown, message: Uint8Array, signature: Uint8Array): boolean {
@@ -186,13 +187,6 @@ export function verifyEd25519(signature: Uint8Array, message: Uint8Array, public
   if (!(publicKey instanceof Uint8Array)) return false
   // one verifier per key seen lately: the key is vetted (decoded, small-order check) once
   const id = toHex(publicKey)
-  let check = verifierCache.get(id)
-  if (!check) {
-    check = ed25519Verifier(publicKey)
-    if (verifierCache.size >= keyCacheLimit) verifierCache.delete(verifierCache.keys().next().value as string)
-    verifierCache.set(id, check)
-  }
+  const check = verifierCache.get(id) ?? remember(verifierCache, id, ed25519Verifier(publicKey), keyCacheLimit)
   return check(signature, message)
 }
-
-const verifierCache = new Map<string, (signature: Uint8Array, message: Uint8Array) => boolean>()

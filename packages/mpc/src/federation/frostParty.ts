@@ -1,5 +1,5 @@
 import { type Accusation, type Account, type KeyringBackend, type SecretStore, memorySecretStore, signingKey, toHex } from '@zrkit/core'
-import { canonicalParse, canonicalStringify } from '@zrkit/core/internal'
+import { canonicalParse, canonicalStringify, remember } from '@zrkit/core/internal'
 import { runDkg } from '../frost/runDkg.js'
 import { runSigning } from '../frost/runSigning.js'
 import { type PreparedKey, prepareKey } from '../frost/signingPackage.js'
@@ -60,7 +60,7 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
   // first), and per key and signing key (path, taproot) the tweaked package, decoded and validated once, with its
   // check of final signatures. Nothing here is shared with another party.
   const loaded = new Map<string, Promise<FrostKey | undefined>>()
-  type Prepared = { key: FrostKey; prepared: PreparedKey; verifier: (signature: Uint8Array, message: Uint8Array) => boolean }
+  type Prepared = { key: FrostKey; preparedKey: PreparedKey; verifier: (signature: Uint8Array, message: Uint8Array) => boolean }
   const preparedKeys = new WeakMap<FrostKey, Map<string, Prepared>>()
   const preparedFor = (suite: ReturnType<typeof frostSuite>, stored: FrostKey, signing: ReturnType<typeof signingKey>): Prepared => {
     let byPath = preparedKeys.get(stored)
@@ -69,9 +69,7 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
     let entry = byPath.get(id)
     if (!entry) {
       const key = tweakKey(suite, stored, signing)
-      entry = { key, prepared: prepareKey(suite, key.public), verifier: suite.verifier(suite.groupKey(key)) }
-      byPath.set(id, entry)
-      if (byPath.size > PREPARED_KEYS_KEPT) byPath.delete(byPath.keys().next().value!)
+      entry = remember(byPath, id, { key, preparedKey: prepareKey(suite, key.public), verifier: suite.verifier(suite.groupKey(key)) }, PREPARED_KEYS_KEPT)
     }
     return entry
   }
@@ -92,9 +90,7 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
         const name = keyName(keyType, publicKey)
         let p = loaded.get(name)
         if (!p) {
-          p = shares.get(name).then((bytes) => (bytes ? decode(bytes) : undefined))
-          loaded.set(name, p)
-          if (loaded.size > LOADED_KEYS_KEPT) loaded.delete(loaded.keys().next().value!)
+          p = remember(loaded, name, shares.get(name).then((bytes) => (bytes ? decode(bytes) : undefined)), LOADED_KEYS_KEPT)
           // a key not stored yet may arrive later (its key generation still running here): the miss is not kept
           const forget = () => {
             if (loaded.get(name) === p) loaded.delete(name)
@@ -106,7 +102,7 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
       async sign({ requestId, keyType, publicKey, path, taproot, payloads, keyring, signal }, stored) {
         const suite = frostSuite(keyType)
         const signing = signingKey(keyType, publicKey, { ...(path ? { path } : {}), ...(taproot ? { taproot } : {}) })
-        const { key, ...prepared } = preparedFor(suite, stored, signing)
+        const { key, preparedKey, verifier } = preparedFor(suite, stored, signing)
         const { signatures, accusations } = await runSigning({
           router,
           sessionId: `frost/sign/${keyring}/${requestId}`,
@@ -116,8 +112,8 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
           identityKey: options.identityKey,
           suite,
           key,
-          preparedKey: prepared.prepared,
-          verifier: prepared.verifier,
+          preparedKey,
+          verifier,
           threshold,
           messages: payloads,
           seed: requestId,

@@ -44,9 +44,13 @@ export default defineConfig({
       { find: /^@zrkit\/mpc\/node$/, replacement: src('./packages/mpc/src/node.ts') },
       { find: /^@zrkit\/mpc\/internal$/, replacement: src('./packages/mpc/src/internal.ts') },
       { find: /^@zrkit\/mpc$/, replacement: src('./packages/mpc/src/index.ts') },
+      { find: /^@zrkit\/relayer-evm\/decoder$/, replacement: src('./packages/relayer-evm/src/decoder/index.ts') },
       { find: /^@zrkit\/relayer-evm$/, replacement: src('./packages/relayer-evm/src/index.ts') },
+      { find: /^@zrkit\/relayer-bitcoin\/decoder$/, replacement: src('./packages/relayer-bitcoin/src/decoder/index.ts') },
       { find: /^@zrkit\/relayer-bitcoin$/, replacement: src('./packages/relayer-bitcoin/src/index.ts') },
+      { find: /^@zrkit\/relayer-cosmos\/decoder$/, replacement: src('./packages/relayer-cosmos/src/decoder/index.ts') },
       { find: /^@zrkit\/relayer-cosmos$/, replacement: src('./packages/relayer-cosmos/src/index.ts') },
+      { find: /^@zrkit\/relayer-solana\/decoder$/, replacement: src('./packages/relayer-solana/src/decoder/index.ts') },
       { find: /^@zrkit\/relayer-solana$/, replacement: src('./packages/relayer-solana/src/index.ts') },
       { find: /^@zrkit\/cli$/, replacement: src('./packages/cli/src/index.ts') },
       // The private test helpers (never published).

@@ -47,6 +47,7 @@ export {
   type Accusation,
   type Policy,
   type SignRequest,
+  type SignRequestTransaction,
   type SignRequestStatus,
   type Workspace,
 } from './ledger/types.js'
@@ -55,11 +56,22 @@ export { workspaceAddress, keyringAddress } from './ledger/identity/addresses.js
 // Policies
 export {
   evaluatePolicy,
+  explainPolicyDecision,
   formatPolicyExpression,
+  judgeTxConditions,
   parsePolicyExpression,
   policyAddresses,
+  txConditionsOf,
   type PolicyDecision,
   type PolicyExpression,
+  type TokenDefinition,
+  type TxComparison,
+  type TxCondition,
+  type TxConditionContext,
+  type TxConditionResult,
+  type TxConditionValues,
+  type TxField,
+  type TxOperand,
   type Vote,
 } from './ledger/policy/expression.js'
 // Client
@@ -93,6 +105,16 @@ export {
 } from './derivation/index.js'
 // Addresses
 export * from './addresses/index.js'
+// Transactions: decoder plugins the ledger runs for sign-transaction requests
+export type {
+  DecodeTransactionInput,
+  DecodeTransactionResult,
+  DecodedTransaction,
+  TransactionCall,
+  TransactionDecoder,
+  TransactionTransfer,
+} from './transaction/TransactionDecoder.js'
+export { formatBaseUnits, toBaseUnits } from './transaction/units.js'
 export { createConnector, type Connector, type ConnectorEvent, type ConnectorOptions, type ConnectorStatus, type RetryOptions } from './connector/createConnector.js'
 // Relayers: the pipeline every chain relayer shares
 export type { AssembledTx, ConfirmOptions, PreparedTx, RelayAdapter, RelaySigner } from './relayer/RelayAdapter.js'

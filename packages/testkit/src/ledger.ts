@@ -26,6 +26,7 @@ import {
   type EmbeddedLedger,
   type KeyType,
   type LedgerParams,
+  type TransactionDecoder,
   type ZrClient,
   type ZrError,
   type ZrErrorCode,
@@ -81,6 +82,8 @@ export type SetupOptions = {
   params?: Partial<LedgerParams>
   /** Prefix for the deterministic account seeds (default: a fresh random one per call). */
   seed?: string
+  /** Transaction decoders the ledger runs (its genesis lists each at its version). */
+  transactionDecoders?: readonly TransactionDecoder[]
 }
 
 /** The manual ledger clock (also present, but inert, with `realClock`). */
@@ -160,7 +163,9 @@ export async function setup(options: SetupOptions = {}): Promise<Setup> {
       chainId,
       balances: funded.map((a) => ({ address: a.address, amount: balance })),
       ...(options.params ? { params: options.params } : {}),
+      ...(options.transactionDecoders ? { transactionDecoders: options.transactionDecoders.map((d) => `${d.chain}@${d.version}`) } : {}),
     },
+    ...(options.transactionDecoders ? { transactionDecoders: options.transactionDecoders } : {}),
     ...(realClock ? {} : { now: clock.now }),
     autoTick: options.autoTick ?? realClock,
   })

@@ -71,6 +71,8 @@ const frozen = [
   'WRONG_SECRET',
   'RELAY_REFUSED',
   'LIMIT_EXCEEDED',
+  'INVALID_TRANSACTION',
+  'UNSUPPORTED_CHAIN',
 ]
 
 describe('errorCodes', () => {

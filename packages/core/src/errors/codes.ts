@@ -93,6 +93,11 @@ export const errorCodes = [
   'RELAY_REFUSED',
   /** A server's limit per connection was reached (too many subscriptions, a subscriber too slow); `context.limit` names it. */
   'LIMIT_EXCEEDED',
+  // added by issue 18 (transaction-aware requests)
+  /** An unsigned transaction the ledger's decoder cannot read, or one not for the signing key; context.chain names the decoder. */
+  'INVALID_TRANSACTION',
+  /** No transaction decoder for this chain is part of the ledger's genesis. */
+  'UNSUPPORTED_CHAIN',
 ] as const
 
 /** A stable zrkit error code. */
@@ -173,4 +178,6 @@ export const errorCodeDescriptions: { readonly [C in ZrErrorCode]: string } = {
   WRONG_SECRET: 'The passphrase or key is not the one the encrypted store was created with.',
   RELAY_REFUSED: 'A network relay refused the party or the frame; context.reason says why.',
   LIMIT_EXCEEDED: "A server's limit per connection was reached (context.limit names it).",
+  INVALID_TRANSACTION: 'The unsigned transaction is malformed, or not one the signing key can sign; the details say what the decoder expected and what arrived.',
+  UNSUPPORTED_CHAIN: "The ledger has no transaction decoder for this chain (its genesis lists the decoders it runs).",
 }

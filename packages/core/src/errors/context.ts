@@ -252,6 +252,8 @@ export type ZrErrorContext = {
   RELAY_REFUSED: { readonly reason: string; readonly party?: string }
   /** The limit that was reached (an option name such as `maxSubscriptionsPerConnection`), its bound, and what arrived. */
   LIMIT_EXCEEDED: { readonly limit: string; readonly max: number; readonly got?: number }
+  INVALID_TRANSACTION: { readonly chain?: string; readonly field?: string }
+  UNSUPPORTED_CHAIN: { readonly chain: string; readonly available: readonly string[] }
 }
 
 /**

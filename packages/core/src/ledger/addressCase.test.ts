@@ -60,7 +60,7 @@ describe('assertAddress: one canonical case', () => {
     const signed = { type: 'bank.Send', to: upper(a), amount: 1n } as const
     normalizeMessageAddresses(signed)
     expect(signed.to).toBe(upper(a))
-    expect(Object.keys(messageAddressFields).length).toBe(23)
+    expect(Object.keys(messageAddressFields).length).toBe(26)
   })
 })
 
@@ -172,6 +172,8 @@ describe('mixed case is refused in every address field of every message, and cha
     'identity.UpdateWorkspace': { type: 'identity.UpdateWorkspace', workspace: w.workspace, alias: 'x' },
     'identity.NewChildWorkspace': { type: 'identity.NewChildWorkspace', parent: w.workspace },
     'identity.AppendChildWorkspace': { type: 'identity.AppendChildWorkspace', parent: w.workspace, child: w.workspace },
+    'identity.SetWorkspaceAllowlist': { type: 'identity.SetWorkspaceAllowlist', workspace: w.workspace, name: 'treasury', entries: [w.bob] },
+    'identity.SetWorkspaceToken': { type: 'identity.SetWorkspaceToken', workspace: w.workspace, name: 'usdc' },
     'identity.NewKeyring': { type: 'identity.NewKeyring', description: 'k', parties: [w.bob], partyThreshold: 1, keyRequestFee: 0n, signRequestFee: 0n, admins: [w.bob] },
     'identity.UpdateKeyring': { type: 'identity.UpdateKeyring', keyring: w.keyring, description: 'd' },
     'identity.AddKeyringParty': { type: 'identity.AddKeyringParty', keyring: w.keyring, party: w.bob },
@@ -194,7 +196,7 @@ describe('mixed case is refused in every address field of every message, and cha
   const cases = Object.entries(messageAddressFields).flatMap(([type, f]) => [...(f.one ?? []), ...(f.list ?? []), ...(f.record ?? [])].map((field) => [type, field] as const))
 
   it('covers every address field the table names', () => {
-    expect(cases.length).toBe(27)
+    expect(cases.length).toBe(29)
   })
 
   it.each(cases)('%s.%s', async (type, field) => {

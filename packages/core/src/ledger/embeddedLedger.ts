@@ -11,6 +11,8 @@ import type { LedgerStore, LogEntry } from './store/LedgerStore.js'
 import { memoryStore } from './store/memoryStore.js'
 import type { SignedTx } from './tx.js'
 import type { Genesis } from './types.js'
+import type { TransactionDecoder } from '../transaction/TransactionDecoder.js'
+import { checkTransactionDecoders } from '../transaction/checkTransactionDecoders.js'
 
 /** Options of {@link createEmbeddedLedger}. */
 export type EmbeddedLedgerOptions = {
@@ -22,6 +24,12 @@ export type EmbeddedLedgerOptions = {
   now?: () => number
   /** Expire requests on a timer as their deadlines pass (default true). Without it, call `tick()`. */
   autoTick?: boolean
+  /**
+   * Transaction decoders for sign-transaction requests, e.g. `evmTransactionDecoder()` from
+   * `@zrkit/relayer-evm/decoder`. The genesis names which run (`transactionDecoders: ['evm@1']`); each
+   * it names must be given here at that version.
+   */
+  transactionDecoders?: readonly TransactionDecoder[]
 }
 
 /** The embedded ledger: a {@link Ledger} plus what only an in-process ledger can offer. */
@@ -60,6 +68,7 @@ export async function createEmbeddedLedger(options: EmbeddedLedgerOptions = {}):
   const now = options.now ?? Date.now
   const state = new LedgerState()
   try {
+    state.available = checkTransactionDecoders(options.transactionDecoders)
     const entries = await store.load()
     if (entries.length === 0) {
       if (!options.genesis) throw new ZrError('INVALID_CONFIG', 'A new ledger needs a genesis.', { details: `the ${store.kind} store is empty and no genesis was given` })
@@ -255,6 +264,8 @@ function replay(state: LedgerState, entries: readonly LogEntry[], genesis: Genes
       applyEntry(state, entry.height, entry.time, body)
     } catch (cause) {
       if (!isZrError(cause)) throw cause
+      // the ledger was opened without the decoders its genesis names: a setup mistake, not a corrupt log
+      if (isZrError(cause, 'INVALID_CONFIG')) throw cause
       throw new ZrError('STORE_CORRUPT', 'Ledger log entry does not apply.', { details: `height ${entry.height}: ${cause.shortMessage} ${cause.details ?? ''}`, cause })
     }
     expected++

@@ -23,6 +23,22 @@ export type UpdateWorkspaceMessage = {
   readonly signPolicyId?: number
   readonly alias?: string
 }
+/**
+ * Set (or, with no entries, remove) a named allowlist of the workspace, for policies such as
+ * `tx.to in allowlist(treasury)`. Decided under the admin policy. Entries are addresses in their
+ * chain's form; each chain's decoder compares them in its canonical form.
+ */
+export type SetWorkspaceAllowlistMessage = { readonly type: 'identity.SetWorkspaceAllowlist'; readonly workspace: string; readonly name: string; readonly entries: readonly string[] }
+/**
+ * Define (or, without `token`, remove) a named token of the workspace, for policies such as
+ * `tx.token == usdc && tx.amount < 1000 usdc`. Decided under the admin policy.
+ */
+export type SetWorkspaceTokenMessage = {
+  readonly type: 'identity.SetWorkspaceToken'
+  readonly workspace: string
+  readonly name: string
+  readonly token?: import('./policy/judgeTxConditions.js').TokenDefinition
+}
 /** Create a child workspace with the parent's owners and policies (decided under the parent's admin policy). */
 export type NewChildWorkspaceMessage = { readonly type: 'identity.NewChildWorkspace'; readonly parent: string; readonly alias?: string }
 /** Make an existing workspace a child (decided under the parent's admin policy; the sender must own the child). */
@@ -110,6 +126,25 @@ export type NewSignRequestMessage = {
   readonly ttlMs?: number
   readonly metadata?: Readonly<Record<string, string>>
 }
+/**
+ * Ask for the signatures of an unsigned transaction. The ledger decodes it with the decoder of `chain`
+ * (part of its genesis), checks it is for the key, computes the payloads itself, and keeps the decoded
+ * transaction with the request, where policies judge it and approvers read it.
+ */
+export type NewSignTransactionRequestMessage = {
+  readonly type: 'treasury.NewSignTransactionRequest'
+  readonly keyId: number
+  /** The decoder: `'evm'`, `'bitcoin'`, `'solana'`, `'cosmos'`. */
+  readonly chain: string
+  /** The transaction as its chain signs it: EVM RLP, a Bitcoin PSBT, a Solana message, a Cosmos SignDoc. */
+  readonly unsignedTransaction: Uint8Array
+  /** The network, where the transaction does not name it (Bitcoin: `regtest`, `testnet`...; Solana: `devnet`...). */
+  readonly network?: string
+  readonly path?: readonly (number | string)[]
+  readonly taproot?: { readonly merkleRoot?: Uint8Array }
+  readonly ttlMs?: number
+  readonly metadata?: Readonly<Record<string, string>>
+}
 /** A party's result for a signature request. */
 export type SignRequestResult = ({ readonly signatures: readonly Uint8Array[] } | { readonly rejectReason: string }) & {
   /** Parties the keyring's protocol caught cheating on this request (at most one entry per party). */
@@ -132,6 +167,8 @@ export type Message =
   | UpdateWorkspaceMessage
   | NewChildWorkspaceMessage
   | AppendChildWorkspaceMessage
+  | SetWorkspaceAllowlistMessage
+  | SetWorkspaceTokenMessage
   | NewKeyringMessage
   | UpdateKeyringMessage
   | AddKeyringPartyMessage
@@ -147,6 +184,7 @@ export type Message =
   | NewKeyRequestMessage
   | FulfilKeyRequestMessage
   | NewSignRequestMessage
+  | NewSignTransactionRequestMessage
   | FulfilSignRequestMessage
 
 /** The `type` of a {@link Message}. */

@@ -22,6 +22,8 @@ export const messageAddressFields: { readonly [T in Message['type']]: AddressFie
   'identity.UpdateWorkspace': { one: ['workspace'] },
   'identity.NewChildWorkspace': { one: ['parent'] },
   'identity.AppendChildWorkspace': { one: ['parent', 'child'] },
+  'identity.SetWorkspaceAllowlist': { one: ['workspace'] },
+  'identity.SetWorkspaceToken': { one: ['workspace'] },
   'identity.NewKeyring': { list: ['parties', 'admins'] },
   'identity.UpdateKeyring': { one: ['keyring'] },
   'identity.AddKeyringParty': { one: ['keyring', 'party'] },
@@ -37,6 +39,7 @@ export const messageAddressFields: { readonly [T in Message['type']]: AddressFie
   'treasury.NewKeyRequest': { one: ['workspace', 'keyring'] },
   'treasury.FulfilKeyRequest': {},
   'treasury.NewSignRequest': {},
+  'treasury.NewSignTransactionRequest': {},
   'treasury.FulfilSignRequest': {},
 }
 

@@ -3,6 +3,7 @@ import { toHex } from '../encoding/bytes.js'
 import { canonicalBytes } from '../encoding/canonical.js'
 import type { LedgerEvent, LedgerEventType } from './events.js'
 import type { MessageResult } from './stateMachine.js'
+import type { TransactionDecoder } from '../transaction/TransactionDecoder.js'
 import type { AccountRecord, Action, Key, KeyRequest, Keyring, LedgerParams, Policy, SignRequest, Workspace } from './types.js'
 
 /**
@@ -66,6 +67,10 @@ export class LedgerState {
   time = 0
   chainId = ''
   params!: LedgerParams
+  /** The decoders the ledger was opened with, by chain; genesis picks the ones that run. */
+  available: ReadonlyMap<string, TransactionDecoder> = new Map()
+  /** The decoders that run: those genesis lists, at the versions it names. */
+  decoders: ReadonlyMap<string, TransactionDecoder> = new Map()
 
   constructor() {
     this.tables = Object.fromEntries(tableNames.map((t) => [t, new Map()])) as LedgerState['tables']
@@ -112,6 +117,10 @@ export class StateTx {
   }
   get chainId(): string {
     return this.state.chainId
+  }
+  /** The transaction decoders this ledger runs, by chain. */
+  get decoders(): ReadonlyMap<string, TransactionDecoder> {
+    return this.state.decoders
   }
 
   get<K extends TableName>(table: K, id: Id): TableTypes[K] | undefined {

@@ -32,10 +32,12 @@ import { StateTx } from './state.js'
 import { rejectKeyRequest, rejectSignRequest } from './treasury/close.js'
 import { fulfilKeyRequest, newKeyRequest, sameKey } from './treasury/keyRequests.js'
 import { responsesSummary } from './treasury/responses.js'
-import { fulfilSignRequest, newSignRequest, sameSignatures, settleSignRequestAction } from './treasury/signRequests.js'
+import { fulfilSignRequest, newSignRequest, newSignTransactionRequest, sameSignatures, settleSignRequestAction } from './treasury/signRequests.js'
+import { setWorkspaceAllowlist, setWorkspaceToken } from './identity/workspaceNames.js'
 import { verifySecp256k1Sha256 } from '../crypto/nativeCrypto.js'
 import { type SignedTx, txHash, txSignBytes } from './tx.js'
 import { type Action, type Genesis, type PartyResponse, defaultLedgerParams } from './types.js'
+import type { TransactionDecoder } from '../transaction/TransactionDecoder.js'
 import { normalizeAddressCase, normalizeMessageAddresses } from './normalizeMessageAddresses.js'
 import { checkAccount, checkAmount, checkBytes, checkInt, checkString, invalid } from './validate.js'
 
@@ -56,6 +58,8 @@ const handlers: Record<Message['type'], Handler> = {
   'identity.UpdateWorkspace': updateWorkspace,
   'identity.NewChildWorkspace': newChildWorkspace,
   'identity.AppendChildWorkspace': appendChildWorkspace,
+  'identity.SetWorkspaceAllowlist': setWorkspaceAllowlist,
+  'identity.SetWorkspaceToken': setWorkspaceToken,
   'identity.NewKeyring': newKeyring,
   'identity.UpdateKeyring': updateKeyring,
   'identity.AddKeyringParty': addKeyringParty,
@@ -71,6 +75,7 @@ const handlers: Record<Message['type'], Handler> = {
   'treasury.NewKeyRequest': newKeyRequest,
   'treasury.FulfilKeyRequest': fulfilKeyRequest,
   'treasury.NewSignRequest': newSignRequest,
+  'treasury.NewSignTransactionRequest': newSignTransactionRequest,
   'treasury.FulfilSignRequest': fulfilSignRequest,
 }
 
@@ -81,6 +86,8 @@ const adminGated = new Set<Message['type']>([
   'identity.UpdateWorkspace',
   'identity.NewChildWorkspace',
   'identity.AppendChildWorkspace',
+  'identity.SetWorkspaceAllowlist',
+  'identity.SetWorkspaceToken',
 ])
 
 /** Runs a message's handler; workspace admin changes go through the admin policy first. */
@@ -214,6 +221,7 @@ export function applyGenesis(state: LedgerState, genesis: Genesis, time: number)
   if (!Array.isArray(balances)) throw invalid('genesis balances', 'a list of { address, amount }', balances)
   state.chainId = genesis.chainId
   state.params = Object.freeze({ ...defaultLedgerParams, ...(genesis.params ?? {}) })
+  state.decoders = genesisDecoders(state.available, genesis.transactionDecoders)
   const tx = new StateTx(state, 1, time)
   for (const [i, entry] of balances.entries()) {
     if (entry === null || typeof entry !== 'object') throw invalid(`genesis balances[${i}]`, 'an object { address, amount }', entry)
@@ -225,6 +233,30 @@ export function applyGenesis(state: LedgerState, genesis: Genesis, time: number)
   }
   tx.emit('genesis', { chainId: genesis.chainId })
   tx.commit()
+}
+
+/**
+ * The decoders genesis lists (`['evm@1']`), taken from those the ledger was opened with. A listed chain
+ * missing, or given at another version, is `INVALID_CONFIG`: this ledger could not decode its own history.
+ */
+function genesisDecoders(available: ReadonlyMap<string, TransactionDecoder>, listed: unknown): ReadonlyMap<string, TransactionDecoder> {
+  if (listed === undefined) return new Map()
+  if (!Array.isArray(listed) || listed.length > 32) throw invalid('genesis transactionDecoders', 'a list of at most 32 "chain@version" strings', listed)
+  const running = new Map<string, TransactionDecoder>()
+  for (const id of listed) {
+    const m = typeof id === 'string' ? /^([a-z][a-z0-9]{0,31})@([1-9][0-9]{0,5})$/.exec(id) : null
+    if (!m) throw invalid('genesis transactionDecoders entry', 'a "chain@version" string such as "evm@1"', id)
+    const [, chain, version] = m as unknown as [string, string, string]
+    if (running.has(chain)) throw invalid('genesis transactionDecoders', 'each chain once', `${chain} twice`)
+    const decoder = available.get(chain)
+    if (!decoder || decoder.version !== Number(version)) {
+      throw new ZrError('INVALID_CONFIG', 'The ledger lacks a transaction decoder its genesis names.', {
+        details: `genesis runs ${id}; the ledger was opened with ${decoder ? `${chain}@${decoder.version}` : `no decoder for ${chain}`} (transactionDecoders: ${[...available.values()].map((d) => `${d.chain}@${d.version}`).join(', ') || 'none'})`,
+      })
+    }
+    running.set(chain, decoder)
+  }
+  return running
 }
 
 /** The content of one log entry. */

@@ -65,6 +65,10 @@ export type Workspace = {
   /** Policy for signature requests; 0 = any one owner. */
   readonly signPolicyId: number
   readonly alias?: string
+  /** Named allowlists for transaction policies (`tx.to in allowlist(treasury)`), changed under the admin policy. */
+  readonly allowlists?: Readonly<Record<string, readonly string[]>>
+  /** Named tokens for transaction policies (`tx.token == usdc`), changed under the admin policy. */
+  readonly tokens?: Readonly<Record<string, import('./policy/judgeTxConditions.js').TokenDefinition>>
   readonly createdAt: number
 }
 
@@ -102,7 +106,12 @@ export type ActionVote = { readonly address: string; readonly vote: 'approve' | 
 
 /** What an action decides on. */
 export type ActionSubject =
-  | { readonly kind: 'sign-request'; readonly signRequestId: number }
+  | {
+      readonly kind: 'sign-request'
+      readonly signRequestId: number
+      /** The decoded transaction of a sign-transaction request, as the approvers see it. */
+      readonly transaction?: import('../transaction/TransactionDecoder.js').DecodedTransaction
+    }
   | { readonly kind: 'message'; readonly message: import('./messages.js').Message }
 
 /** A decision in progress under a policy. */
@@ -117,8 +126,15 @@ export type Action = {
   readonly expression: string
   readonly subject: ActionSubject
   readonly votes: readonly ActionVote[]
+  /**
+   * How each transaction condition of the expression came out (`tx.value <= 0.1 eth`), judged once when
+   * the action opened, in the order they appear. Absent when the expression has none.
+   */
+  readonly conditions?: readonly import('./policy/judgeTxConditions.js').TxConditionResult[]
   readonly status: ActionStatus
   readonly reason?: string
+  /** Once approved or rejected by votes: which clause decided it, e.g. `approved by the clause tx.value <= 0.1 eth && alice`. */
+  readonly decidedBy?: string
   readonly createdAt: number
   readonly expiresAt: number
   readonly decidedAt?: number
@@ -203,6 +219,14 @@ export type SignRequest = {
   /** The public key the signatures verify under: the key's own, the child's at `path`, or its taproot output key. */
   readonly publicKey: Uint8Array
   readonly payloads: readonly Uint8Array[]
+  /**
+   * Set for a sign-transaction request: the transaction as sent, what the ledger's decoder read from it
+   * (the `payloads` are its digests, computed by the ledger), and how the sign policy's transaction
+   * conditions came out. Absent for a request of raw payloads, which policies see as opaque.
+   */
+  readonly transaction?: SignRequestTransaction
+  /** Which clause of the sign policy let the request go ahead, or why it was refused. */
+  readonly decidedBy?: string
   readonly status: SignRequestStatus
   /** The approval action, when the policy needed more than the requester. */
   readonly actionId?: number
@@ -221,6 +245,14 @@ export type SignRequest = {
   /** Deadline of the current phase: approvals while `partial`, the keyring while `pending`. */
   readonly expiresAt: number
   readonly decidedAt?: number
+}
+
+/** The transaction of a sign-transaction request (see {@link SignRequest.transaction}). */
+export type SignRequestTransaction = {
+  readonly chain: string
+  readonly unsignedTransaction: Uint8Array
+  readonly decoded: import('../transaction/TransactionDecoder.js').DecodedTransaction
+  readonly conditions: readonly import('./policy/judgeTxConditions.js').TxConditionResult[]
 }
 
 /** Ledger parameters, fixed at genesis. */
@@ -266,4 +298,10 @@ export type Genesis = {
   /** Starting balances, e.g. a development allocation. */
   readonly balances?: readonly { readonly address: string; readonly amount: bigint }[]
   readonly params?: Partial<LedgerParams>
+  /**
+   * The transaction decoders this ledger runs, as `chain@version` (e.g. `['evm@1', 'bitcoin@1']`): part
+   * of its history, so every replica decodes alike. The ledger must be opened with exactly these
+   * versions (`transactionDecoders` of `createEmbeddedLedger`).
+   */
+  readonly transactionDecoders?: readonly string[]
 }

@@ -57,6 +57,61 @@ export async function requestSignature(client: ClientBase, params: RequestSignat
   return { requestId: receipt.result.requestId as number, status: receipt.result.status as SignRequestStatus, ...(actionId !== undefined ? { actionId } : {}), receipt }
 }
 
+/** Parameters of {@link requestTransactionSignature}. */
+export type RequestTransactionSignatureParameters = {
+  keyId: number
+  /** The ledger's decoder for the transaction: `'evm'`, `'bitcoin'`, `'solana'`, `'cosmos'` (see the ledger's genesis). */
+  chain: string
+  /**
+   * The unsigned transaction, bytes or hex, exactly as its chain signs it: EVM serialized (legacy with
+   * EIP-155 chain id, EIP-2930, EIP-1559), a Bitcoin PSBT with each input's previous output, a Solana
+   * message (legacy or v0), a Cosmos `SignDoc`.
+   */
+  unsignedTransaction: Uint8Array | string
+  /** Where the transaction does not say: Bitcoin `'mainnet' | 'testnet' | 'signet' | 'regtest'`; Solana `'devnet'`... */
+  network?: string
+  path?: DerivationPath
+  taproot?: { merkleRoot?: Uint8Array }
+  ttlMs?: number
+  metadata?: Readonly<Record<string, string>>
+}
+
+/**
+ * Asks for the signatures of an unsigned transaction. Unlike {@link requestSignature}, the ledger reads
+ * the transaction: it checks it is for this key, computes the digests to sign itself (so what is signed
+ * is what approvers see), and the sign policy can judge what it does (`tx.value <= 0.1 eth`,
+ * `tx.to in allowlist(treasury)`). The request's `transaction` holds the decoded transaction and how each
+ * condition came out; its action shows them to approvers.
+ *
+ * @example
+ * ```ts
+ * import { requestTransactionSignature, waitForSignRequest } from '@zrkit/core'
+ * import { serializeTransaction } from 'viem'
+ *
+ * const unsignedTransaction = serializeTransaction({ chainId: 1, type: 'eip1559', to, value, nonce, gas: 21000n, maxFeePerGas, maxPriorityFeePerGas })
+ * const { requestId, status } = await requestTransactionSignature(alice, { keyId: key.id, chain: 'evm', unsignedTransaction })
+ * const { signatures, transaction } = await waitForSignRequest(alice, { requestId })
+ * ```
+ */
+export async function requestTransactionSignature(client: ClientBase, params: RequestTransactionSignatureParameters): Promise<RequestSignatureReturnType> {
+  requireParams(params, 'requestTransactionSignature')
+  const receipt = await sendMessage(client, {
+    msg: {
+      type: 'treasury.NewSignTransactionRequest',
+      keyId: params.keyId,
+      chain: params.chain,
+      unsignedTransaction: toBytes(params.unsignedTransaction, 'unsignedTransaction'),
+      ...(params.network !== undefined ? { network: params.network } : {}),
+      ...(params.path !== undefined ? { path: parseDerivationPath(params.path) } : {}),
+      ...(params.taproot !== undefined ? { taproot: params.taproot } : {}),
+      ...(params.ttlMs !== undefined ? { ttlMs: params.ttlMs } : {}),
+      ...(params.metadata !== undefined ? { metadata: params.metadata } : {}),
+    },
+  })
+  const actionId = receipt.result.actionId as number | undefined
+  return { requestId: receipt.result.requestId as number, status: receipt.result.status as SignRequestStatus, ...(actionId !== undefined ? { actionId } : {}), receipt }
+}
+
 /**
  * Reads a signature request; `SIGN_REQUEST_NOT_FOUND` when there is none.
  *

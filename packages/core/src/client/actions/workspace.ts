@@ -1,5 +1,5 @@
 import type { TxReceipt } from '../../ledger/Ledger.js'
-import type { NewWorkspaceMessage, UpdateWorkspaceMessage } from '../../ledger/messages.js'
+import type { NewWorkspaceMessage, SetWorkspaceAllowlistMessage, SetWorkspaceTokenMessage, UpdateWorkspaceMessage } from '../../ledger/messages.js'
 import type { Page, QueryParams } from '../../ledger/queries.js'
 import type { Workspace } from '../../ledger/types.js'
 import { type ClientBase, sendMessage } from '../sendMessage.js'
@@ -108,6 +108,34 @@ export function createChildWorkspace(client: ClientBase, params: { parent: strin
  */
 export function appendChildWorkspace(client: ClientBase, params: { parent: string; child: string }): Promise<AdminChangeReturnType> {
   return adminChange(client, { type: 'identity.AppendChildWorkspace', ...params })
+}
+
+/**
+ * Sets a named allowlist of the workspace (no entries: removes it), under its admin policy. Sign
+ * policies use it as `tx.to in allowlist(treasury)`, `tx.contract in allowlist(dexes)`.
+ *
+ * @example
+ * ```ts
+ * import { setWorkspaceAllowlist } from '@zrkit/core'
+ * await setWorkspaceAllowlist(alice, { workspace, name: 'treasury', entries: ['0x70997970c51812dc3a010c7d01b50e0d17dc79c8'] })
+ * ```
+ */
+export function setWorkspaceAllowlist(client: ClientBase, params: Omit<SetWorkspaceAllowlistMessage, 'type'>): Promise<AdminChangeReturnType> {
+  return adminChange(client, { type: 'identity.SetWorkspaceAllowlist', ...params })
+}
+
+/**
+ * Names a token for the workspace's sign policies (no `token`: removes the name), under its admin
+ * policy: `tx.token == usdc && tx.amount < 1000 usdc`.
+ *
+ * @example
+ * ```ts
+ * import { setWorkspaceToken } from '@zrkit/core'
+ * await setWorkspaceToken(alice, { workspace, name: 'usdc', token: { chain: 'evm', network: 'eip155:1', asset: '0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48', decimals: 6 } })
+ * ```
+ */
+export function setWorkspaceToken(client: ClientBase, params: Omit<SetWorkspaceTokenMessage, 'type'>): Promise<AdminChangeReturnType> {
+  return adminChange(client, { type: 'identity.SetWorkspaceToken', ...params })
 }
 
 /**

@@ -5,6 +5,8 @@ import type {
   NewChildWorkspaceMessage,
   NewWorkspaceMessage,
   RemoveWorkspaceOwnerMessage,
+  SetWorkspaceAllowlistMessage,
+  SetWorkspaceTokenMessage,
   UpdateWorkspaceMessage,
 } from '../messages.js'
 import { anyOwnerPolicyId, requirePolicy, requirePolicyFitsOwners } from '../policy/policies.js'
@@ -65,6 +67,10 @@ export function checkWorkspaceMessage(msg: { type: string } & Record<string, unk
       checkWorkspaceAddress(msg.parent, 'parent')
       checkWorkspaceAddress(msg.child, 'child')
       return
+    case 'identity.SetWorkspaceAllowlist':
+    case 'identity.SetWorkspaceToken':
+      checkWorkspaceAddress(msg.workspace)
+      return
   }
 }
 
@@ -80,7 +86,7 @@ export function newWorkspace(tx: StateTx, sender: string, msg: NewWorkspaceMessa
 }
 
 /** The workspace a policy-gated workspace message is decided in. */
-export function gatedWorkspace(msg: AddWorkspaceOwnerMessage | RemoveWorkspaceOwnerMessage | UpdateWorkspaceMessage | NewChildWorkspaceMessage | AppendChildWorkspaceMessage): string {
+export function gatedWorkspace(msg: AddWorkspaceOwnerMessage | RemoveWorkspaceOwnerMessage | UpdateWorkspaceMessage | NewChildWorkspaceMessage | AppendChildWorkspaceMessage | SetWorkspaceAllowlistMessage | SetWorkspaceTokenMessage): string {
   return 'workspace' in msg ? msg.workspace : msg.parent
 }
 

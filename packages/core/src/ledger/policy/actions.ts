@@ -3,7 +3,8 @@ import { requireWorkspace } from '../identity/workspaces.js'
 import type { StateTx } from '../state.js'
 import type { Action, ActionStatus, ActionSubject } from '../types.js'
 import { checkInt } from '../validate.js'
-import { evaluatePolicy, parsePolicyExpression, type Vote } from './expression.js'
+import { evaluatePolicy, explainPolicyDecision, parsePolicyExpression, type Vote } from './expression.js'
+import type { TxConditionResult } from './judgeTxConditions.js'
 import { resolvePolicy } from './policies.js'
 
 export function requireAction(tx: StateTx, id: unknown): Action {
@@ -13,25 +14,37 @@ export function requireAction(tx: StateTx, id: unknown): Action {
   return a
 }
 
-/** The policy's verdict on an action's votes. */
-export function decide(a: Pick<Action, 'participants' | 'expression' | 'votes'>): 'approved' | 'rejected' | 'pending' {
+type Decidable = Pick<Action, 'participants' | 'expression' | 'votes' | 'conditions'>
+
+/** The policy's verdict on an action's votes (and its transaction conditions, judged when it opened). */
+export function decide(a: Decidable): 'approved' | 'rejected' | 'pending' {
   const votes = new Map<string, Vote>(a.votes.map((v) => [v.address, v.vote]))
-  return evaluatePolicy(parsePolicyExpression(a.expression, a.participants), votes)
+  return evaluatePolicy(parsePolicyExpression(a.expression, a.participants), votes, a.conditions?.map((c) => c.holds))
+}
+
+/** Which clause decided (or would decide) an action, in words. */
+export function explain(a: Decidable): string {
+  const votes = new Map<string, Vote>(a.votes.map((v) => [v.address, v.vote]))
+  return explainPolicyDecision(parsePolicyExpression(a.expression, a.participants), votes, a.conditions?.map((c) => c.holds), a.participants)
 }
 
 /**
  * What the requester's own approval decides under a policy, before any action is stored: when it
  * already settles the policy (e.g. any one owner), no action is needed.
  */
-export function decideAlone(tx: StateTx, policyId: number, owners: readonly string[], creator: string) {
+export function decideAlone(tx: StateTx, policyId: number, owners: readonly string[], creator: string, conditions?: readonly TxConditionResult[]) {
   const policy = resolvePolicy(tx, policyId, owners)
   const votes = Object.values(policy.participants).includes(creator) ? [{ address: creator, vote: 'approve' as const, at: tx.time }] : []
-  return { policy, votes, verdict: decide({ ...policy, votes }) }
+  const decidable = { ...policy, votes, ...(conditions?.length ? { conditions } : {}) }
+  return { policy, votes, verdict: decide(decidable), explanation: () => explain(decidable) }
 }
 
 /** Stores a pending action with the creator's approval (when the creator is a participant). */
-export function openAction(tx: StateTx, params: { creator: string; workspace: string; policyId: number; owners: readonly string[]; subject: ActionSubject; ttlMs?: number }): Action {
-  const { policy, votes } = decideAlone(tx, params.policyId, params.owners, params.creator)
+export function openAction(
+  tx: StateTx,
+  params: { creator: string; workspace: string; policyId: number; owners: readonly string[]; subject: ActionSubject; ttlMs?: number; conditions?: readonly TxConditionResult[] },
+): Action {
+  const { policy, votes } = decideAlone(tx, params.policyId, params.owners, params.creator, params.conditions)
   const ttl = params.ttlMs ?? policy.ttlMs ?? tx.params.defaultActionTtlMs
   const id = tx.nextId('action')
   const a: Action = {
@@ -43,6 +56,7 @@ export function openAction(tx: StateTx, params: { creator: string; workspace: st
     expression: policy.expression,
     subject: params.subject,
     votes,
+    ...(params.conditions?.length ? { conditions: params.conditions } : {}),
     status: 'pending',
     createdAt: tx.time,
     expiresAt: tx.time + ttl,
@@ -82,7 +96,7 @@ export function castVote(tx: StateTx, sender: string, actionId: unknown, vote: V
   const verdict = decide({ ...a, votes })
   const updated: Action = { ...a, votes }
   tx.put('actions', a.id, updated)
-  return verdict === 'pending' ? updated : closeAction(tx, updated, verdict)
+  return verdict === 'pending' ? updated : closeAction(tx, { ...updated, decidedBy: explain(updated) }, verdict)
 }
 
 /** Moves a pending action to a final status and emits the matching event. */

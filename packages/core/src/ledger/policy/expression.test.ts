@@ -197,7 +197,7 @@ describe('parse errors', () => {
   it('rejects trailing garbage', () => {
     expectInvalid('alice bob', 'expected "&&", "||" or end of input at position 6, got "bob"')
     expectInvalid('all([alice]) 2', 'expected "&&", "||" or end of input at position 13, got "2"')
-    expectInvalid('alice && bob $', 'expected a participant, number, operator or bracket at position 13, got "$"')
+    expectInvalid('alice && bob $', 'expected a participant, number, quoted text, operator or bracket at position 13, got "$"')
   })
 
   it('rejects single & and |', () => {

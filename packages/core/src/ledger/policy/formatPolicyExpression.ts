@@ -1,5 +1,5 @@
 import { describeValue } from '../../errors/describeValue.js'
-import type { PolicyExpression } from './expressionTypes.js'
+import type { PolicyExpression, TxCondition } from './expressionTypes.js'
 import { checkExpression, invalidExpression as invalid, unknownNode } from './expressionRules.js'
 
 /** Binding strength: higher binds tighter. */
@@ -61,9 +61,21 @@ export function formatPolicyExpression(expr: PolicyExpression, participants?: Re
         return e.of.map((c) => operand(c, 1)).join(' || ')
       case 'not':
         return `!${precedence(e.of) < 3 ? `(${write(e.of)})` : write(e.of)}`
+      case 'tx':
+        return formatTxCondition(e)
       default:
         throw unknownNode(e)
     }
   }
   return write(expr)
+}
+
+/**
+ * One transaction condition as text: `tx.value <= 0.1 eth`, `tx.to in allowlist(treasury)`,
+ * `tx.network == "eip155:1"`.
+ */
+export function formatTxCondition(c: TxCondition): string {
+  const v = c.value
+  const operand = v.kind === 'amount' ? `${v.amount} ${v.unit}` : v.kind === 'name' ? v.name : v.kind === 'text' ? `"${v.text}"` : `allowlist(${v.name})`
+  return `tx.${c.field} ${c.cmp} ${operand}`
 }

@@ -1,17 +1,21 @@
 import { ZrError } from '../../errors/ZrError.js'
-import type { PolicyExpression } from './expressionTypes.js'
-import { invalidExpression as invalid, MAX_DEPTH, MAX_NODES, MAX_TEXT_LENGTH } from './expressionRules.js'
+import type { TxCondition } from './expressionTypes.js'
+import { txFieldRules, type PolicyExpression, type TxComparison, type TxField, type TxOperand } from './expressionTypes.js'
+import { containsTxCondition, invalidExpression as invalid, MAX_DEPTH, MAX_NODES, MAX_TEXT_LENGTH, txConditionProblem } from './expressionRules.js'
 
 const KEYWORDS: ReadonlySet<string> = new Set(['any', 'all', 'and', 'or', 'not'])
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/
 const NAME_STICKY = /[A-Za-z_][A-Za-z0-9_]*/y
 const NUMBER_STICKY = /-?[0-9]+(?:\.[0-9]+)?/y
+/** A quoted text: printable ASCII but the quote and backslash, at most 256 characters. */
+const TEXT_STICKY = /"([\x20\x21\x23-\x5b\x5d-\x7e]{0,256})"/y
+const COMPARISONS: readonly string[] = ['<', '<=', '>', '>=', '==', '!=']
 
 // ---------------------------------------------------------------------------------------------
 // Tokens
 
 type Token = {
-  readonly kind: 'name' | 'number' | 'symbol' | 'end'
+  readonly kind: 'name' | 'number' | 'symbol' | 'text' | 'end'
   readonly text: string
   /** 0-based offset of the token's first character in the expression text. */
   readonly pos: number
@@ -57,9 +61,21 @@ class Lexer {
     const pos = this.offset
     if (pos >= text.length) return { kind: 'end', text: '', pos }
     const c = text.charAt(pos)
-    if (c === '(' || c === ')' || c === '[' || c === ']' || c === ',' || c === '!') {
+    if ((c === '<' || c === '>' || c === '=' || c === '!') && text.charAt(pos + 1) === '=') {
+      this.offset += 2
+      return { kind: 'symbol', text: c + '=', pos }
+    }
+    if (c === '(' || c === ')' || c === '[' || c === ']' || c === ',' || c === '!' || c === '.' || c === '<' || c === '>') {
       this.offset++
       return { kind: 'symbol', text: c, pos }
+    }
+    if (c === '=') throw invalid(`expected "==" at position ${pos}, got "="`, { position: pos })
+    if (c === '"') {
+      TEXT_STICKY.lastIndex = pos
+      const m = TEXT_STICKY.exec(text)
+      if (!m) throw invalid(`expected a quoted text of at most 256 printable characters without " or \\ at position ${pos}`, { position: pos })
+      this.offset = pos + m[0].length
+      return { kind: 'text', text: m[1]!, pos }
     }
     if (c === '&' || c === '|') {
       if (text.charAt(pos + 1) !== c) throw invalid(`expected "${c}${c}" at position ${pos}, got "${c}"`, { position: pos })
@@ -71,7 +87,7 @@ class Lexer {
     const number = this.match(NUMBER_STICKY, pos)
     if (number !== undefined) return { kind: 'number', text: number, pos }
     const ch = String.fromCodePoint(text.codePointAt(pos) ?? 0)
-    throw invalid(`expected a participant, number, operator or bracket at position ${pos}, got ${JSON.stringify(ch)}`, {
+    throw invalid(`expected a participant, number, quoted text, operator or bracket at position ${pos}, got ${JSON.stringify(ch)}`, {
       position: pos,
     })
   }
@@ -146,8 +162,15 @@ type Parsed = {
  * orExpr  := andExpr (('||' | 'or') andExpr)*
  * andExpr := notExpr (('&&' | 'and') notExpr)*
  * notExpr := ('!' | 'not') notExpr | primary
- * primary := 'any' '(' INT ',' list ')' | 'all' '(' list ')' | '(' expr ')' | NAME
+ * primary := 'any' '(' INT ',' list ')' | 'all' '(' list ')' | '(' expr ')' | cond | NAME
  * list    := '[' expr (',' expr)* ']'
+ * cond    := 'tx' '.' FIELD (CMP operand | 'in' 'allowlist' '(' NAME ')')
+ * operand := NUMBER NAME | TEXT | NAME
+ * CMP     := '<' | '<=' | '>' | '>=' | '==' | '!='
+ * ```
+ *
+ * `tx` starts a condition only when a `.` follows it, so a participant may still be called `tx`.
+ * ```
  * ```
  */
 class Parser {
@@ -200,6 +223,12 @@ class Parser {
     this.enter(tok.pos)
     const operand = this.parseNot()
     this.leave()
+    if (containsTxCondition(operand.expr)) {
+      throw invalid(
+        `expected no "!" over a transaction condition at position ${tok.pos} (a condition is false for a transaction it does not cover, so its negation would allow that): write the opposite comparison instead`,
+        { position: tok.pos },
+      )
+    }
     return this.build(tok.pos, { op: 'not', of: operand.expr }, [operand])
   }
 
@@ -213,11 +242,54 @@ class Parser {
       return inner
     }
     if (isKeyword(tok, 'any') || isKeyword(tok, 'all')) return this.parseCall(tok)
+    if (tok.kind === 'name' && tok.text === 'tx' && isSymbol(this.lexer.peek(), '.')) return this.parseCondition(tok)
     if (tok.kind === 'name' && !KEYWORDS.has(tok.text)) {
       this.countNode(tok.pos)
       return { expr: Object.freeze({ op: 'party', address: this.resolve(tok) }), depth: 0 }
     }
     throw invalid(`expected an expression at position ${tok.pos}, got ${describe(tok)}`, { position: tok.pos })
+  }
+
+  /** `tx.FIELD CMP operand`; `tx` has been consumed and a `.` follows. */
+  private parseCondition(start: Token): Parsed {
+    this.countNode(start.pos)
+    this.lexer.next()
+    const fieldTok = this.lexer.next()
+    const fields = Object.keys(txFieldRules)
+    if (fieldTok.kind !== 'name' || !fields.includes(fieldTok.text)) {
+      throw invalid(`expected a transaction field (${fields.join(', ')}) at position ${fieldTok.pos}, got ${describe(fieldTok)}`, { position: fieldTok.pos })
+    }
+    const field = fieldTok.text as TxField
+    const cmpTok = this.lexer.next()
+    let cmp: TxComparison
+    let value: TxOperand
+    if (isKeyword(cmpTok, 'in')) {
+      cmp = 'in'
+      const list = this.lexer.next()
+      if (!isKeyword(list, 'allowlist')) throw invalid(`expected "allowlist(name)" after "in" at position ${list.pos}, got ${describe(list)}`, { position: list.pos })
+      this.expect('(', ' after "allowlist"')
+      const name = this.lexer.next()
+      if (name.kind !== 'name') throw invalid(`expected an allowlist name at position ${name.pos}, got ${describe(name)}`, { position: name.pos })
+      this.expect(')')
+      value = { kind: 'allowlist', name: name.text }
+    } else if (cmpTok.kind === 'symbol' && COMPARISONS.includes(cmpTok.text)) {
+      cmp = cmpTok.text as TxComparison
+      const operand = this.lexer.next()
+      if (operand.kind === 'number') {
+        if (operand.text.startsWith('-')) throw invalid(`expected a non-negative amount at position ${operand.pos}, got ${operand.text}`, { position: operand.pos })
+        const unit = this.lexer.next()
+        if (unit.kind !== 'name') throw invalid(`expected a unit after the amount at position ${unit.pos} (e.g. eth, btc, sol, or a token name), got ${describe(unit)}`, { position: unit.pos })
+        value = { kind: 'amount', amount: operand.text, unit: unit.text }
+      } else if (operand.kind === 'text') value = { kind: 'text', text: operand.text }
+      else if (operand.kind === 'name' && !KEYWORDS.has(operand.text)) value = { kind: 'name', name: operand.text }
+      else throw invalid(`expected an amount with its unit, a quoted text or a name at position ${operand.pos}, got ${describe(operand)}`, { position: operand.pos })
+    } else {
+      throw invalid(`expected a comparison (<, <=, >, >=, ==, !=, in) at position ${cmpTok.pos}, got ${describe(cmpTok)}`, { position: cmpTok.pos })
+    }
+    const node = { op: 'tx' as const, field, cmp, value: Object.freeze(value) }
+    const problem = txConditionProblem(node)
+    if (problem) throw invalid(`${problem} at position ${start.pos}`, { position: start.pos })
+    return { expr: Object.freeze(node), depth: 0 }
   }
 
   /** `any(n, [...])` or `all([...])`; `keyword` has been consumed. */
@@ -332,6 +404,10 @@ class Parser {
  * addresses. `&&`/`and`, `||`/`or` and `!`/`not` are interchangeable; `!` binds tightest, then `&&`,
  * then `||`. Limits: at most 4096 characters, 32 levels of nesting and 256 nodes.
  *
+ * Sign-transaction requests can also be judged by what the transaction does: `tx.value <= 0.1 eth`,
+ * `tx.to in allowlist(treasury)`, `tx.token == usdc && tx.amount < 1000 usdc`, `tx.network == "eip155:1"`
+ * (see {@link TxCondition} for what each field covers; a condition may not be negated).
+ *
  * @throws {ZrError} `INVALID_POLICY` for any syntax or validation error; `details` says what was
  * expected and what was found, with the 0-based character position (also in `context.position`).
  *
@@ -342,6 +418,9 @@ class Parser {
  * const participants = { alice: 'zen1alice', bob: 'zen1bob', carol: 'zen1carol' }
  * parsePolicyExpression('alice || any(2, [bob, carol, zen1alice])', participants)
  * // { op: 'or', of: [{ op: 'party', address: 'zen1alice' }, { op: 'any', n: 2, of: [...] }] }
+ *
+ * parsePolicyExpression('tx.value <= 0.1 eth && alice || all([alice, bob])', participants)
+ * // { op: 'or', of: [{ op: 'and', of: [{ op: 'tx', field: 'value', cmp: '<=', value: { kind: 'amount', amount: '0.1', unit: 'eth' } }, ...] }, ...] }
  *
  * parsePolicyExpression('all([alice, dave])', participants)
  * // throws ZrError INVALID_POLICY: unknown participant "dave"; participants are alice, bob, carol (at position 12)

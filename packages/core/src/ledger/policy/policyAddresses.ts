@@ -24,6 +24,8 @@ export function policyAddresses(expr: PolicyExpression): string[] {
       case 'not':
         visit(e.of)
         return
+      case 'tx':
+        return
       case 'any':
       case 'all':
       case 'and':

@@ -3,11 +3,16 @@ import { equalBytes } from '../../encoding/bytes.js'
 import { escrowFee } from '../bank/bank.js'
 import { requireActiveKeyring } from '../identity/keyrings.js'
 import { requireOwner, requireWorkspace } from '../identity/workspaces.js'
-import type { FulfilSignRequestMessage, NewSignRequestMessage } from '../messages.js'
+import type { FulfilSignRequestMessage, NewSignRequestMessage, NewSignTransactionRequestMessage } from '../messages.js'
 import { decideAlone, openAction } from '../policy/actions.js'
+import { parsePolicyExpression } from '../policy/parsePolicyExpression.js'
+import { judgeTxConditions } from '../policy/judgeTxConditions.js'
+import { resolvePolicy } from '../policy/policies.js'
+import { decodeTransaction } from '../../transaction/decodeTransaction.js'
+import type { DecodedTransaction, TransactionDecoder } from '../../transaction/TransactionDecoder.js'
 import type { StateTx } from '../state.js'
 import type { Action, Key, PartyResponse, SignRequest } from '../types.js'
-import { checkInt, checkString, invalid } from '../validate.js'
+import { checkBytes, checkInt, checkString, invalid, optional } from '../validate.js'
 import { payRequestFee, rejectSignRequest } from './close.js'
 import { acceptPartyResponse, checkRequestId, checkTtl, deadline, tally } from './responses.js'
 import { checkPayloads, signatureProblem } from './schemes.js'
@@ -40,21 +45,75 @@ function checkMetadata(v: unknown): Record<string, string> | undefined {
   return v as Record<string, string>
 }
 
-export function newSignRequest(tx: StateTx, sender: string, msg: NewSignRequestMessage) {
-  const key = requireKey(tx, msg.keyId)
+/** The child or taproot key a request signs with, when it names a path or a taproot spend. */
+function signingFor(key: Key, msg: { path?: unknown; taproot?: unknown }) {
   if (msg.path !== undefined && !Array.isArray(msg.path)) throw invalid('path', 'an array of segments (indices and labels)', msg.path)
   if (msg.taproot !== undefined && (!msg.taproot || typeof msg.taproot !== 'object' || Object.keys(msg.taproot).some((k) => k !== 'merkleRoot'))) {
     throw invalid('taproot', '{} or { merkleRoot }', msg.taproot)
   }
-  const signing = msg.path === undefined && msg.taproot === undefined ? undefined : signingKey(key.keyType, key.publicKey, { ...(msg.path !== undefined ? { path: msg.path } : {}), ...(msg.taproot !== undefined ? { taproot: msg.taproot } : {}) })
+  if (msg.path === undefined && msg.taproot === undefined) return undefined
+  return signingKey(key.keyType, key.publicKey, { ...(msg.path !== undefined ? { path: msg.path as (number | string)[] } : {}), ...(msg.taproot !== undefined ? { taproot: msg.taproot as { merkleRoot?: Uint8Array } } : {}) })
+}
+
+export function newSignRequest(tx: StateTx, sender: string, msg: NewSignRequestMessage) {
+  const key = requireKey(tx, msg.keyId)
+  const signing = signingFor(key, msg)
   const payloads = checkPayloads(key.keyType, msg.payloads, tx.params)
+  return openSignRequest(tx, sender, msg, key, signing, payloads, undefined)
+}
+
+/** The most bytes an unsigned transaction may have. */
+export const MAX_UNSIGNED_TRANSACTION_BYTES = 65_536
+
+export function newSignTransactionRequest(tx: StateTx, sender: string, msg: NewSignTransactionRequestMessage) {
+  const key = requireKey(tx, msg.keyId)
+  const signing = signingFor(key, msg)
+  const chain = checkString(msg.chain, 'chain', { min: 1, max: 32 })
+  const decoder = tx.decoders.get(chain)
+  if (!decoder) {
+    const available = [...tx.decoders.keys()]
+    throw new ZrError('UNSUPPORTED_CHAIN', 'No transaction decoder for this chain.', {
+      details: `expected a chain this ledger decodes (${available.join(', ') || 'none: its genesis lists no transactionDecoders'}), got ${JSON.stringify(chain)}`,
+      context: { chain, available },
+    })
+  }
+  const bytes = checkBytes(msg.unsignedTransaction, 'unsignedTransaction')
+  if (bytes.length < 1 || bytes.length > MAX_UNSIGNED_TRANSACTION_BYTES) throw invalid('unsignedTransaction', `1..${MAX_UNSIGNED_TRANSACTION_BYTES} bytes`, bytes)
+  const network = optional(msg.network, (v) => checkString(v, 'network', { min: 1, max: 64 }))
+  const decoded = decodeTransaction(decoder, {
+    unsignedTransaction: Uint8Array.from(bytes),
+    keyType: key.keyType,
+    publicKey: signing?.publicKey ?? key.publicKey,
+    taproot: signing?.taproot !== undefined,
+    ...(network !== undefined ? { network } : {}),
+  })
+  const payloads = checkPayloads(key.keyType, decoded.payloads, tx.params)
+  return openSignRequest(tx, sender, msg, key, signing, payloads, { chain, unsignedTransaction: Uint8Array.from(bytes), decoded: decoded.transaction, decoder })
+}
+
+/** Stores a signature request (raw payloads or a decoded transaction) and puts it under the sign policy. */
+function openSignRequest(
+  tx: StateTx,
+  sender: string,
+  msg: { ttlMs?: unknown; metadata?: unknown; path?: unknown },
+  key: Key,
+  signing: ReturnType<typeof signingFor>,
+  payloads: Uint8Array[],
+  transaction: { chain: string; unsignedTransaction: Uint8Array; decoded: DecodedTransaction; decoder: TransactionDecoder } | undefined,
+) {
   const ttlMs = checkTtl(tx, msg.ttlMs)
   const metadata = checkMetadata(msg.metadata)
   const w = requireWorkspace(tx, key.workspace)
   requireOwner(w, sender)
   const keyring = requireActiveKeyring(tx, key.keyring)
   const policyId = key.signPolicyId ?? w.signPolicyId
-  const { verdict } = decideAlone(tx, policyId, w.owners, sender)
+  const policy = resolvePolicy(tx, policyId, w.owners)
+  const conditions = judgeTxConditions(parsePolicyExpression(policy.expression, policy.participants), {
+    ...(transaction ? { transaction: transaction.decoded, decoder: transaction.decoder } : {}),
+    ...(w.allowlists ? { allowlists: w.allowlists } : {}),
+    ...(w.tokens ? { tokens: w.tokens } : {}),
+  })
+  const { verdict, explanation } = decideAlone(tx, policyId, w.owners, sender, conditions)
   const id = tx.nextId('signRequest')
   escrowFee(tx, sender, keyring.signRequestFee, { requestKind: 'sign', requestId: id, keyring: keyring.address })
   const base = {
@@ -68,26 +127,36 @@ export function newSignRequest(tx: StateTx, sender: string, msg: NewSignRequestM
     ...(signing?.taproot ? { taproot: signing.taproot } : {}),
     publicKey: signing?.publicKey ?? key.publicKey,
     payloads,
+    ...(transaction ? { transaction: { chain: transaction.chain, unsignedTransaction: transaction.unsignedTransaction, decoded: transaction.decoded, conditions } } : {}),
     fee: keyring.signRequestFee,
     responses: [],
     ...(metadata ? { metadata } : {}),
     ...(ttlMs !== undefined ? { ttlMs } : {}),
     createdAt: tx.time,
   }
-  const data = { requestId: id, keyring: keyring.address, workspace: w.address, keyId: key.id }
+  const data = { requestId: id, keyring: keyring.address, workspace: w.address, keyId: key.id, ...(transaction ? { chain: transaction.chain } : {}) }
   if (verdict === 'approved') {
-    tx.put('signRequests', id, { ...base, status: 'pending', pendingAt: tx.time, expiresAt: deadline(tx, ttlMs) })
+    tx.put('signRequests', id, { ...base, decidedBy: explanation(), status: 'pending', pendingAt: tx.time, expiresAt: deadline(tx, ttlMs) })
     tx.emit('signRequest.created', { ...data, status: 'pending' })
     tx.emit('signRequest.pending', data)
     return { requestId: id, status: 'pending' as const }
   }
   if (verdict === 'rejected') {
-    const req: SignRequest = { ...base, status: 'pending', expiresAt: tx.time }
+    const why = explanation()
+    const req: SignRequest = { ...base, decidedBy: why, status: 'pending', expiresAt: tx.time }
     tx.emit('signRequest.created', { ...data, status: 'rejected' })
-    rejectSignRequest(tx, req, `policy ${policyId} rejects a request by ${sender}`)
+    const failed = conditions.filter((c) => !c.holds).map((c) => `${c.condition} is false: ${c.why}`)
+    rejectSignRequest(tx, req, `policy ${policyId} rejects a request by ${sender}${failed.length ? ` (${failed.join('; ')})` : ''}`)
     return { requestId: id, status: 'rejected' as const }
   }
-  const action = openAction(tx, { creator: sender, workspace: w.address, policyId, owners: w.owners, subject: { kind: 'sign-request', signRequestId: id } })
+  const action = openAction(tx, {
+    creator: sender,
+    workspace: w.address,
+    policyId,
+    owners: w.owners,
+    subject: { kind: 'sign-request', signRequestId: id, ...(transaction ? { transaction: transaction.decoded } : {}) },
+    conditions,
+  })
   tx.put('signRequests', id, { ...base, status: 'partial', actionId: action.id, expiresAt: action.expiresAt })
   tx.emit('signRequest.created', { ...data, status: 'partial', actionId: action.id })
   return { requestId: id, status: 'partial' as const, actionId: action.id }
@@ -99,11 +168,11 @@ export function settleSignRequestAction(tx: StateTx, action: Action): void {
   const req = tx.get('signRequests', action.subject.signRequestId)
   if (!req || req.status !== 'partial') return
   if (action.status === 'approved') {
-    tx.put('signRequests', req.id, { ...req, status: 'pending', pendingAt: tx.time, expiresAt: deadline(tx, req.ttlMs) })
+    tx.put('signRequests', req.id, { ...req, ...(action.decidedBy ? { decidedBy: action.decidedBy } : {}), status: 'pending', pendingAt: tx.time, expiresAt: deadline(tx, req.ttlMs) })
     tx.emit('signRequest.pending', { requestId: req.id, keyring: req.keyring, workspace: req.workspace, keyId: req.keyId, actionId: action.id })
   } else {
     const why = action.status === 'expired' ? 'approval expired' : action.status === 'revoked' ? 'revoked by its creator' : 'rejected by the sign policy'
-    rejectSignRequest(tx, req, `${why} (action ${action.id})`)
+    rejectSignRequest(tx, action.decidedBy ? { ...req, decidedBy: action.decidedBy } : req, `${why} (action ${action.id})`)
   }
 }
 

@@ -29,6 +29,8 @@ const schnorrSig = schnorr.sign(digest, secret)
 const unsignedTx = { chainId: 'zrkit-test', signer: alice.address, publicKey: alice.publicKey, sequence: 0, msg: { type: 'bank.Send', to: alice.address, amount: 1n } }
 const expr = core.parsePolicyExpression('any(1, [a, b])', { a: alice.address, b: core.publicKeyToAddress(secp256k1.getPublicKey(sha256(secret), true)) })
 const event = { seq: 1, height: 1, time: 0, type: 'genesis', data: { chainId: 'x' } }
+const txExpr = core.parsePolicyExpression('tx.value <= 0.1 eth && a', { a: alice.address })
+const decodedTx = { chain: 'evm', decoder: 'evm@1', network: 'eip155:1', format: 'eip1559', from: '0x00', transfers: [{ kind: 'transfer', asset: 'native', to: '0x01', amount: 5n }], calls: [], fee: 1n, feeAsset: 'native', fields: { nonce: '0' } }
 
 /** Functions of `@zrkit/core` and how each is called. */
 const table: Record<string, TableEntry> = {
@@ -78,6 +80,15 @@ const table: Record<string, TableEntry> = {
   evaluatePolicy: { valid: () => [expr, new Map([[alice.address, 'approve']])] },
   formatPolicyExpression: { valid: () => [expr, { a: alice.address }] },
   parsePolicyExpression: { valid: () => ['any(1, [a])', { a: alice.address }] },
+  explainPolicyDecision: { valid: () => [txExpr, new Map([[alice.address, 'approve']]), [true], { a: alice.address }] },
+  txConditionsOf: { valid: () => [txExpr] },
+  judgeTxConditions: {
+    fields: [1],
+    valid: () => [txExpr, { transaction: decodedTx, allowlists: { t: ['0x01'] }, tokens: { usdc: { chain: 'evm', asset: '0x02', decimals: 6 } } }],
+    nested: (h) => [[txExpr, { transaction: { ...decodedTx, transfers: h } }], [txExpr, { transaction: { ...decodedTx, transfers: [h] } }], [txExpr, { transaction: { ...decodedTx, fields: h } }], [txExpr, { tokens: { usdc: h } }], [txExpr, { allowlists: { t: h } }]],
+  },
+  toBaseUnits: { valid: () => ['0.1', 18] },
+  formatBaseUnits: { valid: () => [10n ** 17n, 18] },
   policyAddresses: { valid: () => [expr] },
   // keyrings
   abstain: { valid: () => ['no share of this key'] },
@@ -227,6 +238,9 @@ const actions: Record<string, TableEntry> = {
   listKeys: action(() => [owner(), { workspace: w.s.workspace, keyring: w.s.keyring }]),
   fulfilKeyRequest: action(() => [party(), { requestId: w.key.requestId, result: { publicKey: w.key.publicKey } }]),
   requestSignature: action(() => [owner(), { keyId: w.key.keyId, payloads: [digest], path: [0], metadata: { note: 'x' } }]),
+  requestTransactionSignature: action(() => [owner(), { keyId: w.key.keyId, chain: 'evm', unsignedTransaction: '0x02c0', network: 'x', metadata: { note: 'x' } }]),
+  setWorkspaceAllowlist: action(() => [owner(), { workspace: w.child, name: 'treasury', entries: [w.s.outsider.address] }]),
+  setWorkspaceToken: action(() => [owner(), { workspace: w.child, name: 'usdc' }]),
   getSignRequest: action(() => [owner(), { id: w.signRequestId }]),
   listSignRequests: action(() => [owner(), { keyId: w.key.keyId, status: 'fulfilled' }]),
   waitForSignRequest: action(() => [owner(), { requestId: w.signRequestId, ...briefly() }]),

@@ -27,6 +27,20 @@ export function decodeTransaction(decoder: TransactionDecoder, input: DecodeTran
   if (out === null || typeof out !== 'object') throw bad('result', '{ payloads, transaction }', out)
   const { payloads, transaction } = out as Record<string, unknown>
   if (!Array.isArray(payloads) || payloads.length < 1 || payloads.some((p) => !(p instanceof Uint8Array))) throw bad('payloads', 'a non-empty list of byte arrays', payloads)
+  const decoded = checkDecodedTransaction(transaction, { chain, decoder: `${chain}@${decoder.version}` }, bad)
+  return { payloads: payloads.map((p) => Uint8Array.from(p as Uint8Array)), transaction: decoded }
+}
+
+/**
+ * Checks a decoded transaction from anywhere (a decoder plugin, a caller of `judgeTxConditions`) and
+ * returns a plain frozen copy of exactly the checked fields. `expect` pins the chain and decoder.
+ */
+export function checkDecodedTransaction(
+  transaction: unknown,
+  expect?: { chain?: string; decoder?: string },
+  bad: (what: string, expected: string, got: unknown) => ZrError = (what, expected, got) =>
+    new ZrError('INVALID_INPUT', 'Invalid decoded transaction.', { details: `${what}: expected ${expected}, got ${describeValue(got)}` }),
+): DecodedTransaction {
   if (transaction === null || typeof transaction !== 'object') throw bad('transaction', 'an object', transaction)
   const t = transaction as Record<string, unknown>
   const text = (v: unknown, what: string, max = SHORT): string => {
@@ -45,8 +59,8 @@ export function decodeTransaction(decoder: TransactionDecoder, input: DecodeTran
     if (v === null || typeof v !== 'object' || Array.isArray(v)) throw bad(what, 'an object', v)
     return v as Record<string, unknown>
   }
-  if (t.chain !== chain) throw bad('transaction.chain', JSON.stringify(chain), t.chain)
-  if (t.decoder !== `${chain}@${decoder.version}`) throw bad('transaction.decoder', JSON.stringify(`${chain}@${decoder.version}`), t.decoder)
+  if (expect?.chain !== undefined && t.chain !== expect.chain) throw bad('transaction.chain', JSON.stringify(expect.chain), t.chain)
+  if (expect?.decoder !== undefined && t.decoder !== expect.decoder) throw bad('transaction.decoder', JSON.stringify(expect.decoder), t.decoder)
   const transfers = list(t.transfers, 'transaction.transfers').map((x, i): TransactionTransfer => {
     const r = record(x, `transfers[${i}]`)
     if (r.kind !== 'transfer' && r.kind !== 'approve') throw bad(`transfers[${i}].kind`, "'transfer' or 'approve'", r.kind)
@@ -69,11 +83,11 @@ export function decodeTransaction(decoder: TransactionDecoder, input: DecodeTran
   const rawFields = record(t.fields, 'transaction.fields')
   const entries = Object.entries(rawFields)
   if (entries.length > MAX_FIELDS) throw bad('transaction.fields', `at most ${MAX_FIELDS} entries`, `${entries.length} entries`)
-  const fields: Record<string, string> = {}
-  for (const [k, v] of entries) fields[text(k, 'field name', 64)] = text(v, `fields.${k}`, 1024)
-  const decoded: DecodedTransaction = Object.freeze({
-    chain,
-    decoder: `${chain}@${decoder.version}`,
+  // own properties only (a key named __proto__ stays a plain field)
+  const fields: Record<string, string> = Object.fromEntries(entries.map(([k, v]) => [text(k, 'field name', 64), text(v, `fields.${k}`, 1024)]))
+  return Object.freeze({
+    chain: text(t.chain, 'transaction.chain', 32),
+    decoder: text(t.decoder, 'transaction.decoder', 40),
     network: text(t.network, 'transaction.network', 128),
     format: text(t.format, 'transaction.format', 64),
     from: text(t.from, 'transaction.from'),
@@ -83,5 +97,4 @@ export function decodeTransaction(decoder: TransactionDecoder, input: DecodeTran
     feeAsset: text(t.feeAsset, 'transaction.feeAsset'),
     fields: Object.freeze(fields),
   })
-  return { payloads: payloads.map((p) => Uint8Array.from(p as Uint8Array)), transaction: decoded }
 }

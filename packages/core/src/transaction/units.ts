@@ -3,6 +3,9 @@
  * 100000000000000000n wei.
  */
 
+import { describeValue } from '../errors/describeValue.js'
+import { ZrError } from '../errors/ZrError.js'
+
 const DECIMAL = /^([0-9]+)(?:\.([0-9]+))?$/
 
 /**
@@ -36,6 +39,8 @@ export function toBaseUnits(amount: string, decimals: number): bigint | undefine
  * ```
  */
 export function formatBaseUnits(value: bigint, decimals: number): string {
+  if (typeof value !== 'bigint') throw new ZrError('INVALID_INPUT', 'Invalid amount.', { details: `expected a bigint in base units, got ${describeValue(value)}` })
+  if (typeof decimals !== 'number' || !Number.isInteger(decimals) || decimals < 0 || decimals > 77) throw new ZrError('INVALID_INPUT', 'Invalid decimals.', { details: `expected an integer in 0..77, got ${describeValue(decimals)}` })
   const negative = value < 0n
   const digits = (negative ? -value : value).toString().padStart(decimals + 1, '0')
   const whole = digits.slice(0, digits.length - decimals)

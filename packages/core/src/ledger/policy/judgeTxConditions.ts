@@ -1,6 +1,11 @@
 import type { DecodedTransaction, TransactionDecoder } from '../../transaction/TransactionDecoder.js'
 import { toBaseUnits, formatBaseUnits } from '../../transaction/units.js'
 import type { PolicyExpression, TxCondition } from './expressionTypes.js'
+import { checkExpression } from './expressionRules.js'
+import { checkDecodedTransaction } from '../../transaction/decodeTransaction.js'
+import { checkTransactionDecoders } from '../../transaction/checkTransactionDecoders.js'
+import { describeValue } from '../../errors/describeValue.js'
+import { ZrError } from '../../errors/ZrError.js'
 import { formatTxCondition } from './formatPolicyExpression.js'
 
 /**
@@ -37,6 +42,7 @@ export type TxConditionContext = {
 
 /** The transaction conditions of an expression, in the order the evaluator meets them (depth first, left to right). */
 export function txConditionsOf(expr: PolicyExpression): TxCondition[] {
+  checkExpression(expr)
   const out: TxCondition[] = []
   const visit = (e: PolicyExpression): void => {
     if (e.op === 'tx') out.push(e)
@@ -60,10 +66,42 @@ export function txConditionsOf(expr: PolicyExpression): TxCondition[] {
  * ```
  */
 export function judgeTxConditions(expr: PolicyExpression, context: TxConditionContext): TxConditionResult[] {
-  return txConditionsOf(expr).map((c) => {
-    const { holds, why } = judge(c, context)
+  const conditions = txConditionsOf(expr)
+  const ctx = checkContext(context)
+  return conditions.map((c) => {
+    const { holds, why } = judge(c, ctx)
     return { condition: formatTxCondition(c), holds, why }
   })
+}
+
+/** Checks a context from any caller; the ledger's own is already checked, and passes unchanged. */
+function checkContext(context: unknown): TxConditionContext {
+  const bad = (details: string) => new ZrError('INVALID_INPUT', 'Invalid transaction condition context.', { details })
+  if (context === null || typeof context !== 'object' || Array.isArray(context)) throw bad(`expected { transaction?, decoder?, allowlists?, tokens? }, got ${describeValue(context)}`)
+  const c = context as Record<string, unknown>
+  const transaction = c.transaction === undefined ? undefined : checkDecodedTransaction(c.transaction)
+  let decoder: TransactionDecoder | undefined
+  if (c.decoder !== undefined) decoder = checkTransactionDecoders([c.decoder]).values().next().value
+  const names = (v: unknown, what: string, entry: (x: unknown, name: string) => void): void => {
+    if (v === undefined) return
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw bad(`expected ${what} as an object of name -> value, got ${describeValue(v)}`)
+    for (const [name, x] of Object.entries(v)) entry(x, name)
+  }
+  names(c.allowlists, 'allowlists', (x, name) => {
+    if (!Array.isArray(x) || x.some((e) => typeof e !== 'string')) throw bad(`expected allowlist ${name} as a list of strings, got ${describeValue(x)}`)
+  })
+  names(c.tokens, 'tokens', (x, name) => {
+    const t = x as Record<string, unknown> | null
+    if (t === null || typeof t !== 'object' || typeof t.chain !== 'string' || typeof t.asset !== 'string' || (t.network !== undefined && typeof t.network !== 'string') || typeof t.decimals !== 'number' || !Number.isInteger(t.decimals) || t.decimals < 0 || t.decimals > 77) {
+      throw bad(`expected token ${name} as { chain, network?, asset, decimals 0..77 }, got ${describeValue(x)}`)
+    }
+  })
+  return {
+    ...(transaction ? { transaction } : {}),
+    ...(decoder ? { decoder } : {}),
+    ...(c.allowlists !== undefined ? { allowlists: c.allowlists as TxConditionContext['allowlists'] } : {}),
+    ...(c.tokens !== undefined ? { tokens: c.tokens as TxConditionContext['tokens'] } : {}),
+  }
 }
 
 type Verdict = { holds: boolean; why: string }

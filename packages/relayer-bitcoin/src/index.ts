@@ -22,6 +22,7 @@ export {
   type BitcoinSignPsbtResult,
   type CreateBitcoinRelayerParameters,
 } from './createBitcoinRelayer.js'
+export { bitcoinTransactionDecoder, bitcoinDecoderNetworks, type BitcoinDecoderNetwork } from './decoder/index.js'
 export { ensureEccLib, nobleEccLib } from './eccLib.js'
 export { DEFAULT_DUST_RELAY_FEE_RATE, MAX_STANDARD_TX_WEIGHT, dustThreshold, feeFor, inputWeights, isWitnessProgram, outputSize, txWeight, vsizeOf } from './fees.js'
 export { bitcoinNetworkNames, bitcoinNetworkParams, type BitcoinNetworkOptions, type BitcoinNetworkParams } from './networks.js'

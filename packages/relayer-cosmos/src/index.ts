@@ -20,3 +20,4 @@ export {
   type CreateCosmosRelayerParameters,
 } from './createCosmosRelayer.js'
 export { toCosmosSignature } from './signature.js'
+export { cosmosTransactionDecoder } from './decoder/index.js'

@@ -1,5 +1,6 @@
 export { createEvmRelayer, type CreateEvmRelayerParameters, type EvmDeployContractParameters, type EvmRelayResult, type EvmRelayer, type EvmSendOptions, type EvmSendTransactionParameters, type EvmWriteContractParameters } from './createEvmRelayer.js'
 export { evmAccount, type EvmAccountContext, type EvmAccountOptions } from './evmAccount.js'
+export { evmTransactionDecoder } from './decoder/index.js'
 export { evmAdapter, type EvmAdapterOptions, type EvmTransactionIntent, type EvmTransactionType } from './evmAdapter.js'
 export { createEvmNonceManager, sharedEvmNonceManager, type CreateEvmNonceManagerOptions, type EvmNonceManager, type NonceKey } from './evmNonceManager.js'
 export { toEvmSignature, type EvmSignature } from './signature.js'

@@ -9,6 +9,7 @@ export {
   type SolanaTransferParameters,
   type SolanaTransferTokenParameters,
 } from './createSolanaRelayer.js'
+export { solanaTransactionDecoder } from './decoder/index.js'
 export { connectionNetwork, type SolanaAccount, type SolanaCommitment, type SolanaNetwork, type SolanaNetworkSendOptions, type SolanaSignatureStatus } from './network.js'
 export { solanaAdapter, solanaChainId, solanaChains, type SolanaAdapterOptions, type SolanaReceipt } from './solanaAdapter.js'
 export { solanaSigner, type SolanaSigner, type SolanaSignerContext, type SolanaSignerOptions } from './solanaSigner.js'

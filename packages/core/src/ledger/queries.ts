@@ -36,7 +36,11 @@ export type Page<T> = { readonly items: readonly T[]; readonly nextCursor?: stri
 
 /** Every query the ledger answers: its parameters and its result. */
 export type Queries = {
-  status: { params: Record<string, never>; result: { chainId: string; height: number; time: number; lastEventSeq: number; params: LedgerParams } }
+  status: {
+    params: Record<string, never>
+    /** `transactionDecoders`: the decoders the ledger runs (`['evm@1']`), for sign-transaction requests. */
+    result: { chainId: string; height: number; time: number; lastEventSeq: number; params: LedgerParams; transactionDecoders: readonly string[] }
+  }
   account: { params: { address: string }; result: AccountRecord }
   tx: { params: { hash: string }; result: TxRecord | null }
   workspace: { params: { address: string }; result: Workspace | null }
@@ -97,7 +101,14 @@ const bool = (p: Params, k: string) => optional(p[k], (v) => checkBool(v, k))
  * "constructor", "hasOwnProperty") are unknown queries, not answers.
  */
 const answers: { readonly [Q in QueryKind]: (state: LedgerState, p: Params) => QueryResult<Q> } = Object.freeze({
-  status: (state) => ({ chainId: state.chainId, height: state.height, time: state.time, lastEventSeq: state.events.length, params: state.params }),
+  status: (state) => ({
+    chainId: state.chainId,
+    height: state.height,
+    time: state.time,
+    lastEventSeq: state.events.length,
+    params: state.params,
+    transactionDecoders: [...state.decoders.values()].map((d) => `${d.chain}@${d.version}`),
+  }),
   account: (state, p) => {
     const a = address(p)
     return state.tables.accounts.get(a) ?? { address: a, sequence: 0, balance: 0n }

@@ -37,6 +37,14 @@ export type PreparedTx = {
    * key-path-only (BIP86) output, `{ merkleRoot }` for an output with a script tree.
    */
   readonly taproot?: { readonly merkleRoot?: Uint8Array }
+  /**
+   * The unsigned transaction as the ledger's decoder for `chain` reads it (EVM serialized bytes, a
+   * Bitcoin PSBT, a Solana message, a Cosmos SignDoc). When the ledger runs that decoder, the relayer
+   * asks for a sign-transaction request: the ledger computes the payloads itself (they must equal
+   * `payloads`) and the sign policy judges what the transaction does. Without it, or on a ledger without
+   * the decoder, the request carries the payloads alone, opaque to policies.
+   */
+  readonly transaction?: { readonly chain: string; readonly unsignedTransaction: Uint8Array; readonly network?: string }
 }
 
 /** A signed transaction ready to broadcast, and its id on its network. */

@@ -44,6 +44,11 @@ export type RelayRecord = {
   /** The adapter's short facts about the transaction (`from`, `nonce`...). */
   readonly summary: Readonly<Record<string, string>>
   readonly status: RelayStatus
+  /**
+   * How the signatures were asked for: `'transaction'`, a sign-transaction request the ledger decoded and
+   * the policy judged; `'payloads'`, the payloads alone, opaque to policies. Set once submitted.
+   */
+  readonly requestKind?: 'transaction' | 'payloads'
   /** The signature request, once submitted. */
   readonly requestId?: number
   /** The approval action, when the sign policy needed more than the requester. */

@@ -1,10 +1,11 @@
 import { randomBytes } from '@noble/hashes/utils.js'
 import { getKey } from '../client/actions/keyRequest.js'
-import { getSignRequest, listSignRequests, requestSignature, waitForSignRequest } from '../client/actions/signRequest.js'
+import { getSignRequest, listSignRequests, requestSignature, requestTransactionSignature, waitForSignRequest } from '../client/actions/signRequest.js'
 import { type ClientBase, requireAccount } from '../client/sendMessage.js'
 import { type DerivationPath, parseDerivationPath } from '../derivation/derivationPath.js'
 import { equalBytes, toHex } from '../encoding/bytes.js'
 import type { ZrErrorCode } from '../errors/codes.js'
+import { describeValue } from '../errors/describeValue.js'
 import { ZrError, isZrError } from '../errors/ZrError.js'
 import type { LedgerEvent } from '../ledger/events.js'
 import type { SignRequest, SignRequestStatus } from '../ledger/types.js'
@@ -28,7 +29,15 @@ const SUMMARY_METADATA_PREFIX = 'zrkit.tx.'
 /** Progress of a relay, step by step. `ledger` carries the ledger's own events (votes, approval, fulfilment). */
 export type RelayEvent =
   | { readonly type: 'prepared'; readonly relayId: string; readonly chain: string; readonly summary: Readonly<Record<string, string>> }
-  | { readonly type: 'requested'; readonly relayId: string; readonly requestId: number; readonly status: SignRequestStatus; readonly actionId?: number }
+  | {
+      readonly type: 'requested'
+      readonly relayId: string
+      readonly requestId: number
+      readonly status: SignRequestStatus
+      readonly actionId?: number
+      /** `'transaction'`: the ledger decoded the transaction and the policy judged it; `'payloads'`: opaque to policies. */
+      readonly requestKind: 'transaction' | 'payloads'
+    }
   | { readonly type: 'ledger'; readonly relayId: string; readonly requestId: number; readonly event: LedgerEvent }
   | { readonly type: 'signed'; readonly relayId: string; readonly requestId: number; readonly txid: string }
   | { readonly type: 'broadcast'; readonly relayId: string; readonly requestId: number; readonly txid: string }
@@ -52,6 +61,14 @@ export type CreateRelayerParameters<Intent, Receipt> = {
   disclose?: boolean
   /** Sees every relay's progress. */
   onEvent?: (event: RelayEvent) => void
+  /**
+   * How signatures are asked for. `'auto'` (default): a sign-transaction request when the adapter gives
+   * the transaction and the ledger runs the decoder for its chain (the ledger computes the payloads and
+   * the sign policy judges what the transaction does), else the payloads alone. `'transaction'`: always a
+   * sign-transaction request (`UNSUPPORTED_CHAIN` when the ledger cannot decode it). `'payloads'`: the
+   * payloads alone, opaque to policies (a policy with transaction conditions denies them).
+   */
+  requestKind?: 'auto' | 'transaction' | 'payloads'
 }
 
 /** How a relay waits. */
@@ -179,6 +196,22 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
   const { client, adapter } = parameters
   const journal = parameters.journal ?? memoryRelayJournal()
   const disclose = parameters.disclose ?? true
+  const requestKind = parameters.requestKind ?? 'auto'
+  if (requestKind !== 'auto' && requestKind !== 'transaction' && requestKind !== 'payloads') {
+    throw new ZrError('INVALID_INPUT', 'Invalid requestKind.', { details: `expected 'auto', 'transaction' or 'payloads', got ${describeValue(requestKind)}` })
+  }
+  /** The chains whose transactions the ledger decodes (fixed by its genesis, so asked once). */
+  let decodedChains: Promise<ReadonlySet<string>> | undefined
+  const ledgerDecodes = async (chain: string): Promise<boolean> => {
+    decodedChains ??= client.ledger.query('status', {}).then(
+      (s) => new Set((s.transactionDecoders ?? []).map((id) => id.split('@')[0]!)),
+      (e: unknown) => {
+        decodedChains = undefined
+        throw e
+      },
+    )
+    return (await decodedChains).has(chain)
+  }
   const ledgerChainId = client.ledger.chainId
   if (!adapter || typeof adapter.chain !== 'string' || typeof adapter.prepare !== 'function') {
     throw new ZrError('INVALID_INPUT', 'Invalid relay adapter.', { details: `expected an object with chain, keyTypes, prepare, payloads, assemble, broadcast and confirm, got ${typeof adapter}` })
@@ -309,15 +342,33 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
       for (const [k, v] of Object.entries(prepared.summary)) metadata[`${SUMMARY_METADATA_PREFIX}${k}`] = v
     }
     let submitted: Awaited<ReturnType<typeof requestSignature>>
+    let kind: 'transaction' | 'payloads' = 'payloads'
     try {
-      submitted = await requestSignature(client, {
+      const common = {
         keyId: params.keyId,
         ...(path !== undefined ? { path } : {}),
-        payloads: prepared.payloads,
         ...(prepared.taproot !== undefined ? { taproot: prepared.taproot } : {}),
         ...(params.ttlMs !== undefined ? { ttlMs: params.ttlMs } : {}),
         metadata,
-      })
+      }
+      const tx = prepared.transaction
+      if (requestKind === 'transaction' && !tx) {
+        throw new ZrError('UNSUPPORTED_CHAIN', 'The adapter gives no transaction for the ledger to decode.', { details: `the ${adapter.chain} adapter prepares payloads only; use requestKind 'auto' or 'payloads'`, context: { chain: adapter.chain, available: [] } })
+      }
+      if (tx && requestKind !== 'payloads' && (requestKind === 'transaction' || (await ledgerDecodes(tx.chain)))) {
+        kind = 'transaction'
+        submitted = await requestTransactionSignature(client, { ...common, chain: tx.chain, unsignedTransaction: tx.unsignedTransaction, ...(tx.network !== undefined ? { network: tx.network } : {}) })
+        // the ledger computed the payloads from the transaction: they must be the ones this relay assembles with
+        const request = await getSignRequest(client, { id: submitted.requestId })
+        if (!samePayloads(request.payloads, prepared.payloads)) {
+          throw new ZrError('RELAY_MISMATCH', 'The ledger computed other payloads for the transaction than the adapter.', {
+            details: `sign request ${submitted.requestId}: the ${tx.chain} decoder's ${request.payloads.length} payload(s) differ from the ${adapter.chain} adapter's ${prepared.payloads.length}`,
+            context: { requestId: submitted.requestId, relayId: record.id },
+          })
+        }
+      } else {
+        submitted = await requestSignature(client, { ...common, payloads: prepared.payloads })
+      }
     } catch (e) {
       // A refusal changed nothing on the ledger: no request exists, so nothing will ever be signed.
       // A lost connection may hide a request that was made: keep the record for recover() to look for it.
@@ -330,11 +381,12 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
     const ledgerSeq = submitted.receipt.events.find((e) => e.type === 'signRequest.created')?.seq
     record = await update(record, {
       status: 'requested',
+      requestKind: kind,
       requestId: submitted.requestId,
       ...(submitted.actionId !== undefined ? { actionId: submitted.actionId } : {}),
       ...(ledgerSeq !== undefined ? { ledgerSeq } : {}),
     })
-    emit({ type: 'requested', relayId: record.id, requestId: submitted.requestId, status: submitted.status, ...(submitted.actionId !== undefined ? { actionId: submitted.actionId } : {}) }, local)
+    emit({ type: 'requested', relayId: record.id, requestId: submitted.requestId, status: submitted.status, requestKind: kind, ...(submitted.actionId !== undefined ? { actionId: submitted.actionId } : {}) }, local)
     if (submitted.status === 'rejected') {
       const request = await getSignRequest(client, { id: submitted.requestId })
       await rejectRecord(record, request.rejectReason ?? 'rejected by the sign policy', signer, local)
@@ -616,5 +668,12 @@ function checkPrepared(prepared: PreparedTx, chain: string): PreparedTx {
   if (taproot !== undefined && (!taproot || typeof taproot !== 'object' || Object.keys(taproot).some((k) => k !== 'merkleRoot') || (taproot.merkleRoot !== undefined && !(taproot.merkleRoot instanceof Uint8Array && taproot.merkleRoot.length === 32)))) {
     throw bad('expected taproot: {} or { merkleRoot: 32 bytes }')
   }
-  return { unsignedTx: prepared.unsignedTx, payloads: prepared.payloads, summary, ...(taproot !== undefined ? { taproot } : {}) }
+  const tx: unknown = prepared.transaction
+  if (tx !== undefined) {
+    const t = tx as Record<string, unknown> | null
+    if (!t || typeof t !== 'object' || typeof t.chain !== 'string' || !(t.unsignedTransaction instanceof Uint8Array) || (t.network !== undefined && typeof t.network !== 'string')) {
+      throw bad('expected transaction: { chain, unsignedTransaction: bytes, network? }')
+    }
+  }
+  return { unsignedTx: prepared.unsignedTx, payloads: prepared.payloads, summary, ...(taproot !== undefined ? { taproot } : {}), ...(tx !== undefined ? { transaction: prepared.transaction! } : {}) }
 }

@@ -69,6 +69,7 @@ const table: Record<string, TableEntry> = {
   ed25519Verifier: { valid: () => [edKey] },
   nativeSha512: { valid: () => [digest] },
   remember: { valid: () => [new Map(), 'k', 1, 8] },
+  checkRequestKind: { valid: () => ['auto'] },
   verifyAccountSignature: { valid: () => [secp256k1.sign(digest, secret, { prehash: false }), digest, secpKey] },
   checkPayloads: { fields: [2], valid: () => ['ecdsa-secp256k1', [digest], { maxPayloads: 4, maxMessageBytes: 64 }] },
   checkPublicKey: { valid: () => ['ecdsa-secp256k1', secpKey] },
@@ -271,6 +272,8 @@ const excluded: Record<string, string> = {
   bindRelayer: 'a factory over a live client and a chain adapter (objects with methods); its plain parameters are checked by createRelayer.test.ts',
   sleep: 'waits the time it is given, so a hostile but valid time would wait for days; its input checks (and the 2^31 - 1 ms bound) are in async/sleep.test.ts',
   pollUntil: 'calls a function of the caller until it returns a value; its option checks are in async/sleep.test.ts',
+  ledgerDecoders: 'a factory over a live client (it asks the ledger when called); used by the relayers, tested through createRelayer.test.ts',
+  requestTransactionOrPayloads: 'takes a live client and a live decodes() function; its paths are tested through createRelayer.test.ts',
 }
 
 describe('@zrkit/core exports with hostile inputs', () => {

@@ -28,3 +28,4 @@ export { applySigningKey } from './derivation/signingKey.js'
 // Relayers
 export { relayOptionKeys, splitRelayOptions } from './relayer/splitRelayOptions.js'
 export { remember } from './cache/remember.js'
+export { checkRequestKind, ledgerDecoders, requestTransactionOrPayloads, type RequestKind } from './relayer/requestTransactionOrPayloads.js'

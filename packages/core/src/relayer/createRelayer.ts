@@ -1,11 +1,11 @@
 import { randomBytes } from '@noble/hashes/utils.js'
 import { getKey } from '../client/actions/keyRequest.js'
-import { getSignRequest, listSignRequests, requestSignature, requestTransactionSignature, waitForSignRequest } from '../client/actions/signRequest.js'
+import { getSignRequest, listSignRequests, waitForSignRequest } from '../client/actions/signRequest.js'
+import { checkRequestKind, ledgerDecoders, requestTransactionOrPayloads } from './requestTransactionOrPayloads.js'
 import { type ClientBase, requireAccount } from '../client/sendMessage.js'
 import { type DerivationPath, parseDerivationPath } from '../derivation/derivationPath.js'
 import { equalBytes, toHex } from '../encoding/bytes.js'
 import type { ZrErrorCode } from '../errors/codes.js'
-import { describeValue } from '../errors/describeValue.js'
 import { ZrError, isZrError } from '../errors/ZrError.js'
 import type { LedgerEvent } from '../ledger/events.js'
 import type { SignRequest, SignRequestStatus } from '../ledger/types.js'
@@ -108,6 +108,8 @@ export type SubmitRelayReturnType = {
   readonly status: SignRequestStatus
   readonly actionId?: number
   readonly summary: Readonly<Record<string, string>>
+  /** `'transaction'`: the ledger decoded the transaction and the sign policy judged it; `'payloads'`: opaque to policies. */
+  readonly requestKind: 'transaction' | 'payloads'
 }
 
 /** A signed transaction of a relay. */
@@ -196,22 +198,8 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
   const { client, adapter } = parameters
   const journal = parameters.journal ?? memoryRelayJournal()
   const disclose = parameters.disclose ?? true
-  const requestKind = parameters.requestKind ?? 'auto'
-  if (requestKind !== 'auto' && requestKind !== 'transaction' && requestKind !== 'payloads') {
-    throw new ZrError('INVALID_INPUT', 'Invalid requestKind.', { details: `expected 'auto', 'transaction' or 'payloads', got ${describeValue(requestKind)}` })
-  }
-  /** The chains whose transactions the ledger decodes (fixed by its genesis, so asked once). */
-  let decodedChains: Promise<ReadonlySet<string>> | undefined
-  const ledgerDecodes = async (chain: string): Promise<boolean> => {
-    decodedChains ??= client.ledger.query('status', {}).then(
-      (s) => new Set((s.transactionDecoders ?? []).map((id) => id.split('@')[0]!)),
-      (e: unknown) => {
-        decodedChains = undefined
-        throw e
-      },
-    )
-    return (await decodedChains).has(chain)
-  }
+  const requestKind = checkRequestKind(parameters.requestKind)
+  const ledgerDecodes = ledgerDecoders(client)
   const ledgerChainId = client.ledger.chainId
   if (!adapter || typeof adapter.chain !== 'string' || typeof adapter.prepare !== 'function') {
     throw new ZrError('INVALID_INPUT', 'Invalid relay adapter.', { details: `expected an object with chain, keyTypes, prepare, payloads, assemble, broadcast and confirm, got ${typeof adapter}` })
@@ -341,34 +329,20 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
       metadata[CHAIN_METADATA_KEY] = adapter.chain
       for (const [k, v] of Object.entries(prepared.summary)) metadata[`${SUMMARY_METADATA_PREFIX}${k}`] = v
     }
-    let submitted: Awaited<ReturnType<typeof requestSignature>>
-    let kind: 'transaction' | 'payloads' = 'payloads'
+    let submitted: Awaited<ReturnType<typeof requestTransactionOrPayloads>>
     try {
-      const common = {
+      submitted = await requestTransactionOrPayloads(client, {
         keyId: params.keyId,
         ...(path !== undefined ? { path } : {}),
         ...(prepared.taproot !== undefined ? { taproot: prepared.taproot } : {}),
+        payloads: prepared.payloads,
+        ...(prepared.transaction !== undefined ? { transaction: prepared.transaction } : {}),
+        kind: requestKind,
+        decodes: ledgerDecodes,
         ...(params.ttlMs !== undefined ? { ttlMs: params.ttlMs } : {}),
         metadata,
-      }
-      const tx = prepared.transaction
-      if (requestKind === 'transaction' && !tx) {
-        throw new ZrError('UNSUPPORTED_CHAIN', 'The adapter gives no transaction for the ledger to decode.', { details: `the ${adapter.chain} adapter prepares payloads only; use requestKind 'auto' or 'payloads'`, context: { chain: adapter.chain, available: [] } })
-      }
-      if (tx && requestKind !== 'payloads' && (requestKind === 'transaction' || (await ledgerDecodes(tx.chain)))) {
-        kind = 'transaction'
-        submitted = await requestTransactionSignature(client, { ...common, chain: tx.chain, unsignedTransaction: tx.unsignedTransaction, ...(tx.network !== undefined ? { network: tx.network } : {}) })
-        // the ledger computed the payloads from the transaction: they must be the ones this relay assembles with
-        const request = await getSignRequest(client, { id: submitted.requestId })
-        if (!samePayloads(request.payloads, prepared.payloads)) {
-          throw new ZrError('RELAY_MISMATCH', 'The ledger computed other payloads for the transaction than the adapter.', {
-            details: `sign request ${submitted.requestId}: the ${tx.chain} decoder's ${request.payloads.length} payload(s) differ from the ${adapter.chain} adapter's ${prepared.payloads.length}`,
-            context: { requestId: submitted.requestId, relayId: record.id },
-          })
-        }
-      } else {
-        submitted = await requestSignature(client, { ...common, payloads: prepared.payloads })
-      }
+        who: `the ${adapter.chain} adapter`,
+      })
     } catch (e) {
       // A refusal changed nothing on the ledger: no request exists, so nothing will ever be signed.
       // A lost connection may hide a request that was made: keep the record for recover() to look for it.
@@ -381,12 +355,12 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
     const ledgerSeq = submitted.receipt.events.find((e) => e.type === 'signRequest.created')?.seq
     record = await update(record, {
       status: 'requested',
-      requestKind: kind,
+      requestKind: submitted.requestKind,
       requestId: submitted.requestId,
       ...(submitted.actionId !== undefined ? { actionId: submitted.actionId } : {}),
       ...(ledgerSeq !== undefined ? { ledgerSeq } : {}),
     })
-    emit({ type: 'requested', relayId: record.id, requestId: submitted.requestId, status: submitted.status, requestKind: kind, ...(submitted.actionId !== undefined ? { actionId: submitted.actionId } : {}) }, local)
+    emit({ type: 'requested', relayId: record.id, requestId: submitted.requestId, status: submitted.status, requestKind: submitted.requestKind, ...(submitted.actionId !== undefined ? { actionId: submitted.actionId } : {}) }, local)
     if (submitted.status === 'rejected') {
       const request = await getSignRequest(client, { id: submitted.requestId })
       await rejectRecord(record, request.rejectReason ?? 'rejected by the sign policy', signer, local)
@@ -397,6 +371,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
       status: submitted.status,
       ...(submitted.actionId !== undefined ? { actionId: submitted.actionId } : {}),
       summary: record.summary,
+      requestKind: submitted.requestKind,
     }
   }
 

@@ -1,0 +1,83 @@
+import { getSignRequest, requestSignature, requestTransactionSignature, type RequestSignatureReturnType } from '../client/actions/signRequest.js'
+import type { ClientBase } from '../client/sendMessage.js'
+import type { DerivationPath } from '../derivation/derivationPath.js'
+import { equalBytes } from '../encoding/bytes.js'
+import { describeValue } from '../errors/describeValue.js'
+import { ZrError } from '../errors/ZrError.js'
+
+/** How a relayer or host signer asks for signatures (see `CreateRelayerParameters.requestKind`). */
+export type RequestKind = 'auto' | 'transaction' | 'payloads'
+
+/** Checks a `requestKind` option. */
+export function checkRequestKind(v: unknown): RequestKind {
+  if (v === undefined) return 'auto'
+  if (v !== 'auto' && v !== 'transaction' && v !== 'payloads') throw new ZrError('INVALID_INPUT', 'Invalid requestKind.', { details: `expected 'auto', 'transaction' or 'payloads', got ${describeValue(v)}` })
+  return v
+}
+
+/**
+ * The chains whose transactions a ledger decodes, asked once per caller: a ledger's decoders are fixed
+ * by its genesis. Give it to {@link requestTransactionOrPayloads} as `decodes`.
+ */
+export function ledgerDecoders(client: ClientBase): (chain: string) => Promise<boolean> {
+  let chains: Promise<ReadonlySet<string>> | undefined
+  return async (chain) => {
+    chains ??= client.ledger.query('status', {}).then(
+      (s) => new Set((s.transactionDecoders ?? []).map((id) => id.split('@')[0]!)),
+      (e: unknown) => {
+        chains = undefined
+        throw e
+      },
+    )
+    return (await chains).has(chain)
+  }
+}
+
+/**
+ * The one way zrkit's relayers and host signers ask for signatures: a sign-transaction request when
+ * there is a transaction and the ledger decodes its chain (`kind: 'auto'`) or when told to
+ * (`'transaction'`), else the payloads alone (opaque to policies). For a sign-transaction request the
+ * ledger computes the payloads itself; they must equal `payloads` (what the caller will assemble with),
+ * or `RELAY_MISMATCH` is thrown.
+ */
+export async function requestTransactionOrPayloads(
+  client: ClientBase,
+  params: {
+    keyId: number
+    path?: DerivationPath
+    taproot?: { merkleRoot?: Uint8Array }
+    payloads: readonly Uint8Array[]
+    transaction?: { readonly chain: string; readonly unsignedTransaction: Uint8Array; readonly network?: string }
+    kind: RequestKind
+    decodes: (chain: string) => Promise<boolean>
+    ttlMs?: number
+    metadata?: Readonly<Record<string, string>>
+    /** Names the caller in errors, e.g. `the eip155:1 adapter`. */
+    who: string
+  },
+): Promise<RequestSignatureReturnType & { requestKind: 'transaction' | 'payloads' }> {
+  const common = {
+    keyId: params.keyId,
+    ...(params.path !== undefined ? { path: params.path } : {}),
+    ...(params.taproot !== undefined ? { taproot: params.taproot } : {}),
+    ...(params.ttlMs !== undefined ? { ttlMs: params.ttlMs } : {}),
+    ...(params.metadata !== undefined ? { metadata: params.metadata } : {}),
+  }
+  const tx = params.transaction
+  if (params.kind === 'transaction' && !tx) {
+    throw new ZrError('UNSUPPORTED_CHAIN', 'No transaction for the ledger to decode.', { details: `${params.who} gives payloads only; use requestKind 'auto' or 'payloads'`, context: { chain: '', available: [] } })
+  }
+  if (!tx || params.kind === 'payloads' || (params.kind === 'auto' && !(await params.decodes(tx.chain)))) {
+    return { ...(await requestSignature(client, { ...common, payloads: params.payloads })), requestKind: 'payloads' }
+  }
+  const submitted = await requestTransactionSignature(client, { ...common, chain: tx.chain, unsignedTransaction: tx.unsignedTransaction, ...(tx.network !== undefined ? { network: tx.network } : {}) })
+  const request = await getSignRequest(client, { id: submitted.requestId })
+  const same = request.payloads.length === params.payloads.length && request.payloads.every((p, i) => equalBytes(p, params.payloads[i]!))
+  if (!same) {
+    throw new ZrError('RELAY_MISMATCH', 'The ledger computed other payloads for the transaction.', {
+      details: `sign request ${submitted.requestId}: the ledger's ${tx.chain} decoder gives ${request.payloads.length} payload(s) that differ from the ${params.payloads.length} of ${params.who}`,
+      context: { requestId: submitted.requestId },
+    })
+  }
+  return { ...submitted, requestKind: 'transaction' }
+}

@@ -5,7 +5,7 @@
  * keyring, each party behind its own connector. Keys go through the ledger's key request lifecycle; no
  * private key is ever whole: every signature is a threshold signature requested on the ledger.
  */
-import { type Account, type EmbeddedLedger, type Key, type KeyType, type ZrClient, createEmbeddedLedger, createZrClient, generateAccount } from '@zrkit/core'
+import { type Account, type EmbeddedLedger, type Key, type KeyType, type TransactionDecoder, type ZrClient, createEmbeddedLedger, createZrClient, generateAccount } from '@zrkit/core'
 import { type Federation, createFederation } from '@zrkit/mpc'
 
 /** Options of {@link federationWorld}. */
@@ -28,6 +28,10 @@ export type FederationWorldOptions = {
   readonly seed?: string
   /** How long {@link FederationWorld.createKey} waits for the key, in ms (default 60 000). */
   readonly keyTimeoutMs?: number
+  /** Transaction decoders the ledger runs (its genesis lists each at its version). */
+  readonly transactionDecoders?: readonly TransactionDecoder[]
+  /** The 2-of-2 workspace's sign policy over `alice` and `bob` (default `all([alice, bob])`), e.g. `tx.value <= 0.1 eth && any(1, [alice, bob]) || all([alice, bob])`. */
+  readonly signPolicy?: string
 }
 
 /** What {@link federationWorld} built. */
@@ -39,7 +43,7 @@ export type FederationWorld = {
   readonly accounts: { readonly alice: Account; readonly bob: Account; readonly operator: Account }
   readonly federation: Federation
   readonly keyring: string
-  /** Alice and Bob's workspace: its sign policy `all([alice, bob])` needs both. */
+  /** Alice and Bob's workspace: its sign policy `all([alice, bob])` needs both (or `signPolicy`). */
   readonly workspace: string
   /** A key of the federation, requested by Alice in `workspace` (default: the 2-of-2 workspace). */
   createKey(keyType: KeyType, workspace?: string): Promise<Key>
@@ -68,7 +72,12 @@ export async function federationWorld(options: FederationWorldOptions): Promise<
   const [a, b, operator] = [account('alice'), account('bob'), account('operator')]
   const parties = Array.from({ length: options.parties ?? 3 }, () => generateAccount())
   const ledger = await createEmbeddedLedger({
-    genesis: { chainId: options.chainId, balances: [a, b, operator, ...parties].map((x) => ({ address: x.address, amount: 1_000_000n })) },
+    genesis: {
+      chainId: options.chainId,
+      balances: [a, b, operator, ...parties].map((x) => ({ address: x.address, amount: 1_000_000n })),
+      ...(options.transactionDecoders ? { transactionDecoders: options.transactionDecoders.map((d) => `${d.chain}@${d.version}`) } : {}),
+    },
+    ...(options.transactionDecoders ? { transactionDecoders: options.transactionDecoders } : {}),
   })
   const alice = createZrClient({ ledger, account: a })
   const bob = createZrClient({ ledger, account: b })
@@ -84,7 +93,7 @@ export async function federationWorld(options: FederationWorldOptions): Promise<
     })
     const keyring = await federation.register(createZrClient({ ledger, account: operator }), { description: options.description, keyRequestFee: 10n, signRequestFee: 1n })
     await federation.start(keyring)
-    const { policyId } = await alice.createPolicy({ name: 'alice and bob', participants: { alice: a.address, bob: b.address }, expression: 'all([alice, bob])' })
+    const { policyId } = await alice.createPolicy({ name: 'alice and bob', participants: { alice: a.address, bob: b.address }, expression: options.signPolicy ?? 'all([alice, bob])' })
     const { workspace } = await alice.createWorkspace({ additionalOwners: [b.address], signPolicyId: policyId })
     const running = federation
     return {

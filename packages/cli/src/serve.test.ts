@@ -71,14 +71,29 @@ describe('zrkit relay serve', () => {
 })
 
 describe('zrkit ledger serve', () => {
+  it('refuses a genesis whose transaction decoders it does not have, saying which', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zrkit-serve-'))
+    try {
+      await writeFile(join(dir, 'genesis.json'), JSON.stringify({ chainId: 'zrkit-serve-dec', transactionDecoders: ['evm@2'] }))
+      const child = spawn(process.execPath, ['--import', 'tsx', bin, 'ledger', 'serve', '--store', join(dir, 's'), '--genesis', join(dir, 'genesis.json'), '--port', '0', '--log-format', 'json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+      let err = ''
+      child.stderr!.on('data', (d) => (err += d))
+      expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(1)
+      expect(err).toContain('genesis runs evm@2; the ledger was opened with evm@1')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+
   it('answers HTTP queries on its port (GET /status), none with --no-http-queries; SIGTERM exits 0', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'zrkit-serve-'))
     try {
-      await writeFile(join(dir, 'genesis.json'), JSON.stringify({ chainId: 'zrkit-serve-http', balances: [] }))
+      await writeFile(join(dir, 'genesis.json'), JSON.stringify({ chainId: 'zrkit-serve-http', balances: [], transactionDecoders: ['evm@1', 'solana@1'] }))
       const ledger = await start(['ledger', 'serve', '--store', join(dir, 'a'), '--genesis', join(dir, 'genesis.json'), '--port', '0'])
       const res = await fetch(`${ledger.url.replace(/^ws/, 'http')}/status`)
       expect(res.status).toBe(200)
-      expect(JSON.parse(await res.text())).toMatchObject({ result: { chainId: 'zrkit-serve-http' } })
+      // the genesis picks the transaction decoders the server runs, from the four it is built with
+      expect(JSON.parse(await res.text())).toMatchObject({ result: { chainId: 'zrkit-serve-http', transactionDecoders: ['evm@1', 'solana@1'] } })
       ledger.child.kill('SIGTERM')
       expect(await ledger.exited).toBe(0)
       const quiet = await start(['ledger', 'serve', '--store', join(dir, 'b'), '--genesis', join(dir, 'genesis.json'), '--port', '0', '--no-http-queries'])

@@ -2,6 +2,7 @@ import { createEmbeddedLedger } from '@zrkit/core'
 import { fileStore, listenLedger } from '@zrkit/core/node'
 import type { Command } from '../command.js'
 import { readGenesisFile } from '../genesisFile.js'
+import { transactionDecoders } from '../transactionDecoders.js'
 import { untilAborted } from '../untilAborted.js'
 
 /** `zrkit ledger serve`: a durable embedded ledger served over WebSocket. */
@@ -14,11 +15,13 @@ export const ledgerServe: Command = {
     'queries and subscriptions are open to any client that can connect: put it behind TLS and a proxy',
     'for the internet. The same port answers plain HTTP queries (GET /status, GET /query/<kind>?params=<json>)',
     'unless --no-http-queries. Prints the URL on standard output once it listens.',
+    'The genesis may list the transaction decoders the ledger runs for sign-transaction requests,',
+    'e.g. "transactionDecoders": ["evm@1", "bitcoin@1", "solana@1", "cosmos@1"] (this build has those four).',
     'Example: zrkit ledger serve --store ./ledger --genesis genesis.json --port 7070',
   ].join('\n'),
   options: {
     store: { kind: 'path', description: 'the ledger store directory', placeholder: 'DIR', required: true },
-    genesis: { kind: 'path', description: 'genesis JSON for a new store: { chainId, balances: [{ address, amount }] }', placeholder: 'FILE' },
+    genesis: { kind: 'path', description: 'genesis JSON for a new store: { chainId, balances: [{ address, amount }], transactionDecoders? }', placeholder: 'FILE' },
     port: { kind: 'port', description: 'TCP port (0: any free port)', default: 7070 },
     host: { kind: 'string', description: 'interface to listen on', placeholder: 'HOST', default: '127.0.0.1' },
     'max-frame-bytes': { kind: 'integer', description: 'largest request frame', placeholder: 'BYTES', min: 1024, max: 64 * 1024 * 1024 },
@@ -27,7 +30,7 @@ export const ledgerServe: Command = {
   },
   async run({ options, log, out, signal }) {
     const genesis = options.genesis !== undefined ? await readGenesisFile(options.genesis as string) : undefined
-    const ledger = await createEmbeddedLedger({ store: fileStore(options.store as string), ...(genesis ? { genesis } : {}) })
+    const ledger = await createEmbeddedLedger({ store: fileStore(options.store as string), ...(genesis ? { genesis } : {}), transactionDecoders: transactionDecoders() })
     try {
       const server = await listenLedger(ledger, {
         port: options.port as number,
@@ -37,7 +40,7 @@ export const ledgerServe: Command = {
         httpQueries: options['no-http-queries'] !== true,
         onError: (e) => log.warn('refused', { code: e.code, reason: e.shortMessage, ...(e.details ? { details: e.details } : {}) }),
       })
-      log.info('ledger listening', { url: server.url, store: options.store })
+      log.info('ledger listening', { url: server.url, store: options.store, transactionDecoders: (await ledger.query('status', {})).transactionDecoders.join(',') || 'none' })
       out(server.url)
       await untilAborted(signal)
       log.info('stopping: draining calls in flight')

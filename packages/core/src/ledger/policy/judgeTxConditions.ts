@@ -199,7 +199,12 @@ function judge(c: TxCondition, ctx: TxConditionContext): Verdict {
         return compareAmount(tx.fee, 'pays at most', decimals, v.unit)
       }
       const match = tokenFor(v.unit, tx.feeAsset)
-      if (!match.token) return no(match.why!)
+      if (!match.token) {
+        // no fee at all is zero in any unit of this chain
+        const named = tokenNamed(v.unit)
+        if (tx.fee === 0n && named && named.chain === tx.chain) return compareAmount(0n, 'pays at most', named.decimals, v.unit)
+        return no(match.why!)
+      }
       return compareAmount(tx.fee, 'pays at most', match.token.decimals, v.unit)
     }
     default:

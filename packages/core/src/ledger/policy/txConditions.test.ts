@@ -206,6 +206,12 @@ describe('transaction conditions: what they cover', () => {
     expect(holds('tx.chain == evm', t).holds).toBe(true)
     expect(holds('tx.network == "eip155:1"', t).holds).toBe(true)
     expect(holds('tx.network != "eip155:1"', t).holds).toBe(false)
+    // a fee in a token (Cosmos denoms): judged in that token's unit; no fee at all is zero in any of the chain's tokens
+    const cosmosLike = tx({ fee: 5000n, feeAsset: USDC })
+    expect(holds('tx.fee <= 0.005 usdc', cosmosLike)).toMatchObject({ holds: true, why: 'pays at most 0.005 usdc' })
+    expect(holds('tx.fee < 0.005 usdc', cosmosLike).holds).toBe(false)
+    expect(holds('tx.fee <= 1 usdc', tx({ fee: 0n, feeAsset: '' })).holds).toBe(true)
+    expect(holds('tx.fee <= 1 eth', tx({ fee: 1n, feeAsset: USDC })).holds).toBe(false)
     for (const c of ['tx.chain == evm', 'tx.chain != solana', 'tx.value >= 0 eth', 'tx.fee >= 0 eth']) {
       expect(holds(c, undefined)).toMatchObject({ holds: false, why: 'the request carries no transaction, only raw payloads' })
     }

@@ -21,6 +21,10 @@ import { evmDemo } from './evm.js'
 import { cosmosDemo } from './cosmos.js'
 import { bitcoinDemo } from './bitcoin.js'
 import { solanaDemo } from './solana.js'
+import { bitcoinTransactionDecoder } from '@zrkit/relayer-bitcoin/decoder'
+import { cosmosTransactionDecoder } from '@zrkit/relayer-cosmos/decoder'
+import { evmTransactionDecoder } from '@zrkit/relayer-evm/decoder'
+import { solanaTransactionDecoder } from '@zrkit/relayer-solana/decoder'
 
 const step = (n: number, text: string) => console.log(`\n${n}. ${text}`)
 const note = (text: string) => console.log(`   ${text}`)
@@ -32,12 +36,15 @@ const bob = generateAccount('demo:bob')
 const operator = generateAccount('demo:operator')
 const party = generateAccount('demo:party-1')
 
-step(1, 'Start the embedded ledger with a development allocation')
+step(1, 'Start the embedded ledger with a development allocation and the transaction decoders of four chains')
 const ledger = await createEmbeddedLedger({
   genesis: {
     chainId: 'zrkit-demo',
     balances: [alice, bob, operator, party].map((a) => ({ address: a.address, amount: 1_000_000n })),
+    // the ledger reads these chains' unsigned transactions, so sign policies can judge what they do
+    transactionDecoders: ['evm@1', 'bitcoin@1', 'solana@1', 'cosmos@1'],
   },
+  transactionDecoders: [evmTransactionDecoder(), bitcoinTransactionDecoder(), solanaTransactionDecoder(), cosmosTransactionDecoder()],
 })
 const { params } = await ledger.query('status', {})
 for (const [name, a] of Object.entries({ alice, bob, operator, party })) note(`${name.padEnd(8)} ${a.address}  1000000${params.denom}`)
@@ -185,7 +192,18 @@ const downDone = await asAlice.waitForSignRequest({ requestId: downReq.requestId
 const downValid = ed25519.verify(downDone.signatures[0]!, downMessage, solKey.publicKey, { zip215: false })
 note(`signature request ${downReq.requestId}: ${downDone.status} by ${downDone.responses.map((r) => short(r.party)).join(', ')}, ed25519.verify: ${downValid}`)
 
-await evmDemo({ alice: asAlice, bob: asBob, keyId: mpcEcdsaKey.id })
+step(15, 'A sign policy that reads the transaction: payments up to 0.1 ETH need one owner, larger ones both')
+const { policyId: txPolicyId } = await asAlice.createPolicy({
+  name: 'small payments on one approval',
+  participants: { alice: alice.address, bob: bob.address },
+  expression: 'tx.value <= 0.1 eth && any(1, [alice, bob]) || all([alice, bob])',
+})
+const { workspace: treasury } = await asAlice.createWorkspace({ additionalOwners: [bob.address], signPolicyId: txPolicyId, alias: 'treasury' })
+const treasuryKey = await asAlice.createKey({ workspace: treasury, keyring: mpcKeyring, keyType: 'ecdsa-secp256k1' })
+note(`policy ${txPolicyId}: ${(await asAlice.getPolicy({ id: txPolicyId })).expression}`)
+note(`workspace ${treasury} (treasury), ECDSA key ${treasuryKey.id}`)
+
+await evmDemo({ alice: asAlice, bob: asBob, keyId: mpcEcdsaKey.id, treasuryKeyId: treasuryKey.id })
 await cosmosDemo({ alice: asAlice, bob: asBob, keyId: mpcEcdsaKey.id })
 await bitcoinDemo({ alice: asAlice, bob: asBob, keyId: mpcEcdsaKey.id })
 await solanaDemo({ alice: asAlice, bob: asBob, keyId: solKey.id })

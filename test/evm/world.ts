@@ -3,7 +3,7 @@
  * Alice and Bob owning a workspace whose sign policy needs both, 2-of-2, a threshold-ECDSA federation
  * keyring), a key, and viem clients for an anvil.
  */
-import type { EmbeddedLedger, Key, ZrClient } from '@zrkit/core'
+import type { EmbeddedLedger, Key, TransactionDecoder, ZrClient } from '@zrkit/core'
 import { federationWorld } from '@zrkit/testkit/mpc'
 import { type Address, type Chain, type PublicClient, type Transport, type WalletClient, createPublicClient, createWalletClient, http } from 'viem'
 import { foundry } from 'viem/chains'
@@ -34,8 +34,18 @@ export type EvmWorld = {
   close(): Promise<void>
 }
 
-/** A fresh ledger, owners, keyring and key, on the given anvil; with `seed`, Alice is `generateAccount(`${seed}:alice`)` (for another process to act as her). */
-export async function evmWorld(anvil: Anvil, options: { seed?: string } = {}): Promise<EvmWorld> {
+/** Options of {@link evmWorld}. */
+export type EvmWorldOptions = {
+  /** Alice is `generateAccount(`${seed}:alice`)` (for another process to act as her). */
+  seed?: string
+  /** Transaction decoders the ledger runs (its genesis lists each), e.g. `[evmTransactionDecoder()]`. */
+  transactionDecoders?: readonly TransactionDecoder[]
+  /** The workspace's sign policy over `alice` and `bob` (default `all([alice, bob])`). */
+  signPolicy?: string
+}
+
+/** A fresh ledger, owners, keyring and key, on the given anvil (see {@link EvmWorldOptions}). */
+export async function evmWorld(anvil: Anvil, options: EvmWorldOptions = {}): Promise<EvmWorld> {
   // Rounds may wait up to 10 s: several signings run at once here, on a machine shared with other suites.
   const w = await federationWorld({
     chainId: 'zrkit-evm-test',
@@ -43,6 +53,8 @@ export async function evmWorld(anvil: Anvil, options: { seed?: string } = {}): P
     attemptTimeoutMs: 10_000,
     pollIntervalMs: 100,
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.transactionDecoders !== undefined ? { transactionDecoders: options.transactionDecoders } : {}),
+    ...(options.signPolicy !== undefined ? { signPolicy: options.signPolicy } : {}),
   })
   try {
     const key = await w.createKey('ecdsa-secp256k1')

@@ -24,6 +24,8 @@ import { toCosmosSignature } from './signature.js'
  */
 export const SECP256K1_PUBKEY_TYPE_URL = '/cosmos.crypto.secp256k1.PubKey'
 const MSG_SEND = '/cosmos.bank.v1beta1.MsgSend'
+/** The chain name of the ledger's Cosmos decoder (`cosmos@1`, `@zrkit/relayer-cosmos/decoder`). */
+const COSMOS_DECODER_CHAIN = 'cosmos'
 
 /**
  * Messages to sign and send. What is left out is filled in: account number and sequence from the chain,
@@ -94,6 +96,12 @@ export type CosmosAdapter = RelayAdapter<CosmosTxIntent, DeliverTxResponse> & {
  * signature against it. Broadcasting first asks the chain for the transaction: one already in a block
  * (or in the mempool) is a success and is not sent again. The transaction id is the upper-case hex
  * sha256 of the `TxRaw` bytes, as on every CometBFT chain.
+ *
+ * `prepare` also gives the pipeline the SignDoc bytes as the transaction of chain `cosmos` (network
+ * `cosmos:<chain id>`), for `ecdsa-secp256k1` keys: on a ledger that runs the Cosmos decoder
+ * (`cosmosTransactionDecoder()`, `cosmos@1` in its genesis) the relay becomes a sign-transaction request,
+ * whose payload the ledger computes itself and whose bank sends the sign policy judges; on another ledger,
+ * a request of the payload alone (see `requestKind` of `createRelayer`).
  *
  * @example
  * ```ts
@@ -253,7 +261,10 @@ export function cosmosAdapter(options: CosmosAdapterOptions): CosmosAdapter {
       const signDoc = 'signDoc' in intent && intent.signDoc !== undefined ? prepareSignDoc(intent, signer) : await prepareMessages(intent as CosmosMessagesIntent, signer)
       const signBytes = makeSignBytes(signDoc)
       const unsignedTx = toHex(signBytes)
-      return { unsignedTx, payloads: [sha256(signBytes)], summary: readTx(signDoc, registry, prefix).summary }
+      // The sign bytes are what the ledger's cosmos@1 decoder reads: on a ledger that runs it, the relay is a
+      // sign-transaction request that the sign policy judges. The decoder reads ECDSA keys only.
+      const transaction = signer.keyType === 'ecdsa-secp256k1' ? { transaction: { chain: COSMOS_DECODER_CHAIN, unsignedTransaction: signBytes, network: `cosmos:${signDoc.chainId}` } } : {}
+      return { unsignedTx, payloads: [sha256(signBytes)], summary: readTx(signDoc, registry, prefix).summary, ...transaction }
     },
 
     payloads: (unsignedTx: string) => payloadsOf(unsignedTx),

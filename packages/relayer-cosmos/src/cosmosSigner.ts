@@ -34,6 +34,9 @@ export type CosmosSignerContext = {
  * `delegateTokens`... work unchanged, under the key's sign policy. Each sign doc goes through the relay
  * pipeline: it is recorded in the relayer's journal before its request is submitted, and the key signs
  * sha256 of the SignDoc bytes; the signer returns the 64-byte low-S r||s with the 33-byte compressed key.
+ * So it asks for signatures as its relayer does: a sign-transaction request, which the sign policy judges
+ * by what the SignDoc does, when the ledger runs the Cosmos decoder (the relayer's `requestKind`, `'auto'`
+ * by default), else a request of the payload alone.
  *
  * When a request needs approvals, the signer waits for them (up to `timeoutMs`, or until `signal`
  * aborts) or, with `approvals: 'fail'`, throws `APPROVAL_PENDING` at once. Either way the request stays

@@ -17,7 +17,7 @@ import {
   publicKeyToAddress,
   toBytes,
 } from '@zrkit/core'
-import { splitRelayOptions } from '@zrkit/core/internal'
+import { type RequestKind, checkRequestKind, splitRelayOptions } from '@zrkit/core/internal'
 import type { EncodeObject, OfflineDirectSigner, Registry } from '@cosmjs/proto-signing'
 import type { Coin, DeliverTxResponse, GasPrice, HttpEndpoint } from '@cosmjs/stargate'
 import { type CosmosMessagesIntent, type CosmosTxIntent, checkCoins, checkPrefix, cosmosAdapter } from './cosmosAdapter.js'
@@ -58,6 +58,15 @@ export type CreateCosmosRelayerParameters = {
   onEvent?: (event: RelayEvent) => void
   /** How `signer` waits for approvals (see {@link CosmosSignerOptions}). */
   signer?: CosmosSignerOptions
+  /**
+   * How signatures are asked for, by relays and by `signer` alike. `'auto'` (default): a sign-transaction
+   * request when the ledger runs the Cosmos decoder (`cosmos@1` in its genesis) and the key is
+   * `ecdsa-secp256k1`: the ledger reads the SignDoc, computes the payload itself and the sign policy judges
+   * what the transaction does (`tx.token == atom && tx.amount <= 1 atom`); else the payload alone.
+   * `'transaction'`: always a sign-transaction request (`UNSUPPORTED_CHAIN` before anything is prepared
+   * when the ledger cannot decode it). `'payloads'`: the payload alone, opaque to policies.
+   */
+  requestKind?: RequestKind
 }
 
 /** Waiting and request options that go with a transaction: core's {@link RelaySendOptions}, the same on every chain. */
@@ -154,6 +163,7 @@ export async function createCosmosRelayer(params: CreateCosmosRelayerParameters)
   if (!Number.isSafeInteger(params.keyId) || params.keyId < 1) throw invalid(`keyId: expected a positive integer, got ${String(params.keyId)}`)
   const prefix = checkPrefix(params.prefix)
   if (params.chain !== undefined && params.rpcEndpoint !== undefined) throw invalid('expected rpcEndpoint or chain, not both')
+  const requestKind = checkRequestKind(params.requestKind)
 
   let chain: CosmosChain | undefined
   let chainId = params.chainId
@@ -190,6 +200,7 @@ export async function createCosmosRelayer(params: CreateCosmosRelayerParameters)
       })
     },
     disclose: params.disclose ?? true,
+    requestKind,
     ...(params.journal ? { journal: params.journal } : {}),
     ...(params.onEvent ? { onEvent: params.onEvent } : {}),
     toResult: (r): CosmosRelayResult => ({ ...r, transactionHash: r.txid, txBytes: toBytes(r.signedTx, 'signed transaction') }),

@@ -15,7 +15,7 @@ import {
   bindRelayer,
   publicKeyToEvmAddress,
 } from '@zrkit/core'
-import { splitRelayOptions } from '@zrkit/core/internal'
+import { checkRequestKind, splitRelayOptions } from '@zrkit/core/internal'
 import {
   type Abi,
   type Address,
@@ -58,6 +58,15 @@ export type CreateEvmRelayerParameters = {
   onEvent?: (event: RelayEvent) => void
   /** How `account` waits for approvals (see {@link EvmAccountOptions}). */
   account?: EvmAccountOptions
+  /**
+   * How signatures are asked for, by every transaction of the relayer and of its `account`
+   * (`signTransaction`): `'auto'` (default) a sign-transaction request when the ledger runs the `evm@1`
+   * decoder (the ledger reads the transaction and the sign policy judges what it does: `tx.value <= 0.1 eth`),
+   * else the digest alone; `'transaction'` always a sign-transaction request (`UNSUPPORTED_CHAIN` when the
+   * ledger cannot decode it); `'payloads'` the digest alone, opaque to policies. The account's `sign`,
+   * `signMessage` and `signTypedData` sign digests that are not transactions: always payload requests.
+   */
+  requestKind?: 'auto' | 'transaction' | 'payloads'
 }
 
 /** Waiting and request options that go with a transaction: core's {@link RelaySendOptions}, the same on every chain. */
@@ -148,6 +157,7 @@ export async function createEvmRelayer(params: CreateEvmRelayerParameters): Prom
   const nonceManager = params.nonceManager ?? sharedEvmNonceManager
   let chainId = 0
   const disclose = params.disclose ?? true
+  const requestKind = checkRequestKind(params.requestKind)
   const bound = await bindRelayer({
     client,
     keyId: params.keyId,
@@ -160,6 +170,7 @@ export async function createEvmRelayer(params: CreateEvmRelayerParameters): Prom
       return evmAdapter({ publicClient, chainId, nonceManager, ...(params.confirmations !== undefined ? { confirmations: params.confirmations } : {}) })
     },
     disclose,
+    requestKind,
     ...(params.journal ? { journal: params.journal } : {}),
     ...(params.onEvent ? { onEvent: params.onEvent } : {}),
     toResult: (r): EvmRelayResult => ({ ...r, txid: r.txid as Hex, hash: r.txid as Hex, signedTx: r.signedTx as Hex }),

@@ -48,7 +48,11 @@ export type EvmAccountContext = {
  * `writeContract`, `deployContract`, `signMessage` and `signTypedData` work unchanged, under the key's sign
  * policy. Transactions go through the relay pipeline: each is recorded in the relayer's journal before
  * its request is submitted, and takes its nonce from the relayer's nonce manager (so queued
- * transactions get consecutive nonces; a rejected one gives its nonce back).
+ * transactions get consecutive nonces; a rejected one gives its nonce back). So on a ledger that runs the
+ * `evm@1` decoder, `signTransaction` makes a sign-transaction request, which the sign policy judges by what
+ * the transaction does (`tx.value <= 0.1 eth`), as the relayer's `requestKind` says. `sign`, `signMessage`
+ * and `signTypedData` sign digests that are not transactions: they are always requests of the payload
+ * alone, on which a policy's `tx.` conditions never hold (so they take the policy's other clauses).
  *
  * When a request needs approvals, the account waits for them (up to `timeoutMs`, or until `signal`
  * aborts) or, with `approvals: 'fail'`, throws `APPROVAL_PENDING` at once. Either way the request stays

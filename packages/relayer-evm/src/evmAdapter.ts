@@ -1,4 +1,5 @@
-import { type RelayAdapter, type RelayRecord, type RelaySigner, ZrError, publicKeyToEvmAddress } from '@zrkit/core'
+import { type PreparedTx, type RelayAdapter, type RelayRecord, type RelaySigner, ZrError, isZrError, publicKeyToEvmAddress } from '@zrkit/core'
+import { equalBytes } from '@zrkit/core/internal'
 import {
   type AccessList,
   type Address,
@@ -20,6 +21,7 @@ import {
   serializeTransaction,
 } from 'viem'
 import { estimateFeesPerGas, estimateGas, getBalance, getBlock, getChainId, getTransaction, sendRawTransaction, waitForTransactionReceipt } from 'viem/actions'
+import { decodeEvmTransaction } from './decoder/decodeEvmTransaction.js'
 import { type EvmNonceManager, sharedEvmNonceManager } from './evmNonceManager.js'
 import { toEvmSignature } from './signature.js'
 
@@ -80,6 +82,13 @@ const U256 = 2n ** 256n
  * pool or in a block) is a success and is not sent again.
  *
  * Works with any viem chain: give it a client for Sepolia, Base, a local anvil...
+ *
+ * `prepare` also returns the unsigned transaction as the ledger's `evm@1` decoder reads it
+ * (`transaction: { chain: 'evm', unsignedTransaction, network: 'eip155:<chainId>' }`), so that on a ledger
+ * that runs the decoder the relay pipeline asks for a sign-transaction request, which the sign policy
+ * judges (`tx.value <= 0.1 eth`). It does so for `ecdsa-secp256k1` keys when the decoder reads the bytes
+ * and computes the same digest: always for viem's own serializer; a chain's own serializer (a
+ * fee-currency transaction, say) may give bytes it does not read, which then go as payloads alone.
  *
  * @example
  * ```ts
@@ -230,7 +239,9 @@ export function evmAdapter(options: EvmAdapterOptions): RelayAdapter<EvmTransact
         ...('gasPrice' in fees ? { gasPrice: String(fees.gasPrice) } : { maxFeePerGas: String(fees.maxFeePerGas), maxPriorityFeePerGas: String(fees.maxPriorityFeePerGas) }),
         ...(i.data && i.data.length > 2 ? { dataBytes: String((i.data.length - 2) / 2), ...(i.to ? { selector: i.data.slice(0, 10) } : {}) } : {}),
       }
-      return { unsignedTx, payloads: payloadsOf(unsignedTx), summary }
+      const payloads = payloadsOf(unsignedTx)
+      const transaction = transactionFor(unsignedTx, payloads[0]!, signer)
+      return { unsignedTx, payloads, summary, ...(transaction ? { transaction } : {}) }
     },
 
     payloads: (unsignedTx: string) => payloadsOf(unsignedTx),
@@ -295,6 +306,25 @@ export function evmAdapter(options: EvmAdapterOptions): RelayAdapter<EvmTransact
       }
     },
   })
+}
+
+/**
+ * The transaction for a sign-transaction request, when the ledger's `evm@1` decoder reads it for this
+ * signer and computes the same digest as the adapter; else `undefined` (payloads alone). A
+ * `bitcoin-secp256k1` key (which the decoder does not take) and a chain serializer's own transaction
+ * types are left to payload requests.
+ */
+function transactionFor(unsignedTx: Hex, digest: Uint8Array, signer: RelaySigner): PreparedTx['transaction'] {
+  if (signer.keyType !== 'ecdsa-secp256k1' || signer.taproot !== undefined) return undefined
+  const unsignedTransaction = hexToBytes(unsignedTx)
+  try {
+    const { payloads, transaction } = decodeEvmTransaction({ unsignedTransaction, keyType: signer.keyType, publicKey: signer.publicKey, taproot: false })
+    if (payloads.length !== 1 || !equalBytes(payloads[0]!, digest)) return undefined
+    return { chain: 'evm', unsignedTransaction, network: transaction.network }
+  } catch (e) {
+    if (isZrError(e, 'INVALID_TRANSACTION')) return undefined
+    throw e
+  }
 }
 
 async function isKnown(client: Client, hash: Hex): Promise<boolean> {

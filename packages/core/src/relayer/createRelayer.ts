@@ -1,7 +1,7 @@
 import { randomBytes } from '@noble/hashes/utils.js'
 import { getKey } from '../client/actions/keyRequest.js'
 import { getSignRequest, listSignRequests, waitForSignRequest } from '../client/actions/signRequest.js'
-import { checkRequestKind, ledgerDecoders, requestTransactionOrPayloads } from './requestTransactionOrPayloads.js'
+import { checkRequestKind, ledgerDecoders, requestTransactionOrPayloads, resolveRequestKind } from './requestTransactionOrPayloads.js'
 import { type ClientBase, requireAccount } from '../client/sendMessage.js'
 import { type DerivationPath, parseDerivationPath } from '../derivation/derivationPath.js'
 import { equalBytes, toHex } from '../encoding/bytes.js'
@@ -301,6 +301,14 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
     const signer = await signerFromKey(params.keyId, path)
     await restore()
     const prepared = checkPrepared(await adapter.prepare(params.intent, signer), adapter.chain)
+    // which request to make, settled before anything is recorded: a refusal releases what prepare reserved
+    let kind: 'transaction' | 'payloads'
+    try {
+      kind = await resolveRequestKind(requestKind, prepared.transaction, ledgerDecodes, `the ${adapter.chain} adapter`)
+    } catch (e) {
+      if (adapter.release) await adapter.release({ unsignedTx: prepared.unsignedTx, summary: prepared.summary }, signer)
+      throw e
+    }
     const now = Date.now()
     let record: RelayRecord = {
       id: toHex(randomBytes(16)),
@@ -337,7 +345,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
         ...(prepared.taproot !== undefined ? { taproot: prepared.taproot } : {}),
         payloads: prepared.payloads,
         ...(prepared.transaction !== undefined ? { transaction: prepared.transaction } : {}),
-        kind: requestKind,
+        kind,
         decodes: ledgerDecodes,
         ...(params.ttlMs !== undefined ? { ttlMs: params.ttlMs } : {}),
         metadata,

@@ -16,21 +16,44 @@ export function checkRequestKind(v: unknown): RequestKind {
 }
 
 /**
- * The chains whose transactions a ledger decodes, asked once per caller: a ledger's decoders are fixed
- * by its genesis. Give it to {@link requestTransactionOrPayloads} as `decodes`.
+ * The chains whose transactions a ledger decodes, asked once per caller (again after a failed query): a
+ * ledger's decoders are fixed by its genesis. Give it to {@link requestTransactionOrPayloads} as `decodes`.
  */
-export function ledgerDecoders(client: ClientBase): (chain: string) => Promise<boolean> {
-  let chains: Promise<ReadonlySet<string>> | undefined
-  return async (chain) => {
-    chains ??= client.ledger.query('status', {}).then(
-      (s) => new Set((s.transactionDecoders ?? []).map((id) => id.split('@')[0]!)),
+export function ledgerDecoders(client: ClientBase): () => Promise<readonly string[]> {
+  let chains: Promise<readonly string[]> | undefined
+  return () =>
+    (chains ??= client.ledger.query('status', {}).then(
+      (s) => (s.transactionDecoders ?? []).map((id) => id.split('@')[0]!),
       (e: unknown) => {
         chains = undefined
         throw e
       },
-    )
-    return (await chains).has(chain)
+    ))
+}
+
+/**
+ * Which request to make for a prepared transaction: `'transaction'` when there is one and the ledger
+ * decodes its chain (or `kind` says so), else `'payloads'`. With `kind: 'transaction'` and no transaction,
+ * or a ledger without the decoder, it throws `UNSUPPORTED_CHAIN` (call it before anything is recorded).
+ */
+export async function resolveRequestKind(
+  kind: RequestKind,
+  transaction: { readonly chain: string } | undefined,
+  decodes: () => Promise<readonly string[]>,
+  who: string,
+): Promise<'transaction' | 'payloads'> {
+  if (kind === 'payloads') return 'payloads'
+  if (!transaction) {
+    if (kind === 'auto') return 'payloads'
+    throw new ZrError('UNSUPPORTED_CHAIN', 'No transaction for the ledger to decode.', { details: `requestKind 'transaction': expected a transaction from ${who}, got payloads only`, context: { chain: '', available: [] } })
   }
+  const available = await decodes()
+  if (available.includes(transaction.chain)) return 'transaction'
+  if (kind === 'auto') return 'payloads'
+  throw new ZrError('UNSUPPORTED_CHAIN', 'No transaction decoder for this chain.', {
+    details: `requestKind 'transaction': expected a ledger that decodes ${transaction.chain} transactions, got one that decodes ${available.join(', ') || 'none (its genesis lists no transactionDecoders)'}`,
+    context: { chain: transaction.chain, available: [...available] },
+  })
 }
 
 /**
@@ -49,7 +72,7 @@ export async function requestTransactionOrPayloads(
     payloads: readonly Uint8Array[]
     transaction?: { readonly chain: string; readonly unsignedTransaction: Uint8Array; readonly network?: string }
     kind: RequestKind
-    decodes: (chain: string) => Promise<boolean>
+    decodes: () => Promise<readonly string[]>
     ttlMs?: number
     metadata?: Readonly<Record<string, string>>
     /** Names the caller in errors, e.g. `the eip155:1 adapter`. */
@@ -63,11 +86,9 @@ export async function requestTransactionOrPayloads(
     ...(params.ttlMs !== undefined ? { ttlMs: params.ttlMs } : {}),
     ...(params.metadata !== undefined ? { metadata: params.metadata } : {}),
   }
+  const kind = await resolveRequestKind(params.kind, params.transaction, params.decodes, params.who)
   const tx = params.transaction
-  if (params.kind === 'transaction' && !tx) {
-    throw new ZrError('UNSUPPORTED_CHAIN', 'No transaction for the ledger to decode.', { details: `${params.who} gives payloads only; use requestKind 'auto' or 'payloads'`, context: { chain: '', available: [] } })
-  }
-  if (!tx || params.kind === 'payloads' || (params.kind === 'auto' && !(await params.decodes(tx.chain)))) {
+  if (kind === 'payloads' || !tx) {
     return { ...(await requestSignature(client, { ...common, payloads: params.payloads })), requestKind: 'payloads' }
   }
   const submitted = await requestTransactionSignature(client, { ...common, chain: tx.chain, unsignedTransaction: tx.unsignedTransaction, ...(tx.network !== undefined ? { network: tx.network } : {}) })

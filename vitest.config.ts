@@ -28,6 +28,7 @@ export const fullRunOnly = [
   'test/network/networkFaults.test.ts',
   'test/network/twoRelays.test.ts',
   'packages/cli/src/devnet.test.ts',
+  'test/transactions/evm.test.ts',
 ]
 // A renamed or removed suite must not silently fall into the default run.
 for (const file of fullRunOnly) if (!existsSync(src(`./${file}`))) throw new Error(`vitest.config.ts fullRunOnly: ${file} does not exist`)

@@ -54,6 +54,11 @@ describe('examples', () => {
     expect(stdout).toMatch(/mined at height \d+: in the block: true; \d+ sat of change back to the key's address/)
     // the ECDSA key sends a transaction on a local anvil through the EVM relayer, Bob approving
     expect(stdout).toMatch(/transaction 0x[0-9a-f]{64} \(signature request \d+\): success in block \d+/)
+    // a sign policy that reads the transaction: a small payment on Alice alone, a large one after Bob read the decoded transaction
+    expect(stdout).toMatch(/0\.05 ETH: sign-transaction request \d+ is pending \(no approval needed beyond Alice\)/)
+    expect(stdout).toMatch(/0\.05 ETH: approved by the clause tx\.value <= 0\.1 eth && any\(1, \[alice, bob\]\); transaction 0x[0-9a-f]{64} success/)
+    expect(stdout).toMatch(/transfer 0\.5 ETH to 0x70997970c51812dc3a010c7d01b50e0d17dc79c8\n[^\n]*fee at most [0-9.]+ ETH; nonce \d+\n\s+tx\.value <= 0\.1 eth: false \(moves 0\.5 eth\)/)
+    expect(stdout).toMatch(/0\.5 ETH: approved by the clause all\(\[alice, bob\]\); transaction 0x[0-9a-f]{64} success/)
     // the same key signs a Cosmos bank send through the Cosmos relayer, verified offline with cosmjs
     expect(stdout).toMatch(/tx [0-9A-F]{64} \(\d+ bytes, fee 2500uosmo\)\n\s+cosmjs Secp256k1.verifySignature: true; signer is the sender/)
     // the ed25519 key sends SOL on an in-process SVM through the Solana relayer, Bob approving

@@ -3,7 +3,8 @@ import type { NewPolicyMessage } from '../messages.js'
 import type { StateTx } from '../state.js'
 import type { Policy } from '../types.js'
 import { checkAccount, checkInt, checkString, invalid, optional } from '../validate.js'
-import { formatPolicyExpression, parsePolicyExpression, policyAddresses } from './expression.js'
+import { formatPolicyExpression, parsePolicyExpression, policyAddresses, txConditionsOf, type PolicyExpression } from './expression.js'
+import { invalidExpression } from './expressionRules.js'
 
 /** Policy id 0: any one owner of the workspace. */
 export const anyOwnerPolicyId = 0
@@ -53,6 +54,7 @@ export function newPolicy(tx: StateTx, sender: string, msg: NewPolicyMessage) {
   const ttlMs = optional(msg.ttlMs, (v) => checkInt(v, 'ttlMs', { min: tx.params.minTtlMs, max: tx.params.maxTtlMs }))
   const participants = Object.fromEntries(entries)
   const ast = parsePolicyExpression(expression, participants)
+  checkConditionsFitLedger(tx, ast)
   const unused = Object.entries(participants).filter(([, a]) => !policyAddresses(ast).includes(a))
   if (unused.length) throw invalid('participants', 'every participant used in the expression', `unused ${unused.map(([n]) => n).join(', ')}`)
   const id = tx.nextId('policy')
@@ -60,4 +62,22 @@ export function newPolicy(tx: StateTx, sender: string, msg: NewPolicyMessage) {
   tx.put('policies', id, policy)
   tx.emit('policy.created', { policyId: id, creator: sender })
   return { policyId: id }
+}
+
+/**
+ * The transaction conditions of a new policy must be able to hold on this ledger: `tx.chain` names a chain
+ * it decodes, and `tx.value` is written in a native unit of one (`eth`, `sat`, `sol`...). Anything else in
+ * them (token names, allowlists) belongs to the workspace that uses the policy and is looked up then.
+ */
+function checkConditionsFitLedger(tx: StateTx, ast: PolicyExpression): void {
+  const chains = [...tx.decoders.keys()]
+  const units = new Set([...tx.decoders.values()].flatMap((d) => Object.keys(d.nativeUnits)))
+  for (const c of txConditionsOf(ast)) {
+    if (c.field === 'chain' && c.value.kind === 'name' && !chains.includes(c.value.name)) {
+      throw invalidExpression(`expected tx.chain compared with a chain this ledger decodes (${chains.join(', ') || 'none: its genesis lists no transactionDecoders'}), got ${c.value.name}`)
+    }
+    if (c.field === 'value' && c.value.kind === 'amount' && !units.has(c.value.unit)) {
+      throw invalidExpression(`expected tx.value in a native unit of a chain this ledger decodes (${[...units].join(', ') || 'none: its genesis lists no transactionDecoders'}), got ${c.value.unit}`)
+    }
+  }
 }

@@ -208,6 +208,17 @@ describe('sign-transaction requests on the ledger', () => {
     await bad({ genesis: { chainId: 'c', transactionDecoders: ['toy@1', 'toy@1'] }, transactionDecoders: [toyDecoder()] }, 'INVALID_INPUT', 'expected each chain once')
   })
 
+  it('a new policy must fit the ledger: tx.chain names a chain it decodes, tx.value a native unit of one', async () => {
+    const { s, alice } = await world()
+    const create = (expression: string) => alice.client.createPolicy({ name: 'p', participants: { alice: alice.address }, expression })
+    await expectRefused(s.ledger, () => create('tx.chain == evm && alice'), 'INVALID_POLICY', 'expected tx.chain compared with a chain this ledger decodes (toy), got evm')
+    await expectRefused(s.ledger, () => create('tx.value <= 1 eth && alice'), 'INVALID_POLICY', 'expected tx.value in a native unit of a chain this ledger decodes (toy, cent), got eth')
+    // token names and allowlists belong to the workspace that uses the policy: looked up when a request comes
+    expect((await create('tx.amount <= 1 usdc && tx.to in allowlist(anything) && alice')).policyId).toBeGreaterThan(0)
+    const plain = await setup()
+    await expectRefused(plain.ledger, () => plain.owner.client.createPolicy({ name: 'p', participants: { a: plain.owner.address }, expression: 'tx.value <= 1 eth && a' }), 'INVALID_POLICY', 'none: its genesis lists no transactionDecoders')
+  })
+
   it('a ledger whose genesis lists no decoders refuses every sign-transaction request', async () => {
     const s = await setup()
     const key = await createTestKey(s, 'ecdsa-secp256k1')

@@ -6,7 +6,8 @@ import { ensureEccLib } from './eccLib.js'
 import { DEFAULT_DUST_RELAY_FEE_RATE, checkFeeRate, dustThreshold, inputWeights, txWeight, vsizeOf } from './fees.js'
 import { type BitcoinNetworkParams, bitcoinNetworkParams } from './networks.js'
 import { type KeyOutput, addressToScript, bitcoinKeyTypes, keyAddress, keyOutput, scriptToAddress, spendTypeOf } from './scripts.js'
-import { addPsbtSignatures, parsePsbt, prevoutOf, psbtSigningPlan, unsignedTxOf } from './psbtSigning.js'
+import { type PsbtSigningPlan, addPsbtSignatures, parsePsbt, prevoutOf, psbtSigningPlan, unsignedTxOf } from './psbtSigning.js'
+import { psbtTransaction } from './psbtTransaction.js'
 import { type Outpoint, type UtxoLocks, sharedUtxoLocks } from './utxoLocks.js'
 
 /** An output of a transfer: a payment to an address, or data in an OP_RETURN output (at most 80 bytes). */
@@ -115,6 +116,12 @@ const COINBASE_MATURITY = 100
  * in, has bitcoinjs-lib verify each, and finalizes when every input is signed. `broadcast` is
  * idempotent; `confirm` waits for `confirmations` blocks.
  *
+ * `prepare` also gives the PSBT in binary as `transaction` (chain `bitcoin`, the network in the
+ * decoder's names: `testnet4` is `testnet`) whenever every input is the key's to sign, with its
+ * witness UTXO: on a ledger that runs the `bitcoin@1` decoder the relay is then a sign-transaction
+ * request, whose payloads the ledger computes itself and whose outputs the sign policy judges
+ * (`tx.value`, `tx.to`, `tx.fee`). A PSBT with inputs of other keys stays a request for the payloads.
+ *
  * @example
  * ```ts
  * import { createRelayer } from '@zrkit/core'
@@ -199,6 +206,12 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
     return Math.max(rate, minFeeRate)
   }
 
+  /** The PSBT for the ledger's decoder, when it reads the PSBT as the key's alone (see psbtTransaction). */
+  const transactionOf = (psbt: Psbt, plan: PsbtSigningPlan) => {
+    const transaction = psbtTransaction(psbt, plan, params.name)
+    return transaction ? { transaction } : {}
+  }
+
   const prepareTransfer = async (intent: BitcoinTransferIntent, signer: RelaySigner) => {
     const i = checkTransfer(intent)
     const own = keyOutput(signer.keyType, signer.publicKey)
@@ -281,7 +294,7 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
       ...(i.locktime ? { locktime: String(i.locktime) } : {}),
     }
     outputs.slice(0, 10).forEach((o, n) => (summary[`out${n}`] = `${o.label} ${o.value}`))
-    return { unsignedTx: psbt.toBase64(), payloads: plan.payloads, summary, ...(own.type === 'p2tr' ? { taproot: {} } : {}) }
+    return { unsignedTx: psbt.toBase64(), payloads: plan.payloads, summary, ...(own.type === 'p2tr' ? { taproot: {} } : {}), ...transactionOf(psbt, plan) }
   }
 
   const preparePsbt = async (intent: BitcoinPsbtIntent, signer: RelaySigner) => {
@@ -317,7 +330,7 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
       ...(fee !== undefined ? { fee: String(fee) } : {}),
     }
     psbt.txOutputs.slice(0, 10).forEach((o, n) => (summary[`out${n}`] = `${scriptToAddress(Uint8Array.from(o.script), params) ?? `script ${toHex(o.script)}`} ${o.value}`))
-    return { unsignedTx: psbt.toBase64(), payloads: plan.payloads, summary, ...(own.type === 'p2tr' ? { taproot: {} } : {}) }
+    return { unsignedTx: psbt.toBase64(), payloads: plan.payloads, summary, ...(own.type === 'p2tr' ? { taproot: {} } : {}), ...transactionOf(psbt, plan) }
   }
 
   return Object.freeze({

@@ -1,7 +1,11 @@
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
-import { type ClientBase, type DerivationPath, type KeyType, ZrError, getKey, parseDerivationPath, requestSignature, signingKey, waitForSignRequest } from '@zrkit/core'
-import type { SignerAsync } from 'bitcoinjs-lib'
-import { spendTypeOf } from './scripts.js'
+import { type BitcoinNetwork, type ClientBase, type DerivationPath, type KeyType, ZrError, getKey, parseDerivationPath, signingKey, waitForSignRequest } from '@zrkit/core'
+import { checkRequestKind, ledgerDecoders, requestTransactionOrPayloads } from '@zrkit/core/internal'
+import type { Psbt, SignerAsync } from 'bitcoinjs-lib'
+import { type BitcoinNetworkParams, bitcoinNetworkParams } from './networks.js'
+import { addPsbtSignatures, psbtSigningPlan } from './psbtSigning.js'
+import { type PsbtTransaction, psbtTransaction } from './psbtTransaction.js'
+import { keyOutput, spendTypeOf } from './scripts.js'
 
 /** Options of {@link bitcoinSigner}. */
 export type BitcoinSignerOptions = {
@@ -25,6 +29,32 @@ export type BitcoinSignerOptions = {
   metadata?: Readonly<Record<string, string>>
   /** Sighashes asked for within this many ms share one signature request (default 0: those of one tick, e.g. one `signAllInputsAsync`). */
   batchWindowMs?: number
+  /**
+   * The network of the PSBTs {@link BitcoinSigner.signPsbt} signs, named to the ledger's decoder
+   * (`mainnet`, `testnet4`, `signet`, `regtest`, or `bitcoinNetworkParams(...)`). Without it,
+   * `signPsbt` asks for the payloads alone (and `requestKind: 'transaction'` is refused).
+   */
+  network?: BitcoinNetwork | BitcoinNetworkParams
+  /**
+   * How {@link BitcoinSigner.signPsbt} asks for signatures. `'auto'` (default): one sign-transaction
+   * request for the whole PSBT when every input is the key's, the signer knows the network and the
+   * ledger runs the `bitcoin` decoder (the ledger computes the sighashes and the sign policy judges the
+   * outputs), else one request for the payloads. `'transaction'`: always a sign-transaction request
+   * (`UNSUPPORTED_CHAIN` when that cannot be). `'payloads'`: the payloads alone, opaque to policies.
+   * `sign` and `signSchnorr` get one bare sighash each, so they always ask for payloads (with
+   * `'transaction'` they fail with `UNSUPPORTED_CHAIN`).
+   */
+  requestKind?: 'auto' | 'transaction' | 'payloads'
+}
+
+/** Result of {@link BitcoinSigner.signPsbt}. */
+type SignPsbtReturnType = {
+  /** The signature request that signed the inputs. */
+  readonly requestId: number
+  /** `'transaction'`: the ledger decoded the PSBT and the sign policy judged it; `'payloads'`: opaque to policies. */
+  readonly requestKind: 'transaction' | 'payloads'
+  /** The inputs the key signed (their signatures are now in the PSBT). */
+  readonly inputs: readonly number[]
 }
 
 /** A bitcoinjs `SignerAsync` backed by zrkit signature requests. */
@@ -35,6 +65,13 @@ export type BitcoinSigner = SignerAsync & {
   readonly publicKey: Uint8Array
   /** Every signature request this signer made, in order. */
   readonly requestIds: readonly number[]
+  /**
+   * Signs every input of `psbt` that spends the key's output (P2WPKH, or P2TR key path for a taproot
+   * signer) and is not signed yet, through ONE signature request: a sign-transaction request carrying
+   * the whole PSBT when it can (see `requestKind`), else the inputs' sighashes. The signatures go into
+   * `psbt` (`partialSig` or `tapKeySig`), each checked by bitcoinjs-lib; finalize and extract as usual.
+   */
+  signPsbt(psbt: Psbt): Promise<SignPsbtReturnType>
 }
 
 /**
@@ -43,17 +80,23 @@ export type BitcoinSigner = SignerAsync & {
  * (BIP340, for `schnorr-secp256k1` keys; by default for the taproot output key, so
  * `psbt.signAllInputsAsync(signer)` signs key-path spends of the key's P2TR address). Sighashes
  * requested in the same tick (as `signAllInputsAsync` does) go into one signature request with one
- * payload per input; each signature is verified before it is returned.
+ * payload per input; each signature is verified before it is returned. A bare sighash tells the
+ * ledger nothing about the transaction, so these requests carry the payloads alone, opaque to the
+ * sign policy's `tx.` conditions. `signer.signPsbt(psbt)` gives the ledger the whole PSBT instead:
+ * on a ledger that runs the `bitcoin` decoder it is one sign-transaction request, which the policy
+ * judges by what the transaction pays to whom.
  *
  * @example
  * ```ts
  * import { Psbt } from 'bitcoinjs-lib'
  * import { bitcoinSigner } from '@zrkit/relayer-bitcoin'
  *
- * const signer = await bitcoinSigner({ client: alice, keyId: key.id, timeoutMs: 10 * 60_000 })
+ * const signer = await bitcoinSigner({ client: alice, keyId: key.id, network: 'signet', timeoutMs: 10 * 60_000 })
  * const psbt = Psbt.fromBase64(unsignedPsbt)
- * await psbt.signAllInputsAsync(signer) // one signature request for every input of the key
+ * const { requestKind } = await signer.signPsbt(psbt) // one request for the whole PSBT: 'transaction' when the ledger decodes it
  * psbt.finalizeAllInputs()
+ * // or, bitcoinjs's way (one request for the sighashes, opaque to tx. conditions):
+ * await Psbt.fromBase64(unsignedPsbt).signAllInputsAsync(signer)
  * ```
  */
 export async function bitcoinSigner(options: BitcoinSignerOptions): Promise<BitcoinSigner> {
@@ -63,6 +106,11 @@ export async function bitcoinSigner(options: BitcoinSignerOptions): Promise<Bitc
   if (!Number.isSafeInteger(keyId) || keyId < 1) throw new ZrError('INVALID_INPUT', 'Invalid bitcoinSigner options.', { details: `keyId: expected a positive integer, got ${String(keyId)}` })
   const approvals = options.approvals ?? 'wait'
   if (approvals !== 'wait' && approvals !== 'fail') throw new ZrError('INVALID_INPUT', 'Invalid bitcoinSigner options.', { details: `approvals: expected 'wait' or 'fail', got ${JSON.stringify(approvals)}` })
+  const requestKind = checkRequestKind(options.requestKind)
+  const network = options.network === undefined ? undefined : typeof options.network === 'string' ? bitcoinNetworkParams(options.network).name : options.network?.name
+  if (options.network !== undefined && typeof network !== 'string') {
+    throw new ZrError('INVALID_INPUT', 'Invalid bitcoinSigner options.', { details: `network: expected a network name or bitcoinNetworkParams(...), got ${typeof options.network}` })
+  }
   const path = options.path === undefined ? undefined : parseDerivationPath(options.path)
   const key = await getKey(client, { id: keyId, ...(path !== undefined ? { path } : {}) })
   const type = spendTypeOf(key.keyType)
@@ -71,7 +119,39 @@ export async function bitcoinSigner(options: BitcoinSignerOptions): Promise<Bitc
   const publicKey = taproot ? signingKey(key.keyType, key.publicKey, { ...(path !== undefined ? { path } : {}), taproot: {} }).publicKey : own
   const verifyKey = type === 'p2tr' ? publicKey.subarray(1) : publicKey
   const batchWindowMs = options.batchWindowMs ?? 0
+  const decodes = ledgerDecoders(client)
   const requestIds: number[] = []
+
+  /** Why signature `i` of a request is not a valid signature of `hash` under the signer's key, if it is not. */
+  const problem = (sig: Uint8Array, hash: Uint8Array, i: number, requestId: number): ZrError | undefined => {
+    const ok = type === 'p2tr' ? schnorr.verify(sig, hash, verifyKey) : secp256k1.verify(sig, hash, verifyKey, { prehash: false, lowS: true })
+    return ok ? undefined : new ZrError('INVALID_RESULT', 'The signature does not verify.', { details: `signature ${i} of request ${requestId} does not verify under the signer's key`, context: { requestId } })
+  }
+
+  /** One signature request, waited for: its 64-byte signatures, one per payload (checked by the caller with `problem`). */
+  const request = async (payloads: readonly Uint8Array[], transaction: PsbtTransaction | undefined, who: string) => {
+    const submitted = await requestTransactionOrPayloads(client, {
+      keyId,
+      ...(path !== undefined ? { path } : {}),
+      ...(taproot ? { taproot: {} } : {}),
+      payloads,
+      ...(transaction !== undefined ? { transaction } : {}),
+      kind: requestKind,
+      decodes,
+      ...(options.metadata ? { metadata: options.metadata } : {}),
+      who,
+    })
+    const { requestId, status, actionId } = submitted
+    requestIds.push(requestId)
+    if (approvals === 'fail' && status === 'partial') {
+      throw new ZrError('APPROVAL_PENDING', `Signature request ${requestId} is waiting for approvals.`, {
+        details: `action ${actionId} needs more approvals under the sign policy; waitForSignRequest({ requestId: ${requestId} }) returns the signatures once approved`,
+        context: { requestId, actionId },
+      })
+    }
+    const done = await waitForSignRequest(client, { requestId, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}), ...(options.signal ? { signal: options.signal } : {}) })
+    return { requestId, requestKind: submitted.requestKind, signatures: payloads.map((_, i) => Uint8Array.from(done.signatures[i]!.subarray(0, 64))) }
+  }
 
   type Pending = { hash: Uint8Array; resolve: (sig: Uint8Array) => void; reject: (e: unknown) => void }
   let queue: Pending[] = []
@@ -82,26 +162,15 @@ export async function bitcoinSigner(options: BitcoinSignerOptions): Promise<Bitc
     queue = []
     timer = undefined
     try {
-      const { requestId, status, actionId } = await requestSignature(client, {
-        keyId,
-        ...(path !== undefined ? { path } : {}),
-        payloads: batch.map((p) => p.hash),
-        ...(taproot ? { taproot: {} } : {}),
-        ...(options.metadata ? { metadata: options.metadata } : {}),
-      })
-      requestIds.push(requestId)
-      if (approvals === 'fail' && status === 'partial') {
-        throw new ZrError('APPROVAL_PENDING', `Signature request ${requestId} is waiting for approvals.`, {
-          details: `action ${actionId} needs more approvals under the sign policy; waitForSignRequest({ requestId: ${requestId} }) returns the signatures once approved`,
-          context: { requestId, actionId },
-        })
-      }
-      const done = await waitForSignRequest(client, { requestId, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}), ...(options.signal ? { signal: options.signal } : {}) })
+      const { requestId, signatures } = await request(
+        batch.map((p) => p.hash),
+        undefined,
+        "the bitcoinjs signer's sign/signSchnorr (bare sighashes; signPsbt gives the ledger the whole PSBT)",
+      )
       batch.forEach((p, i) => {
-        const sig = done.signatures[i]!.subarray(0, 64)
-        const ok = type === 'p2tr' ? schnorr.verify(sig, p.hash, verifyKey) : secp256k1.verify(sig, p.hash, verifyKey, { prehash: false, lowS: true })
-        if (ok) p.resolve(Uint8Array.from(sig))
-        else p.reject(new ZrError('INVALID_RESULT', 'The signature does not verify.', { details: `signature ${i} of request ${requestId} does not verify under the signer's key`, context: { requestId } }))
+        const bad = problem(signatures[i]!, p.hash, i, requestId)
+        if (bad) p.reject(bad)
+        else p.resolve(signatures[i]!)
       })
     } catch (e) {
       for (const p of batch) p.reject(e)
@@ -121,6 +190,26 @@ export async function bitcoinSigner(options: BitcoinSignerOptions): Promise<Bitc
     })
   }
 
+  const signPsbt = async (psbt: Psbt): Promise<SignPsbtReturnType> => {
+    if (!psbt || typeof psbt !== 'object' || !psbt.data || !Array.isArray(psbt.data.inputs) || typeof psbt.toBuffer !== 'function') {
+      throw new ZrError('INVALID_INPUT', 'Invalid PSBT.', { details: `expected a bitcoinjs-lib Psbt, got ${psbt === null ? 'null' : typeof psbt}` })
+    }
+    if (type === 'p2tr' && !taproot) {
+      throw new ZrError('INVALID_INPUT', 'This signer cannot sign PSBT inputs.', { details: 'expected a signer for the taproot output key (taproot: true, the default) to sign key-path inputs, got one for the untweaked key (taproot: false): sign script-path inputs with signSchnorr' })
+    }
+    const output = type === 'p2tr' ? keyOutput(key.keyType, publicKey, { outputKey: true }) : keyOutput(key.keyType, publicKey)
+    const plan = psbtSigningPlan(psbt, output)
+    const transaction = network === undefined ? undefined : psbtTransaction(psbt, plan, network)
+    const why = network === undefined ? 'no network: give bitcoinSigner a network' : transaction === undefined ? "a PSBT the ledger's decoder would not read as the key's alone" : 'a PSBT'
+    const signed = await request(plan.payloads, transaction, `the bitcoinjs signer (${why})`)
+    signed.signatures.forEach((sig, i) => {
+      const bad = problem(sig, plan.payloads[i]!, i, signed.requestId)
+      if (bad) throw bad
+    })
+    addPsbtSignatures(psbt, output, plan, signed.signatures, type === 'p2wpkh' ? publicKey : undefined)
+    return { requestId: signed.requestId, requestKind: signed.requestKind, inputs: plan.inputs }
+  }
+
   return Object.freeze({
     keyId,
     keyType: key.keyType,
@@ -129,5 +218,6 @@ export async function bitcoinSigner(options: BitcoinSignerOptions): Promise<Bitc
     getPublicKey: () => publicKey,
     sign: (hash: Uint8Array) => enqueue(hash, 'ecdsa'),
     signSchnorr: (hash: Uint8Array) => enqueue(hash, 'schnorr'),
+    signPsbt,
   })
 }

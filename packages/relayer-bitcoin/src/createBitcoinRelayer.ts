@@ -16,7 +16,7 @@ import {
   ZrError,
   bindRelayer,
 } from '@zrkit/core'
-import { splitRelayOptions } from '@zrkit/core/internal'
+import { checkRequestKind, splitRelayOptions } from '@zrkit/core/internal'
 import type { BitcoinBackend } from './backends/BitcoinBackend.js'
 import { type BitcoinAdapter, type BitcoinAdapterOptions, type BitcoinIntent, type BitcoinReceipt, type BitcoinTransferIntent, bitcoinAdapter } from './bitcoinAdapter.js'
 import { type BitcoinSigner, type BitcoinSignerOptions, bitcoinSigner } from './bitcoinSigner.js'
@@ -43,6 +43,16 @@ export type CreateBitcoinRelayerParameters = {
   onEvent?: (event: RelayEvent) => void
   /** Fee, coin and confirmation settings of the adapter (see {@link BitcoinAdapterOptions}). */
   adapter?: Omit<BitcoinAdapterOptions, 'network' | 'backend'>
+  /**
+   * How signatures are asked for, by relays (`send`, `submit`, `signPsbt`) and by `signer().signPsbt`
+   * alike. `'auto'` (default): a sign-transaction request when the ledger runs the `bitcoin@1` decoder
+   * and every input of the PSBT is the key's: the ledger reads the PSBT, computes the sighashes itself
+   * and the sign policy judges what the outputs pay (`tx.value <= 0.001 btc`); else the payloads alone.
+   * `'transaction'`: always a sign-transaction request (`UNSUPPORTED_CHAIN` before any request is made,
+   * the coins let go, when the ledger cannot decode it or the PSBT is not the key's alone). `'payloads'`:
+   * the payloads alone, opaque to policies.
+   */
+  requestKind?: 'auto' | 'transaction' | 'payloads'
 }
 
 /** Waiting and request options that go with a relay: core's {@link RelaySendOptions}, the same on every chain. */
@@ -97,7 +107,7 @@ export type BitcoinRelayer = {
   recover(options?: Omit<RelayOptions, 'approvals'>): Promise<RecoverReturnType<BitcoinReceipt, BitcoinRelayResult>>
   /** The key's coins, as the backend sees them: confirmed and unconfirmed satoshis. */
   balance(): Promise<{ readonly confirmed: bigint; readonly unconfirmed: bigint; readonly coins: number }>
-  /** A bitcoinjs `SignerAsync` for the same key and path (see `bitcoinSigner`). */
+  /** A bitcoinjs `SignerAsync` for the same key, path and network (see `bitcoinSigner`; its `signPsbt` makes one sign-transaction request per PSBT). */
   signer(options?: Omit<BitcoinSignerOptions, 'client' | 'keyId' | 'path'>): Promise<BitcoinSigner>
 }
 
@@ -131,6 +141,7 @@ const split = (params: object | undefined) => splitRelayOptions<BitcoinTransferI
 export async function createBitcoinRelayer(params: CreateBitcoinRelayerParameters): Promise<BitcoinRelayer> {
   if (!params || typeof params !== 'object') throw new ZrError('INVALID_INPUT', 'Invalid Bitcoin relayer parameters.', { details: `expected { client, keyId, network, backend }, got ${typeof params}` })
   const { client } = params
+  const requestKind = checkRequestKind(params.requestKind)
   const adapter = bitcoinAdapter({ ...(params.adapter ?? {}), network: params.network, backend: params.backend })
   const bound = await bindRelayer({
     client,
@@ -143,6 +154,7 @@ export async function createBitcoinRelayer(params: CreateBitcoinRelayerParameter
     disclose: params.disclose ?? true,
     ...(params.journal ? { journal: params.journal } : {}),
     ...(params.onEvent ? { onEvent: params.onEvent } : {}),
+    requestKind,
     toResult: (r): BitcoinRelayResult => ({ ...r, tx: r.signedTx }),
   })
   const { keyId, keyType, publicKey, signer, relayer } = bound
@@ -190,6 +202,6 @@ export async function createBitcoinRelayer(params: CreateBitcoinRelayerParameter
       }
       return { confirmed, unconfirmed, coins: coins.length }
     },
-    signer: (options?: Omit<BitcoinSignerOptions, 'client' | 'keyId' | 'path'>) => bitcoinSigner({ ...(options ?? {}), client, keyId, ...keyPath }),
+    signer: (options?: Omit<BitcoinSignerOptions, 'client' | 'keyId' | 'path'>) => bitcoinSigner({ network: adapter.params, requestKind, ...(options ?? {}), client, keyId, ...keyPath }),
   })
 }

@@ -83,7 +83,8 @@ export function newSignTransactionRequest(tx: StateTx, sender: string, msg: NewS
   const decoded = decodeTransaction(decoder, {
     unsignedTransaction: Uint8Array.from(bytes),
     keyType: key.keyType,
-    publicKey: signing?.publicKey ?? key.publicKey,
+    // a taproot spend signs for the output key, which the decoder takes x-only (BIP341); the stored key keeps its parity byte
+    publicKey: signing?.taproot !== undefined ? signing.publicKey.subarray(1) : (signing?.publicKey ?? key.publicKey),
     taproot: signing?.taproot !== undefined,
     ...(network !== undefined ? { network } : {}),
   })

@@ -215,8 +215,9 @@ describe('sign-transaction requests on the ledger', () => {
     await expectRefused(s.ledger, () => create('tx.value <= 1 eth && alice'), 'INVALID_POLICY', 'expected tx.value in a native unit of a chain this ledger decodes (toy, cent), got eth')
     // token names and allowlists belong to the workspace that uses the policy: looked up when a request comes
     expect((await create('tx.amount <= 1 usdc && tx.to in allowlist(anything) && alice')).policyId).toBeGreaterThan(0)
+    // a ledger that decodes nothing takes such a policy: every condition is false there (its requests are opaque)
     const plain = await setup()
-    await expectRefused(plain.ledger, () => plain.owner.client.createPolicy({ name: 'p', participants: { a: plain.owner.address }, expression: 'tx.value <= 1 eth && a' }), 'INVALID_POLICY', 'none: its genesis lists no transactionDecoders')
+    expect((await plain.owner.client.createPolicy({ name: 'p', participants: { a: plain.owner.address }, expression: 'tx.value <= 1 eth && a' })).policyId).toBeGreaterThan(0)
   })
 
   it('a ledger whose genesis lists no decoders refuses every sign-transaction request', async () => {

@@ -30,6 +30,7 @@ export const fullRunOnly = [
   'packages/cli/src/devnet.test.ts',
   'test/transactions/evm.test.ts',
   'test/transactions/bitcoin.test.ts',
+  'test/transactions/solana.test.ts',
 ]
 // A renamed or removed suite must not silently fall into the default run.
 for (const file of fullRunOnly) if (!existsSync(src(`./${file}`))) throw new Error(`vitest.config.ts fullRunOnly: ${file} does not exist`)

@@ -5,7 +5,7 @@
  * Keys come from the federation through the ledger's key-request lifecycle; no code path holds a whole
  * private key.
  */
-import type { EmbeddedLedger, Key, ZrClient } from '@zrkit/core'
+import type { EmbeddedLedger, Key, TransactionDecoder, ZrClient } from '@zrkit/core'
 import type { Federation } from '@zrkit/mpc'
 import { federationWorld } from '@zrkit/testkit/mpc'
 
@@ -17,7 +17,7 @@ export type SolanaWorld = {
   readonly keyring: string
   /** Alice's workspace: her requests need nobody else. */
   readonly solo: string
-  /** Alice and Bob's workspace: every signature needs both. */
+  /** Alice and Bob's workspace: every signature needs both (or what `signPolicy` says). */
   readonly shared: string
   /** A new ed25519 key from the federation, in `workspace` (default: solo). */
   newKey(workspace?: string): Promise<Key>
@@ -26,9 +26,26 @@ export type SolanaWorld = {
   close(): Promise<void>
 }
 
+/** Options of {@link solanaWorld}. */
+export type SolanaWorldOptions = {
+  /** Transaction decoders the ledger runs (its genesis lists them). */
+  readonly transactionDecoders?: readonly TransactionDecoder[]
+  /** The shared workspace's sign policy over `alice` and `bob` (default `all([alice, bob])`). */
+  readonly signPolicy?: string
+}
+
 /** The shared federation world (`@zrkit/testkit/mpc`) with short attempts and fast polling, plus Alice's own workspace. */
-export async function solanaWorld(): Promise<SolanaWorld> {
-  const w = await federationWorld({ chainId: 'zrkit-solana-test', description: 'FROST 2-of-3 for the Solana suites', attemptTimeoutMs: 1_500, dkgTimeoutMs: 5_000, pollIntervalMs: 50, keyTimeoutMs: 30_000 })
+export async function solanaWorld(options: SolanaWorldOptions = {}): Promise<SolanaWorld> {
+  const w = await federationWorld({
+    chainId: 'zrkit-solana-test',
+    description: 'FROST 2-of-3 for the Solana suites',
+    attemptTimeoutMs: 1_500,
+    dkgTimeoutMs: 5_000,
+    pollIntervalMs: 50,
+    keyTimeoutMs: 30_000,
+    ...(options.transactionDecoders ? { transactionDecoders: options.transactionDecoders } : {}),
+    ...(options.signPolicy !== undefined ? { signPolicy: options.signPolicy } : {}),
+  })
   try {
     const { workspace: solo } = await w.alice.createWorkspace()
     return {

@@ -14,7 +14,7 @@ import {
   ZrError,
   bindRelayer,
 } from '@zrkit/core'
-import { splitRelayOptions } from '@zrkit/core/internal'
+import { checkRequestKind, splitRelayOptions } from '@zrkit/core/internal'
 import {
   AddressLookupTableProgram,
   type Connection,
@@ -26,7 +26,8 @@ import {
 } from '@solana/web3.js'
 import type { SolanaTransactionIntent } from './buildTransaction.js'
 import { type SolanaCommitment, type SolanaNetwork, toSolanaNetwork } from './network.js'
-import { type SolanaAdapterOptions, type SolanaReceipt, checkCommitment, solanaAdapter, solanaChainId } from './solanaAdapter.js'
+import { type SolanaAdapterOptions, type SolanaReceipt, checkCommitment, solanaAdapter } from './solanaAdapter.js'
+import { solanaChainId } from './solanaChains.js'
 import { type SolanaSigner, type SolanaSignerOptions, solanaSigner } from './solanaSigner.js'
 import { TOKEN_2022_PROGRAM_ID, associatedTokenAddress, checkAmount, createAssociatedTokenAccountIdempotentInstruction, decodeMint, decodeTokenAccount, isTokenProgram, transferCheckedInstruction } from './splToken.js'
 import { toPublicKey } from './wire.js'
@@ -55,6 +56,16 @@ export type CreateSolanaRelayerParameters = {
   adapter?: Pick<SolanaAdapterOptions, 'skipPreflight' | 'pollIntervalMs' | 'resendIntervalMs' | 'confirmTimeoutMs'>
   /** How `signer` waits for approvals (see {@link SolanaSignerOptions}). */
   signer?: SolanaSignerOptions
+  /**
+   * How signatures are asked for, by relays and by `signer` alike (the signer's own `requestKind` wins).
+   * `'auto'` (default): a sign-transaction request when the ledger runs the Solana decoder (`solana@1` in
+   * its genesis) and the key pays the transaction's fee: the ledger reads the message, computes the payload
+   * itself and the sign policy judges what the transaction does (`tx.value <= 0.1 sol`); else the payload
+   * alone. `'transaction'`: always a sign-transaction request (`UNSUPPORTED_CHAIN` before anything is
+   * requested on a ledger without the decoder or for a message another account pays for; the signer says
+   * `INVALID_TRANSACTION` with the decoder's reason). `'payloads'`: the payload alone, opaque to policies.
+   */
+  requestKind?: 'auto' | 'transaction' | 'payloads'
 }
 
 /** Waiting and request options that go with a transaction: core's {@link RelaySendOptions}, the same on every chain. */
@@ -191,6 +202,7 @@ export async function createSolanaRelayer(params: CreateSolanaRelayerParameters)
   const network = toSolanaNetwork(params.network)
   const commitment = checkCommitment(params.commitment)
   const disclose = params.disclose ?? true
+  const requestKind = checkRequestKind(params.requestKind)
   let chain = params.chain
   const bound = await bindRelayer({
     client,
@@ -211,6 +223,7 @@ export async function createSolanaRelayer(params: CreateSolanaRelayerParameters)
       return solanaAdapter({ network, chain, commitment, ...(params.adapter ?? {}) })
     },
     disclose,
+    requestKind,
     ...(params.journal ? { journal: params.journal } : {}),
     ...(params.onEvent ? { onEvent: params.onEvent } : {}),
     toResult: (r): SolanaRelayResult => ({ ...r, signature: r.txid }),
@@ -221,6 +234,8 @@ export async function createSolanaRelayer(params: CreateSolanaRelayerParameters)
   const signerContext = { client, keyId, ...keyPath, publicKey, chain: bound.adapter.chain, disclose, network, commitment }
   const send = (intent: SolanaTransactionIntent, options: SolanaSendOptions) => bound.relay(intent, options)
   const withInstructions = (rest: Record<string, unknown>, instructions: TransactionInstruction[]) => ({ ...rest, instructions }) as SolanaTransactionIntent
+  /** The signer's options, with the relayer's `requestKind` unless they name one. */
+  const signerOptions = (options: SolanaSignerOptions | undefined): SolanaSignerOptions => ({ ...options, requestKind: options?.requestKind ?? requestKind })
   const feePayerOf = (rest: Record<string, unknown>) => (rest.feePayer === undefined ? publicKey : toPublicKey(rest.feePayer, 'feePayer'))
 
   const readAccount = async (address: PublicKey, what: string) => {
@@ -240,8 +255,8 @@ export async function createSolanaRelayer(params: CreateSolanaRelayerParameters)
     commitment,
     network,
     relayer,
-    signer: solanaSigner(signerContext, params.signer),
-    toSigner: (options?: SolanaSignerOptions) => solanaSigner(signerContext, options),
+    signer: solanaSigner(signerContext, signerOptions(params.signer)),
+    toSigner: (options?: SolanaSignerOptions) => solanaSigner(signerContext, signerOptions(options)),
 
     async transfer(p: SolanaTransferParameters) {
       const { rest, options } = split(p)

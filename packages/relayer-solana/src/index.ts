@@ -11,7 +11,8 @@ export {
 } from './createSolanaRelayer.js'
 export { solanaTransactionDecoder } from './decoder/index.js'
 export { connectionNetwork, type SolanaAccount, type SolanaCommitment, type SolanaNetwork, type SolanaNetworkSendOptions, type SolanaSignatureStatus } from './network.js'
-export { solanaAdapter, solanaChainId, solanaChains, type SolanaAdapterOptions, type SolanaReceipt } from './solanaAdapter.js'
+export { solanaAdapter, type SolanaAdapterOptions, type SolanaReceipt } from './solanaAdapter.js'
+export { solanaChainId, solanaChains } from './solanaChains.js'
 export { solanaSigner, type SolanaSigner, type SolanaSignerContext, type SolanaSignerOptions } from './solanaSigner.js'
 export {
   ASSOCIATED_TOKEN_PROGRAM_ID,

@@ -3,38 +3,9 @@ import { type Connection, PublicKey } from '@solana/web3.js'
 import { type BuildContext, type SolanaTransactionIntent, buildTransaction, readNonceAccount } from './buildTransaction.js'
 import { summarize } from './describe.js'
 import { type SolanaCommitment, type SolanaNetwork, type SolanaSignatureStatus, toSolanaNetwork } from './network.js'
+import { solanaChainId, solanaChains } from './solanaChains.js'
+import { ledgerTransaction } from './ledgerTransaction.js'
 import { type SolanaLifetime, checkSignatures, decodeWire, encodeWire, fromBase64, lifetimeOf, signatureToBase58, signerIndex, toBase64 } from './wire.js'
-
-/**
- * CAIP-2 ids of the public clusters: `solana:` and the first 32 characters of the genesis hash.
- *
- * @example
- * ```ts
- * import { createSolanaRelayer, solanaChains } from '@zrkit/relayer-solana'
- * const solana = await createSolanaRelayer({ client: alice, network: connection, keyId, chain: solanaChains.devnet }) // refuses any other cluster
- * ```
- */
-export const solanaChains = Object.freeze({
-  mainnet: 'solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp',
-  devnet: 'solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1',
-  testnet: 'solana:4uhcVJyU9pJkvQyS88uRDiswHXSCkY3z',
-} as const)
-
-/**
- * The CAIP-2 chain id of a cluster, from its genesis hash (`solana:` and its first 32 characters).
- *
- * @example
- * ```ts
- * import { solanaChainId } from '@zrkit/relayer-solana'
- * solanaChainId(await connection.getGenesisHash()) // 'solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1' on devnet
- * ```
- */
-export function solanaChainId(genesisHash: string): string {
-  if (typeof genesisHash !== 'string' || !/^[1-9A-HJ-NP-Za-km-z]{32,44}$/.test(genesisHash)) {
-    throw new ZrError('INVALID_INPUT', 'Invalid genesis hash.', { details: `expected a base58 genesis hash, got ${JSON.stringify(String(genesisHash).slice(0, 60))}` })
-  }
-  return `solana:${genesisHash.slice(0, 32)}`
-}
 
 /** What `confirm` returns: where the transaction landed and how final it is. */
 export type SolanaReceipt = {
@@ -89,6 +60,11 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e))
  * and version 0 transactions (with address lookup tables), with a recent blockhash or a durable nonce,
  * the key as fee payer or as any other signer, local `Keypair`s signing beside it; the key signs the
  * exact message bytes (ed25519), and assembly checks every signature of the transaction.
+ *
+ * `prepare` also gives the message as the ledger's Solana decoder reads it (`transaction`, with the
+ * cluster named as the decoder takes it: `'mainnet-beta'`, `'devnet'`, `'testnet'`, or `'localnet'` for
+ * any other), when the key is its fee payer: on a ledger that runs the decoder, the relay is then a
+ * sign-transaction request that the sign policy judges by what the transaction does (`tx.value <= 0.1 sol`).
  *
  * Broadcasting first asks for the signature's status: a transaction the network already has is a
  * success and is not sent again. `confirm` polls until the chosen commitment, re-sending the
@@ -191,7 +167,10 @@ export function solanaAdapter(options: SolanaAdapterOptions): RelayAdapter<Solan
         }
         heldNonces.add(hold)
       }
-      return { unsignedTx: toBase64(encodeWire(built.wire.tx)), payloads: [built.wire.messageBytes], summary }
+      // The ledger's decoder reads the message when the key pays for it: then the relay can be a
+      // sign-transaction request, which the sign policy judges by what the transaction does.
+      const offer = ledgerTransaction(built.wire.messageBytes, key.toBytes(), chain)
+      return { unsignedTx: toBase64(encodeWire(built.wire.tx)), payloads: [built.wire.messageBytes], summary, ...('transaction' in offer ? { transaction: offer.transaction } : {}) }
     },
 
     payloads(unsignedTx: string) {

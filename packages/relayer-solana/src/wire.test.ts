@@ -1,7 +1,7 @@
 import { ComputeBudgetProgram, Keypair, PACKET_DATA_SIZE, SystemProgram, TransactionMessage, VersionedTransaction } from '@solana/web3.js'
 import { describe, expect, it } from 'vitest'
 import { describeInstruction } from './describe.js'
-import { solanaChainId, solanaChains } from './solanaAdapter.js'
+import { solanaChainId, solanaChains } from './solanaChains.js'
 import { transferCheckedInstruction } from './splToken.js'
 import { checkSignatures, decodeWire, lifetimeOf, toPublicKey } from './wire.js'
 

@@ -18,21 +18,14 @@ import { randomBytes } from 'node:crypto'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import {
   type BitcoinNetwork,
-  type EmbeddedLedger,
   type Key,
   type KeyType,
   type RelaySigner,
-  type ZrClient,
-  createConnector,
-  createEmbeddedLedger,
   createRelayer,
-  createZrClient,
-  generateAccount,
-  localKeyring,
   signingKey,
   toHex,
 } from '@zrkit/core'
-import { expectZrError } from '@zrkit/testkit'
+import { expectZrError, localKeyringWorld } from '@zrkit/testkit'
 import { Psbt, Transaction, payments } from 'bitcoinjs-lib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { BitcoinBackend, BitcoinUtxo } from './backends/BitcoinBackend.js'
@@ -84,32 +77,11 @@ function memoryNetwork(params: BitcoinNetworkParams = regtest) {
 
 /** A ledger (with or without the Bitcoin decoder in its genesis), Alice and Bob under {@link POLICY}, a local keyring. */
 async function ledgerWorld(decoders: boolean) {
-  const [a, b, op, party] = [generateAccount(), generateAccount(), generateAccount(), generateAccount()]
-  const ledger = await createEmbeddedLedger({
-    genesis: { chainId: `zrkit-btc-tx-${decoders}`, balances: [a, b, op].map((x) => ({ address: x.address, amount: 1_000_000n })), ...(decoders ? { transactionDecoders: ['bitcoin@1'] } : {}) },
-    transactionDecoders: [bitcoinTransactionDecoder()],
-  })
-  const alice = createZrClient({ ledger, account: a })
-  const bob = createZrClient({ ledger, account: b })
-  const { keyring } = await createZrClient({ ledger, account: op }).createKeyring({ description: 'local', parties: [party.address], partyThreshold: 1, keyRequestFee: 0n, signRequestFee: 0n })
-  const connector = createConnector({ ledger, account: party, keyring, backend: localKeyring() })
-  await connector.start()
-  const { policyId } = await alice.createPolicy({ name: 'small payments on one approval', participants: { alice: a.address, bob: b.address }, expression: POLICY })
-  const { workspace } = await alice.createWorkspace({ additionalOwners: [b.address], signPolicyId: policyId })
-  return {
-    ledger: ledger as EmbeddedLedger,
-    alice: alice as ZrClient,
-    bob: bob as ZrClient,
-    createKey: (keyType: KeyType): Promise<Key> => alice.createKey({ workspace, keyring, keyType }),
-    async close() {
-      await connector.stop()
-      await ledger.close()
-    },
-  }
+  const w = await localKeyringWorld({ chainId: `zrkit-btc-tx-${decoders}`, signPolicy: POLICY, transactionDecoders: [bitcoinTransactionDecoder()], decode: decoders })
+  return { ledger: w.ledger, alice: w.alice, bob: w.bob, createKey: (keyType: KeyType): Promise<Key> => w.key(keyType), close: () => w.close() }
 }
 
 type LedgerWorld = Awaited<ReturnType<typeof ledgerWorld>>
-const signerOf = (key: Key): RelaySigner => ({ keyId: key.id, keyType: key.keyType, publicKey: key.publicKey })
 const adapterOn = (net: ReturnType<typeof memoryNetwork>, params: BitcoinNetworkParams = regtest): BitcoinAdapter =>
   bitcoinAdapter({ network: params, backend: net.backend, locks: createUtxoLocks(), pollIntervalMs: 5 })
 

@@ -28,23 +28,17 @@ import { MsgSend } from 'cosmjs-types/cosmos/bank/v1beta1/tx'
 import { MsgExec } from 'cosmjs-types/cosmos/authz/v1beta1/tx'
 import { TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx'
 import {
-  type EmbeddedLedger,
   type Key,
   type KeyType,
   type RelayEvent,
   type RelaySigner,
   type ZrClient,
-  createConnector,
-  createEmbeddedLedger,
   createRelayer,
-  createZrClient,
-  generateAccount,
   isZrError,
-  localKeyring,
   toBytes,
   toHex,
 } from '@zrkit/core'
-import { expectZrError } from '@zrkit/testkit'
+import { expectZrError, localKeyringWorld } from '@zrkit/testkit'
 import { type FakeChain, fakeCosmosChain, verifyTxOffline } from '@zrkit/testkit/cosmos'
 import { type FederationWorld, federationWorld } from '@zrkit/testkit/mpc'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -112,31 +106,15 @@ describe("the adapter's prepare gives the SignDoc bytes the ledger's decoder rea
 
 /** An embedded ledger (with or without the Cosmos decoder), Alice and Bob under {@link POLICY}, a one-party local keyring. */
 async function quickWorld(decoders: boolean) {
-  const [a, b, op, party] = [generateAccount(), generateAccount(), generateAccount(), generateAccount()]
-  const ledger: EmbeddedLedger = await createEmbeddedLedger({
-    genesis: { chainId: `zrkit-cosmos-kind-${decoders}`, balances: [a, b, op].map((x) => ({ address: x.address, amount: 1_000_000n })), ...(decoders ? { transactionDecoders: ['cosmos@1'] } : {}) },
-    ...(decoders ? { transactionDecoders: [cosmosTransactionDecoder()] } : {}),
-  })
-  const alice = createZrClient({ ledger, account: a })
-  const bob = createZrClient({ ledger, account: b })
-  const { keyring } = await createZrClient({ ledger, account: op }).createKeyring({ description: 'local', parties: [party.address], partyThreshold: 1, keyRequestFee: 0n, signRequestFee: 0n })
-  const connector = createConnector({ ledger, account: party, keyring, backend: localKeyring() })
-  await connector.start()
-  const { policyId } = await alice.createPolicy({ name: 'small atom alone', participants: { alice: a.address, bob: b.address }, expression: POLICY })
-  const { workspace } = await alice.createWorkspace({ additionalOwners: [b.address], signPolicyId: policyId })
-  if (decoders) await setAtom(alice, bob, workspace)
-  const keys: Partial<Record<KeyType, Key>> = {}
-  const key = async (keyType: KeyType) => (keys[keyType] ??= await alice.createKey({ workspace, keyring, keyType }))
+  const w = await localKeyringWorld({ chainId: `zrkit-cosmos-kind-${decoders}`, signPolicy: POLICY, ...(decoders ? { transactionDecoders: [cosmosTransactionDecoder()] } : {}) })
+  if (decoders) await setAtom(w.alice, w.bob, w.workspace)
   return {
-    alice,
-    bob,
+    alice: w.alice,
+    bob: w.bob,
     /** A relayer without a chain (it signs offline) on Alice's key of `keyType`. */
     relayer: async (options: Partial<CreateCosmosRelayerParameters> = {}, keyType: KeyType = 'ecdsa-secp256k1') =>
-      createCosmosRelayer({ client: alice, keyId: (await key(keyType)).id, prefix, chainId, gasPrice: '0.025uatom', ...options }),
-    close: async () => {
-      await connector.stop()
-      await ledger.close()
-    },
+      createCosmosRelayer({ client: w.alice, keyId: (await w.key(keyType)).id, prefix, chainId, gasPrice: '0.025uatom', ...options }),
+    close: () => w.close(),
   }
 }
 

@@ -1,7 +1,8 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { type RelaySigner, type ZrError, createConnector, createEmbeddedLedger, createZrClient, generateAccount, isZrError, localKeyring } from '@zrkit/core'
+import { type RelaySigner, type ZrError, isZrError, } from '@zrkit/core'
 import { type Chain, createPublicClient, custom, hexToBytes, keccak256, parseEther, recoverMessageAddress, recoverTransactionAddress, serializeSignature, toHex } from 'viem'
 import { foundry } from 'viem/chains'
+import { localKeyringWorld } from '@zrkit/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createEvmRelayer } from './createEvmRelayer.js'
 import { evmTransactionDecoder } from './decoder/index.js'
@@ -42,23 +43,11 @@ afterEach(async () => {
 
 /** A ledger (with or without the EVM decoder), Alice and Bob owning a workspace under {@link POLICY}, a one-party keyring. */
 async function world(decoder: boolean) {
-  const [a, b, op, party] = [generateAccount(), generateAccount(), generateAccount(), generateAccount()]
-  const ledger = await createEmbeddedLedger({
-    genesis: { chainId: 'zrkit-evm-requests', balances: [a, b, op].map((x) => ({ address: x.address, amount: 1_000_000n })), ...(decoder ? { transactionDecoders: ['evm@1'] } : {}) },
-    ...(decoder ? { transactionDecoders: [evmTransactionDecoder()] } : {}),
-  })
-  cleanup.push(() => ledger.close())
-  const alice = createZrClient({ ledger, account: a })
-  const bob = createZrClient({ ledger, account: b })
-  const { keyring } = await createZrClient({ ledger, account: op }).createKeyring({ description: 'k', parties: [party.address], partyThreshold: 1, keyRequestFee: 0n, signRequestFee: 0n })
-  const connector = createConnector({ ledger, account: party, keyring, backend: localKeyring() })
-  await connector.start()
-  cleanup.push(() => connector.stop())
-  const { policyId } = await alice.createPolicy({ name: 'small alone', participants: { alice: a.address, bob: b.address }, expression: POLICY })
-  const { workspace } = await alice.createWorkspace({ additionalOwners: [b.address], signPolicyId: policyId })
-  const key = await alice.createKey({ workspace, keyring, keyType: 'ecdsa-secp256k1' })
-  const relayer = (options: Partial<Parameters<typeof createEvmRelayer>[0]> = {}) => createEvmRelayer({ client: alice, publicClient: quietNode(), keyId: key.id, nonceManager: createEvmNonceManager(), ...options })
-  return { alice, bob, keyring, workspace, key, relayer }
+  const w = await localKeyringWorld({ chainId: 'zrkit-evm-requests', signPolicy: POLICY, ...(decoder ? { transactionDecoders: [evmTransactionDecoder()] } : {}) })
+  cleanup.push(() => w.close())
+  const key = await w.key('ecdsa-secp256k1')
+  const relayer = (options: Partial<Parameters<typeof createEvmRelayer>[0]> = {}) => createEvmRelayer({ client: w.alice, publicClient: quietNode(), keyId: key.id, nonceManager: createEvmNonceManager(), ...options })
+  return { alice: w.alice, bob: w.bob, keyring: w.keyring, workspace: w.workspace, key, relayer }
 }
 
 async function refused(p: Promise<unknown>): Promise<ZrError> {

@@ -1,6 +1,6 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { type Key, type ZrClient, createConnector, isZrError, createEmbeddedLedger, createZrClient, generateAccount, localKeyring } from '@zrkit/core'
-import { expectZrError } from '@zrkit/testkit'
+import { type Key, type ZrClient, isZrError, } from '@zrkit/core'
+import { expectZrError, localKeyringWorld } from '@zrkit/testkit'
 import { base58, base64 } from '@scure/base'
 import { Keypair, PublicKey, SystemProgram, Transaction, TransactionMessage, VersionedTransaction } from '@solana/web3.js'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -60,24 +60,15 @@ afterEach(async () => {
 
 /** A ledger (running the Solana decoder or not), Alice and Bob under `tx.value <= 0.01 sol && any(1, [alice, bob]) || all([alice, bob])` (without the decoder `all([alice, bob])`), an ed25519 key of a local keyring. */
 async function world(decoder: boolean): Promise<{ alice: ZrClient; bob: ZrClient; key: Key; requests: () => Promise<number> }> {
-  const [a, b, op, party] = [generateAccount(), generateAccount(), generateAccount(), generateAccount()]
-  const ledger = await createEmbeddedLedger({
-    genesis: { chainId: 'zrkit-solana-requests', balances: [a, b, op].map((x) => ({ address: x.address, amount: 1_000_000n })), ...(decoder ? { transactionDecoders: ['solana@1'] } : {}) },
+  const w = await localKeyringWorld({
+    chainId: 'zrkit-solana-requests',
+    signPolicy: 'tx.value <= 0.01 sol && any(1, [alice, bob]) || all([alice, bob])',
     transactionDecoders: [solanaTransactionDecoder()],
+    decode: decoder,
   })
-  cleanup.push(() => ledger.close())
-  const alice = createZrClient({ ledger, account: a })
-  const bob = createZrClient({ ledger, account: b })
-  const { keyring } = await createZrClient({ ledger, account: op }).createKeyring({ description: 'local', parties: [party.address], partyThreshold: 1, keyRequestFee: 0n, signRequestFee: 0n })
-  const connector = createConnector({ ledger, account: party, keyring, backend: localKeyring() })
-  await connector.start()
-  cleanup.push(() => connector.stop())
-  // tx. conditions need a ledger that decodes the chain; without one, every request needs both
-  const expression = decoder ? 'tx.value <= 0.01 sol && any(1, [alice, bob]) || all([alice, bob])' : 'all([alice, bob])'
-  const { policyId } = await alice.createPolicy({ name: 'small alone', participants: { alice: a.address, bob: b.address }, expression })
-  const { workspace } = await alice.createWorkspace({ additionalOwners: [b.address], signPolicyId: policyId })
-  const key = await alice.createKey({ workspace, keyring, keyType: 'eddsa-ed25519' })
-  return { alice, bob, key, requests: async () => (await alice.listSignRequests({ keyId: key.id, limit: 1000 })).items.length }
+  cleanup.push(() => w.close())
+  const key = await w.key('eddsa-ed25519')
+  return { alice: w.alice, bob: w.bob, key, requests: async () => (await w.alice.listSignRequests({ keyId: key.id, limit: 1000 })).items.length }
 }
 
 describe('the adapter gives the ledger the message it signs', () => {

@@ -1,18 +1,14 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
+import { localKeyringWorld } from '@zrkit/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   type DecodeTransactionInput,
   type RelayAdapter,
   type TransactionDecoder,
   type ZrClient,
-  createConnector,
-  createEmbeddedLedger,
   createRelayer,
-  createZrClient,
-  generateAccount,
   isZrError,
-  localKeyring,
   toHex,
   ZrError,
 } from '@zrkit/core'
@@ -66,22 +62,10 @@ afterEach(async () => {
 })
 
 async function world(decoders: boolean) {
-  const [a, b, op, party] = [generateAccount(), generateAccount(), generateAccount(), generateAccount()]
-  const ledger = await createEmbeddedLedger({
-    genesis: { chainId: 'zrkit-request-kind', balances: [a, b, op].map((x) => ({ address: x.address, amount: 1_000_000n })), ...(decoders ? { transactionDecoders: ['toy@1'] } : {}) },
-    transactionDecoders: [toyDecoder],
-  })
-  cleanup.push(() => ledger.close())
-  const alice = createZrClient({ ledger, account: a })
-  const bob = createZrClient({ ledger, account: b })
-  const { keyring } = await createZrClient({ ledger, account: op }).createKeyring({ description: 'k', parties: [party.address], partyThreshold: 1, keyRequestFee: 0n, signRequestFee: 0n })
-  const connector = createConnector({ ledger, account: party, keyring, backend: localKeyring() })
-  await connector.start()
-  cleanup.push(() => connector.stop())
-  const { policyId } = await alice.createPolicy({ name: 'small alone', participants: { alice: a.address, bob: b.address }, expression: 'tx.value <= 10 coin && any(1, [alice, bob]) || all([alice, bob])' })
-  const { workspace } = await alice.createWorkspace({ additionalOwners: [b.address], signPolicyId: policyId })
-  const key = await alice.createKey({ workspace, keyring, keyType: 'ecdsa-secp256k1' })
-  return { alice, bob, keyId: key.id, publicKey: key.publicKey }
+  const w = await localKeyringWorld({ chainId: 'zrkit-request-kind', signPolicy: 'tx.value <= 10 coin && any(1, [alice, bob]) || all([alice, bob])', transactionDecoders: [toyDecoder], decode: decoders })
+  cleanup.push(() => w.close())
+  const key = await w.key('ecdsa-secp256k1')
+  return { alice: w.alice, bob: w.bob, keyId: key.id, publicKey: key.publicKey }
 }
 
 async function refused(p: Promise<unknown>): Promise<ZrError> {

@@ -94,3 +94,24 @@ export async function expectZrError(promise: Promise<unknown>, code: ZrErrorCode
   }
   return error
 }
+
+/**
+ * The ZrError with `code` that `fn` throws at once; fails, naming what happened instead, when it throws
+ * anything else or returns.
+ *
+ * @example
+ * ```ts
+ * import { thrownZrError } from '@zrkit/testkit'
+ * const e = thrownZrError(() => decoder.decode(input), 'INVALID_TRANSACTION')
+ * e.details // 'expected ..., got ...'
+ * ```
+ */
+export function thrownZrError<C extends ZrErrorCode>(fn: () => unknown, code: C): ZrError<C> {
+  try {
+    fn()
+  } catch (e) {
+    if (isZrError(e, code)) return e
+    throw new Error(`expected a ZrError ${code}, got ${isZrError(e) ? `${e.code}: ${e.message}` : String(e)}`, { cause: e })
+  }
+  throw new Error(`expected a ZrError ${code}, but nothing was thrown`)
+}

@@ -1,6 +1,6 @@
 // @zrkit/testkit: PRIVATE test helpers of the zrkit repository, never published.
 // The MPC helpers are in '@zrkit/testkit/mpc', the Cosmos fake chain in '@zrkit/testkit/cosmos'.
-export { expectZrError, rejection, sleep, tick, until, type UntilOptions } from './assertions.js'
+export { expectZrError, rejection, sleep, thrownZrError, tick, until, type UntilOptions } from './assertions.js'
 export {
   createTestKey,
   expectRefused,

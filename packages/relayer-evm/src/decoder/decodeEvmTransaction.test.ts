@@ -4,7 +4,7 @@
 // the lies a requester may tell, and every refusal saying what was expected and what arrived.
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { isZrError, type KeyType, type TransactionTransfer } from '@zrkit/core'
-import { offCurveSecp256k1 } from '@zrkit/testkit'
+import { offCurveSecp256k1, thrownZrError } from '@zrkit/testkit'
 import fc from 'fast-check'
 import {
   type AccessList,
@@ -42,17 +42,12 @@ const key = keys[0]!
 const decode = (unsignedTransaction: Uint8Array, over: Partial<{ keyType: KeyType; publicKey: Uint8Array; taproot: boolean; network: string }> = {}) =>
   decoder.decode({ unsignedTransaction, keyType: 'ecdsa-secp256k1', publicKey: key.publicKey, taproot: false, ...over })
 
-/** The ZrError `fn` throws; fails when it returns or throws anything else. */
+/** The INVALID_TRANSACTION `fn` throws, for the EVM, saying what was expected and what arrived. */
 function refusal(fn: () => unknown) {
-  try {
-    fn()
-  } catch (e) {
-    if (!isZrError(e, 'INVALID_TRANSACTION')) throw e
-    expect(e.context.chain).toBe('evm')
-    expect(e.details).toMatch(/^expected .+, got .+$/)
-    return e
-  }
-  throw new Error('expected an INVALID_TRANSACTION refusal, got a result')
+  const e = thrownZrError(fn, 'INVALID_TRANSACTION')
+  expect(e.context.chain).toBe('evm')
+  expect(e.details).toMatch(/^expected .+, got .+$/)
+  return e
 }
 
 // Arbitraries ---------------------------------------------------------------------------------------------

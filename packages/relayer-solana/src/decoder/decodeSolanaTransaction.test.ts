@@ -1,5 +1,5 @@
-import { type DecodeTransactionInput, type TransactionCall, type TransactionTransfer, isZrError } from '@zrkit/core'
-import { fuzzRuns } from '@zrkit/testkit'
+import { type DecodeTransactionInput, type TransactionCall, type TransactionTransfer } from '@zrkit/core'
+import { fuzzRuns, thrownZrError } from '@zrkit/testkit'
 import { createApproveCheckedInstruction, createTransferCheckedInstruction, createTransferInstruction, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID } from '@solana/spl-token'
 import {
   AddressLookupTableAccount,
@@ -42,16 +42,7 @@ const input = (bytes: Uint8Array, extra: Partial<DecodeTransactionInput> = {}): 
 
 const decode = (bytes: Uint8Array, extra: Partial<DecodeTransactionInput> = {}) => decoder.decode(input(bytes, extra))
 
-/** Runs `fn` and returns its INVALID_TRANSACTION error (fails the test on anything else). */
-function refusal(fn: () => unknown) {
-  try {
-    fn()
-  } catch (e) {
-    if (isZrError(e, 'INVALID_TRANSACTION')) return e
-    throw e
-  }
-  throw new Error('expected a refusal')
-}
+const refusal = (fn: () => unknown) => thrownZrError(fn, 'INVALID_TRANSACTION')
 
 describe('solanaTransactionDecoder: property against @solana/web3.js', () => {
   // Distinct addresses for every role, so a role's address is never another role's by chance.

@@ -1,5 +1,5 @@
 import { isZrError } from '@zrkit/core'
-import { fuzzRuns } from '@zrkit/testkit'
+import { fuzzRuns, thrownZrError } from '@zrkit/testkit'
 import { createTransferCheckedInstruction } from '@solana/spl-token'
 import { AddressLookupTableAccount, ComputeBudgetProgram, PublicKey, SystemProgram, TransactionMessage, VersionedMessage } from '@solana/web3.js'
 import fc from 'fast-check'
@@ -40,15 +40,7 @@ const SYSTEM = new PublicKey(SYSTEM_PROGRAM).toBytes()
 const transferData = [2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
 const base: Draft = { header: [1, 0, 1], keys: [key.toBytes(), pk(1).toBytes(), SYSTEM], instructions: [{ program: 2, accounts: [0, 1], data: transferData }] }
 
-function refusal(fn: () => unknown) {
-  try {
-    fn()
-  } catch (e) {
-    if (isZrError(e, 'INVALID_TRANSACTION')) return e
-    throw e
-  }
-  throw new Error('expected a refusal')
-}
+const refusal = (fn: () => unknown) => thrownZrError(fn, 'INVALID_TRANSACTION')
 
 describe('parseSolanaMessage', () => {
   it('the test encoder writes what web3.js writes, and the parser reads both formats back', () => {

@@ -261,6 +261,7 @@ export function createConnector(options: ConnectorOptions): Connector {
             workspace: r.workspace,
             keyring,
             ...(r.metadata ? { metadata: r.metadata } : {}),
+            ...(r.transaction ? { transaction: { chain: r.transaction.chain, decoded: r.transaction.decoded } } : {}),
             signal,
           })
           return { signatures: [...signatures], ...accusationsFor(accusations) }

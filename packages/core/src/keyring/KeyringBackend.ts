@@ -1,6 +1,7 @@
 import { describeValue } from '../errors/describeValue.js'
 import { ZrError } from '../errors/ZrError.js'
 import type { Accusation, KeyType } from '../ledger/types.js'
+import type { DecodedTransaction } from '../transaction/TransactionDecoder.js'
 
 /** What a keyring backend is asked when a key request reaches it. */
 export type CreateKeyRequest = {
@@ -33,6 +34,11 @@ export type SignRequestInput = {
   readonly workspace: string
   readonly keyring: string
   readonly metadata?: Readonly<Record<string, string>>
+  /**
+   * For a sign-transaction request: the transaction the ledger decoded (its `payloads` are the ledger's
+   * digests of it). A keyring may hold its own limits beside the workspace's policy: throw to refuse.
+   */
+  readonly transaction?: { readonly chain: string; readonly decoded: DecodedTransaction }
   /**
    * Fires when the connector stops, and when the ledger settles the request while this party still works on it
    * (the other parties' results fulfilled it, or it was rejected or expired): stop work and throw; the connector

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { createTestKey, expectRefused, schemeSign, setup } from '@zrkit/testkit'
 import { describe, expect, it } from 'vitest'
-import { createEmbeddedLedger, isZrError, ZrError, type DecodeTransactionInput, type TransactionDecoder } from '../../index.js'
+import { createConnector, createEmbeddedLedger, isZrError, localKeyring, ZrError, type DecodeTransactionInput, type KeyringBackend, type TransactionDecoder } from '../../index.js'
 import { fileStore } from '../../node.js'
 
 /*
@@ -91,6 +91,37 @@ describe('sign-transaction requests on the ledger', () => {
     expect(after.decidedBy).toBe('approved by the clause all([alice, bob])')
     const r = await alice.client.getSignRequest({ id: requestId })
     expect(r).toMatchObject({ status: 'pending', decidedBy: 'approved by the clause all([alice, bob])' })
+  })
+
+  it("the keyring's backend is handed the decoded transaction, so a keyring can hold its own limit beside the policy", async () => {
+    const { s, alice, bob, key } = await world()
+    const local = localKeyring()
+    const seen: (string | undefined)[] = []
+    const backend: KeyringBackend = {
+      ...local,
+      keyTypes: ['ecdsa-secp256k1'],
+      async createKey() {
+        throw new Error('not used')
+      },
+      async sign(input) {
+        seen.push(input.transaction?.decoded.decoder)
+        const moved = input.transaction?.decoded.transfers.reduce((sum, t) => sum + t.amount, 0n) ?? 0n
+        if (moved > 500n) throw new Error(`over this keyring's limit of 5 toy (asked ${moved})`)
+        return { signatures: input.payloads.map((p) => schemeSign(key, p)) }
+      },
+    }
+    const connector = createConnector({ ledger: s.ledger, account: s.parties[0]!.account, keyring: s.keyring, backend })
+    await connector.start()
+    try {
+      const small = await alice.client.requestTransactionSignature({ keyId: key.keyId, chain: 'toy', unsignedTransaction: utf8('to=tbob;amount=100') })
+      expect((await alice.client.waitForSignRequest({ requestId: small.requestId, timeoutMs: 5_000 })).status).toBe('fulfilled')
+      const big = await alice.client.requestTransactionSignature({ keyId: key.keyId, chain: 'toy', unsignedTransaction: utf8('to=tbob;amount=900') })
+      await bob.client.approveAction({ actionId: big.actionId! })
+      await expect(alice.client.waitForSignRequest({ requestId: big.requestId, timeoutMs: 5_000 })).rejects.toMatchObject({ code: 'REQUEST_REJECTED', details: expect.stringContaining("over this keyring's limit of 5 toy (asked 900)") })
+      expect(seen).toEqual(['toy@1', 'toy@1'])
+    } finally {
+      await connector.stop()
+    }
   })
 
   it('raw payloads are opaque to the policy: the transaction clause does not hold, so both must approve', async () => {

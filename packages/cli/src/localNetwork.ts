@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { type Account, ZrError, connectLedgerWs, createZrClient } from '@zrkit/core'
 import { WebSocket } from 'ws'
+import { transactionDecoderIds } from './transactionDecoders.js'
 import { createAccountKeyFile } from './accountKey.js'
 
 /** Options of {@link startLocalNetwork}. */
@@ -106,8 +107,9 @@ const logLines = 2000
  * keyring is registered with the parties. For trying network mode, for a dApp's integration tests, and for
  * fault drills: every process can be killed (`SIGKILL` too) and restarted with the same state.
  *
- * Accounts are generated and funded in a fresh genesis; the parties' share passphrase is random and kept
- * in memory only. Listens on 127.0.0.1 only.
+ * Accounts are generated and funded in a fresh genesis, which runs the four transaction decoders (sign
+ * policies can read EVM, Bitcoin, Solana and Cosmos transactions); the parties' share passphrase is random
+ * and kept in memory only. Listens on 127.0.0.1 only.
  *
  * @example
  * ```ts
@@ -161,7 +163,9 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
     const chainId = `zrkit-local-${randomBytes(4).toString('hex')}`
     const genesisFile = join(dir, 'genesis.json')
     const balances = [operator, user, ...partyAccounts].map((a) => ({ address: a.address, amount: funds.toString() }))
-    await writeFile(genesisFile, JSON.stringify({ chainId, balances }, null, 2))
+    // the ledger reads these chains' unsigned transactions, so sign policies can judge what they do
+    const transactionDecoders = transactionDecoderIds()
+    await writeFile(genesisFile, JSON.stringify({ chainId, balances, transactionDecoders }, null, 2))
 
     const passphrase = randomBytes(24).toString('base64url')
     const common = { dir, startTimeoutMs, onLog: options.onLog, started, nodeFlags: flags }

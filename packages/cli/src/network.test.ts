@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { type KeyType, connectLedgerWs, createZrClient, generateAccount, keyTypes } from '@zrkit/core'
 import { nobleVerifies, payloadFor } from '@zrkit/testkit'
+import { PublicKey, SystemProgram, TransactionMessage } from '@solana/web3.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 
@@ -61,7 +62,7 @@ beforeAll(async () => {
   const addresses: Record<string, string> = {}
   for (const n of ['operator', 'p1', 'p2', 'p3']) addresses[n] = (await zrkit(['account', 'new', '--key-file', keyFile(n)])).stdout.trim()
   const genesis = join(dir, 'genesis.json')
-  await writeFile(genesis, JSON.stringify({ chainId: 'zrkit-network-test', balances: [...Object.values(addresses), user.address].map((address) => ({ address, amount: '1000000' })) }))
+  await writeFile(genesis, JSON.stringify({ chainId: 'zrkit-network-test', balances: [...Object.values(addresses), user.address].map((address) => ({ address, amount: '1000000' })), transactionDecoders: ['evm@1', 'solana@1'] }))
   const ledger = start('ledger', ['ledger', 'serve', '--store', join(dir, 'ledger'), '--genesis', genesis, '--port', '0'])
   ledgerUrl = await ledger.firstLine
   const parties = ['p1', 'p2', 'p3'].map((n) => addresses[n]!)
@@ -95,6 +96,32 @@ describe('network mode: ledger, relay and three parties as separate processes', 
       expect(nobleVerifies(keyType, key.publicKey, payload, done.signatures[0]!)).toBe(true)
       const status = JSON.parse((await zrkit(['status', '--ledger', ledgerUrl, '--keyring', keyring])).stdout)
       expect(status.keyring).toMatchObject({ address: keyring, threshold: 2, pendingKeyRequests: 0 })
+    } finally {
+      await ledger.close()
+    }
+  }, 180_000)
+
+  it('a sign-transaction request: the ledger server decodes a Solana message, the party processes sign what it computed, noble verifies', async () => {
+    const ledger = await connectLedgerWs(ledgerUrl, { WebSocket: WebSocket as never })
+    try {
+      expect((await ledger.query('status', {})).transactionDecoders).toEqual(['evm@1', 'solana@1'])
+      const client = createZrClient({ ledger, account: user })
+      const { policyId } = await client.createPolicy({ name: 'small alone', participants: { me: user.address }, expression: 'tx.value <= 0.01 sol && me' })
+      const { workspace } = await client.createWorkspace({ signPolicyId: policyId })
+      const { requestId } = await client.requestKey({ workspace, keyring, keyType: 'eddsa-ed25519' })
+      const { key } = await client.waitForKeyRequest({ requestId, timeoutMs: 90_000 })
+      const payer = new PublicKey(key.publicKey)
+      const message = (lamports: number) =>
+        new TransactionMessage({ payerKey: payer, recentBlockhash: PublicKey.unique().toBase58(), instructions: [SystemProgram.transfer({ fromPubkey: payer, toPubkey: PublicKey.unique(), lamports })] }).compileToLegacyMessage().serialize()
+      const small = message(5_000_000)
+      const signed = await client.requestTransactionSignature({ keyId: key.id, chain: 'solana', unsignedTransaction: small, network: 'localnet' })
+      expect(signed.status).toBe('pending')
+      const done = await client.waitForSignRequest({ requestId: signed.requestId, timeoutMs: 90_000 })
+      expect(done.transaction?.decoded).toMatchObject({ network: 'solana:localnet', transfers: [{ asset: 'native', amount: 5_000_000n }] })
+      expect(nobleVerifies('eddsa-ed25519', key.publicKey, small, done.signatures[0]!)).toBe(true)
+      // above the limit, with no clause left that could hold: refused at once
+      const big = await client.requestTransactionSignature({ keyId: key.id, chain: 'solana', unsignedTransaction: message(20_000_000), network: 'localnet' })
+      expect(big.status).toBe('rejected')
     } finally {
       await ledger.close()
     }

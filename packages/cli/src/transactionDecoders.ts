@@ -17,3 +17,15 @@ import { solanaTransactionDecoder } from '@zrkit/relayer-solana/decoder'
 export function transactionDecoders(): TransactionDecoder[] {
   return [evmTransactionDecoder(), bitcoinTransactionDecoder(), solanaTransactionDecoder(), cosmosTransactionDecoder()]
 }
+
+/**
+ * The `chain@version` of each decoder {@link transactionDecoders} gives, for a genesis that runs them all.
+ *
+ * @example
+ * ```ts
+ * transactionDecoderIds() // ['evm@1', 'bitcoin@1', 'solana@1', 'cosmos@1']
+ * ```
+ */
+export function transactionDecoderIds(): string[] {
+  return transactionDecoders().map((d) => `${d.chain}@${d.version}`)
+}

@@ -239,6 +239,7 @@ const actions: Record<string, TableEntry> = {
   listKeys: action(() => [owner(), { workspace: w.s.workspace, keyring: w.s.keyring }]),
   fulfilKeyRequest: action(() => [party(), { requestId: w.key.requestId, result: { publicKey: w.key.publicKey } }]),
   requestSignature: action(() => [owner(), { keyId: w.key.keyId, payloads: [digest], path: [0], metadata: { note: 'x' } }]),
+  previewTransactionSignature: action(() => [owner(), { keyId: w.key.keyId, chain: 'evm', unsignedTransaction: '0x02c0', network: 'x' }]),
   requestTransactionSignature: action(() => [owner(), { keyId: w.key.keyId, chain: 'evm', unsignedTransaction: '0x02c0', network: 'x', metadata: { note: 'x' } }]),
   setWorkspaceAllowlist: action(() => [owner(), { workspace: w.child, name: 'treasury', entries: [w.s.outsider.address] }]),
   setWorkspaceToken: action(() => [owner(), { workspace: w.child, name: 'usdc' }]),

@@ -20,7 +20,7 @@ export type { Ledger, SubscribeOptions, TxReceipt, Unsubscribe } from './ledger/
 export { createEmbeddedLedger, type EmbeddedLedger, type EmbeddedLedgerOptions } from './ledger/embeddedLedger.js'
 export { ledgerEventTypes, type EventFilter, type LedgerEvent, type LedgerEventType } from './ledger/events.js'
 export type * from './ledger/messages.js'
-export type { KeyView, Page, PageParams, Queries, QueryKind, QueryParams, QueryResult } from './ledger/queries.js'
+export type { KeyView, Page, PageParams, Queries, QueryKind, QueryParams, QueryResult, SignTransactionPreview } from './ledger/queries.js'
 export type { LedgerStore, LogEntry } from './ledger/store/LedgerStore.js'
 export { memoryStore } from './ledger/store/memoryStore.js'
 export { connectLedger, serveLedger, type ConnectLedgerOptions, type LedgerChannel, type LedgerServer, type ServeLedgerOptions } from './ledger/remoteLedger.js'

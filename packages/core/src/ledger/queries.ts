@@ -1,7 +1,10 @@
 import { ZrError } from '../errors/ZrError.js'
 import type { EventFilter, LedgerEvent } from './events.js'
 import { checkEventFilter, matchesCheckedFilter } from './events.js'
-import type { LedgerState, TxRecord } from './state.js'
+import { type LedgerState, StateTx, type TxRecord } from './state.js'
+import { previewSignTransaction } from './treasury/signRequests.js'
+import type { DecodedTransaction } from '../transaction/TransactionDecoder.js'
+import type { TxConditionResult } from './policy/judgeTxConditions.js'
 import type {
   AccountRecord,
   Action,
@@ -62,6 +65,34 @@ export type Queries = {
     result: Page<SignRequest>
   }
   events: { params: PageParams & { filter?: EventFilter }; result: Page<LedgerEvent> }
+  /**
+   * What a sign-transaction request would be, with nothing stored: the payloads the ledger would compute,
+   * the decoded transaction, the sign policy's conditions, and whether `creator`'s own approval lets it go
+   * ahead (`decision`: `approved`, `pending` for more approvals, `rejected`), with the deciding clause.
+   */
+  signTransactionPreview: {
+    params: {
+      keyId: number
+      chain: string
+      unsignedTransaction: Uint8Array
+      network?: string
+      path?: readonly (number | string)[]
+      taproot?: { merkleRoot?: Uint8Array }
+      /** The requester whose own approval counts (default: nobody's). */
+      creator?: string
+    }
+    result: SignTransactionPreview
+  }
+}
+
+/** The answer of the `signTransactionPreview` query (see {@link Queries}). */
+export type SignTransactionPreview = {
+  readonly payloads: readonly Uint8Array[]
+  readonly transaction: DecodedTransaction
+  readonly policyId: number
+  readonly conditions: readonly TxConditionResult[]
+  readonly decision: 'approved' | 'pending' | 'rejected'
+  readonly decidedBy: string
 }
 /** The name of a query. */
 export type QueryKind = keyof Queries
@@ -175,6 +206,13 @@ const answers: { readonly [Q in QueryKind]: (state: LedgerState, p: Params) => Q
   events: (state, p) => {
     const filter = optional(p.filter, (v) => checkEventFilter(v, 'filter'))
     return page(state.events, p, (e) => filter === undefined || matchesCheckedFilter(e, filter))
+  },
+  signTransactionPreview: (state, p) => {
+    const creator = addressFilter(p, 'creator')
+    // a tx on the current state that is never committed: the preview changes nothing
+    const scratch = new StateTx(state, state.height, state.time)
+    const msg = p as unknown as Parameters<typeof previewSignTransaction>[1]
+    return previewSignTransaction(scratch, { keyId: msg.keyId, chain: msg.chain, unsignedTransaction: msg.unsignedTransaction, ...(msg.network !== undefined ? { network: msg.network } : {}), ...(msg.path !== undefined ? { path: msg.path } : {}), ...(msg.taproot !== undefined ? { taproot: msg.taproot } : {}) }, creator)
   },
 })
 

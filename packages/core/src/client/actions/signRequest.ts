@@ -3,7 +3,7 @@ import { toBytes } from '../../encoding/bytes.js'
 import { type DerivationPath, parseDerivationPath } from '../../derivation/derivationPath.js'
 import type { TxReceipt } from '../../ledger/Ledger.js'
 import type { SignRequestResult } from '../../ledger/messages.js'
-import type { Page, QueryParams } from '../../ledger/queries.js'
+import type { Page, QueryParams, SignTransactionPreview } from '../../ledger/queries.js'
 import { partyResponseDigest } from '../../ledger/tx.js'
 import type { SignRequest, SignRequestStatus } from '../../ledger/types.js'
 import { type ClientBase, requireAccount, sendMessage } from '../sendMessage.js'
@@ -110,6 +110,32 @@ export async function requestTransactionSignature(client: ClientBase, params: Re
   })
   const actionId = receipt.result.actionId as number | undefined
   return { requestId: receipt.result.requestId as number, status: receipt.result.status as SignRequestStatus, ...(actionId !== undefined ? { actionId } : {}), receipt }
+}
+
+/**
+ * Shows what {@link requestTransactionSignature} would do, with nothing stored and nothing paid: the
+ * payloads the ledger would sign, the transaction as it decodes it, how each condition of the sign policy
+ * comes out, and whether the client's own approval lets it go ahead (`decision: 'approved'`), needs more
+ * approvers (`'pending'`) or is refused (`'rejected'`), with the clause that decides (`decidedBy`).
+ *
+ * @example
+ * ```ts
+ * import { previewTransactionSignature } from '@zrkit/core'
+ * const { decision, decidedBy, conditions } = await previewTransactionSignature(alice, { keyId: key.id, chain: 'evm', unsignedTransaction })
+ * if (decision === 'pending') console.log(`needs more approvers: ${decidedBy}`) // 'pending: waiting for all([alice, bob])'
+ * ```
+ */
+export async function previewTransactionSignature(client: ClientBase, params: Omit<RequestTransactionSignatureParameters, 'ttlMs' | 'metadata'>): Promise<SignTransactionPreview> {
+  requireParams(params, 'previewTransactionSignature')
+  return client.ledger.query('signTransactionPreview', {
+    keyId: params.keyId,
+    chain: params.chain,
+    unsignedTransaction: toBytes(params.unsignedTransaction, 'unsignedTransaction'),
+    ...(params.network !== undefined ? { network: params.network } : {}),
+    ...(params.path !== undefined ? { path: parseDerivationPath(params.path) } : {}),
+    ...(params.taproot !== undefined ? { taproot: params.taproot } : {}),
+    ...(client.account ? { creator: client.account.address } : {}),
+  })
 }
 
 /**

@@ -11,7 +11,7 @@ import { resolvePolicy } from '../policy/policies.js'
 import { decodeTransaction } from '../../transaction/decodeTransaction.js'
 import type { DecodedTransaction, TransactionDecoder } from '../../transaction/TransactionDecoder.js'
 import type { StateTx } from '../state.js'
-import type { Action, Key, PartyResponse, SignRequest } from '../types.js'
+import type { Action, Key, PartyResponse, SignRequest, Workspace } from '../types.js'
 import { checkBytes, checkInt, checkString, invalid, optional } from '../validate.js'
 import { payRequestFee, rejectSignRequest } from './close.js'
 import { acceptPartyResponse, checkRequestId, checkTtl, deadline, tally } from './responses.js'
@@ -65,7 +65,8 @@ export function newSignRequest(tx: StateTx, sender: string, msg: NewSignRequestM
 /** The most bytes an unsigned transaction may have. */
 export const MAX_UNSIGNED_TRANSACTION_BYTES = 65_536
 
-export function newSignTransactionRequest(tx: StateTx, sender: string, msg: NewSignTransactionRequestMessage) {
+/** Checks a sign-transaction message and decodes its transaction for the key: what the ledger would sign. */
+function decodeForKey(tx: StateTx, msg: Omit<NewSignTransactionRequestMessage, 'type'>) {
   const key = requireKey(tx, msg.keyId)
   const signing = signingFor(key, msg)
   const chain = checkString(msg.chain, 'chain', { min: 1, max: 32 })
@@ -89,7 +90,36 @@ export function newSignTransactionRequest(tx: StateTx, sender: string, msg: NewS
     ...(network !== undefined ? { network } : {}),
   })
   const payloads = checkPayloads(key.keyType, decoded.payloads, tx.params)
-  return openSignRequest(tx, sender, msg, key, signing, payloads, { chain, unsignedTransaction: Uint8Array.from(bytes), decoded: decoded.transaction, decoder })
+  return { key, signing, payloads, transaction: { chain, unsignedTransaction: Uint8Array.from(bytes), decoded: decoded.transaction, decoder } }
+}
+
+export function newSignTransactionRequest(tx: StateTx, sender: string, msg: NewSignTransactionRequestMessage) {
+  const { key, signing, payloads, transaction } = decodeForKey(tx, msg)
+  return openSignRequest(tx, sender, msg, key, signing, payloads, transaction)
+}
+
+/** What the sign policy makes of a request by `sender` now: its transaction conditions and the verdict of the requester's own vote. */
+function judgeUnderPolicy(tx: StateTx, key: Key, w: Workspace, sender: string | undefined, transaction: { decoded: DecodedTransaction; decoder: TransactionDecoder } | undefined) {
+  const policyId = key.signPolicyId ?? w.signPolicyId
+  const policy = resolvePolicy(tx, policyId, w.owners)
+  const conditions = judgeTxConditions(parsePolicyExpression(policy.expression, policy.participants), {
+    ...(transaction ? { transaction: transaction.decoded, decoder: transaction.decoder } : {}),
+    ...(w.allowlists ? { allowlists: w.allowlists } : {}),
+    ...(w.tokens ? { tokens: w.tokens } : {}),
+  })
+  return { policyId, conditions, ...decideAlone(tx, policyId, w.owners, sender ?? '', conditions) }
+}
+
+/**
+ * What a sign-transaction request would be, with nothing stored: the payloads the ledger would compute, the
+ * decoded transaction, how the sign policy's conditions come out, and whether the requester's own approval
+ * would let it go ahead (`decision`), with the clause that decides or what it waits for (`decidedBy`).
+ */
+export function previewSignTransaction(tx: StateTx, msg: Omit<NewSignTransactionRequestMessage, 'type' | 'ttlMs' | 'metadata'>, creator: string | undefined) {
+  const { key, payloads, transaction } = decodeForKey(tx, msg)
+  const w = requireWorkspace(tx, key.workspace)
+  const judged = judgeUnderPolicy(tx, key, w, creator, transaction)
+  return { payloads, transaction: transaction.decoded, policyId: judged.policyId, conditions: judged.conditions, decision: judged.verdict, decidedBy: judged.explanation() }
 }
 
 /** Stores a signature request (raw payloads or a decoded transaction) and puts it under the sign policy. */
@@ -107,14 +137,7 @@ function openSignRequest(
   const w = requireWorkspace(tx, key.workspace)
   requireOwner(w, sender)
   const keyring = requireActiveKeyring(tx, key.keyring)
-  const policyId = key.signPolicyId ?? w.signPolicyId
-  const policy = resolvePolicy(tx, policyId, w.owners)
-  const conditions = judgeTxConditions(parsePolicyExpression(policy.expression, policy.participants), {
-    ...(transaction ? { transaction: transaction.decoded, decoder: transaction.decoder } : {}),
-    ...(w.allowlists ? { allowlists: w.allowlists } : {}),
-    ...(w.tokens ? { tokens: w.tokens } : {}),
-  })
-  const { verdict, explanation } = decideAlone(tx, policyId, w.owners, sender, conditions)
+  const { policyId, conditions, verdict, explanation } = judgeUnderPolicy(tx, key, w, sender, transaction)
   const id = tx.nextId('signRequest')
   escrowFee(tx, sender, keyring.signRequestFee, { requestKind: 'sign', requestId: id, keyring: keyring.address })
   const base = {

@@ -124,6 +124,30 @@ describe('sign-transaction requests on the ledger', () => {
     }
   })
 
+  it('a preview says what a request would do, storing and paying nothing, and the request then does exactly that', async () => {
+    const { s, alice, bob, key } = await world()
+    for (const [text, decision, clause] of [
+      ['to=tbob;amount=100', 'approved', 'approved by the clause tx.value <= 1 toy && any(1, [alice, bob])'],
+      ['to=tbob;amount=101', 'pending', 'pending: waiting for all([alice, bob])'],
+    ] as const) {
+      const before = s.ledger.stateHash()
+      const balance = await s.balance(alice.address)
+      const preview = await alice.client.previewTransactionSignature({ keyId: key.keyId, chain: 'toy', unsignedTransaction: utf8(text) })
+      expect(s.ledger.stateHash()).toBe(before)
+      expect(await s.balance(alice.address)).toBe(balance)
+      expect(preview).toMatchObject({ decision, decidedBy: clause, payloads: [sha256(utf8(text))], transaction: { decoder: 'toy@1' } })
+      const made = await alice.client.requestTransactionSignature({ keyId: key.keyId, chain: 'toy', unsignedTransaction: utf8(text) })
+      const request = await alice.client.getSignRequest({ id: made.requestId })
+      expect(made.status).toBe(decision === 'approved' ? 'pending' : 'partial')
+      expect(request.payloads).toEqual(preview.payloads)
+      expect(request.transaction?.conditions).toEqual(preview.conditions)
+    }
+    // another owner's preview counts that owner's own approval
+    expect((await bob.client.previewTransactionSignature({ keyId: key.keyId, chain: 'toy', unsignedTransaction: utf8('to=tbob;amount=1') })).decision).toBe('approved')
+    await expectRefused(s.ledger, () => alice.client.previewTransactionSignature({ keyId: key.keyId, chain: 'toy', unsignedTransaction: utf8('nonsense') }), 'INVALID_TRANSACTION', 'expected to=<address>;amount=<n>')
+    await expectRefused(s.ledger, () => alice.client.previewTransactionSignature({ keyId: 999, chain: 'toy', unsignedTransaction: utf8('to=tbob;amount=1') }), 'KEY_NOT_FOUND')
+  })
+
   it('raw payloads are opaque to the policy: the transaction clause does not hold, so both must approve', async () => {
     const { alice, key } = await world()
     const { status } = await alice.client.requestSignature({ keyId: key.keyId, payloads: [sha256(utf8('to=tbob;amount=1'))] })

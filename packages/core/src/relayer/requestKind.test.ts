@@ -122,6 +122,13 @@ describe('relay pipeline: which request it makes', () => {
     const m = await refused(lying.submit({ keyId: w.keyId, intent: { amount: 1, to: 'carol' } }))
     expect(m.code).toBe('RELAY_MISMATCH')
     expect(m.details).toContain("the ledger's toy decoder gives 1 payload(s) that differ from the 1 of the toy:test adapter")
+    // a large one waits for approvers: its action is revoked, so nobody approves a relay that will never be assembled
+    const big = await refused(lying.submit({ keyId: w.keyId, intent: { amount: 50, to: 'carol' } }))
+    if (!isZrError(big, 'RELAY_MISMATCH')) throw big
+    const request = await w.alice.getSignRequest({ id: big.context.requestId! })
+    expect(request.status).toBe('rejected')
+    expect(big.details).toContain(`its approval action ${request.actionId} was revoked`)
+    expect((await w.alice.getAction({ id: request.actionId! })).status).toBe('revoked')
     await expect(Promise.resolve().then(() => createRelayer({ client: w.alice as ZrClient, adapter: toyAdapter(), requestKind: 'sometimes' as never }))).rejects.toThrow(/expected 'auto', 'transaction' or 'payloads'/)
   })
 })

@@ -1,4 +1,5 @@
 import { getSignRequest, requestSignature, requestTransactionSignature, type RequestSignatureReturnType } from '../client/actions/signRequest.js'
+import { revokeAction } from '../client/actions/policy.js'
 import type { ClientBase } from '../client/sendMessage.js'
 import type { DerivationPath } from '../derivation/derivationPath.js'
 import { equalBytes } from '../encoding/bytes.js'
@@ -95,8 +96,16 @@ export async function requestTransactionOrPayloads(
   const request = await getSignRequest(client, { id: submitted.requestId })
   const same = request.payloads.length === params.payloads.length && request.payloads.every((p, i) => equalBytes(p, params.payloads[i]!))
   if (!same) {
+    // nothing will be assembled from this request: withdraw it from the approvers while it still waits for them
+    let withdrawn = false
+    if (submitted.status === 'partial' && submitted.actionId !== undefined) {
+      withdrawn = await revokeAction(client, { actionId: submitted.actionId }).then(
+        () => true,
+        () => false,
+      )
+    }
     throw new ZrError('RELAY_MISMATCH', 'The ledger computed other payloads for the transaction.', {
-      details: `sign request ${submitted.requestId}: the ledger's ${tx.chain} decoder gives ${request.payloads.length} payload(s) that differ from the ${params.payloads.length} of ${params.who}`,
+      details: `sign request ${submitted.requestId}: the ledger's ${tx.chain} decoder gives ${request.payloads.length} payload(s) that differ from the ${params.payloads.length} of ${params.who}${withdrawn ? `; its approval action ${submitted.actionId} was revoked` : ''}`,
       context: { requestId: submitted.requestId },
     })
   }

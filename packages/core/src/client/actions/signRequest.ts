@@ -98,12 +98,7 @@ export async function requestTransactionSignature(client: ClientBase, params: Re
   const receipt = await sendMessage(client, {
     msg: {
       type: 'treasury.NewSignTransactionRequest',
-      keyId: params.keyId,
-      chain: params.chain,
-      unsignedTransaction: toBytes(params.unsignedTransaction, 'unsignedTransaction'),
-      ...(params.network !== undefined ? { network: params.network } : {}),
-      ...(params.path !== undefined ? { path: parseDerivationPath(params.path) } : {}),
-      ...(params.taproot !== undefined ? { taproot: params.taproot } : {}),
+      ...transactionFields(params),
       ...(params.ttlMs !== undefined ? { ttlMs: params.ttlMs } : {}),
       ...(params.metadata !== undefined ? { metadata: params.metadata } : {}),
     },
@@ -127,15 +122,19 @@ export async function requestTransactionSignature(client: ClientBase, params: Re
  */
 export async function previewTransactionSignature(client: ClientBase, params: Omit<RequestTransactionSignatureParameters, 'ttlMs' | 'metadata'>): Promise<SignTransactionPreview> {
   requireParams(params, 'previewTransactionSignature')
-  return client.ledger.query('signTransactionPreview', {
+  return client.ledger.query('signTransactionPreview', { ...transactionFields(params), ...(client.account ? { creator: client.account.address } : {}) })
+}
+
+/** The transaction and key fields a sign-transaction request and its preview share, in the ledger's form. */
+function transactionFields(params: Omit<RequestTransactionSignatureParameters, 'ttlMs' | 'metadata'>) {
+  return {
     keyId: params.keyId,
     chain: params.chain,
     unsignedTransaction: toBytes(params.unsignedTransaction, 'unsignedTransaction'),
     ...(params.network !== undefined ? { network: params.network } : {}),
     ...(params.path !== undefined ? { path: parseDerivationPath(params.path) } : {}),
     ...(params.taproot !== undefined ? { taproot: params.taproot } : {}),
-    ...(client.account ? { creator: client.account.address } : {}),
-  })
+  }
 }
 
 /**

@@ -5,9 +5,9 @@ import { matchesCheckedFilter } from './events.js'
 import { checkSubscription } from './checkSubscription.js'
 import type { Ledger, SubscribeOptions, TxReceipt } from './Ledger.js'
 import { runQuery } from './queries.js'
-import { LedgerState, StateTx } from './state.js'
-import { type EntryBody, applyEntry, applySignedTx, expireDue, nextDeadline, parseEntryBody } from './stateMachine.js'
-import type { LedgerStore, LogEntry } from './store/LedgerStore.js'
+import { LedgerState, StateTx, type TableName, openStatuses } from './state.js'
+import { type EntryBody, applyEntry, applyGenesisConfig, applySignedTx, expireDue, nextDeadline, parseEntryBody } from './stateMachine.js'
+import type { LedgerDatabase, LedgerStore, LogEntry, SavedLedger } from './store/LedgerStore.js'
 import { memoryStore } from './store/memoryStore.js'
 import type { SignedTx } from './tx.js'
 import type { Genesis } from './types.js'
@@ -18,8 +18,12 @@ import { checkTransactionDecoders } from '../transaction/checkTransactionDecoder
 export type EmbeddedLedgerOptions = {
   /** The chain to start. Required for a new store; when the store already holds a chain, it must match. */
   genesis?: Genesis
-  /** Where the log lives (default: {@link memoryStore}). Use `fileStore(dir)` from `@zrkit/core/node` to survive restarts. */
-  store?: LedgerStore
+  /**
+   * Where the ledger lives (default: {@link memoryStore}). To survive restarts: `sqliteStore(dir)` from
+   * `@zrkit/core/node` (state in a database: bounded memory, restart without replay), or `fileStore(dir)`
+   * (a log replayed into memory at every start).
+   */
+  store?: LedgerStore | LedgerDatabase
   /** The ledger clock (ms). Entries take `max(now(), previous entry time)`. Default `Date.now`. */
   now?: () => number
   /** Expire requests on a timer as their deadlines pass (default true). Without it, call `tick()`. */
@@ -66,28 +70,19 @@ export async function createEmbeddedLedger(options: EmbeddedLedgerOptions = {}):
   if (options === null || typeof options !== 'object') throw new ZrError('INVALID_CONFIG', 'Invalid ledger options.', { details: `expected an object { genesis?, store?, ... }, got ${options === null ? 'null' : typeof options}` })
   const store = options.store ?? memoryStore()
   const now = options.now ?? Date.now
-  const state = new LedgerState()
+  let state: LedgerState
   try {
-    state.available = checkTransactionDecoders(options.transactionDecoders)
-    const entries = await store.load()
-    if (entries.length === 0) {
-      if (!options.genesis) throw new ZrError('INVALID_CONFIG', 'A new ledger needs a genesis.', { details: `the ${store.kind} store is empty and no genesis was given` })
-      const time = options.genesis.time ?? now()
-      const entry: LogEntry = { height: 1, time, body: canonicalStringify({ genesis: options.genesis } satisfies EntryBody) }
-      applyEntry(state, 1, time, { genesis: options.genesis })
-      await store.append([entry])
-    } else {
-      replay(state, entries, options.genesis)
-    }
+    const available = checkTransactionDecoders(options.transactionDecoders)
+    state = 'holdsState' in store ? await openDatabase(store, available, options.genesis, now) : await openLog(store, available, options.genesis, now)
   } catch (err) {
-    // Refused (another chain, a corrupt log...): the store is closed, so a file store's lock is released.
+    // Refused (another chain, a corrupt log...): the store is closed, so its lock is released.
     await store.close().catch(() => {})
     throw err
   }
 
   let closed = false
   let failure: unknown
-  let durableSeq = state.events.length
+  let durableSeq = state.eventCount
   const subscribers = new Set<Subscriber>()
   const queue: { entry: LogEntry; events: LedgerEvent[]; resolve: () => void; reject: (e: unknown) => void }[] = []
   let flushing: Promise<void> | undefined
@@ -102,7 +97,7 @@ export async function createEmbeddedLedger(options: EmbeddedLedgerOptions = {}):
   function deliver(): void {
     for (const s of subscribers) {
       while (s.active && s.next <= durableSeq) {
-        const e = state.events[s.next - 1]!
+        const e = state.rows.event(s.next)!
         s.next++
         try {
           if (matchesCheckedFilter(e, s.filter)) s.listener(e)
@@ -156,8 +151,16 @@ export async function createEmbeddedLedger(options: EmbeddedLedgerOptions = {}):
     const tx = new StateTx(state, height, time)
     expireDue(tx)
     apply(tx)
-    const events = tx.commit()
     const entry: LogEntry = { height, time, body: canonicalStringify(body) }
+    let events: LedgerEvent[]
+    try {
+      events = tx.commit(entry.body)
+    } catch (e) {
+      // the rows could not be written (a database error): nothing in memory changed; stop, as after a failed append
+      failure = e
+      for (const b of queue.splice(0)) b.reject(new ZrError('LEDGER_UNAVAILABLE', 'The ledger stopped after a storage failure.', { cause: e }))
+      throw new ZrError('LEDGER_UNAVAILABLE', 'The ledger could not store the message.', { details: String((e as Error)?.message ?? e), cause: e })
+    }
     const durable = new Promise<void>((resolve, reject) => queue.push({ entry, events, resolve, reject }))
     startFlush()
     durable.then(schedule, () => {})
@@ -245,6 +248,89 @@ export async function createEmbeddedLedger(options: EmbeddedLedgerOptions = {}):
   return ledger
 }
 
+/** Opens a log store: reads the whole log and replays it into memory (or starts it from genesis). */
+async function openLog(store: LedgerStore, available: LedgerState['available'], genesis: Genesis | undefined, now: () => number): Promise<LedgerState> {
+  const state = new LedgerState()
+  state.available = available
+  const entries = await store.load()
+  if (entries.length) {
+    replay(state, entries, genesis)
+    return state
+  }
+  await store.append([startGenesis(state, store.kind, genesis, now)])
+  return state
+}
+
+/**
+ * Opens a database store: resumes from what it saved, without replay. A new database where an older
+ * log store's log lies imports that log once: replayed into the database and, separately, into memory;
+ * the two state hashes must agree before anything is committed and the old log is moved aside.
+ */
+async function openDatabase(store: LedgerDatabase, available: LedgerState['available'], genesis: Genesis | undefined, now: () => number): Promise<LedgerState> {
+  const { rows, saved, legacyLog } = await store.open()
+  const state = new LedgerState(rows)
+  state.available = available
+  if (saved) {
+    resume(state, saved, genesis)
+    return state
+  }
+  const entries = legacyLog ? await legacyLog.load() : []
+  if (entries.length === 0) {
+    await store.append([startGenesis(state, store.kind, genesis, now)])
+    return state
+  }
+  replay(state, entries, genesis)
+  const check = new LedgerState()
+  check.available = available
+  replay(check, entries, undefined)
+  const [imported, replayed] = [state.hash(), check.hash()]
+  if (imported !== replayed) {
+    throw new ZrError('STORE_CORRUPT', 'The imported ledger does not match its log.', { details: `importing ${legacyLog!.path} (${entries.length} entries): the database's state hash is ${imported}, a replay of the log gives ${replayed}` })
+  }
+  await store.append(entries)
+  await legacyLog!.retire()
+  return state
+}
+
+/** Starts a new ledger: applies the genesis and returns its log entry (to be made durable). */
+function startGenesis(state: LedgerState, kind: string, genesis: Genesis | undefined, now: () => number): LogEntry {
+  if (!genesis) throw new ZrError('INVALID_CONFIG', 'A new ledger needs a genesis.', { details: `the ${kind} store is empty and no genesis was given` })
+  const time = genesis.time ?? now()
+  const entry: LogEntry = { height: 1, time, body: canonicalStringify({ genesis } satisfies EntryBody) }
+  applyEntry(state, entry, { genesis })
+  return entry
+}
+
+/** Takes up a database's saved state: the chain from its genesis entry, the counters, and the open-record index. */
+function resume(state: LedgerState, saved: SavedLedger, genesis: Genesis | undefined): void {
+  checkSameGenesis(saved.genesis, genesis)
+  applyGenesisConfig(state, (parseEntryBody(saved.genesis.body) as { genesis: Genesis }).genesis)
+  state.height = saved.height
+  state.time = saved.time
+  state.eventCount = saved.eventCount
+  for (const [name, n] of saved.counters) state.counters.set(name, n)
+  for (const [table, statuses] of Object.entries(openStatuses) as [TableName, readonly string[]][]) {
+    for (const status of statuses) {
+      for (const [, row] of state.scan(table, 0, { status })) {
+        const r = row as { id: number; status: string; expiresAt: number }
+        if (r.status === status) state.indexOpen(table, r.id, r)
+      }
+    }
+  }
+}
+
+/** Refuses a store that holds another chain than the genesis given (none given: any chain). */
+function checkSameGenesis(first: LogEntry, genesis: Genesis | undefined): void {
+  if (!genesis || canonicalStringify({ genesis }) === first.body) return
+  let stored = '?'
+  try {
+    stored = (parseEntryBody(first.body) as { genesis: Genesis }).genesis.chainId
+  } catch {
+    // unreadable: named as "?"
+  }
+  throw new ZrError('INVALID_CONFIG', 'The store holds another chain.', { details: `expected the given genesis (chain "${genesis.chainId}"), the store holds chain "${stored}" with a different genesis` })
+}
+
 function replay(state: LedgerState, entries: readonly LogEntry[], genesis: Genesis | undefined): void {
   let expected = 1
   for (const entry of entries) {
@@ -256,12 +342,9 @@ function replay(state: LedgerState, entries: readonly LogEntry[], genesis: Genes
       throw new ZrError('STORE_CORRUPT', 'Unreadable ledger log entry.', { details: `height ${entry.height} is not valid JSON`, cause })
     }
     if ((expected === 1) !== 'genesis' in body) throw new ZrError('STORE_CORRUPT', 'Ledger log does not start with a genesis.', { details: `height ${entry.height}` })
-    if (expected === 1 && genesis && canonicalStringify({ genesis }) !== entry.body) {
-      const stored = (body as { genesis: Genesis }).genesis.chainId
-      throw new ZrError('INVALID_CONFIG', 'The store holds another chain.', { details: `expected the given genesis (chain "${genesis.chainId}"), the store holds chain "${stored}" with a different genesis` })
-    }
+    if (expected === 1) checkSameGenesis(entry, genesis)
     try {
-      applyEntry(state, entry.height, entry.time, body)
+      applyEntry(state, entry, body)
     } catch (cause) {
       if (!isZrError(cause)) throw cause
       // the ledger was opened without the decoders its genesis names: a setup mistake, not a corrupt log

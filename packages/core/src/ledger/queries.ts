@@ -1,7 +1,8 @@
 import { ZrError } from '../errors/ZrError.js'
 import type { EventFilter, LedgerEvent } from './events.js'
 import { checkEventFilter, matchesCheckedFilter } from './events.js'
-import { type LedgerState, StateTx, type TxRecord } from './state.js'
+import { type LedgerState, StateTx, type TableName, type TxRecord } from './state.js'
+import type { RowHint } from './store/LedgerRows.js'
 import { previewSignTransaction } from './treasury/signRequests.js'
 import type { DecodedTransaction } from '../transaction/TransactionDecoder.js'
 import type { TxConditionResult } from './policy/judgeTxConditions.js'
@@ -101,18 +102,31 @@ export type QueryResult<K extends QueryKind> = Queries[K]['result']
 
 type Params = Readonly<Record<string, unknown>>
 
-function page<T>(source: Iterable<T>, params: Params, keep: (x: T) => boolean): Page<T> {
+/**
+ * One page of `source` (items in order with their positions, from a position on) filtered by `keep`.
+ * The cursor is the position of the next item to look at.
+ */
+function page<T>(source: (from: number) => Iterable<readonly [number, T]>, params: Params, keep: (x: T) => boolean): Page<T> {
   const start = params.cursor === undefined ? 0 : checkInt(Number(checkString(params.cursor, 'cursor', { min: 1, max: 16 })), 'cursor')
   const limit = optional(params.limit, (v) => checkInt(v, 'limit', { min: 1, max: 1000 })) ?? 100
   const items: T[] = []
-  let i = 0
-  for (const x of source) {
-    if (i++ < start) continue
+  for (const [i, x] of source(start)) {
     if (!keep(x)) continue
-    if (items.length === limit) return { items, nextCursor: String(i - 1) }
+    if (items.length === limit) return { items, nextCursor: String(i) }
     items.push(x)
   }
   return { items }
+}
+
+/** The records of a table from a position on; `hint` lets a database use its indexes (see {@link RowHint}). */
+const rows =
+  <K extends TableName>(state: LedgerState, table: K, hint: RowHint = {}) =>
+  (from: number) =>
+    state.scan(table, from, hint)
+
+/** The events from a position (seq - 1) on. */
+function* eventsFrom(state: LedgerState, from: number): Iterable<readonly [number, LedgerEvent]> {
+  for (const e of state.rows.eventsAfter(from)) yield [e.seq - 1, e]
 }
 
 const is = <T>(want: T | undefined, got: T) => want === undefined || want === got
@@ -136,46 +150,46 @@ const answers: { readonly [Q in QueryKind]: (state: LedgerState, p: Params) => Q
     chainId: state.chainId,
     height: state.height,
     time: state.time,
-    lastEventSeq: state.events.length,
+    lastEventSeq: state.eventCount,
     params: state.params,
     transactionDecoders: [...state.decoders.values()].map((d) => `${d.chain}@${d.version}`),
   }),
   account: (state, p) => {
     const a = address(p)
-    return state.tables.accounts.get(a) ?? { address: a, sequence: 0, balance: 0n }
+    return state.get('accounts', a) ?? { address: a, sequence: 0, balance: 0n }
   },
-  tx: (state, p) => state.tables.txs.get(checkString(p.hash, 'hash', { min: 1, max: 128 })) ?? null,
-  workspace: (state, p) => state.tables.workspaces.get(address(p)) ?? null,
+  tx: (state, p) => state.get('txs', checkString(p.hash, 'hash', { min: 1, max: 128 })) ?? null,
+  workspace: (state, p) => state.get('workspaces', address(p)) ?? null,
   workspaces: (state, p) => {
     const owner = addressFilter(p, 'owner')
-    return page(state.tables.workspaces.values(), p, (w) => owner === undefined || w.owners.includes(owner))
+    return page(rows(state, 'workspaces'), p, (w) => owner === undefined || w.owners.includes(owner))
   },
-  keyring: (state, p) => state.tables.keyrings.get(address(p)) ?? null,
+  keyring: (state, p) => state.get('keyrings', address(p)) ?? null,
   keyrings: (state, p) => {
     const [party, active] = [addressFilter(p, 'party'), bool(p, 'active')]
-    return page(state.tables.keyrings.values(), p, (k) => (party === undefined || k.parties.includes(party)) && is(active, k.isActive))
+    return page(rows(state, 'keyrings'), p, (k) => (party === undefined || k.parties.includes(party)) && is(active, k.isActive))
   },
-  policy: (state, p) => state.tables.policies.get(id(p)) ?? null,
+  policy: (state, p) => state.get('policies', id(p)) ?? null,
   policies: (state, p) => {
     const creator = addressFilter(p, 'creator')
-    return page(state.tables.policies.values(), p, (x) => is(creator, x.creator))
+    return page(rows(state, 'policies', { creator }), p, (x) => is(creator, x.creator))
   },
-  action: (state, p) => state.tables.actions.get(id(p)) ?? null,
+  action: (state, p) => state.get('actions', id(p)) ?? null,
   actions: (state, p) => {
     const [workspace, participant, status] = [addressFilter(p, 'workspace'), addressFilter(p, 'participant'), text(p, 'status')]
     return page(
-      state.tables.actions.values(),
+      rows(state, 'actions', { workspace, status }),
       p,
       (a) => is(workspace, a.workspace) && is(status, a.status) && (participant === undefined || Object.values(a.participants).includes(participant)),
     )
   },
-  keyRequest: (state, p) => state.tables.keyRequests.get(id(p)) ?? null,
+  keyRequest: (state, p) => state.get('keyRequests', id(p)) ?? null,
   keyRequests: (state, p) => {
     const [workspace, keyring, creator, status] = [addressFilter(p, 'workspace'), addressFilter(p, 'keyring'), addressFilter(p, 'creator'), text(p, 'status')]
-    return page(state.tables.keyRequests.values(), p, (r) => is(workspace, r.workspace) && is(keyring, r.keyring) && is(creator, r.creator) && is(status, r.status))
+    return page(rows(state, 'keyRequests', { workspace, keyring, creator, status }), p, (r) => is(workspace, r.workspace) && is(keyring, r.keyring) && is(creator, r.creator) && is(status, r.status))
   },
   key: (state, p) => {
-    const key = state.tables.keys.get(id(p))
+    const key = state.get('keys', id(p))
     const path = optional(p.path, (v) => parseDerivationPath(v as DerivationPath))
     const wallets = optional(p.wallets, (v) => {
       if (!Array.isArray(v) || v.length > 64) throw invalid('wallets', 'a list of at most 64 wallet types', v)
@@ -192,20 +206,20 @@ const answers: { readonly [Q in QueryKind]: (state: LedgerState, p: Params) => Q
   },
   keys: (state, p) => {
     const [workspace, keyring] = [addressFilter(p, 'workspace'), addressFilter(p, 'keyring')]
-    return page(state.tables.keys.values(), p, (k) => is(workspace, k.workspace) && is(keyring, k.keyring))
+    return page(rows(state, 'keys', { workspace, keyring }), p, (k) => is(workspace, k.workspace) && is(keyring, k.keyring))
   },
-  signRequest: (state, p) => state.tables.signRequests.get(id(p)) ?? null,
+  signRequest: (state, p) => state.get('signRequests', id(p)) ?? null,
   signRequests: (state, p) => {
     const [workspace, keyring, keyId, creator, status] = [addressFilter(p, 'workspace'), addressFilter(p, 'keyring'), int(p, 'keyId'), addressFilter(p, 'creator'), text(p, 'status')]
     return page(
-      state.tables.signRequests.values(),
+      rows(state, 'signRequests', { workspace, keyring, keyId, creator, status }),
       p,
       (r) => is(workspace, r.workspace) && is(keyring, r.keyring) && is(keyId, r.keyId) && is(creator, r.creator) && is(status, r.status),
     )
   },
   events: (state, p) => {
     const filter = optional(p.filter, (v) => checkEventFilter(v, 'filter'))
-    return page(state.events, p, (e) => filter === undefined || matchesCheckedFilter(e, filter))
+    return page((from) => eventsFrom(state, from), p, (e) => filter === undefined || matchesCheckedFilter(e, filter))
   },
   signTransactionPreview: (state, p) => {
     const creator = addressFilter(p, 'creator')

@@ -3,6 +3,8 @@ import { toHex } from '../encoding/bytes.js'
 import { canonicalBytes } from '../encoding/canonical.js'
 import type { LedgerEvent, LedgerEventType } from './events.js'
 import type { MessageResult } from './stateMachine.js'
+import { type LedgerRows, type RowHint, type RowId, type TableName, tableNames } from './store/LedgerRows.js'
+import { memoryRows } from './store/memoryRows.js'
 import type { TransactionDecoder } from '../transaction/TransactionDecoder.js'
 import type { AccountRecord, Action, Key, KeyRequest, Keyring, LedgerParams, Policy, SignRequest, Workspace } from './types.js'
 
@@ -34,17 +36,18 @@ type TableTypes = {
   signRequests: SignRequest
   txs: TxRecord
 }
-/** The ledger's tables. */
-export type TableName = keyof TableTypes
-type Id = string | number
+export type { TableName }
+type Id = RowId
 
-const tableNames: readonly TableName[] = ['accounts', 'workspaces', 'keyrings', 'policies', 'actions', 'keyRequests', 'keys', 'signRequests', 'txs']
 /** Tables whose records have a status; open ones are indexed for expiry and for connectors. */
-const openStatuses: Partial<Record<TableName, readonly string[]>> = {
+export const openStatuses: Partial<Record<TableName, readonly string[]>> = {
   actions: ['pending'],
   keyRequests: ['pending'],
   signRequests: ['partial', 'pending'],
 }
+
+/** What the open-record index keeps of a record: enough to find the next deadline without reading it. */
+type OpenRecord = { readonly status: string; readonly expiresAt: number }
 
 function deepFreeze<T>(v: T): T {
   if (v && typeof v === 'object' && !(v instanceof Uint8Array) && !Object.isFrozen(v)) {
@@ -55,14 +58,15 @@ function deepFreeze<T>(v: T): T {
 }
 
 /**
- * The ledger state: tables of frozen records, counters, the open-record index and the event log.
- * Only {@link StateTx.commit} changes it.
+ * The ledger state. In memory: the chain's identity and params, counters, height, time, the number of
+ * events and the index of open records (hot state, small). The records and events themselves are in
+ * {@link LedgerRows}: in memory, or in a database that holds them on disk. Only {@link StateTx.commit}
+ * changes it.
  */
 export class LedgerState {
-  readonly tables: { [K in TableName]: Map<Id, TableTypes[K]> }
-  readonly open: { [K in TableName]?: Set<Id> }
+  readonly open: { [K in TableName]?: Map<Id, OpenRecord> }
   readonly counters = new Map<string, number>()
-  readonly events: LedgerEvent[] = []
+  eventCount = 0
   height = 0
   time = 0
   chainId = ''
@@ -72,27 +76,46 @@ export class LedgerState {
   /** The decoders that run: those genesis lists, at the versions it names. */
   decoders: ReadonlyMap<string, TransactionDecoder> = new Map()
 
-  constructor() {
-    this.tables = Object.fromEntries(tableNames.map((t) => [t, new Map()])) as LedgerState['tables']
-    this.open = Object.fromEntries(Object.keys(openStatuses).map((t) => [t, new Set()])) as LedgerState['open']
+  constructor(readonly rows: LedgerRows = memoryRows()) {
+    this.open = Object.fromEntries(Object.keys(openStatuses).map((t) => [t, new Map()])) as LedgerState['open']
   }
 
   get<K extends TableName>(table: K, id: Id): TableTypes[K] | undefined {
-    return this.tables[table].get(id) as TableTypes[K] | undefined
+    return this.rows.get(table, id) as TableTypes[K] | undefined
   }
 
-  /** sha256 over the canonical form of every table, the counters and the height: equal hashes, equal states. */
+  /** The table's records in insertion order from position `from`, as `[position, record]` (see {@link LedgerRows.scan}). */
+  scan<K extends TableName>(table: K, from: number, hint: RowHint = {}): Iterable<readonly [number, TableTypes[K]]> {
+    return this.rows.scan(table, from, hint) as Iterable<readonly [number, TableTypes[K]]>
+  }
+
+  /** Indexes a record written with this status and deadline (open ones in, closed ones out). */
+  indexOpen(table: TableName, id: Id, record: { status?: unknown; expiresAt?: unknown }): void {
+    const statuses = openStatuses[table]
+    if (!statuses) return
+    if (statuses.includes(record.status as string)) this.open[table]!.set(id, { status: record.status as string, expiresAt: record.expiresAt as number })
+    else this.open[table]!.delete(id)
+  }
+
+  /**
+   * sha256 over the canonical form of the chain id, params, height, time, counters, event count and
+   * every record of every table in id order: equal hashes, equal states, whichever rows hold them. It
+   * reads every record (O(state)): a check, not something to run on every message.
+   */
   hash(): string {
-    const view = {
-      chainId: this.chainId,
-      height: this.height,
-      time: this.time,
-      params: this.params,
-      counters: [...this.counters.entries()].sort(([a], [b]) => (a < b ? -1 : 1)),
-      eventCount: this.events.length,
-      tables: Object.fromEntries(tableNames.map((t) => [t, [...this.tables[t].entries()].sort(([a], [b]) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0))])),
-    }
-    return toHex(sha256(canonicalBytes(view)))
+    const h = sha256.create()
+    h.update(
+      canonicalBytes({
+        chainId: this.chainId,
+        height: this.height,
+        time: this.time,
+        params: this.params,
+        counters: [...this.counters.entries()].sort(([a], [b]) => (a < b ? -1 : 1)),
+        eventCount: this.eventCount,
+      }),
+    )
+    for (const t of tableNames) for (const [id, row] of this.rows.sorted(t)) h.update(canonicalBytes([t, id, row]))
+    return toHex(h.digest())
   }
 }
 
@@ -148,7 +171,7 @@ export class StateTx {
 
   /** Ids of open (pending or partial) records of a table, including this tx's writes, in ascending order. */
   openIds(table: TableName): Id[] {
-    const ids = new Set(this.parent ? this.parent.openIds(table) : (this.state.open[table] ?? []))
+    const ids = new Set(this.parent ? this.parent.openIds(table) : (this.state.open[table]?.keys() ?? []))
     const w = this.writes.get(table)
     const statuses = openStatuses[table]
     if (w && statuses) {
@@ -181,25 +204,22 @@ export class StateTx {
     this.pendingEvents.push(...child.pendingEvents)
   }
 
-  /** Applies the writes and events to the state; returns the events with their sequence numbers. */
-  commit(): LedgerEvent[] {
+  /**
+   * Applies the writes and events of the log entry `body` to the state (the rows first: if they cannot
+   * be written, nothing in memory changes); returns the events with their sequence numbers.
+   */
+  commit(body: string): LedgerEvent[] {
     if (this.parent) throw new Error('commit a fork through absorb()')
     const s = this.state
-    for (const [table, w] of this.writes) {
-      const statuses = openStatuses[table]
-      for (const [id, v] of w) {
-        ;(s.tables[table] as Map<Id, unknown>).set(id, v)
-        if (statuses) {
-          if (statuses.includes((v as { status: string }).status)) s.open[table]!.add(id)
-          else s.open[table]!.delete(id)
-        }
-      }
-    }
-    for (const [k, n] of this.counterWrites) s.counters.set(k, n)
     const events = this.pendingEvents.map((e, i) =>
-      Object.freeze({ seq: s.events.length + i + 1, height: this.height, time: this.time, type: e.type, data: e.data }),
+      Object.freeze({ seq: s.eventCount + i + 1, height: this.height, time: this.time, type: e.type, data: e.data }),
     )
-    s.events.push(...events)
+    const writes: [TableName, Id, unknown][] = []
+    for (const [table, w] of this.writes) for (const [id, v] of w) writes.push([table, id, v])
+    s.rows.write({ height: this.height, time: this.time, writes, counters: [...this.counterWrites], events, entry: { height: this.height, time: this.time, body } })
+    for (const [table, id, v] of writes) s.indexOpen(table, id, v as { status?: unknown; expiresAt?: unknown })
+    for (const [k, n] of this.counterWrites) s.counters.set(k, n)
+    s.eventCount += events.length
     s.height = this.height
     s.time = this.time
     return events

@@ -38,6 +38,7 @@ import { verifySecp256k1Sha256 } from '../crypto/nativeCrypto.js'
 import { type SignedTx, txHash, txSignBytes } from './tx.js'
 import { type Action, type Genesis, type PartyResponse, defaultLedgerParams } from './types.js'
 import type { TransactionDecoder } from '../transaction/TransactionDecoder.js'
+import type { LogEntry } from './store/LedgerStore.js'
 import { normalizeAddressCase, normalizeMessageAddresses } from './normalizeMessageAddresses.js'
 import { checkAccount, checkAmount, checkBytes, checkInt, checkString, invalid } from './validate.js'
 
@@ -158,8 +159,7 @@ function expiredReason(responses: readonly PartyResponse[], same: (a: PartyRespo
 export function nextDeadline(state: LedgerState): number | undefined {
   let min: number | undefined
   for (const table of ['actions', 'keyRequests', 'signRequests'] as const) {
-    for (const id of state.open[table] ?? []) {
-      const r = state.get(table, id)!
+    for (const r of state.open[table]?.values() ?? []) {
       if (r.status === 'partial') continue
       if (min === undefined || r.expiresAt < min) min = r.expiresAt
     }
@@ -208,12 +208,12 @@ export function applySignedTx(tx: StateTx, signed: SignedTx): { hash: string; re
   const after = getAccount(tx, signer)
   tx.put('accounts', signer, { ...after, sequence: after.sequence + 1 })
   // Everything its receipt says, so a sender who lost the reply can look it up by hash (no event follows this line).
-  tx.put('txs', hash, { hash, height: tx.height, signer, sequence, time: tx.time, result, events: { first: tx.state.events.length + 1, count: tx.emittedCount } })
+  tx.put('txs', hash, { hash, height: tx.height, signer, sequence, time: tx.time, result, events: { first: tx.state.eventCount + 1, count: tx.emittedCount } })
   return { hash, result }
 }
 
-/** Sets up a fresh state from genesis (the log's first entry). */
-export function applyGenesis(state: LedgerState, genesis: Genesis, time: number): void {
+/** Sets up the chain's identity from genesis: chain id, params, the decoders that run. */
+export function applyGenesisConfig(state: LedgerState, genesis: Genesis): void {
   if (genesis === null || typeof genesis !== 'object') throw invalid('genesis', 'an object { chainId, balances?, params? }', genesis)
   checkString(genesis.chainId, 'chainId', { min: 1, max: 64 })
   if (genesis.params !== undefined && (genesis.params === null || typeof genesis.params !== 'object' || Array.isArray(genesis.params))) throw invalid('genesis params', 'an object of ledger params', genesis.params)
@@ -222,6 +222,12 @@ export function applyGenesis(state: LedgerState, genesis: Genesis, time: number)
   state.chainId = genesis.chainId
   state.params = Object.freeze({ ...defaultLedgerParams, ...(genesis.params ?? {}) })
   state.decoders = genesisDecoders(state.available, genesis.transactionDecoders)
+}
+
+/** Sets up a fresh state from genesis (the log's first entry, whose text is `body`). */
+function applyGenesis(state: LedgerState, genesis: Genesis, time: number, body: string): void {
+  applyGenesisConfig(state, genesis)
+  const balances = genesis.balances ?? []
   const tx = new StateTx(state, 1, time)
   for (const [i, entry] of balances.entries()) {
     if (entry === null || typeof entry !== 'object') throw invalid(`genesis balances[${i}]`, 'an object { address, amount }', entry)
@@ -232,7 +238,7 @@ export function applyGenesis(state: LedgerState, genesis: Genesis, time: number)
     tx.put('accounts', address, { ...a, balance: a.balance + checkAmount(amount, 'genesis amount') })
   }
   tx.emit('genesis', { chainId: genesis.chainId })
-  tx.commit()
+  tx.commit(body)
 }
 
 /**
@@ -266,15 +272,15 @@ export type EntryBody = { genesis: Genesis } | { tx: SignedTx } | { tick: true }
  * Applies one log entry to the state: time moves to the entry's, what has expired is rejected, then
  * the entry's tx (if any) runs. All of it or none of it is applied.
  */
-export function applyEntry(state: LedgerState, height: number, time: number, body: EntryBody) {
+export function applyEntry(state: LedgerState, entry: LogEntry, body: EntryBody) {
   if ('genesis' in body) {
-    applyGenesis(state, body.genesis, time)
-    return { events: state.events.slice(), result: {} as MessageResult, hash: undefined }
+    applyGenesis(state, body.genesis, entry.time, entry.body)
+    return { events: [...state.rows.eventsAfter(0)], result: {} as MessageResult, hash: undefined }
   }
-  const tx = new StateTx(state, height, time)
+  const tx = new StateTx(state, entry.height, entry.time)
   expireDue(tx)
   const applied = 'tx' in body ? applySignedTx(tx, body.tx) : undefined
-  const events = tx.commit()
+  const events = tx.commit(entry.body)
   return { events, result: applied?.result ?? {}, hash: applied?.hash }
 }
 

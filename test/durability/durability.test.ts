@@ -1,5 +1,6 @@
 /**
- * Durability under crashes: the ledger runs in a child process on a file store; the test streams
+ * Durability under crashes: the ledger runs in a child process on a file store, then on a SQLite
+ * store; the test streams
  * signed txs into it and SIGKILLs it at random points, restarts it and resends what was not
  * acknowledged. At the end nothing acknowledged is lost, nothing is applied twice, and replaying the
  * log up to any acknowledged height (and up to each restart) rebuilds exactly the state the process
@@ -13,7 +14,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { createEmbeddedLedger, keyringAddress, memoryStore, txHash } from '@zrkit/core'
 import { canonicalStringify } from '@zrkit/core/internal'
-import { fileStore } from '@zrkit/core/node'
+import { fileStore, sqliteStore } from '@zrkit/core/node'
 import { afterAll, describe, expect, it } from 'vitest'
 import { alice, bob, genesis, txStream } from './stream.js'
 
@@ -26,8 +27,26 @@ afterAll(async () => {
 
 type Run = { child: ChildProcess; ready: Promise<{ height: number; hash: string }>; exited: Promise<number | null> }
 
-function startLedger(dir: string, onLine: (words: string[]) => void): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, dir], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] })
+type StoreKind = 'file' | 'sqlite'
+const openStore = (kind: StoreKind, dir: string) => (kind === 'sqlite' ? sqliteStore(dir) : fileStore(dir))
+
+/** The log as the store keeps it (a SQLite store keeps it beside the state, as its audit journal). */
+async function readLog(kind: StoreKind, dir: string) {
+  if (kind === 'file') {
+    const store = fileStore(dir)
+    const e = await store.load()
+    await store.close()
+    return e
+  }
+  const store = sqliteStore(dir)
+  await store.open()
+  const e = [...store.log(0)]
+  await store.close()
+  return e
+}
+
+function startLedger(kind: StoreKind, dir: string, onLine: (words: string[]) => void): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, dir, kind], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] })
   let ready!: (v: { height: number; hash: string }) => void
   const readyP = new Promise<{ height: number; hash: string }>((r) => (ready = r))
   createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -42,7 +61,7 @@ function startLedger(dir: string, onLine: (words: string[]) => void): Run {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-describe('durability', () => {
+describe.each(['file', 'sqlite'] as const)('durability of a %s store', (kind) => {
   it('survives SIGKILL at random points: nothing acknowledged lost, nothing applied twice, identical state on replay', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'zrkit-durability-'))
     dirs.push(dir)
@@ -58,7 +77,7 @@ describe('durability', () => {
 
     const kills = 6
     for (let round = 0; round <= kills; round++) {
-      const run = startLedger(dir, (w) => {
+      const run = startLedger(kind, dir, (w) => {
         if (w[0] === 'ack') {
           ackedHeight.set(w[1]!, Number(w[2]))
           if (w[3]) snapshots.set(Number(w[2]), w[3])
@@ -111,13 +130,8 @@ describe('durability', () => {
     expect(killsMidStream.length).toBe(kills)
 
     // Reopen in this process: every tx is applied exactly once, at the height acknowledged.
-    const entries = await (async () => {
-      const store = fileStore(dir)
-      const e = await store.load()
-      await store.close()
-      return e
-    })()
-    const ledger = await createEmbeddedLedger({ store: fileStore(dir), genesis, autoTick: false })
+    const entries = await readLog(kind, dir)
+    const ledger = await createEmbeddedLedger({ store: openStore(kind, dir), genesis, autoTick: false })
     for (const [i, hash] of hashes.entries()) {
       const rec = await ledger.query('tx', { hash })
       expect(rec, `tx ${i} is applied`).not.toBeNull()

@@ -1,5 +1,6 @@
 /**
- * A ledger in its own process, for the crash test: opens `fileStore(dir)`, reads signed txs (canonical
+ * A ledger in its own process, for the crash test: opens `fileStore(dir)` or `sqliteStore(dir)` (the
+ * second argument, `file` or `sqlite`), reads signed txs (canonical
  * JSON, one per line) from stdin, submits them in arrival order, and reports on stdout:
  *   ready <height> <stateHash>
  *   ack <txHash> <height> [<stateHash>]   (the hash only when nothing else was applied since: the state at <height>)
@@ -9,11 +10,12 @@
 import { createInterface } from 'node:readline'
 import { type SignedTx, createEmbeddedLedger, isZrError, txHash } from '@zrkit/core'
 import { canonicalParse } from '@zrkit/core/internal'
-import { fileStore } from '@zrkit/core/node'
+import { fileStore, sqliteStore } from '@zrkit/core/node'
 import { genesis } from './stream.js'
 
 const dir = process.argv[2]!
-const ledger = await createEmbeddedLedger({ store: fileStore(dir), genesis })
+const store = process.argv[3] === 'sqlite' ? sqliteStore(dir) : fileStore(dir)
+const ledger = await createEmbeddedLedger({ store, genesis })
 process.stdout.write(`ready ${ledger.height} ${ledger.stateHash()}\n`)
 
 const pending = new Set<Promise<void>>()

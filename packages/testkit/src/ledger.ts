@@ -22,6 +22,8 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import {
+  type LedgerDatabase,
+  type LedgerStore,
   type Account,
   type EmbeddedLedger,
   type KeyType,
@@ -84,6 +86,8 @@ export type SetupOptions = {
   seed?: string
   /** Transaction decoders the ledger runs (its genesis lists each at its version). */
   transactionDecoders?: readonly TransactionDecoder[]
+  /** Where the ledger lives (default: in memory). */
+  store?: LedgerStore | LedgerDatabase
 }
 
 /** The manual ledger clock (also present, but inert, with `realClock`). */
@@ -166,6 +170,7 @@ export async function setup(options: SetupOptions = {}): Promise<Setup> {
       ...(options.transactionDecoders ? { transactionDecoders: options.transactionDecoders.map((d) => `${d.chain}@${d.version}`) } : {}),
     },
     ...(options.transactionDecoders ? { transactionDecoders: options.transactionDecoders } : {}),
+    ...(options.store ? { store: options.store } : {}),
     ...(realClock ? {} : { now: clock.now }),
     autoTick: options.autoTick ?? realClock,
   })

@@ -49,7 +49,8 @@ export const openStatuses: Partial<Record<TableName, readonly string[]>> = {
 /** What the open-record index keeps of a record: enough to find the next deadline without reading it. */
 type OpenRecord = { readonly status: string; readonly expiresAt: number }
 
-function deepFreeze<T>(v: T): T {
+/** Freezes a record and everything in it (bytes aside), so ledger state is never changed in place. */
+export function deepFreeze<T>(v: T): T {
   if (v && typeof v === 'object' && !(v instanceof Uint8Array) && !Object.isFrozen(v)) {
     for (const x of Object.values(v)) deepFreeze(x)
     Object.freeze(v)
@@ -216,7 +217,7 @@ export class StateTx {
     )
     const writes: [TableName, Id, unknown][] = []
     for (const [table, w] of this.writes) for (const [id, v] of w) writes.push([table, id, v])
-    s.rows.write({ height: this.height, time: this.time, writes, counters: [...this.counterWrites], events, entry: { height: this.height, time: this.time, body } })
+    s.rows.write({ height: this.height, time: this.time, writes, counters: [...this.counterWrites], events, eventCount: s.eventCount + events.length, entry: { height: this.height, time: this.time, body } })
     for (const [table, id, v] of writes) s.indexOpen(table, id, v as { status?: unknown; expiresAt?: unknown })
     for (const [k, n] of this.counterWrites) s.counters.set(k, n)
     s.eventCount += events.length

@@ -34,6 +34,8 @@ export type StateCommit = {
   readonly counters: readonly (readonly [string, number])[]
   /** The entry's events, numbered on from the last one. */
   readonly events: readonly LedgerEvent[]
+  /** The number of events after it. */
+  readonly eventCount: number
   /** The log entry that caused it. */
   readonly entry: LogEntry
 }

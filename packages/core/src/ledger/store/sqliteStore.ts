@@ -13,8 +13,8 @@ import type { LedgerDatabase, LegacyLog, LogEntry, SavedLedger } from './LedgerS
 /** Options of {@link sqliteStore}. */
 export type SqliteStoreOptions = {
   /**
-   * `full` (default): a message is acknowledged once the database's write-ahead log is flushed to the
-   * disk. `normal` skips that flush: a power loss (not a process crash) may lose the newest messages.
+   * `full` (default): a message is acknowledged once the database's write-ahead log file is flushed to
+   * the disk. `normal` skips that flush: a power loss (not a process crash) may lose the newest messages.
    */
   synchronous?: 'full' | 'normal' | undefined
   /** How many recently used records to keep parsed in memory (default 4096). Memory use grows with it. */
@@ -53,8 +53,9 @@ const hintColumns: Record<(typeof rowHintFields)[number], string> = { workspace:
  * A durable ledger store for Node that holds the ledger's state in SQLite (`dir/ledger.sqlite`, through
  * the optional peer dependency `better-sqlite3`): records with indexes for the list queries, events, and
  * the log as the audit journal, all written in one database transaction per group of messages. A message
- * is acknowledged only once that transaction is committed and flushed (write-ahead log, `synchronous =
- * FULL`), so a crash at any moment loses nothing acknowledged and applies nothing twice.
+ * is acknowledged only once that transaction is committed to the write-ahead log and the log file is
+ * flushed to the disk (`fdatasync`, run off the event loop so the next group gathers meanwhile), so a
+ * crash at any moment loses nothing acknowledged and applies nothing twice.
  *
  * Memory holds only hot state (counters, open requests, a bounded cache of records); queries read the
  * database. Opening resumes where the ledger stopped, without replaying its history. One process at a
@@ -85,6 +86,8 @@ export function sqliteStore(dir: string, options: SqliteStoreOptions = {}): Ledg
   if (!Number.isSafeInteger(cacheRecords) || cacheRecords < 0) throw new ZrError('INVALID_CONFIG', 'Invalid sqlite store option cacheRecords.', { details: `expected a non-negative integer, got ${String(cacheRecords)}` })
   const file = path.join(dir, DATABASE_FILE_NAME)
   let db: BetterSqlite3.Database | undefined
+  /** The write-ahead log file, flushed to the disk before an append resolves (`synchronous: 'full'`). */
+  let wal: fs.FileHandle | undefined
   let broken: unknown
 
   const where = () => `the ledger database ${file}`
@@ -108,9 +111,10 @@ export function sqliteStore(dir: string, options: SqliteStoreOptions = {}): Ledg
       await fs.mkdir(dir, { recursive: true }).catch((e: unknown) => {
         throw new ZrError('LEDGER_UNAVAILABLE', 'Cannot create the store directory.', { details: `${dir}: ${errnoCode(e) ?? String(e)}`, cause: e })
       })
-      const opened = openDatabase(Database, file, synchronous)
+      const opened = openDatabase(Database, file)
       db = opened
       try {
+        if (synchronous === 'full') wal = await fs.open(`${file}-wal`, 'r')
         const saved = readSaved(opened, file)
         const rows = databaseRows(opened, cacheRecords, (c) => {
           if (broken !== undefined) throw broken
@@ -125,17 +129,21 @@ export function sqliteStore(dir: string, options: SqliteStoreOptions = {}): Ledg
       } catch (e) {
         db = undefined
         opened.close()
+        await wal?.close()
+        wal = undefined
         throw e
       }
     },
 
     async append() {
-      // Let other messages that are ready join this commit: one flush of the disk for all of them.
-      await new Promise<void>((resolve) => setImmediate(resolve))
       if (broken !== undefined) throw broken
       if (!db) throw new ZrError('LEDGER_CLOSED', 'The store is closed.', { details: `${where()} is not open` })
       try {
+        // Commit writes the transaction's pages to the write-ahead log (no flush: synchronous = NORMAL);
+        // the flush below, off the event loop, makes them durable. Messages applied meanwhile gather in
+        // the next transaction: one flush of the disk for all of them (group commit).
         if (db.inTransaction) db.exec('COMMIT')
+        await wal?.datasync()
       } catch (e) {
         fail(e)
       }
@@ -153,10 +161,12 @@ export function sqliteStore(dir: string, options: SqliteStoreOptions = {}): Ledg
     },
 
     async close() {
-      const d = db
+      const [d, w] = [db, wal]
       db = undefined
+      wal = undefined
       // an open transaction holds only unacknowledged changes: closing rolls it back
       d?.close()
+      await w?.close()
     },
   }
 }
@@ -172,7 +182,7 @@ async function loadBetterSqlite3(): Promise<typeof BetterSqlite3> {
 }
 
 /** Opens the file, takes its lock for good and sets up the tables; a held lock is `LEDGER_UNAVAILABLE`. */
-function openDatabase(Database: typeof BetterSqlite3, file: string, synchronous: 'full' | 'normal'): BetterSqlite3.Database {
+function openDatabase(Database: typeof BetterSqlite3, file: string): BetterSqlite3.Database {
   let db: BetterSqlite3.Database
   try {
     db = new Database(file, { timeout: 0 })
@@ -183,7 +193,9 @@ function openDatabase(Database: typeof BetterSqlite3, file: string, synchronous:
     // EXCLUSIVE before WAL: the lock taken by the first write is held until close, and no shared-memory index is used
     db.pragma('locking_mode = EXCLUSIVE')
     db.pragma('journal_mode = WAL')
-    db.pragma(`synchronous = ${synchronous.toUpperCase()}`)
+    // commits write the log without flushing it; the store flushes the log file itself, off the event
+    // loop, before it acknowledges (checkpoints still flush the log before and the database after)
+    db.pragma('synchronous = NORMAL')
     db.exec('BEGIN IMMEDIATE')
     db.exec(schema)
     const version = (db.prepare(`SELECT v FROM meta WHERE k = 'schema'`).get() as { v: string } | undefined)?.v

@@ -80,70 +80,67 @@ function fastEd25519(seed: string): { publicKey: Uint8Array; sign(message: Uint8
   return { publicKey, sign: (message) => new Uint8Array(nativeSign(null, message, key)) }
 }
 
-/** A ledger ready for sign requests: an owner with a workspace, a one-party keyring and one Ed25519 key of it. */
+/**
+ * A ledger ready for sign requests: an owner with a workspace, a one-party keyring and one Ed25519 key
+ * (held here), all made by the same txs every run, so that the txs of a history can be signed once, ahead
+ * of time, and applied to any fresh ledger built by {@link signWorld}.
+ */
 export type SignWorld = {
   readonly ledger: EmbeddedLedger
   readonly chainId: string
-  readonly owner: FastAccount
-  readonly party: FastAccount
-  readonly keyId: number
-  /** Submits one sign request and its fulfilment (two txs), signed here; resolves with the request id once fulfilled. */
-  signOnce(i: number): Promise<number>
+  /** Sequences of the owner and the party, and the id of the next sign request, once the set-up is done. */
+  readonly start: HistoryStart
+  /** The two txs of history request `i`: the owner's sign request and the party's fulfilment of it. */
+  requestTxs(i: number): [create: SignedTx, fulfil: SignedTx]
 }
 
-/** Genesis of the benchmark's chain: the owner and the keyring admin funded. */
+/** Where the history's txs start, after the set-up. */
+export type HistoryStart = { readonly ownerSequence: number; readonly partySequence: number; readonly firstRequestId: number; readonly keyId: number }
+
+/** Genesis of the benchmark's chains: the given accounts funded. */
 export function genesisFor(chainId: string, funded: readonly FastAccount[]) {
   return { chainId, balances: funded.map((a) => ({ address: a.address, amount: 10n ** 15n })) }
 }
 
-/** Opens a ledger on `store`, creates the workspace, keyring and key, and returns what submits sign requests fast. */
+/** The payload of history request `i` (a 32-byte message for the Ed25519 key). */
+const payloadOf = (i: number) => sha256(new TextEncoder().encode(`bench payload ${i}`))
+
+/** Opens a ledger on `store` and creates the workspace, keyring and key, with the same txs every run. */
 export async function signWorld(store: LedgerStore | LedgerDatabase, chainId = 'bench-history'): Promise<SignWorld> {
   const owner = fastAccount('owner')
   const admin = fastAccount('admin')
   const party = fastAccount('party')
   const ledger = await createEmbeddedLedger({ store, genesis: genesisFor(chainId, [owner, admin]) })
-  const sequences = new Map<string, number>()
-  const next = (a: FastAccount) => {
-    const n = sequences.get(a.address) ?? 0
-    sequences.set(a.address, n + 1)
-    return n
-  }
-  const submit = (a: FastAccount, msg: Message) => ledger.submit(a.tx(chainId, next(a), msg))
-  // Set-up through the ledger like any client (the same txs every run: the store sees the same history).
   const { workspace } = await createZrClient({ ledger, account: owner.account }).createWorkspace()
   const { keyring } = await createZrClient({ ledger, account: admin.account }).createKeyring({ description: 'bench', parties: [party.address], partyThreshold: 1, keyRequestFee: 1n, signRequestFee: 1n })
-  for (const a of [owner, admin, party]) sequences.set(a.address, (await ledger.query('account', { address: a.address })).sequence)
+  const sequence = async (a: FastAccount) => (await ledger.query('account', { address: a.address })).sequence
   const key = fastEd25519('key')
-  const keyReq = await submit(owner, { type: 'treasury.NewKeyRequest', workspace, keyring, keyType: 'eddsa-ed25519' })
+  const keyReq = await ledger.submit(owner.tx(chainId, await sequence(owner), { type: 'treasury.NewKeyRequest', workspace, keyring, keyType: 'eddsa-ed25519' }))
   const keyRequestId = keyReq.result.requestId as number
   const keyResult = { publicKey: key.publicKey }
-  const keyDone = await submit(party, {
-    type: 'treasury.FulfilKeyRequest',
-    requestId: keyRequestId,
-    result: keyResult,
-    partySignature: party.signBytes(partyResponseBytes({ chainId, kind: 'key', requestId: keyRequestId, result: keyResult })),
-  })
+  const partySignature = party.signBytes(partyResponseBytes({ chainId, kind: 'key', requestId: keyRequestId, result: keyResult }))
+  const keyDone = await ledger.submit(party.tx(chainId, await sequence(party), { type: 'treasury.FulfilKeyRequest', requestId: keyRequestId, result: keyResult, partySignature }))
   const keyId = keyDone.result.keyId as number
   if (typeof keyId !== 'number') throw new Error(`the bench key request was not fulfilled: ${JSON.stringify(keyDone.result)}`)
+  // no sign request yet: the first one made gets id 1
+  const start: HistoryStart = { ownerSequence: await sequence(owner), partySequence: await sequence(party), firstRequestId: 1, keyId }
   return {
     ledger,
     chainId,
-    owner,
-    party,
-    keyId,
-    async signOnce(i) {
-      const payload = sha256(new TextEncoder().encode(`bench payload ${i}`))
-      const created = await submit(owner, { type: 'treasury.NewSignRequest', keyId, payloads: [payload] })
-      const requestId = created.result.requestId as number
+    start,
+    requestTxs(i) {
+      const payload = payloadOf(i)
+      const requestId = start.firstRequestId + i
       const result = { signatures: [key.sign(payload)] }
-      const done = await submit(party, {
-        type: 'treasury.FulfilSignRequest',
-        requestId,
-        result,
-        partySignature: party.signBytes(partyResponseBytes({ chainId, kind: 'sign', requestId, result })),
-      })
-      if (done.result.status !== 'fulfilled') throw new Error(`sign request ${requestId} ended ${String(done.result.status)}`)
-      return requestId
+      return [
+        owner.tx(chainId, start.ownerSequence + i, { type: 'treasury.NewSignRequest', keyId, payloads: [payload] }),
+        party.tx(chainId, start.partySequence + i, {
+          type: 'treasury.FulfilSignRequest',
+          requestId,
+          result,
+          partySignature: party.signBytes(partyResponseBytes({ chainId, kind: 'sign', requestId, result })),
+        }),
+      ]
     },
   }
 }

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
-import { generateAccount, isZrError } from '@zrkit/core'
+import Database from 'better-sqlite3'
+import { connectLedgerWs, createEmbeddedLedger, createZrClient, generateAccount, isZrError } from '@zrkit/core'
+import { fileStore } from '@zrkit/core/node'
 import { connectRelay } from '@zrkit/mpc'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
@@ -104,4 +106,82 @@ describe('zrkit ledger serve', () => {
       await rm(dir, { recursive: true, force: true })
     }
   }, 60_000)
+
+  it('keeps its state in SQLite: a restart resumes it, a second server on the store is refused, `ledger verify` checks it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zrkit-serve-'))
+    try {
+      const alice = generateAccount()
+      await writeFile(join(dir, 'genesis.json'), JSON.stringify({ chainId: 'zrkit-serve-sqlite', balances: [{ address: alice.address, amount: '1000' }] }))
+      const store = join(dir, 'store')
+      const first = await start(['ledger', 'serve', '--store', store, '--genesis', join(dir, 'genesis.json'), '--port', '0'])
+      const ledger = await connectLedgerWs(first.url, { WebSocket })
+      const client = createZrClient({ ledger, account: alice })
+      const bob = generateAccount().address
+      await client.send({ to: bob, amount: 7n })
+      const height = (await ledger.query('status', {})).height
+      ledger.close()
+
+      // one server per store: a second is refused, saying the store is in use
+      const second = spawn(process.execPath, ['--import', 'tsx', bin, 'ledger', 'serve', '--store', store, '--port', '0', '--log-format', 'json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+      let err = ''
+      second.stderr!.on('data', (d) => (err += d))
+      expect(await new Promise((resolve) => second.on('exit', resolve))).toBe(1)
+      expect(err).toContain('is open in another ledger')
+
+      first.child.kill('SIGTERM')
+      expect(await first.exited).toBe(0)
+      const verify = await run(['ledger', 'verify', '--store', store])
+      expect(verify.code).toBe(0)
+      expect(JSON.parse(verify.out)).toMatchObject({ ok: true, height })
+
+      // restarted without a genesis: the same ledger, resumed from the database
+      const again = await start(['ledger', 'serve', '--store', store, '--port', '0'])
+      const reopened = await connectLedgerWs(again.url, { WebSocket })
+      expect((await reopened.query('status', {})).height).toBe(height)
+      expect((await reopened.query('account', { address: bob })).balance).toBe(7n)
+      reopened.close()
+      again.child.kill('SIGTERM')
+      expect(await again.exited).toBe(0)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 90_000)
+
+  it('imports a store directory written by the log-only file store once, and `ledger verify` fails on a damaged database', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zrkit-serve-'))
+    try {
+      const alice = generateAccount()
+      const genesis = { chainId: 'zrkit-serve-import', balances: [{ address: alice.address, amount: 1000n }] }
+      const old = await createEmbeddedLedger({ store: fileStore(dir), genesis })
+      await createZrClient({ ledger: old, account: alice }).send({ to: generateAccount().address, amount: 5n })
+      const [height, hash] = [old.height, old.stateHash()]
+      await old.close()
+
+      const served = await start(['ledger', 'serve', '--store', dir, '--port', '0'])
+      const ledger = await connectLedgerWs(served.url, { WebSocket })
+      expect((await ledger.query('status', {})).height).toBe(height)
+      ledger.close()
+      served.child.kill('SIGTERM')
+      expect(await served.exited).toBe(0)
+      expect(JSON.parse((await run(['ledger', 'verify', '--store', dir])).out)).toMatchObject({ ok: true, height, databaseHash: hash })
+
+      const db = new Database(join(dir, 'ledger.sqlite'))
+      db.prepare(`UPDATE records SET json = replace(json, '"sequence":1', '"sequence":9') WHERE tbl = 'accounts' AND id = ?`).run(alice.address)
+      db.close()
+      const damaged = await run(['ledger', 'verify', '--store', dir])
+      expect(damaged.code).toBe(1)
+      expect(JSON.parse(damaged.out)).toMatchObject({ ok: false, problem: 'the records in the database differ from a replay of its log' })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 90_000)
 })
+
+/** Runs `zrkit args...` to its end: exit code and standard output. */
+async function run(args: string[]): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', bin, ...args, '--log-format', 'json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout!.on('data', (d) => (out += d))
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+  return { code, out }
+}

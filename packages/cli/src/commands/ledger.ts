@@ -1,5 +1,5 @@
-import { createEmbeddedLedger } from '@zrkit/core'
-import { fileStore, listenLedger } from '@zrkit/core/node'
+import { createEmbeddedLedger, verifyLedgerDatabase } from '@zrkit/core'
+import { listenLedger, sqliteStore } from '@zrkit/core/node'
 import type { Command } from '../command.js'
 import { readGenesisFile } from '../genesisFile.js'
 import { transactionDecoders } from '../transactionDecoders.js'
@@ -10,8 +10,10 @@ export const ledgerServe: Command = {
   path: ['ledger', 'serve'],
   summary: 'serve a durable ledger over WebSocket (store directory, genesis on first start)',
   help: [
-    'The ledger keeps its state in --store (created with --genesis the first time; later starts replay it).',
-    'One process writes a store at a time. Submits are signed by their account and checked by the ledger;',
+    'The ledger keeps its state in --store, a SQLite database (DIR/ledger.sqlite), created with --genesis the',
+    'first time; later starts resume from it without replaying history. A directory written by an older',
+    'zrkit (DIR/ledger.log) is imported once and its log renamed ledger.log.imported.',
+    'One process uses a store at a time. Submits are signed by their account and checked by the ledger;',
     'queries and subscriptions are open to any client that can connect: put it behind TLS and a proxy',
     'for the internet. The same port answers plain HTTP queries (GET /status, GET /query/<kind>?params=<json>)',
     'unless --no-http-queries. Prints the URL on standard output once it listens.',
@@ -30,7 +32,7 @@ export const ledgerServe: Command = {
   },
   async run({ options, log, out, signal }) {
     const genesis = options.genesis !== undefined ? await readGenesisFile(options.genesis as string) : undefined
-    const ledger = await createEmbeddedLedger({ store: fileStore(options.store as string), ...(genesis ? { genesis } : {}), transactionDecoders: transactionDecoders() })
+    const ledger = await createEmbeddedLedger({ store: sqliteStore(options.store as string), ...(genesis ? { genesis } : {}), transactionDecoders: transactionDecoders() })
     try {
       const server = await listenLedger(ledger, {
         port: options.port as number,
@@ -50,5 +52,28 @@ export const ledgerServe: Command = {
     }
     log.info('ledger stopped')
     return 0
+  },
+}
+
+/** `zrkit ledger verify`: replays a stopped ledger's log and compares it with the state in its database. */
+export const ledgerVerify: Command = {
+  path: ['ledger', 'verify'],
+  summary: "check a ledger store: replay its log and compare with the state in its database",
+  help: [
+    'Replays the log the store keeps (its audit journal) from genesis in memory and compares the state hash',
+    "with the hash of the records in the database. Reads all of both: run it on a stopped ledger or a copy",
+    '(a running ledger holds the store locked). Prints one JSON object { ok, height, databaseHash,',
+    'replayedHash, problem? }; exits 0 when the database matches its log, 1 when it does not.',
+    'Example: zrkit ledger verify --store ./ledger',
+  ].join('\n'),
+  options: {
+    store: { kind: 'path', description: 'the ledger store directory', placeholder: 'DIR', required: true },
+  },
+  async run({ options, log, out }) {
+    const report = await verifyLedgerDatabase(sqliteStore(options.store as string), { transactionDecoders: transactionDecoders() })
+    out(JSON.stringify(report))
+    if (report.ok) log.info('the database matches its log', { height: report.height, stateHash: report.databaseHash })
+    else log.error('the database does not match its log', { height: report.height, problem: report.problem ?? '' })
+    return report.ok ? 0 : 1
   },
 }

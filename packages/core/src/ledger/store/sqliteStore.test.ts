@@ -16,7 +16,7 @@ import type { Genesis } from '../types.js'
 import { fileStore, LOG_FILE_NAME } from './fileStore.js'
 import type { LedgerDatabase } from './LedgerStore.js'
 import { memoryStore } from './memoryStore.js'
-import { DATABASE_FILE_NAME, sqliteStore } from './sqliteStore.js'
+import { DATABASE_FILE_NAME, sqliteStore, sqliteStoreWithTestHooks } from './sqliteStore.js'
 
 /**
  * The SQLite store against the behaviour a ledger operator relies on: everything acknowledged is there
@@ -236,6 +236,35 @@ describe('sqliteStore', () => {
       const results = (await Promise.all([openInChild(dir, 800), openInChild(dir, 800)])).map((r) => r.result).sort()
       expect(results).toEqual(['LEDGER_UNAVAILABLE', `opened ${height}`])
     }
+  })
+
+  it('stops on a failed write (a full disk): the message is refused, nothing acknowledged is lost, reopening resumes', async () => {
+    let connection: Database.Database | undefined
+    const s = await world({ store: sqliteStoreWithTestHooks(dir, {}, { opened: (db) => (connection = db) }) })
+    await s.owner.client.send({ to: s.outsider.address, amount: 5n })
+    const acknowledged = { height: s.ledger.height, hash: s.ledger.stateHash() }
+    // the database may not grow by another page: the next write fails as on a full disk (SQLITE_FULL)
+    const pages = (connection!.pragma('page_count', { simple: true }) as number)
+    connection!.pragma(`max_page_count = ${pages}`)
+    let failed: { code?: string } | undefined
+    for (let i = 0; !failed && i < 500; i++) {
+      failed = (await s.owner.client.send({ to: s.outsider.address, amount: 1n }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as { code?: string } | undefined
+      if (!failed) Object.assign(acknowledged, { height: s.ledger.height, hash: s.ledger.stateHash() })
+    }
+    expect(failed).toMatchObject({ code: 'LEDGER_UNAVAILABLE' })
+    // stopped: every later call is refused, nothing half-applied is served
+    await expectZrError(s.owner.client.send({ to: s.outsider.address, amount: 1n }), 'LEDGER_UNAVAILABLE')
+    await s.ledger.close()
+    const again = await createEmbeddedLedger({ store: sqliteStore(dir), autoTick: false, now: s.clock.now })
+    ledgers.push(again)
+    expect(again.height).toBe(acknowledged.height)
+    expect(again.stateHash()).toBe(acknowledged.hash) // the refused message left nothing behind
+    expect((await verifyLedgerDatabase(sqliteStore(dir)).catch((e: unknown) => e)) as { code?: string }).toMatchObject({ code: 'LEDGER_UNAVAILABLE' })
+    await again.close()
+    expect(await verifyLedgerDatabase(sqliteStore(dir))).toMatchObject({ ok: true, height: acknowledged.height })
   })
 
   it('refuses bad configuration and damaged files with typed errors', async () => {

@@ -78,6 +78,20 @@ const hintColumns: Record<(typeof rowHintFields)[number], string> = { workspace:
  * ```
  */
 export function sqliteStore(dir: string, options: SqliteStoreOptions = {}): LedgerDatabase {
+  return sqliteStoreWithTestHooks(dir, options, {})
+}
+
+/**
+ * Test-only hooks of {@link sqliteStoreWithTestHooks}; production code never sets them.
+ * @internal
+ */
+export type SqliteStoreTestHooks = {
+  /** Called with the connection once it is open (e.g. to cap its size and make writes fail as on a full disk). */
+  opened?: ((db: BetterSqlite3.Database) => void) | undefined
+}
+
+/** {@link sqliteStore} with test hooks. @internal */
+export function sqliteStoreWithTestHooks(dir: string, options: SqliteStoreOptions, hooks: SqliteStoreTestHooks): LedgerDatabase {
   if (typeof dir !== 'string' || dir.length === 0) throw new ZrError('INVALID_CONFIG', 'Invalid store directory.', { details: `expected a directory path, got ${dir === '' ? 'an empty string' : typeof dir}` })
   if (options === null || typeof options !== 'object') throw new ZrError('INVALID_CONFIG', 'Invalid sqlite store options.', { details: `expected an object { synchronous?, cacheRecords? }, got ${options === null ? 'null' : typeof options}` })
   const synchronous = options.synchronous ?? 'full'
@@ -115,6 +129,7 @@ export function sqliteStore(dir: string, options: SqliteStoreOptions = {}): Ledg
       db = opened
       try {
         if (synchronous === 'full') wal = await fs.open(`${file}-wal`, 'r')
+        hooks.opened?.(opened)
         const saved = readSaved(opened, file)
         const rows = databaseRows(opened, cacheRecords, (c) => {
           if (broken !== undefined) throw broken

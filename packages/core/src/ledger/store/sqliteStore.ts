@@ -25,6 +25,8 @@ export type SqliteStoreOptions = {
 export const DATABASE_FILE_NAME = 'ledger.sqlite'
 /** Version of the database layout; a database of another version is refused, not guessed at. */
 const SCHEMA_VERSION = '1'
+/** How many of the newest events are kept in memory for live subscribers. */
+const RECENT_EVENTS = 1024
 /** Rows read per statement when scanning: scans never hold the connection between chunks. */
 const CHUNK = 256
 
@@ -300,6 +302,8 @@ function databaseRows(db: BetterSqlite3.Database, cacheRecords: number, write: (
     if (cache.size > cacheRecords) cache.delete(cache.keys().next().value!)
   }
   const parse = (json: string): unknown => deepFreeze(canonicalParse(json))
+  // the newest events, as written: every live subscriber reads each new event, so they come from memory
+  const recent = new Map<number, LedgerEvent>()
   const scans = new Map<string, BetterSqlite3.Statement<unknown[], { ord: number; json: string }>>()
   return {
     get(table, id) {
@@ -338,6 +342,8 @@ function databaseRows(db: BetterSqlite3.Database, cacheRecords: number, write: (
       }
     },
     event(seq) {
+      const hit = recent.get(seq)
+      if (hit) return hit
       const row = s.eventAt.get(seq)
       return row ? (parse(row.json) as LedgerEvent) : undefined
     },
@@ -352,6 +358,10 @@ function databaseRows(db: BetterSqlite3.Database, cacheRecords: number, write: (
     write(c) {
       write(c)
       for (const [table, id, record] of c.writes) remember(`${table}\u0000${id}`, record)
+      for (const e of c.events) {
+        recent.set(e.seq, e)
+        if (recent.size > RECENT_EVENTS) recent.delete(recent.keys().next().value!)
+      }
     },
   }
 }

@@ -135,15 +135,15 @@ function settle(tx: StateTx, a: Action): MessageResult {
 
 /** Rejects what has outlived its time-to-live at `tx.time`. */
 export function expireDue(tx: StateTx): void {
-  for (const id of tx.openIds('actions')) {
+  for (const id of tx.openIds('actions', tx.time)) {
     const a = tx.get('actions', id)!
     if (a.expiresAt <= tx.time) settle(tx, closeAction(tx, a, 'expired', 'time-to-live passed before the policy decided'))
   }
-  for (const id of tx.openIds('keyRequests')) {
+  for (const id of tx.openIds('keyRequests', tx.time)) {
     const r = tx.get('keyRequests', id)!
     if (r.expiresAt <= tx.time) rejectKeyRequest(tx, r, expiredReason(r.responses, sameKey))
   }
-  for (const id of tx.openIds('signRequests')) {
+  for (const id of tx.openIds('signRequests', tx.time)) {
     const r = tx.get('signRequests', id)!
     if (r.status === 'pending' && r.expiresAt <= tx.time) rejectSignRequest(tx, r, expiredReason(r.responses, sameSignatures))
   }

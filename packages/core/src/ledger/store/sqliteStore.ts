@@ -159,7 +159,10 @@ export function sqliteStoreWithTestHooks(dir: string, options: SqliteStoreOption
         // Commit writes the transaction's pages to the write-ahead log (no flush: synchronous = NORMAL);
         // the flush below, off the event loop, makes them durable. Messages applied meanwhile gather in
         // the next transaction: one flush of the disk for all of them (group commit).
-        if (db.inTransaction) db.exec('COMMIT')
+        if (db.inTransaction) {
+          writeHead(db)
+          db.exec('COMMIT')
+        }
         await wal?.datasync()
       } catch (e) {
         fail(e)
@@ -258,12 +261,24 @@ function write(db: BetterSqlite3.Database, c: StateCommit): void {
   for (const [table, id, record] of c.writes) {
     const r = record as Record<string, unknown>
     const text = (k: string) => (typeof r[k] === 'string' ? (r[k] as string) : null)
-    s.upsert.run(table, String(id), table, text('workspace'), text('keyring'), text('creator'), text('status'), typeof r.keyId === 'number' ? r.keyId : null, canonicalStringify(record))
+    // a new record takes the next position in its table; an updated one keeps its own (the upsert returns it)
+    let next = s.nextOrd.get(table)
+    if (next === undefined) s.nextOrd.set(table, (next = s.maxOrd.get(table)!.n))
+    const { ord } = s.upsert.get(table, String(id), next, text('workspace'), text('keyring'), text('creator'), text('status'), typeof r.keyId === 'number' ? r.keyId : null, canonicalStringify(record))!
+    if (ord === next) s.nextOrd.set(table, next + 1)
   }
   for (const [name, n] of c.counters) s.counter.run(name, n)
   for (const e of c.events) s.event.run(e.seq, canonicalStringify(e))
   s.log.run(c.entry.height, c.entry.time, c.entry.body)
-  s.setHead.run(JSON.stringify({ height: c.height, time: c.time, eventCount: c.eventCount }))
+  // written once per commit of the group, just before it (see `writeHead`)
+  s.head = { height: c.height, time: c.time, eventCount: c.eventCount }
+}
+
+/** Writes the head (height, time, event count) of the last entry written into the open transaction. */
+function writeHead(db: BetterSqlite3.Database): void {
+  const s = statements(db)
+  if (s.head) s.setHead.run(JSON.stringify(s.head))
+  s.head = undefined
 }
 
 const prepared = new WeakMap<BetterSqlite3.Database, ReturnType<typeof prepare>>()
@@ -274,12 +289,17 @@ function statements(db: BetterSqlite3.Database) {
 }
 function prepare(db: BetterSqlite3.Database) {
   return {
-    upsert: db.prepare(
-      `INSERT INTO records (tbl, id, ord, workspace, keyring, creator, status, key_id, json)
-       VALUES (?, ?, (SELECT COALESCE(MAX(ord), -1) + 1 FROM records WHERE tbl = ?), ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (tbl, id) DO UPDATE SET workspace = excluded.workspace, keyring = excluded.keyring, creator = excluded.creator,
-         status = excluded.status, key_id = excluded.key_id, json = excluded.json`,
+    // a record's workspace, keyring, creator and key never change once it exists; its status and content do
+    upsert: db.prepare<unknown[], { ord: number }>(
+      `INSERT INTO records (tbl, id, ord, workspace, keyring, creator, status, key_id, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (tbl, id) DO UPDATE SET status = excluded.status, json = excluded.json
+       RETURNING ord`,
     ),
+    maxOrd: db.prepare<[string], { n: number }>('SELECT COALESCE(MAX(ord), -1) + 1 AS n FROM records WHERE tbl = ?'),
+    /** The position the next new record of each table takes (read once per table, then counted here). */
+    nextOrd: new Map<string, number>(),
+    /** The head of the last entry written and not yet committed. */
+    head: undefined as { height: number; time: number; eventCount: number } | undefined,
     counter: db.prepare('INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = excluded.n'),
     event: db.prepare('INSERT INTO events (seq, json) VALUES (?, ?)'),
     log: db.prepare('INSERT INTO log (height, time, body) VALUES (?, ?, ?)'),

@@ -17,8 +17,13 @@ function notBytes(what: string, got: unknown): ZrError {
  */
 export function toHex(bytes: Uint8Array): string {
   if (!(bytes instanceof Uint8Array)) throw notBytes('bytes', bytes)
-  return hex.encode(bytes)
+  // a table of the 256 byte pairs: about ten times faster than a general-purpose encoder, and hex is on every
+  // hot path (canonical JSON of records and messages, hashes)
+  let out = ''
+  for (let i = 0; i < bytes.length; i++) out += hexPairs[bytes[i]!]
+  return out
 }
+const hexPairs = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 
 /**
  * Bytes from hex (with or without `0x`), or the same bytes when given a Uint8Array.

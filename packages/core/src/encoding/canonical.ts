@@ -1,6 +1,6 @@
 import { hex } from '@scure/base'
 import { ZrError } from '../errors/ZrError.js'
-import { utf8 } from './bytes.js'
+import { toHex, utf8 } from './bytes.js'
 
 /**
  * How deep values may nest (objects and arrays, the outermost counting as 1). Deeper values are refused
@@ -59,7 +59,7 @@ function write(v: unknown, path: (string | number)[], open: Set<object>): string
     case 'bigint':
       return `{"$bigint":"${v.toString()}"}`
     case 'object': {
-      if (v instanceof Uint8Array) return `{"$bytes":"${hex.encode(v)}"}`
+      if (v instanceof Uint8Array) return `{"$bytes":"${toHex(v)}"}`
       if (v instanceof Map) throw new ZrError('INVALID_INPUT', 'Cannot encode a Map; convert it to an array first.', { details: `expected a plain object or array at ${where(path)}, got a Map` })
       if (open.has(v)) throw new ZrError('INVALID_INPUT', 'Cannot encode a cyclic value.', { details: `expected a tree of values, got a value that contains itself at ${where(path)}` })
       if (open.size >= canonicalMaxDepth) throw tooDeep(path)

@@ -25,6 +25,8 @@ export type SqliteStoreOptions = {
 export const DATABASE_FILE_NAME = 'ledger.sqlite'
 /** Version of the database layout; a database of another version is refused, not guessed at. */
 const SCHEMA_VERSION = '1'
+/** Entries gathered at most before their changes are written into the open transaction. */
+const MAX_PENDING_ENTRIES = 512
 /** How many of the newest events are kept in memory for live subscribers. */
 const RECENT_EVENTS = 1024
 /** Rows read per statement when scanning: scans never hold the connection between chunks. */
@@ -133,14 +135,17 @@ export function sqliteStoreWithTestHooks(dir: string, options: SqliteStoreOption
         if (synchronous === 'full') wal = await fs.open(`${file}-wal`, 'r')
         hooks.opened?.(opened)
         const saved = readSaved(opened, file)
-        const rows = databaseRows(opened, cacheRecords, (c) => {
-          if (broken !== undefined) throw broken
-          try {
-            write(opened, c)
-          } catch (e) {
-            fail(e)
+        const guarded =
+          <A extends unknown[]>(fn: (db: BetterSqlite3.Database, ...a: A) => void) =>
+          (...a: A) => {
+            if (broken !== undefined) throw broken
+            try {
+              fn(opened, ...a)
+            } catch (e) {
+              fail(e)
+            }
           }
-        })
+        const rows = databaseRows(opened, cacheRecords, guarded(write), guarded(flushPending))
         const legacy = saved ? undefined : await legacyLog(dir)
         return { rows, saved, ...(legacy ? { legacyLog: legacy } : {}) }
       } catch (e) {
@@ -159,10 +164,8 @@ export function sqliteStoreWithTestHooks(dir: string, options: SqliteStoreOption
         // Commit writes the transaction's pages to the write-ahead log (no flush: synchronous = NORMAL);
         // the flush below, off the event loop, makes them durable. Messages applied meanwhile gather in
         // the next transaction: one flush of the disk for all of them (group commit).
-        if (db.inTransaction) {
-          writeHead(db)
-          db.exec('COMMIT')
-        }
+        flushPending(db)
+        if (db.inTransaction) db.exec('COMMIT')
         await wal?.datasync()
       } catch (e) {
         fail(e)
@@ -171,6 +174,8 @@ export function sqliteStoreWithTestHooks(dir: string, options: SqliteStoreOption
 
     *log(after) {
       if (!db) throw new ZrError('LEDGER_CLOSED', 'The store is closed.', { details: `${where()} is not open` })
+      if (broken !== undefined) throw broken
+      flushPending(db)
       const stmt = db.prepare<[number], LogEntry>(`SELECT height, time, body FROM log WHERE height > ? ORDER BY height LIMIT ${CHUNK}`)
       for (let at = after; ; ) {
         const chunk = stmt.all(at)
@@ -254,11 +259,33 @@ function readSaved(db: BetterSqlite3.Database, file: string): SavedLedger | unde
   return { genesis, height: parsed.height, time: parsed.time, eventCount: parsed.eventCount, counters }
 }
 
-/** Writes one entry's changes into the open transaction (starting one when none is open). */
+/**
+ * Takes one entry's changes into the group being gathered. Nothing reaches the database until
+ * {@link flushPending}: a record written by several entries of a group (an account, a request moving
+ * through its states) is encoded and written once, in its last state.
+ */
 function write(db: BetterSqlite3.Database, c: StateCommit): void {
-  const s = statements(db)
-  if (!db.inTransaction) db.exec('BEGIN IMMEDIATE')
+  const p = statements(db).pending
   for (const [table, id, record] of c.writes) {
+    const key = `${table}\u0000${id}`
+    // a key already in the group keeps its place: new records take positions in the order first written
+    p.records.set(key, [table, id, record])
+  }
+  for (const [name, n] of c.counters) p.counters.set(name, n)
+  p.events.push(...c.events)
+  p.log.push(c.entry)
+  p.head = { height: c.height, time: c.time, eventCount: c.eventCount }
+  // a long replay (an import) writes its changes as it goes, so the group never holds a whole history
+  if (p.log.length >= MAX_PENDING_ENTRIES) flushPending(db)
+}
+
+/** Writes the gathered changes into the open transaction (starting one when none is open). */
+function flushPending(db: BetterSqlite3.Database): void {
+  const s = statements(db)
+  const p = s.pending
+  if (!p.log.length) return
+  if (!db.inTransaction) db.exec('BEGIN IMMEDIATE')
+  for (const [table, id, record] of p.records.values()) {
     const r = record as Record<string, unknown>
     const text = (k: string) => (typeof r[k] === 'string' ? (r[k] as string) : null)
     // a new record takes the next position in its table; an updated one keeps its own (the upsert returns it)
@@ -267,18 +294,14 @@ function write(db: BetterSqlite3.Database, c: StateCommit): void {
     const { ord } = s.upsert.get(table, String(id), next, text('workspace'), text('keyring'), text('creator'), text('status'), typeof r.keyId === 'number' ? r.keyId : null, canonicalStringify(record))!
     if (ord === next) s.nextOrd.set(table, next + 1)
   }
-  for (const [name, n] of c.counters) s.counter.run(name, n)
-  for (const e of c.events) s.event.run(e.seq, canonicalStringify(e))
-  s.log.run(c.entry.height, c.entry.time, c.entry.body)
-  // written once per commit of the group, just before it (see `writeHead`)
-  s.head = { height: c.height, time: c.time, eventCount: c.eventCount }
-}
-
-/** Writes the head (height, time, event count) of the last entry written into the open transaction. */
-function writeHead(db: BetterSqlite3.Database): void {
-  const s = statements(db)
-  if (s.head) s.setHead.run(JSON.stringify(s.head))
-  s.head = undefined
+  for (const [name, n] of p.counters) s.counter.run(name, n)
+  for (const e of p.events) s.event.run(e.seq, canonicalStringify(e))
+  for (const entry of p.log) s.log.run(entry.height, entry.time, entry.body)
+  s.setHead.run(JSON.stringify(p.head))
+  p.records.clear()
+  p.counters.clear()
+  p.events.length = 0
+  p.log.length = 0
 }
 
 const prepared = new WeakMap<BetterSqlite3.Database, ReturnType<typeof prepare>>()
@@ -298,8 +321,14 @@ function prepare(db: BetterSqlite3.Database) {
     maxOrd: db.prepare<[string], { n: number }>('SELECT COALESCE(MAX(ord), -1) + 1 AS n FROM records WHERE tbl = ?'),
     /** The position the next new record of each table takes (read once per table, then counted here). */
     nextOrd: new Map<string, number>(),
-    /** The head of the last entry written and not yet committed. */
-    head: undefined as { height: number; time: number; eventCount: number } | undefined,
+    /** The changes of the group being gathered, not yet in the database (see `write`). */
+    pending: {
+      records: new Map<string, readonly [string, RowId, unknown]>(),
+      counters: new Map<string, number>(),
+      events: [] as LedgerEvent[],
+      log: [] as LogEntry[],
+      head: undefined as { height: number; time: number; eventCount: number } | undefined,
+    },
     counter: db.prepare('INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = excluded.n'),
     event: db.prepare('INSERT INTO events (seq, json) VALUES (?, ?)'),
     log: db.prepare('INSERT INTO log (height, time, body) VALUES (?, ?, ?)'),
@@ -312,7 +341,7 @@ function prepare(db: BetterSqlite3.Database) {
 }
 
 /** The rows of an open database: reads from the database through a bounded cache; writes go to `write`. */
-function databaseRows(db: BetterSqlite3.Database, cacheRecords: number, write: (c: StateCommit) => void): LedgerRows {
+function databaseRows(db: BetterSqlite3.Database, cacheRecords: number, write: (c: StateCommit) => void, flush: () => void): LedgerRows {
   const s = statements(db)
   const cache = new Map<string, unknown>()
   const remember = (key: string, record: unknown) => {
@@ -328,6 +357,8 @@ function databaseRows(db: BetterSqlite3.Database, cacheRecords: number, write: (
   return {
     get(table, id) {
       const key = `${table}\u0000${id}`
+      const gathered = s.pending.records.get(key)
+      if (gathered) return gathered[2]
       if (cache.has(key)) {
         const hit = cache.get(key)
         remember(key, hit)
@@ -340,6 +371,7 @@ function databaseRows(db: BetterSqlite3.Database, cacheRecords: number, write: (
       return record
     },
     *scan(table, from, hint) {
+      flush() // the group's records take their positions first
       const fields = rowHintFields.filter((f) => hint[f] !== undefined)
       const sql = `SELECT ord, json FROM records WHERE tbl = ? AND ord >= ?${fields.map((f) => ` AND ${hintColumns[f]} = ?`).join('')} ORDER BY ord LIMIT ${CHUNK}`
       let stmt = scans.get(sql)
@@ -353,6 +385,7 @@ function databaseRows(db: BetterSqlite3.Database, cacheRecords: number, write: (
       }
     },
     *sorted(table) {
+      flush()
       const numeric = numericIdTables.has(table)
       for (let after = ''; ; ) {
         const chunk = s.sorted.all(table, after)
@@ -364,10 +397,12 @@ function databaseRows(db: BetterSqlite3.Database, cacheRecords: number, write: (
     event(seq) {
       const hit = recent.get(seq)
       if (hit) return hit
+      flush()
       const row = s.eventAt.get(seq)
       return row ? (parse(row.json) as LedgerEvent) : undefined
     },
     *eventsAfter(after) {
+      flush()
       for (let at = after; ; ) {
         const chunk = s.eventsAfter.all(at)
         for (const r of chunk) yield parse(r.json) as LedgerEvent

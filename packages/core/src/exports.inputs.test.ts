@@ -275,6 +275,7 @@ const excluded: Record<string, string> = {
   pollUntil: 'calls a function of the caller until it returns a value; its option checks are in async/sleep.test.ts',
   ledgerDecoders: 'a factory over a live client (it asks the ledger when called); used by the relayers, tested through createRelayer.test.ts',
   requestTransactionOrPayloads: 'takes a live client and a live decodes() function; its paths are tested through createRelayer.test.ts',
+  verifyLedgerDatabase: 'takes a live store (a database it opens, replays and closes); its refusals of what is not a ledger database are tested in ledger/store/sqliteStore.test.ts',
 }
 
 describe('@zrkit/core exports with hostile inputs', () => {

@@ -284,6 +284,14 @@ describe('sqliteStore', () => {
     const layout = await expectZrError(createEmbeddedLedger({ store: sqliteStore(dir) }), 'INVALID_CONFIG')
     expect(layout.details).toContain('has version 99')
 
+    // what is not a ledger database, given to the verification
+    for (const notADatabase of [null, undefined, 'dir', 7, {}, memoryStore(), fileStore(dir)]) {
+      await expectZrError(verifyLedgerDatabase(notADatabase as never), 'INVALID_CONFIG')
+    }
+    await expectZrError(verifyLedgerDatabase(sqliteStore(dir), { transactionDecoders: 'evm' as never }), 'INVALID_CONFIG')
+    const empty = path.join(dir, 'empty')
+    await expectZrError(verifyLedgerDatabase(sqliteStore(empty)), 'INVALID_CONFIG')
+
     const junk = path.join(dir, 'junk')
     await fs.mkdir(junk)
     await fs.writeFile(path.join(junk, DATABASE_FILE_NAME), 'this is not a database, but a text file that is long enough to look like one '.repeat(20))

@@ -255,6 +255,7 @@ describe('sqliteStore', () => {
       if (!failed) Object.assign(acknowledged, { height: s.ledger.height, hash: s.ledger.stateHash() })
     }
     expect(failed).toMatchObject({ code: 'LEDGER_UNAVAILABLE' })
+    expect((failed as { details?: string }).details).toContain('SQLITE_FULL')
     // stopped: every later call is refused, nothing half-applied is served
     await expectZrError(s.owner.client.send({ to: s.outsider.address, amount: 1n }), 'LEDGER_UNAVAILABLE')
     await s.ledger.close()

@@ -109,14 +109,18 @@ export function sqliteStoreWithTestHooks(dir: string, options: SqliteStoreOption
   let broken: unknown
 
   const where = () => `the ledger database ${file}`
+  /** Stops the store after a database error: rolls back what was not committed; every later call gets the same typed error. */
   function fail(err: unknown): never {
-    broken ??= err
+    broken ??=
+      err instanceof ZrError
+        ? err
+        : new ZrError('LEDGER_UNAVAILABLE', 'The ledger database failed.', { details: `${where()}: ${[(err as { code?: string }).code, String((err as Error)?.message ?? err)].filter(Boolean).join(' ')}`, cause: err })
     try {
       if (db?.inTransaction) db.exec('ROLLBACK')
     } catch {
       // the connection is already unusable; the error that broke it is what is reported
     }
-    throw err
+    throw broken
   }
 
   return {

@@ -5,7 +5,7 @@
  * contract state) and by viem's independent verifiers.
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { type RelayEvent, type ZrErrorCode, isZrError } from '@zrkit/core'
+import { type RelayEvent, type ZrErrorCode, isZrError, memoryRelayJournal } from '@zrkit/core'
 import { type EvmRelayer, createEvmNonceManager, createEvmRelayer } from '@zrkit/relayer-evm'
 import {
   type Address,
@@ -163,6 +163,29 @@ describe('EVM relayer on anvil', () => {
     expect(types.slice(0, 2)).toEqual(['prepared', 'requested'])
     expect(types).toEqual(expect.arrayContaining(['ledger:action.approved', 'ledger:signRequest.fulfilled']))
     expect(types.slice(-3)).toEqual(['signed', 'broadcast', 'confirmed'])
+  })
+
+  it('a send retried with its idempotency key, by this relayer and by a new one on the same journal, is one transaction on chain', async () => {
+    const w = await world()
+    bobApproves(w)
+    const journal = memoryRelayJournal()
+    const evm = await fundedRelayer(w, { journal })
+    const before = await w.publicClient.getBalance({ address: RECIPIENT })
+    const send = (relayer: EvmRelayer) => relayer.sendTransaction({ to: RECIPIENT, value: parseEther('0.25'), idempotencyKey: 'invoice-2026-117', timeoutMs: 30_000 })
+    // a dApp backend retries at once (its first call seemed to hang), then again from another process
+    const [first, retry] = await Promise.all([send(evm), send(evm)])
+    const restarted = await createEvmRelayer({ client: w.alice, publicClient: w.publicClient, keyId: w.key.id, nonceManager: createEvmNonceManager(), journal })
+    const later = await send(restarted)
+    expect(retry.hash).toBe(first.hash)
+    expect(later.hash).toBe(first.hash)
+    expect(later.receipt!.status).toBe('success')
+    expect(await w.publicClient.getTransactionCount({ address: evm.address })).toBe(1)
+    expect(await w.publicClient.getBalance({ address: RECIPIENT })).toBe(before + parseEther('0.25')) // paid once
+    expect((await w.alice.listSignRequests({ keyId: w.key.id })).items.length).toBe(1)
+    // the same key for another payment is refused before anything is signed
+    const err = await restarted.sendTransaction({ to: RECIPIENT, value: parseEther('0.5'), idempotencyKey: 'invoice-2026-117' }).catch((e: unknown) => e)
+    expect(isZrError(err, 'IDEMPOTENCY_CONFLICT')).toBe(true)
+    expect((await w.alice.listSignRequests({ keyId: w.key.id })).items.length).toBe(1)
   })
 
   it('deploys a contract and calls it under the 2-of-2 policy: through the relayer, and through viem with the account', async () => {

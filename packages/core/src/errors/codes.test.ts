@@ -73,6 +73,7 @@ const frozen = [
   'LIMIT_EXCEEDED',
   'INVALID_TRANSACTION',
   'UNSUPPORTED_CHAIN',
+  'IDEMPOTENCY_CONFLICT',
 ]
 
 describe('errorCodes', () => {

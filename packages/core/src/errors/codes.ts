@@ -98,6 +98,9 @@ export const errorCodes = [
   'INVALID_TRANSACTION',
   /** No transaction decoder for this chain is part of the ledger's genesis. */
   'UNSUPPORTED_CHAIN',
+  // added by issue 21 (relayers an operator can leave running)
+  /** An idempotency key already names another relay (another transaction or key), or an attempt interrupted before its request was recorded. */
+  'IDEMPOTENCY_CONFLICT',
 ] as const
 
 /** A stable zrkit error code. */
@@ -180,4 +183,5 @@ export const errorCodeDescriptions: { readonly [C in ZrErrorCode]: string } = {
   LIMIT_EXCEEDED: "A server's limit per connection was reached (context.limit names it).",
   INVALID_TRANSACTION: 'The unsigned transaction is malformed, or not one the signing key can sign; the details say what the decoder expected and what arrived.',
   UNSUPPORTED_CHAIN: "The ledger has no transaction decoder for this chain (its genesis lists the decoders it runs).",
+  IDEMPOTENCY_CONFLICT: 'An idempotency key already names another relay.',
 }

@@ -254,6 +254,9 @@ export type ZrErrorContext = {
   LIMIT_EXCEEDED: { readonly limit: string; readonly max: number; readonly got?: number }
   INVALID_TRANSACTION: { readonly chain?: string; readonly field?: string }
   UNSUPPORTED_CHAIN: { readonly chain: string; readonly available: readonly string[] }
+  // added by issue 21
+  /** The key, and the relay it already names. */
+  IDEMPOTENCY_CONFLICT: { readonly idempotencyKey: string; readonly relayId: string }
 }
 
 /**

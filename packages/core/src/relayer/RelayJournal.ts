@@ -59,6 +59,11 @@ export type RelayRecord = {
   readonly signedTx?: string
   /** Set from `signed` on. */
   readonly txid?: string
+  /**
+   * Set when the relay was submitted with an idempotency key: the key, and a hash of what was asked
+   * (key, path, intent, ttl, metadata), so the same key asked for something else is refused.
+   */
+  readonly idempotency?: { readonly key: string; readonly requestHash: string }
   /** Why it was rejected, abandoned, expired or reverted. */
   readonly reason?: string
   /** Wall-clock ms. */

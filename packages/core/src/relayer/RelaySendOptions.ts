@@ -15,6 +15,13 @@ export type RelayRequestOptions = {
   ttlMs?: number
   /** Extra metadata for the signature request (keys starting with `zrkit.` are reserved). */
   metadata?: Readonly<Record<string, string>>
+  /**
+   * Makes the send safe to retry: a second send with the same key (on this journal, after a restart too)
+   * returns the relay the first one made, and never prepares, requests or pays for a second
+   * transaction. The same key asked for another transaction is `IDEMPOTENCY_CONFLICT`. 1-128 printable
+   * ASCII characters, e.g. an order id.
+   */
+  idempotencyKey?: string
 }
 
 /**

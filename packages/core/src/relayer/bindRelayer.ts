@@ -138,6 +138,7 @@ export async function bindRelayer<Adapter extends AnyAdapter, Result extends Rel
     ...(path !== undefined ? { path } : {}),
     ...(options?.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}),
     ...(options?.metadata !== undefined ? { metadata: options.metadata } : {}),
+    ...(options?.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
   })
 
   return Object.freeze({
@@ -146,13 +147,13 @@ export async function bindRelayer<Adapter extends AnyAdapter, Result extends Rel
     relayer,
     toResult,
     async relay(intent: Intent, options: RelaySendOptions = {}) {
-      const { ttlMs, metadata, ...wait } = options
-      return toResult(await relayer.relay({ ...request({ ...(ttlMs !== undefined ? { ttlMs } : {}), ...(metadata !== undefined ? { metadata } : {}) }), intent, ...wait }))
+      const { ttlMs, metadata, idempotencyKey, ...wait } = options
+      return toResult(await relayer.relay({ ...request({ ttlMs, metadata, idempotencyKey }), intent, ...wait }))
     },
     submit: (intent: Intent, options?: RelayRequestOptions) => relayer.submit({ ...request(options), intent }),
     async sign(intent: Intent, options: Omit<RelaySendOptions, 'confirm' | 'confirmTimeoutMs'> = {}) {
-      const { ttlMs, metadata, ...wait } = options
-      const { requestId } = await relayer.submit({ ...request({ ...(ttlMs !== undefined ? { ttlMs } : {}), ...(metadata !== undefined ? { metadata } : {}) }), intent })
+      const { ttlMs, metadata, idempotencyKey, ...wait } = options
+      const { requestId } = await relayer.submit({ ...request({ ttlMs, metadata, idempotencyKey }), intent })
       return toResult(await relayer.sign({ requestId, ...wait }))
     },
     resume: async (p: { requestId: number } & RelayOptions) => toResult(await relayer.resume(p)),

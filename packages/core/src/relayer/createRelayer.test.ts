@@ -508,6 +508,73 @@ describe('relay pipeline', () => {
   })
 })
 
+describe('idempotency keys: a retried send never makes a second transaction', () => {
+  it('the same key returns the relay the first send made, in this relayer and in a new one on the same journal (a restart)', async () => {
+    const w = await world()
+    const net = toyNetwork()
+    const { adapter, calls } = toyAdapter(net)
+    const journal = memoryRelayJournal()
+    const first = createRelayer({ client: w.alice, adapter, journal })
+    const intent = { to: 'bob', amount: 5 }
+    const a = await first.submit({ keyId: w.soloKeyId, intent, idempotencyKey: 'order-7' })
+    const b = await first.submit({ keyId: w.soloKeyId, intent, idempotencyKey: 'order-7' })
+    expect(b).toMatchObject({ relayId: a.relayId, requestId: a.requestId, summary: a.summary })
+    expect(calls.prepare).toBe(1)
+    // another process after a restart: a new relayer on the same journal finishes that one relay, once
+    const second = createRelayer({ client: w.alice, adapter: toyAdapter(net).adapter, journal })
+    const done = await second.relay({ keyId: w.soloKeyId, intent, idempotencyKey: 'order-7', timeoutMs: 20_000 })
+    expect(done).toMatchObject({ relayId: a.relayId, requestId: a.requestId })
+    const again = await second.relay({ keyId: w.soloKeyId, intent, idempotencyKey: 'order-7', timeoutMs: 20_000 })
+    expect(again.txid).toBe(done.txid)
+    expect(net.txs.size).toBe(1)
+    expect((await w.alice.listSignRequests({ keyId: w.soloKeyId })).items.length).toBe(1) // one request, one fee
+    // another key is another relay
+    const other = await second.submit({ keyId: w.soloKeyId, intent, idempotencyKey: 'order-8' })
+    expect(other.relayId).not.toBe(a.relayId)
+  })
+
+  it('concurrent sends with one key make one relay and one request', async () => {
+    const w = await world()
+    const { adapter, calls } = toyAdapter(toyNetwork())
+    const relayer = createRelayer({ client: w.alice, adapter })
+    const results = await Promise.all(Array.from({ length: 5 }, () => relayer.submit({ keyId: w.soloKeyId, intent: { to: 'carol', amount: 2 }, idempotencyKey: 'pay-carol' })))
+    expect(new Set(results.map((r) => r.requestId)).size).toBe(1)
+    expect(calls.prepare).toBe(1)
+    expect((await w.alice.listSignRequests({ keyId: w.soloKeyId })).items.length).toBe(1)
+  })
+
+  it('the same key asked for another transaction is IDEMPOTENCY_CONFLICT, and nothing is prepared or requested', async () => {
+    const w = await world()
+    const { adapter, calls } = toyAdapter(toyNetwork())
+    const relayer = createRelayer({ client: w.alice, adapter })
+    const { relayId } = await relayer.submit({ keyId: w.soloKeyId, intent: { to: 'bob', amount: 5 }, idempotencyKey: 'k1' })
+    const err = await rejects(relayer.submit({ keyId: w.soloKeyId, intent: { to: 'bob', amount: 6 }, idempotencyKey: 'k1' }), 'IDEMPOTENCY_CONFLICT')
+    expect((err as ZrError).context).toEqual({ idempotencyKey: 'k1', relayId })
+    await rejects(relayer.submit({ keyId: w.edKeyId, intent: { to: 'bob', amount: 5 }, idempotencyKey: 'k1' }), 'IDEMPOTENCY_CONFLICT')
+    await rejects(relayer.submit({ keyId: w.soloKeyId, intent: { to: 'bob', amount: 5 }, idempotencyKey: 'k1', metadata: { note: 'x' } }), 'IDEMPOTENCY_CONFLICT')
+    expect(calls.prepare).toBe(1)
+    expect((await w.alice.listSignRequests({})).items.filter((r) => r.metadata?.['zrkit.relay'] !== undefined).length).toBe(1)
+    for (const bad of ['', 'x'.repeat(129), 'tab\there', 7, null]) {
+      await rejects(relayer.submit({ keyId: w.soloKeyId, intent: { to: 'bob', amount: 5 }, idempotencyKey: bad as never }), 'INVALID_INPUT')
+    }
+    expect(calls.prepare).toBe(1)
+  })
+
+  it('an attempt the ledger refused paid nothing: the same key tries again', async () => {
+    const w = await world()
+    const { adapter } = toyAdapter(toyNetwork())
+    const relayer = createRelayer({ client: w.alice, adapter })
+    // a ttl the ledger refuses: the relay is abandoned before any request exists
+    await rejects(relayer.submit({ keyId: w.soloKeyId, intent: { to: 'bob', amount: 1 }, idempotencyKey: 'retry-me', ttlMs: 1 }), 'INVALID_INPUT')
+    expect((await w.alice.listSignRequests({ keyId: w.soloKeyId })).items.length).toBe(0)
+    // nothing was requested or paid under the key, so a corrected retry goes ahead, under the same relay id
+    const retried = await relayer.submit({ keyId: w.soloKeyId, intent: { to: 'bob', amount: 1 }, idempotencyKey: 'retry-me' })
+    expect((await relayer.getRelay({ relayId: retried.relayId })).idempotency?.key).toBe('retry-me')
+    expect(await relayer.submit({ keyId: w.soloKeyId, intent: { to: 'bob', amount: 1 }, idempotencyKey: 'retry-me' })).toMatchObject({ relayId: retried.relayId, requestId: retried.requestId })
+    expect((await w.alice.listSignRequests({ keyId: w.soloKeyId })).items.length).toBe(1)
+  })
+})
+
 describe('how a relay ends on the network: expired and reverted are final, recorded, and reported', () => {
   it('a transaction the network drops for good (TX_EXPIRED) ends the relay as expired: recorded, released, reported by resume and recover', async () => {
     const w = await world()

@@ -1,10 +1,12 @@
+import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { getKey } from '../client/actions/keyRequest.js'
 import { getSignRequest, listSignRequests, waitForSignRequest } from '../client/actions/signRequest.js'
 import { checkRequestKind, ledgerDecoders, requestTransactionOrPayloads, resolveRequestKind } from './requestTransactionOrPayloads.js'
 import { type ClientBase, requireAccount } from '../client/sendMessage.js'
 import { type DerivationPath, parseDerivationPath } from '../derivation/derivationPath.js'
-import { equalBytes, toHex } from '../encoding/bytes.js'
+import { equalBytes, toHex, utf8 } from '../encoding/bytes.js'
+import { canonicalStringify } from '../encoding/canonical.js'
 import type { ZrErrorCode } from '../errors/codes.js'
 import { ZrError, isZrError } from '../errors/ZrError.js'
 import type { LedgerEvent } from '../ledger/events.js'
@@ -98,6 +100,11 @@ export type SubmitRelayParameters<Intent> = {
   ttlMs?: number
   /** Extra metadata for the signature request; keys starting with `zrkit.` are reserved. */
   metadata?: Readonly<Record<string, string>>
+  /**
+   * A retry of a submit with this key returns the relay the first one made (see `RelayRequestOptions`):
+   * the relay id is derived from the key, so the journal finds it after a restart too.
+   */
+  idempotencyKey?: string
 }
 
 /** Result of {@link Relayer.submit}. */
@@ -293,8 +300,50 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
     }
   }
 
+  /** Relays being submitted under an idempotency key, by relay id: a second submit waits for the first. */
+  const submitting = new Map<string, Promise<unknown>>()
+
   const submit = async (params: SubmitRelayParameters<Intent>, local?: (e: RelayEvent) => void): Promise<SubmitRelayReturnType> => {
     if (!params || typeof params !== 'object') throw new ZrError('INVALID_INPUT', 'Invalid relay.', { details: `expected { keyId, intent }, got ${typeof params}` })
+    if (params.idempotencyKey === undefined) return submitNew(params, undefined, local)
+    const key = checkIdempotencyKey(params.idempotencyKey)
+    const { idempotencyKey: _, ...asked } = params
+    const requestHash = toHex(sha256(utf8(canonicalStringify({ ...asked, ledgerChainId, chain: adapter.chain }))))
+    const relayId = toHex(sha256(utf8(canonicalStringify(['zrkit.relay.idempotencyKey', ledgerChainId, adapter.chain, key]))).subarray(0, 16))
+    const before = submitting.get(relayId)
+    const mine = (async () => {
+      await before?.catch(() => {})
+      const existing = await journal.get(relayId)
+      if (!existing || (existing.status === 'abandoned' && existing.requestId === undefined)) return submitNew(params, { relayId, key, requestHash }, local)
+      return sameRelay(existing, key, requestHash)
+    })()
+    submitting.set(relayId, mine)
+    try {
+      return await mine
+    } finally {
+      if (submitting.get(relayId) === mine) submitting.delete(relayId)
+    }
+  }
+
+  /** The relay an idempotency key already names, as a submit of it returns it; another request under the key is refused. */
+  const sameRelay = async (existing: RelayRecord, key: string, requestHash: string): Promise<SubmitRelayReturnType> => {
+    const conflict = (why: string) => new ZrError('IDEMPOTENCY_CONFLICT', 'This idempotency key names another relay.', { details: `idempotency key ${JSON.stringify(key)} ${why}`, context: { idempotencyKey: key, relayId: existing.id } })
+    if (existing.idempotency?.key !== key || existing.idempotency.requestHash !== requestHash) {
+      throw conflict(`was used for relay ${existing.id} with another transaction, key or options; a retry must ask for exactly the same`)
+    }
+    if (existing.requestId === undefined) throw conflict(`names relay ${existing.id}, whose attempt was interrupted before its request was recorded (status ${existing.status}): run recover() to settle it`)
+    const request = await getSignRequest(client, { id: existing.requestId })
+    return {
+      relayId: existing.id,
+      requestId: existing.requestId,
+      status: request.status,
+      ...(existing.actionId !== undefined ? { actionId: existing.actionId } : {}),
+      summary: existing.summary,
+      requestKind: existing.requestKind ?? 'payloads',
+    }
+  }
+
+  const submitNew = async (params: SubmitRelayParameters<Intent>, idempotent: { relayId: string; key: string; requestHash: string } | undefined, local?: (e: RelayEvent) => void): Promise<SubmitRelayReturnType> => {
     requireAccount(client)
     const path = params.path === undefined ? undefined : parseDerivationPath(params.path)
     const userMetadata = checkUserMetadata(params.metadata)
@@ -311,7 +360,8 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
     }
     const now = Date.now()
     let record: RelayRecord = {
-      id: toHex(randomBytes(16)),
+      id: idempotent?.relayId ?? toHex(randomBytes(16)),
+      ...(idempotent ? { idempotency: { key: idempotent.key, requestHash: idempotent.requestHash } } : {}),
       chain: adapter.chain,
       ledgerChainId,
       keyId: params.keyId,
@@ -574,8 +624,8 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
     journal,
     submit: (params: SubmitRelayParameters<Intent>) => submit(params),
     async relay(params: SubmitRelayParameters<Intent> & RelayOptions) {
-      const { keyId, path, intent, ttlMs, metadata, ...options } = params
-      const { relayId, requestId } = await submit({ keyId, intent, ...(path !== undefined ? { path } : {}), ...(ttlMs !== undefined ? { ttlMs } : {}), ...(metadata !== undefined ? { metadata } : {}) }, options.onEvent)
+      const { keyId, path, intent, ttlMs, metadata, idempotencyKey, ...options } = params
+      const { relayId, requestId } = await submit({ keyId, intent, ...(path !== undefined ? { path } : {}), ...(ttlMs !== undefined ? { ttlMs } : {}), ...(metadata !== undefined ? { metadata } : {}), ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) }, options.onEvent)
       return advance(relayId, requestId, options.confirm === false ? 'broadcast' : 'confirmed', options)
     },
     resume: (params: { requestId: number } & RelayOptions) => resume(params, params?.confirm === false ? 'broadcast' : 'confirmed'),
@@ -659,4 +709,12 @@ function checkPrepared(prepared: PreparedTx, chain: string): PreparedTx {
     }
   }
   return { unsignedTx: prepared.unsignedTx, payloads: prepared.payloads, summary, ...(taproot !== undefined ? { taproot } : {}), ...(tx !== undefined ? { transaction: prepared.transaction! } : {}) }
+}
+
+/** An idempotency key: 1-128 printable ASCII characters. */
+function checkIdempotencyKey(key: unknown): string {
+  if (typeof key !== 'string' || !/^[\x20-\x7e]{1,128}$/.test(key)) {
+    throw new ZrError('INVALID_INPUT', 'Invalid idempotency key.', { details: `expected 1-128 printable ASCII characters, got ${typeof key === 'string' ? JSON.stringify(key.slice(0, 80)) : typeof key}` })
+  }
+  return key
 }

@@ -96,3 +96,40 @@ describe('waiting on a ledger whose event stream ends', () => {
     expect(ended && isZrError(ended, 'LEDGER_CLOSED'), String(ended)).toBe(true)
   })
 })
+
+describe('watching from the start of history', () => {
+  it('fromSeq 1 with a type filter delivers from the first event on, embedded and remote; fromSeq 0 is a typed INVALID_INPUT, thrown where it is asked, nothing uncaught', async () => {
+    const { alice, ledger, remote } = await world()
+    await createZrClient({ ledger, account: alice }).send({ to: generateAccount().address, amount: 5n })
+    const uncaught: unknown[] = []
+    const onUncaught = (e: unknown) => uncaught.push(e)
+    process.on('uncaughtException', onUncaught)
+    process.on('unhandledRejection', onUncaught)
+    try {
+      for (const l of [ledger, remote]) {
+        const client = createZrClient({ ledger: l, account: alice })
+        for (const fromSeq of [0, -1, 1.5, '1']) {
+          let err: unknown
+          try {
+            watchEvents(client, { types: ['genesis', 'bank.transfer'] }, () => {}, { fromSeq: fromSeq as number })
+          } catch (e) {
+            err = e
+          }
+          expect(isZrError(err, 'INVALID_INPUT'), `fromSeq ${String(fromSeq)}: ${String(err)}`).toBe(true)
+          expect((err as ZrError).shortMessage).toBe('Invalid fromSeq.')
+        }
+        const seen: string[] = []
+        const stop = watchEvents(client, { types: ['genesis', 'bank.transfer'] }, (e) => void seen.push(`${e.seq}:${e.type}`), { fromSeq: 1 })
+        for (let i = 0; i < 100 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 10))
+        stop()
+        expect(seen[0]).toBe('1:genesis')
+        expect(seen.some((x) => x.endsWith(':bank.transfer'))).toBe(true)
+      }
+      await new Promise((r) => setTimeout(r, 50))
+      expect(uncaught).toEqual([])
+    } finally {
+      process.off('uncaughtException', onUncaught)
+      process.off('unhandledRejection', onUncaught)
+    }
+  })
+})

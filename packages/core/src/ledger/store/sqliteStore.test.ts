@@ -331,9 +331,9 @@ describe('sqliteStore over a long run', () => {
     return { growth: Math.max(...samples) - samples[0]!, samples }
   }
 
-  it(`holds hot state only: the heap grows by less than 4 MB over ${scaled(3000, 20000)} sign requests`, async () => {
+  it(`holds hot state only: the heap grows by less than 4 MB over ${scaled(3000, 12000)} sign requests`, async () => {
     // warm: the record cache (4096 records, three new ones a request) is full after about 1,400 requests
-    const [requests, warm] = [scaled(3000, 20000), 1500]
+    const [requests, warm] = [scaled(3000, 12000), 1500]
     const sqlite = await heapGrowth({ store: sqliteStore(dir) }, requests, warm)
     const memory = await heapGrowth({}, 2000, 500)
     const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`

@@ -41,6 +41,8 @@ export type CreateBitcoinRelayerParameters = {
   disclose?: boolean
   /** Sees the progress of every relay. */
   onEvent?: (event: RelayEvent) => void
+  /** Counts every relay for an operator to scrape (`createRelayMetrics()` from `@zrkit/core`). */
+  metrics?: { observe(event: RelayEvent): void }
   /** Fee, coin and confirmation settings of the adapter (see {@link BitcoinAdapterOptions}). */
   adapter?: Omit<BitcoinAdapterOptions, 'network' | 'backend'>
   /**
@@ -154,6 +156,7 @@ export async function createBitcoinRelayer(params: CreateBitcoinRelayerParameter
     disclose: params.disclose ?? true,
     ...(params.journal ? { journal: params.journal } : {}),
     ...(params.onEvent ? { onEvent: params.onEvent } : {}),
+    ...(params.metrics ? { metrics: params.metrics } : {}),
     requestKind,
     toResult: (r): BitcoinRelayResult => ({ ...r, tx: r.signedTx }),
   })

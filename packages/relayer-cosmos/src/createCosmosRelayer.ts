@@ -56,6 +56,8 @@ export type CreateCosmosRelayerParameters = {
   pollIntervalMs?: number
   /** Sees the progress of every relay. */
   onEvent?: (event: RelayEvent) => void
+  /** Counts every relay for an operator to scrape (`createRelayMetrics()` from `@zrkit/core`). */
+  metrics?: { observe(event: RelayEvent): void }
   /** How `signer` waits for approvals (see {@link CosmosSignerOptions}). */
   signer?: CosmosSignerOptions
   /**
@@ -203,6 +205,7 @@ export async function createCosmosRelayer(params: CreateCosmosRelayerParameters)
     requestKind,
     ...(params.journal ? { journal: params.journal } : {}),
     ...(params.onEvent ? { onEvent: params.onEvent } : {}),
+    ...(params.metrics ? { metrics: params.metrics } : {}),
     toResult: (r): CosmosRelayResult => ({ ...r, transactionHash: r.txid, txBytes: toBytes(r.signedTx, 'signed transaction') }),
   })
   const { keyId, publicKey, relayer, adapter } = bound

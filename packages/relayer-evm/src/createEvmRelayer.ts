@@ -56,6 +56,8 @@ export type CreateEvmRelayerParameters = {
   confirmations?: number
   /** Sees the progress of every relay. */
   onEvent?: (event: RelayEvent) => void
+  /** Counts every relay for an operator to scrape (`createRelayMetrics()` from `@zrkit/core`). */
+  metrics?: { observe(event: RelayEvent): void }
   /** How `account` waits for approvals (see {@link EvmAccountOptions}). */
   account?: EvmAccountOptions
   /**
@@ -173,6 +175,7 @@ export async function createEvmRelayer(params: CreateEvmRelayerParameters): Prom
     requestKind,
     ...(params.journal ? { journal: params.journal } : {}),
     ...(params.onEvent ? { onEvent: params.onEvent } : {}),
+    ...(params.metrics ? { metrics: params.metrics } : {}),
     toResult: (r): EvmRelayResult => ({ ...r, txid: r.txid as Hex, hash: r.txid as Hex, signedTx: r.signedTx as Hex }),
   })
   const { keyId, publicKey, relayer } = bound

@@ -52,6 +52,8 @@ export type CreateSolanaRelayerParameters = {
   disclose?: boolean
   /** Sees the progress of every relay. */
   onEvent?: (event: RelayEvent) => void
+  /** Counts every relay for an operator to scrape (`createRelayMetrics()` from `@zrkit/core`). */
+  metrics?: { observe(event: RelayEvent): void }
   /** Preflight, polling, re-sending and confirmation timing (see {@link SolanaAdapterOptions}). */
   adapter?: Pick<SolanaAdapterOptions, 'skipPreflight' | 'pollIntervalMs' | 'resendIntervalMs' | 'confirmTimeoutMs'>
   /** How `signer` waits for approvals (see {@link SolanaSignerOptions}). */
@@ -226,6 +228,7 @@ export async function createSolanaRelayer(params: CreateSolanaRelayerParameters)
     requestKind,
     ...(params.journal ? { journal: params.journal } : {}),
     ...(params.onEvent ? { onEvent: params.onEvent } : {}),
+    ...(params.metrics ? { metrics: params.metrics } : {}),
     toResult: (r): SolanaRelayResult => ({ ...r, signature: r.txid }),
   })
   const { keyId, relayer } = bound

@@ -74,6 +74,9 @@ const frozen = [
   'INVALID_TRANSACTION',
   'UNSUPPORTED_CHAIN',
   'IDEMPOTENCY_CONFLICT',
+  'TX_REPLACED',
+  'TX_STALLED',
+  'RELAY_CONFLICT',
 ]
 
 describe('errorCodes', () => {

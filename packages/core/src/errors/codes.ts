@@ -101,6 +101,12 @@ export const errorCodes = [
   // added by issue 21 (relayers an operator can leave running)
   /** An idempotency key already names another relay (another transaction or key), or an attempt interrupted before its request was recorded. */
   'IDEMPOTENCY_CONFLICT',
+  /** The transaction can never land: another transaction of the account used its nonce (or spent its inputs). */
+  'TX_REPLACED',
+  /** A broadcast transaction is not moving: `context.waitingFor` says what it waits for. The relay stays resumable. */
+  'TX_STALLED',
+  /** Another relayer (a second replica on the same key) claimed the nonce or inputs this transaction needs. */
+  'RELAY_CONFLICT',
 ] as const
 
 /** A stable zrkit error code. */
@@ -184,4 +190,7 @@ export const errorCodeDescriptions: { readonly [C in ZrErrorCode]: string } = {
   INVALID_TRANSACTION: 'The unsigned transaction is malformed, or not one the signing key can sign; the details say what the decoder expected and what arrived.',
   UNSUPPORTED_CHAIN: "The ledger has no transaction decoder for this chain (its genesis lists the decoders it runs).",
   IDEMPOTENCY_CONFLICT: 'An idempotency key already names another relay.',
+  TX_REPLACED: 'The transaction can never land: another transaction used its nonce or spent its inputs.',
+  TX_STALLED: 'A broadcast transaction is not moving; context.waitingFor says what it waits for.',
+  RELAY_CONFLICT: 'Another relayer on the same key claimed the nonce or inputs this transaction needs.',
 }

@@ -257,6 +257,17 @@ export type ZrErrorContext = {
   // added by issue 21
   /** The key, and the relay it already names. */
   IDEMPOTENCY_CONFLICT: { readonly idempotencyKey: string; readonly relayId: string }
+  /** The relay whose transaction can never land, and the transaction that took its place when known. */
+  TX_REPLACED: RelayIds & { readonly txid?: string; readonly replacedBy?: string }
+  /**
+   * The relay, its transaction, and what it waits for: `'nonce-gap'` (an earlier nonce of the account is
+   * neither mined nor in the pool), `'fee'` (its fee cap is below the base fee), `'dropped'` (the node no
+   * longer has it and it cannot be sent again now), `'inclusion'` (in the pool, not mined). `nonce` and
+   * `missingNonce` for a gap; `maxFeePerGas` and `baseFeePerGas` for a fee.
+   */
+  TX_STALLED: RelayIds & { readonly txid?: string; readonly waitingFor: string; readonly [fact: string]: unknown }
+  /** The claim (e.g. `nonce:0xabc...:7`), and the other relay's signature request that holds it. */
+  RELAY_CONFLICT: RelayIds & { readonly claim: string; readonly heldBy?: number }
 }
 
 /**

@@ -55,8 +55,25 @@ export type AssembledTx = {
   readonly txid: string
 }
 
+/**
+ * What {@link RelayAdapter.confirm} reports while it waits: the transaction was sent again
+ * (`rebroadcast`: the node lost it from its pool, or its block was reorganized away), or it is not
+ * moving (`stalled`, with what it waits for, as the `TX_STALLED` error's `waitingFor` names it).
+ */
+export type ConfirmProgress =
+  | { readonly type: 'rebroadcast'; readonly reason: string }
+  | { readonly type: 'stalled'; readonly waitingFor: string; readonly details: string; readonly facts?: Readonly<Record<string, string | number>> }
+
 /** Options of {@link RelayAdapter.confirm}. */
 export type ConfirmOptions = {
+  /** Told when the transaction is sent again or is not moving. */
+  readonly onProgress?: (progress: ConfirmProgress) => void
+  /**
+   * What a stalled transaction does: \`'fail'\` (default) throws \`TX_STALLED\` once the adapter is sure it
+   * cannot move now (a nonce gap, a fee cap below the base fee, dropped and refused again), so a caller
+   * hears at once what it waits for; \`'wait'\` reports it with \`onProgress\` and goes on waiting.
+   */
+  readonly stalled?: 'fail' | 'wait'
   /** Give up after this many ms with a `TIMEOUT` error: 0 waits for ever, absent takes the adapter's default (see `pollUntil`). */
   readonly timeoutMs?: number
   /** Give up when aborted, with an `ABORTED` error. */

@@ -6,10 +6,12 @@ import { ZrError } from '../errors/ZrError.js'
  * `rejected` (the signature request was rejected or expired: nothing was signed) or `abandoned` (the
  * transaction was prepared but its signature request never reached the ledger before a restart), or,
  * once signed, `expired` (the network dropped it and it can never land: e.g. a Solana blockhash that
- * expired, `TX_EXPIRED`) or `reverted` (it landed and paid its fee, but its execution failed: an EVM
- * revert, a Solana instruction error, a Cosmos code other than 0; `TX_FAILED`). The list is append-only.
+ * expired, or an EVM transaction the node no longer has and refuses to take again; `TX_EXPIRED`) or
+ * `replaced` (another transaction of the account used its nonce or spent its inputs; `TX_REPLACED`) or
+ * `reverted` (it landed and paid its fee, but its execution failed: an EVM revert, a Solana instruction
+ * error, a Cosmos code other than 0; `TX_FAILED`). The list is append-only.
  */
-export type RelayStatus = 'prepared' | 'requested' | 'signed' | 'broadcast' | 'confirmed' | 'rejected' | 'abandoned' | 'expired' | 'reverted'
+export type RelayStatus = 'prepared' | 'requested' | 'signed' | 'broadcast' | 'confirmed' | 'rejected' | 'abandoned' | 'expired' | 'reverted' | 'replaced'
 
 /**
  * Statuses after which a relay has nothing left to do.
@@ -20,7 +22,7 @@ export type RelayStatus = 'prepared' | 'requested' | 'signed' | 'broadcast' | 'c
  * const open = (await journal.list()).filter((r) => !finalRelayStatuses.includes(r.status))
  * ```
  */
-export const finalRelayStatuses: readonly RelayStatus[] = Object.freeze(['confirmed', 'rejected', 'abandoned', 'expired', 'reverted'] as const)
+export const finalRelayStatuses: readonly RelayStatus[] = Object.freeze(['confirmed', 'rejected', 'abandoned', 'expired', 'reverted', 'replaced'] as const)
 
 /**
  * One relay, as the journal keeps it. Written before the signature request is submitted and after every

@@ -49,6 +49,8 @@ export type BindRelayerParameters<Adapter extends AnyAdapter, Result extends Rel
   disclose?: boolean
   /** Sees the progress of every relay. */
   onEvent?: (event: RelayEvent) => void
+  /** Counts every relay for an operator to scrape (`createRelayMetrics()` from `@zrkit/core`). */
+  metrics?: { observe(event: RelayEvent): void }
   /** How signatures are asked for (see `CreateRelayerParameters.requestKind`; default `'auto'`). */
   requestKind?: 'auto' | 'transaction' | 'payloads'
   /** Adds the chain's own names to the one result shape (viem's `hash`, Bitcoin's `tx`, Solana's `signature`). */
@@ -128,7 +130,7 @@ export async function bindRelayer<Adapter extends AnyAdapter, Result extends Rel
   const signer: RelaySigner = { keyId, keyType: key.keyType, ...keyPath, publicKey }
   const bound: BoundKey = { keyId, keyType: key.keyType, ...keyPath, publicKey, signer }
   const adapter = typeof params.adapter === 'function' ? await params.adapter(bound) : params.adapter
-  const relayer: Relayer<Intent, Receipt> = createRelayer<Intent, Receipt>({ client, adapter, disclose: params.disclose ?? true, ...(params.journal ? { journal: params.journal } : {}), ...(params.onEvent ? { onEvent: params.onEvent } : {}), ...(params.requestKind !== undefined ? { requestKind: params.requestKind } : {}) })
+  const relayer: Relayer<Intent, Receipt> = createRelayer<Intent, Receipt>({ client, adapter, disclose: params.disclose ?? true, ...(params.journal ? { journal: params.journal } : {}), ...(params.onEvent ? { onEvent: params.onEvent } : {}), ...(params.metrics ? { metrics: params.metrics } : {}), ...(params.requestKind !== undefined ? { requestKind: params.requestKind } : {}) })
   const toResult = (r: RelayResult<Receipt>): Result => {
     const base = { relayId: r.relayId, requestId: r.requestId, txid: r.txid, signedTx: r.signedTx, ...(r.receipt !== undefined ? { receipt: r.receipt } : {}) }
     return (params.toResult ? params.toResult(base) : base) as Result

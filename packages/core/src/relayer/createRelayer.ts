@@ -28,9 +28,12 @@ export const RELAY_ID_METADATA_KEY = 'zrkit.relay'
 const CHAIN_METADATA_KEY = 'zrkit.chain'
 const SUMMARY_METADATA_PREFIX = 'zrkit.tx.'
 
-/** Progress of a relay, step by step. `ledger` carries the ledger's own events (votes, approval, fulfilment). */
-export type RelayEvent =
-  | { readonly type: 'prepared'; readonly relayId: string; readonly chain: string; readonly summary: Readonly<Record<string, string>> }
+/**
+ * Progress of a relay, step by step, as {@link RelayEvent} carries it (without the fields every event
+ * has). `ledger` carries the ledger's own events (votes, approval, fulfilment).
+ */
+export type RelayEventBody =
+  | { readonly type: 'prepared'; readonly relayId: string; readonly summary: Readonly<Record<string, string>> }
   | {
       readonly type: 'requested'
       readonly relayId: string
@@ -43,11 +46,32 @@ export type RelayEvent =
   | { readonly type: 'ledger'; readonly relayId: string; readonly requestId: number; readonly event: LedgerEvent }
   | { readonly type: 'signed'; readonly relayId: string; readonly requestId: number; readonly txid: string }
   | { readonly type: 'broadcast'; readonly relayId: string; readonly requestId: number; readonly txid: string }
+  /** The node lost the transaction (evicted from its pool, or its block was reorganized away) and it was sent again: the same signed bytes. */
+  | { readonly type: 'rebroadcast'; readonly relayId: string; readonly requestId: number; readonly txid: string; readonly reason: string }
+  /** The transaction is not moving and the relay says what it waits for (`TX_STALLED`'s `waitingFor`); the relay goes on or stops as its options say. */
+  | { readonly type: 'stalled'; readonly relayId: string; readonly requestId: number; readonly txid: string; readonly waitingFor: string; readonly details: string }
   | { readonly type: 'confirmed'; readonly relayId: string; readonly requestId: number; readonly txid: string }
   | { readonly type: 'expired'; readonly relayId: string; readonly requestId: number; readonly txid: string; readonly reason: string }
+  /** Another transaction used its nonce (or spent its inputs): it can never land. */
+  | { readonly type: 'replaced'; readonly relayId: string; readonly requestId: number; readonly txid: string; readonly reason: string }
   | { readonly type: 'reverted'; readonly relayId: string; readonly requestId: number; readonly txid: string; readonly reason: string }
+  /** A replacement of this relay's transaction was asked for (same nonce or inputs, higher fee, or a cancel): `replacement` is the new relay. */
+  | { readonly type: 'bumped'; readonly relayId: string; readonly requestId: number; readonly txid: string; readonly replacement: string; readonly mode: 'speed-up' | 'cancel' }
   | { readonly type: 'rejected'; readonly relayId: string; readonly requestId?: number; readonly reason: string }
   | { readonly type: 'resumed'; readonly relayId: string; readonly requestId: number; readonly from: RelayStatus }
+  /** A call on the relay (`submit`, `relay`, `resume`, `sign`, `recover`) failed with this error code; the relay stays as the journal says. */
+  | { readonly type: 'failed'; readonly relayId?: string; readonly requestId?: number; readonly code: ZrErrorCode | 'UNKNOWN'; readonly message: string }
+
+/**
+ * Progress of a relay, step by step: a {@link RelayEventBody} with the relayer's network (`chain`), the
+ * key (`keyId`, absent only for a failure before the key was known) and when it happened (`at`, wall-clock ms).
+ *
+ * @example
+ * ```ts
+ * const relayer = createRelayer({ client, adapter, onEvent: (e) => console.log(e.at, e.chain, e.keyId, e.type, e.relayId) })
+ * ```
+ */
+export type RelayEvent = RelayEventBody & { readonly chain: string; readonly keyId?: number; readonly at: number }
 
 /** Parameters of {@link createRelayer}. */
 export type CreateRelayerParameters<Intent, Receipt> = {
@@ -63,6 +87,8 @@ export type CreateRelayerParameters<Intent, Receipt> = {
   disclose?: boolean
   /** Sees every relay's progress. */
   onEvent?: (event: RelayEvent) => void
+  /** Counts every relay's progress for an operator to scrape (see `createRelayMetrics`); it sees what `onEvent` sees. */
+  metrics?: { observe(event: RelayEvent): void }
   /**
    * How signatures are asked for. `'auto'` (default): a sign-transaction request when the adapter gives
    * the transaction and the ledger runs the decoder for its chain (the ledger computes the payloads and
@@ -85,6 +111,13 @@ export type RelayOptions = {
   confirm?: boolean
   /** Give up waiting for confirmation after this many ms with `TIMEOUT` (default: the adapter's; 0 = never). The relay stays resumable. */
   confirmTimeoutMs?: number
+  /**
+   * A broadcast transaction that cannot move now (an earlier nonce missing, a fee cap below the base
+   * fee, dropped by the node and refused again): `'fail'` (default) throws `TX_STALLED` at once, saying
+   * what it waits for (`context.waitingFor`), and the relay stays resumable; `'wait'` emits a `stalled`
+   * event and goes on waiting (until `confirmTimeoutMs`).
+   */
+  stalled?: 'fail' | 'wait'
   /** Sees this relay's progress. */
   onEvent?: (event: RelayEvent) => void
 }
@@ -142,6 +175,8 @@ export type RecoverReturnType<Receipt, Result extends RelayResult<Receipt> = Rel
   readonly abandoned: readonly string[]
   /** Signed, but the network dropped the transaction and it can never land (`TX_EXPIRED`): recorded as `expired`. */
   readonly expired: readonly number[]
+  /** Signed, but another transaction used its nonce or inputs (`TX_REPLACED`): recorded as `replaced`. */
+  readonly replaced: readonly number[]
   /** Landed but failed on chain (`TX_FAILED`): recorded as `reverted`, with the receipt that says why. */
   readonly reverted: readonly Result[]
   /** Could not be finished now (e.g. the network refused the broadcast); still in the journal. */
@@ -212,8 +247,9 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
     throw new ZrError('INVALID_INPUT', 'Invalid relay adapter.', { details: `expected an object with chain, keyTypes, prepare, payloads, assemble, broadcast and confirm, got ${typeof adapter}` })
   }
 
-  const emit = (event: RelayEvent, local?: (event: RelayEvent) => void) => {
-    for (const listener of [parameters.onEvent, local]) {
+  const emit = (body: RelayEventBody, keyId: number | undefined, local?: (event: RelayEvent) => void) => {
+    const event = { ...body, chain: adapter.chain, ...(keyId !== undefined ? { keyId } : {}), at: Date.now() } as RelayEvent
+    for (const listener of [parameters.metrics ? (e: RelayEvent) => parameters.metrics!.observe(e) : undefined, parameters.onEvent, local]) {
       try {
         listener?.(event)
       } catch {
@@ -278,7 +314,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
   const rejectRecord = async (record: RelayRecord, reason: string, signer: RelaySigner | undefined, local?: (e: RelayEvent) => void) => {
     const rejected = await update(record, { status: 'rejected', reason })
     await release(rejected, signer)
-    emit({ type: 'rejected', relayId: record.id, ...(record.requestId !== undefined ? { requestId: record.requestId } : {}), reason }, local)
+    emit({ type: 'rejected', relayId: record.id, ...(record.requestId !== undefined ? { requestId: record.requestId } : {}), reason }, record.keyId, local)
     return rejected
   }
 
@@ -380,7 +416,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
       await release(record, signer)
       throw e
     }
-    emit({ type: 'prepared', relayId: record.id, chain: record.chain, summary: record.summary }, local)
+    emit({ type: 'prepared', relayId: record.id, summary: record.summary }, record.keyId, local)
 
     const metadata: Record<string, string> = { ...userMetadata, [RELAY_ID_METADATA_KEY]: record.id }
     if (disclose) {
@@ -418,7 +454,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
       ...(submitted.actionId !== undefined ? { actionId: submitted.actionId } : {}),
       ...(ledgerSeq !== undefined ? { ledgerSeq } : {}),
     })
-    emit({ type: 'requested', relayId: record.id, requestId: submitted.requestId, status: submitted.status, requestKind: submitted.requestKind, ...(submitted.actionId !== undefined ? { actionId: submitted.actionId } : {}) }, local)
+    emit({ type: 'requested', relayId: record.id, requestId: submitted.requestId, status: submitted.status, requestKind: submitted.requestKind, ...(submitted.actionId !== undefined ? { actionId: submitted.actionId } : {}) }, record.keyId, local)
     if (submitted.status === 'rejected') {
       const request = await getSignRequest(client, { id: submitted.requestId })
       await rejectRecord(record, request.rejectReason ?? 'rejected by the sign policy', signer, local)
@@ -452,10 +488,10 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
       }
       const signer = signerOf(request)
       if (record.status !== 'rejected' && record.status !== 'abandoned') await checkBinding(record, request, signer)
-      if (record.status !== 'requested') emit({ type: 'resumed', relayId, requestId, from: record.status }, local)
+      if (record.status !== 'requested') emit({ type: 'resumed', relayId, requestId, from: record.status }, record.keyId, local)
 
       if (record.status === 'rejected' || record.status === 'abandoned') throw rejectedError(record)
-      if (record.status === 'expired') throw expiredError(record)
+      if (record.status === 'expired' || record.status === 'replaced') throw expiredError(record)
       if (record.status === 'requested') {
         if (options.approvals === 'fail' && request.status === 'partial') {
           throw new ZrError('APPROVAL_PENDING', `Signature request ${requestId} is waiting for approvals.`, {
@@ -464,7 +500,8 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
           })
         }
         // Progress from the request's creation on, so a resumed relay also reports what happened while it was away.
-        const stop = client.ledger.subscribe({ requestId }, (event) => emit({ type: 'ledger', relayId, requestId, event }, local), record.ledgerSeq !== undefined ? { fromSeq: record.ledgerSeq } : undefined)
+        const keyId = record.keyId
+        const stop = client.ledger.subscribe({ requestId }, (event) => emit({ type: 'ledger', relayId, requestId, event }, keyId, local), record.ledgerSeq !== undefined ? { fromSeq: record.ledgerSeq } : undefined)
         try {
           request = await waitForSignRequest(client, {
             requestId,
@@ -485,33 +522,44 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
         }
         const assembled = await adapter.assemble(record.unsignedTx, request.signatures!, signer)
         record = await update(record, { status: 'signed', signedTx: assembled.signedTx, txid: assembled.txid })
-        emit({ type: 'signed', relayId, requestId, txid: assembled.txid }, local)
+        emit({ type: 'signed', relayId, requestId, txid: assembled.txid }, record.keyId, local)
       }
       const tx: AssembledTx = { signedTx: record.signedTx!, txid: record.txid! }
       const result = { relayId, requestId, ...tx }
       if (upTo === 'signed') return result
       // A transaction the network dropped for good (TX_EXPIRED) ends the relay: record it, so that neither
       // recover() nor a later resume() waits for it again.
+      // Another transaction on its nonce or inputs (TX_REPLACED) ends it too.
       const current = record
       const expire = async (e: unknown): Promise<never> => {
-        if (isZrError(e, 'TX_EXPIRED')) {
+        if (isZrError(e, 'TX_EXPIRED') || isZrError(e, 'TX_REPLACED')) {
+          const status = e.code === 'TX_EXPIRED' ? 'expired' : 'replaced'
           const reason = e.details ?? e.shortMessage
-          const expiredRecord = await update(current, { status: 'expired', reason })
-          await release(expiredRecord, signer).catch(() => undefined)
-          emit({ type: 'expired', relayId, requestId, txid: tx.txid, reason }, local)
+          const ended = await update(current, { status, reason })
+          await release(ended, signer).catch(() => undefined)
+          emit({ type: status, relayId, requestId, txid: tx.txid, reason }, current.keyId, local)
+          throw new ZrError(e.code, e.shortMessage, { details: e.details, context: { ...e.context, relayId, requestId, txid: tx.txid }, cause: e })
+        }
+        if (isZrError(e, 'TX_STALLED') || isZrError(e, 'TIMEOUT')) {
+          throw new ZrError(e.code, e.shortMessage, { details: `${e.details ?? ''}; the relay is not lost: resume({ requestId: ${requestId} }) continues it`, context: { ...e.context, relayId, requestId, txid: tx.txid }, cause: e })
         }
         throw e
       }
       if (record.status === 'signed') {
         await adapter.broadcast(tx).catch(expire)
         record = await update(record, { status: 'broadcast' })
-        emit({ type: 'broadcast', relayId, requestId, txid: tx.txid }, local)
+        emit({ type: 'broadcast', relayId, requestId, txid: tx.txid }, record.keyId, local)
       }
       if (upTo === 'broadcast' && record.status !== 'reverted') return result
       const receipt = await adapter
         .confirm(tx, {
           ...(options.confirmTimeoutMs !== undefined ? { timeoutMs: options.confirmTimeoutMs } : {}),
           ...(options.signal !== undefined ? { signal: options.signal } : {}),
+          ...(options.stalled !== undefined ? { stalled: options.stalled } : {}),
+          onProgress: (p) => {
+            if (p.type === 'rebroadcast') emit({ type: 'rebroadcast', relayId, requestId, txid: tx.txid, reason: p.reason }, current.keyId, local)
+            else emit({ type: 'stalled', relayId, requestId, txid: tx.txid, waitingFor: p.waitingFor, details: p.details }, current.keyId, local)
+          },
         })
         .catch(expire)
       // One rule on every chain: a transaction that landed but failed is an error (TX_FAILED), as a
@@ -520,13 +568,13 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
       if (failure !== undefined) {
         if (record.status !== 'reverted') {
           record = await update(record, { status: 'reverted', reason: failure })
-          emit({ type: 'reverted', relayId, requestId, txid: tx.txid, reason: failure }, local)
+          emit({ type: 'reverted', relayId, requestId, txid: tx.txid, reason: failure }, record.keyId, local)
         }
         throw revertedError({ ...result, receipt }, failure)
       }
       if (record.status !== 'confirmed') {
         record = await update(record, { status: 'confirmed' })
-        emit({ type: 'confirmed', relayId, requestId, txid: tx.txid }, local)
+        emit({ type: 'confirmed', relayId, requestId, txid: tx.txid }, record.keyId, local)
       }
       return { ...result, receipt }
     })
@@ -573,6 +621,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
     const rejected: number[] = []
     const abandoned: string[] = []
     const expired: number[] = []
+    const replaced: number[] = []
     const reverted: RelayResult<Receipt>[] = []
     const failed: { relayId: string; requestId?: number; error: unknown }[] = []
     const open = (await journal.list()).filter((r) => isOurs(r) && !finalRelayStatuses.includes(r.status)).sort((a, b) => a.createdAt - b.createdAt)
@@ -605,11 +654,12 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
       } catch (error) {
         const now = await journal.get(record.id).catch(() => undefined)
         if (now?.status === 'expired' && isZrError(error, 'TX_EXPIRED')) expired.push(now.requestId!)
+        else if (now?.status === 'replaced' && isZrError(error, 'TX_REPLACED')) replaced.push(now.requestId!)
         else if (now?.status === 'reverted' && isZrError(error, 'TX_FAILED')) reverted.push(error.context.result as RelayResult<Receipt>)
         else failed.push({ relayId: record.id, ...(record.requestId !== undefined ? { requestId: record.requestId } : {}), error })
       }
     }
-    return { finished, waiting, rejected, abandoned, expired, reverted, failed }
+    return { finished, waiting, rejected, abandoned, expired, replaced, reverted, failed }
   }
 
   const getRelay = async (params: { requestId: number } | { relayId: string }): Promise<RelayRecord> => {
@@ -619,17 +669,34 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
     return record
   }
 
+  /** Reports a failed call as a `failed` event (for logs and metrics), then rethrows it. */
+  const reported = async <T>(call: Promise<T>, known: { keyId?: unknown; requestId?: unknown }, local?: (event: RelayEvent) => void): Promise<T> => {
+    try {
+      return await call
+    } catch (e) {
+      const context = (isZrError(e) ? e.context : {}) as { relayId?: unknown; requestId?: unknown }
+      const relayId = typeof context.relayId === 'string' ? context.relayId : undefined
+      const requestId = typeof context.requestId === 'number' ? context.requestId : typeof known.requestId === 'number' ? known.requestId : undefined
+      const keyId = typeof known.keyId === 'number' ? known.keyId : relayId !== undefined ? (await journal.get(relayId).catch(() => undefined))?.keyId : undefined
+      emit({ type: 'failed', ...(relayId !== undefined ? { relayId } : {}), ...(requestId !== undefined ? { requestId } : {}), code: isZrError(e) ? e.code : 'UNKNOWN', message: e instanceof Error ? e.message : String(e) }, keyId, local)
+      throw e
+    }
+  }
+
   return Object.freeze({
     adapter,
     journal,
-    submit: (params: SubmitRelayParameters<Intent>) => submit(params),
-    async relay(params: SubmitRelayParameters<Intent> & RelayOptions) {
-      const { keyId, path, intent, ttlMs, metadata, idempotencyKey, ...options } = params
-      const { relayId, requestId } = await submit({ keyId, intent, ...(path !== undefined ? { path } : {}), ...(ttlMs !== undefined ? { ttlMs } : {}), ...(metadata !== undefined ? { metadata } : {}), ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) }, options.onEvent)
-      return advance(relayId, requestId, options.confirm === false ? 'broadcast' : 'confirmed', options)
+    submit: (params: SubmitRelayParameters<Intent>) => reported(submit(params), { keyId: params?.keyId }),
+    relay(params: SubmitRelayParameters<Intent> & RelayOptions) {
+      const run = async () => {
+        const { keyId, path, intent, ttlMs, metadata, idempotencyKey, ...options } = params
+        const { relayId, requestId } = await submit({ keyId, intent, ...(path !== undefined ? { path } : {}), ...(ttlMs !== undefined ? { ttlMs } : {}), ...(metadata !== undefined ? { metadata } : {}), ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) }, options.onEvent)
+        return advance(relayId, requestId, options.confirm === false ? 'broadcast' : 'confirmed', options)
+      }
+      return reported(run(), { keyId: params?.keyId }, params?.onEvent)
     },
-    resume: (params: { requestId: number } & RelayOptions) => resume(params, params?.confirm === false ? 'broadcast' : 'confirmed'),
-    sign: (params: { requestId: number } & RelayOptions) => resume(params, 'signed'),
+    resume: (params: { requestId: number } & RelayOptions) => reported(resume(params, params?.confirm === false ? 'broadcast' : 'confirmed'), { requestId: params?.requestId }, params?.onEvent),
+    sign: (params: { requestId: number } & RelayOptions) => reported(resume(params, 'signed'), { requestId: params?.requestId }, params?.onEvent),
     recover,
     getRelay,
   })
@@ -661,8 +728,9 @@ function rejectedError(record: RelayRecord, cause?: unknown): ZrError {
 }
 
 function expiredError(record: RelayRecord): ZrError {
-  return new ZrError('TX_EXPIRED', `The transaction of signature request ${record.requestId} expired before it landed.`, {
-    details: `${record.reason ?? `transaction ${record.txid} can never land now`} (relay ${record.id} is recorded as expired; relay the transaction again to send a new one)`,
+  const replaced = record.status === 'replaced'
+  return new ZrError(replaced ? 'TX_REPLACED' : 'TX_EXPIRED', `The transaction of signature request ${record.requestId} ${replaced ? 'was replaced' : 'expired'} before it landed.`, {
+    details: `${record.reason ?? `transaction ${record.txid} can never land now`} (relay ${record.id} is recorded as ${record.status}; relay the transaction again to send a new one)`,
     context: { relayId: record.id, requestId: record.requestId, txid: record.txid, status: record.status },
   })
 }

@@ -1,5 +1,5 @@
 /** The option names every relayer's send methods accept beside the transaction's own fields. */
-export const relayOptionKeys = ['timeoutMs', 'signal', 'approvals', 'confirm', 'confirmTimeoutMs', 'onEvent', 'ttlMs', 'metadata', 'idempotencyKey'] as const
+export const relayOptionKeys = ['timeoutMs', 'signal', 'approvals', 'confirm', 'confirmTimeoutMs', 'stalled', 'onEvent', 'ttlMs', 'metadata', 'idempotencyKey'] as const
 
 /**
  * Splits a relayer method's flat parameters into the transaction intent and the relay options

@@ -52,8 +52,10 @@ export type CreateEvmRelayerParameters = {
   nonceManager?: EvmNonceManager
   /** Show approvers the transaction (`from`, `to`, `value`, `nonce`...) in the request metadata (default true). */
   disclose?: boolean
-  /** Blocks to wait for when confirming (default 1). */
+  /** Blocks to wait for when confirming (default 1); a reorganization within them is survived (the transaction is sent again). */
   confirmations?: number
+  /** How long a broadcast transaction may be unable to move before the relay says so with `TX_STALLED` (default 15 000 ms; see `EvmAdapterOptions`). */
+  stallAfterMs?: number
   /** Sees the progress of every relay. */
   onEvent?: (event: RelayEvent) => void
   /** Counts every relay for an operator to scrape (`createRelayMetrics()` from `@zrkit/core`). */
@@ -169,7 +171,7 @@ export async function createEvmRelayer(params: CreateEvmRelayerParameters): Prom
     keyTypeMessage: 'An EVM relayer needs an ECDSA secp256k1 key.',
     adapter: async () => {
       chainId = publicClient.chain?.id ?? (await getChainId(publicClient))
-      return evmAdapter({ publicClient, chainId, nonceManager, ...(params.confirmations !== undefined ? { confirmations: params.confirmations } : {}) })
+      return evmAdapter({ publicClient, chainId, nonceManager, ...(params.confirmations !== undefined ? { confirmations: params.confirmations } : {}), ...(params.stallAfterMs !== undefined ? { stallAfterMs: params.stallAfterMs } : {}) })
     },
     disclose,
     requestKind,

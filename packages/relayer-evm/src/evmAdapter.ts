@@ -1,4 +1,4 @@
-import { type PreparedTx, type RelayAdapter, type RelayRecord, type RelaySigner, ZrError, isZrError, publicKeyToEvmAddress } from '@zrkit/core'
+import { type PrepareContext, type PreparedTx, type RelayAdapter, type RelayRecord, type RelaySigner, ZrError, isZrError, publicKeyToEvmAddress } from '@zrkit/core'
 import { equalBytes } from '@zrkit/core/internal'
 import {
   type AccessList,
@@ -10,7 +10,6 @@ import {
   type TransactionSerializable,
   type Transport,
   BaseError,
-  WaitForTransactionReceiptTimeoutError,
   getAddress,
   hexToBytes,
   isAddress,
@@ -20,10 +19,11 @@ import {
   recoverTransactionAddress,
   serializeTransaction,
 } from 'viem'
-import { estimateFeesPerGas, estimateGas, getBalance, getBlock, getChainId, getTransaction, sendRawTransaction, waitForTransactionReceipt } from 'viem/actions'
+import { estimateFeesPerGas, estimateGas, getBalance, getBlock, getChainId, getTransactionCount } from 'viem/actions'
 import { decodeEvmTransaction } from './decoder/decodeEvmTransaction.js'
 import { type EvmNonceManager, sharedEvmNonceManager } from './evmNonceManager.js'
 import { toEvmSignature } from './signature.js'
+import { describeNodeError, nonceClaim, sendSignedTx, signedTxFacts, watchEvmTransaction } from './evmTxWatch.js'
 
 /** The transaction types the relayer builds. */
 export type EvmTransactionType = 'legacy' | 'eip2930' | 'eip1559'
@@ -69,6 +69,12 @@ export type EvmAdapterOptions = {
   confirmations?: number
   /** Default time `confirm` waits (default 600 000 ms; 0 = for ever; a relay's `confirmTimeoutMs` overrides it). */
   confirmTimeoutMs?: number
+  /**
+   * How long a broadcast transaction may be unable to move (an earlier nonce missing, its fee cap below
+   * the base fee) before `confirm` reports it: a `stalled` event, and `TX_STALLED` unless the relay waits
+   * (`stalled: 'wait'`). Default 15 000 ms.
+   */
+  stallAfterMs?: number
 }
 
 const U256 = 2n ** 256n
@@ -117,6 +123,9 @@ export function evmAdapter(options: EvmAdapterOptions): RelayAdapter<EvmTransact
   const nonceManager = options.nonceManager ?? sharedEvmNonceManager
   const confirmations = options.confirmations ?? 1
   const confirmTimeoutMs = options.confirmTimeoutMs ?? 600_000
+  const stallAfterMs = options.stallAfterMs ?? 15_000
+  if (!Number.isSafeInteger(confirmations) || confirmations < 1) throw new ZrError('INVALID_INPUT', 'Invalid confirmations.', { details: `expected a positive integer number of blocks, got ${String(confirmations)}` })
+  if (typeof stallAfterMs !== 'number' || !(stallAfterMs >= 0) || !Number.isFinite(stallAfterMs)) throw new ZrError('INVALID_INPUT', 'Invalid stallAfterMs.', { details: `expected a finite number of ms >= 0, got ${String(stallAfterMs)}` })
   const serialize = (client.chain?.serializers?.transaction ?? serializeTransaction) as typeof serializeTransaction
 
   let verified: Promise<void> | undefined
@@ -149,7 +158,7 @@ export function evmAdapter(options: EvmAdapterOptions): RelayAdapter<EvmTransact
     nonceManager,
     keyTypes: ['ecdsa-secp256k1', 'bitcoin-secp256k1'] as const,
 
-    async prepare(intent: EvmTransactionIntent, signer: RelaySigner) {
+    async prepare(intent: EvmTransactionIntent, signer: RelaySigner, context?: PrepareContext) {
       const i = checkIntent(intent, chainId as number)
       const from = publicKeyToEvmAddress(signer.publicKey)
       await verifyChain()
@@ -185,6 +194,37 @@ export function evmAdapter(options: EvmAdapterOptions): RelayAdapter<EvmTransact
         throw e instanceof ZrError ? e : prepareFailed('could not estimate the fees', e)
       }
 
+      // What the node would refuse after the approvers signed: checked before anyone is asked.
+      const feeCap = 'gasPrice' in fees ? fees.gasPrice : fees.maxFeePerGas
+      if (i.maxFeePerGas !== undefined || i.gasPrice !== undefined) {
+        let baseFee: bigint | null | undefined
+        try {
+          baseFee = (await getBlock(client, { blockTag: 'latest' })).baseFeePerGas
+        } catch (e) {
+          throw prepareFailed('could not read the latest block', e)
+        }
+        if (typeof baseFee === 'bigint' && feeCap < baseFee) {
+          throw new ZrError('PREPARE_FAILED', 'Could not prepare the transaction.', {
+            details: `${'gasPrice' in fees ? 'gasPrice' : 'maxFeePerGas'} ${feeCap} wei is below the current base fee of ${baseFee} wei: the node would refuse the transaction (or hold it unmined) once signed; offer at least the base fee, or leave the fee out to have it estimated`,
+            context: { reason: 'fee-below-base-fee', feeCap, baseFee },
+          })
+        }
+      }
+      if (i.nonce !== undefined) {
+        let used: number
+        try {
+          used = await getTransactionCount(client, { address: from, blockTag: 'latest' })
+        } catch (e) {
+          throw prepareFailed('could not read the account nonce', e)
+        }
+        if (i.nonce < used) {
+          throw new ZrError('PREPARE_FAILED', 'Could not prepare the transaction.', {
+            details: `nonce ${i.nonce} of ${from} is already used on chain (its next nonce is ${used}): the node would refuse the transaction once signed`,
+            context: { reason: 'nonce-used', nonce: i.nonce, next: used },
+          })
+        }
+      }
+
       let gas = i.gas
       if (gas === undefined) {
         try {
@@ -195,7 +235,7 @@ export function evmAdapter(options: EvmAdapterOptions): RelayAdapter<EvmTransact
       }
 
       // A transaction the account cannot pay for would be approved and signed only to be refused by the node.
-      const maxCost = (i.value ?? 0n) + gas * ('gasPrice' in fees ? fees.gasPrice : fees.maxFeePerGas)
+      const maxCost = (i.value ?? 0n) + gas * feeCap
       let balance: bigint
       try {
         balance = await getBalance(client, { address: from })
@@ -214,7 +254,18 @@ export function evmAdapter(options: EvmAdapterOptions): RelayAdapter<EvmTransact
       if (i.nonce !== undefined) {
         nonce = i.nonce
         nonceManager.hold({ address: from, chainId: chainId as number, nonce })
-      } else nonce = await nonceManager.reserve({ address: from, chainId: chainId as number, client })
+      } else {
+        // The next free nonce that no other relayer's live request on the key claims (a replica's).
+        const account = { address: from, chainId: chainId as number }
+        const skipped: number[] = []
+        nonce = await nonceManager.reserve({ ...account, client })
+        while (context?.taken.has(nonceClaim(chainId as number, from, nonce))) {
+          skipped.push(nonce)
+          nonce = await nonceManager.reserve({ ...account, client })
+        }
+        // Held only to step over them: the other relayer's request may still be rejected, and its nonce must then be free.
+        for (const n of skipped) nonceManager.release({ ...account, nonce: n })
+      }
 
       const tx = {
         type,
@@ -241,7 +292,7 @@ export function evmAdapter(options: EvmAdapterOptions): RelayAdapter<EvmTransact
       }
       const payloads = payloadsOf(unsignedTx)
       const transaction = transactionFor(unsignedTx, payloads[0]!, signer)
-      return { unsignedTx, payloads, summary, ...(transaction ? { transaction } : {}) }
+      return { unsignedTx, payloads, summary, claims: [nonceClaim(chainId as number, from, nonce)], ...(transaction ? { transaction } : {}) }
     },
 
     payloads: (unsignedTx: string) => payloadsOf(unsignedTx),
@@ -259,38 +310,11 @@ export function evmAdapter(options: EvmAdapterOptions): RelayAdapter<EvmTransact
     },
 
     async broadcast(tx) {
-      const hash = tx.txid as Hex
-      if (await isKnown(client, hash)) return
-      try {
-        await sendRawTransaction(client, { serializedTransaction: tx.signedTx as Hex })
-      } catch (cause) {
-        // Sent before (a crash, a retry) and already in the pool or in a block: that is success.
-        if (await isKnown(client, hash).catch(() => false)) return
-        throw new ZrError('BROADCAST_FAILED', 'The node refused the transaction.', { details: describe(cause), context: { txid: hash }, cause })
-      }
+      await sendSignedTx(client, tx, await signedTxFacts(tx))
     },
 
-    async confirm(tx, { timeoutMs, signal } = {}) {
-      const hash = tx.txid as Hex
-      const timeout = timeoutMs ?? confirmTimeoutMs
-      if (signal?.aborted) throw new ZrError('ABORTED', `Stopped waiting for transaction ${hash}.`, { details: 'the AbortSignal fired', cause: signal.reason })
-      let onAbort: (() => void) | undefined
-      try {
-        return await Promise.race([
-          // viem's own default (180 s) applies only to an absent timeout; 0 is "never" in viem as in zrkit.
-          waitForTransactionReceipt(client, { hash, confirmations, timeout }),
-          new Promise<never>((_, reject) => {
-            onAbort = () => reject(new ZrError('ABORTED', `Stopped waiting for transaction ${hash}.`, { details: 'the AbortSignal fired', cause: signal?.reason }))
-            signal?.addEventListener('abort', onAbort)
-          }),
-        ])
-      } catch (e) {
-        if (e instanceof WaitForTransactionReceiptTimeoutError) throw new ZrError('TIMEOUT', `Timed out waiting for transaction ${hash}.`, { details: `waited ${timeout} ms for ${confirmations} confirmation(s)`, context: { txid: hash }, cause: e })
-        throw e
-      } finally {
-        if (onAbort) signal?.removeEventListener('abort', onAbort)
-      }
-    },
+    confirm: (tx, confirmOptions = {}) =>
+      watchEvmTransaction(tx, { ...confirmOptions, client, chainId: chainId as number, nonceManager, confirmations, stallAfterMs, defaultTimeoutMs: confirmTimeoutMs }),
 
     failure: (receipt: TransactionReceipt) => (receipt.status === 'reverted' ? `reverted in block ${receipt.blockNumber} (gas used ${receipt.gasUsed})` : undefined),
 
@@ -327,23 +351,8 @@ function transactionFor(unsignedTx: Hex, digest: Uint8Array, signer: RelaySigner
   }
 }
 
-async function isKnown(client: Client, hash: Hex): Promise<boolean> {
-  try {
-    await getTransaction(client, { hash })
-    return true
-  } catch (e) {
-    if (e instanceof BaseError && e.name === 'TransactionNotFoundError') return false
-    throw e
-  }
-}
-
-function describe(e: unknown): string {
-  if (e instanceof BaseError) return e.details || e.shortMessage
-  return e instanceof Error ? e.message : String(e)
-}
-
 function prepareFailed(what: string, cause: unknown): ZrError {
-  return new ZrError('PREPARE_FAILED', 'Could not prepare the transaction.', { details: `${what}: ${describe(cause)}`, cause })
+  return new ZrError('PREPARE_FAILED', 'Could not prepare the transaction.', { details: `${what}: ${describeNodeError(cause)}`, cause })
 }
 
 const bad = (field: string, expected: string, got: unknown) =>

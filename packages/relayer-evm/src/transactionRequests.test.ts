@@ -14,7 +14,7 @@ import { toEvmSignature } from './signature.js'
  * Which request the EVM relayer and its viem account make: a sign-transaction request on a ledger that runs
  * the evm@1 decoder (the ledger computes the digest itself, and it is the adapter's), the digest alone on a
  * ledger that does not, and what requestKind changes. No chain here: a node that answers the chain id, the
- * balance and the nonce, with every other field given; the same on anvil is in test/transactions/evm.test.ts.
+ * balance, the nonce and the latest block (its base fee), with every other field given; the same on anvil is in test/transactions/evm.test.ts.
  */
 
 const RECIPIENT = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
@@ -30,6 +30,8 @@ function quietNode(chain: Chain = foundry) {
         if (method === 'eth_chainId') return toHex(chain.id)
         if (method === 'eth_getBalance') return toHex(parseEther('1000'))
         if (method === 'eth_getTransactionCount') return '0x0'
+        // the latest block, for the base fee the adapter checks a given fee cap against (1 gwei, below the fee cap here)
+        if (method === 'eth_getBlockByNumber') return { number: '0x1', hash: `0x${'11'.repeat(32)}`, timestamp: '0x1', baseFeePerGas: toHex(1_000_000_000n), gasLimit: '0x1c9c380', gasUsed: '0x0', transactions: [] }
         throw new Error(`the test node does not answer ${method}`)
       },
     }),

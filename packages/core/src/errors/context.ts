@@ -205,6 +205,15 @@ export type ZrErrorContext = {
     readonly from?: string
     readonly balance?: bigint
     readonly maxCost?: bigint
+    /**
+     * What the chain would refuse once signed, checked before approvers are asked: `fee-below-base-fee`
+     * (with `feeCap`, `baseFee`), `nonce-used` (with `nonce`, `next`).
+     */
+    readonly reason?: 'fee-below-base-fee' | 'nonce-used'
+    readonly feeCap?: bigint
+    readonly baseFee?: bigint
+    readonly nonce?: number
+    readonly next?: number
   }
   /** The transaction, and the node's answer where there was one. */
   BROADCAST_FAILED: {

@@ -45,7 +45,22 @@ export type PreparedTx = {
    * the decoder, the request carries the payloads alone, opaque to policies.
    */
   readonly transaction?: { readonly chain: string; readonly unsignedTransaction: Uint8Array; readonly network?: string }
+  /**
+   * What the transaction uses up that no other transaction of the account may: an EVM nonce
+   * (`eip155:1/0xabc.../nonce/7`), Bitcoin outpoints. The pipeline records them in the request's metadata
+   * (`zrkit.claims`), so that another relayer on the same key (a second replica of a service) sees them on
+   * the ledger and prepares around them (see {@link PrepareContext}). At most 32 claims of 1..160
+   * printable characters without spaces.
+   */
+  readonly claims?: readonly string[]
 }
+
+/**
+ * What {@link RelayAdapter.prepare} is told besides the intent: `taken` holds the claims of live
+ * signature requests on the key made by other relayers (see {@link PreparedTx.claims}); an adapter that
+ * makes claims prepares a transaction whose claims are not among them (EVM: the next free nonce).
+ */
+export type PrepareContext = { readonly taken: ReadonlySet<string> }
 
 /** A signed transaction ready to broadcast, and its id on its network. */
 export type AssembledTx = {
@@ -125,7 +140,7 @@ export type RelayAdapter<Intent = unknown, Receipt = unknown> = {
   /** Key types it can sign with (e.g. `['ecdsa-secp256k1']` for EVM). */
   readonly keyTypes: readonly KeyType[]
   /** Builds the unsigned transaction for `intent`, signed later by `signer`. */
-  prepare(intent: Intent, signer: RelaySigner): Promise<PreparedTx>
+  prepare(intent: Intent, signer: RelaySigner, context?: PrepareContext): Promise<PreparedTx>
   /** The payloads of a stored unsigned transaction; the same as `prepare` returned with it. */
   payloads(unsignedTx: string, signer: RelaySigner): readonly Uint8Array[] | Promise<readonly Uint8Array[]>
   /** Puts the signatures (one per payload, in order) into the transaction. */

@@ -45,6 +45,8 @@ export type RelayRecord = {
   readonly taproot?: { readonly merkleRoot?: Uint8Array }
   /** The adapter's short facts about the transaction (`from`, `nonce`...). */
   readonly summary: Readonly<Record<string, string>>
+  /** What the transaction uses up (its nonce, its inputs), as the adapter named it; also in the request's metadata. */
+  readonly claims?: readonly string[]
   readonly status: RelayStatus
   /**
    * How the signatures were asked for: `'transaction'`, a sign-transaction request the ledger decoded and

@@ -233,7 +233,9 @@ describe('relay pipeline', () => {
     expect(calls.assemble + calls.broadcast).toBe(0)
     expect(net.sendCalls).toBe(0)
     expect(calls.released).toEqual([0])
-    expect(events.at(-1)?.type).toBe('rejected')
+    // the relay's last step, then the failed call (for logs and metrics), with its code and the key
+    expect(events.slice(-2).map((e) => e.type)).toEqual(['rejected', 'failed'])
+    expect(events.at(-1)).toMatchObject({ type: 'failed', code: 'REQUEST_REJECTED', relayId: err.meta.relayId, keyId: w.keyId, chain: 'toy:devnet' })
     const record = await relayer.getRelay({ relayId: err.meta.relayId as string })
     expect(record.status).toBe('rejected')
     // Resuming a rejected relay says so again and still broadcasts nothing.
@@ -596,7 +598,7 @@ describe('how a relay ends on the network: expired and reverted are final, recor
     expect(record.status).toBe('expired')
     expect(record.reason).toMatch(/can never land now/)
     expect(e.meta.txid).toBe(record.txid)
-    expect(events.map((x) => x.type).slice(-3)).toEqual(['signed', 'broadcast', 'expired'])
+    expect(events.map((x) => x.type).slice(-4)).toEqual(['signed', 'broadcast', 'expired', 'failed'])
     expect(calls.released).toEqual([0])
     // resume says so without asking the network again, even once the network would answer
     expire = false
@@ -606,7 +608,7 @@ describe('how a relay ends on the network: expired and reverted are final, recor
     expect(again.meta).toMatchObject({ relayId: record.id, requestId: record.requestId, txid: record.txid })
     expect(calls.confirm).toBe(confirms)
     // expired is final: recover() leaves it alone
-    expect(await relayer.recover()).toEqual({ finished: [], waiting: [], rejected: [], abandoned: [], expired: [], reverted: [], failed: [] })
+    expect(await relayer.recover()).toEqual({ finished: [], waiting: [], rejected: [], abandoned: [], expired: [], replaced: [], reverted: [], failed: [] })
 
     // A relay that expires while recover() finishes it is reported as expired, not as failed.
     expire = true
@@ -639,7 +641,7 @@ describe('how a relay ends on the network: expired and reverted are final, recor
     const record = await relayer.getRelay({ requestId: e.meta.requestId as number })
     expect(record.status).toBe('reverted')
     expect(record.reason).toBe('out of funds at height 1')
-    expect(events.map((x) => x.type).slice(-3)).toEqual(['signed', 'broadcast', 'reverted'])
+    expect(events.map((x) => x.type).slice(-4)).toEqual(['signed', 'broadcast', 'reverted', 'failed'])
     expect(calls.released).toEqual([]) // never released: it is on chain
     // resume reads the receipt again and says the same; nothing is sent twice
     lastAmount = 0

@@ -2,6 +2,7 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { getKey } from '../client/actions/keyRequest.js'
 import { getSignRequest, listSignRequests, waitForSignRequest } from '../client/actions/signRequest.js'
+import { revokeAction } from '../client/actions/policy.js'
 import { checkRequestKind, ledgerDecoders, requestTransactionOrPayloads, resolveRequestKind } from './requestTransactionOrPayloads.js'
 import { type ClientBase, requireAccount } from '../client/sendMessage.js'
 import { type DerivationPath, parseDerivationPath } from '../derivation/derivationPath.js'
@@ -27,6 +28,10 @@ import { memoryRelayJournal } from './memoryRelayJournal.js'
 export const RELAY_ID_METADATA_KEY = 'zrkit.relay'
 const CHAIN_METADATA_KEY = 'zrkit.chain'
 const SUMMARY_METADATA_PREFIX = 'zrkit.tx.'
+/** The claims of a relay's transaction (its nonce, its inputs), space-separated: what other relayers on the key prepare around. */
+const CLAIMS_METADATA_KEY = 'zrkit.claims'
+/** Statuses of a signature request whose transaction may still be signed: its claims are live. */
+const LIVE_REQUEST_STATUSES = ['partial', 'pending'] as const
 
 /**
  * Progress of a relay, step by step, as {@link RelayEvent} carries it (without the fields every event
@@ -336,6 +341,39 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
     }
   }
 
+  /**
+   * The claims of live signature requests on the key (waiting for approvals or for the keyring) made by
+   * other relays than `except`, each with the lowest request id that holds it.
+   */
+  const liveClaims = async (keyId: number, except?: string): Promise<Map<string, number>> => {
+    const taken = new Map<string, number>()
+    for (const status of LIVE_REQUEST_STATUSES) {
+      let cursor: string | undefined
+      do {
+        const page = await listSignRequests(client, { keyId, status, limit: 1000, ...(cursor !== undefined ? { cursor } : {}) })
+        for (const r of page.items) {
+          const claims = r.metadata?.[CLAIMS_METADATA_KEY]
+          if (claims === undefined || r.metadata?.[RELAY_ID_METADATA_KEY] === except) continue
+          for (const c of claims.split(' ')) if (c && !(taken.get(c)! <= r.id)) taken.set(c, r.id)
+        }
+        cursor = page.nextCursor
+      } while (cursor !== undefined)
+    }
+    return taken
+  }
+
+  /** Which relay or signature request holds a claim (a missing nonce a stalled transaction waits for), in words. */
+  const whoHolds = async (claim: string, keyId: number): Promise<{ text: string; heldBy?: number } | undefined> => {
+    const mine = (await journal.list()).filter((r) => r.claims?.includes(claim) && isOurs(r)).sort((a, b) => b.createdAt - a.createdAt)[0]
+    if (mine) {
+      const waiting = mine.status === 'requested' ? ' (waiting for approvals or the keyring)' : mine.status === 'signed' ? ' (signed, not yet broadcast: resume it)' : ''
+      return { text: `${claim} belongs to relay ${mine.id}${mine.requestId !== undefined ? ` (signature request ${mine.requestId})` : ''}, ${mine.status}${waiting}`, ...(mine.requestId !== undefined ? { heldBy: mine.requestId } : {}) }
+    }
+    const other = (await liveClaims(keyId)).get(claim)
+    if (other !== undefined) return { text: `${claim} belongs to signature request ${other} of another relayer, still waiting for approvals or the keyring`, heldBy: other }
+    return { text: `no relay of this journal and no live signature request on the key holds ${claim}: a transaction made outside zrkit, or one that was never sent, must fill it` }
+  }
+
   /** Relays being submitted under an idempotency key, by relay id: a second submit waits for the first. */
   const submitting = new Map<string, Promise<unknown>>()
 
@@ -385,7 +423,15 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
     const userMetadata = checkUserMetadata(params.metadata)
     const signer = await signerFromKey(params.keyId, path)
     await restore()
-    const prepared = checkPrepared(await adapter.prepare(params.intent, signer), adapter.chain)
+    // Another relayer on this key (a replica) may have a live request on the same nonce or inputs:
+    // the adapter prepares around every claim the ledger shows, so nobody approves a transaction that cannot land.
+    const taken = await liveClaims(params.keyId)
+    const prepared = checkPrepared(await adapter.prepare(params.intent, signer, { taken: new Set(taken.keys()) }), adapter.chain)
+    const clash = prepared.claims?.find((c) => taken.has(c))
+    if (clash !== undefined) {
+      if (adapter.release) await adapter.release({ unsignedTx: prepared.unsignedTx, summary: prepared.summary }, signer)
+      throw conflictError(clash, taken.get(clash)!, undefined, `the ${adapter.chain} adapter prepared a transaction on ${clash}, which signature request ${taken.get(clash)} of another relayer holds (the adapter does not prepare around claims)`)
+    }
     // which request to make, settled before anything is recorded: a refusal releases what prepare reserved
     let kind: 'transaction' | 'payloads'
     try {
@@ -405,6 +451,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
       unsignedTx: prepared.unsignedTx,
       payloads: prepared.payloads,
       summary: prepared.summary,
+      ...(prepared.claims !== undefined ? { claims: prepared.claims } : {}),
       ...(prepared.taproot !== undefined ? { taproot: prepared.taproot } : {}),
       status: 'prepared',
       createdAt: now,
@@ -418,7 +465,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
     }
     emit({ type: 'prepared', relayId: record.id, summary: record.summary }, record.keyId, local)
 
-    const metadata: Record<string, string> = { ...userMetadata, [RELAY_ID_METADATA_KEY]: record.id }
+    const metadata: Record<string, string> = { ...userMetadata, [RELAY_ID_METADATA_KEY]: record.id, ...claimsMetadata(prepared.claims) }
     if (disclose) {
       metadata[CHAIN_METADATA_KEY] = adapter.chain
       for (const [k, v] of Object.entries(prepared.summary)) metadata[`${SUMMARY_METADATA_PREFIX}${k}`] = v
@@ -455,6 +502,20 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
       ...(ledgerSeq !== undefined ? { ledgerSeq } : {}),
     })
     emit({ type: 'requested', relayId: record.id, requestId: submitted.requestId, status: submitted.status, requestKind: submitted.requestKind, ...(submitted.actionId !== undefined ? { actionId: submitted.actionId } : {}) }, record.keyId, local)
+    // Two relayers that prepared at the same moment may both have asked for one nonce: the ledger's order
+    // decides. The earlier request keeps it; the later one, still waiting for approvals, is withdrawn
+    // before anyone approves a transaction that could not land.
+    if (record.claims !== undefined && submitted.status === 'partial' && submitted.actionId !== undefined) {
+      const now = await liveClaims(params.keyId, record.id)
+      const lost = record.claims.find((c) => (now.get(c) ?? Number.POSITIVE_INFINITY) < submitted.requestId)
+      if (lost !== undefined) {
+        const revoked = await revokeAction(client, { actionId: submitted.actionId }).then(() => true, () => false)
+        if (revoked) {
+          await rejectRecord(record, `withdrawn: signature request ${now.get(lost)} of another relayer on this key claimed ${lost} first`, signer, local)
+          throw conflictError(lost, now.get(lost)!, { relayId: record.id, requestId: submitted.requestId }, `signature request ${now.get(lost)} of another relayer on this key asked for ${lost} just before this one (${submitted.requestId}); this request was withdrawn before anyone approved it, and nothing was signed. Send again: the next transaction prepares around it`)
+        }
+      }
+    }
     if (submitted.status === 'rejected') {
       const request = await getSignRequest(client, { id: submitted.requestId })
       await rejectRecord(record, request.rejectReason ?? 'rejected by the sign policy', signer, local)
@@ -541,7 +602,13 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
           throw new ZrError(e.code, e.shortMessage, { details: e.details, context: { ...e.context, relayId, requestId, txid: tx.txid }, cause: e })
         }
         if (isZrError(e, 'TX_STALLED') || isZrError(e, 'TIMEOUT')) {
-          throw new ZrError(e.code, e.shortMessage, { details: `${e.details ?? ''}; the relay is not lost: resume({ requestId: ${requestId} }) continues it`, context: { ...e.context, relayId, requestId, txid: tx.txid }, cause: e })
+          const missing = (e.context as { missingClaim?: unknown }).missingClaim
+          const holder = typeof missing === 'string' ? await whoHolds(missing, current.keyId).catch(() => undefined) : undefined
+          throw new ZrError(e.code, e.shortMessage, {
+            details: `${e.details ?? ''}${holder ? `; ${holder.text}` : ''}; the relay is not lost: resume({ requestId: ${requestId} }) continues it`,
+            context: { ...e.context, relayId, requestId, txid: tx.txid, ...(holder ? { heldBy: holder.heldBy } : {}) },
+            cause: e,
+          })
         }
         throw e
       }
@@ -776,7 +843,30 @@ function checkPrepared(prepared: PreparedTx, chain: string): PreparedTx {
       throw bad('expected transaction: { chain, unsignedTransaction: bytes, network? }')
     }
   }
-  return { unsignedTx: prepared.unsignedTx, payloads: prepared.payloads, summary, ...(taproot !== undefined ? { taproot } : {}), ...(tx !== undefined ? { transaction: prepared.transaction! } : {}) }
+  const claims: unknown = prepared.claims
+  if (claims !== undefined && (!Array.isArray(claims) || claims.length > 32 || !claims.every((c) => typeof c === 'string' && /^[\x21-\x7e]{1,160}$/.test(c)))) {
+    throw bad('expected claims: at most 32 strings of 1..160 printable characters without spaces')
+  }
+  return {
+    unsignedTx: prepared.unsignedTx,
+    payloads: prepared.payloads,
+    summary,
+    ...(taproot !== undefined ? { taproot } : {}),
+    ...(tx !== undefined ? { transaction: prepared.transaction! } : {}),
+    ...(claims !== undefined && (claims as string[]).length > 0 ? { claims: claims as string[] } : {}),
+  }
+}
+
+/** The `zrkit.claims` metadata entry: the claims that fit in one value (1 KiB), space-separated. */
+function claimsMetadata(claims: readonly string[] | undefined): Record<string, string> {
+  if (!claims?.length) return {}
+  let value = ''
+  for (const c of claims) if (value.length + c.length + 1 <= 1024) value = value ? `${value} ${c}` : c
+  return { [CLAIMS_METADATA_KEY]: value }
+}
+
+function conflictError(claim: string, heldBy: number, ids: { relayId?: string; requestId?: number } | undefined, details: string): ZrError {
+  return new ZrError('RELAY_CONFLICT', 'Another relayer on this key holds what this transaction needs.', { details, context: { claim, heldBy, ...ids } })
 }
 
 /** An idempotency key: 1-128 printable ASCII characters. */

@@ -15,6 +15,8 @@ const src = (p: string) => fileURLToPath(new URL(p, import.meta.url))
 export const fullRunOnly = [
   'test/evm/relayerEvm.test.ts',
   'test/evm/relayerCrash.test.ts',
+  'test/evm/relayerStalls.test.ts',
+  'test/evm/relayerReplicas.test.ts',
   'test/bitcoin/relayerBitcoin.test.ts',
   'test/bitcoin/taprootRelay.test.ts',
   'test/solana/relayerSolana.test.ts',

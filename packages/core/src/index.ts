@@ -119,7 +119,7 @@ export type {
 export { formatBaseUnits, toBaseUnits } from './transaction/units.js'
 export { createConnector, type Connector, type ConnectorEvent, type ConnectorOptions, type ConnectorStatus, type RetryOptions } from './connector/createConnector.js'
 // Relayers: the pipeline every chain relayer shares
-export type { AssembledTx, ConfirmOptions, ConfirmProgress, PrepareContext, PreparedTx, RelayAdapter, RelaySigner } from './relayer/RelayAdapter.js'
+export type { AssembledTx, ConfirmOptions, ConfirmProgress, PrepareContext, PreparedTx, RelayAdapter, RelaySigner, ReplaceRequest } from './relayer/RelayAdapter.js'
 export { finalRelayStatuses, type RelayJournal, type RelayRecord, type RelayStatus } from './relayer/RelayJournal.js'
 export { memoryRelayJournal } from './relayer/memoryRelayJournal.js'
 export { bindRelayer, type BindRelayerParameters, type BoundKey, type BoundRelayer } from './relayer/bindRelayer.js'
@@ -136,6 +136,7 @@ export {
   type RelayOptions,
   type RelayResult,
   type Relayer,
+  type ReplaceRelayParameters,
   type SignedRelay,
   type SubmitRelayParameters,
   type SubmitRelayReturnType,

@@ -10,6 +10,7 @@ import {
   type RelayResult,
   type RelaySendOptions,
   type Relayer,
+  type ReplaceRelayParameters,
   type SubmitRelayReturnType,
   ZrError,
   bindRelayer,
@@ -100,6 +101,13 @@ export type EvmWriteContractParameters<abi extends Abi | readonly unknown[] = Ab
 > & { address: Address } & Omit<EvmTransactionIntent, 'to' | 'data'> &
   EvmSendOptions
 
+/**
+ * Parameters of {@link EvmRelayer.speedUp} and {@link EvmRelayer.cancel}: the relay's signature request,
+ * the replacement's fees (those of the original's type; absent ones are raised for you), and the
+ * replacement's own waiting and request options.
+ */
+export type EvmReplaceParameters = { requestId: number; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint; gasPrice?: bigint } & RelayOptions & Omit<RelayRequestOptions, 'idempotencyKey'>
+
 /** An EVM relayer bound to one key (and path): one address on one chain. */
 export type EvmRelayer = {
   /** The key's EVM address (the child's at `path`). */
@@ -126,11 +134,30 @@ export type EvmRelayer = {
   submit(params: EvmTransactionIntent & RelayRequestOptions): Promise<SubmitRelayReturnType>
   /** Finishes a relay from its signature request id (after `submit`, `APPROVAL_PENDING`, `TIMEOUT`, or a restart). */
   resume(params: { requestId: number } & RelayOptions): Promise<EvmRelayResult>
+  /**
+   * Sends a sent transaction that has not landed again with higher fees: the same nonce, `to`, `value`
+   * and `data`, as a new signature request under the key's sign policy (approvers see `zrkit.replaces`,
+   * the transaction it replaces). Fees left out are raised by an eighth over the original's (nodes ask
+   * for 10%), or to what the chain asks now. Resolves with whichever of the two landed.
+   */
+  speedUp(params: EvmReplaceParameters): Promise<EvmRelayResult>
+  /**
+   * Takes the nonce of a sent transaction that has not landed with a transfer of 0 to the key's own
+   * address at higher fees, so the original can never land; `TX_REPLACED` when the original lands first.
+   */
+  cancel(params: EvmReplaceParameters): Promise<EvmRelayResult>
   /** After a restart: finishes every fulfilled relay in the journal (see `Relayer.recover`). */
   recover(options?: Omit<RelayOptions, 'approvals'>): Promise<RecoverReturnType<TransactionReceipt, EvmRelayResult>>
 }
 
 const split = (params: object | undefined) => splitRelayOptions<EvmTransactionIntent, EvmSendOptions>(params)
+
+/** The pipeline's replace parameters from an EVM speed-up or cancel: the fee fields go into `fees`. */
+function replaceParams(p: EvmReplaceParameters, mode: 'speed-up' | 'cancel'): ReplaceRelayParameters {
+  const { maxFeePerGas, maxPriorityFeePerGas, gasPrice, ...rest } = p ?? ({} as EvmReplaceParameters)
+  const fees = { ...(maxFeePerGas !== undefined ? { maxFeePerGas } : {}), ...(maxPriorityFeePerGas !== undefined ? { maxPriorityFeePerGas } : {}), ...(gasPrice !== undefined ? { gasPrice } : {}) }
+  return { ...rest, mode, ...(Object.keys(fees).length ? { fees } : {}) }
+}
 
 /**
  * Creates an EVM relayer for one zrkit key on one chain: it sends transactions (EIP-1559, EIP-2930,
@@ -218,6 +245,8 @@ export async function createEvmRelayer(params: CreateEvmRelayerParameters): Prom
       return bound.submit(intent, options)
     },
     resume: bound.resume,
+    speedUp: (p: EvmReplaceParameters) => bound.replace(replaceParams(p, 'speed-up')),
+    cancel: (p: EvmReplaceParameters) => bound.replace(replaceParams(p, 'cancel')),
     recover: bound.recover,
   }) as EvmRelayer
 }

@@ -1,4 +1,4 @@
-import { type PrepareContext, type PreparedTx, type RelayAdapter, type RelayRecord, type RelaySigner, ZrError, isZrError, publicKeyToEvmAddress } from '@zrkit/core'
+import { type PrepareContext, type PreparedTx, type RelayAdapter, type ReplaceRequest, type RelayRecord, type RelaySigner, ZrError, isZrError, publicKeyToEvmAddress } from '@zrkit/core'
 import { equalBytes } from '@zrkit/core/internal'
 import {
   type AccessList,
@@ -152,6 +152,42 @@ export function evmAdapter(options: EvmAdapterOptions): RelayAdapter<EvmTransact
 
   const payloadsOf = (unsignedTx: string) => [hexToBytes(keccak256(unsignedTx as Hex))]
 
+  /** Serializes a filled-in transaction and says what it is: its payload, the approvers' summary, its nonce claim. */
+  const build = (
+    signer: RelaySigner,
+    from: Address,
+    t: { type: EvmTransactionType; nonce: number; gas: bigint; fees: { gasPrice: bigint } | { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }; to?: Address; value?: bigint; data?: Hex; accessList?: AccessList },
+    extra: Record<string, string>,
+  ): PreparedTx => {
+    const tx = {
+      type: t.type,
+      chainId: chainId as number,
+      nonce: t.nonce,
+      gas: t.gas,
+      ...(t.to ? { to: t.to } : {}),
+      ...(t.value !== undefined ? { value: t.value } : {}),
+      ...(t.data ? { data: t.data } : {}),
+      ...(t.type !== 'legacy' && t.accessList ? { accessList: t.accessList } : {}),
+      ...t.fees,
+    } as TransactionSerializable
+    const unsignedTx = serialize(tx)
+    const summary: Record<string, string> = {
+      from,
+      to: t.to ?? 'create',
+      value: String(t.value ?? 0n),
+      nonce: String(t.nonce),
+      chainId: String(chainId),
+      type: t.type,
+      gas: String(t.gas),
+      ...('gasPrice' in t.fees ? { gasPrice: String(t.fees.gasPrice) } : { maxFeePerGas: String(t.fees.maxFeePerGas), maxPriorityFeePerGas: String(t.fees.maxPriorityFeePerGas) }),
+      ...(t.data && t.data.length > 2 ? { dataBytes: String((t.data.length - 2) / 2), ...(t.to ? { selector: t.data.slice(0, 10) } : {}) } : {}),
+      ...extra,
+    }
+    const payloads = payloadsOf(unsignedTx)
+    const transaction = transactionFor(unsignedTx, payloads[0]!, signer)
+    return { unsignedTx, payloads, summary, claims: [nonceClaim(chainId as number, from, t.nonce)], ...(transaction ? { transaction } : {}) }
+  }
+
   return Object.freeze({
     chain: `eip155:${chainId}`,
     chainId: chainId as number,
@@ -267,32 +303,57 @@ export function evmAdapter(options: EvmAdapterOptions): RelayAdapter<EvmTransact
         for (const n of skipped) nonceManager.release({ ...account, nonce: n })
       }
 
-      const tx = {
-        type,
-        chainId: chainId as number,
-        nonce,
-        gas,
-        ...(i.to ? { to: i.to } : {}),
-        ...(i.value !== undefined ? { value: i.value } : {}),
-        ...(i.data ? { data: i.data } : {}),
-        ...(type !== 'legacy' && i.accessList ? { accessList: i.accessList } : {}),
-        ...fees,
-      } as TransactionSerializable
-      const unsignedTx = serialize(tx)
-      const summary: Record<string, string> = {
-        from,
-        to: i.to ?? 'create',
-        value: String(i.value ?? 0n),
-        nonce: String(nonce),
-        chainId: String(chainId),
-        type,
-        gas: String(gas),
-        ...('gasPrice' in fees ? { gasPrice: String(fees.gasPrice) } : { maxFeePerGas: String(fees.maxFeePerGas), maxPriorityFeePerGas: String(fees.maxPriorityFeePerGas) }),
-        ...(i.data && i.data.length > 2 ? { dataBytes: String((i.data.length - 2) / 2), ...(i.to ? { selector: i.data.slice(0, 10) } : {}) } : {}),
+      return build(signer, from, { type, nonce, gas, fees, ...(i.to ? { to: i.to } : {}), ...(i.value !== undefined ? { value: i.value } : {}), ...(i.data ? { data: i.data } : {}), ...(i.accessList ? { accessList: i.accessList } : {}) }, {})
+    },
+
+    async replace(original: RelayRecord, request: ReplaceRequest, signer: RelaySigner) {
+      const from = publicKeyToEvmAddress(signer.publicKey)
+      const old = parseTransaction(original.unsignedTx as Hex)
+      const nonce = old.nonce ?? 0
+      const type = (old.type ?? 'legacy') as EvmTransactionType
+      const given = checkReplacementFees(request.fees, type)
+      await verifyChain()
+      let used: number
+      try {
+        used = await getTransactionCount(client, { address: from, blockTag: 'latest' })
+      } catch (e) {
+        throw prepareFailed('could not read the account nonce', e)
       }
-      const payloads = payloadsOf(unsignedTx)
-      const transaction = transactionFor(unsignedTx, payloads[0]!, signer)
-      return { unsignedTx, payloads, summary, claims: [nonceClaim(chainId as number, from, nonce)], ...(transaction ? { transaction } : {}) }
+      if (used > nonce) {
+        throw new ZrError('PREPARE_FAILED', 'Could not prepare the replacement.', {
+          details: `nonce ${nonce} of ${from} is already used on chain: the original transaction ${original.txid ?? ''} (or another one) landed, so there is nothing left to replace; resume the original relay to read its receipt`,
+          context: { reason: 'nonce-used', nonce, next: used },
+        })
+      }
+      // Nodes take a replacement only when it raises the fees by 10% or more: raise by an eighth, or to what the chain asks now.
+      const raise = (v: bigint | undefined) => ((v ?? 0n) * 9n + 7n) / 8n
+      let fees: { gasPrice: bigint } | { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }
+      try {
+        if (type === 'eip1559') {
+          const est = given.maxFeePerGas !== undefined && given.maxPriorityFeePerGas !== undefined ? undefined : await estimateFeesPerGas(client, { type: 'eip1559', chain: client.chain })
+          const tip = given.maxPriorityFeePerGas ?? max(raise(old.maxPriorityFeePerGas), est!.maxPriorityFeePerGas)
+          fees = { maxPriorityFeePerGas: tip, maxFeePerGas: given.maxFeePerGas ?? max(raise(old.maxFeePerGas), est!.maxFeePerGas - est!.maxPriorityFeePerGas + tip) }
+          if (fees.maxPriorityFeePerGas > fees.maxFeePerGas) fees = { ...fees, maxFeePerGas: fees.maxPriorityFeePerGas }
+        } else fees = { gasPrice: given.gasPrice ?? max(raise(old.gasPrice), (await estimateFeesPerGas(client, { type: 'legacy', chain: client.chain })).gasPrice) }
+      } catch (e) {
+        throw e instanceof ZrError ? e : prepareFailed('could not estimate the fees', e)
+      }
+      const below = 'gasPrice' in fees ? (fees.gasPrice * 10n < (old.gasPrice ?? 0n) * 11n ? `gasPrice ${fees.gasPrice} < 1.1 x ${old.gasPrice}` : undefined) : fees.maxFeePerGas * 10n < (old.maxFeePerGas ?? 0n) * 11n ? `maxFeePerGas ${fees.maxFeePerGas} < 1.1 x ${old.maxFeePerGas}` : fees.maxPriorityFeePerGas * 10n < (old.maxPriorityFeePerGas ?? 0n) * 11n ? `maxPriorityFeePerGas ${fees.maxPriorityFeePerGas} < 1.1 x ${old.maxPriorityFeePerGas}` : undefined
+      if (below) throw new ZrError('INVALID_INPUT', 'The replacement does not raise the fees enough.', { details: `a node takes a replacement only when it raises every fee by at least 10% over the original's: ${below}` })
+      const body =
+        request.mode === 'cancel'
+          ? { to: from, value: 0n, gas: 21_000n }
+          : { ...(old.to ? { to: old.to } : {}), ...(old.value !== undefined ? { value: old.value } : {}), ...(old.data ? { data: old.data } : {}), ...(old.accessList?.length ? { accessList: old.accessList } : {}), gas: old.gas ?? 21_000n }
+      const feeCap = 'gasPrice' in fees ? fees.gasPrice : fees.maxFeePerGas
+      const maxCost = (body.value ?? 0n) + body.gas * feeCap
+      const balance = await getBalance(client, { address: from }).catch((e) => {
+        throw prepareFailed('could not read the balance', e)
+      })
+      if (balance < maxCost) {
+        throw new ZrError('PREPARE_FAILED', 'Could not prepare the replacement.', { details: `insufficient funds: ${from} has ${balance} wei, the replacement may cost up to ${maxCost} wei (value + gas x fee)`, context: { from, balance, maxCost } })
+      }
+      nonceManager.hold({ address: from, chainId: chainId as number, nonce })
+      return build(signer, from, { type, nonce, fees, ...body }, { replaces: original.txid ?? original.id, replaceMode: request.mode })
     },
 
     payloads: (unsignedTx: string) => payloadsOf(unsignedTx),
@@ -389,6 +450,18 @@ function checkIntent(intent: EvmTransactionIntent, chainId: number): EvmTransact
     throw new ZrError('CHAIN_ID_MISMATCH', 'The transaction is for another chain.', { details: `expected chainId ${chainId} (the client's), got ${i.chainId}`, context: { expected: chainId, actual: i.chainId } })
   }
   return { ...i, ...(i.to ? { to: getAddress(i.to) } : {}) }
+}
+
+const max = (a: bigint, b: bigint) => (a > b ? a : b)
+
+/** The fee fields a replacement may be given: those of the original's type, as bigints. */
+function checkReplacementFees(fees: ReplaceRequest['fees'], type: EvmTransactionType): { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint } {
+  const allowed = type === 'eip1559' ? ['maxFeePerGas', 'maxPriorityFeePerGas'] : ['gasPrice']
+  for (const [k, v] of Object.entries(fees ?? {})) {
+    if (!allowed.includes(k)) throw bad(`fees.${k}`, `one of ${allowed.join(', ')} (the original is a ${type} transaction)`, k)
+    if (typeof v !== 'bigint' || v < 0n || v >= U256) throw bad(`fees.${k}`, 'a non-negative bigint below 2^256', v)
+  }
+  return (fees ?? {}) as { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint }
 }
 
 function checkFieldsFit(i: EvmTransactionIntent, type: EvmTransactionType) {

@@ -1,4 +1,4 @@
-export { createEvmRelayer, type CreateEvmRelayerParameters, type EvmDeployContractParameters, type EvmRelayResult, type EvmRelayer, type EvmSendOptions, type EvmSendTransactionParameters, type EvmWriteContractParameters } from './createEvmRelayer.js'
+export { createEvmRelayer, type CreateEvmRelayerParameters, type EvmDeployContractParameters, type EvmRelayResult, type EvmRelayer, type EvmReplaceParameters, type EvmSendOptions, type EvmSendTransactionParameters, type EvmWriteContractParameters } from './createEvmRelayer.js'
 export { evmAccount, type EvmAccountContext, type EvmAccountOptions } from './evmAccount.js'
 export { evmTransactionDecoder } from './decoder/index.js'
 export { evmAdapter, type EvmAdapterOptions, type EvmTransactionIntent, type EvmTransactionType } from './evmAdapter.js'

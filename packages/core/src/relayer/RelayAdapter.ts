@@ -62,6 +62,20 @@ export type PreparedTx = {
  */
 export type PrepareContext = { readonly taken: ReadonlySet<string> }
 
+/**
+ * What a replacement of a sent transaction should do (see {@link RelayAdapter.replace}): `speed-up`, the
+ * same transaction with a higher fee; `cancel`, a transaction that does nothing but take the original's
+ * place (an EVM transfer of 0 to the sender itself, a Bitcoin payment of the same inputs back to the key's
+ * own address). `fees` are the chain's own fee fields, checked by the adapter (EVM `maxFeePerGas`,
+ * `maxPriorityFeePerGas`, `gasPrice`; Bitcoin `feeRate` in sat/vB; Solana `computeUnitPrice` in
+ * micro-lamports); absent ones are raised from the original's by the network's replacement rule and
+ * from what the network asks now.
+ */
+export type ReplaceRequest = {
+  readonly mode: 'speed-up' | 'cancel'
+  readonly fees?: Readonly<Record<string, bigint | number>>
+}
+
 /** A signed transaction ready to broadcast, and its id on its network. */
 export type AssembledTx = {
   /** The signed transaction in the form the network takes (e.g. hex of the raw bytes). */
@@ -160,6 +174,13 @@ export type RelayAdapter<Intent = unknown, Receipt = unknown> = {
    * are public on the ledger, so anyone could still broadcast that transaction.
    */
   release?(prepared: Pick<RelayRecord, 'unsignedTx' | 'summary'>, signer: RelaySigner): void | Promise<void>
+  /**
+   * Prepares a transaction that takes the place of `original` (signed, broadcast, or expired without
+   * landing): on EVM the same nonce, on Bitcoin the same inputs (RBF), so that only one of the two can
+   * land; on Solana, where a transaction whose blockhash expired can never land, the same instructions
+   * with a priority fee. Its claims are the original's. Absent: the chain's transactions cannot be replaced.
+   */
+  replace?(original: RelayRecord, request: ReplaceRequest, signer: RelaySigner): Promise<PreparedTx>
   /** Called once, before the first `prepare`, with the journal's unfinished records for this chain. */
   restore?(records: readonly RelayRecord[]): void | Promise<void>
 }

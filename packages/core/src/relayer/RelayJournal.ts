@@ -45,6 +45,8 @@ export type RelayRecord = {
   readonly taproot?: { readonly merkleRoot?: Uint8Array }
   /** The adapter's short facts about the transaction (`from`, `nonce`...). */
   readonly summary: Readonly<Record<string, string>>
+  /** Set on a replacement (a speed-up or a cancel, see `Relayer.replace`): the relay whose transaction it takes the place of. */
+  readonly replaces?: { readonly relayId: string; readonly txid: string; readonly mode: 'speed-up' | 'cancel' }
   /** What the transaction uses up (its nonce, its inputs), as the adapter named it; also in the request's metadata. */
   readonly claims?: readonly string[]
   readonly status: RelayStatus

@@ -5,7 +5,7 @@ import { ZrError } from '../errors/ZrError.js'
 import type { KeyType } from '../ledger/types.js'
 import type { RelayAdapter, RelaySigner } from './RelayAdapter.js'
 import type { RelayJournal } from './RelayJournal.js'
-import { type RecoverReturnType, type RelayEvent, type RelayOptions, type RelayResult, type Relayer, type SubmitRelayReturnType, createRelayer } from './createRelayer.js'
+import { type RecoverReturnType, type RelayEvent, type RelayOptions, type RelayResult, type Relayer, type ReplaceRelayParameters, type SubmitRelayReturnType, createRelayer } from './createRelayer.js'
 import type { RelayRequestOptions, RelaySendOptions } from './RelaySendOptions.js'
 
 /** The key a bound relayer signs with, as {@link bindRelayer} read it from the ledger. */
@@ -70,6 +70,8 @@ export type BoundRelayer<Adapter extends AnyAdapter, Result extends RelayResult<
   sign(intent: Intent, options?: Omit<RelaySendOptions, 'confirm' | 'confirmTimeoutMs'>): Promise<Result>
   /** Finishes a relay from its signature request id (after `submit`, `APPROVAL_PENDING`, `TIMEOUT`, or a restart). */
   resume(params: { requestId: number } & RelayOptions): Promise<Result>
+  /** Replaces a relay's transaction that has not landed: a speed-up or a cancel (see `Relayer.replace`). */
+  replace(params: ReplaceRelayParameters): Promise<Result>
   /** Like `resume`, but stops once the transaction is signed (for relayers that cannot broadcast). */
   resumeToSigned(params: { requestId: number } & Omit<RelayOptions, 'confirm' | 'confirmTimeoutMs'>): Promise<Result>
   /** After a restart: finishes every fulfilled relay in the journal (see `Relayer.recover`). */
@@ -159,6 +161,7 @@ export async function bindRelayer<Adapter extends AnyAdapter, Result extends Rel
       return toResult(await relayer.sign({ requestId, ...wait }))
     },
     resume: async (p: { requestId: number } & RelayOptions) => toResult(await relayer.resume(p)),
+    replace: async (p: ReplaceRelayParameters) => toResult(await relayer.replace(p)),
     resumeToSigned: async (p: { requestId: number } & RelayOptions) => toResult(await relayer.sign(p)),
     async recover(options?: Omit<RelayOptions, 'approvals'>) {
       const r = await relayer.recover(options)

@@ -12,7 +12,7 @@ import type { ZrErrorCode } from '../errors/codes.js'
 import { ZrError, isZrError } from '../errors/ZrError.js'
 import type { LedgerEvent } from '../ledger/events.js'
 import type { SignRequest, SignRequestStatus } from '../ledger/types.js'
-import type { AssembledTx, PreparedTx, RelayAdapter, RelaySigner } from './RelayAdapter.js'
+import type { AssembledTx, PreparedTx, RelayAdapter, RelaySigner, ReplaceRequest } from './RelayAdapter.js'
 import { type RelayJournal, type RelayRecord, type RelayStatus, finalRelayStatuses } from './RelayJournal.js'
 import { memoryRelayJournal } from './memoryRelayJournal.js'
 
@@ -30,6 +30,10 @@ const CHAIN_METADATA_KEY = 'zrkit.chain'
 const SUMMARY_METADATA_PREFIX = 'zrkit.tx.'
 /** The claims of a relay's transaction (its nonce, its inputs), space-separated: what other relayers on the key prepare around. */
 const CLAIMS_METADATA_KEY = 'zrkit.claims'
+/** On a replacement (speed-up or cancel): the relay id, the transaction id, and the mode of what it replaces. */
+const REPLACES_METADATA_KEY = 'zrkit.replaces'
+const REPLACES_TX_METADATA_KEY = 'zrkit.replacesTx'
+const REPLACE_MODE_METADATA_KEY = 'zrkit.replaceMode'
 /** Statuses of a signature request whose transaction may still be signed: its claims are live. */
 const LIVE_REQUEST_STATUSES = ['partial', 'pending'] as const
 
@@ -145,6 +149,17 @@ export type SubmitRelayParameters<Intent> = {
   idempotencyKey?: string
 }
 
+/** Parameters of {@link Relayer.replace}: which relay, how, and the replacement's own request options and waiting. */
+export type ReplaceRelayParameters = ReplaceRequest &
+  RelayOptions & {
+    /** The signature request of the relay whose transaction is replaced. */
+    requestId: number
+    /** Time the keyring has once the replacement's request is pending. */
+    ttlMs?: number
+    /** Extra metadata for the replacement's request; keys starting with `zrkit.` are reserved. */
+    metadata?: Readonly<Record<string, string>>
+  }
+
 /** Result of {@link Relayer.submit}. */
 export type SubmitRelayReturnType = {
   readonly relayId: string
@@ -199,6 +214,16 @@ export type Relayer<Intent, Receipt> = {
   submit(params: SubmitRelayParameters<Intent>): Promise<SubmitRelayReturnType>
   /** `submit`, then waits through approvals and the keyring, assembles, broadcasts and confirms. */
   relay(params: SubmitRelayParameters<Intent> & RelayOptions): Promise<RelayResult<Receipt>>
+  /**
+   * Replaces the transaction of a relay that was signed but has not landed (see {@link ReplaceRelayParameters}):
+   * prepares the replacement with the adapter (the same nonce or inputs, so only one of the two can land),
+   * asks for its signatures as a new relay under the same sign policy, with `zrkit.replaces`,
+   * `zrkit.replacesTx` and `zrkit.replaceMode` in the request's metadata so approvers see what it replaces,
+   * then waits, broadcasts and confirms it. Once it lands the original relay ends as `replaced`. A speed-up
+   * whose original lands first resolves with the original's result (its `relayId` says which); a cancel
+   * that comes too late throws `TX_REPLACED`.
+   */
+  replace(params: ReplaceRelayParameters): Promise<RelayResult<Receipt>>
   /** Finishes the relay of a signature request from wherever it stopped. Never builds a second transaction. */
   resume(params: { requestId: number } & RelayOptions): Promise<RelayResult<Receipt>>
   /** Like `resume`, but stops once the transaction is signed and recorded (for callers that broadcast themselves). */
@@ -432,6 +457,24 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
       if (adapter.release) await adapter.release({ unsignedTx: prepared.unsignedTx, summary: prepared.summary }, signer)
       throw conflictError(clash, taken.get(clash)!, undefined, `the ${adapter.chain} adapter prepared a transaction on ${clash}, which signature request ${taken.get(clash)} of another relayer holds (the adapter does not prepare around claims)`)
     }
+    return submitPrepared(prepared, signer, { keyId: params.keyId, path, userMetadata, ...(params.ttlMs !== undefined ? { ttlMs: params.ttlMs } : {}), ...(idempotent ? { idempotent } : {}) }, local)
+  }
+
+  /** Records a prepared transaction and asks the ledger for its signatures: the one path of a new relay and of a replacement. */
+  const submitPrepared = async (
+    prepared: PreparedTx,
+    signer: RelaySigner,
+    params: {
+      keyId: number
+      path: DerivationPath | undefined
+      userMetadata: Record<string, string>
+      ttlMs?: number
+      idempotent?: { relayId: string; key: string; requestHash: string }
+      replaces?: NonNullable<RelayRecord['replaces']>
+    },
+    local?: (e: RelayEvent) => void,
+  ): Promise<SubmitRelayReturnType> => {
+    const { path, userMetadata, idempotent } = params
     // which request to make, settled before anything is recorded: a refusal releases what prepare reserved
     let kind: 'transaction' | 'payloads'
     try {
@@ -444,6 +487,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
     let record: RelayRecord = {
       id: idempotent?.relayId ?? toHex(randomBytes(16)),
       ...(idempotent ? { idempotency: { key: idempotent.key, requestHash: idempotent.requestHash } } : {}),
+      ...(params.replaces ? { replaces: params.replaces } : {}),
       chain: adapter.chain,
       ledgerChainId,
       keyId: params.keyId,
@@ -465,7 +509,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
     }
     emit({ type: 'prepared', relayId: record.id, summary: record.summary }, record.keyId, local)
 
-    const metadata: Record<string, string> = { ...userMetadata, [RELAY_ID_METADATA_KEY]: record.id, ...claimsMetadata(prepared.claims) }
+    const metadata: Record<string, string> = { ...userMetadata, [RELAY_ID_METADATA_KEY]: record.id, ...claimsMetadata(prepared.claims), ...replacesMetadata(params.replaces) }
     if (disclose) {
       metadata[CHAIN_METADATA_KEY] = adapter.chain
       for (const [k, v] of Object.entries(prepared.summary)) metadata[`${SUMMARY_METADATA_PREFIX}${k}`] = v
@@ -736,6 +780,52 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
     return record
   }
 
+  const replace = async (params: ReplaceRelayParameters): Promise<RelayResult<Receipt>> => {
+    const bad = (details: string, context: Record<string, unknown> = {}) => new ZrError('INVALID_INPUT', 'Cannot replace this relay.', { details, context })
+    if (!params || typeof params !== 'object') throw bad(`expected { requestId, mode }, got ${typeof params}`)
+    const { requestId, mode, fees, ttlMs, metadata, ...options } = params
+    if (!Number.isSafeInteger(requestId) || requestId < 1) throw bad(`requestId: expected a positive integer, got ${String(requestId)}`)
+    if (mode !== 'speed-up' && mode !== 'cancel') throw bad(`mode: expected 'speed-up' or 'cancel', got ${JSON.stringify(mode)}`)
+    if (fees !== undefined && (!fees || typeof fees !== 'object' || Array.isArray(fees) || !Object.values(fees).every((v) => typeof v === 'bigint' || (typeof v === 'number' && Number.isFinite(v))))) {
+      throw bad('fees: expected an object of the chain\'s fee fields (bigint or number values)')
+    }
+    if (!adapter.replace) throw bad(`the ${adapter.chain} adapter cannot replace transactions`)
+    const userMetadata = checkUserMetadata(metadata)
+    const originalId = await relayIdOf(requestId)
+    const original = await journal.get(originalId)
+    if (!original) throw notInJournal(requestId, originalId)
+    if (!['signed', 'broadcast', 'expired'].includes(original.status) || original.txid === undefined) {
+      throw bad(`relay ${original.id} is ${original.status}: only a transaction that was signed and has not landed (signed, broadcast or expired) can be replaced`, { relayId: original.id, requestId, status: original.status })
+    }
+    await restore()
+    const request = await getSignRequest(client, { id: requestId })
+    const signer = signerOf(request)
+    await checkBinding(original, request, signer)
+    const prepared = checkPrepared(await adapter.replace(original, { mode, ...(fees !== undefined ? { fees } : {}) }, signer), adapter.chain)
+    const replaces = { relayId: original.id, txid: original.txid, mode }
+    const submitted = await submitPrepared(prepared, signer, { keyId: original.keyId, path: original.path, userMetadata, ...(ttlMs !== undefined ? { ttlMs } : {}), replaces }, options.onEvent)
+    emit({ type: 'bumped', relayId: original.id, requestId, txid: original.txid, replacement: submitted.relayId, mode }, original.keyId, options.onEvent)
+    if (submitted.status === 'rejected') throw rejectedError(await journal.get(submitted.relayId).then((r) => r!))
+    try {
+      const result = await advance(submitted.relayId, submitted.requestId, options.confirm === false ? 'broadcast' : 'confirmed', options)
+      if (options.confirm !== false) {
+        // The replacement landed: the original never can now.
+        await withLock(original.id, async () => {
+          const now = await journal.get(original.id)
+          if (!now || finalRelayStatuses.includes(now.status)) return
+          const reason = `replaced by relay ${submitted.relayId} (transaction ${result.txid}, ${mode})`
+          await update(now, { status: 'replaced', reason })
+          emit({ type: 'replaced', relayId: original.id, requestId, txid: original.txid!, reason }, original.keyId, options.onEvent)
+        })
+      }
+      return result
+    } catch (e) {
+      // The original took the nonce first: for a speed-up that is the transaction the caller wanted.
+      if (isZrError(e, 'TX_REPLACED') && mode === 'speed-up') return advance(original.id, requestId, 'confirmed', options)
+      throw e
+    }
+  }
+
   /** Reports a failed call as a `failed` event (for logs and metrics), then rethrows it. */
   const reported = async <T>(call: Promise<T>, known: { keyId?: unknown; requestId?: unknown }, local?: (event: RelayEvent) => void): Promise<T> => {
     try {
@@ -762,6 +852,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
       }
       return reported(run(), { keyId: params?.keyId }, params?.onEvent)
     },
+    replace: (params: ReplaceRelayParameters) => reported(replace(params), { requestId: params?.requestId }, params?.onEvent),
     resume: (params: { requestId: number } & RelayOptions) => reported(resume(params, params?.confirm === false ? 'broadcast' : 'confirmed'), { requestId: params?.requestId }, params?.onEvent),
     sign: (params: { requestId: number } & RelayOptions) => reported(resume(params, 'signed'), { requestId: params?.requestId }, params?.onEvent),
     recover,
@@ -867,6 +958,12 @@ function claimsMetadata(claims: readonly string[] | undefined): Record<string, s
 
 function conflictError(claim: string, heldBy: number, ids: { relayId?: string; requestId?: number } | undefined, details: string): ZrError {
   return new ZrError('RELAY_CONFLICT', 'Another relayer on this key holds what this transaction needs.', { details, context: { claim, heldBy, ...ids } })
+}
+
+/** What approvers see of a replacement: the relay and transaction it takes the place of, and why. */
+function replacesMetadata(replaces: RelayRecord['replaces']): Record<string, string> {
+  if (!replaces) return {}
+  return { [REPLACES_METADATA_KEY]: replaces.relayId, [REPLACES_TX_METADATA_KEY]: replaces.txid, [REPLACE_MODE_METADATA_KEY]: replaces.mode }
 }
 
 /** An idempotency key: 1-128 printable ASCII characters. */

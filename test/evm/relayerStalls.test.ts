@@ -7,7 +7,7 @@
  */
 import { type RelayEvent, type ZrError, isZrError } from '@zrkit/core'
 import { type EvmRelayer, createEvmNonceManager, createEvmRelayer } from '@zrkit/relayer-evm'
-import { type Address, type Hex, bytesToHex, parseEther, parseGwei } from 'viem'
+import { type Address, type Hex, bytesToHex, parseEther, parseGwei, parseTransaction } from 'viem'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type Anvil, startAnvil } from './anvil.js'
 import { type EvmWorld, evmWorld } from './world.js'
@@ -230,3 +230,116 @@ describe('EVM relayer left running: dropped, reorganized, underpriced, gaps and 
     expect(listed).toEqual([]) // already final: recover has nothing left to do with it
   })
 })
+
+describe('EVM replacements on demand: speedUp and cancel (issue 21, point 2)', () => {
+  /** The original: sent with a tip of 1 wei while blocks wait, so it sits in the pool. */
+  async function stuck(evm: EvmRelayer, to: Address, value: bigint) {
+    await rpc(world, 'evm_setAutomine', false)
+    const base = (await world.publicClient.getBlock()).baseFeePerGas!
+    return evm.sendTransaction({ to, value, maxFeePerGas: base * 2n, maxPriorityFeePerGas: 1n, timeoutMs: 30_000, confirm: false })
+  }
+
+  it('speedUp: the same transaction at higher fees, asked for as a new request that names the original; it replaces the original in the pool and lands, paid once', async () => {
+    const evm = await fundedRelayer()
+    stops.push(world.bobApprovesAll())
+    const to = freshRecipient()
+    const original = await stuck(evm, to, 42n)
+    const events: RelayEvent[] = []
+    const speeding = evm.speedUp({ requestId: original.requestId, timeoutMs: 30_000, confirmTimeoutMs: 30_000, onEvent: (e) => events.push(e) })
+    const sent = await eventOf(events, 'broadcast')
+    expect(sent.relayId).not.toBe(original.relayId)
+    expect(await world.publicClient.getTransaction({ hash: original.hash }).catch(() => null)).toBeNull() // pushed out of the pool
+    await rpc(world, 'evm_mine')
+    const result = await speeding
+    await rpc(world, 'evm_setAutomine', true)
+    expect(result.relayId).toBe(sent.relayId)
+    const [before, after] = [await world.publicClient.getTransaction({ hash: result.hash }), parseSigned(original.signedTx)]
+    expect(before.nonce).toBe(0)
+    expect(before.to?.toLowerCase()).toBe(to.toLowerCase())
+    expect(before.value).toBe(42n)
+    expect(before.maxPriorityFeePerGas! * 10n >= after.maxPriorityFeePerGas! * 11n).toBe(true)
+    expect(before.maxFeePerGas! * 10n >= after.maxFeePerGas! * 11n).toBe(true)
+    // What the approvers saw: the request names the relay and the transaction it replaces.
+    const request = await world.alice.getSignRequest({ id: result.requestId })
+    expect(request.metadata).toMatchObject({ 'zrkit.replaces': original.relayId, 'zrkit.replacesTx': original.hash, 'zrkit.replaceMode': 'speed-up', 'zrkit.tx.replaces': original.hash })
+    expect(events.find((e) => e.type === 'bumped')).toMatchObject({ relayId: original.relayId, replacement: result.relayId, mode: 'speed-up' })
+    const ended = await evm.relayer.getRelay({ requestId: original.requestId })
+    expect(ended.status).toBe('replaced')
+    expect(ended.reason).toMatch(new RegExp(`replaced by relay ${result.relayId}`))
+    expect(await balance(to)).toBe(42n)
+    expect(await nonceOf(evm.address)).toBe(1)
+  })
+
+  it('cancel: a transfer of 0 to the key itself takes the nonce; the recipient gets nothing and the key goes on', async () => {
+    const evm = await fundedRelayer()
+    stops.push(world.bobApprovesAll())
+    const to = freshRecipient()
+    const original = await stuck(evm, to, 99n)
+    const events: RelayEvent[] = []
+    const cancelling = evm.cancel({ requestId: original.requestId, timeoutMs: 30_000, confirmTimeoutMs: 30_000, onEvent: (e) => events.push(e) })
+    await eventOf(events, 'broadcast')
+    await rpc(world, 'evm_mine')
+    const result = await cancelling
+    await rpc(world, 'evm_setAutomine', true)
+    const landed = await world.publicClient.getTransaction({ hash: result.hash })
+    expect([landed.from.toLowerCase(), landed.to?.toLowerCase(), landed.value, landed.nonce]).toEqual([evm.address.toLowerCase(), evm.address.toLowerCase(), 0n, 0])
+    expect((await world.alice.getSignRequest({ id: result.requestId })).metadata?.['zrkit.replaceMode']).toBe('cancel')
+    expect((await evm.relayer.getRelay({ requestId: original.requestId })).status).toBe('replaced')
+    await failure(evm.resume({ requestId: original.requestId }), 'TX_REPLACED')
+    expect(await balance(to)).toBe(0n)
+    const next = await evm.sendTransaction({ to, value: 5n, timeoutMs: 30_000 })
+    expect((await world.publicClient.getTransaction({ hash: next.hash })).nonce).toBe(1)
+    expect(await balance(to)).toBe(5n)
+  })
+
+  it('a speed-up whose original lands first (mined while the replacement waited for approval) resolves with the original; paid once', async () => {
+    const evm = await fundedRelayer()
+    const to = freshRecipient()
+    stops.push(world.bobApprovesAll())
+    const original = await stuck(evm, to, 7n)
+    for (const s of stops.splice(0)) s() // Bob stops approving: the replacement will wait for him
+    const speeding = evm.speedUp({ requestId: original.requestId, timeoutMs: 30_000, confirmTimeoutMs: 30_000 })
+    const replacementId = await (async () => {
+      for (;;) {
+        const { items } = await world.alice.listSignRequests({ keyId: world.key.id, status: 'partial' })
+        const r = items.find((x) => x.metadata?.['zrkit.replaces'] === original.relayId)
+        if (r) return r
+        await new Promise((res) => setTimeout(res, 20))
+      }
+    })()
+    await rpc(world, 'evm_mine') // the original lands
+    await rpc(world, 'evm_setAutomine', true)
+    await world.bob.approveAction({ actionId: replacementId.actionId! })
+    const result = await speeding
+    expect(result.relayId).toBe(original.relayId)
+    expect(result.hash).toBe(original.hash)
+    expect(result.receipt!.status).toBe('success')
+    const replacement = await evm.relayer.getRelay({ requestId: replacementId.id })
+    expect(replacement.status).toBe('replaced')
+    expect(await balance(to)).toBe(7n)
+  })
+
+  it('refused before anything is requested: fees that do not rise by 10%, a relay that already landed, unknown fee fields', async () => {
+    const evm = await fundedRelayer()
+    stops.push(world.bobApprovesAll())
+    const to = freshRecipient()
+    const original = await stuck(evm, to, 1n)
+    const sent = parseSigned(original.signedTx)
+    const requests = async () => (await world.alice.listSignRequests({ keyId: world.key.id })).items.length
+    const before = await requests()
+    const low = await failure(evm.speedUp({ requestId: original.requestId, maxFeePerGas: sent.maxFeePerGas! + 1n, maxPriorityFeePerGas: 2n }), 'INVALID_INPUT')
+    expect(low.details).toMatch(/at least 10%/)
+    await failure(evm.speedUp({ requestId: original.requestId, gasPrice: parseGwei('100') }), 'INVALID_INPUT') // not a field of an EIP-1559 original
+    expect(await requests()).toBe(before)
+    await rpc(world, 'evm_mine')
+    await rpc(world, 'evm_setAutomine', true)
+    await evm.resume({ requestId: original.requestId })
+    const landed = await failure(evm.cancel({ requestId: original.requestId }), 'INVALID_INPUT')
+    expect(landed.details).toMatch(/is confirmed: only a transaction that was signed and has not landed/)
+    expect(await requests()).toBe(before)
+  })
+})
+
+function parseSigned(signedTx: Hex) {
+  return parseTransaction(signedTx)
+}

@@ -721,3 +721,90 @@ describe('bindRelayer: a relay pipeline bound to one key, the shape every chain 
     expect((await w.alice.listSignRequests({ keyId: w.soloKeyId })).items).toEqual([])
   })
 })
+
+describe('claims and replacements in the pipeline (toy network)', () => {
+  /** The toy adapter whose transactions claim their sequence number, and that prepares around `taken` unless told not to. */
+  function claimingAdapter(net: Toy, options: { honour?: boolean } = {}) {
+    const { adapter, calls } = toyAdapter(net)
+    const taken: ReadonlySet<string>[] = []
+    const claimOf = (from: string, seq: number | string) => `toy/${from}/seq/${seq}`
+    const claiming: RelayAdapter<Transfer, { height: number }> = {
+      ...adapter,
+      async prepare(intent, signer, context) {
+        taken.push(context?.taken ?? new Set())
+        const from = toHex(signer.publicKey)
+        const skipped: RelayRecord['summary'][] = []
+        for (;;) {
+          const p = await adapter.prepare(intent, signer)
+          if (options.honour !== false && context?.taken.has(claimOf(from, p.summary.seq!))) {
+            skipped.push(p.summary)
+            continue
+          }
+          for (const s of skipped) adapter.release!({ unsignedTx: '', summary: s }, signer)
+          return { ...p, claims: [claimOf(from, p.summary.seq!)] }
+        }
+      },
+    }
+    return { adapter: claiming, calls, taken, claimOf }
+  }
+
+  it("a transaction's claims go into its request's metadata, and a second relayer on the key is given them and prepares around them", async () => {
+    const w = await world()
+    const net = toyNetwork()
+    const first = claimingAdapter(net)
+    const second = claimingAdapter(net) // a replica: its own reservations, the same ledger
+    const a = await createRelayer({ client: w.alice, adapter: first.adapter }).submit({ keyId: w.keyId, intent: { to: 'bob', amount: 1 } })
+    const request = await w.alice.getSignRequest({ id: a.requestId })
+    const from = a.summary.from!
+    expect(request.metadata?.['zrkit.claims']).toBe(first.claimOf(from, 0))
+    const b = await createRelayer({ client: w.alice, adapter: second.adapter }).submit({ keyId: w.keyId, intent: { to: 'bob', amount: 2 } })
+    expect([...second.taken.at(-1)!]).toEqual([first.claimOf(from, 0)])
+    expect(b.summary.seq).toBe('1')
+  })
+
+  it('an adapter that ignores the claims other relayers hold is stopped with RELAY_CONFLICT before anything is requested, and what it reserved is released', async () => {
+    const w = await world()
+    const net = toyNetwork()
+    const first = claimingAdapter(net)
+    const careless = claimingAdapter(net, { honour: false })
+    const a = await createRelayer({ client: w.alice, adapter: first.adapter }).submit({ keyId: w.keyId, intent: { to: 'bob', amount: 1 } })
+    const before = (await w.alice.listSignRequests({ keyId: w.keyId })).items.length
+    const err = await rejects(createRelayer({ client: w.alice, adapter: careless.adapter }).submit({ keyId: w.keyId, intent: { to: 'bob', amount: 2 } }), 'RELAY_CONFLICT')
+    expect(err.meta).toMatchObject({ claim: first.claimOf(a.summary.from!, 0), heldBy: a.requestId })
+    expect((await w.alice.listSignRequests({ keyId: w.keyId })).items.length).toBe(before)
+    expect(careless.calls.released).toEqual([0])
+  })
+
+  it('claims the adapter gives are checked: at most 32 strings of 1..160 printable characters without spaces', async () => {
+    const w = await world()
+    const net = toyNetwork()
+    for (const claims of [['has space'], [''], ['x'.repeat(161)], Array.from({ length: 33 }, (_, i) => `c${i}`), 'nonce/1', [7]]) {
+      const { adapter } = toyAdapter(net)
+      const bad: RelayAdapter<Transfer, { height: number }> = { ...adapter, prepare: async (i, s) => ({ ...(await adapter.prepare(i, s)), claims: claims as string[] }) }
+      const err = await rejects(createRelayer({ client: w.alice, adapter: bad }).submit({ keyId: w.soloKeyId, intent: { to: 'bob', amount: 1 } }), 'INVALID_RESULT')
+      expect(err.details).toMatch(/claims: at most 32 strings/)
+    }
+    expect((await w.alice.listSignRequests({ keyId: w.soloKeyId })).items).toEqual([])
+  })
+
+  it('replace refuses, before anything is prepared or requested: an adapter that cannot replace, a bad mode or fees, a relay not yet signed, a request no relay made', async () => {
+    const w = await world()
+    const net = toyNetwork()
+    const { adapter, calls } = toyAdapter(net)
+    const plain = createRelayer({ client: w.alice, adapter })
+    const waiting = await plain.submit({ keyId: w.keyId, intent: { to: 'bob', amount: 1 } }) // waits for Bob
+    expect((await rejects(plain.replace({ requestId: waiting.requestId, mode: 'speed-up' }), 'INVALID_INPUT')).details).toBe('the toy:devnet adapter cannot replace transactions')
+    let replaced = 0
+    const replacing = createRelayer({ client: w.alice, journal: plain.journal, adapter: { ...adapter, replace: async () => (replaced++, adapter.prepare({ to: 'bob', amount: 1 }, undefined as unknown as RelaySigner)) } })
+    expect((await rejects(replacing.replace({ requestId: waiting.requestId, mode: 'faster' as 'speed-up' }), 'INVALID_INPUT')).details).toBe(`mode: expected 'speed-up' or 'cancel', got "faster"`)
+    expect((await rejects(replacing.replace({ requestId: waiting.requestId, mode: 'cancel', fees: { feeRate: 'high' as unknown as number } }), 'INVALID_INPUT')).details).toMatch(/^fees: expected an object/)
+    expect((await rejects(replacing.replace({ requestId: 0, mode: 'cancel' }), 'INVALID_INPUT')).details).toBe('requestId: expected a positive integer, got 0')
+    const notSigned = await rejects(replacing.replace({ requestId: waiting.requestId, mode: 'cancel' }), 'INVALID_INPUT')
+    expect(notSigned.details).toMatch(/is requested: only a transaction that was signed and has not landed/)
+    expect(notSigned.meta).toMatchObject({ status: 'requested', requestId: waiting.requestId })
+    const direct = await w.alice.requestSignature({ keyId: w.keyId, payloads: [new Uint8Array(32).fill(1)] })
+    await rejects(replacing.replace({ requestId: direct.requestId, mode: 'cancel' }), 'RELAY_NOT_FOUND')
+    expect(replaced).toBe(0)
+    expect(calls.prepare).toBe(1)
+  })
+})

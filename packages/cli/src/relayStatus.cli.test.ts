@@ -139,7 +139,7 @@ describe('zrkit status --relay', () => {
     const refused = await zrkit(['status', '--ledger', ledgerUrl, '--relay', off.url])
     expect(refused.code).toBe(1)
     expect(failure(refused.logs)?.error.code).toBe('MPC_TRANSPORT')
-    expect(failure(refused.logs)?.details).toMatch(/got HTTP 404: expected GET \/status \(turned off on this relay\)/)
+    expect(failure(refused.logs)?.details).toMatch(/got HTTP 404: expected GET \/metrics or a WebSocket upgrade \(GET \/status turned off on this relay\)/)
 
     const garbage = await fakeRelay({ status: 200, body: '{"relayId":"x","parties":[{"party":"zen1a","connected":"yes"}]}' })
     const bad = await zrkit(['status', '--ledger', ledgerUrl, '--relay', `ws://127.0.0.1:${garbage}`])

@@ -12,6 +12,7 @@ import Database from 'better-sqlite3'
 import { connectLedgerWs, createEmbeddedLedger, createZrClient, generateAccount, isZrError } from '@zrkit/core'
 import { fileStore } from '@zrkit/core/node'
 import { connectRelay } from '@zrkit/mpc'
+import { parsePrometheusText, promSample } from '@zrkit/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 
@@ -171,6 +172,73 @@ describe('zrkit ledger serve', () => {
       const damaged = await run(['ledger', 'verify', '--store', dir])
       expect(damaged.code).toBe(1)
       expect(JSON.parse(damaged.out)).toMatchObject({ ok: false, problem: 'the records in the database differ from a replay of its log' })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 90_000)
+})
+
+describe('GET /metrics on every zrkit server', () => {
+  /** Scrapes `GET /metrics` as Prometheus does and reads the whole text with a strict parser. */
+  const scrape = async (url: string) => {
+    const res = await fetch(`${url.replace(/^ws/, 'http')}/metrics`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8')
+    return parsePrometheusText(await res.text())
+  }
+
+  it('zrkit ledger serve and zrkit relay serve answer it on their port, in well-formed Prometheus text; --no-metrics turns it off', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zrkit-serve-'))
+    try {
+      const [alice, p1, p2] = [generateAccount(), generateAccount(), generateAccount()]
+      await writeFile(join(dir, 'genesis.json'), JSON.stringify({ chainId: 'zrkit-serve-metrics', balances: [{ address: alice.address, amount: '1000' }] }))
+      const [ledgerServer, relayServer] = await Promise.all([
+        start(['ledger', 'serve', '--store', join(dir, 'a'), '--genesis', join(dir, 'genesis.json'), '--port', '0']),
+        start(['relay', 'serve', '--parties', `${p1.address},${p2.address}`, '--port', '0']),
+      ])
+      // some traffic for each: a transfer on the ledger, a party on the relay
+      const ledger = await connectLedgerWs(ledgerServer.url, { WebSocket })
+      await createZrClient({ ledger, account: alice }).send({ to: p1.address, amount: 7n })
+      const party = await connectRelay({ url: relayServer.url, account: p1, WebSocket: WebSocket as never })
+
+      const l = await scrape(ledgerServer.url)
+      expect([...l.keys()].sort()).toEqual([
+        'zrkit_ledger_events_total', 'zrkit_ledger_height', 'zrkit_ledger_info', 'zrkit_ledger_requests_created_total', 'zrkit_ledger_requests_open',
+        'zrkit_ledger_server_buffered_bytes', 'zrkit_ledger_server_connections', 'zrkit_ledger_server_refused_total', 'zrkit_ledger_server_submits_total',
+        'zrkit_ledger_server_subscriptions',
+      ])
+      expect(promSample(l, 'zrkit_ledger_info', { chain_id: 'zrkit-serve-metrics' })).toBe(1)
+      expect(promSample(l, 'zrkit_ledger_height')).toBe((await ledger.query('status', {})).height)
+      expect(promSample(l, 'zrkit_ledger_server_connections')).toBe(1)
+      expect(promSample(l, 'zrkit_ledger_server_submits_total', { result: 'accepted' })).toBe(1)
+      expect(promSample(l, 'zrkit_ledger_requests_open', { kind: 'sign', status: 'pending' })).toBe(0)
+
+      const r = await scrape(relayServer.url)
+      expect([...r.keys()].every((name) => name.startsWith('zrkit_party_relay_'))).toBe(true)
+      expect(promSample(r, 'zrkit_party_relay_parties_served')).toBe(2)
+      expect(promSample(r, 'zrkit_party_relay_parties_connected')).toBe(1)
+      expect(promSample(r, 'zrkit_party_relay_party_connected', { party: p1.address })).toBe(1)
+      expect(promSample(r, 'zrkit_party_relay_frames_dropped_total', { party: p2.address, reason: 'buffer-full' })).toBe(0)
+
+      await party.close()
+      ledger.close()
+      for (const server of [ledgerServer, relayServer]) {
+        server.child.kill('SIGTERM')
+        expect(await server.exited).toBe(0)
+      }
+      expect(ledgerServer.logs.find((line) => line.msg === 'ledger listening')).toMatchObject({ metrics: true })
+      expect(relayServer.logs.find((line) => line.msg === 'relay listening')).toMatchObject({ metrics: true })
+
+      const [quietLedger, quietRelay] = await Promise.all([
+        start(['ledger', 'serve', '--store', join(dir, 'b'), '--genesis', join(dir, 'genesis.json'), '--port', '0', '--no-metrics']),
+        start(['relay', 'serve', '--parties', `${p1.address},${p2.address}`, '--port', '0', '--no-metrics']),
+      ])
+      for (const server of [quietLedger, quietRelay]) {
+        expect((await fetch(`${server.url.replace(/^ws/, 'http')}/metrics`)).status).toBe(404)
+        expect((await fetch(`${server.url.replace(/^ws/, 'http')}/status`)).status).toBe(200)
+        server.child.kill('SIGTERM')
+        expect(await server.exited).toBe(0)
+      }
     } finally {
       await rm(dir, { recursive: true, force: true })
     }

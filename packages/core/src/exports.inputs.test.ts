@@ -30,6 +30,8 @@ const unsignedTx = { chainId: 'zrkit-test', signer: alice.address, publicKey: al
 const expr = core.parsePolicyExpression('any(1, [a, b])', { a: alice.address, b: core.publicKeyToAddress(secp256k1.getPublicKey(sha256(secret), true)) })
 const event = { seq: 1, height: 1, time: 0, type: 'genesis', data: { chainId: 'x' } }
 const txExpr = core.parsePolicyExpression('tx.value <= 0.1 eth && a', { a: alice.address })
+const gaugeFamily = { name: 'g', help: 'h', type: 'gauge', samples: [{ labels: { a: 'x' }, value: 1 }] }
+const histogramFamily = { name: 'h_seconds', help: 'h', type: 'histogram', bounds: [1], samples: [{ labels: { a: 'x' }, buckets: [1], sum: 0.5, count: 1 }] }
 const decodedTx = { chain: 'evm', decoder: 'evm@1', network: 'eip155:1', format: 'eip1559', from: '0x00', transfers: [{ kind: 'transfer', asset: 'native', to: '0x01', amount: 5n }], calls: [], fee: 1n, feeAsset: 'native', fields: { nonce: '0' } }
 
 /** Functions of `@zrkit/core` and how each is called. */
@@ -116,6 +118,27 @@ const table: Record<string, TableEntry> = {
   // relayers
   memoryRelayJournal: { valid: () => [] },
   splitRelayOptions: { fields: [0], valid: () => [{ to: 'x', timeoutMs: 1 }] },
+  createRelayMetrics: { fields: [0], valid: () => [{ maxTrackedRelays: 10, maxKeys: 2 }] },
+  // metrics
+  renderMetrics: {
+    valid: () => [[gaugeFamily, histogramFamily]],
+    nested: (h) => [
+      [[{ ...gaugeFamily, name: h }]],
+      [[{ ...gaugeFamily, help: h }]],
+      [[{ ...gaugeFamily, type: h }]],
+      [[{ ...gaugeFamily, samples: h }]],
+      [[{ ...gaugeFamily, samples: [h] }]],
+      [[{ ...gaugeFamily, samples: [{ labels: h, value: 1 }] }]],
+      [[{ ...gaugeFamily, samples: [{ labels: { a: h }, value: 1 }] }]],
+      [[{ ...gaugeFamily, samples: [{ value: h }] }]],
+      [[{ ...histogramFamily, bounds: h }]],
+      [[{ ...histogramFamily, samples: [{ buckets: h, sum: 1, count: 1 }] }]],
+      [[{ ...histogramFamily, samples: [{ buckets: [h], sum: 1, count: 1 }] }]],
+      [[{ ...histogramFamily, samples: [{ buckets: [1], sum: h, count: 1 }] }]],
+      [[{ ...histogramFamily, samples: [{ buckets: [1], sum: 1, count: h }] }]],
+      [[gaugeFamily, { ...gaugeFamily, type: h }]],
+    ],
+  },
   // derivation
   formatDerivationPath: { valid: () => [[0, 'savings']] },
   parseDerivationPath: { valid: () => ['m/0/1'] },
@@ -275,6 +298,7 @@ const excluded: Record<string, string> = {
   pollUntil: 'calls a function of the caller until it returns a value; its option checks are in async/sleep.test.ts',
   ledgerDecoders: 'a factory over a live client (it asks the ledger when called); used by the relayers, tested through createRelayer.test.ts',
   requestTransactionOrPayloads: 'takes a live client and a live decodes() function; its paths are tested through createRelayer.test.ts',
+  answerMetrics: 'answers a live HTTP request on a live response (node:http objects); its 200, 405 and 503 answers are tested through the servers that use it (test/remote/ledgerMetrics.test.ts, mpc transport/relayStatus.test.ts)',
   verifyLedgerDatabase: 'takes a live store (a database it opens, replays and closes); its refusals of what is not a ledger database are tested in ledger/store/sqliteStore.test.ts',
 }
 

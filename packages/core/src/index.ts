@@ -141,3 +141,6 @@ export {
   type SubmitRelayParameters,
   type SubmitRelayReturnType,
 } from './relayer/createRelayer.js'
+export { createRelayMetrics, type RelayMetrics, type RelayMetricsOptions, type RelayMetricsSnapshot, type RelayStep } from './relayer/relayMetrics.js'
+// Metrics: the one Prometheus text writer (relay metrics, the ledger server's and the party relay's /metrics)
+export { prometheusContentType, renderMetrics, type MetricFamily } from './metrics/renderMetrics.js'

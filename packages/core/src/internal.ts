@@ -29,3 +29,5 @@ export { applySigningKey } from './derivation/signingKey.js'
 export { relayOptionKeys, splitRelayOptions } from './relayer/splitRelayOptions.js'
 export { remember } from './cache/remember.js'
 export { checkRequestKind, ledgerDecoders, requestTransactionOrPayloads, type RequestKind } from './relayer/requestTransactionOrPayloads.js'
+// Metrics: how every zrkit server answers GET /metrics
+export { answerMetrics } from './metrics/answerMetrics.js'

@@ -28,6 +28,9 @@ export type EvmWatchParameters = ConfirmOptions & {
   readonly defaultTimeoutMs: number
 }
 
+/** How nodes say they already have a transaction (geth, erigon, nethermind, anvil, besu). */
+const ALREADY_KNOWN = /already known|known transaction|already imported|alreadyknown|transaction already exists/i
+
 /** The facts of a signed EVM transaction that the watcher uses. */
 type Facts = { readonly hash: Hex; readonly from: Address; readonly nonce: number; readonly feeCap: bigint }
 
@@ -69,10 +72,11 @@ export async function sendSignedTx(client: Client, tx: AssembledTx, facts: Facts
     if (isTransportFailure(cause)) {
       throw new ZrError('BROADCAST_FAILED', 'The node could not be reached to send the transaction.', { details: describeNodeError(cause), context: { txid: facts.hash }, cause })
     }
-    // Sent before (a crash, a retry) and already in the pool or in a block: that is success.
-    if (await isKnown(client, facts.hash).catch(() => false)) return
+    // Sent before (a crash, a retry) and already in the pool or in a block: that is success. (A node behind
+    // a load balancer may say "already known" while another one says it has never seen it.)
+    if (ALREADY_KNOWN.test(describeNodeError(cause)) || (await isKnown(client, facts.hash).catch(() => false))) return
     const used = await getTransactionCount(client, { address: facts.from, blockTag: 'latest' }).catch(() => undefined)
-    if (used !== undefined && used > facts.nonce) {
+    if (used !== undefined && used > facts.nonce && !(await receiptOf(client, facts.hash).catch(() => undefined))) {
       throw new ZrError('TX_REPLACED', 'Another transaction used this transaction\'s nonce.', {
         details: `nonce ${facts.nonce} of ${facts.from} is used on chain by another transaction (the account's next nonce is ${used}); transaction ${facts.hash} can never land. The node said: ${describeNodeError(cause)}`,
         context: { txid: facts.hash },

@@ -16,7 +16,8 @@ export const ledgerServe: Command = {
     'One process uses a store at a time. Submits are signed by their account and checked by the ledger;',
     'queries and subscriptions are open to any client that can connect: put it behind TLS and a proxy',
     'for the internet. The same port answers plain HTTP queries (GET /status, GET /query/<kind>?params=<json>)',
-    'unless --no-http-queries. Prints the URL on standard output once it listens.',
+    'unless --no-http-queries, and GET /metrics for Prometheus (height, events, open requests, connections,',
+    'subscriptions, submits by result) unless --no-metrics. Prints the URL on standard output once it listens.',
     'The genesis may list the transaction decoders the ledger runs for sign-transaction requests,',
     'e.g. "transactionDecoders": ["evm@1", "bitcoin@1", "solana@1", "cosmos@1"] (this build has those four).',
     'Example: zrkit ledger serve --store ./ledger --genesis genesis.json --port 7070',
@@ -29,6 +30,7 @@ export const ledgerServe: Command = {
     'max-frame-bytes': { kind: 'integer', description: 'largest request frame', placeholder: 'BYTES', min: 1024, max: 64 * 1024 * 1024 },
     'max-connections': { kind: 'integer', description: 'connections served at once', placeholder: 'N', min: 1, max: 1_000_000 },
     'no-http-queries': { kind: 'boolean', description: 'do not answer plain HTTP queries (GET /status, GET /query/<kind>) on the port' },
+    'no-metrics': { kind: 'boolean', description: 'do not answer GET /metrics (Prometheus text) on the port' },
   },
   async run({ options, log, out, signal }) {
     const genesis = options.genesis !== undefined ? await readGenesisFile(options.genesis as string) : undefined
@@ -40,9 +42,10 @@ export const ledgerServe: Command = {
         ...(options['max-frame-bytes'] !== undefined ? { maxFrameBytes: options['max-frame-bytes'] as number } : {}),
         ...(options['max-connections'] !== undefined ? { maxConnections: options['max-connections'] as number } : {}),
         httpQueries: options['no-http-queries'] !== true,
+        metrics: options['no-metrics'] !== true,
         onError: (e) => log.warn('refused', { code: e.code, reason: e.shortMessage, ...(e.details ? { details: e.details } : {}) }),
       })
-      log.info('ledger listening', { url: server.url, store: options.store, transactionDecoders: (await ledger.query('status', {})).transactionDecoders.join(',') || 'none' })
+      log.info('ledger listening', { url: server.url, store: options.store, metrics: options['no-metrics'] !== true, transactionDecoders: (await ledger.query('status', {})).transactionDecoders.join(',') || 'none' })
       out(server.url)
       await untilAborted(signal)
       log.info('stopping: draining calls in flight')

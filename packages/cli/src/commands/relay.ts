@@ -13,7 +13,8 @@ export const relayServe: Command = {
     'to whom and when, never what: messages are end-to-end encrypted and signed by the parties. Any party',
     'operator can run one; run several and give parties all their URLs for availability.',
     'GET /status on the same port tells who is connected and their traffic volumes (zrkit status --relay reads it);',
-    '--no-status turns it off.',
+    '--no-status turns it off. GET /metrics answers the same counts (and drops and refusals by reason) in the',
+    'Prometheus text format; --no-metrics turns it off.',
     'Example: zrkit relay serve --parties zen1...,zen1...,zen1... --port 7071',
   ].join('\n'),
   options: {
@@ -23,6 +24,7 @@ export const relayServe: Command = {
     'relay-id': { kind: 'string', description: 'the identity parties sign into their authentication (default: the URL)', placeholder: 'ID' },
     'max-frame-bytes': { kind: 'integer', description: 'largest party frame', placeholder: 'BYTES', min: 1024, max: 64 * 1024 * 1024 },
     'no-status': { kind: 'boolean', description: 'do not serve GET /status (connected parties, traffic volumes)' },
+    'no-metrics': { kind: 'boolean', description: 'do not serve GET /metrics (Prometheus text: parties, frames, drops, refusals)' },
   },
   async run({ options, log, out, signal }) {
     const parties = commaList(options.parties as string)
@@ -34,13 +36,14 @@ export const relayServe: Command = {
       ...(options['relay-id'] !== undefined ? { relayId: options['relay-id'] as string } : {}),
       ...(options['max-frame-bytes'] !== undefined ? { maxFrameBytes: options['max-frame-bytes'] as number } : {}),
       status: options['no-status'] !== true,
+      metrics: options['no-metrics'] !== true,
       onEvent: (e) => {
         if (e.type === 'refused') log.warn('refused', { party: e.party, code: e.error.code, details: e.error.details })
         else if (e.type === 'dropped') log.warn('frames dropped', { to: e.to, from: e.from, reason: e.reason, count: e.count })
         else log.info(e.type, { party: e.party })
       },
     })
-    log.info('relay listening', { url: server.url, parties: parties.length, status: options['no-status'] !== true })
+    log.info('relay listening', { url: server.url, parties: parties.length, status: options['no-status'] !== true, metrics: options['no-metrics'] !== true })
     out(server.url)
     await untilAborted(signal)
     log.info('stopping')

@@ -45,6 +45,22 @@ export type EmbeddedLedger = Ledger & {
   stateHash(): string
   /** Expires what is due now; returns the events it caused (none: nothing was due, nothing logged). */
   tick(): Promise<readonly LedgerEvent[]>
+  /**
+   * Counts from the ledger's in-memory state, cheap enough for every metrics scrape (no record is read):
+   * the height (log entries: messages and expiry ticks), the events so far, the requests created so far
+   * by kind, and the open ones by status (sign requests `partial`: approvals missing, or `pending`: at the
+   * keyring; key requests and approval actions `pending`).
+   */
+  stats(): {
+    readonly height: number
+    readonly events: number
+    readonly created: { readonly signRequests: number; readonly keyRequests: number; readonly actions: number }
+    readonly open: {
+      readonly signRequests: { readonly partial: number; readonly pending: number }
+      readonly keyRequests: { readonly pending: number }
+      readonly actions: { readonly pending: number }
+    }
+  }
 }
 
 type Subscriber = { filter: EventFilter; listener: (e: LedgerEvent) => void; onError: SubscribeOptions['onError']; next: number; active: boolean }
@@ -187,6 +203,24 @@ export async function createEmbeddedLedger(options: EmbeddedLedgerOptions = {}):
       return state.height
     },
     stateHash: () => state.hash(),
+    stats() {
+      const open = (table: 'signRequests' | 'keyRequests' | 'actions', status: string) => {
+        let n = 0
+        for (const r of state.open[table]?.values() ?? []) if (r.status === status) n++
+        return n
+      }
+      const created = (counter: string) => state.counters.get(counter) ?? 0
+      return {
+        height: state.height,
+        events: state.eventCount,
+        created: { signRequests: created('signRequest'), keyRequests: created('keyRequest'), actions: created('action') },
+        open: {
+          signRequests: { partial: open('signRequests', 'partial'), pending: open('signRequests', 'pending') },
+          keyRequests: { pending: open('keyRequests', 'pending') },
+          actions: { pending: open('actions', 'pending') },
+        },
+      }
+    },
 
     async submit(signed: SignedTx): Promise<TxReceipt> {
       guard()

@@ -2,8 +2,10 @@ import { type IncomingMessage, type Server, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type RawData, type WebSocket, WebSocketServer } from 'ws'
 import { ZrError } from '../errors/ZrError.js'
+import { answerMetrics } from '../metrics/answerMetrics.js'
 import type { Ledger } from './Ledger.js'
 import { answerHttpQuery } from './ledgerHttp.js'
+import { ledgerServerMetrics } from './ledgerServerMetrics.js'
 import { type LedgerServer, serveLedger } from './remoteLedger.js'
 import { describe } from './validate.js'
 
@@ -44,9 +46,16 @@ export type ListenLedgerOptions = {
   /**
    * Answer plain HTTP queries on the same port (default true): `GET /status` and
    * `GET /query/<kind>?params=<json>` (see {@link answerHttpQuery}); they read what any WebSocket client can
-   * query. False: every plain HTTP request gets 426 (upgrade to WebSocket).
+   * query. False: every plain HTTP request gets 426 (upgrade to WebSocket), but `GET /metrics` (see `metrics`).
    */
   httpQueries?: boolean
+  /**
+   * Answer `GET /metrics` on the same port (default true), in the Prometheus text format: the ledger's
+   * height, events and requests (created, and open by status), and the server's connections, queued
+   * bytes, subscriptions, submits by result and refusals by code. Independent of `httpQueries`: the
+   * counts show no ledger content. False: the path is answered as any other.
+   */
+  metrics?: boolean
   /** Told about every frame dropped and every connection refused or cut off, with a ZrError saying why. */
   onError?: (error: ZrError) => void
 }
@@ -93,7 +102,7 @@ function configError(what: string, expected: string, got: unknown): ZrError {
   return new ZrError('INVALID_CONFIG', 'Invalid ledger server options.', { details: `expected ${what} to be ${expected}, got ${describe(got)}` })
 }
 
-function checkOptions(options: unknown): Limits & { httpQueries: boolean; onError?: (error: ZrError) => void } {
+function checkOptions(options: unknown): Limits & { httpQueries: boolean; metrics: boolean; onError?: (error: ZrError) => void } {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw configError('listenLedger options', 'an object', options)
   const o = options as Record<string, unknown>
   const out: Record<string, unknown> = { ...defaults }
@@ -110,7 +119,8 @@ function checkOptions(options: unknown): Limits & { httpQueries: boolean; onErro
   }
   if (o.onError !== undefined && typeof o.onError !== 'function') throw configError('onError', 'a function', o.onError)
   if (o.httpQueries !== undefined && typeof o.httpQueries !== 'boolean') throw configError('httpQueries', 'a boolean', o.httpQueries)
-  return { ...(out as Limits), httpQueries: o.httpQueries !== false, ...(o.onError ? { onError: o.onError as (error: ZrError) => void } : {}) }
+  if (o.metrics !== undefined && typeof o.metrics !== 'boolean') throw configError('metrics', 'a boolean', o.metrics)
+  return { ...(out as Limits), httpQueries: o.httpQueries !== false, metrics: o.metrics !== false, ...(o.onError ? { onError: o.onError as (error: ZrError) => void } : {}) }
 }
 
 /** The text of a WebSocket message, or what arrived instead (serveLedger refuses a binary frame). */
@@ -129,6 +139,10 @@ function textOf(data: RawData, isBinary: boolean): unknown {
  * subscriptions end with `LIMIT_EXCEEDED` rather than the server buffering for it without bound).
  * Submits are signed by their account and checked by the ledger; queries and subscriptions are open to
  * anyone who can connect. For the internet, put it behind a TLS proxy.
+ *
+ * The same port answers plain HTTP: `GET /status` and `GET /query/<kind>` (`httpQueries`), and
+ * `GET /metrics` for Prometheus (`metrics`: the ledger's height, events and open requests, the
+ * server's connections, subscriptions, submits and refusals).
  *
  * @example
  * ```ts
@@ -149,7 +163,9 @@ export async function listenLedger(ledger: Ledger, options: ListenLedgerOptions 
     throw new ZrError('INVALID_INPUT', 'Invalid ledger.', { details: `expected a Ledger (submit, query, subscribe), got ${describe(ledger)}` })
   }
   const limits = checkOptions(options)
+  const metrics = ledgerServerMetrics(ledger)
   const report = (error: ZrError) => {
+    metrics.refused(error.code)
     try {
       limits.onError?.(error)
     } catch {
@@ -158,8 +174,13 @@ export async function listenLedger(ledger: Ledger, options: ListenLedgerOptions 
   }
   const connections = new Map<WebSocket, LedgerServer>()
   let closing: Promise<void> | undefined
+  const stats = () => ({ connections: connections.size, bufferedBytes: [...connections.keys()].reduce((n, ws) => n + ws.bufferedAmount, 0) })
 
   const http: Server = createServer((req, res) => {
+    if (limits.metrics && (req.url ?? '').split('?')[0] === '/metrics') {
+      void answerMetrics(req, res, () => metrics.families(stats()))
+      return
+    }
     if (!limits.httpQueries) {
       res.writeHead(426, { 'content-type': 'text/plain' }).end('This is a zrkit ledger: connect with a WebSocket (connectLedgerWs).\n')
       return
@@ -181,7 +202,7 @@ export async function listenLedger(ledger: Ledger, options: ListenLedgerOptions 
     }
     let pending = 0
     const server = serveLedger(
-      ledger,
+      metrics.served,
       {
         send(message) {
           if (ws.readyState !== ws.OPEN) return
@@ -274,7 +295,7 @@ export async function listenLedger(ledger: Ledger, options: ListenLedgerOptions 
   return {
     url: `ws://${hostInUrl}:${port}`,
     port,
-    stats: () => ({ connections: connections.size, bufferedBytes: [...connections.keys()].reduce((n, ws) => n + ws.bufferedAmount, 0) }),
+    stats,
     close: () => (closing ??= drain()),
   }
 }

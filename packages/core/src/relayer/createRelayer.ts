@@ -67,6 +67,8 @@ export type RelayEventBody =
   /** A replacement of this relay's transaction was asked for (same nonce or inputs, higher fee, or a cancel): `replacement` is the new relay. */
   | { readonly type: 'bumped'; readonly relayId: string; readonly requestId: number; readonly txid: string; readonly replacement: string; readonly mode: 'speed-up' | 'cancel' }
   | { readonly type: 'rejected'; readonly relayId: string; readonly requestId?: number; readonly reason: string }
+  /** Prepared, but its signature request never reached the ledger (refused, or lost before a restart): dropped, its reservations released. */
+  | { readonly type: 'abandoned'; readonly relayId: string; readonly reason: string }
   | { readonly type: 'resumed'; readonly relayId: string; readonly requestId: number; readonly from: RelayStatus }
   /** A call on the relay (`submit`, `relay`, `resume`, `sign`, `recover`) failed with this error code; the relay stays as the journal says. */
   | { readonly type: 'failed'; readonly relayId?: string; readonly requestId?: number; readonly code: ZrErrorCode | 'UNKNOWN'; readonly message: string }
@@ -532,8 +534,10 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
       // A refusal changed nothing on the ledger: no request exists, so nothing will ever be signed.
       // A lost connection may hide a request that was made: keep the record for recover() to look for it.
       if (isZrError(e) && !LEDGER_TRANSIENT.includes(e.code)) {
-        await update(record, { status: 'abandoned', reason: `the ledger refused the signature request: ${e.code}` })
+        const reason = `the ledger refused the signature request: ${e.code}`
+        await update(record, { status: 'abandoned', reason })
         await release(record, signer)
+        emit({ type: 'abandoned', relayId: record.id, reason }, record.keyId, local)
       }
       throw e
     }
@@ -743,6 +747,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
           if (!orphan) {
             record = await update(record, { status: 'abandoned', reason: 'its signature request never reached the ledger before a restart' })
             await release(record, undefined)
+            emit({ type: 'abandoned', relayId: record.id, reason: record.reason! }, record.keyId, options.onEvent)
             abandoned.push(record.id)
             continue
           }
@@ -752,6 +757,8 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
         if (record.status === 'requested') {
           const request = await getSignRequest(client, { id: requestId })
           if (request.status === 'partial' || request.status === 'pending') {
+            // Still waiting for approvals or the keyring: say so, so a fresh process's metrics count it.
+            emit({ type: 'resumed', relayId: record.id, requestId, from: record.status }, record.keyId, options.onEvent)
             waiting.push(requestId)
             continue
           }

@@ -2,9 +2,10 @@ import { type IncomingMessage, type ServerResponse, createServer } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { ZrError, publicKeyToAddress } from '@zrkit/core'
-import { concatBytes, equalBytes, verifySecp256k1Sha256 } from '@zrkit/core/internal'
+import { answerMetrics, concatBytes, equalBytes, verifySecp256k1Sha256 } from '@zrkit/core/internal'
 import { type WebSocket, WebSocketServer } from 'ws'
 import type { Announcement, InterceptResult, RelayFrame } from './memoryRelay.js'
+import { type DropReason, partyRelayMetricFamilies } from './partyRelayMetrics.js'
 import { relayAuthBytes } from './relayAuth.js'
 import { type RelayMessage, type RelayPresenceEntry, decodeRelayMessage, maxPresenceEntries, encodeRelayMessage } from './relayWire.js'
 import { type TokenBucket, tokenBucket } from './tokenBucket.js'
@@ -50,6 +51,13 @@ export type ServeRelayOptions = {
    * (they are sealed). `false`: the path answers 404 like any other.
    */
   readonly status?: boolean | undefined
+  /**
+   * Serve `GET /metrics` over HTTP on the relay's port (default true), in the Prometheus text format:
+   * parties served and connected, open connections, frames and bytes per party received and delivered,
+   * frames buffered and dropped (by reason), refusals by reason. The same facts as `GET /status`, never
+   * frame contents. `false`: the path answers 404 like any other.
+   */
+  readonly metrics?: boolean | undefined
 }
 
 /**
@@ -165,6 +173,8 @@ type Counters = {
   dropped: number
   /** When it last connected or disconnected (at first: when the relay started), ms since the epoch. */
   changedAt: number
+  /** `dropped`, by reason. */
+  droppedBy: Record<DropReason, number>
 }
 
 /** A connection whose send buffer holds more than this is too slow: frames to it are dropped. */
@@ -192,7 +202,8 @@ const headerAllowance = 1024
  *
  * Status: `stats()` and, on the same port over plain HTTP, `GET /status` ({@link RelayStatus}, JSON) tell
  * who is connected, when each party was last heard from and its traffic volumes (never frame contents);
- * any other path is 404, another method 405. `status: false` turns the endpoint off.
+ * `GET /metrics` tells the same (and drops and refusals by reason) in the Prometheus text format; any
+ * other path is 404, another method 405. `status: false` and `metrics: false` turn the endpoints off.
  *
  * @example
  * ```ts
@@ -213,14 +224,19 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
   const directory = new Map<string, Announcement>()
   const started = Date.now()
   const counters = new Map<string, Counters>(
-    config.parties.map((p) => [p, { lastSeenAt: undefined, connectedSince: undefined, framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0, dropped: 0, changedAt: started }]),
+    config.parties.map((p) => [p, { lastSeenAt: undefined, connectedSince: undefined, framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0, dropped: 0, changedAt: started, droppedBy: { 'buffer-full': 0, expired: 0, 'slow-connection': 0 } }]),
   )
+  /** Messages and connections refused, by reason. */
+  const refusedBy = new Map<string, number>()
   let hook: ((frame: RelayFrame) => InterceptResult) | null = null
 
   const emit = (event: RelayServerEvent) => {
     if (event.type === 'dropped') {
       const c = counters.get(event.to)
-      if (c) c.dropped += event.count
+      if (c) {
+        c.dropped += event.count
+        c.droppedBy[event.reason] += event.count
+      }
     }
     try {
       options.onEvent?.(event)
@@ -296,8 +312,16 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
     const error = (status: number, message: string, headers?: Record<string, string>) => reply(status, { error: { code: 'INVALID_INPUT', message } }, headers)
     try {
       const path = (req.url ?? '').split('?')[0]
+      if (config.metrics && path === '/metrics') {
+        return void answerMetrics(req, res, () =>
+          partyRelayMetricFamilies({ parties: stats(), droppedBy: new Map([...counters].map(([p, n]) => [p, n.droppedBy])), refused: refusedBy, connections: connections.size }),
+        )
+      }
       if (!config.status || path !== '/status') {
-        return error(404, `expected GET /status${config.status ? '' : ' (turned off on this relay)'} or a WebSocket upgrade, got ${req.method} ${JSON.stringify((req.url ?? '').slice(0, 200))}`)
+        const on = [config.status && 'GET /status', config.metrics && 'GET /metrics'].filter((x) => x !== false)
+        const off = [!config.status && 'GET /status', !config.metrics && 'GET /metrics'].filter((x) => x !== false)
+        const expected = `${on.length > 0 ? `${on.join(', ')} or ` : ''}a WebSocket upgrade${off.length > 0 ? ` (${off.join(' and ')} turned off on this relay)` : ''}`
+        return error(404, `expected ${expected}, got ${req.method} ${JSON.stringify((req.url ?? '').slice(0, 200))}`)
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         return error(405, `expected GET /status, got ${req.method} /status`, { allow: 'GET, HEAD' })
@@ -322,6 +346,7 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
       code === 'RELAY_REFUSED'
         ? new ZrError('RELAY_REFUSED', message, { details, context: { reason, ...(c.party ? { party: c.party } : {}) } })
         : new ZrError(code, message, { details, ...(c.party ? { context: { from: c.party } } : {}) })
+    refusedBy.set(reason, (refusedBy.get(reason) ?? 0) + 1)
     emit({ type: 'refused', party: c.party, error })
     write(c, { type: 'error', code, message, details, reason })
   }
@@ -500,6 +525,7 @@ export async function serveRelay(options: ServeRelayOptions): Promise<RelayServe
         onMessage(c, toBytes(data))
       } catch (cause) {
         // Nothing a client sends may take the relay down.
+        refusedBy.set('unhandled', (refusedBy.get('unhandled') ?? 0) + 1)
         emit({ type: 'refused', party: c.party, error: new ZrError('MALFORMED_MESSAGE', 'A relay message could not be handled.', { cause }) })
       }
     })
@@ -603,9 +629,11 @@ function checkOptions(options: ServeRelayOptions) {
   if (options.relayId !== undefined && (typeof options.relayId !== 'string' || options.relayId.length === 0)) throw bad('relayId', 'a non-empty string', options.relayId)
   const maxFrameBytes = int('maxFrameBytes', options.maxFrameBytes, 1024 * 1024, 1, 256 * 1024 * 1024)
   if (options.status !== undefined && typeof options.status !== 'boolean') throw bad('status', 'true or false', options.status)
+  if (options.metrics !== undefined && typeof options.metrics !== 'boolean') throw bad('metrics', 'true or false', options.metrics)
   return {
     parties: [...new Set(parties as readonly string[])],
     status: options.status ?? true,
+    metrics: options.metrics ?? true,
     host,
     port: int('port', options.port, 0, 0, 65535),
     maxFrameBytes,

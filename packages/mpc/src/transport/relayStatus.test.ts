@@ -6,7 +6,7 @@ import { connect } from 'node:net'
 import { type Account, generateAccount, isZrError } from '@zrkit/core'
 import { type RelayClient, type RelayFrame, connectRelay } from '@zrkit/mpc'
 import { type RelayPartyStats, type RelayServer, type RelayStatus, type ServeRelayOptions, serveRelay } from '@zrkit/mpc/node'
-import { until } from '@zrkit/testkit'
+import { parsePrometheusText, promSample, until } from '@zrkit/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 
@@ -166,13 +166,13 @@ describe('GET /status', () => {
 
   it('any other path is 404 and another method 405, as JSON errors with a zrkit code', async () => {
     const s = await server({ parties: [generateAccount().address] })
-    for (const path of ['/', '/status/', '/statusx', '/metrics']) {
+    for (const path of ['/', '/status/', '/statusx', '/metrics/', '/metricsx']) {
       const res = await fetch(httpUrl(s, path))
       expect(res.status).toBe(404)
       expect(res.headers.get('content-type')).toBe('application/json')
       const body = (await res.json()) as { error: { code: string; message: string } }
       expect(body.error.code).toBe('INVALID_INPUT')
-      expect(body.error.message).toContain(`expected GET /status or a WebSocket upgrade, got GET ${JSON.stringify(path)}`)
+      expect(body.error.message).toContain(`expected GET /status, GET /metrics or a WebSocket upgrade, got GET ${JSON.stringify(path)}`)
     }
     for (const method of ['POST', 'PUT', 'DELETE']) {
       const res = await fetch(httpUrl(s, '/status'), { method, body: method === 'DELETE' ? undefined : 'x' })
@@ -188,7 +188,7 @@ describe('GET /status', () => {
     const s = await server({ parties: [a.address, b.address], status: false })
     const res = await fetch(httpUrl(s, '/status'))
     expect(res.status).toBe(404)
-    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/turned off on this relay/)
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/^expected GET \/metrics or a WebSocket upgrade \(GET \/status turned off on this relay\), got GET "\/status"$/)
     const ib = inbox(await client(s, b), b)
     inbox(await client(s, a), a).endpoint.send(b.address, bytes(3, 3))
     await until(() => ib.frames.length === 1, 'the frame delivered', { timeoutMs: 5_000 })
@@ -229,5 +229,66 @@ describe('GET /status', () => {
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
     await s.close()
     await closed
+  })
+})
+
+describe('GET /metrics', () => {
+  it('answers the same counts as stats() in the Prometheus text format, with drops and refusals by reason', async () => {
+    const [a, b, away, stranger] = [generateAccount(), generateAccount(), generateAccount(), generateAccount()]
+    const s = await server({ parties: [a.address, b.address, away.address], buffer: { maxFrames: 1 } })
+    const ib = inbox(await client(s, b), b)
+    const ia = inbox(await client(s, a), a)
+    ia.endpoint.send(b.address, bytes(40, 1))
+    ia.endpoint.send(b.address, bytes(60, 2))
+    for (let i = 0; i < 3; i++) ia.endpoint.send(away.address, bytes(10, i)) // one buffered, two dropped: buffer full
+    await until(() => ib.frames.length === 2 && statsOf(s, away).dropped === 2, 'the frames routed', { timeoutMs: 5_000 })
+    const refused = await connectRelay({ url: s.url, account: stranger, WebSocket, timeoutMs: 5_000 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(isZrError(refused, 'RELAY_REFUSED')).toBe(true)
+
+    const res = await fetch(httpUrl(s, '/metrics'))
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8')
+    const f = parsePrometheusText(await res.text())
+    expect([...f.keys()].every((name) => name.startsWith('zrkit_party_relay_'))).toBe(true)
+    expect(promSample(f, 'zrkit_party_relay_parties_served')).toBe(3)
+    expect(promSample(f, 'zrkit_party_relay_parties_connected')).toBe(2)
+    expect(promSample(f, 'zrkit_party_relay_party_connected', { party: away.address })).toBe(0)
+    expect(promSample(f, 'zrkit_party_relay_party_connected', { party: a.address })).toBe(1)
+    expect(promSample(f, 'zrkit_party_relay_frames_received_total', { party: a.address })).toBe(5)
+    expect(promSample(f, 'zrkit_party_relay_bytes_received_total', { party: a.address })).toBe(130)
+    expect(promSample(f, 'zrkit_party_relay_frames_delivered_total', { party: b.address })).toBe(2)
+    expect(promSample(f, 'zrkit_party_relay_bytes_delivered_total', { party: b.address })).toBe(100)
+    expect(promSample(f, 'zrkit_party_relay_frames_buffered', { party: away.address })).toBe(1)
+    expect(promSample(f, 'zrkit_party_relay_frames_dropped_total', { party: away.address, reason: 'buffer-full' })).toBe(2)
+    expect(promSample(f, 'zrkit_party_relay_frames_dropped_total', { party: away.address, reason: 'expired' })).toBe(0)
+    expect(promSample(f, 'zrkit_party_relay_refused_total', { reason: 'unauthorized' })).toBeGreaterThanOrEqual(1)
+    // the same numbers as stats(), and never frame contents
+    for (const p of s.stats()) {
+      expect(promSample(f, 'zrkit_party_relay_frames_received_total', { party: p.party })).toBe(p.framesIn)
+      expect(promSample(f, 'zrkit_party_relay_frames_delivered_total', { party: p.party })).toBe(p.framesOut)
+    }
+    // HEAD: headers only; another method: 405
+    expect((await fetch(httpUrl(s, '/metrics'), { method: 'HEAD' })).status).toBe(200)
+    const post = await fetch(httpUrl(s, '/metrics'), { method: 'POST', body: 'x' })
+    expect(post.status).toBe(405)
+    expect(post.headers.get('allow')).toBe('GET, HEAD')
+    expect(await post.json()).toEqual({ error: { code: 'INVALID_INPUT', message: 'Method not allowed.', details: 'expected GET /metrics, got POST /metrics' } })
+  })
+
+  it('metrics: false turns it off (404) and leaves /status on; a bad option is INVALID_CONFIG', async () => {
+    const s = await server({ parties: [generateAccount().address, generateAccount().address], metrics: false })
+    const res = await fetch(httpUrl(s, '/metrics'))
+    expect(res.status).toBe(404)
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe('expected GET /status or a WebSocket upgrade (GET /metrics turned off on this relay), got GET "/metrics"')
+    expect((await fetch(httpUrl(s, '/status'))).status).toBe(200)
+    const error = await serveRelay({ parties: [generateAccount().address], metrics: 1 as never }).then(
+      (r) => r.close(),
+      (e: unknown) => e,
+    )
+    expect(isZrError(error, 'INVALID_CONFIG')).toBe(true)
+    expect((error as Error).message).toMatch(/metrics: expected true or false, got 1/)
   })
 })

@@ -40,3 +40,28 @@ describe('bitcoinAdapter.confirm waits as every relayer does', () => {
     expect(isZrError(aborted, 'ABORTED')).toBe(true)
   })
 })
+
+describe('bitcoinAdapter.confirm says when a transaction is not moving', () => {
+  const pooled = (feeRate: number, minimum: number): BitcoinBackend => ({
+    ...statusBackend(0).backend,
+    txStatus: async () => ({ state: 'mempool', feeRate }),
+    mempoolMinFeeRate: async () => minimum,
+  })
+
+  it('a fee rate below the mempool minimum: a stalled report after stallAfterMs, then TX_STALLED naming the fee; with stalled: wait, it keeps waiting', async () => {
+    const adapter = bitcoinAdapter({ network: 'regtest', backend: pooled(1, 2.5), pollIntervalMs: 10, stallAfterMs: 40 })
+    const seen: unknown[] = []
+    const e = await adapter.confirm(tx, { timeoutMs: 5_000, onProgress: (p) => seen.push(p) }).catch((x: unknown) => x)
+    expect(isZrError(e, 'TX_STALLED')).toBe(true)
+    expect((e as { context: unknown }).context).toMatchObject({ txid: tx.txid, waitingFor: 'fee', feeRate: 1, mempoolMinFeeRate: 2.5 })
+    expect(seen).toEqual([expect.objectContaining({ type: 'stalled', waitingFor: 'fee' })])
+    const waited = await adapter.confirm(tx, { timeoutMs: 200, stalled: 'wait' }).catch((x: unknown) => x)
+    expect(isZrError(waited, 'TIMEOUT')).toBe(true)
+  })
+
+  it('a fee rate at or above the minimum is not a stall', async () => {
+    const adapter = bitcoinAdapter({ network: 'regtest', backend: pooled(3, 2.5), pollIntervalMs: 10, stallAfterMs: 0 })
+    const e = await adapter.confirm(tx, { timeoutMs: 100 }).catch((x: unknown) => x)
+    expect(isZrError(e, 'TIMEOUT')).toBe(true)
+  })
+})

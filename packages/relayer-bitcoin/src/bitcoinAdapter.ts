@@ -1,5 +1,5 @@
-import { type BitcoinNetwork, type RelayAdapter, type RelayRecord, type RelaySigner, ZrError, isZrError, pollUntil, toHex } from '@zrkit/core'
-import { Psbt, payments } from 'bitcoinjs-lib'
+import { type BitcoinNetwork, type PrepareContext, type RelayAdapter, type RelayRecord, type RelaySigner, type ReplaceRequest, ZrError, isZrError, toHex } from '@zrkit/core'
+import { Psbt, Transaction, payments } from 'bitcoinjs-lib'
 import type { BitcoinBackend } from './backends/BitcoinBackend.js'
 import { selectCoins } from './coinSelection.js'
 import { ensureEccLib } from './eccLib.js'
@@ -9,6 +9,11 @@ import { type KeyOutput, addressToScript, bitcoinKeyTypes, keyAddress, keyOutput
 import { type PsbtSigningPlan, addPsbtSignatures, parsePsbt, prevoutOf, psbtSigningPlan, unsignedTxOf } from './psbtSigning.js'
 import { psbtTransaction } from './psbtTransaction.js'
 import { type Outpoint, type UtxoLocks, sharedUtxoLocks } from './utxoLocks.js'
+import { type BitcoinReceipt, sendSignedBitcoinTx, signedInputs, spentElsewhere, watchBitcoinTransaction } from './bitcoinTxWatch.js'
+import { outpointClaim } from './outpointClaim.js'
+import { buildRbfReplacement } from './rbfReplacement.js'
+
+export type { BitcoinReceipt }
 
 /** An output of a transfer: a payment to an address, or data in an OP_RETURN output (at most 80 bytes). */
 export type BitcoinOutput = { readonly address: string; readonly value: bigint } | { readonly data: Uint8Array }
@@ -45,14 +50,6 @@ export type BitcoinPsbtIntent = {
 /** What a Bitcoin relay does: a transfer, or signing a PSBT. */
 export type BitcoinIntent = BitcoinTransferIntent | BitcoinPsbtIntent
 
-/** What `confirm` returns. */
-export type BitcoinReceipt = {
-  readonly txid: string
-  readonly blockHash: string
-  readonly blockHeight: number
-  readonly confirmations: number
-}
-
 /** Options of {@link bitcoinAdapter}. */
 export type BitcoinAdapterOptions = {
   /** `mainnet`, `testnet4`, `signet`, `regtest` (or `testnet`), or parameters from {@link bitcoinNetworkParams}. */
@@ -81,6 +78,14 @@ export type BitcoinAdapterOptions = {
   pollIntervalMs?: number
   /** Default time `confirm` waits (default 3 600 000 ms; 0 = for ever; a relay's `confirmTimeoutMs` overrides it). */
   confirmTimeoutMs?: number
+  /**
+   * How long a broadcast transaction may be unable to move (its fee rate below the mempool's minimum,
+   * or lost by a node that cannot be reached to take it again) before `confirm` reports it: a `stalled`
+   * event, and `TX_STALLED` unless the relay waits (`stalled: 'wait'`). Default 60 000 ms.
+   */
+  stallAfterMs?: number
+  /** The network's incremental relay fee for replacements (sat/vB, default 1: Bitcoin Core's `incrementalrelayfee`). */
+  incrementalRelayFeeRate?: number
   /** Default: the process-wide {@link sharedUtxoLocks}. */
   locks?: UtxoLocks
 }
@@ -92,11 +97,16 @@ export type BitcoinAdapter = RelayAdapter<BitcoinIntent, BitcoinReceipt> & {
   readonly locks: UtxoLocks
   /** The address a relay signer spends from (P2WPKH or P2TR, on this network). */
   addressOf(signer: Pick<RelaySigner, 'keyType' | 'publicKey'>): string
-  /** Lets go of the coins a prepared transaction holds. */
-  release(prepared: Pick<RelayRecord, 'unsignedTx' | 'summary'>, signer?: RelaySigner): void
+  /** Lets go of the coins a prepared transaction holds (a coin another transaction already spends stays held). */
+  release(prepared: Pick<RelayRecord, 'unsignedTx' | 'summary'>, signer?: RelaySigner): Promise<void>
   /** Holds again the coins of unfinished journal records. */
   restore(records: readonly RelayRecord[]): void
+  /** An RBF replacement of a sent transfer: the same inputs and claims, a higher fee (see `RelayAdapter.replace`). */
+  replace(original: RelayRecord, request: ReplaceRequest, signer: RelaySigner): Promise<PreparedBitcoinTx>
 }
+
+/** What the Bitcoin adapter's `prepare` and `replace` return. */
+type PreparedBitcoinTx = Awaited<ReturnType<RelayAdapter['prepare']>>
 
 const SEQUENCE_RBF = 0xfffffffd
 const SEQUENCE_FINAL_LOCKTIME = 0xfffffffe
@@ -114,7 +124,14 @@ const COINBASE_MATURITY = 100
  * request: its BIP143 or BIP341 sighash as bitcoinjs-lib computes it. A PSBT made elsewhere can be
  * signed too (`{ psbt }`): the key signs the inputs that are its own. `assemble` puts the signatures
  * in, has bitcoinjs-lib verify each, and finalizes when every input is signed. `broadcast` is
- * idempotent; `confirm` waits for `confirmations` blocks.
+ * idempotent; `confirm` waits for `confirmations` blocks on the best chain.
+ *
+ * Left running, it keeps each transaction moving: every input is a claim
+ * (`bip122:<genesis prefix>/<txid>:<vout>`, in the request's `zrkit.claims`), so a second relayer on
+ * the key prepares around coins the first one's live requests hold; `confirm` sends a transaction the
+ * node lost again (the same bytes), ends one whose inputs another transaction spends with `TX_REPLACED`
+ * and one the node refuses now with `TX_EXPIRED`, and says with `TX_STALLED` when a transaction pays
+ * less than the mempool's minimum; `replace` builds a BIP125 replacement (speed-up or cancel).
  *
  * `prepare` also gives the PSBT in binary as `transaction` (chain `bitcoin`, the network in the
  * decoder's names: `testnet4` is `testnet`) whenever every input is the key's to sign, with its
@@ -154,8 +171,11 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
   const dustRelayFeeRate = options.dustRelayFeeRate ?? DEFAULT_DUST_RELAY_FEE_RATE
   const pollIntervalMs = options.pollIntervalMs ?? 10_000
   const confirmTimeoutMs = options.confirmTimeoutMs ?? 3_600_000
+  const stallAfterMs = checkCount(options.stallAfterMs ?? 60_000, 'stallAfterMs', 0, 86_400_000)
+  const incrementalFeeRate = checkFeeRate(options.incrementalRelayFeeRate ?? 1, 'incrementalRelayFeeRate', maxFeeRate)
   const locks = options.locks ?? sharedUtxoLocks
   const chain = params.chain
+  const claimOf = (o: Outpoint) => outpointClaim(chain, o)
 
   let verified: Promise<void> | undefined
   const verifyNetwork = () =>
@@ -187,6 +207,14 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
       return []
     }
   }
+  /** Who holds a prepared transaction's coins in the locks: its unsigned transaction id (a replacement has its own). */
+  const holderOf = (unsignedTx: string): string => {
+    try {
+      return unsignedTxOf(parsePsbt(unsignedTx, params)).getId()
+    } catch {
+      return ''
+    }
+  }
 
   const resolveFeeRate = async (given: number | undefined, target: number): Promise<number> => {
     if (given !== undefined) return Math.max(checkFeeRate(given, 'feeRate', maxFeeRate), minFeeRate)
@@ -212,7 +240,7 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
     return transaction ? { transaction } : {}
   }
 
-  const prepareTransfer = async (intent: BitcoinTransferIntent, signer: RelaySigner) => {
+  const prepareTransfer = async (intent: BitcoinTransferIntent, signer: RelaySigner, context?: PrepareContext) => {
     const i = checkTransfer(intent)
     const own = keyOutput(signer.keyType, signer.publicKey)
     const from = keyAddress(signer.keyType, signer.publicKey, params)
@@ -245,7 +273,8 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
         return coin
       })
     } else {
-      candidates = coins.filter((c) => !locks.isHeld(chain, c) && c.confirmations >= minConf && !(c.coinbase && c.confirmations < COINBASE_MATURITY))
+      // Coins a live request of another relayer on the key claims (a replica's) are left to it.
+      candidates = coins.filter((c) => !locks.isHeld(chain, c) && !context?.taken.has(claimOf(c)) && c.confirmations >= minConf && !(c.coinbase && c.confirmations < COINBASE_MATURITY))
     }
     const selection = selectCoins({
       coins: candidates,
@@ -276,7 +305,7 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
     if (selection.change !== undefined) psbt.addOutput({ script: changeScript, value: selection.change })
     const plan = psbtSigningPlan(psbt, own)
     if (plan.inputs.length !== selection.inputs.length) throw new ZrError('INVALID_RESULT', 'The transaction has inputs the key cannot sign.', { details: `expected ${selection.inputs.length} inputs of ${from}, the key signs ${plan.inputs.length}` })
-    locks.hold(chain, selection.inputs)
+    locks.hold(chain, selection.inputs, unsignedTxOf(psbt).getId())
 
     const paid = outputs.reduce((n, o) => n + o.value, 0n)
     const summary: Record<string, string> = {
@@ -294,7 +323,7 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
       ...(i.locktime ? { locktime: String(i.locktime) } : {}),
     }
     outputs.slice(0, 10).forEach((o, n) => (summary[`out${n}`] = `${o.label} ${o.value}`))
-    return { unsignedTx: psbt.toBase64(), payloads: plan.payloads, summary, ...(own.type === 'p2tr' ? { taproot: {} } : {}), ...transactionOf(psbt, plan) }
+    return { unsignedTx: psbt.toBase64(), payloads: plan.payloads, summary, claims: selection.inputs.map(claimOf), ...(own.type === 'p2tr' ? { taproot: {} } : {}), ...transactionOf(psbt, plan) }
   }
 
   const preparePsbt = async (intent: BitcoinPsbtIntent, signer: RelaySigner) => {
@@ -318,7 +347,7 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
     // checked and held with no await in between, so two prepares never take the same coin
     const taken = held.find((o) => locks.isHeld(chain, o))
     if (taken) throw new ZrError('INVALID_INPUT', 'The coin is held by another relay.', { details: `${taken.txid}:${taken.vout} is an input of another prepared transaction of this process`, context: { ...taken } })
-    locks.hold(chain, held)
+    locks.hold(chain, held, unsignedTxOf(psbt).getId())
     const summary: Record<string, string> = {
       from,
       network: params.name,
@@ -330,7 +359,78 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
       ...(fee !== undefined ? { fee: String(fee) } : {}),
     }
     psbt.txOutputs.slice(0, 10).forEach((o, n) => (summary[`out${n}`] = `${scriptToAddress(Uint8Array.from(o.script), params) ?? `script ${toHex(o.script)}`} ${o.value}`))
-    return { unsignedTx: psbt.toBase64(), payloads: plan.payloads, summary, ...(own.type === 'p2tr' ? { taproot: {} } : {}), ...transactionOf(psbt, plan) }
+    return { unsignedTx: psbt.toBase64(), payloads: plan.payloads, summary, claims: held.map(claimOf), ...(own.type === 'p2tr' ? { taproot: {} } : {}), ...transactionOf(psbt, plan) }
+  }
+
+  const replaceTransfer = async (original: RelayRecord, request: ReplaceRequest, signer: RelaySigner): Promise<PreparedBitcoinTx> => {
+    if (!request || (request.mode !== 'speed-up' && request.mode !== 'cancel')) throw badIntent('mode', "'speed-up' or 'cancel'", request?.mode)
+    if (original.summary.psbt === 'true') {
+      throw new ZrError('INVALID_INPUT', 'Cannot replace this Bitcoin transaction.', { details: `relay ${original.id} signed a PSBT made elsewhere: only a transfer the relayer built can be replaced (replace the PSBT where it was made)` })
+    }
+    const old = parsePsbt(original.unsignedTx, params)
+    const own = ownOutput(signer)
+    const from = keyAddress(signer.keyType, signer.publicKey, params)
+    const inputs = outpointsOf(original.unsignedTx)
+    await verifyNetwork()
+    const txid = original.txid ?? unsignedTxOf(old).getId()
+    let landed: Awaited<ReturnType<BitcoinBackend['txStatus']>>
+    let spent: Awaited<ReturnType<typeof spentElsewhere>>
+    try {
+      landed = await backend.txStatus(txid, original.signedTx !== undefined && /^([0-9a-f]{2})+$/i.test(original.signedTx) ? original.signedTx : undefined)
+      spent = landed.state === 'confirmed' ? undefined : await spentElsewhere(backend, txid, inputs)
+    } catch (cause) {
+      throw prepareFailed('could not read where the original transaction stands', cause)
+    }
+    if (landed.state === 'confirmed') {
+      throw new ZrError('PREPARE_FAILED', 'Could not prepare the replacement.', {
+        details: `transaction ${txid} is already in block ${landed.blockHeight}: there is nothing left to replace; resume the original relay to read its receipt`,
+        context: { reason: 'landed', txid },
+      })
+    }
+    if (spent?.spend.confirmed) {
+      throw new ZrError('PREPARE_FAILED', 'Could not prepare the replacement.', {
+        details: `input ${spent.outpoint.txid}:${spent.outpoint.vout} of transaction ${txid} is spent in a block${spent.spend.txid ? ` by ${spent.spend.txid}` : ''}: there is nothing left to replace`,
+        context: { txid },
+      })
+    }
+    const estimate = request.fees?.feeRate === undefined ? await backend.feeRate(confirmationTarget).catch(() => undefined) : undefined
+    const signedVsize = original.signedTx !== undefined && /^([0-9a-f]{2})+$/i.test(original.signedTx) ? Transaction.fromHex(original.signedTx).virtualSize() : undefined
+    const built = buildRbfReplacement({
+      original: old,
+      summary: original.summary,
+      ...(signedVsize !== undefined ? { originalVsize: signedVsize } : {}),
+      request,
+      own,
+      params,
+      ...(estimate !== undefined ? { estimate: Math.min(estimate, maxFeeRate) } : {}),
+      incrementalFeeRate,
+      maxFeeRate,
+      dustRelayFeeRate,
+    })
+    const psbt = built.psbt
+    const plan = psbtSigningPlan(psbt, own)
+    if (plan.inputs.length !== inputs.length) throw new ZrError('INVALID_RESULT', 'The replacement has inputs the key cannot sign.', { details: `expected ${inputs.length} inputs of ${from}, the key signs ${plan.inputs.length}` })
+    const newTxid = unsignedTxOf(psbt).getId()
+    locks.hold(chain, inputs, newTxid)
+    const paid = psbt.txOutputs.reduce((n, o) => n + o.value, 0n) - (built.change ?? 0n)
+    const summary: Record<string, string> = {
+      from,
+      network: params.name,
+      txid: newTxid,
+      value: String(request.mode === 'cancel' ? 0n : paid),
+      fee: String(built.fee),
+      feeRate: String(built.feeRate),
+      vsize: String(built.vsize),
+      inputs: String(inputs.length),
+      outputs: String(psbt.txOutputs.length - (built.change !== undefined ? 1 : 0)),
+      ...(built.change !== undefined ? { change: String(built.change) } : {}),
+      rbf: 'true',
+      replaces: txid,
+      replaceMode: request.mode,
+      originalFee: String(built.originalFee),
+    }
+    psbt.txOutputs.slice(0, 8).forEach((o, n) => (summary[`out${n}`] = `${scriptToAddress(Uint8Array.from(o.script), params) ?? `script ${toHex(o.script)}`} ${o.value}`))
+    return { unsignedTx: psbt.toBase64(), payloads: plan.payloads, summary, claims: inputs.map(claimOf), ...(own.type === 'p2tr' ? { taproot: {} } : {}), ...transactionOf(psbt, plan) }
   }
 
   return Object.freeze({
@@ -341,11 +441,13 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
     keyTypes: bitcoinKeyTypes,
     addressOf: (signer: Pick<RelaySigner, 'keyType' | 'publicKey'>) => keyAddress(signer.keyType, signer.publicKey, params),
 
-    async prepare(intent: BitcoinIntent, signer: RelaySigner) {
+    async prepare(intent: BitcoinIntent, signer: RelaySigner, context?: PrepareContext) {
       spendTypeOf(signer.keyType)
       if (!intent || typeof intent !== 'object') throw badIntent('intent', 'an object: { outputs } or { psbt }', intent)
-      return 'psbt' in intent ? preparePsbt(intent, signer) : prepareTransfer(intent, signer)
+      return 'psbt' in intent ? preparePsbt(intent, signer) : prepareTransfer(intent, signer, context)
     },
+
+    replace: (original: RelayRecord, request: ReplaceRequest, signer: RelaySigner) => replaceTransfer(original, request, signer),
 
     payloads(unsignedTx: string, signer: RelaySigner) {
       return psbtSigningPlan(parsePsbt(unsignedTx, params), ownOutput(signer)).payloads
@@ -370,38 +472,28 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
           context: { txid: tx.txid },
         })
       }
-      await backend.broadcast(tx.signedTx)
+      await sendSignedBitcoinTx(backend, tx, 'broadcast-failed')
     },
 
-    async confirm(tx, { timeoutMs, signal } = {}): Promise<BitcoinReceipt> {
-      const raw = /^([0-9a-f]{2})+$/i.test(tx.signedTx) ? tx.signedTx : undefined
-      let last = 'unknown'
-      return pollUntil(
-        async () => {
-          const status = await backend.txStatus(tx.txid, raw)
-          last = status.state === 'confirmed' ? `${status.confirmations} confirmation(s)` : status.state
-          if (status.state === 'confirmed' && status.confirmations >= confirmations) {
-            return { txid: tx.txid, blockHash: status.blockHash, blockHeight: status.blockHeight, confirmations: status.confirmations }
-          }
-          return undefined
-        },
-        {
-          what: `transaction ${tx.txid}`,
-          intervalMs: pollIntervalMs,
-          timeoutMs: timeoutMs ?? confirmTimeoutMs,
-          ...(signal ? { signal } : {}),
-          context: () => ({ txid: tx.txid, status: last }),
-          timeoutDetails: () => `for ${confirmations} confirmation(s); the ${backend.kind} backend last saw it as ${last}${last === 'unknown' ? ' (dropped, replaced, or a node without -txindex that cannot find it)' : ''}`,
-        },
-      )
-    },
+    confirm: (tx, confirmOptions = {}): Promise<BitcoinReceipt> => watchBitcoinTransaction(tx, { ...confirmOptions, backend, confirmations, stallAfterMs, pollIntervalMs, defaultTimeoutMs: confirmTimeoutMs }),
 
-    release(prepared: Pick<RelayRecord, 'unsignedTx' | 'summary'>) {
-      locks.release(chain, outpointsOf(prepared.unsignedTx))
+    async release(prepared: Pick<RelayRecord, 'unsignedTx' | 'summary'>) {
+      const holder = holderOf(prepared.unsignedTx)
+      const inputs = outpointsOf(prepared.unsignedTx)
+      // A coin another transaction already spends (a replacement, a replica's) stays held: a backend that
+      // lists confirmed coins only would still offer it until the spend is mined.
+      const spent = new Set<string>()
+      if (backend.outspend) {
+        for (const o of inputs) {
+          const s = await backend.outspend(o).catch(() => undefined)
+          if (s?.state === 'spent') spent.add(`${o.txid}:${o.vout}`)
+        }
+      }
+      locks.release(chain, inputs.filter((o) => !spent.has(`${o.txid}:${o.vout}`)), holder)
     },
 
     restore(records: readonly RelayRecord[]) {
-      for (const r of records) locks.hold(chain, outpointsOf(r.unsignedTx))
+      for (const r of records) locks.hold(chain, outpointsOf(r.unsignedTx), holderOf(r.unsignedTx))
     },
   } satisfies BitcoinAdapter)
 }

@@ -12,6 +12,7 @@ import {
   type RelayResult,
   type RelaySendOptions,
   type Relayer,
+  type ReplaceRelayParameters,
   type SubmitRelayReturnType,
   ZrError,
   bindRelayer,
@@ -82,6 +83,14 @@ export type BitcoinSignPsbtResult = {
   readonly psbt?: string
 }
 
+/**
+ * Parameters of {@link BitcoinRelayer.speedUp} and {@link BitcoinRelayer.cancel}: the relay's signature
+ * request, the replacement's fee rate (sat/vB; absent: the highest of the backend's estimate, 1.25 x the
+ * original's and the original's plus the incremental relay fee), and the replacement's own waiting and
+ * request options.
+ */
+export type BitcoinReplaceParameters = { requestId: number; feeRate?: number } & RelayOptions & Omit<RelayRequestOptions, 'idempotencyKey'>
+
 /** A Bitcoin relayer bound to one key (and path): one address on one network. */
 export type BitcoinRelayer = {
   /** The key's address: P2WPKH (`bc1q...`) or P2TR (`bc1p...`). */
@@ -107,6 +116,17 @@ export type BitcoinRelayer = {
   resume(params: { requestId: number } & RelayOptions): Promise<BitcoinRelayResult>
   /** After a restart: finishes every fulfilled relay in the journal (see `Relayer.recover`). */
   recover(options?: Omit<RelayOptions, 'approvals'>): Promise<RecoverReturnType<BitcoinReceipt, BitcoinRelayResult>>
+  /**
+   * Replaces a sent transfer that has not landed by RBF (BIP125): the same inputs and outputs, a higher
+   * fee taken from the change, as a new signature request under the key's sign policy (approvers see
+   * `zrkit.replaces`). Resolves with whichever of the two landed; the original relay ends `replaced`.
+   */
+  speedUp(params: BitcoinReplaceParameters): Promise<BitcoinRelayResult>
+  /**
+   * Replaces a sent transfer that has not landed with one that sends every input back to the key's own
+   * address at a higher fee, so the recipients get nothing; `TX_REPLACED` when the original lands first.
+   */
+  cancel(params: BitcoinReplaceParameters): Promise<BitcoinRelayResult>
   /** The key's coins, as the backend sees them: confirmed and unconfirmed satoshis. */
   balance(): Promise<{ readonly confirmed: bigint; readonly unconfirmed: bigint; readonly coins: number }>
   /** A bitcoinjs `SignerAsync` for the same key, path and network (see `bitcoinSigner`; its `signPsbt` makes one sign-transaction request per PSBT). */
@@ -114,6 +134,13 @@ export type BitcoinRelayer = {
 }
 
 const split = (params: object | undefined) => splitRelayOptions<BitcoinTransferIntent, BitcoinSendOptions>(params)
+
+/** The pipeline's replace parameters from a Bitcoin speed-up or cancel: the fee rate goes into `fees`. */
+function replaceParams(p: BitcoinReplaceParameters, mode: 'speed-up' | 'cancel'): ReplaceRelayParameters {
+  if (!p || typeof p !== 'object') throw new ZrError('INVALID_INPUT', 'Cannot replace this relay.', { details: `expected { requestId, feeRate? }, got ${typeof p}` })
+  const { feeRate, ...rest } = p
+  return { ...rest, mode, ...(feeRate !== undefined ? { fees: { feeRate } } : {}) }
+}
 
 /**
  * Creates a Bitcoin relayer for one zrkit key on one network: it pays from the key's P2WPKH address
@@ -195,6 +222,8 @@ export async function createBitcoinRelayer(params: CreateBitcoinRelayerParameter
     },
     resume: bound.resume,
     recover: bound.recover,
+    speedUp: (p: BitcoinReplaceParameters) => bound.replace(replaceParams(p, 'speed-up')),
+    cancel: (p: BitcoinReplaceParameters) => bound.replace(replaceParams(p, 'cancel')),
     async balance() {
       const coins = await adapter.backend.utxos(address)
       let confirmed = 0n

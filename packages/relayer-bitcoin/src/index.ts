@@ -1,4 +1,4 @@
-export { type BitcoinBackend, type BitcoinTxStatus, type BitcoinUtxo } from './backends/BitcoinBackend.js'
+export { type BitcoinBackend, type BitcoinOutspend, type BitcoinTxStatus, type BitcoinUtxo } from './backends/BitcoinBackend.js'
 export { bitcoinRpcBackend, type BitcoinRpcBackend, type BitcoinRpcBackendOptions } from './backends/bitcoinRpcBackend.js'
 export { esploraBackend, type EsploraBackendOptions } from './backends/esploraBackend.js'
 export type { FetchFn } from './backends/http.js'
@@ -18,6 +18,7 @@ export {
   createBitcoinRelayer,
   type BitcoinRelayResult,
   type BitcoinRelayer,
+  type BitcoinReplaceParameters,
   type BitcoinSendOptions,
   type BitcoinSignPsbtResult,
   type CreateBitcoinRelayerParameters,
@@ -28,4 +29,5 @@ export { DEFAULT_DUST_RELAY_FEE_RATE, MAX_STANDARD_TX_WEIGHT, dustThreshold, fee
 export { bitcoinNetworkNames, bitcoinNetworkParams, type BitcoinNetworkOptions, type BitcoinNetworkParams } from './networks.js'
 export { addPsbtSignatures, parsePsbt, prevoutOf, prevoutsOf, psbtSigningPlan, unsignedTxOf, validateSignature, type Prevout, type PsbtSigningPlan } from './psbtSigning.js'
 export { addressToScript, bitcoinKeyTypes, keyAddress, keyOutput, scriptToAddress, spendTypeOf, type KeyOutput, type SpendType } from './scripts.js'
+export { outpointClaim } from './outpointClaim.js'
 export { createUtxoLocks, sharedUtxoLocks, type Outpoint, type UtxoLocks } from './utxoLocks.js'

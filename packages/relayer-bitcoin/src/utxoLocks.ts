@@ -7,6 +7,10 @@ export type Outpoint = { readonly txid: string; readonly vout: number }
  * after it is broadcast until the process ends (the node may still list a spent coin until the spend
  * is mined). Keyed by chain, so one set serves every network.
  *
+ * A coin may be held by several holders at once (`holder`, e.g. the id of the unsigned transaction):
+ * a transaction and its RBF replacement spend the same coins, and the coins stay held until both have
+ * let go. Without `holder`, every call holds and releases for one anonymous holder.
+ *
  * @example
  * ```ts
  * import { createUtxoLocks } from '@zrkit/relayer-bitcoin'
@@ -16,8 +20,8 @@ export type Outpoint = { readonly txid: string; readonly vout: number }
  */
 export type UtxoLocks = {
   isHeld(chain: string, outpoint: Outpoint): boolean
-  hold(chain: string, outpoints: readonly Outpoint[]): void
-  release(chain: string, outpoints: readonly Outpoint[]): void
+  hold(chain: string, outpoints: readonly Outpoint[], holder?: string): void
+  release(chain: string, outpoints: readonly Outpoint[], holder?: string): void
   /** How many coins are held on a chain. */
   size(chain: string): number
 }
@@ -33,18 +37,30 @@ export type UtxoLocks = {
  * ```
  */
 export function createUtxoLocks(): UtxoLocks {
-  const held = new Map<string, Set<string>>()
+  // chain -> outpoint -> the holders that hold it
+  const held = new Map<string, Map<string, Set<string>>>()
   const keyOf = (o: Outpoint) => `${o.txid}:${o.vout}`
   return Object.freeze({
     isHeld: (chain: string, o: Outpoint) => held.get(chain)?.has(keyOf(o)) ?? false,
-    hold(chain: string, outpoints: readonly Outpoint[]) {
-      let set = held.get(chain)
-      if (!set) held.set(chain, (set = new Set()))
-      for (const o of outpoints) set.add(keyOf(o))
+    hold(chain: string, outpoints: readonly Outpoint[], holder = '') {
+      let coins = held.get(chain)
+      if (!coins) held.set(chain, (coins = new Map()))
+      for (const o of outpoints) {
+        const k = keyOf(o)
+        let holders = coins.get(k)
+        if (!holders) coins.set(k, (holders = new Set()))
+        holders.add(holder)
+      }
     },
-    release(chain: string, outpoints: readonly Outpoint[]) {
-      const set = held.get(chain)
-      for (const o of outpoints) set?.delete(keyOf(o))
+    release(chain: string, outpoints: readonly Outpoint[], holder = '') {
+      const coins = held.get(chain)
+      if (!coins) return
+      for (const o of outpoints) {
+        const k = keyOf(o)
+        const holders = coins.get(k)
+        holders?.delete(holder)
+        if (holders?.size === 0) coins.delete(k)
+      }
     },
     size: (chain: string) => held.get(chain)?.size ?? 0,
   })

@@ -129,7 +129,8 @@ async function lookupTables(values: unknown, ctx: BuildContext): Promise<Address
   )
 }
 
-async function loadLookupTable(address: PublicKey, ctx: BuildContext, field: string): Promise<AddressLookupTableAccount> {
+/** Reads an address lookup table from the network; `INVALID_INPUT` (naming `field`) when it is missing or not a table. */
+export async function loadLookupTable(address: PublicKey, ctx: BuildContext, field: string): Promise<AddressLookupTableAccount> {
   let account: Awaited<ReturnType<SolanaNetwork['getAccountInfo']>>
   try {
     account = await ctx.network.getAccountInfo(address, ctx.commitment)

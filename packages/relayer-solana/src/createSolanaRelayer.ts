@@ -108,6 +108,14 @@ export type SolanaTransferTokenParameters = {
 } & SolanaTransactionOptions &
   SolanaSendOptions
 
+/**
+ * Parameters of {@link SolanaRelayer.speedUp}: the relay's signature request, the replacement's priority
+ * fee (`computeUnitPrice` in micro-lamports per compute unit; absent: the original's raised by a quarter,
+ * what the network's recent fees ask, or 10 000, whichever is highest) and compute unit limit (absent:
+ * the original's), and the replacement's own waiting and request options.
+ */
+export type SolanaSpeedUpParameters = { requestId: number; computeUnitPrice?: bigint | number; computeUnitLimit?: number } & RelayOptions & Omit<RelayRequestOptions, 'idempotencyKey'>
+
 /** A Solana relayer bound to one key (and path): one address on one cluster. */
 export type SolanaRelayer = {
   /** The key's Solana public key (the child's at `path`). */
@@ -146,6 +154,32 @@ export type SolanaRelayer = {
   submit(params: SolanaTransactionIntent & RelayRequestOptions): Promise<SubmitRelayReturnType>
   /** Finishes a relay from its signature request id (after `submit`, `APPROVAL_PENDING`, `TIMEOUT`, or a restart). */
   resume(params: { requestId: number } & RelayOptions): Promise<SolanaRelayResult>
+  /**
+   * Sends a transaction that has not landed again with a priority fee: the same instructions (its old
+   * compute budget instructions replaced, not stacked), a fresh blockhash and a `SetComputeUnitPrice`
+   * (and `SetComputeUnitLimit`), as a new signature request under the key's sign policy (approvers see
+   * `zrkit.replaces`, the transaction it replaces, and `zrkit.tx.computeUnitPrice`). Solana has no account
+   * nonce, so two transactions with the same instructions and different blockhashes could both land: a
+   * recent-blockhash transaction is re-sent only once it can never land (its blockhash expired and it is
+   * not on chain); before, `PREPARE_FAILED` (`context.reason: 'may-still-land'`) says until which block
+   * height to wait, and nothing is requested. A durable-nonce transaction is re-sent on the same nonce
+   * value at once: only one of the two can advance it. Resolves with the replacement's result once it
+   * lands; the original relay ends as `replaced`.
+   *
+   * @example
+   * ```ts
+   * import { isZrError } from '@zrkit/core'
+   *
+   * try {
+   *   await solana.transfer({ to, lamports: 10_000_000 })
+   * } catch (e) {
+   *   // approved too late, or dropped by a congested leader: its blockhash expired without it
+   *   if (!isZrError(e, 'TX_EXPIRED')) throw e
+   *   const { signature } = await solana.speedUp({ requestId: e.context.requestId!, computeUnitPrice: 50_000n, computeUnitLimit: 10_000 })
+   * }
+   * ```
+   */
+  speedUp(params: SolanaSpeedUpParameters): Promise<SolanaRelayResult>
   /** After a restart: finishes every fulfilled relay in the journal (see `Relayer.recover`). */
   recover(options?: Omit<RelayOptions, 'approvals'>): Promise<RecoverReturnType<SolanaReceipt, SolanaRelayResult>>
 }
@@ -367,6 +401,11 @@ export async function createSolanaRelayer(params: CreateSolanaRelayerParameters)
       return bound.submit(rest as SolanaTransactionIntent, options)
     },
     resume: bound.resume,
+    speedUp(p: SolanaSpeedUpParameters) {
+      const { computeUnitPrice, computeUnitLimit, ...rest } = p ?? ({} as SolanaSpeedUpParameters)
+      const fees = { ...(computeUnitPrice !== undefined ? { computeUnitPrice } : {}), ...(computeUnitLimit !== undefined ? { computeUnitLimit } : {}) }
+      return bound.replace({ ...rest, mode: 'speed-up', ...(Object.keys(fees).length ? { fees } : {}) })
+    },
     recover: bound.recover,
   }) as SolanaRelayer
 }

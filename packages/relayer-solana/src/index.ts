@@ -5,6 +5,7 @@ export {
   type SolanaRelayResult,
   type SolanaRelayer,
   type SolanaSendOptions,
+  type SolanaSpeedUpParameters,
   type SolanaTransactionOptions,
   type SolanaTransferParameters,
   type SolanaTransferTokenParameters,

@@ -62,6 +62,13 @@ export type SolanaNetwork = {
   sendRawTransaction(wire: Uint8Array, options: SolanaNetworkSendOptions): Promise<void>
   /** The status of a transaction by its signature (base58), or null when the node does not know it. `searchHistory` looks beyond the recent status cache. */
   getSignatureStatus(signature: string, options: { readonly searchHistory: boolean }): Promise<SolanaSignatureStatus | null>
+  /**
+   * Optional: the priority fees (micro-lamports per compute unit) that landed transactions locking any
+   * of `writableAccounts` paid in recent slots, as the `getRecentPrioritizationFees` RPC method gives
+   * them. A speed-up without a price asks it for a default; without it, or when it fails, the default is
+   * a fixed floor.
+   */
+  getRecentPrioritizationFees?(writableAccounts: readonly PublicKey[]): Promise<readonly { readonly slot: number; readonly prioritizationFee: number }[]>
 }
 
 /** True for a web3.js `Connection` (of any copy of the library). */
@@ -122,6 +129,10 @@ export function connectionNetwork(connection: Connection): SolanaNetwork {
         preflightCommitment: options.preflightCommitment,
         ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
       })
+    },
+    async getRecentPrioritizationFees(writableAccounts: readonly PublicKey[]) {
+      const fees = await connection.getRecentPrioritizationFees({ lockedWritableAccounts: [...writableAccounts] })
+      return fees.map((f) => ({ slot: f.slot, prioritizationFee: f.prioritizationFee }))
     },
     async getSignatureStatus(signature: string, { searchHistory }: { searchHistory: boolean }) {
       const { value } = await connection.getSignatureStatuses([signature], { searchTransactionHistory: searchHistory })

@@ -1,10 +1,12 @@
-import { type AssembledTx, type ConfirmOptions, type RelayAdapter, type RelayRecord, type RelaySigner, ZrError, pollUntil } from '@zrkit/core'
-import { type Connection, PublicKey } from '@solana/web3.js'
+import { type AssembledTx, type ConfirmOptions, type RelayAdapter, type RelayRecord, type RelaySigner, type ReplaceRequest, ZrError, type ZrErrorContextOf, pollUntil } from '@zrkit/core'
+import { ComputeBudgetProgram, type Connection, PublicKey } from '@solana/web3.js'
 import { type BuildContext, type SolanaTransactionIntent, buildTransaction, readNonceAccount } from './buildTransaction.js'
 import { summarize } from './describe.js'
 import { type SolanaCommitment, type SolanaNetwork, type SolanaSignatureStatus, toSolanaNetwork } from './network.js'
 import { solanaChainId, solanaChains } from './solanaChains.js'
 import { ledgerTransaction } from './ledgerTransaction.js'
+import { LAMPORTS_PER_SIGNATURE, solanaFee } from './decoder/solanaFee.js'
+import { checkReplacementFees, defaultComputeUnitPrice, replacementIntent, replacementParts, replacementSummary } from './replaceTransaction.js'
 import { type SolanaLifetime, checkSignatures, decodeWire, encodeWire, fromBase64, lifetimeOf, signatureToBase58, signerIndex, toBase64 } from './wire.js'
 
 /** What `confirm` returns: where the transaction landed and how final it is. */
@@ -71,6 +73,17 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e))
  * transaction until the network has seen it, and fails with `TX_EXPIRED` once its blockhash is no longer
  * valid (or its nonce has moved on) without it having landed: that transaction can never land, so a new
  * relay is safe. Two unfinished relays never share a durable nonce value (the second one would be dead).
+ *
+ * `replace` (for `Relayer.replace`, and the Solana relayer's `speedUp`) re-sends a transaction that has not
+ * landed with a priority fee: its instructions, its compute budget price and limit replaced (never two of
+ * each), a fresh blockhash. Solana has no account nonce, so a re-send of a recent-blockhash transaction is
+ * made only once the original can never land (its blockhash expired and it is not on chain), else it is
+ * refused with `PREPARE_FAILED` (`reason: 'may-still-land'`, `lastValidBlockHeight`). A durable-nonce
+ * transaction is replaced on the nonce's current value, which is the original's until one of them lands:
+ * only one can. A `cancel` exists only for a durable-nonce transaction (a transaction that only advances
+ * the nonce); for a recent-blockhash one it is `INVALID_INPUT`: nothing can stop it before it expires, and
+ * after that there is nothing to cancel. The key must be the transaction's only signer (local co-signers'
+ * secret keys are never kept).
  *
  * @example
  * ```ts
@@ -146,6 +159,95 @@ export function solanaAdapter(options: SolanaAdapterOptions): RelayAdapter<Solan
       context: { txid: signature, lifetime: lifetime.type },
     })
 
+  const readFailed = (what: string, cause: unknown) =>
+    cause instanceof ZrError ? cause : new ZrError('NODE_REQUEST_FAILED', 'Could not read from the Solana network.', { details: `could not read ${what} from ${network.name}: ${message(cause)}`, cause })
+  const cannotReplace = (details: string, context: ZrErrorContextOf<'PREPARE_FAILED'> = {}) =>
+    new ZrError('PREPARE_FAILED', 'Could not prepare the replacement.', { details, context })
+
+  /**
+   * A replacement of a signed transaction that has not landed (see the adapter's TSDoc): refused unless
+   * the original can never land beside it.
+   */
+  const replace = async (original: RelayRecord, request: ReplaceRequest, signer: RelaySigner) => {
+    const key = keyOf(signer)
+    const fees = checkReplacementFees(request.fees)
+    const txid = original.txid
+    if (txid === undefined) throw cannotReplace(`relay ${original.id} has no signed transaction to replace`)
+    const signed = decodeWire(fromBase64(original.signedTx ?? original.unsignedTx, 'INVALID_RESULT'), 'INVALID_RESULT')
+    const lifetime = lifetimeOf(signed.message)
+    const others = signed.signers.filter((s) => !s.equals(key))
+    if (others.length) {
+      throw cannotReplace(`transaction ${txid} is signed by ${others.map((o) => o.toBase58()).join(', ')} besides the key, whose local signatures are not kept: a replacement cannot be signed here; once the original can never land (its relay ends as expired), relay its instructions again with their signers`, { txid })
+    }
+    if (lifetime.type === 'blockhash') {
+      const until = original.summary.lastValidBlockHeight
+      if (request.mode === 'cancel') {
+        throw new ZrError('INVALID_INPUT', 'A Solana transaction with a recent blockhash cannot be cancelled.', {
+          details: `mode 'cancel': transaction ${txid} has no nonce another transaction could take: before its blockhash ${lifetime.blockhash} expires${until ? ` (block height ${until})` : ''} no transaction can stop it from landing, and after that it can never land, so there is nothing to cancel. Wait for it to expire (its relay then ends as expired), or speed it up then with speedUp`,
+        })
+      }
+      // First the lifetime, then the status: once the blockhash is expired the transaction can never land,
+      // so a status read after it is final.
+      let dead: boolean
+      try {
+        dead = await expired(lifetime)
+      } catch (e) {
+        throw readFailed(`whether blockhash ${lifetime.blockhash} is still valid`, e)
+      }
+      if (!dead) {
+        throw cannotReplace(
+          `transaction ${txid} may still land: its blockhash ${lifetime.blockhash} is valid ${until ? `until block height ${until}` : 'for about 150 blocks after it was fetched'}, and a re-send now could land beside it (a double payment). Wait until ${until ? `the block height passes ${until}` : 'its blockhash expires'}; if it has not landed by then, speed it up (its relay ends as expired meanwhile when it is being confirmed)`,
+          { reason: 'may-still-land', txid, blockhash: lifetime.blockhash, ...(until ? { lastValidBlockHeight: Number(until) } : {}) },
+        )
+      }
+    }
+    await verifyChain()
+    // A durable nonce: the build reads the nonce's value now. The same value as the original's means only
+    // one of the two can land; another value means the nonce moved on without the original, which the
+    // status read below (made after it) shows as landed or dead for good.
+    const parts = await replacementParts(signed.message, lifetime, ctx)
+    const writable = signed.message.staticAccountKeys.filter((_, i) => signed.message.isAccountWritable(i))
+    const computeUnitPrice = fees.computeUnitPrice ?? (await defaultComputeUnitPrice(network, parts.computeUnitPrice, writable))
+    const computeUnitLimit = fees.computeUnitLimit ?? (request.mode === 'speed-up' ? parts.computeUnitLimit : undefined)
+    const built = await buildTransaction(replacementIntent(parts, request.mode, { computeUnitPrice, ...(computeUnitLimit !== undefined ? { computeUnitLimit } : {}) }), key, ctx, { complete: true })
+    let landed: SolanaSignatureStatus | null
+    try {
+      landed = await status(txid, true)
+    } catch (e) {
+      throw readFailed(`the status of ${txid}`, e)
+    }
+    if (landed) {
+      throw cannotReplace(`transaction ${txid} is already on chain (slot ${landed.slot}): there is nothing left to replace; resume the original relay to read its receipt`, { reason: 'landed', txid })
+    }
+    // What it may cost in fees, checked before approvers are asked.
+    const message = built.wire.message
+    const budgetProgram = message.staticAccountKeys.findIndex((k) => k.equals(ComputeBudgetProgram.programId))
+    const fee = solanaFee({
+      signatures: message.header.numRequiredSignatures,
+      computeUnitLimit,
+      computeUnitPrice,
+      otherInstructions: message.compiledInstructions.filter((ix) => ix.programIdIndex !== budgetProgram).length,
+    })
+    const account = await network.getAccountInfo(key, commitment).catch((e: unknown) => {
+      throw readFailed(`the balance of ${key.toBase58()}`, e)
+    })
+    const balance = BigInt(account?.lamports ?? 0)
+    if (balance < fee) {
+      throw cannotReplace(`insufficient funds: ${key.toBase58()} has ${balance} lamports, the replacement's fee may be up to ${fee} lamports (${computeUnitPrice} micro-lamports per compute unit)`, { from: key.toBase58(), balance, maxCost: fee })
+    }
+    const summary = replacementSummary(summarize({ message, key, lifetime: built.lifetime, ...(built.instructions ? { instructions: built.instructions } : {}), lookupTables: built.lookupTables }), {
+      computeUnitPrice: String(computeUnitPrice),
+      ...(computeUnitLimit !== undefined ? { computeUnitLimit: String(computeUnitLimit) } : {}),
+      priorityFee: String(fee - LAMPORTS_PER_SIGNATURE * BigInt(message.header.numRequiredSignatures)),
+      replaces: txid,
+      replaceMode: request.mode,
+    })
+    const hold = nonceHold(summary)
+    if (hold) heldNonces.add(hold)
+    const offer = ledgerTransaction(built.wire.messageBytes, key.toBytes(), chain)
+    return { unsignedTx: toBase64(encodeWire(built.wire.tx)), payloads: [built.wire.messageBytes], summary, ...('transaction' in offer ? { transaction: offer.transaction } : {}) }
+  }
+
   return Object.freeze({
     chain,
     network,
@@ -172,6 +274,8 @@ export function solanaAdapter(options: SolanaAdapterOptions): RelayAdapter<Solan
       const offer = ledgerTransaction(built.wire.messageBytes, key.toBytes(), chain)
       return { unsignedTx: toBase64(encodeWire(built.wire.tx)), payloads: [built.wire.messageBytes], summary, ...('transaction' in offer ? { transaction: offer.transaction } : {}) }
     },
+
+    replace,
 
     payloads(unsignedTx: string) {
       return [decodeWire(fromBase64(unsignedTx, 'INVALID_RESULT'), 'INVALID_RESULT').messageBytes]

@@ -207,13 +207,19 @@ export type ZrErrorContext = {
     readonly maxCost?: bigint
     /**
      * What the chain would refuse once signed, checked before approvers are asked: `fee-below-base-fee`
-     * (with `feeCap`, `baseFee`), `nonce-used` (with `nonce`, `next`).
+     * (with `feeCap`, `baseFee`), `nonce-used` (with `nonce`, `next`). For a replacement (`Relayer.replace`):
+     * `may-still-land` (a Solana transaction whose blockhash is still valid, with `txid`, `blockhash` and,
+     * when known, `lastValidBlockHeight`: wait until the block height passes it) and `landed` (the original
+     * is on chain, with `txid`).
      */
-    readonly reason?: 'fee-below-base-fee' | 'nonce-used'
+    readonly reason?: 'fee-below-base-fee' | 'nonce-used' | 'may-still-land' | 'landed'
     readonly feeCap?: bigint
     readonly baseFee?: bigint
     readonly nonce?: number
     readonly next?: number
+    readonly txid?: string
+    readonly blockhash?: string
+    readonly lastValidBlockHeight?: number
   }
   /** The transaction, and the node's answer where there was one. */
   BROADCAST_FAILED: {

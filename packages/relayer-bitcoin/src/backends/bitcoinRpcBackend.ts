@@ -1,6 +1,6 @@
 import { ZrError } from '@zrkit/core'
 import { Transaction } from 'bitcoinjs-lib'
-import type { BitcoinBackend, BitcoinTxStatus, BitcoinUtxo } from './BitcoinBackend.js'
+import type { BitcoinBackend, BitcoinOutspend, BitcoinTxStatus, BitcoinUtxo } from './BitcoinBackend.js'
 import { type FetchFn, btcToSats, checkUrl, httpRequest, preview, redact } from './http.js'
 
 /** Options of {@link bitcoinRpcBackend}. */
@@ -60,7 +60,9 @@ class RpcAnswerError extends Error {
  * A {@link BitcoinBackend} that talks Bitcoin Core's JSON-RPC (any bitcoind-compatible node): coins
  * from `scantxoutset` or the node wallet's `listunspent`, fees from `estimatesmartfee`, broadcast with
  * `sendrawtransaction`, and where a transaction stands from `getmempoolentry`, `getrawtransaction` and,
- * without `-txindex`, `gettxout` on its outputs.
+ * without `-txindex`, `gettxout` on its outputs. Who spends an output (`outspend`) comes from `gettxout`
+ * with and without the mempool and, on Bitcoin Core 24+, `gettxspendingprevout`; the mempool's minimum
+ * fee rate from `getmempoolinfo`.
  *
  * `broadcast` is idempotent (a transaction the node already has is a success) and does not trust the
  * node's answer alone: it waits until the transaction is in the mempool (or a block), and throws
@@ -143,7 +145,14 @@ export function bitcoinRpcBackend(options: BitcoinRpcBackendOptions): BitcoinRpc
 
   const txStatus = async (txid: string, rawTx?: string): Promise<BitcoinTxStatus> => {
     checkTxid(txid)
-    if ((await rpcOrMiss(node, 'getmempoolentry', [txid])) !== undefined) return { state: 'mempool' }
+    const entry = await rpcOrMiss<{ fees?: { base?: unknown }; fee?: unknown; vsize?: unknown; size?: unknown }>(node, 'getmempoolentry', [txid])
+    if (entry !== undefined) {
+      // Bitcoin Core: fees.base and vsize; older Core and bcoin: fee and size (BTC, vbytes)
+      const fee = typeof entry?.fees?.base === 'number' ? entry.fees.base : entry?.fee
+      const vsize = typeof entry?.vsize === 'number' ? entry.vsize : entry?.size
+      if (typeof fee === 'number' && typeof vsize === 'number' && vsize > 0) return { state: 'mempool', feeRate: Math.round((fee * 1e8 * 1000) / vsize) / 1000 }
+      return { state: 'mempool' }
+    }
     const verbose = await rpcOrMiss<{ blockhash?: string; confirmations?: number }>(node, 'getrawtransaction', [txid, true])
     if (verbose && typeof verbose === 'object') {
       if (typeof verbose.blockhash === 'string' && typeof verbose.confirmations === 'number' && verbose.confirmations > 0) {
@@ -231,6 +240,31 @@ export function bitcoinRpcBackend(options: BitcoinRpcBackendOptions): BitcoinRpc
 
     txStatus,
 
+    async outspend(outpoint: { readonly txid: string; readonly vout: number }): Promise<BitcoinOutspend> {
+      const txid = checkTxid(outpoint?.txid)
+      const vout = outpoint.vout
+      if (!Number.isSafeInteger(vout) || vout < 0) throw new ZrError('INVALID_INPUT', 'Invalid outpoint.', { details: `vout: expected a non-negative integer, got ${String(vout)}` })
+      // Bitcoin Core 24+ names the mempool transaction that spends an output; other nodes answer with an error.
+      const spending = await rpcOrMiss<{ spendingtxid?: unknown }[]>(node, 'gettxspendingprevout', [[{ txid, vout }]])
+      const spender = Array.isArray(spending) ? spending[0]?.spendingtxid : undefined
+      if (typeof spender === 'string' && /^[0-9a-f]{64}$/.test(spender)) return { state: 'spent', txid: spender, confirmed: false }
+      const withMempool = await rpcOrMiss<object | null>(node, 'gettxout', [txid, vout, true])
+      if (withMempool) return { state: 'unspent' }
+      const inChain = await rpcOrMiss<object | null>(node, 'gettxout', [txid, vout, false])
+      if (inChain) return { state: 'spent', confirmed: false } // unspent in the chain, spent in the mempool
+      const parent = await txStatus(txid)
+      if (parent.state === 'confirmed') return { state: 'spent', confirmed: true }
+      if (parent.state === 'mempool') return { state: 'spent', confirmed: false }
+      return { state: 'unknown' }
+    },
+
+    async mempoolMinFeeRate() {
+      const info = await rpcOrMiss<{ mempoolminfee?: unknown; minrelaytxfee?: unknown }>(node, 'getmempoolinfo', [])
+      const rates = [info?.mempoolminfee, info?.minrelaytxfee].filter((v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0)
+      if (rates.length === 0) return undefined
+      return Math.round(Math.max(...rates) * 1e8) / 1000 // BTC/kvB -> sat/vB
+    },
+
     async importAddress(address: string, importOptions: { rescan?: boolean } = {}) {
       const rescan = importOptions.rescan ?? false
       const info = await rpcOrMiss<{ descriptor?: string }>(wallet, 'getdescriptorinfo', [`addr(${address})`])
@@ -246,6 +280,15 @@ export function bitcoinRpcBackend(options: BitcoinRpcBackendOptions): BitcoinRpc
       }
     },
   })
+}
+
+/**
+ * True when a node's refusal says that another transaction spends the inputs (Bitcoin Core:
+ * `txn-mempool-conflict`, `bad-txns-inputs-missingorspent`, a refused replacement; bcoin:
+ * `bad-txns-inputs-spent`).
+ */
+function isConflictRefusal(message: string): boolean {
+  return /mempool-conflict|inputs-spent|missingorspent|rejecting replacement|replacement-adds-unconfirmed|too many potential replacements/i.test(message)
 }
 
 function txidOf(rawTx: string): string {
@@ -271,4 +314,4 @@ function checkVout(vout: unknown): number {
   return vout as number
 }
 
-export { checkTxid, txidOf }
+export { checkTxid, isConflictRefusal, txidOf }

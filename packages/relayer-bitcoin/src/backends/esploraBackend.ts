@@ -1,5 +1,5 @@
 import { ZrError } from '@zrkit/core'
-import type { BitcoinBackend, BitcoinTxStatus, BitcoinUtxo } from './BitcoinBackend.js'
+import type { BitcoinBackend, BitcoinOutspend, BitcoinTxStatus, BitcoinUtxo } from './BitcoinBackend.js'
 import { checkTxid, txidOf } from './bitcoinRpcBackend.js'
 import { type FetchFn, checkUrl, httpRequest, preview } from './http.js'
 
@@ -22,7 +22,9 @@ export type EsploraBackendOptions = {
  * A {@link BitcoinBackend} on the Esplora REST API, which public testnet4 and signet explorers serve
  * (mempool.space, blockstream.info, self-hosted esplora/electrs): coins from `/address/:address/utxo`
  * (mempool ones included), fees from `/fee-estimates`, broadcast with `POST /tx`, status from
- * `/tx/:txid/status`. `broadcast` is idempotent: a transaction the explorer already knows is a success.
+ * `/tx/:txid/status`, who spends an output from `/tx/:txid/outspend/:vout`. `broadcast` is idempotent: a
+ * transaction the explorer already knows is a success. The Esplora API has no mempool minimum fee rate:
+ * `mempoolMinFeeRate` is left out.
  *
  * @example
  * ```ts
@@ -125,6 +127,24 @@ export function esploraBackend(options: EsploraBackendOptions): BitcoinBackend {
     },
 
     txStatus: (txid: string) => txStatus(txid),
+
+    async outspend(outpoint: { readonly txid: string; readonly vout: number }): Promise<BitcoinOutspend> {
+      const txid = checkTxid(outpoint?.txid)
+      const vout = outpoint.vout
+      if (!Number.isSafeInteger(vout) || vout < 0) throw new ZrError('INVALID_INPUT', 'Invalid outpoint.', { details: `vout: expected a non-negative integer, got ${String(vout)}` })
+      const path = `/tx/${txid}/outspend/${vout}`
+      const body = await get(path, { allow404: true })
+      if (body === undefined) return { state: 'unknown' }
+      let s: { spent?: unknown; txid?: unknown; status?: { confirmed?: unknown } }
+      try {
+        s = JSON.parse(body)
+      } catch {
+        throw unexpected(`GET ${path}`, body)
+      }
+      if (!s || typeof s !== 'object' || typeof s.spent !== 'boolean') throw unexpected(`GET ${path}`, body)
+      if (!s.spent) return { state: 'unspent' }
+      return { state: 'spent', ...(typeof s.txid === 'string' && /^[0-9a-f]{64}$/.test(s.txid) ? { txid: s.txid } : {}), confirmed: s.status?.confirmed === true }
+    },
   })
 }
 

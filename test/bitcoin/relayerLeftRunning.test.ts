@@ -23,7 +23,8 @@
  * Paid once: every recipient is a fresh address whose coins the node counts (`scantxoutset`).
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { type Key, type RelayEvent, type ZrErrorCode, isZrError } from '@zrkit/core'
+import type { Key, RelayEvent } from '@zrkit/core'
+import { expectZrError } from '@zrkit/testkit'
 import { type BitcoinRelayer, type BitcoinRpcBackend, bitcoinNetworkParams, bitcoinRpcBackend, createBitcoinRelayer, createUtxoLocks, outpointClaim, parsePsbt } from '@zrkit/relayer-bitcoin'
 import { Transaction, payments } from 'bitcoinjs-lib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -51,16 +52,6 @@ afterAll(async () => {
   await w?.close()
   await node?.stop()
 })
-
-async function rejects(p: Promise<unknown>, code: ZrErrorCode) {
-  const err = await p.then(
-    () => new Error(`expected ${code}, but it resolved`),
-    (e: unknown) => e,
-  )
-  if (!isZrError(err)) throw err
-  expect(err.code, err.message).toBe(code)
-  return err
-}
 
 const relayerFor = (path: string, extra: { confirmations?: number; journalLocks?: boolean } = {}) =>
   createBitcoinRelayer({
@@ -184,7 +175,7 @@ describe('a Bitcoin relayer left running, on bcoin regtest', () => {
     expect(request.metadata).toMatchObject({ 'zrkit.replaces': originalRelay.id, 'zrkit.replacesTx': sent.txid, 'zrkit.replaceMode': 'speed-up', 'zrkit.tx.replaces': sent.txid })
     expect(request.metadata?.['zrkit.claims']?.split(' ').sort()).toEqual(originalRelay.claims?.slice().sort())
     expect(originalRelay.status).toBe('replaced')
-    await rejects(btc.resume({ requestId: sent.requestId }), 'TX_REPLACED')
+    await expectZrError(btc.resume({ requestId: sent.requestId }), 'TX_REPLACED')
     expect(await received(to)).toEqual({ sats: 20_000n, coins: 1 })
   })
 

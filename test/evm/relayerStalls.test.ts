@@ -5,7 +5,8 @@
  * (`anvil_dropTransaction`, `anvil_rollback`, `evm_setAutomine`, `anvil_setNextBlockBaseFeePerGas`) and
  * judged by the chain: what each recipient received, the account's nonce, and that the key goes on working.
  */
-import { type RelayEvent, type ZrError, isZrError } from '@zrkit/core'
+import type { RelayEvent } from '@zrkit/core'
+import { expectZrError } from '@zrkit/testkit'
 import { type EvmRelayer, createEvmNonceManager, createEvmRelayer } from '@zrkit/relayer-evm'
 import { type Address, type Hex, bytesToHex, parseEther, parseGwei, parseTransaction } from 'viem'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -43,15 +44,6 @@ async function fundedRelayer(options: Partial<Parameters<typeof createEvmRelayer
   const evm = await createEvmRelayer({ client: world.alice, publicClient: world.publicClient, keyId: world.key.id, nonceManager: createEvmNonceManager(), stallAfterMs: 300, ...options })
   await world.fund(evm.address, parseEther('10'))
   return evm
-}
-
-async function failure(p: Promise<unknown>, code: ZrError['code']): Promise<ZrError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  )
-  if (!isZrError(e, code)) throw new Error(`expected ${code}, got ${e instanceof Error ? `${(e as ZrError).code ?? e.name}: ${e.message}` : String(e)}`, { cause: e })
-  return e
 }
 
 /** Resolves once `events` holds one of `type` (polling; the relay runs meanwhile). */
@@ -150,10 +142,10 @@ describe('EVM relayer left running: dropped, reorganized, underpriced, gaps and 
     const requests = async () => (await world.alice.listSignRequests({ keyId: world.key.id })).items.length
     const before = await requests()
     const base = (await world.publicClient.getBlock()).baseFeePerGas!
-    const low = await failure(evm.sendTransaction({ to, value: 1n, maxFeePerGas: base - 1n, maxPriorityFeePerGas: 1n }), 'PREPARE_FAILED')
+    const low = await expectZrError(evm.sendTransaction({ to, value: 1n, maxFeePerGas: base - 1n, maxPriorityFeePerGas: 1n }), 'PREPARE_FAILED')
     expect(low.meta).toMatchObject({ reason: 'fee-below-base-fee', feeCap: base - 1n, baseFee: base })
     expect(low.details).toMatch(/below the current base fee/)
-    const used = await failure(evm.sendTransaction({ to, value: 1n, nonce: 0 }), 'PREPARE_FAILED')
+    const used = await expectZrError(evm.sendTransaction({ to, value: 1n, nonce: 0 }), 'PREPARE_FAILED')
     expect(used.meta).toMatchObject({ reason: 'nonce-used', nonce: 0, next: 1 })
     expect(await requests()).toBe(before)
     // nothing held past the chain's count (0 is used on chain; the manager forgets it at its next pick)
@@ -171,14 +163,14 @@ describe('EVM relayer left running: dropped, reorganized, underpriced, gaps and 
     await rpc(world, 'anvil_setNextBlockBaseFeePerGas', `0x${parseGwei('500').toString(16)}`)
     await rpc(world, 'evm_mine')
     await world.bob.approveAction({ actionId: first.actionId! })
-    const expired = await failure(evm.resume({ requestId: first.requestId, timeoutMs: 30_000 }), 'TX_EXPIRED')
+    const expired = await expectZrError(evm.resume({ requestId: first.requestId, timeoutMs: 30_000 }), 'TX_EXPIRED')
     expect(expired.details).toMatch(/max fee per gas less than block base fee/)
     expect(expired.details).toMatch(/nonce 0 is free/)
     const record = await evm.relayer.getRelay({ requestId: first.requestId })
     expect(record.status).toBe('expired')
     expect(evm.nonceManager.held({ address: evm.address, chainId: evm.chainId })).toEqual([])
     // resume says the same again without sending anything
-    await failure(evm.resume({ requestId: first.requestId }), 'TX_EXPIRED')
+    await expectZrError(evm.resume({ requestId: first.requestId }), 'TX_EXPIRED')
     // The next transaction takes nonce 0 (its fee estimated from the chain) and lands; the first never does.
     stops.push(world.bobApprovesAll())
     const next = await evm.sendTransaction({ to, value: 4n, timeoutMs: 30_000 })
@@ -195,7 +187,7 @@ describe('EVM relayer left running: dropped, reorganized, underpriced, gaps and 
     await world.bob.approveAction({ actionId: b.actionId! })
     const events: RelayEvent[] = []
     const started = Date.now()
-    const stalled = await failure(evm.resume({ requestId: b.requestId, timeoutMs: 30_000, onEvent: (e) => events.push(e) }), 'TX_STALLED')
+    const stalled = await expectZrError(evm.resume({ requestId: b.requestId, timeoutMs: 30_000, onEvent: (e) => events.push(e) }), 'TX_STALLED')
     expect(Date.now() - started).toBeLessThan(10_000) // not the 10 minutes of the confirmation default
     expect(stalled.meta).toMatchObject({ waitingFor: 'nonce-gap', missingNonce: 0, heldBy: a.requestId, requestId: b.requestId })
     expect(stalled.details).toMatch(new RegExp(`signature request ${a.requestId}\\)?, requested \\(waiting for approvals`))
@@ -221,7 +213,7 @@ describe('EVM relayer left running: dropped, reorganized, underpriced, gaps and 
     const second = await evm.sendTransaction({ to, value: 20n, nonce: 0, maxFeePerGas: base * 3n, maxPriorityFeePerGas: parseGwei('2'), timeoutMs: 30_000, confirm: false })
     await rpc(world, 'evm_mine')
     await rpc(world, 'evm_setAutomine', true)
-    const replaced = await failure(evm.resume({ requestId: first.requestId, confirmTimeoutMs: 30_000 }), 'TX_REPLACED')
+    const replaced = await expectZrError(evm.resume({ requestId: first.requestId, confirmTimeoutMs: 30_000 }), 'TX_REPLACED')
     expect(replaced.details).toMatch(/nonce 0 of .* is used on chain by another transaction/)
     expect((await evm.relayer.getRelay({ requestId: first.requestId })).status).toBe('replaced')
     expect((await evm.resume({ requestId: second.requestId })).receipt!.status).toBe('success')
@@ -285,7 +277,7 @@ describe('EVM replacements on demand: speedUp and cancel (issue 21, point 2)', (
     expect([landed.from.toLowerCase(), landed.to?.toLowerCase(), landed.value, landed.nonce]).toEqual([evm.address.toLowerCase(), evm.address.toLowerCase(), 0n, 0])
     expect((await world.alice.getSignRequest({ id: result.requestId })).metadata?.['zrkit.replaceMode']).toBe('cancel')
     expect((await evm.relayer.getRelay({ requestId: original.requestId })).status).toBe('replaced')
-    await failure(evm.resume({ requestId: original.requestId }), 'TX_REPLACED')
+    await expectZrError(evm.resume({ requestId: original.requestId }), 'TX_REPLACED')
     expect(await balance(to)).toBe(0n)
     const next = await evm.sendTransaction({ to, value: 5n, timeoutMs: 30_000 })
     expect((await world.publicClient.getTransaction({ hash: next.hash })).nonce).toBe(1)
@@ -327,14 +319,14 @@ describe('EVM replacements on demand: speedUp and cancel (issue 21, point 2)', (
     const sent = parseSigned(original.signedTx)
     const requests = async () => (await world.alice.listSignRequests({ keyId: world.key.id })).items.length
     const before = await requests()
-    const low = await failure(evm.speedUp({ requestId: original.requestId, maxFeePerGas: sent.maxFeePerGas! + 1n, maxPriorityFeePerGas: 2n }), 'INVALID_INPUT')
+    const low = await expectZrError(evm.speedUp({ requestId: original.requestId, maxFeePerGas: sent.maxFeePerGas! + 1n, maxPriorityFeePerGas: 2n }), 'INVALID_INPUT')
     expect(low.details).toMatch(/at least 10%/)
-    await failure(evm.speedUp({ requestId: original.requestId, gasPrice: parseGwei('100') }), 'INVALID_INPUT') // not a field of an EIP-1559 original
+    await expectZrError(evm.speedUp({ requestId: original.requestId, gasPrice: parseGwei('100') }), 'INVALID_INPUT') // not a field of an EIP-1559 original
     expect(await requests()).toBe(before)
     await rpc(world, 'evm_mine')
     await rpc(world, 'evm_setAutomine', true)
     await evm.resume({ requestId: original.requestId })
-    const landed = await failure(evm.cancel({ requestId: original.requestId }), 'INVALID_INPUT')
+    const landed = await expectZrError(evm.cancel({ requestId: original.requestId }), 'INVALID_INPUT')
     expect(landed.details).toMatch(/is confirmed: only a transaction that was signed and has not landed/)
     expect(await requests()).toBe(before)
   })

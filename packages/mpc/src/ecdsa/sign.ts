@@ -16,21 +16,27 @@
  *     multiplication where i is Bob toward j; the RVOLE samples Bob's random input chi_{i,j}.
  *     Zero share zeta_i from the pairwise seeds (F_Zero): sum over S of zeta_i = 0.
  *   Round 2 (step 7):
- *     sk_i = lambda_i * (x_i + t) + zeta_i  (lambda_i: Lagrange coefficient at 0 for S), pk_i = sk_i*G;
+ *     sk_i = lambda_i * x_i + zeta_i  (lambda_i: Lagrange coefficient at 0 for S), pk_i = sk_i*G;
  *     to each j: Alice's RVOLE reply with input (r_i, sk_i) in the multiplication where j is Bob
  *     (Alice's output c_{i,j} = (c^u, c^v)), Gamma^u = c^u*G, Gamma^v = c^v*G,
  *     psi_{i,j} = phi_i - chi_{i,j}, pk_i, and the decommitment (R_i, salt).
- *   Round 3 (steps 8-9), for each j:
+ *   Round 3 (steps 8-9 without the message), for each j:
  *     check the decommitment of R_j; finish the RVOLE where i is Bob (output d_{i,j} with
  *     d + c_{j,i} = chi_{i,j} * (r_j, sk_j), the RVOLE's own check inside);
  *     check chi_{i,j}*R_j == Gamma^u_{j,i} + d^u*G and chi_{i,j}*pk_j == Gamma^v_{j,i} + d^v*G.
- *     Then check sum_j pk_j == X + t*G, R = sum_j R_j, r = R.x mod n and broadcast
+ *     Then check sum_j pk_j == X, R = sum_j R_j, and keep the presignature
  *       u_i = r_i*(phi_i + sum_j psi_{j,i}) + sum_j (c^u_{i,j} + d^u_{i,j})
  *       v_i = sk_i*(phi_i + sum_j psi_{j,i}) + sum_j (c^v_{i,j} + d^v_{i,j})
- *       w_i = e*phi_i + r*v_i           (e = digest as an integer mod n)
- *     so that sum u_i = r_nonce*phi and sum w_i = phi*(e + r*sk), with r_nonce = sum r_j, phi = sum phi_j.
- *   Output (step 10): s = sum w_i / sum u_i; verify the signature against X + t*G (abort otherwise),
+ *     so that sum u_i = k*phi and sum v_i = x*phi, with k = sum r_j and phi = sum phi_j.
+ *   Online (step 9's message part, one broadcast): with the digest e and the tweak t known, a public
+ *     delta = H(presignature, R, X, t, e) re-randomizes the nonce, R' = R + delta*G, r = R'.x mod n, and
+ *     each signer broadcasts u'_i = u_i + delta*phi_i and w_i = e*phi_i + r*(v_i + t*phi_i).
+ *   Output (step 10): s = sum w_i / sum u'_i; verify the signature against X + t*G (abort otherwise),
  *     normalise to low S and return zrkit's 65-byte r || s || v (v = recovery id).
+ *
+ * Rounds 1 to 3 need no message: {@link DklsPresignSession} runs them ahead of time (a presignature),
+ * {@link DklsOnlineSigner} the online round once the digest is known, and {@link DklsSignSession} both
+ * back to back (a signing with no pooled presignature).
  *
  * Aborts (ZrError 'MPC_ABORT'): a failed decommitment, RVOLE check or Gamma check is attributable
  * to the counterparty j (`context.party = j`), and both OT setups with j are burned (their seeds wiped;
@@ -38,9 +44,9 @@
  * to a single party in DKLs23 (zero shares hide the individual pk_j's relation to the key shares, and
  * u_j, w_j are not verifiable on their own): they abort with `meta.suspects` = the other signers.
  *
- * Derived keys: with the tweak t every party signs with the Shamir share x_i + t of the polynomial
- * p(z) + t (as zrkit's FROST `tweakKey` does); since the Lagrange coefficients at 0 sum to 1, the
- * group key is X + t*G.
+ * Derived keys: the tweak t enters online only (v_i + t*phi_i sums to (x + t)*phi), so a presignature
+ * made for the key serves every child key; the re-randomization by delta, which depends on t and the
+ * message, keeps that safe (Groth and Shoup 2022: additive derivation with raw presignatures is not).
  *
  * BigInt arithmetic is not constant time; zrkit accepts that for this JavaScript implementation, as the
  * rest of the ECDSA layer does.
@@ -142,19 +148,44 @@ function zeroShareTerm(seed: Uint8Array, session: Uint8Array, me: string, other:
 }
 
 /**
- * One signer's DKLs23 signing state machine. Flow:
- * `round1()` -> per-counterparty messages; `round2(received)` -> per-counterparty messages;
- * `round3(received)` -> one broadcast; `finish(broadcasts)` -> 65-byte r || s || v.
- * Every method runs once, in order; any failure aborts the whole session.
+ * One signer's share of a DKLs23 presignature: everything of a signature but the message. Made by
+ * {@link DklsPresignSession} (rounds 1 to 3, no digest needed), turned into a signature share once by
+ * {@link DklsOnlineSigner}. Secret: `phi`, `u` and `v` are this signer's shares of the mask, of k*phi and
+ * of x*phi. Two messages signed with one presignature reveal the key, so a presignature is used at most
+ * once, ever: whoever stores it records its use durably before any share made from it leaves the party.
  */
-export class DklsSignSession {
+export type DklsPresignature = {
+  /** 32 bytes: the presigning session (it binds the signers, their x-coordinates and the key); names it. */
+  readonly id: Uint8Array
+  /** This signer's id. */
+  readonly self: string
+  /** The signing set, sorted. */
+  readonly signers: readonly string[]
+  /** The group public key X (33 bytes): untweaked; a derived key's tweak is applied online. */
+  readonly publicKey: Uint8Array
+  /** R = k*G (33 bytes), before the online re-randomization. */
+  readonly instancePoint: Uint8Array
+  readonly phi: bigint
+  readonly u: bigint
+  readonly v: bigint
+}
+
+/** Parameters of {@link DklsPresignSession}: the signing parameters without the digest and the tweak. */
+export type DklsPresignParams = Omit<DklsSignParams, 'digest' | 'tweak'>
+
+/**
+ * One signer's DKLs23 presigning state machine: Protocol 3.6 up to step 9 without the message. Flow:
+ * `round1()` -> per-counterparty messages; `round2(received)` -> per-counterparty messages;
+ * `round3(received)` -> this signer's {@link DklsPresignature}. Every method runs once, in order; any
+ * failure aborts the whole session.
+ */
+export class DklsPresignSession {
   readonly id: string
   readonly #others: string[]
+  readonly #signers: string[]
   readonly #pairs: ReadonlyMap<string, DklsPairSetup>
   readonly #session: Uint8Array
   readonly #pk: Point
-  readonly #e: bigint
-  readonly #digest: Uint8Array
   #phase: Phase = 'start'
   // secrets
   #r = 0n
@@ -167,14 +198,9 @@ export class DklsSignSession {
   readonly #salts = new Map<string, Uint8Array>()
   readonly #commitments = new Map<string, Uint8Array>()
   readonly #c = new Map<string, bigint[]>()
-  // round 3 results
-  #bigR: Point | undefined
-  #rx = 0n
-  #own: { u: bigint; w: bigint } | undefined
 
-  constructor(params: DklsSignParams) {
-    const { id, signers, share, publicKey, pairs, sessionId, digest } = params
-    const tweak = params.tweak ?? 0n
+  constructor(params: DklsPresignParams) {
+    const { id, signers, share, publicKey, pairs, sessionId } = params
     if (!Array.isArray(signers) || signers.length < 2) throw new ZrError('INVALID_INPUT', 'signing set needs at least 2 signers')
     const ids = new Set<string>()
     const idxs = new Set<bigint>()
@@ -188,20 +214,11 @@ export class DklsSignSession {
     const me = signers.find((s) => s.id === id)
     if (!me) throw new ZrError('INVALID_INPUT', 'this party is not in the signing set')
     if (typeof share !== 'bigint' || share <= 0n || share >= CURVE_ORDER) throw new ZrError('INVALID_INPUT', 'key share must be in [1, n)')
-    if (typeof tweak !== 'bigint' || tweak < 0n || tweak >= CURVE_ORDER) throw new ZrError('INVALID_INPUT', 'tweak must be in [0, n)')
-    if (!(digest instanceof Uint8Array) || digest.length !== 32) throw new ZrError('INVALID_INPUT', 'digest must be 32 bytes')
     if (!(sessionId instanceof Uint8Array) || sessionId.length < 16) throw new ZrError('INVALID_INPUT', 'session id must be at least 16 bytes')
-    let X: Point
-    try {
-      X = secp256k1.Point.fromBytes(publicKey)
-      X.assertValidity()
-    } catch (cause) {
-      throw new ZrError('INVALID_INPUT', 'public key is not a secp256k1 point', { cause })
-    }
-    const pk = X.add(mul(G, tweak))
-    if (pk.is0()) throw new ZrError('INVALID_INPUT', 'tweaked public key is the identity')
+    const X = parseKey(publicKey)
     this.id = id
-    this.#others = signers.map((s) => s.id).filter((j) => j !== id).sort()
+    this.#signers = signers.map((s) => s.id).sort()
+    this.#others = this.#signers.filter((j) => j !== id)
     for (const j of this.#others) {
       const p = pairs?.get(j)
       if (!p) throw new ZrError('INVALID_INPUT', `missing pairwise setup for ${j}`)
@@ -212,26 +229,24 @@ export class DklsSignSession {
       if (!(p.zeroSeed instanceof Uint8Array) || p.zeroSeed.length < 16) throw new ZrError('INVALID_INPUT', `zero-sharing seed for ${j} must be at least 16 bytes`)
     }
     this.#pairs = pairs
-    this.#pk = pk
-    this.#digest = Uint8Array.from(digest)
-    this.#e = mod(bytesToBigInt(digest))
+    this.#pk = X
 
-    // Session binding: sid, the signing set with its x-coordinates, the (tweaked) key.
+    // Session binding: sid, the signing set with its x-coordinates, the (untweaked) key.
     const sorted = [...signers].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
-    const t = new Transcript('zrkit/dkls23/sign/v1').sessionId(sessionId).u32('signers', sorted.length)
+    const t = new Transcript('zrkit/dkls23/presign/v1').sessionId(sessionId).u32('signers', sorted.length)
     for (const s of sorted) t.partyId('signer', s.id).scalar('index', s.index)
-    this.#session = t.point('public-key', pk).challengeBytes('session', 32)
+    this.#session = t.point('public-key', X).challengeBytes('session', 32)
 
     // Step 5: instance key and inversion mask.
     this.#r = randomScalar()
     this.#phi = randomScalar()
     this.#R = normalizePoints([mulBase(this.#r)])[0] as Point
 
-    // Zero share (F_Zero) and the additive share sk_i = lambda_i * (x_i + t) + zeta_i (step 7, computed early).
+    // Zero share (F_Zero) and the additive share sk_i = lambda_i * x_i + zeta_i (step 7, computed early).
     let zeta = 0n
     for (const j of this.#others) zeta += zeroShareTerm((pairs.get(j) as DklsPairSetup).zeroSeed, this.#session, id, j)
     const lambda = lagrangeAtZero(me.index, signers.map((s) => s.index))
-    this.#sk = mod(lambda * mod(share + tweak) + zeta)
+    this.#sk = mod(lambda * share + zeta)
   }
 
   #abort(shortMessage: string, party: string | undefined, cause?: unknown): never {
@@ -242,12 +257,7 @@ export class DklsSignSession {
     }
     this.#wipe()
     this.#phase = 'aborted'
-    const details = cause instanceof Error ? cause.message : undefined
-    throw new ZrError('MPC_ABORT', shortMessage, {
-      cause,
-      details,
-      context: party !== undefined ? { party } : { suspects: [...this.#others] },
-    })
+    throw abortError(shortMessage, party, this.#others, cause)
   }
 
   #wipe(): void {
@@ -333,8 +343,8 @@ export class DklsSignSession {
     return out
   }
 
-  /** Round 3: checks every counterparty's round-2 message and returns the broadcast (u_i, w_i). */
-  round3(received: ReadonlyMap<string, DklsSignMsg2>): DklsSignBroadcast {
+  /** Round 3: checks every counterparty's round-2 message and returns this signer's presignature. */
+  round3(received: ReadonlyMap<string, DklsSignMsg2>): DklsPresignature {
     this.#enter('round2', 'round3', 'round3')
     const msgs = this.#received(received, 'round 3')
     let pkSum = this.#pkI as Point
@@ -386,18 +396,91 @@ export class DklsSignSession {
     }
     if (!pkSum.equals(this.#pk)) this.#abort('signing aborted: the public shares do not add up to the public key', undefined)
     if (R.is0()) this.#abort('signing aborted: the instance points add up to the identity', undefined)
-    const rx = mod(R.toAffine().x)
-    if (rx === 0n) this.#abort('signing aborted: r = 0', undefined)
-    // Step 9.
+    // Step 9 without the message: u_i and v_i; w_i is made online (see DklsOnlineSigner).
     const mask = mod(this.#phi + psiSum)
-    const u = mod(this.#r * mask + sumU)
-    const v = mod(this.#sk * mask + sumV)
-    const w = mod(this.#e * this.#phi + rx * v)
-    this.#bigR = R
-    this.#rx = rx
-    this.#own = { u, w }
+    const presignature: DklsPresignature = {
+      id: Uint8Array.from(this.#session),
+      self: this.id,
+      signers: [...this.#signers],
+      publicKey: pointToBytes(this.#pk),
+      instancePoint: pointToBytes(R),
+      phi: this.#phi,
+      u: mod(this.#r * mask + sumU),
+      v: mod(this.#sk * mask + sumV),
+    }
     this.#wipe()
-    return { u: scalarToBytes(u), w: scalarToBytes(w) }
+    return presignature
+  }
+}
+
+/** What {@link DklsOnlineSigner} signs: the digest, and the additive tweak of a derived key. */
+export type DklsOnlineParams = {
+  /** The 32-byte message digest to sign (no further hashing). */
+  digest: Uint8Array
+  /** Additive key tweak t in [0, n) (derived child key): the signature verifies under X + t*G. */
+  tweak?: bigint
+}
+
+/**
+ * The online part of DKLs23 signing: one presignature, one digest, one broadcast round. The nonce is
+ * re-randomized with a public delta = H(presignature, R, X, t, digest): R' = R + delta*G, so that a
+ * presignature made before the message (and the tweak) were known is safe with additive key derivation
+ * (Groth and Shoup, "On the security of ECDSA with additive key derivation and presignatures", 2022).
+ * Each signer broadcasts u'_i = u_i + delta*phi_i and w_i = e*phi_i + r'*(v_i + t*phi_i); then
+ * sum w / sum u' = (e + r'(x + t)) / (k + delta), an ECDSA signature with nonce k + delta under X + t*G.
+ * `share()` runs once: a signer never makes two shares of one presignature.
+ */
+export class DklsOnlineSigner {
+  readonly #presig: DklsPresignature
+  readonly #others: string[]
+  readonly #pk: Point
+  readonly #e: bigint
+  readonly #R: Point
+  readonly #rx: bigint
+  readonly #delta: bigint
+  readonly #tweak: bigint
+  #phase: 'start' | 'shared' | 'done' | 'aborted' = 'start'
+  #own: { u: bigint; w: bigint } | undefined
+
+  constructor(presignature: DklsPresignature, params: DklsOnlineParams) {
+    const { digest } = params ?? ({} as DklsOnlineParams)
+    const tweak = params?.tweak ?? 0n
+    if (!(digest instanceof Uint8Array) || digest.length !== 32) throw new ZrError('INVALID_INPUT', 'digest must be 32 bytes')
+    if (typeof tweak !== 'bigint' || tweak < 0n || tweak >= CURVE_ORDER) throw new ZrError('INVALID_INPUT', 'tweak must be in [0, n)')
+    const p = presignature
+    if (!p || !(p.id instanceof Uint8Array) || p.id.length !== 32 || !Array.isArray(p.signers) || !p.signers.includes(p.self)) throw new ZrError('INVALID_INPUT', 'not a DKLs23 presignature')
+    for (const x of [p.phi, p.u, p.v]) if (typeof x !== 'bigint' || x < 0n || x >= CURVE_ORDER) throw new ZrError('INVALID_INPUT', 'presignature scalars must be in [0, n)')
+    const X = parseKey(p.publicKey)
+    const pk = X.add(mul(G, tweak))
+    if (pk.is0()) throw new ZrError('INVALID_INPUT', 'tweaked public key is the identity')
+    const R0 = parsePoint(p.instancePoint, 'instance point')
+    this.#presig = p
+    this.#others = p.signers.filter((j) => j !== p.self)
+    this.#pk = pk
+    this.#e = mod(bytesToBigInt(digest))
+    this.#tweak = tweak
+    this.#delta = wideReduce(new Transcript('zrkit/dkls23/rerandomize/v1').bytes('presignature', p.id).point('R', R0).point('public-key', X).scalar('tweak', tweak).bytes('digest', digest).challengeBytes('delta', 64))
+    this.#R = R0.add(mulG(this.#delta))
+    this.#rx = this.#R.is0() ? 0n : mod(this.#R.toAffine().x)
+  }
+
+  #abort(shortMessage: string, party: string | undefined, cause?: unknown): never {
+    this.#phase = 'aborted'
+    this.#own = undefined
+    throw abortError(shortMessage, party, this.#others, cause)
+  }
+
+  /** This signer's broadcast (u'_i, w_i) to every other signer. Once only. */
+  share(): DklsSignBroadcast {
+    if (this.#phase !== 'start') throw new ZrError('INVALID_INPUT', `share called out of order (state: ${this.#phase}): a presignature makes one signature share, once`)
+    this.#phase = 'shared'
+    if (this.#R.is0()) this.#abort('signing aborted: the re-randomized instance point is the identity', undefined)
+    if (this.#rx === 0n) this.#abort('signing aborted: r = 0', undefined)
+    const { phi, u, v } = this.#presig
+    const uPrime = mod(u + this.#delta * phi)
+    const w = mod(this.#e * phi + this.#rx * mod(v + this.#tweak * phi))
+    this.#own = { u: uPrime, w }
+    return { u: scalarToBytes(uPrime), w: scalarToBytes(w) }
   }
 
   /**
@@ -405,13 +488,15 @@ export class DklsSignSession {
    * signature under X + t*G and returns r || s || v (65 bytes, low S, v in {0, 1}; 2 or 3 only if R.x >= n).
    */
   finish(broadcasts: ReadonlyMap<string, DklsSignBroadcast>): Uint8Array {
-    this.#enter('round3', 'done', 'finish')
-    const msgs = this.#received(broadcasts, 'output')
+    if (this.#phase !== 'shared') throw new ZrError('INVALID_INPUT', `finish called out of order (state: ${this.#phase})`)
+    this.#phase = 'done'
+    if (!(broadcasts instanceof Map)) throw new ZrError('INVALID_INPUT', 'output: expected a Map keyed by sender id')
     const own = this.#own as { u: bigint; w: bigint }
     let u = own.u
     let w = own.w
     for (const j of this.#others) {
-      const m = msgs.get(j) as DklsSignBroadcast
+      const m = broadcasts.get(j)
+      if (m === undefined || m === null) this.#abort(`output: no message from ${j}`, undefined)
       try {
         u += parseScalar(m.u, 'u')
         w += parseScalar(m.w, 'w')
@@ -423,9 +508,9 @@ export class DklsSignSession {
     w = mod(w)
     if (u === 0n) this.#abort('signing aborted: the u values add up to zero', undefined)
     const s = mod(w * Fn.inv(u))
-    const R = this.#bigR as Point
+    const R = this.#R
     const rx = this.#rx
-    // ECDSA verification against the exact R: (e/s)*G + (r/s)*(X + tG) == R. Everything here is
+    // ECDSA verification against the exact R': (e/s)*G + (r/s)*(X + tG) == R'. Everything here is
     // public (the signature, the digest, the key), so variable-time multiplication is fine.
     const sInv = s === 0n ? 0n : Fn.inv(s)
     const check = s === 0n ? secp256k1.Point.ZERO : G.multiplyUnsafe(mod(this.#e * sInv)).add(this.#pk.multiplyUnsafe(mod(rx * sInv)))
@@ -444,9 +529,75 @@ export class DklsSignSession {
     out[64] = v
     return out
   }
+}
+
+/**
+ * One signer's whole DKLs23 signing of one digest: presigning ({@link DklsPresignSession}) and the
+ * online part ({@link DklsOnlineSigner}) back to back, the one path that pooled presignatures take too.
+ * Flow: `round1()` -> per-counterparty messages; `round2(received)` -> per-counterparty messages;
+ * `round3(received)` -> one broadcast; `finish(broadcasts)` -> 65-byte r || s || v.
+ * Every method runs once, in order; any failure aborts the whole session.
+ */
+export class DklsSignSession {
+  readonly id: string
+  readonly #presign: DklsPresignSession
+  readonly #online: DklsOnlineParams
+  readonly #digest: Uint8Array
+  #signer: DklsOnlineSigner | undefined
+
+  constructor(params: DklsSignParams) {
+    const { digest, tweak, ...presign } = params ?? ({} as DklsSignParams)
+    if (!(digest instanceof Uint8Array) || digest.length !== 32) throw new ZrError('INVALID_INPUT', 'digest must be 32 bytes')
+    if (tweak !== undefined && (typeof tweak !== 'bigint' || tweak < 0n || tweak >= CURVE_ORDER)) throw new ZrError('INVALID_INPUT', 'tweak must be in [0, n)')
+    this.#presign = new DklsPresignSession(presign)
+    this.id = this.#presign.id
+    this.#digest = Uint8Array.from(digest)
+    this.#online = { digest: this.#digest, ...(tweak !== undefined ? { tweak } : {}) }
+    if (tweak) {
+      const pk = parseKey(presign.publicKey).add(mul(G, tweak))
+      if (pk.is0()) throw new ZrError('INVALID_INPUT', 'tweaked public key is the identity')
+    }
+  }
+
+  round1(): Map<string, DklsSignMsg1> {
+    return this.#presign.round1()
+  }
+
+  round2(received: ReadonlyMap<string, DklsSignMsg1>): Map<string, DklsSignMsg2> {
+    return this.#presign.round2(received)
+  }
+
+  /** Round 3: finishes presigning and returns this signer's online broadcast (u'_i, w_i). */
+  round3(received: ReadonlyMap<string, DklsSignMsg2>): DklsSignBroadcast {
+    this.#signer = new DklsOnlineSigner(this.#presign.round3(received), this.#online)
+    return this.#signer.share()
+  }
+
+  /** Output: see {@link DklsOnlineSigner.finish}. */
+  finish(broadcasts: ReadonlyMap<string, DklsSignBroadcast>): Uint8Array {
+    if (!this.#signer) throw new ZrError('INVALID_INPUT', 'finish called out of order (state: before round3)')
+    return this.#signer.finish(broadcasts)
+  }
 
   /** The digest this session signs. */
   get digest(): Uint8Array {
     return Uint8Array.from(this.#digest)
   }
+}
+
+/** The group public key X, checked to be a secp256k1 point. */
+function parseKey(publicKey: Uint8Array): Point {
+  try {
+    const X = secp256k1.Point.fromBytes(publicKey)
+    X.assertValidity()
+    return X
+  } catch (cause) {
+    throw new ZrError('INVALID_INPUT', 'public key is not a secp256k1 point', { cause })
+  }
+}
+
+/** MPC_ABORT naming the counterparty at fault, or every other signer as suspects when no one can be named. */
+function abortError(shortMessage: string, party: string | undefined, others: readonly string[], cause?: unknown): ZrError {
+  const details = cause instanceof Error ? cause.message : undefined
+  return new ZrError('MPC_ABORT', shortMessage, { cause, details, context: party !== undefined ? { party } : { suspects: [...others] } })
 }

@@ -443,10 +443,10 @@ describe('tampering with the coordination rounds of signing', () => {
       const session = cheater.router.open(`${sessionId}/0`, net.ids)
       try {
         const ready = await session.collect('ecdsa/ready', { from: [victim.id], timeoutMs: 5_000 })
-        const { nonce } = decodeWire<{ nonce: Uint8Array }>(ready.get(victim.id)!, victim.id, 'nonce', { record: { nonce: { bytes: 32 } } })
+        const { nonce } = decodeWire<{ nonce: Uint8Array }>(ready.get(victim.id)!, victim.id, 'nonce', { record: { nonce: { bytes: 32 }, presignatures: { list: { bytes: 32 } } } })
         const signers = [cheater.id, victim.id].sort()
         const nonces = signers.map((p) => (p === victim.id ? flipped(nonce, 0) : new Uint8Array(32).fill(1)))
-        const body = { signers: signers.map((p) => text(p)), nonces }
+        const body = { signers: signers.map((p) => text(p)), nonces, presignatures: [], refill: Uint8Array.of(0) }
         const signature = await cheater.account.sign(packageDigest('zrkit/dkls23/signing-set/v1', session.id, sha256(encodeWire(body))))
         await session.send(victim.id, 'ecdsa/package', encodeWire({ ...body, signature }))
       } finally {

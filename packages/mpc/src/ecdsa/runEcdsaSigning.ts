@@ -1,13 +1,14 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
-import { type Accusation, type Account, type KeyType, ZrError } from '@zrkit/core'
+import { type Accusation, type Account, type KeyType, ZrError, toHex } from '@zrkit/core'
 import { equalBytes, signatureProblem } from '@zrkit/core/internal'
 import { misbehaved } from '../frost/messages.js'
 import { gatherSigners, holdAsBackup, packageDigest, runAttempts, sendToAll, signedBy } from '../federation/coordinator.js'
 import type { Session, SessionRouter } from '../transport/SessionRouter.js'
 import type { EcdsaKeyState } from './ecdsaKey.js'
 import { runPairSetup } from './pairSetup.js'
-import { type DklsPairSetup, type DklsSignBroadcast, type DklsSignMsg1, type DklsSignMsg2, DklsSignSession } from './sign.js'
+import type { PresignaturePool } from './presignaturePool.js'
+import { type DklsPairSetup, type DklsPresignature, type DklsSignBroadcast, type DklsSignMsg1, type DklsSignMsg2, DklsOnlineSigner, DklsPresignSession, DklsSignSession } from './sign.js'
 import { Transcript, bytesToBigInt } from './ot/transcript.js'
 import { type WireSchema, type WireValue, decodeWire, encodeWire } from './wire.js'
 
@@ -41,6 +42,14 @@ export type RunEcdsaSigningOptions = {
    */
   backupDelayMs?: number
   signal?: AbortSignal
+  /**
+   * The key's presignature pool at this party. A signing whose signers all hold a presignature of their
+   * set (one per digest) uses them: one online round instead of three. Each use is recorded durably before
+   * any share leaves the party, and every signer confirms its own record to the others before any share is
+   * sent. After a signing the signers refill the pool in the background (up to `pool.perSet`).
+   * Absent: every signing runs all three rounds.
+   */
+  presignatures?: PresignaturePool
 }
 
 /** What {@link runEcdsaSigning} returns: 65-byte r || s || v signatures (low S, v = recovery id). */
@@ -50,11 +59,23 @@ export type EcdsaSigningResult = {
   attempts: number
   /** Parties caught cheating along the way (each excluded from the later attempts, its setups burned). */
   accusations: Accusation[]
+  /** Whether the signatures came from pooled presignatures (the online round alone). */
+  presigned: boolean
+  /**
+   * At a signer whose signing set refills its pool: the background presigning, which resolves with the
+   * number of presignatures added (0 when it failed: a signer down, say). Never rejects.
+   */
+  refill?: Promise<number>
 }
 
 const PACKAGE_DOMAIN = 'zrkit/dkls23/signing-set/v1'
-const nonceSchema: WireSchema = { record: { nonce: { bytes: 32 } } }
-const packageSchema: WireSchema = { record: { signers: { list: 'bytes' }, nonces: { list: { bytes: 32 } }, signature: { bytes: 64 } } }
+const readySchema: WireSchema = { record: { nonce: { bytes: 32 }, presignatures: { list: { bytes: 32 } } } }
+const packageSchema: WireSchema = { record: { signers: { list: 'bytes' }, nonces: { list: { bytes: 32 } }, presignatures: { list: { bytes: 32 } }, refill: { bytes: 1 }, signature: { bytes: 64 } } }
+const okSchema: WireSchema = { record: { ok: { bytes: 1 } } }
+/** Presignature ids a party offers the coordinator, at most. */
+const OFFERED_MAX = 64
+/** Presignatures one signing asks its signers to make afterwards, at most. */
+const REFILL_MAX = 2
 const setupSchema: WireSchema = { record: { setup: { bytes: 32 } } }
 const msg1Schema: WireSchema = { record: { commitment: 'bytes', mul: { record: { ote: { record: { u: 'bytes', xTilde: 'bytes', tTilde: 'bytes' } } } } } }
 const msg2Schema: WireSchema = {
@@ -74,8 +95,10 @@ const NO_SETUP = new Uint8Array(32)
 const text = new TextEncoder()
 const untext = new TextDecoder()
 
-type Package = { signers: string[]; nonces: Uint8Array[]; signature: Uint8Array }
-const hashOf = (p: { signers: string[]; nonces: Uint8Array[] }) => sha256(encodeWire({ signers: p.signers.map((s) => text.encode(s)), nonces: p.nonces }))
+type Package = { signers: string[]; nonces: Uint8Array[]; presignatures: Uint8Array[]; refill: number; signature: Uint8Array }
+type PackageBody = Omit<Package, 'signature'>
+const hashOf = (p: PackageBody) => sha256(encodeWire({ signers: p.signers.map((s) => text.encode(s)), nonces: p.nonces, presignatures: p.presignatures, refill: Uint8Array.of(p.refill) }))
+type Ready = { nonce: Uint8Array; presignatures: Uint8Array[] }
 
 /**
  * Threshold ECDSA signing (DKLs23, three rounds) of one or more digests by any `threshold` parties.
@@ -119,35 +142,40 @@ export async function runEcdsaSigning(options: RunEcdsaSigningOptions): Promise<
   const onExcluded = (party: string) => key.burn(party)
   const { value, attempts, accusations } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal, onExcluded, followExcludedCoordinators: true }, async ({ session, coordinator, excluded, givenUp, decline }) => {
     const nonce = randomBytes(32)
+    const offered = (await options.presignatures?.allIds(OFFERED_MAX)) ?? []
     let pkg: Package
     if (coordinator === self) {
-      const chosen = await gatherSigners(session, 'ecdsa/ready', {
+      const chosen = await gatherSigners<Ready>(session, 'ecdsa/ready', {
         parties,
-        mine: nonce,
+        mine: { nonce, presignatures: offered },
         threshold,
         excluded,
         wait,
-        accept: (p, body) => decodeWire<{ nonce: Uint8Array }>(body, p, 'nonce', nonceSchema).nonce,
+        accept: (p, body) => decodeWire<Ready>(body, p, 'ready message', readySchema),
       })
-      const body = { signers: chosen.map(([p]) => p), nonces: chosen.map(([, n]) => n) }
+      const signers = chosen.map(([p]) => p)
+      const { use, refill } = await choosePresignatures(options.presignatures, signers, chosen, digests.length)
+      const body: PackageBody = { signers, nonces: chosen.map(([, r]) => r.nonce), presignatures: use, refill }
       pkg = { ...body, signature: await account.sign(packageDigest(PACKAGE_DOMAIN, session.id, hashOf(body))) }
-      await sendToAll(session, 'ecdsa/package', encodeWire({ signers: pkg.signers.map((s) => text.encode(s)), nonces: pkg.nonces, signature: pkg.signature }))
+      await sendToAll(session, 'ecdsa/package', encodeWire({ signers: pkg.signers.map((s) => text.encode(s)), nonces: pkg.nonces, presignatures: pkg.presignatures, refill: Uint8Array.of(pkg.refill), signature: pkg.signature }))
     } else {
       // a coordinator caught cheating gets no nonce from this party: it can only sign without it
       if (excluded.has(coordinator)) decline(coordinator)
-      else await session.send(coordinator, 'ecdsa/ready', encodeWire({ nonce }))
+      else await session.send(coordinator, 'ecdsa/ready', encodeWire({ nonce, presignatures: offered }))
       const raw = await session.collect('ecdsa/package', { ...wait, from: [coordinator] })
-      const w = decodeWire<{ signers: Uint8Array[]; nonces: Uint8Array[]; signature: Uint8Array }>(raw.get(coordinator) as Uint8Array, coordinator, 'signing set', packageSchema)
-      pkg = { signers: w.signers.map((s) => untext.decode(s)), nonces: w.nonces, signature: w.signature }
+      const w = decodeWire<{ signers: Uint8Array[]; nonces: Uint8Array[]; presignatures: Uint8Array[]; refill: Uint8Array; signature: Uint8Array }>(raw.get(coordinator) as Uint8Array, coordinator, 'signing set', packageSchema)
+      pkg = { signers: w.signers.map((s) => untext.decode(s)), nonces: w.nonces, presignatures: w.presignatures, refill: w.refill[0] as number, signature: w.signature }
       if (!signedBy(options.identityKey, PACKAGE_DOMAIN, session.id, coordinator, hashOf(pkg), pkg.signature)) throw misbehaved(coordinator, 'sent a signing set without its valid signature')
     }
-    checkPackage(pkg, coordinator, parties, threshold, self, nonce)
+    checkPackage(pkg, coordinator, parties, threshold, self, nonce, digests.length)
     const sid = new Transcript('zrkit/dkls23/sign-session/v1').bytes('session', text.encode(session.id)).bytes('package', hashOf(pkg)).challengeBytes('sid', 32)
 
     let signatures: Uint8Array[]
+    let refill: Promise<number> | undefined
     if (pkg.signers.includes(self)) {
       // (a failure here tells every other party at once: see runAttempts)
-      signatures = await signAsMember(session, options, pkg.signers, sid, wait)
+      signatures = pkg.presignatures.length ? await signOnline(session, options, pkg.signers, pkg.presignatures, wait) : await signAsMember(session, options, pkg.signers, sid, wait)
+      if (pkg.refill > 0 && options.presignatures) refill = refillPresignatures(options, options.presignatures, pkg.signers, sid, `${session.id}/presign`, pkg.refill)
       const outside = parties.filter((p) => !pkg.signers.includes(p))
       if (outside.length) await sendToAll(session, 'ecdsa/result', encodeWire({ signatures }), outside)
     } else {
@@ -155,12 +183,12 @@ export async function runEcdsaSigning(options: RunEcdsaSigningOptions): Promise<
       // a backup: the signers post this result; return it for posting only if the request is still open after the delay
       await holdAsBackup(options.backupDelayMs, wait.timeoutMs, options.signal)
     }
-    return { signatures, signers: pkg.signers }
+    return { signatures, signers: pkg.signers, presigned: pkg.presignatures.length > 0, ...(refill ? { refill } : {}) }
   })
   return { ...value, attempts, accusations }
 }
 
-function checkPackage(pkg: Package, coordinator: string, parties: string[], threshold: number, self: string, nonce: Uint8Array): void {
+function checkPackage(pkg: Package, coordinator: string, parties: string[], threshold: number, self: string, nonce: Uint8Array, digests: number): void {
   const distinct = new Set(pkg.signers)
   const sorted = pkg.signers.every((s, i) => i === 0 || (pkg.signers[i - 1] as string) < s)
   if (!sorted || distinct.size !== pkg.signers.length || pkg.signers.length < threshold || pkg.nonces.length !== pkg.signers.length || pkg.signers.some((s) => !parties.includes(s)) || !pkg.signers.includes(coordinator)) {
@@ -168,6 +196,9 @@ function checkPackage(pkg: Package, coordinator: string, parties: string[], thre
   }
   const at = pkg.signers.indexOf(self)
   if (at >= 0 && !equalBytes(pkg.nonces[at] as Uint8Array, nonce)) throw misbehaved(coordinator, 'altered this party’s nonce')
+  if ((pkg.presignatures.length !== 0 && pkg.presignatures.length !== digests) || new Set(pkg.presignatures.map((p) => toHex(p))).size !== pkg.presignatures.length || pkg.refill > REFILL_MAX) {
+    throw misbehaved(coordinator, 'sent a signing set with an invalid choice of presignatures')
+  }
 }
 
 /** A signer's part: setup check (and rerun), the three DKLs23 rounds, the combined signatures. */
@@ -240,6 +271,91 @@ async function signAsMember(
   await perParty('ecdsa/3', () => r3 as unknown as WireValue)
   const in3 = await collectList<DklsSignBroadcast>('ecdsa/3', 'round-3 message', msg3Schema)
   return sessions.map((s, k) => s.finish(byDigest(in3, k)))
+}
+
+/**
+ * The coordinator's choice: presignatures of exactly this signing set that it and every other signer
+ * offered (one per digest, or none: then all rounds run), and how many the signers make afterwards to
+ * keep the pool at `perSet`.
+ */
+async function choosePresignatures(pool: PresignaturePool | undefined, signers: string[], chosen: [string, Ready][], digests: number): Promise<{ use: Uint8Array[]; refill: number }> {
+  if (!pool || pool.perSet === 0) return { use: [], refill: 0 }
+  const offers = chosen.map(([, r]) => new Set(r.presignatures.map((id) => toHex(id))))
+  const common = (await pool.ids(signers)).filter((id) => offers.every((o) => o.has(toHex(id))))
+  const use = common.length >= digests ? common.slice(0, digests) : []
+  return { use, refill: Math.max(0, Math.min(REFILL_MAX, pool.perSet - (common.length - use.length))) }
+}
+
+/**
+ * A signer's part with pooled presignatures: each one is taken from the pool (its use recorded durably)
+ * before anything else; the signers confirm that to one another; only then does any share leave, in
+ * the one online round. A party that does not hold them (used already, or restored from an old backup
+ * while the others used them) says so, and no signer sends a share: the next attempt runs all rounds.
+ */
+async function signOnline(session: Session, options: RunEcdsaSigningOptions, signers: string[], ids: Uint8Array[], wait: { timeoutMs: number; signal?: AbortSignal }): Promise<Uint8Array[]> {
+  const { key, digests, presignatures: pool } = options
+  const self = key.key.self
+  const others = signers.filter((s) => s !== self)
+  const taken: DklsPresignature[] = []
+  for (const id of ids) {
+    const p = await pool?.take(id, signers)
+    if (p) taken.push(p)
+  }
+  const held = taken.length === ids.length
+  await Promise.all(others.map((j) => session.send(j, 'ecdsa/presigned', encodeWire({ ok: Uint8Array.of(held ? 1 : 0) }))))
+  if (!held) throw new ZrError('MPC_ABORT', 'This party does not hold the chosen presignatures.', { details: 'they were used already or never made here; the next attempt signs without presignatures', context: { suspects: [] } })
+  const confirmations = await session.collect('ecdsa/presigned', { ...wait, from: others })
+  for (const j of others) {
+    const { ok } = decodeWire<{ ok: Uint8Array }>(confirmations.get(j) as Uint8Array, j, 'presignature confirmation', okSchema)
+    if (ok[0] !== 1) throw new ZrError('MPC_ABORT', 'A signer does not hold the chosen presignatures.', { details: `${j} says it does not hold them; no share was sent, and the next attempt signs without presignatures`, context: { suspects: [j] } })
+  }
+  const online = digests.map((digest, k) => new DklsOnlineSigner(taken[k] as DklsPresignature, { digest, ...(options.tweak ? { tweak: options.tweak } : {}) }))
+  const shares = online.map((o) => o.share())
+  await Promise.all(others.map((j) => session.send(j, 'ecdsa/online', encodeWire(shares as unknown as WireValue))))
+  const raw = await session.collect('ecdsa/online', { ...wait, from: others })
+  const inbound = new Map(others.map((j) => [j, decodeWire<DklsSignBroadcast[]>(raw.get(j) as Uint8Array, j, 'online share', listOf(msg3Schema, digests.length))]))
+  return online.map((o, k) => o.finish(new Map(others.map((j) => [j, (inbound.get(j) as DklsSignBroadcast[])[k] as DklsSignBroadcast]))))
+}
+
+/**
+ * The signers' background presigning after a signing: `count` presignatures of their set, each made
+ * in rounds 1 to 3 with a session id derived from the signing's (unique: it holds every signer's fresh
+ * nonce), added to the pool. Resolves with the number added, 0 when anything failed (a signer down).
+ */
+async function refillPresignatures(options: RunEcdsaSigningOptions, pool: PresignaturePool, signers: string[], sid: Uint8Array, sessionName: string, count: number): Promise<number> {
+  const { key } = options
+  const self = key.key.self
+  const others = signers.filter((s) => s !== self)
+  const session = options.router.open(sessionName, signers)
+  try {
+    const wait = { timeoutMs: options.attemptTimeoutMs ?? 3_000 }
+    const pairs = new Map<string, DklsPairSetup>()
+    for (const j of others) {
+      const p = await key.pair(j)
+      if (!p) return 0
+      pairs.set(j, p.setup)
+    }
+    const info = signers.map((id) => ({ id, index: key.indexOf(id) }))
+    const share = bytesToBigInt(key.key.share)
+    const sessions = Array.from(
+      { length: count },
+      (_, k) => new DklsPresignSession({ id: self, signers: info, share, publicKey: key.key.publicKey, pairs, sessionId: new Transcript('zrkit/dkls23/presign-session/v1').bytes('sid', sid).u32('index', k).challengeBytes('sid', 32) }),
+    )
+    const exchange = async <T>(round: string, out: Map<string, T>[], what: string, schema: WireSchema): Promise<Map<string, T>[]> => {
+      await Promise.all(others.map((j) => session.send(j, round, encodeWire(out.map((m) => m.get(j)) as unknown as WireValue))))
+      const raw = await session.collect(round, { ...wait, from: others })
+      const got = new Map(others.map((j) => [j, decodeWire<T[]>(raw.get(j) as Uint8Array, j, what, listOf(schema, count))]))
+      return sessions.map((_, k) => new Map(others.map((j) => [j, (got.get(j) as T[])[k] as T])))
+    }
+    const in1 = await exchange<DklsSignMsg1>('ecdsa/presign/1', sessions.map((s) => s.round1()), 'presigning round-1 message', msg1Schema)
+    const in2 = await exchange<DklsSignMsg2>('ecdsa/presign/2', sessions.map((s, k) => s.round2(in1[k] as Map<string, DklsSignMsg1>)), 'presigning round-2 message', msg2Schema)
+    await pool.add(sessions.map((s, k) => s.round3(in2[k] as Map<string, DklsSignMsg2>)))
+    return count
+  } catch {
+    return 0
+  } finally {
+    session.close()
+  }
 }
 
 /** A party outside the signing set: takes the first signer's result that verifies. */

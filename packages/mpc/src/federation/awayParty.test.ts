@@ -112,8 +112,8 @@ describe('a 2-of-3 federation over a network relay: FROST (eddsa-ed25519) and DK
       expect(coordinatorOf(sorted, requestId, 0)).toBe(victim)
       // it was really cut (and came back)
       await until(() => party.relay.sessions > before[parties.indexOf(party)]! && party.relay.connected, 'the victim reconnected', { timeoutMs: 5_000 })
-      // every party ran attempt 0 only
-      const attempts = parties.flatMap((p) => p.opened.filter((id) => id.includes(`/sign/`) && id.includes(`/${requestId}/`)))
+      // every party ran attempt 0 only (an ECDSA pool's background presigning after it is no attempt)
+      const attempts = parties.flatMap((p) => p.opened.filter((id) => id.includes(`/sign/`) && id.includes(`/${requestId}/`) && !id.endsWith('/presign')))
       expect(attempts.length).toBeGreaterThan(0)
       expect(attempts.every((id) => id.endsWith(`/${requestId}/0`)), attempts.join(', ')).toBe(true)
       s.intercept(null)

@@ -1,6 +1,7 @@
 import { type KeyType, type KeyringBackend, memorySecretStore, signingKey } from '@zrkit/core'
 import { EcdsaKeyState, decodeShare, ecdsaNames, encodeShare } from '../ecdsa/ecdsaKey.js'
 import { runEcdsaDkg } from '../ecdsa/runEcdsaDkg.js'
+import { PresignaturePool, checkPresignaturesPerSet } from '../ecdsa/presignaturePool.js'
 import { runEcdsaSigning } from '../ecdsa/runEcdsaSigning.js'
 import type { FrostPartyOptions } from './frostParty.js'
 import { protocolParty } from './protocolParty.js'
@@ -8,15 +9,24 @@ import { protocolParty } from './protocolParty.js'
 /** Key types the threshold-ECDSA federation serves (Ethereum and Cosmos; Bitcoin segwit v0). */
 export const ecdsaKeyTypes: readonly KeyType[] = ['ecdsa-secp256k1', 'bitcoin-secp256k1']
 
-/** Options of {@link ecdsaParty}: the same as a FROST party's. */
-export type EcdsaPartyOptions = FrostPartyOptions
+/** Options of {@link ecdsaParty}: a FROST party's, and the presignature pool's size. */
+export type EcdsaPartyOptions = FrostPartyOptions & {
+  /**
+   * Presignatures this party keeps per key and signing set (default 2; 0 turns pooling off). A signing
+   * whose signers all hold one needs only the online round (one message exchange instead of three);
+   * the signers make the next ones in the background after each signing. Each is used at most once:
+   * its use is written to `shares` before any share made from it leaves the party.
+   */
+  presignaturesPerSet?: number
+}
 
 /**
  * One party of a threshold-ECDSA federation (DKLs23 on secp256k1), as a keyring backend for that
  * party's connector. Key requests run the dealerless key generation among the parties that are up (at
- * least `threshold`; Shamir shares plus pairwise base OTs); signature requests run three-round threshold signing with any `threshold`
- * of them, for the key or a derived child key (path). The share and the pair setups stay with the
- * party, in `shares`.
+ * least `threshold`; Shamir shares plus pairwise base OTs); signature requests run threshold signing with any `threshold`
+ * of them, for the key or a derived child key (path): one online round when the signers hold a pooled
+ * presignature of their set, else all three rounds. The share, the pair setups and the presignatures
+ * stay with the party, in `shares`.
  *
  * @example
  * ```ts
@@ -29,6 +39,14 @@ export type EcdsaPartyOptions = FrostPartyOptions
 export function ecdsaParty(options: EcdsaPartyOptions): KeyringBackend {
   const { account, router, threshold } = options
   const shares = options.shares ?? memorySecretStore()
+  const perSet = checkPresignaturesPerSet(options.presignaturesPerSet ?? 2)
+  // One pool per loaded key: its operations run one at a time, so concurrent signings never draw the same presignature.
+  const pools = new WeakMap<EcdsaKeyState, PresignaturePool>()
+  const poolOf = (key: EcdsaKeyState) => {
+    let pool = pools.get(key)
+    if (!pool) pools.set(key, (pool = new PresignaturePool(shares, key.key.publicKey, key.key.self, perSet)))
+    return pool
+  }
   // Loaded keys: their pair setups hold live state (burned flags) shared by concurrent signings.
   const loaded = new Map<string, Promise<EcdsaKeyState | undefined>>()
   return protocolParty<EcdsaKeyState>(
@@ -70,6 +88,7 @@ export function ecdsaParty(options: EcdsaPartyOptions): KeyringBackend {
           seed: requestId,
           attemptTimeoutMs: options.attemptTimeoutMs ?? 3_000,
           ...(signal ? { signal } : {}),
+          ...(perSet > 0 ? { presignatures: poolOf(key) } : {}),
         })
         return { signatures, accusations }
       },

@@ -1,9 +1,9 @@
 import { type KeyringBackend, ZrError } from '@zrkit/core'
-import { ecdsaParty } from './ecdsaParty.js'
+import { type EcdsaPartyOptions, ecdsaParty } from './ecdsaParty.js'
 import { type FrostPartyOptions, frostParty } from './frostParty.js'
 
-/** Options of {@link federationParty}: one party's account, sessions, peers, threshold and share store. */
-export type FederationPartyOptions = FrostPartyOptions
+/** Options of {@link federationParty}: one party's account, sessions, peers, threshold and share store (and the ECDSA presignature pool's size). */
+export type FederationPartyOptions = FrostPartyOptions & Pick<EcdsaPartyOptions, 'presignaturesPerSet'>
 
 /**
  * One party of an MPC federation for every key type: FROST for `eddsa-ed25519` and

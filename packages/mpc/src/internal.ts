@@ -19,6 +19,7 @@ export { runKeyGeneration, type RunKeyGenerationOptions } from './federation/key
 // Threshold ECDSA (DKLs23)
 export { runEcdsaDkg, type EcdsaDkgResult, type RunEcdsaDkgOptions } from './ecdsa/runEcdsaDkg.js'
 export { runEcdsaSigning, type EcdsaSigningResult, type RunEcdsaSigningOptions } from './ecdsa/runEcdsaSigning.js'
+export { PresignaturePool, checkPresignaturesPerSet, presignatureStoreName } from './ecdsa/presignaturePool.js'
 export { EcdsaKeyState, type EcdsaKeyShare } from './ecdsa/ecdsaKey.js'
 export { runPairSetup, type PairSetupRecord, type RunPairSetupOptions } from './ecdsa/pairSetup.js'
 // FROST

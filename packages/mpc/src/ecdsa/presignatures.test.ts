@@ -187,7 +187,7 @@ describe('pooled ECDSA presignatures', () => {
       try {
         const ready = await session.collect('ecdsa/ready', { from: [victimId], timeoutMs: 5_000 })
         expect(ready.get(victimId)).toBeDefined()
-        const body = { signers: set.map((p) => text(p)), nonces: [new Uint8Array(32).fill(7), new Uint8Array(32)], presignatures: [held!], refill: Uint8Array.of(0) }
+        const body: { signers: Uint8Array[]; nonces: Uint8Array[]; presignatures: Uint8Array[]; refill: Uint8Array } = { signers: set.map((p) => text(p)), nonces: [new Uint8Array(32).fill(7), new Uint8Array(32)], presignatures: [held!], refill: Uint8Array.of(0) }
         // the victim's own nonce goes in its place
         const { nonce } = decodeWire<{ nonce: Uint8Array }>(ready.get(victimId)!, victimId, 'ready', { record: { nonce: { bytes: 32 }, presignatures: { list: { bytes: 32 } } } })
         body.nonces[set.indexOf(victimId)] = nonce

@@ -23,6 +23,8 @@ type NodeCrypto = {
   verify(algorithm: string | null, data: Uint8Array, key: unknown, signature: Uint8Array): boolean
   /** One-shot digest (Node 20.12 and later). */
   hash?(algorithm: string, data: Uint8Array, outputEncoding: 'buffer'): Uint8Array
+  /** A streaming digest whose state can be copied. */
+  createHash?(algorithm: 'sha512'): Sha512Stream
 }
 
 const nodeCrypto: NodeCrypto | undefined = (() => {
@@ -57,6 +59,34 @@ export const nativeSha512: ((data: Uint8Array) => Uint8Array) | undefined = (() 
     if (!(data instanceof Uint8Array)) throw new ZrError('INVALID_INPUT', 'Cannot hash this value.', { details: `expected bytes, got ${describeValue(data)}` })
     return hash.call(nodeCrypto, 'sha512', data, 'buffer')
   }
+})()
+
+/** A streaming SHA-512 whose state can be copied (see {@link nativeSha512Stream}). */
+export type Sha512Stream = { update(data: Uint8Array): Sha512Stream; copy(): Sha512Stream; digest(): Uint8Array }
+
+/**
+ * A streaming SHA-512 on the platform (Node's `crypto.createHash('sha512')`), whose state can be copied
+ * (`copy()`) to read a digest and go on absorbing; undefined where there is none (then use noble's
+ * `sha512.create()`, which does the same with `clone()`). Its digests are SHA-512's: transcripts that absorb
+ * large messages (the OT extension's matrices) take it when present, about 3x faster than JavaScript there.
+ *
+ * @example
+ * ```ts
+ * import { nativeSha512Stream } from '@zrkit/core/internal'
+ * const h = nativeSha512Stream?.()
+ * h?.update(new Uint8Array([1, 2, 3]))
+ * const digest = h?.copy().digest() // equals sha512(Uint8Array.of(1, 2, 3)); h can absorb more
+ * ```
+ */
+export const nativeSha512Stream: (() => Sha512Stream) | undefined = (() => {
+  const createHash = nodeCrypto?.createHash
+  if (typeof createHash !== 'function') return undefined
+  try {
+    createHash.call(nodeCrypto, 'sha512').copy().digest()
+  } catch {
+    return undefined
+  }
+  return () => createHash.call(nodeCrypto, 'sha512')
 })()
 
 /** DER SubjectPublicKeyInfo prefix of a raw 32-byte Ed25519 key (RFC 8410). */

@@ -32,7 +32,7 @@ import {
 } from './otExtension.js'
 import { Gf256SumOfProducts } from './gf256.js'
 import { Sha512Hasher } from './sha512Hasher.js'
-import { nativeSha512 } from '@zrkit/core/internal'
+import { nativeSha512, nativeSha512Stream } from '@zrkit/core/internal'
 import { CURVE_ORDER, Transcript, bytesToBigInt, parsePoint, parseScalar, scalarToBytes, wideReduce, writeScalar } from './transcript.js'
 import { transposeBits } from './transpose.js'
 
@@ -276,6 +276,28 @@ describe('hashing and scalar encoding helpers', () => {
     h.wipe()
     expect(eq(h.hash(m), first)).toBe(true)
     expect(eq(first, sha512(m))).toBe(true)
+  })
+
+  it('a transcript gives the same challenges natively and with noble: any sequence of records (small and over 256 bytes), clones that go on apart, challenges read in the middle', () => {
+    expect(nativeSha512Stream).toBeTypeOf('function') // so the first transcript below is the native one
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ minLength: 0, maxLength: 700 }), { maxLength: 6 }), fc.nat({ max: 100 }), (records, len) => {
+        const run = (native: boolean) => {
+          const t = new Transcript('zrkit/test/v1', { native }).sessionId(Uint8Array.of(1, 2, 3))
+          const out: Uint8Array[] = []
+          records.forEach((r, i) => {
+            t.bytes(`r${i}`, r)
+            if (i % 2) out.push(t.challengeBytes(`c${i}`, len + 1))
+          })
+          const c = t.clone()
+          out.push(t.challengeBytes('end', 64), c.bytes('apart', Uint8Array.of(9)).challengeBytes('end', 64), t.challengeBytes('after', 33))
+          return out
+        }
+        const [a, b] = [run(true), run(false)]
+        return a.length === b.length && a.every((x, i) => eq(x, b[i]!))
+      }),
+      { numRuns: 100 },
+    )
   })
 
   it('Sha512Hasher hashes natively on this Node', () => {

@@ -48,7 +48,7 @@ async function dkg(net: Network, threshold: number): Promise<EcdsaKeyState[]> {
  * With `pools`, the signers use a pooled presignature when they hold one; the background refill it starts is
  * returned, to be awaited outside the timing.
  */
-async function sign(net: Network, threshold: number, keys: EcdsaKeyState[], digest: Uint8Array, pools?: PresignaturePool[]): Promise<Promise<unknown>[]> {
+async function sign(net: Network, threshold: number, keys: EcdsaKeyState[], digest: Uint8Array, pools?: PresignaturePool[], refill?: number): Promise<Promise<unknown>[]> {
   const sessionId = `bench/ecdsa-sign/${sessions++}`
   const results = await Promise.all(
     keys.slice(0, threshold).map((key, i) =>
@@ -63,6 +63,7 @@ async function sign(net: Network, threshold: number, keys: EcdsaKeyState[], dige
         seed: 0,
         attemptTimeoutMs: 60_000,
         ...(pools ? { presignatures: pools[i]! } : {}),
+        ...(refill !== undefined ? { presignatureRefill: refill } : {}),
       }),
     ),
   )
@@ -88,10 +89,10 @@ function ecdsaOps(): PartyOps {
       await runEcdsaSigning({ router, sessionId: id, key: key!, keyType: 'ecdsa-secp256k1', digests: [digest], account, identityKey, seed: 0, attemptTimeoutMs: 60_000 })
     },
     /** A signing with the party's presignature pool (made on first use); the refill it starts is left running. */
-    signPooled: async ({ router, account, transport }, { id, digest }: { id: string; digest: Uint8Array }) => {
-      pool ??= new PresignaturePool(memorySecretStore(), key!.key.publicKey, key!.key.self, 2)
+    signPooled: async ({ router, account, transport }, { id, digest, refill }: { id: string; digest: Uint8Array; refill: number }) => {
+      pool ??= new PresignaturePool(memorySecretStore(), key!.key.publicKey, key!.key.self, 16)
       const identityKey = (p: string) => transport.identityKey(p)
-      const r = await runEcdsaSigning({ router, sessionId: id, key: key!, keyType: 'ecdsa-secp256k1', digests: [digest], account, identityKey, seed: 0, attemptTimeoutMs: 60_000, presignatures: pool })
+      const r = await runEcdsaSigning({ router, sessionId: id, key: key!, keyType: 'ecdsa-secp256k1', digests: [digest], account, identityKey, seed: 0, attemptTimeoutMs: 60_000, presignatures: pool, presignatureRefill: refill })
       if (r.refill) refills.push(r.refill)
     },
     /** Waits for the background refills started so far. */
@@ -179,30 +180,28 @@ export async function runEcdsaBench(): Promise<void> {
         await sign(net, t, keys, digest)
       }
       net.relay.intercept(null)
-      // With presignature pools: each timed signing uses one; its refill is awaited outside the timing.
-      const pools = keys.map((k) => new PresignaturePool(memorySecretStore(), k.key.publicKey, k.key.self, 2))
-      await Promise.all(await sign(net, t, keys, digest, pools)) // fills the pools
+      // With presignature pools: filled first (each signing makes 2, awaited), then 10 timed signings that each
+      // use one and ask for no refill, so the timing is the online round alone.
+      const pools = keys.map((k) => new PresignaturePool(memorySecretStore(), k.key.publicKey, k.key.self, 16))
+      // Each filling signing uses one and makes two: 12 leave 13 in each pool, enough for the 10 timed ones.
+      for (let i = 0; i < 12; i++) {
+        digest[2] = 100 + i
+        await Promise.all(await sign(net, t, keys, digest, pools))
+      }
       let onlineTotal = 0
       let onlineRuns = 0
       let onlineBytes = 0
-      for (let i = 0; i < 30; i++) {
+      net.relay.intercept((frame) => {
+        if (frame.from === a && frame.to === b) onlineBytes += frame.bytes.length
+      })
+      for (let i = 0; i < 10; i++) {
         digest[2] = i
-        if (i >= 10) {
-          net.relay.intercept((frame) => {
-            // The refill that an earlier signer starts may overlap: its frames carry OT-extension matrices (tens of KB),
-            // the online signing's are small, so frames over 4 KB are left out.
-            if (frame.from === a && frame.to === b && frame.bytes.length < 4096) onlineBytes += frame.bytes.length
-          })
-        }
         const t0 = performance.now()
-        const refills = await sign(net, t, keys, digest, pools)
-        if (i >= 10) {
-          onlineTotal += performance.now() - t0
-          onlineRuns++
-        }
-        net.relay.intercept(null)
-        await Promise.all(refills)
+        await sign(net, t, keys, digest, pools, 0)
+        onlineTotal += performance.now() - t0
+        onlineRuns++
       }
+      net.relay.intercept(null)
       rows.push({ config: `${t}-of-${n}`, dkgMs: dkgWall / dkgRuns, signMs, bytesPerCounterparty: bytes / rounds, onlineMs: onlineTotal / onlineRuns, onlineBytesPerCounterparty: onlineBytes / onlineRuns })
     } finally {
       await net.close()
@@ -231,25 +230,31 @@ export async function runEcdsaBench(): Promise<void> {
           },
           10,
         )
-        // Pooled: CPU per signer of the online signing alone, then of the background refill it starts.
-        const fill = async () => {
-          await wnet.run('signPooled', { id: `bench/worker-ecdsa-sign/${sessions++}`, digest }, signers)
+        // Pooled: CPU per signer of the online signing alone (signings that ask for no refill), then of a
+        // signing's background refill (2 presignatures, halved).
+        const pooled = (refill: number) => wnet.run('signPooled', { id: `bench/worker-ecdsa-sign/${sessions++}`, digest, refill }, signers)
+        for (let i = 0; i < 12; i++) {
+          await pooled(2)
           await wnet.run('drain', {}, signers)
         }
-        await fill()
-        await fill()
         const online: number[][] = []
         const refill: number[][] = []
         for (let i = 0; i < 10; i++) {
           digest[1] = i
           const c0 = await wnet.cpu(signers)
-          await wnet.run('signPooled', { id: `bench/worker-ecdsa-sign/${sessions++}`, digest }, signers)
+          await pooled(0)
+          const c1 = await wnet.cpu(signers)
+          if (!c0 || !c1) break
+          online.push(c1.map((x, k) => x - c0[k]!))
+        }
+        for (let i = 0; i < 4; i++) {
+          const c0 = await wnet.cpu(signers)
+          await pooled(2)
           const c1 = await wnet.cpu(signers)
           await wnet.run('drain', {}, signers)
           const c2 = await wnet.cpu(signers)
           if (!c0 || !c1 || !c2) break
-          online.push(c1.map((x, k) => x - c0[k]!))
-          refill.push(c2.map((x, k) => x - c1[k]!))
+          refill.push(c2.map((x, k) => (x - c1[k]!) / 2))
         }
         const summarize = (samples: number[][]): Cpu | undefined => {
           if (!samples.length) return undefined
@@ -300,15 +305,14 @@ export async function runEcdsaBench(): Promise<void> {
   console.log('one signer sends to one other per signature.')
   const ow = onlineHeader.map((h, i) => Math.max(h.length, ...onlineTable.map((row) => row[i]!.length)))
   const oline = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(ow[i]!) : c.padStart(ow[i]!))).join('  ')
-  console.log('\nWith pooled presignatures (presignaturesPerSet 2): a signing whose signers hold one is the online round alone.')
+  console.log('\nWith pooled presignatures (pools filled ahead): a signing whose signers hold one is the online round alone.')
   console.log(oline(onlineHeader))
   console.log(ow.map((w) => '-'.repeat(w)).join('  '))
   for (const row of onlineTable) console.log(oline(row))
   console.log('online: from the first message to every signer holding the verified signature, when every signer holds a')
-  console.log('presignature of the set (signing set, durable take, confirmations, one (u\', w) exchange). refill: the CPU')
-  console.log('of the background presigning that signing starts (rounds 1-3 for the next one), measured apart, after it.')
-  console.log('online KB: frames one signer sends to one other for the signing itself (frames over 4 KB, which only the')
-  console.log('refill sends, left out).')
+  console.log('presignature of the set (signing set, durable take, confirmations, one (u\', w) exchange), in signings that')
+  console.log('ask for no refill. refill: the CPU of making one presignature in the background (rounds 1-3), per signer.')
+  console.log('online KB: frames one signer sends to one other for one such signing.')
   console.log(`(${((performance.now() - started) / 1000).toFixed(1)} s)`)
 }
 

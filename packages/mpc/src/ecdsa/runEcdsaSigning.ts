@@ -50,6 +50,11 @@ export type RunEcdsaSigningOptions = {
    * Absent: every signing runs all three rounds.
    */
   presignatures?: PresignaturePool
+  /**
+   * How many presignatures a signing this party coordinates asks its signers to make afterwards, at most
+   * (0 to 2, default 2; never past the pool's `perSet`). 0: none (a benchmark of the online round alone).
+   */
+  presignatureRefill?: number
 }
 
 /** What {@link runEcdsaSigning} returns: 65-byte r || s || v signatures (low S, v = recovery id). */
@@ -137,6 +142,10 @@ export async function runEcdsaSigning(options: RunEcdsaSigningOptions): Promise<
   if (digests.length === 0 || digests.some((d) => !(d instanceof Uint8Array) || d.length !== 32)) {
     throw new ZrError('INVALID_INPUT', 'Threshold ECDSA signs 32-byte digests.', { details: `got ${digests.map((d) => (d instanceof Uint8Array ? `${d.length} bytes` : typeof d)).join(', ') || 'none'}` })
   }
+  const refillMost = options.presignatureRefill
+  if (refillMost !== undefined && (!Number.isSafeInteger(refillMost) || refillMost < 0 || refillMost > REFILL_MAX)) {
+    throw new ZrError('INVALID_INPUT', 'Invalid presignature refill.', { details: `presignatureRefill: expected an integer from 0 to ${REFILL_MAX}, got ${String(refillMost)}` })
+  }
   const wait = { timeoutMs, ...(signal ? { signal } : {}) }
   // A party named as a cheater: never reuse OT correlations with it (the next signature with it reruns the base OTs).
   const onExcluded = (party: string) => key.burn(party)
@@ -154,7 +163,7 @@ export async function runEcdsaSigning(options: RunEcdsaSigningOptions): Promise<
         accept: (p, body) => decodeWire<Ready>(body, p, 'ready message', readySchema),
       })
       const signers = chosen.map(([p]) => p)
-      const { use, refill } = await choosePresignatures(options.presignatures, signers, chosen, digests.length)
+      const { use, refill } = await choosePresignatures(options.presignatures, signers, chosen, digests.length, options.presignatureRefill ?? REFILL_MAX)
       const body: PackageBody = { signers, nonces: chosen.map(([, r]) => r.nonce), presignatures: use, refill }
       pkg = { ...body, signature: await account.sign(packageDigest(PACKAGE_DOMAIN, session.id, hashOf(body))) }
       await sendToAll(session, 'ecdsa/package', encodeWire({ signers: pkg.signers.map((s) => text.encode(s)), nonces: pkg.nonces, presignatures: pkg.presignatures, refill: Uint8Array.of(pkg.refill), signature: pkg.signature }))
@@ -278,12 +287,12 @@ async function signAsMember(
  * offered (one per digest, or none: then all rounds run), and how many the signers make afterwards to
  * keep the pool at `perSet`.
  */
-async function choosePresignatures(pool: PresignaturePool | undefined, signers: string[], chosen: [string, Ready][], digests: number): Promise<{ use: Uint8Array[]; refill: number }> {
+async function choosePresignatures(pool: PresignaturePool | undefined, signers: string[], chosen: [string, Ready][], digests: number, most: number): Promise<{ use: Uint8Array[]; refill: number }> {
   if (!pool || pool.perSet === 0) return { use: [], refill: 0 }
   const offers = chosen.map(([, r]) => new Set(r.presignatures.map((id) => toHex(id))))
   const common = (await pool.ids(signers)).filter((id) => offers.every((o) => o.has(toHex(id))))
   const use = common.length >= digests ? common.slice(0, digests) : []
-  return { use, refill: Math.max(0, Math.min(REFILL_MAX, pool.perSet - (common.length - use.length))) }
+  return { use, refill: Math.max(0, Math.min(most, REFILL_MAX, pool.perSet - (common.length - use.length))) }
 }
 
 /**
@@ -326,6 +335,8 @@ async function refillPresignatures(options: RunEcdsaSigningOptions, pool: Presig
   const { key } = options
   const self = key.key.self
   const others = signers.filter((s) => s !== self)
+  // After what the caller does with the signatures at once (posting them): the refill is background work.
+  await new Promise((resolve) => setTimeout(resolve, 0))
   const session = options.router.open(sessionName, signers)
   try {
     const wait = { timeoutMs: options.attemptTimeoutMs ?? 3_000 }

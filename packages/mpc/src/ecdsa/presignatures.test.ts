@@ -228,6 +228,23 @@ describe('pooled ECDSA presignatures', () => {
     check(results[0]!.signatures[0]!, digest)
   }, 60_000)
 
+  it('presignatureRefill: 0 asks for no refill (the pool only drains); a value outside 0-2 is refused before anything is sent', async () => {
+    const set = [net.ids[0]!, net.ids[2]!].sort()
+    const p = parties.get(set[0]!)!
+    const bad = runEcdsaSigning({ router: p.party.router, sessionId: nextId('bad'), key: p.key, keyType: 'ecdsa-secp256k1', digests: [sha256(text('x'))], account: p.party.account, identityKey: () => undefined, seed: 0, presignatures: p.pool, presignatureRefill: 3 })
+    await expect(bad).rejects.toThrow(/presignatureRefill: expected an integer from 0 to 2, got 3/)
+    const before = (await idsOf(set[0]!, set)).length
+    const sessionId = nextId('no-refill')
+    const results = await Promise.all(
+      set.map((id) => {
+        const q = parties.get(id)!
+        return runEcdsaSigning({ router: q.party.router, sessionId, key: q.key, keyType: 'ecdsa-secp256k1', digests: [sha256(text('no refill'))], account: q.party.account, identityKey: (x) => q.party.transport.identityKey(x), seed: q.key.key.parties.indexOf(set[0]!), attemptTimeoutMs: 5_000, presignatures: q.pool, presignatureRefill: 0 })
+      }),
+    )
+    expect(results.every((r) => r.refill === undefined)).toBe(true)
+    if (before > 0) expect((await idsOf(set[0]!, set)).length).toBe(before - 1)
+  }, 60_000)
+
   it('the pool refuses a bad size and a presignature of another key or party (typed errors)', async () => {
     expect(() => new PresignaturePool(memorySecretStore(), publicKey, 'x', 65)).toThrow(/presignaturesPerSet: expected an integer from 0 to 64, got 65/)
     expect(() => new PresignaturePool(memorySecretStore(), publicKey, 'x', -1)).toThrow(/got -1/)

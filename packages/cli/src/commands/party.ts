@@ -33,7 +33,7 @@ export const partyStart: Command = {
     keyring: { kind: 'string', description: 'the keyring address (keyring1...)', placeholder: 'ADDR', required: true },
     concurrency: { kind: 'integer', description: 'requests worked on at once', placeholder: 'N', min: 1, max: 64, default: 4 },
     'attempt-timeout-ms': { kind: 'integer', description: 'how long a signing round waits', placeholder: 'MS', min: 100, max: 600_000, default: 5_000 },
-    presignatures: { kind: 'integer', description: 'ECDSA presignatures kept per key and signing set (0: none)', placeholder: 'N', min: 0, max: 64, default: 2 },
+    presignatures: { kind: 'integer', description: 'ECDSA presignatures kept per key and signing set, made in the background (0: none)', placeholder: 'N', min: 0, max: 64, default: 0 },
   },
   async run({ options, log, signal, env, out }) {
     const relays = relayUrls(options.relay as string)

@@ -30,6 +30,8 @@ export type FederationOptions = {
   attemptTimeoutMs?: number
   /** Each round of a key generation waits this long for the parties taking part (default 10 000 ms). */
   dkgTimeoutMs?: number
+  /** ECDSA presignatures each party keeps per key and signing set (default 0: off; see `ecdsaParty`). */
+  presignaturesPerSet?: number
   /** Connector poll interval (default 5 000 ms). */
   pollIntervalMs?: number
 }
@@ -108,6 +110,7 @@ export async function createFederation(options: FederationOptions): Promise<Fede
       shares: stores[index]!,
       ...(options.attemptTimeoutMs !== undefined ? { attemptTimeoutMs: options.attemptTimeoutMs } : {}),
       ...(options.dkgTimeoutMs !== undefined ? { dkgTimeoutMs: options.dkgTimeoutMs } : {}),
+      ...(options.presignaturesPerSet !== undefined ? { presignaturesPerSet: options.presignaturesPerSet } : {}),
     })
     const connector = createConnector({
       ledger: options.ledger,

@@ -12,10 +12,12 @@ export const ecdsaKeyTypes: readonly KeyType[] = ['ecdsa-secp256k1', 'bitcoin-se
 /** Options of {@link ecdsaParty}: a FROST party's, and the presignature pool's size. */
 export type EcdsaPartyOptions = FrostPartyOptions & {
   /**
-   * Presignatures this party keeps per key and signing set (default 2; 0 turns pooling off). A signing
-   * whose signers all hold one needs only the online round (one message exchange instead of three);
-   * the signers make the next ones in the background after each signing. Each is used at most once:
-   * its use is written to `shares` before any share made from it leaves the party.
+   * Presignatures this party keeps per key and signing set (default 0: off; up to 64). A signing whose
+   * signers all hold one needs only the online round (one message exchange instead of three); the signers
+   * make the next ones in the background after each signing. Each is used at most once: its use is written
+   * to `shares` before any share made from it leaves the party. Turn it on where each party has CPU to
+   * spare between requests (its own machine): under back-to-back requests on shared cores the background
+   * presigning competes with the next request (see the README's network figures).
    */
   presignaturesPerSet?: number
 }
@@ -39,7 +41,7 @@ export type EcdsaPartyOptions = FrostPartyOptions & {
 export function ecdsaParty(options: EcdsaPartyOptions): KeyringBackend {
   const { account, router, threshold } = options
   const shares = options.shares ?? memorySecretStore()
-  const perSet = checkPresignaturesPerSet(options.presignaturesPerSet ?? 2)
+  const perSet = checkPresignaturesPerSet(options.presignaturesPerSet ?? 0)
   // One pool per loaded key: its operations run one at a time, so concurrent signings never draw the same presignature.
   const pools = new WeakMap<EcdsaKeyState, PresignaturePool>()
   const poolOf = (key: EcdsaKeyState) => {

@@ -158,5 +158,15 @@ if (only !== 'curves') {
       }, 60_000, runs, runs)
       line(`FROST ${keyType}: one party's round two, t = ${t}`, nobles, ours)
     }
+    // Round one: fresh nonces, their commitments, and the commitment points the party signs with
+    // (noble's commit gives bytes only, so its points are decoded back; zrkit's keeps them).
+    const secret = Object.values(suite.dkg.trustedDealer({ min: 2, max: 3 }).secretShares)[0]!
+    const Point = suite.Point as unknown as { fromBytes(bytes: Uint8Array): unknown }
+    const nobleCommit = await time(`noble commit ${keyType}`, () => {
+      const { commitments } = suite.sign.commit(secret as never)
+      return [Point.fromBytes(commitments.hiding), Point.fromBytes(commitments.binding)]
+    })
+    const ourCommit = await time(`zrkit commit ${keyType}`, () => commit(suite, secret as never))
+    line(`FROST ${keyType}: round one, nonces to points`, nobleCommit, ourCommit)
   }
 }

@@ -110,6 +110,18 @@ describe('ed25519IsPrimeOrder', () => {
     )
   })
 
+  it('keeps its answers over many interleaved checks (the order is recoded once, never altered)', () => {
+    // The recoded group order is shared by every call: a check that altered it would change later answers.
+    const clean = Ed.BASE.multiplyUnsafe(123456789n)
+    for (let round = 0; round < 3; round++) {
+      for (const T of torsion.slice(0, 7)) {
+        expect(ed25519IsPrimeOrder(clean.add(T))).toBe(false)
+        expect(ed25519IsPrimeOrder(T)).toBe(false)
+        expect(ed25519IsPrimeOrder(clean)).toBe(true)
+      }
+    }
+  })
+
   it('agrees with noble on arbitrary decoded points (mostly of mixed order)', () => {
     let decoded = 0
     fc.assert(

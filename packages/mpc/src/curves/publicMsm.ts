@@ -132,10 +132,9 @@ function edOddMultiples(x: bigint, y: bigint): EdCached[] {
   return table
 }
 
-/** Σ scalars[i]·points[i] into `acc` (which starts as the identity). */
-function edStrauss(points: readonly { x: bigint; y: bigint }[], scalars: readonly bigint[]): EdAcc {
+/** Σ digits[i]·points[i], each scalar given as its {@link wnaf5} digits. */
+function edStrauss(points: readonly { x: bigint; y: bigint }[], digits: readonly Int8Array[]): EdAcc {
   const tables = points.map((p) => edOddMultiples(p.x, p.y))
-  const digits = scalars.map(wnaf5)
   const acc = new EdAcc(0n, 1n, 1n, 0n)
   const top = Math.max(0, ...digits.map((d) => d.length)) - 1
   for (let i = top; i >= 0; i--) {
@@ -170,11 +169,14 @@ function edToPoint(acc: EdAcc): EdPoint {
  */
 export function ed25519PublicMsm(points: readonly EdPoint[], scalars: readonly bigint[]): EdPoint {
   checkInputs(points, scalars)
-  return edToPoint(edStrauss(points.map((p) => p.toAffine()), scalars))
+  return edToPoint(edStrauss(points.map((p) => p.toAffine()), scalars.map(wnaf5)))
 }
 
-/** The group order L of ed25519; [L]P is the identity exactly for P in the prime-order subgroup. */
-const edOrder = ed25519.Point.Fn.ORDER
+/**
+ * The wNAF digits of the group order L of ed25519 ([L]P is the identity exactly for P in the
+ * prime-order subgroup): a constant, recoded once rather than for every point checked. Never written to.
+ */
+const edOrderDigits: readonly Int8Array[] = [wnaf5(ed25519.Point.Fn.ORDER)]
 
 /**
  * Whether a PUBLIC ed25519 point is in the prime-order subgroup (or is the identity): [L]P = 0.
@@ -188,7 +190,7 @@ const edOrder = ed25519.Point.Fn.ORDER
  * ```
  */
 export function ed25519IsPrimeOrder(point: EdPoint): boolean {
-  return edStrauss([point.toAffine()], [edOrder]).isIdentity()
+  return edStrauss([point.toAffine()], edOrderDigits).isIdentity()
 }
 
 // ---- secp256k1: y² = x³ + 7 over p = 2^256 - 2^32 - 977, Jacobian coordinates ------------------

@@ -1,9 +1,9 @@
 import { ed25519, ed25519_FROST } from '@noble/curves/ed25519.js'
 import { schnorr, schnorr_FROST, secp256k1, secp256k1_FROST } from '@noble/curves/secp256k1.js'
-import { sha256 } from '@noble/hashes/sha2.js'
+import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import { bytesToHex, concatBytes, hexToBytes } from '@noble/hashes/utils.js'
 import { type DerivationPath, type KeyType, isZrError, signingKey } from '@zrkit/core'
-import { canonicalStringify } from '@zrkit/core/internal'
+import { canonicalStringify, nativeSha512 } from '@zrkit/core/internal'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { frostVector } from '@zrkit/testkit'
@@ -30,7 +30,17 @@ type SigningVector = {
     share_polynomial_coefficients: string[]
     participant_shares: { identifier: number; participant_share: string }[]
   }
-  round_one_outputs: { outputs: { identifier: number; hiding_nonce: string; binding_nonce: string; hiding_nonce_commitment: string; binding_nonce_commitment: string }[] }
+  round_one_outputs: {
+    outputs: {
+      identifier: number
+      hiding_nonce_randomness?: string
+      binding_nonce_randomness?: string
+      hiding_nonce: string
+      binding_nonce: string
+      hiding_nonce_commitment: string
+      binding_nonce_commitment: string
+    }[]
+  }
   round_two_outputs: { outputs: { identifier: number; sig_share: string }[] }
   final_output: { sig: string }
 }
@@ -72,6 +82,85 @@ describe('prepared FROST signing: RFC 9591 and Zcash Foundation vectors', () => 
     { file: 'zf-secp256k1-vectors', suite: plainSecp },
     { file: 'zf-secp256k1-tr-vectors', suite: bip340, verify: (s, m, k) => schnorr.verify(s, m, k.subarray(1)) },
   ]
+
+  it('ed25519 hashes with the platform SHA-512 here, so the vectors below check that path', () => {
+    // Binding factors, H4, H5 and the challenge go through Node's native SHA-512 when it exists (noble's elsewhere).
+    expect(nativeSha512).toBeTypeOf('function')
+    const m = Uint8Array.from({ length: 300 }, (_, i) => i)
+    expect(hex(nativeSha512!(m))).toBe(hex(sha512(m)))
+  })
+
+  /** A random source that hands out `chunks` in order, then refuses. */
+  const replay = (chunks: Uint8Array[]) => {
+    let i = 0
+    return (n = 32) => {
+      const c = chunks[i++]
+      if (!c || c.length !== n) throw new Error(`replay: no chunk of ${n} bytes left`)
+      return c.slice()
+    }
+  }
+
+  for (const { file, suite } of cases) {
+    it(`${file}: round one from the vector's randomness gives its nonces and commitments, and noble's`, () => {
+      const F = suite.sign
+      const v = vector<SigningVector>(file)
+      const outputs = v.round_one_outputs.outputs
+      expect(outputs.every((o) => o.hiding_nonce_randomness && o.binding_nonce_randomness)).toBe(true)
+      for (const o of outputs) {
+        const share = v.inputs.participant_shares.find((x) => x.identifier === o.identifier)!
+        const secret = { identifier: F.Identifier.fromNumber(o.identifier), signingShare: hexToBytes(share.participant_share) }
+        const randomness = [hexToBytes(o.hiding_nonce_randomness!), hexToBytes(o.binding_nonce_randomness!)]
+        const { nonces, commitments } = commit(suite, secret, replay(randomness))
+        expect(hex(nonces.hiding)).toBe(o.hiding_nonce)
+        expect(hex(nonces.binding)).toBe(o.binding_nonce)
+        expect(hex(commitments.hiding)).toBe(o.hiding_nonce_commitment)
+        expect(hex(commitments.binding)).toBe(o.binding_nonce_commitment)
+        expect(commitments.identifier).toBe(secret.identifier)
+        // noble's commit, from the same random bytes, agrees byte for byte
+        const theirs = F.commit(secret, replay(randomness))
+        expect([hex(theirs.nonces.hiding), hex(theirs.nonces.binding), hex(theirs.commitments.hiding), hex(theirs.commitments.binding)]).toEqual([
+          o.hiding_nonce,
+          o.binding_nonce,
+          o.hiding_nonce_commitment,
+          o.binding_nonce_commitment,
+        ])
+      }
+    })
+  }
+
+  it('round one agrees with noble for random shares and randomness, in every suite', () => {
+    for (const suite of [ed, bip340, plainSecp]) {
+      const F = suite.sign
+      const deal = F.trustedDealer({ min: 2, max: 3 })
+      fc.assert(
+        fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.integer({ min: 0, max: 2 }), (a, b, k) => {
+          const secret = Object.values(deal.secretShares)[k]!
+          const mine = commit(suite, secret, replay([a, b]))
+          const theirs = F.commit(secret, replay([a, b]))
+          expect(hex(mine.nonces.hiding)).toBe(hex(theirs.nonces.hiding))
+          expect(hex(mine.nonces.binding)).toBe(hex(theirs.nonces.binding))
+          expect(hex(mine.commitments.hiding)).toBe(hex(theirs.commitments.hiding))
+          expect(hex(mine.commitments.binding)).toBe(hex(theirs.commitments.binding))
+        }),
+        { numRuns: 15 },
+      )
+    }
+  })
+
+  it('round one refuses a random source that is not a function or gives other than 32 bytes', () => {
+    const secret = Object.values(ed.sign.trustedDealer({ min: 2, max: 3 }).secretShares)[0]!
+    for (const rng of [null, 5, 'x', {}] as unknown[]) {
+      expect(() => commit(ed, secret, rng as never)).toThrow(/random source/)
+    }
+    for (const rng of [() => new Uint8Array(31), () => new Uint8Array(33), () => 'x' as unknown as Uint8Array]) {
+      try {
+        commit(ed, secret, rng)
+        expect.unreachable()
+      } catch (e) {
+        expect(isZrError(e, 'INVALID_INPUT')).toBe(true)
+      }
+    }
+  })
 
   for (const { file, suite, verify } of cases) {
     it(`${file}: every share and the signature, byte for byte; the share check accepts them and rejects altered ones`, () => {

@@ -2,16 +2,20 @@ import { ed25519, ed25519_FROST } from '@noble/curves/ed25519.js'
 import { schnorr, schnorr_FROST, secp256k1, secp256k1_FROST, secp256k1_hasher } from '@noble/curves/secp256k1.js'
 import { bytesToNumberBE, bytesToNumberLE } from '@noble/curves/utils.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
-import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js'
+import { bytesToHex, concatBytes, hexToBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { ZrError, describeValue } from '@zrkit/core'
+import { nativeSha512 } from '@zrkit/core/internal'
 import { ed25519IsPrimeOrder, ed25519PublicMsm, secp256k1PublicMsm } from '../curves/publicMsm.js'
 import type { Frost, FrostKey } from './suites.js'
 
 // FROST round two (RFC 9591 Sections 4.4-4.6 and 5.2-5.4) computed once per signing package.
 //
-// Why not noble's public FROST API here: noble's `commit` and `trustedDealer`/DKG are used as they are
-// (see `commit` below and runDkg.ts), but its round-two calls take raw bytes and re-derive everything
-// per call, and there is no prepared form. One party's round two (its share, then the aggregate checked
+// Why not noble's public FROST API here: noble's `trustedDealer`/DKG are used as they are (runDkg.ts),
+// but its round-two calls take raw bytes and re-derive everything per call, and there is no prepared
+// form. Round one (`commit` below) is RFC 9591's nonce_generate and noble's constant-time BASE.multiply,
+// kept as points: noble's `commit` returns bytes only, and decoding its two points back cost each party
+// about as much again as the commit (`npx tsx bench/curves.ts frost`, "round one"); the same bytes as
+// noble's for the same randomness (signingPackage.test.ts, with the vectors' randomness). One party's round two (its share, then the aggregate checked
 // by an independent verifier) measured with `npx tsx bench/curves.ts frost`, one thread, same run:
 // noble `signShare` + `aggregate` take 7-11x this module's time for ed25519 and 2.5-3.5x for BIP340
 // (t = 2, 3, 5). noble also has no per-signer blame after a failed aggregate without re-deriving per
@@ -65,7 +69,6 @@ type Field = Frost['utils']['Fn']
 type Profile = {
   /** The ciphersuite's context string (RFC 9591 Section 6). */
   readonly context: string
-  readonly frost: Frost
   readonly Point: PtCons
   readonly Fn: Field
   /** Length of SerializeElement. */
@@ -77,6 +80,8 @@ type Profile = {
   /** BIP340: the group key and the group commitment are used with even y. */
   readonly bip340: boolean
   H1(m: Uint8Array): bigint
+  /** RFC 9591 H3: the nonce derivation's hash to a scalar (Section 4.1 nonce_generate). */
+  H3(m: Uint8Array): bigint
   H4(m: Uint8Array): Uint8Array
   H5(m: Uint8Array): Uint8Array
   /** The challenge of `R` (group commitment) under `Y` (group key as used for signing). */
@@ -86,15 +91,19 @@ type Profile = {
 
 const tag = (context: string, name: string) => utf8ToBytes(context + name)
 
-function edProfile(): Profile {
+/**
+ * FROST(Ed25519, SHA-512). `hash` is SHA-512: the platform's native one where there is one (Node's
+ * `crypto.hash`; the same digests as noble's, checked by the RFC 9591 vectors), else noble's.
+ */
+function edProfile(hash: (data: Uint8Array) => Uint8Array = nativeSha512 ?? sha512): Profile {
   const F = ed25519_FROST as Frost
   const Fn = F.utils.Fn
   const ctx = 'FROST-ED25519-SHA512-v1'
-  const [rho, msg, com] = [tag(ctx, 'rho'), tag(ctx, 'msg'), tag(ctx, 'com')]
+  const [rho, nonce, msg, com] = [tag(ctx, 'rho'), tag(ctx, 'nonce'), tag(ctx, 'msg'), tag(ctx, 'com')]
   const scalar = (bytes: Uint8Array) => Fn.create(bytesToNumberLE(bytes))
+  const sha512 = hash
   return {
     context: ctx,
-    frost: F,
     Point: ed25519.Point as unknown as PtCons,
     Fn,
     pointBytes: 32,
@@ -103,6 +112,7 @@ function edProfile(): Profile {
     msm: (points, scalars) => ed25519PublicMsm(points as never, scalars) as unknown as Pt,
     bip340: false,
     H1: (m) => scalar(sha512(concatBytes(rho, m))),
+    H3: (m) => scalar(sha512(concatBytes(nonce, m))),
     H4: (m) => sha512(concatBytes(msg, m)),
     H5: (m) => sha512(concatBytes(com, m)),
     // RFC 9591 Section 6.1: H2 is undecorated SHA-512, as in RFC 8032.
@@ -115,19 +125,19 @@ function secpProfile(bip340: boolean): Profile {
   const F = (bip340 ? schnorr_FROST : secp256k1_FROST) as unknown as Frost
   const Fn = F.utils.Fn
   const ctx = bip340 ? 'FROST-secp256k1-SHA256-TR-v1' : 'FROST-secp256k1-SHA256-v1'
-  const [rho, chal, msg, com] = [tag(ctx, 'rho'), tag(ctx, 'chal'), tag(ctx, 'msg'), tag(ctx, 'com')]
+  const [rho, chal, nonce, msg, com] = [tag(ctx, 'rho'), tag(ctx, 'chal'), tag(ctx, 'nonce'), tag(ctx, 'msg'), tag(ctx, 'com')]
   // RFC 9591 Section 6.5: H1 and H2 are hash_to_field (expand_message_xmd, SHA-256, L = 48) mod n.
   const hashToScalar = (m: Uint8Array, DST: Uint8Array) => secp256k1_hasher.hashToScalar(m, { DST })
   const xOnly = (p: Pt) => p.toBytes().subarray(1)
   return {
     context: ctx,
-    frost: F,
     Point: secp256k1.Point as unknown as PtCons,
     Fn,
     pointBytes: 33,
     msm: (points, scalars) => secp256k1PublicMsm(points as never, scalars) as unknown as Pt,
     bip340,
     H1: (m) => hashToScalar(m, rho),
+    H3: (m) => hashToScalar(m, nonce),
     H4: (m) => sha256(concatBytes(msg, m)),
     H5: (m) => sha256(concatBytes(com, m)),
     challenge: bip340
@@ -338,10 +348,16 @@ class OwnNonces implements Nonces {
 }
 
 /**
- * RFC 9591 Section 5.1 round one: noble's `commit` (fresh nonces and their commitments). The returned
- * objects privately carry the commitment points this party computed, so that {@link prepareSigning} (given them as `own`) need not
- * validate its own points again and {@link signShare} need not recompute them from the nonces. Throws
- * `INVALID_INPUT` for a secret package that is not `{ identifier, signingShare }` of the suite.
+ * RFC 9591 Section 5.1 round one: fresh nonces and their commitments, the same bytes as noble's `commit`
+ * (for the same random bytes). Each nonce is Section 4.1 nonce_generate, H3(32 random bytes ||
+ * SerializeScalar(share)), and its commitment is noble's constant-time `BASE.multiply` of it. The points are
+ * kept as computed, not encoded and decoded back: the returned objects privately carry them, so that
+ * {@link prepareSigning} (given them as `own`) need not decode or validate its own points and
+ * {@link signShare} need not recompute them from the nonces. Throws `INVALID_INPUT` for a secret package
+ * that is not `{ identifier, signingShare }` of the suite, or an `rng` that is not a function.
+ *
+ * `rng` (default: noble's `randomBytes`, the platform's CSPRNG) is for known-answer tests: never pass
+ * anything but a CSPRNG when signing for real (repeated randomness reuses nonces and reveals the share).
  *
  * @example
  * ```ts
@@ -349,27 +365,38 @@ class OwnNonces implements Nonces {
  * const { nonces, commitments } = commit(frostSuite('eddsa-ed25519'), key.secret) // send commitments; keep nonces
  * ```
  */
-export function commit(suite: SigningSuite, secret: SecretPackage): { nonces: Nonces; commitments: Commitments } {
+export function commit(suite: SigningSuite, secret: SecretPackage, rng: (bytes: number) => Uint8Array = randomBytes): { nonces: Nonces; commitments: Commitments } {
   const profile = profileOf(suite)
+  if (typeof rng !== 'function') throw invalid('Invalid random source.', `expected a function (bytes: number) => Uint8Array, got ${describeValue(rng)}`)
   const s = secret as { identifier?: unknown; signingShare?: unknown } | null
   if (!s || typeof s !== 'object' || typeof s.identifier !== 'string' || !(s.signingShare instanceof Uint8Array)) {
     throw invalid('Invalid FROST secret package.', `expected { identifier, signingShare }, got ${!s || typeof s !== 'object' ? describeValue(s) : `identifier ${describeValue(s.identifier)} and signingShare ${describeValue(s.signingShare)}`}`)
   }
   parseIdentifier(profile, s.identifier)
   if (s.signingShare.length !== profile.Fn.BYTES) throw invalid('Invalid FROST secret package.', `expected a ${profile.Fn.BYTES}-byte signing share, got ${s.signingShare.length} bytes`)
-  scalarOf(profile, s.signingShare, 'The signing share is malformed.')
-  const { commitments: c, nonces: n } = profile.frost.commit(secret as never) as { nonces: Nonces; commitments: Commitments }
-  // noble computed both as BASE·nonce (nonces are never zero): valid points of prime order, so
-  // decoding them back needs no check. They stay with this party (keyed by its own objects).
-  const own: Own = {
-    profile,
-    identifier: c.identifier,
-    hiding: c.hiding.slice(),
-    binding: c.binding.slice(),
-    hidingPoint: profile.Point.fromBytes(c.hiding),
-    bindingPoint: profile.Point.fromBytes(c.binding),
+  const share = scalarOf(profile, s.signingShare, 'The signing share is malformed.')
+  const { Fn, Point } = profile
+  const shareBytes = Fn.toBytes(share)
+  const nonceOf = () => {
+    const random = rng(32)
+    if (!(random instanceof Uint8Array) || random.length !== 32) throw invalid('Invalid random source.', `expected 32 random bytes from rng(32), got ${describeValue(random)}`)
+    return profile.H3(concatBytes(random, shareBytes))
   }
-  return { nonces: new OwnNonces(n.hiding, n.binding, own), commitments: new OwnCommitments(c.identifier, c.hiding, c.binding, own) }
+  let d: bigint
+  let e: bigint
+  try {
+    d = nonceOf()
+    e = nonceOf()
+  } finally {
+    shareBytes.fill(0)
+  }
+  // BASE·nonce with noble's constant-time multiplication (the nonces are secret): points of prime order,
+  // kept as they are. They stay with this party (keyed by its own objects).
+  const hidingPoint = Point.BASE.multiply(d)
+  const bindingPoint = Point.BASE.multiply(e)
+  const [hiding, binding] = [hidingPoint.toBytes(), bindingPoint.toBytes()]
+  const own: Own = { profile, identifier: s.identifier, hiding: hiding.slice(), binding: binding.slice(), hidingPoint, bindingPoint }
+  return { nonces: new OwnNonces(Fn.toBytes(d), Fn.toBytes(e), own), commitments: new OwnCommitments(s.identifier, hiding, binding, own) }
 }
 
 // ---- The signing package ----------------------------------------------------------------------

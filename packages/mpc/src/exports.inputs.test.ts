@@ -93,6 +93,13 @@ const table: Record<string, TableEntry> = {
   encodeSessionFrame: { valid: () => [{ session: 'dkg/1', round: 'commit', body: text('b'), broadcast: true }], fields: [0] },
   decodeSessionFrame: { valid: () => [mpc.encodeSessionFrame({ session: 'dkg/1', round: 'commit', body: text('b'), broadcast: false })] },
   memoryRelay: { valid: () => [] },
+  checkPresignaturesPerSet: { valid: () => [2] },
+  presignatureStoreName: { valid: () => [ecdsaShare.publicKey] },
+  PresignaturePool: {
+    valid: () => [memorySecretStore(), ecdsaShare.publicKey, ecdsaShare.self, 2],
+    isClass: true,
+    live: { 0: 'the SecretStore: a live store whose get/set are the contract' },
+  },
   EcdsaKeyState: {
     valid: () => [ecdsaShare, memorySecretStore()],
     isClass: true,

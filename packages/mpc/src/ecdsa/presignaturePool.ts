@@ -1,4 +1,4 @@
-import { type SecretStore, ZrError, toHex } from '@zrkit/core'
+import { type SecretStore, ZrError, describeValue, toHex } from '@zrkit/core'
 import { equalBytes } from '@zrkit/core/internal'
 import { bytesToBigInt, scalarToBytes } from './ot/transcript.js'
 import type { DklsPresignature } from './sign.js'
@@ -26,7 +26,7 @@ export const presignatureStoreName = (publicKey: Uint8Array): string => `ecdsa-p
 /** A pool size per signing set: an integer from 0 (no pooling) to 64; else `INVALID_CONFIG`. */
 export function checkPresignaturesPerSet(perSet: unknown): number {
   if (!Number.isSafeInteger(perSet) || (perSet as number) < 0 || (perSet as number) > 64) {
-    throw new ZrError('INVALID_CONFIG', 'Invalid presignature pool size.', { details: `presignaturesPerSet: expected an integer from 0 to 64, got ${String(perSet)}` })
+    throw new ZrError('INVALID_CONFIG', 'Invalid presignature pool size.', { details: `presignaturesPerSet: expected an integer from 0 to 64, got ${describeValue(perSet)}` })
   }
   return perSet as number
 }
@@ -58,6 +58,10 @@ export class PresignaturePool {
   /** `perSet`: the most presignatures kept per signing set (the oldest go first). */
   constructor(store: SecretStore, publicKey: Uint8Array, self: string, perSet: number) {
     this.#perSet = checkPresignaturesPerSet(perSet)
+    const bad = (details: string) => new ZrError('INVALID_INPUT', 'Invalid presignature pool.', { details })
+    if (!store || typeof store.get !== 'function' || typeof store.set !== 'function') throw bad(`store: expected a SecretStore (get, set), got ${describeValue(store)}`)
+    if (!(publicKey instanceof Uint8Array) || publicKey.length !== 33) throw bad(`publicKey: expected a 33-byte compressed secp256k1 key, got ${describeValue(publicKey)}`)
+    if (typeof self !== 'string' || self.length === 0) throw bad(`self: expected this party's id (a non-empty string), got ${describeValue(self)}`)
     this.#store = store
     this.#publicKey = Uint8Array.from(publicKey)
     this.#self = self

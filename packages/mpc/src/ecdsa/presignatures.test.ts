@@ -246,8 +246,8 @@ describe('pooled ECDSA presignatures', () => {
   }, 60_000)
 
   it('the pool refuses a bad size and a presignature of another key or party (typed errors)', async () => {
-    expect(() => new PresignaturePool(memorySecretStore(), publicKey, 'x', 65)).toThrow(/presignaturesPerSet: expected an integer from 0 to 64, got 65/)
-    expect(() => new PresignaturePool(memorySecretStore(), publicKey, 'x', -1)).toThrow(/got -1/)
+    expect(() => new PresignaturePool(memorySecretStore(), publicKey, 'x', 65)).toThrow(/presignaturesPerSet: expected an integer from 0 to 64, got number 65/)
+    expect(() => new PresignaturePool(memorySecretStore(), publicKey, 'x', -1)).toThrow(/got number -1/)
     const p = parties.get(net.ids[0]!)!
     const other = new PresignaturePool(memorySecretStore(), publicKey, 'someone-else', 2)
     const [id] = await p.pool.allIds(1)

@@ -439,6 +439,7 @@ export function bitcoinAdapter(options: BitcoinAdapterOptions): BitcoinAdapter {
     backend,
     locks,
     keyTypes: bitcoinKeyTypes,
+    makesClaims: true,
     addressOf: (signer: Pick<RelaySigner, 'keyType' | 'publicKey'>) => keyAddress(signer.keyType, signer.publicKey, params),
 
     async prepare(intent: BitcoinIntent, signer: RelaySigner, context?: PrepareContext) {

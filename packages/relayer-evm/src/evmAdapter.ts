@@ -193,6 +193,7 @@ export function evmAdapter(options: EvmAdapterOptions): RelayAdapter<EvmTransact
     chainId: chainId as number,
     nonceManager,
     keyTypes: ['ecdsa-secp256k1', 'bitcoin-secp256k1'] as const,
+    makesClaims: true,
 
     async prepare(intent: EvmTransactionIntent, signer: RelaySigner, context?: PrepareContext) {
       const i = checkIntent(intent, chainId as number)

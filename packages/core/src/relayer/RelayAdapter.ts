@@ -50,7 +50,7 @@ export type PreparedTx = {
    * (`eip155:1/0xabc.../nonce/7`), Bitcoin outpoints. The pipeline records them in the request's metadata
    * (`zrkit.claims`), so that another relayer on the same key (a second replica of a service) sees them on
    * the ledger and prepares around them (see {@link PrepareContext}). At most 32 claims of 1..160
-   * printable characters without spaces.
+   * printable characters without spaces. An adapter that gives claims says so with {@link RelayAdapter.makesClaims}.
    */
   readonly claims?: readonly string[]
 }
@@ -153,6 +153,12 @@ export type RelayAdapter<Intent = unknown, Receipt = unknown> = {
   readonly chain: string
   /** Key types it can sign with (e.g. `['ecdsa-secp256k1']` for EVM). */
   readonly keyTypes: readonly KeyType[]
+  /**
+   * Set when its transactions carry claims ({@link PreparedTx.claims}: an EVM nonce, Bitcoin inputs): only
+   * then does the pipeline read the key's live claims from the ledger before `prepare` (two queries per
+   * submit), and check a new request against other relayers' afterwards.
+   */
+  readonly makesClaims?: boolean
   /** Builds the unsigned transaction for `intent`, signed later by `signer`. */
   prepare(intent: Intent, signer: RelaySigner, context?: PrepareContext): Promise<PreparedTx>
   /** The payloads of a stored unsigned transaction; the same as `prepare` returned with it. */

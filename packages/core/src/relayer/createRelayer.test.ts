@@ -730,6 +730,7 @@ describe('claims and replacements in the pipeline (toy network)', () => {
     const claimOf = (from: string, seq: number | string) => `toy/${from}/seq/${seq}`
     const claiming: RelayAdapter<Transfer, { height: number }> = {
       ...adapter,
+      makesClaims: true,
       async prepare(intent, signer, context) {
         taken.push(context?.taken ?? new Set())
         const from = toHex(signer.publicKey)

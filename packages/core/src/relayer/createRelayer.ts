@@ -452,7 +452,7 @@ export function createRelayer<Intent, Receipt>(parameters: CreateRelayerParamete
     await restore()
     // Another relayer on this key (a replica) may have a live request on the same nonce or inputs:
     // the adapter prepares around every claim the ledger shows, so nobody approves a transaction that cannot land.
-    const taken = await liveClaims(params.keyId)
+    const taken = adapter.makesClaims ? await liveClaims(params.keyId) : new Map<string, number>()
     const prepared = checkPrepared(await adapter.prepare(params.intent, signer, { taken: new Set(taken.keys()) }), adapter.chain)
     const clash = prepared.claims?.find((c) => taken.has(c))
     if (clash !== undefined) {

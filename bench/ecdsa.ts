@@ -12,7 +12,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { memorySecretStore } from '@zrkit/core'
 import { EcdsaKeyState, PresignaturePool, runEcdsaDkg, runEcdsaSigning } from '@zrkit/mpc/internal'
-import { type Network, type PartyOps, fmt, measure, network, partyWorker, perPartyCpu, threadCpuMs, workerNetwork } from './harness.js'
+import { type Network, type PartyOps, fmt, measure, network, partyWorker, perPartyCpu, printTable, threadCpuMs, workerNetwork } from './harness.js'
 
 let sessions = 0
 
@@ -290,12 +290,8 @@ export async function runEcdsaBench(): Promise<void> {
     cpuCell(r.refillCpu),
     fmt(r.onlineBytesPerCounterparty / 1024),
   ])
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)))
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
   console.log(`\nMPC: threshold ECDSA (DKLs23) over the secure transport; one-party noble secp256k1.sign = ${fmt(nobleMs)} ms (CPU ${nobleCpu !== undefined ? fmt(nobleCpu) : 'n/a'} ms)`)
-  console.log(line(header))
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '))
-  for (const row of table) console.log(line(row))
+  printTable(header, table)
   console.log('DKG: Pedersen DKG + base OTs both ways for every pair, until every party holds its share and setups.')
   console.log('Sign: one digest by t parties, from the first message to every signer holding the verified signature')
   console.log('(signing set, setup check, three DKLs23 rounds; all parties share this one thread, so sign ms is the')
@@ -303,12 +299,8 @@ export async function runEcdsaBench(): Promise<void> {
   console.log('nothing), its thread CPU per operation: mean over the parties (the signers for signing), the busiest in')
   console.log('brackets; CPU/noble CPU: that mean against one noble signature\'s CPU on this thread. KB: encrypted frames')
   console.log('one signer sends to one other per signature.')
-  const ow = onlineHeader.map((h, i) => Math.max(h.length, ...onlineTable.map((row) => row[i]!.length)))
-  const oline = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(ow[i]!) : c.padStart(ow[i]!))).join('  ')
   console.log('\nWith pooled presignatures (pools filled ahead): a signing whose signers hold one is the online round alone.')
-  console.log(oline(onlineHeader))
-  console.log(ow.map((w) => '-'.repeat(w)).join('  '))
-  for (const row of onlineTable) console.log(oline(row))
+  printTable(onlineHeader, onlineTable)
   console.log('online: from the first message to every signer holding the verified signature, when every signer holds a')
   console.log('presignature of the set (signing set, durable take, confirmations, one (u\', w) exchange), in signings that')
   console.log('ask for no refill. refill: the CPU of making one presignature in the background (rounds 1-3), per signer.')

@@ -19,6 +19,18 @@ import {
 } from '@zrkit/mpc'
 
 /** Prints a number with 1-3 significant decimals. */
+/**
+ * Prints a table: the header, a rule, then the rows, each column as wide as its widest cell; the first
+ * `textColumns` columns left-aligned (labels), the others right-aligned (numbers).
+ */
+export function printTable(header: readonly string[], rows: readonly (readonly string[])[], textColumns = 1): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i < textColumns ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
+  console.log(line(header))
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '))
+  for (const row of rows) console.log(line(row))
+}
+
 export const fmt = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n >= 1 ? n.toFixed(2) : n.toFixed(3))
 
 /** Runs `fn` at least `min` times and until `budgetMs` is spent (at most `max` times); mean ms per run. */

@@ -20,7 +20,7 @@ import { schnorr } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import type { KeyType } from '@zrkit/core'
 import { type FrostKey, type PreparedKey, frostSuite, prepareKey, runDkg, runSigning } from '@zrkit/mpc/internal'
-import { type Network, type PartyOps, fmt, network, partyWorker, perPartyCpu, threadCpuMs, workerNetwork } from './harness.js'
+import { type Network, type PartyOps, fmt, network, partyWorker, perPartyCpu, printTable, threadCpuMs, workerNetwork } from './harness.js'
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b)
@@ -236,12 +236,8 @@ export async function runMpcBench(): Promise<void> {
     r.partyNobleCpuMs !== undefined ? fmt(r.partyNobleCpuMs) : 'n/a',
     r.signCpu && r.partyNobleCpuMs ? `${fmt(r.signCpu.mean / r.partyNobleCpuMs)}x` : 'n/a',
   ])
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)))
-  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
   console.log('\nMPC: FROST over the secure transport, against one-party noble signing of the same scheme (same run)')
-  console.log(line(header))
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '))
-  for (const row of table) console.log(line(row))
+  printTable(header, table, 2)
   console.log('DKG ms, sign ms: every party in one thread (in process), wall time from start until every party holds')
   console.log('its key package / the signature (nonce commitments, signed signing package, signature shares; each')
   console.log('party checks the aggregate with an independent verifier, and the shares one by one if it fails; the')

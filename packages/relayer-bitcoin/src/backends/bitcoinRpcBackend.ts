@@ -143,7 +143,7 @@ export function bitcoinRpcBackend(options: BitcoinRpcBackendOptions): BitcoinRpc
     return h
   }
 
-  const txStatus = async (txid: string, rawTx?: string): Promise<BitcoinTxStatus> => {
+  const txStatus = async (txid: string, rawTx?: string, again = true): Promise<BitcoinTxStatus> => {
     checkTxid(txid)
     const entry = await rpcOrMiss<{ fees?: { base?: unknown }; fee?: unknown; vsize?: unknown; size?: unknown }>(node, 'getmempoolentry', [txid])
     if (entry !== undefined) {
@@ -156,7 +156,9 @@ export function bitcoinRpcBackend(options: BitcoinRpcBackendOptions): BitcoinRpc
     const verbose = await rpcOrMiss<{ blockhash?: string; confirmations?: number }>(node, 'getrawtransaction', [txid, true])
     if (verbose && typeof verbose === 'object') {
       if (typeof verbose.blockhash === 'string' && typeof verbose.confirmations === 'number' && verbose.confirmations > 0) {
-        const header = await rpc<{ height: number }>(node, 'getblockheader', [verbose.blockhash, true])
+        const header = await rpcOrMiss<{ height: number }>(node, 'getblockheader', [verbose.blockhash, true])
+        // The block was disconnected between the two calls (a reorganization under way): read the status again, once.
+        if (header === undefined) return again ? txStatus(txid, rawTx, false) : { state: 'unknown' }
         return { state: 'confirmed', confirmations: verbose.confirmations, blockHash: verbose.blockhash, blockHeight: header.height }
       }
       return { state: 'mempool' }
@@ -238,7 +240,7 @@ export function bitcoinRpcBackend(options: BitcoinRpcBackendOptions): BitcoinRpc
       })
     },
 
-    txStatus,
+    txStatus: (txid: string, rawTx?: string) => txStatus(txid, rawTx),
 
     async outspend(outpoint: { readonly txid: string; readonly vout: number }): Promise<BitcoinOutspend> {
       const txid = checkTxid(outpoint?.txid)

@@ -89,7 +89,7 @@ function assertWidth(L: number): void {
 /** The multiplication transcript: session id, both party ids, the OT setup and L. */
 function mulTranscript(sid: Uint8Array, aliceId: string, bobId: string, setupSid: Uint8Array, L: number): Transcript {
   if (!(sid instanceof Uint8Array) || sid.length < 16) throw new ZrError('INVALID_INPUT', 'multiplication session id must be at least 16 bytes')
-  return new Transcript('zrkit/dkls23/rvole/v1')
+  return new Transcript('zrkit/dkls23/rvole/v2')
     .sessionId(sid)
     .partyId('alice', aliceId)
     .partyId('bob', bobId)

@@ -233,11 +233,11 @@ describe('a cheating signer is caught in every round, named, and never yields a 
   const msg3: WireSchema = { list: { record: { u: b, w: b } } }
   const setup: WireSchema = { record: { setup: b } }
   const rounds: { round: string; schema: WireSchema; field: string[]; named: boolean; what: string }[] = [
-    { round: 'ecdsa/1', schema: msg1, field: ['0', 'mul', 'ote', 'u'], named: true, what: 'an OT-extension column (KOS15 check)' },
-    { round: 'ecdsa/2', schema: msg2, field: ['0', 'mul', 'tau'], named: true, what: 'an OT correction tau (RVOLE check)' },
-    { round: 'ecdsa/2', schema: msg2, field: ['0', 'mul', 'r'], named: true, what: 'a check value r (RVOLE check)' },
-    { round: 'ecdsa/2', schema: msg2, field: ['0', 'salt'], named: true, what: 'the commitment salt (decommitment check)' },
-    { round: 'ecdsa/3', schema: msg3, field: ['0', 'w'], named: false, what: 'w (only the final check sees it)' },
+    { round: 'ecdsa/v2/1', schema: msg1, field: ['0', 'mul', 'ote', 'u'], named: true, what: 'an OT-extension column (KOS15 check)' },
+    { round: 'ecdsa/v2/2', schema: msg2, field: ['0', 'mul', 'tau'], named: true, what: 'an OT correction tau (RVOLE check)' },
+    { round: 'ecdsa/v2/2', schema: msg2, field: ['0', 'mul', 'r'], named: true, what: 'a check value r (RVOLE check)' },
+    { round: 'ecdsa/v2/2', schema: msg2, field: ['0', 'salt'], named: true, what: 'the commitment salt (decommitment check)' },
+    { round: 'ecdsa/v2/3', schema: msg3, field: ['0', 'w'], named: false, what: 'w (only the final check sees it)' },
     { round: 'ecdsa/setup', schema: setup, field: ['setup'], named: false, what: 'the setup id (the pair reruns its base OTs)' },
   ]
   const flipIn = (body: Uint8Array, schema: WireSchema, field: string[]): Uint8Array => {
@@ -279,7 +279,7 @@ describe('a cheating signer is caught in every round, named, and never yields a 
           expect(attempts).toBeGreaterThan(1)
           expect(signers).not.toContain(cheater.id)
         }
-      } else if (c.round === 'ecdsa/3') {
+      } else if (c.round === 'ecdsa/v2/3') {
         // Only the victim's final check sees a bad u or w, and DKLs23 cannot attribute it: the victim's
         // attempt aborts without a result (it tells the others, and retries with the next coordinator),
         // while the cheater's own combination, from honest inputs, is valid. The victim is whichever
@@ -304,7 +304,7 @@ describe('a cheating signer is caught in every round, named, and never yields a 
     void before
     let tampered = 0
     const router = tamperedRouter(cheater, {
-      send: (m) => (m.round === 'ecdsa/1' && tampered++ === 0 ? flipIn(m.body, msg1, ['0', 'mul', 'ote', 'u']) : undefined),
+      send: (m) => (m.round === 'ecdsa/v2/1' && tampered++ === 0 ? flipIn(m.body, msg1, ['0', 'mul', 'ote', 'u']) : undefined),
     })
     const results = await signAt(net, keys, [sha256(text('burn'))], { running: [cheater, victim], seed: 0, routers: new Map([[cheater.id, router]]), attemptTimeoutMs: 1000 })
     expect(results.every((r) => r.status === 'rejected')).toBe(true)
@@ -330,13 +330,13 @@ describe('a cheating signer is caught in every round, named, and never yields a 
       },
     })
     ;(await signAt(net, keys, [sha256(text('recorded'))], { running: [cheater, victim], seed: 0, routers: new Map([[cheater.id, recorder]]) })).map(fulfilled)
-    expect(recorded.has('ecdsa/1')).toBe(true)
+    expect(recorded.has('ecdsa/v2/1')).toBe(true)
     let replayed = 0
     const replayer = tamperedRouter(cheater, {
       send: (m) => {
-        if (m.round !== 'ecdsa/1') return undefined
+        if (m.round !== 'ecdsa/v2/1') return undefined
         replayed++
-        return recorded.get('ecdsa/1')
+        return recorded.get('ecdsa/v2/1')
       },
     })
     const results = await signAt(net, keys, [sha256(text('fresh run'))], { running: [cheater, victim], seed: 0, routers: new Map([[cheater.id, replayer]]), attemptTimeoutMs: 1000 })

@@ -271,14 +271,17 @@ async function signAsMember(
   const byDigest = <T>(msgs: Map<string, T[]>, k: number) => new Map(others.map((j) => [j, (msgs.get(j) as T[])[k] as T]))
 
   const r1 = sessions.map((s) => s.round1())
-  await perParty('ecdsa/1', (j) => r1.map((m) => m.get(j) as unknown as WireValue))
-  const in1 = await collectList<DklsSignMsg1>('ecdsa/1', 'round-1 message', msg1Schema)
+  // The rounds are named with the wire version of the multiplication (v2: two row-hash scalars per digest):
+  // a party on another version never answers them, so the attempt times out instead of failing a check and
+  // burning the pair's setup.
+  await perParty('ecdsa/v2/1', (j) => r1.map((m) => m.get(j) as unknown as WireValue))
+  const in1 = await collectList<DklsSignMsg1>('ecdsa/v2/1', 'round-1 message', msg1Schema)
   const r2 = sessions.map((s, k) => s.round2(byDigest(in1, k)))
-  await perParty('ecdsa/2', (j) => r2.map((m) => m.get(j) as unknown as WireValue))
-  const in2 = await collectList<DklsSignMsg2>('ecdsa/2', 'round-2 message', msg2Schema)
+  await perParty('ecdsa/v2/2', (j) => r2.map((m) => m.get(j) as unknown as WireValue))
+  const in2 = await collectList<DklsSignMsg2>('ecdsa/v2/2', 'round-2 message', msg2Schema)
   const r3 = sessions.map((s, k) => s.round3(byDigest(in2, k)))
-  await perParty('ecdsa/3', () => r3 as unknown as WireValue)
-  const in3 = await collectList<DklsSignBroadcast>('ecdsa/3', 'round-3 message', msg3Schema)
+  await perParty('ecdsa/v2/3', () => r3 as unknown as WireValue)
+  const in3 = await collectList<DklsSignBroadcast>('ecdsa/v2/3', 'round-3 message', msg3Schema)
   return sessions.map((s, k) => s.finish(byDigest(in3, k)))
 }
 
@@ -358,8 +361,8 @@ async function refillPresignatures(options: RunEcdsaSigningOptions, pool: Presig
       const got = new Map(others.map((j) => [j, decodeWire<T[]>(raw.get(j) as Uint8Array, j, what, listOf(schema, count))]))
       return sessions.map((_, k) => new Map(others.map((j) => [j, (got.get(j) as T[])[k] as T])))
     }
-    const in1 = await exchange<DklsSignMsg1>('ecdsa/presign/1', sessions.map((s) => s.round1()), 'presigning round-1 message', msg1Schema)
-    const in2 = await exchange<DklsSignMsg2>('ecdsa/presign/2', sessions.map((s, k) => s.round2(in1[k] as Map<string, DklsSignMsg1>)), 'presigning round-2 message', msg2Schema)
+    const in1 = await exchange<DklsSignMsg1>('ecdsa/presign/v2/1', sessions.map((s) => s.round1()), 'presigning round-1 message', msg1Schema)
+    const in2 = await exchange<DklsSignMsg2>('ecdsa/presign/v2/2', sessions.map((s, k) => s.round2(in1[k] as Map<string, DklsSignMsg1>)), 'presigning round-2 message', msg2Schema)
     await pool.add(sessions.map((s, k) => s.round3(in2[k] as Map<string, DklsSignMsg2>)))
     return count
   } catch {

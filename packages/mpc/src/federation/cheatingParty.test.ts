@@ -204,7 +204,7 @@ describe('a cheating party in a 2-of-3 federation, seen through the ledger', () 
     const msg2 = { list: { record: { instancePoint: b, salt: b, publicShare: b, gammaU: b, gammaV: b, psi: b, mul: { record: { tau: b, r: b, u: b } } } } } as const
     const c = await federationWithCheater(() => ({
       send: (m) => {
-        if (m.round !== 'ecdsa/2') return undefined
+        if (m.round !== 'ecdsa/v2/2') return undefined
         const value = decodeWire<{ mul: { tau: Uint8Array } }[]>(m.body, 'test', 'round-2 message', msg2)
         for (const x of value) x.mul.tau = flipped(x.mul.tau, 40)
         return encodeWire(value as never)
@@ -219,7 +219,7 @@ describe('a cheating party in a 2-of-3 federation, seen through the ledger', () 
     const msg3 = { list: { record: { u: b, w: b } } } as const
     const c = await federationWithCheater(() => ({
       send: (m) => {
-        if (m.round !== 'ecdsa/3') return undefined
+        if (m.round !== 'ecdsa/v2/3') return undefined
         const value = decodeWire<{ w: Uint8Array }[]>(m.body, 'test', 'round-3 message', msg3)
         for (const x of value) x.w = flipped(x.w, 20)
         return encodeWire(value as never)

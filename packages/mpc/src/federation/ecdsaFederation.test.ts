@@ -203,7 +203,7 @@ function corruptingRouter(router: SessionRouter): SessionRouter {
         self: s.self,
         participants: s.participants,
         send: (to, round, body) => {
-          if (round !== 'ecdsa/2') return s.send(to, round, body)
+          if (round !== 'ecdsa/v2/2') return s.send(to, round, body)
           const bad = Uint8Array.from(body)
           bad[bad.length - 10]! ^= 1
           return s.send(to, round, bad)

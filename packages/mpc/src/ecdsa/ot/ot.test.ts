@@ -111,6 +111,10 @@ describe('transcript', () => {
     expect(a).not.toBe(b)
     expect(c.challengeScalar('c')).toBe(a)
     for (const s of base().challengeScalars('many', 50)) expect(s > 0n && s < CURVE_ORDER).toBe(true)
+    // challengeScalars(label, k) is challengeBytes(label, 64k), each 64-byte block reduced mod n
+    const bytes = base().challengeBytes('five', 320)
+    expect(base().challengeScalars('five', 5)).toEqual(Array.from({ length: 5 }, (_, i) => bytesToNumberBE(bytes.subarray(64 * i, 64 * i + 64)) % CURVE_ORDER))
+    expect(() => base().challengeScalars('none', 0)).toThrow(/scalar count/)
     expect(base().challengeBytes('long', 1000).length).toBe(1000)
   })
 
@@ -261,14 +265,18 @@ describe('hashing and scalar encoding helpers', () => {
   it.each([
     ['native where the platform has it', {}],
     ['noble', { native: false }],
-  ] as const)('Sha512Hasher (%s) gives noble sha512 (as bytes and as a 512-bit integer) for any input length, reused and after wipe', (_, options) => {
+  ] as const)('Sha512Hasher (%s) gives noble sha512 (as bytes and as two 256-bit integers) for any input length, reused and after wipe', (_, options) => {
     const h = new Sha512Hasher(options)
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 0, maxLength: 300 }), (m) => eq(h.hash(m), sha512(m))),
       { numRuns: 200 },
     )
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 0, maxLength: 200 }), (m) => h.hashToBigInt(m) === bytesToNumberBE(sha512(m))),
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 200 }), (m) => {
+        const [lo, hi] = h.hashToScalarPair(m)
+        const d = sha512(m)
+        return lo === bytesToNumberBE(d.subarray(0, 32)) && hi === bytesToNumberBE(d.subarray(32))
+      }),
       { numRuns: 100 },
     )
     const m = randomBytes(95)
@@ -411,7 +419,7 @@ describe('KOS15 PRG and row hashes', () => {
   it('the row hash is SHA-512(tag || key || u32(purpose) || u32(j) || row), so it separates rows and purposes', () => {
     const key = randomBytes(32)
     const row = randomBytes(32)
-    const tag = utf8ToBytes('zrkit/dkls23/kos/v1/row')
+    const tag = utf8ToBytes('zrkit/dkls23/kos/v2/row')
     for (const [j, purpose] of [
       [0, 0],
       [415, 3],
@@ -421,6 +429,23 @@ describe('KOS15 PRG and row hashes', () => {
     }
     expect(eq(_kosHashes.rowHash(key, 1, row, 0), _kosHashes.rowHash(key, 2, row, 0))).toBe(false)
     expect(eq(_kosHashes.rowHash(key, 1, row, 0), _kosHashes.rowHash(key, 1, row, 1))).toBe(false)
+  })
+
+  it('correlated-OT scalars 2p and 2p + 1 of a row are the two 32-byte halves of its purpose-p hash, each mod n', () => {
+    const key = randomBytes(32)
+    const row = randomBytes(32)
+    const tag = utf8ToBytes('zrkit/dkls23/kos/v2/row')
+    for (const count of [1, 2, 3, 4, 16]) {
+      const got = _kosHashes.rowScalars(key, 9, row, count)
+      expect(got.length).toBe(count)
+      for (let l = 0; l < count; l++) {
+        const d = sha512(cat(tag, key, u32(l >> 1), u32(9), row))
+        const half = bytesToNumberBE(d.subarray(32 * (l & 1), 32 * (l & 1) + 32))
+        expect(got[l]).toBe(half % CURVE_ORDER)
+      }
+    }
+    // all distinct: no scalar is reused across purposes or halves
+    expect(new Set(_kosHashes.rowScalars(key, 9, row, 16)).size).toBe(16)
   })
 })
 

@@ -46,15 +46,16 @@ export class Sha512Hasher {
     return this.#out
   }
 
-  /** SHA-512 of `input` read as a big-endian 512-bit integer (what wide reduction starts from). */
-  hashToBigInt(input: Uint8Array): bigint {
+  /**
+   * SHA-512 of `input` as two big-endian 256-bit integers: its first and its last 32 bytes (the row hash of
+   * the OT extension reduces each to a scalar).
+   */
+  hashToScalarPair(input: Uint8Array): [bigint, bigint] {
     this.hash(input)
     const v = this.#view
-    const w0 = (v.getBigUint64(0) << 64n) | v.getBigUint64(8)
-    const w1 = (v.getBigUint64(16) << 64n) | v.getBigUint64(24)
-    const w2 = (v.getBigUint64(32) << 64n) | v.getBigUint64(40)
-    const w3 = (v.getBigUint64(48) << 64n) | v.getBigUint64(56)
-    return (((w0 << 128n) | w1) << 256n) | ((w2 << 128n) | w3)
+    const lo = (((v.getBigUint64(0) << 64n) | v.getBigUint64(8)) << 128n) | (v.getBigUint64(16) << 64n) | v.getBigUint64(24)
+    const hi = (((v.getBigUint64(32) << 64n) | v.getBigUint64(40)) << 128n) | (v.getBigUint64(48) << 64n) | v.getBigUint64(56)
+    return [lo, hi]
   }
 
   /** Clears the working state and the output buffer (the hasher stays usable). */

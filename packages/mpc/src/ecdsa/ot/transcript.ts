@@ -279,11 +279,20 @@ export class Transcript {
     }
   }
 
-  /** Derives `count` independent scalars. */
+  /**
+   * Derives `count` independent uniform non-zero scalars from one challenge: `challengeBytes(label, 64 * count)`,
+   * each 64-byte block wide-reduced. A zero (probability 2^-256 per scalar) derives the whole list again under
+   * `label#retry`.
+   */
   challengeScalars(label: string, count: number): bigint[] {
-    const out: bigint[] = []
-    for (let i = 0; i < count; i++) out.push(this.challengeScalar(`${label}#${i}`))
-    return out
+    if (!Number.isSafeInteger(count) || count < 1 || count > 0xffffff) throw new ZrError('INVALID_INPUT', `scalar count: expected an integer from 1 to ${0xffffff}, got ${String(count)}`)
+    for (let at = label; ; at = `${at}#retry`) {
+      const bytes = this.challengeBytes(at, 64 * count)
+      const out: bigint[] = []
+      for (let i = 0; i < count; i++) out.push(wideReduce(bytes.subarray(64 * i, 64 * i + 64)))
+      bytes.fill(0)
+      if (!out.includes(0n)) return out
+    }
   }
 }
 

@@ -12,7 +12,7 @@
  * challenge (DKLs19 Section 5.1), so that one multiplication is two messages:
  *
  *   Parameters: xi = kappa + 2s = 416 (OT_BATCH), gadget vector g in Z_n^xi with g[k] = 2^k for
- *   k < 256 and g[256..415] public pseudo-random scalars derived from the session transcript.
+ *   k < 256 and g[256..415] public pseudo-random scalars derived from the OT setup's id.
  *
  *   Encoding (Bob, DKLs18/DKLs19 encoding): gamma <- {0,1}^{2s}; beta = bits(b - <g_R, gamma>) || gamma,
  *   so that <g, beta> = b while beta is uniform given b up to the statistical distance that the 2s
@@ -99,14 +99,20 @@ function mulTranscript(sid: Uint8Array, aliceId: string, bobId: string, setupSid
 }
 
 /**
- * The gadget vector g (OT_BATCH entries): g[k] = 2^k for k < kappa, then 2s pseudo-random public
- * scalars derived from the session transcript (DKLs19 Protocol 1 / DKLs18 encoding).
+ * The gadget vector g (OT_BATCH entries): g[k] = 2^k for k < kappa, then 2s pseudo-random public scalars
+ * (DKLs19 Protocol 1 / DKLs18 encoding). They are public parameters of the pair, so they are derived from the
+ * OT setup's id alone (the same for every multiplication of that setup, in either party) and kept beside the
+ * setup object: each party derives its own, nothing is shared between parties.
  */
-function gadgetVector(t: Transcript): bigint[] {
-  const g: bigint[] = []
-  for (let k = 0; k < KAPPA; k++) g.push(1n << BigInt(k))
-  const tail = t.clone().challengeScalars('gadget', 2 * STAT_SECURITY)
-  return g.concat(tail)
+const gadgets = new WeakMap<OtExtensionReceiver | OtExtensionSender, bigint[]>()
+function gadgetVector(ote: OtExtensionReceiver | OtExtensionSender): bigint[] {
+  let g = gadgets.get(ote)
+  if (g === undefined) {
+    g = Array.from({ length: KAPPA }, (_, k) => 1n << BigInt(k))
+    g.push(...new Transcript('zrkit/dkls23/gadget/v2').bytes('ot-setup', ote.baseContext.sessionId).challengeScalars('gadget', 2 * STAT_SECURITY))
+    gadgets.set(ote, g)
+  }
+  return g
 }
 
 const SHIFTS: readonly bigint[] = Array.from({ length: KAPPA }, (_, k) => BigInt(k))
@@ -191,7 +197,7 @@ export class MulBob {
     // Bob was the base-OT sender, Alice the base-OT receiver.
     this.#aliceId = ctx.receiverId
     this.#t = mulTranscript(sessionId, ctx.receiverId, ctx.senderId, ctx.sessionId, L)
-    this.#g = gadgetVector(this.#t)
+    this.#g = gadgetVector(ote)
     if (b === undefined) {
       this.#beta = randomBytes(OT_BATCH / 8)
       this.#b = decode(this.#beta, this.#g)
@@ -301,7 +307,7 @@ export class MulAlice {
     this.#ote = ote
     this.#a = [...a]
     this.#t = mulTranscript(sessionId, ctx.receiverId, ctx.senderId, ctx.sessionId, a.length)
-    this.#g = gadgetVector(this.#t)
+    this.#g = gadgetVector(ote)
   }
 
   /**
@@ -369,7 +375,7 @@ export function inconsistentAliceRound1(
   assertWidth(a.length)
   const ctx = ote.baseContext
   const t = mulTranscript(sessionId, ctx.receiverId, ctx.senderId, ctx.sessionId, a.length)
-  return aliceCore(ote, t, gadgetVector(t), a, msg, (row, alpha) => {
+  return aliceCore(ote, t, gadgetVector(ote), a, msg, (row, alpha) => {
     const out = [...alpha]
     if (row === cheat.row) out[cheat.coordinate] = mod((out[cheat.coordinate] as bigint) + cheat.delta)
     return out

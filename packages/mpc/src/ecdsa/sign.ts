@@ -57,6 +57,7 @@ import { ZrError } from '@zrkit/core'
 import { MulAlice, type MulAliceMsg1, MulBob, type MulBobMsg1, SIGN_MUL_WIDTH } from './multiply.js'
 import { ctEqual, randomScalar } from './ot/baseOt.js'
 import type { OtExtensionReceiver, OtExtensionSender } from './ot/otExtension.js'
+import { secp256k1PublicMsm } from '../curves/publicMsm.js'
 import { mulBase, mulSameScalar, normalizePoints } from '../curves/secp256k1Mul.js'
 import { CURVE_ORDER, Transcript, bytesToBigInt, parsePoint, parseScalar, pointToBytes, scalarToBytes, wideReduce } from './ot/transcript.js'
 
@@ -513,7 +514,7 @@ export class DklsOnlineSigner {
     // ECDSA verification against the exact R': (e/s)*G + (r/s)*(X + tG) == R'. Everything here is
     // public (the signature, the digest, the key), so variable-time multiplication is fine.
     const sInv = s === 0n ? 0n : Fn.inv(s)
-    const check = s === 0n ? secp256k1.Point.ZERO : G.multiplyUnsafe(mod(this.#e * sInv)).add(this.#pk.multiplyUnsafe(mod(rx * sInv)))
+    const check = s === 0n ? secp256k1.Point.ZERO : secp256k1PublicMsm([G, this.#pk], [mod(this.#e * sInv), mod(rx * sInv)])
     if (s === 0n || !check.equals(R)) this.#abort('signing aborted: the combined signature does not verify', undefined)
     const aff = R.toAffine()
     let v = (aff.y & 1n ? 1 : 0) | (aff.x >= CURVE_ORDER ? 2 : 0)

@@ -31,6 +31,7 @@ export const fullRunOnly = [
   'packages/cli/src/network.test.ts',
   'test/network/networkFaults.test.ts',
   'test/network/twoRelays.test.ts',
+  'test/network/presignatures.test.ts',
   'packages/cli/src/devnet.test.ts',
   'test/transactions/evm.test.ts',
   'test/transactions/bitcoin.test.ts',

@@ -97,7 +97,11 @@ function quantile(xs: number[], q: number): number {
 
 type Row = { keyType: KeyType; config: string; keygenMs: number; p50: number; p95: number; nobleMs: number; cpu?: { mean: number; max: number; total: number }; bytes?: { mean: number; max: number }; serversCpu?: number }
 
-async function measure(net: LocalNetwork, t: number, n: number, keyType: KeyType): Promise<Row> {
+/**
+ * One row: `keygenMs`, latency quantiles, CPU and bytes per signature. `gapMs` pauses between requests (not counted):
+ * idle time in which the parties' background work (pooled presignatures) runs, as between a deployment's requests.
+ */
+async function measure(net: LocalNetwork, t: number, n: number, keyType: KeyType, extra: { gapMs?: number; label?: string } = {}): Promise<Row> {
   const ledger = await connectLedgerWs(net.ledgerUrl, { WebSocket: WebSocket as never })
   try {
     const client = createZrClient({ ledger, account: net.user })
@@ -111,7 +115,9 @@ async function measure(net: LocalNetwork, t: number, n: number, keyType: KeyType
       const start = performance.now()
       const { requestId: id } = await client.requestSignature({ keyId: key.id, payloads: [digest] })
       await client.waitForSignRequest({ requestId: id, timeoutMs: 120_000 })
-      return performance.now() - start
+      const ms = performance.now() - start
+      if (extra.gapMs) await new Promise((r) => setTimeout(r, extra.gapMs))
+      return ms
     }
     for (let i = 0; i < warmUp; i++) await once(-1 - i) // warm-up, not counted
     const cpu0 = net.parties.map((p) => processCpuMs(p.pid))
@@ -130,7 +136,7 @@ async function measure(net: LocalNetwork, t: number, n: number, keyType: KeyType
     const meanMax = (xs: number[]) => ({ mean: xs.reduce((a, b) => a + b, 0) / xs.length, max: Math.max(...xs), total: xs.reduce((a, b) => a + b, 0) })
     return {
       keyType,
-      config: `${t}-of-${n}`,
+      config: `${t}-of-${n}${extra.label ?? ''}`,
       keygenMs,
       p50: quantile(latencies, 0.5),
       p95: quantile(latencies, 0.95),
@@ -163,17 +169,26 @@ export async function runNetworkBench(): Promise<void> {
       await net.stop()
     }
   }
+  // ECDSA with pooled presignatures (zrkit party start --presignatures 2), requests 150 ms apart: the signers of a
+  // set that holds one sign in the online round, and the pool refills in the pause. CPU per signature includes it.
+  const pooled = await startLocalNetwork({ parties: 3, threshold: 2, presignatures: 2 })
+  try {
+    rows.push(await measure(pooled, 2, 3, 'ecdsa-secp256k1', { gapMs: 150, label: ' pre' }))
+  } finally {
+    await pooled.stop()
+  }
   const kb = (b: number) => `${fmt(b / 1024)} KB`
   console.log(
-    `${'key type'.padEnd(18)} ${'t-of-n'.padEnd(7)} ${'keygen ms'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p95 ms'.padStart(7)} ${'goal p50'.padStart(8)} ${'p50/noble'.padStart(10)} ${'CPU/party/sig ms (mean, max)'.padStart(29)} ${'relay bytes/party/sig (mean, max)'.padStart(34)} ${'ledger+relay CPU/sig ms'.padStart(24)} ${'all CPU/sig ms (/cores)'.padStart(24)}`,
+    `${'key type'.padEnd(18)} ${'t-of-n'.padEnd(10)} ${'keygen ms'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p95 ms'.padStart(7)} ${'goal p50'.padStart(8)} ${'p50/noble'.padStart(10)} ${'CPU/party/sig ms (mean, max)'.padStart(29)} ${'relay bytes/party/sig (mean, max)'.padStart(34)} ${'ledger+relay CPU/sig ms'.padStart(24)} ${'all CPU/sig ms (/cores)'.padStart(24)}`,
   )
   for (const r of rows) {
     const goal = r.config === '2-of-3' && goals[r.keyType] !== undefined ? `<= ${goals[r.keyType]}` : ''
     console.log(
-      `${r.keyType.padEnd(18)} ${r.config.padEnd(7)} ${fmt(r.keygenMs).padStart(9)} ${fmt(r.p50).padStart(7)} ${fmt(r.p95).padStart(7)} ${goal.padStart(8)} ${`${fmt(r.p50 / r.nobleMs)}x`.padStart(10)} ${(r.cpu ? `${fmt(r.cpu.mean)}, ${fmt(r.cpu.max)}` : 'n/a').padStart(29)} ${(r.bytes ? `${kb(r.bytes.mean)}, ${kb(r.bytes.max)}` : 'n/a').padStart(34)} ${(r.serversCpu !== undefined ? fmt(r.serversCpu) : 'n/a').padStart(24)} ${(r.cpu && r.serversCpu !== undefined ? `${fmt(r.cpu.total + r.serversCpu)} (${fmt((r.cpu.total + r.serversCpu) / cores)})` : 'n/a').padStart(24)}`,
+      `${r.keyType.padEnd(18)} ${r.config.padEnd(10)} ${fmt(r.keygenMs).padStart(9)} ${fmt(r.p50).padStart(7)} ${fmt(r.p95).padStart(7)} ${goal.padStart(8)} ${`${fmt(r.p50 / r.nobleMs)}x`.padStart(10)} ${(r.cpu ? `${fmt(r.cpu.mean)}, ${fmt(r.cpu.max)}` : 'n/a').padStart(29)} ${(r.bytes ? `${kb(r.bytes.mean)}, ${kb(r.bytes.max)}` : 'n/a').padStart(34)} ${(r.serversCpu !== undefined ? fmt(r.serversCpu) : 'n/a').padStart(24)} ${(r.cpu && r.serversCpu !== undefined ? `${fmt(r.cpu.total + r.serversCpu)} (${fmt((r.cpu.total + r.serversCpu) / cores)})` : 'n/a').padStart(24)}`,
     )
   }
   console.log('p50/noble: the median request latency over one noble signature of the same scheme in this process.')
+  console.log("2-of-3 pre: parties started with --presignatures 2 (a pool of 2 per key and signing set), requests 150 ms apart (not counted), so the pools refill between them; CPU and bytes per signature include the refill.")
   console.log(`all CPU: every party, the ledger server and the relay per request; over this machine's ${cores} cores, the least latency the CPU allows here.`)
 }
 

@@ -16,6 +16,8 @@ describe('startLocalNetwork options', () => {
     [{ nodeFlags: ['inspect'] }, /nodeFlags: expected a list of Node.js flags \(strings starting with -\), got \["inspect"\]/],
     [{ ledgerPort: 70000 }, /ledgerPort: expected an integer in 0\.\.65535, got 70000/],
     [{ relays: 0 }, /relays: expected an integer in 1\.\.4, got 0/],
+    [{ presignatures: 65 }, /presignatures: expected an integer in 0\.\.64, got 65/],
+    [{ presignatures: -1 }, /presignatures: expected an integer in 0\.\.64, got -1/],
     [{ onLog: 'yes' }, /onLog: expected a function \(name, line\) => void, got "string"/],
     [{ startTimeoutMs: 5 }, /startTimeoutMs: expected an integer in 1000\.\.3600000, got 5/],
   ] as const)('%o is refused with INVALID_INPUT saying what was expected', async (options, details) => {

@@ -39,6 +39,11 @@ export type LocalNetworkOptions = {
   readonly attemptTimeoutMs?: number | undefined
   /** Passed to every `zrkit party start`: requests worked on at once (the CLI's default otherwise). */
   readonly concurrency?: number | undefined
+  /**
+   * Passed to every `zrkit party start` as `--presignatures N`: ECDSA presignatures each party keeps per key and
+   * signing set, made in the background after each signing (default 0: none; 0..64).
+   */
+  readonly presignatures?: number | undefined
   /** How long each process has to come up, in ms (default 120 000). */
   readonly startTimeoutMs?: number | undefined
   /** Extra Node.js flags for every process, e.g. `['--cpu-prof', '--cpu-prof-dir=prof']` to profile each one. */
@@ -131,6 +136,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
   const n = checkInt('parties', options.parties, 3, 2, 16)
   const threshold = checkInt('threshold', options.threshold, 2, 1, n)
   const relayCount = checkInt('relays', options.relays, 1, 1, 4)
+  const presignatures = checkInt('presignatures', options.presignatures, 0, 0, 64)
   const startTimeoutMs = checkInt('startTimeoutMs', options.startTimeoutMs, 120_000, 1000, 3_600_000)
   const flags = options.nodeFlags ?? []
   if (!Array.isArray(flags) || flags.some((f) => typeof f !== 'string' || !f.startsWith('-'))) throw bad('nodeFlags', 'a list of Node.js flags (strings starting with -)', flags)
@@ -220,6 +226,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions = {}): Prom
           keyring,
           ...(options.attemptTimeoutMs !== undefined ? ['--attempt-timeout-ms', String(options.attemptTimeoutMs)] : []),
           ...(options.concurrency !== undefined ? ['--concurrency', String(options.concurrency)] : []),
+          ...(presignatures > 0 ? ['--presignatures', String(presignatures)] : []),
         ],
       })
       return Object.assign(p.handle, { address: account.address }) as LocalParty

@@ -23,6 +23,7 @@ export const devnet: Command = {
     dir: { kind: 'path', description: 'a new or empty directory for keys, stores and logs (kept; default: a temporary one, removed at exit)', placeholder: 'DIR' },
     'ledger-port': { kind: 'port', description: 'ledger server port (0: any free port)', default: 0 },
     'relay-port': { kind: 'port', description: 'relay port (0: any free port)', default: 0 },
+    presignatures: { kind: 'integer', description: 'ECDSA presignatures each party keeps per key and signing set (0: none)', placeholder: 'N', min: 0, max: 64, default: 0 },
   },
   async run({ options, log, out, signal }) {
     if ((options.threshold as number) > (options.parties as number)) {
@@ -36,6 +37,7 @@ export const devnet: Command = {
       ...(options.dir !== undefined ? { dir: options.dir as string } : {}),
       ledgerPort: options['ledger-port'] as number,
       relayPort: options['relay-port'] as number,
+      presignatures: options.presignatures as number,
     })
     const processes = [net.ledger, ...net.relays, ...net.parties]
     const down = new Set<string>()

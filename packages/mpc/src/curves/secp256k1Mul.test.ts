@@ -85,6 +85,16 @@ describe('splitScalar (GLV)', () => {
   })
 })
 
+describe('field multiplication without division', () => {
+  const p = Point.Fp.ORDER
+  const below8p = fc.bigInt({ min: 0n, max: 8n * p - 1n })
+  it('equals (a * b) mod p for inputs in [0, 8p) (property, and the edges)', () => {
+    fc.assert(fc.property(below8p, below8p, (a, b) => _formulas.mul(a, b) === (a * b) % p), { numRuns: 5000 })
+    const edges = [0n, 1n, 2n, p - 1n, p, p + 1n, 2n ** 256n - 1n, 2n ** 256n, 2n * p - 1n, 3n * p - 1n, 8n * p - 1n]
+    for (const a of edges) for (const b of edges) expect(_formulas.mul(a, b)).toBe((a * b) % p)
+  })
+})
+
 describe('complete a = 0 formulas', () => {
   it('match noble add and double on random points, in any projective form', () => {
     for (let i = 0; i < 40; i++) {

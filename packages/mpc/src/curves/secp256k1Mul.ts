@@ -66,7 +66,20 @@ const B3 = 21n // 3 * b for y^2 = x^3 + 7
 type Proj = readonly [bigint, bigint, bigint]
 const IDENTITY: Proj = [0n, 1n, 0n]
 
-const fmul = (a: bigint, b: bigint): bigint => (a * b) % P_FIELD
+const MASK_256 = (1n << 256n) - 1n
+/** 2^256 mod p = 2^32 + 977: p = 2^256 - 2^32 - 977 is a pseudo-Mersenne prime. */
+const FOLD = 0x1000003d1n
+/**
+ * a*b mod p for 0 <= a, b < 8p, without BigInt division: the product is folded twice at bit 256 (hi * 2^256 =
+ * hi * (2^32 + 977) mod p), leaving x < 2^256 + 2^75 < 2p, then one conditional subtraction. About a fifth faster
+ * than `%` in V8; the tests check every multiplication built on it against noble.
+ */
+const fmul = (a: bigint, b: bigint): bigint => {
+  let x = a * b
+  x = (x & MASK_256) + (x >> 256n) * FOLD
+  x = (x & MASK_256) + (x >> 256n) * FOLD
+  return x >= P_FIELD ? x - P_FIELD : x
+}
 const fadd = (a: bigint, b: bigint): bigint => {
   const s = a + b
   return s >= P_FIELD ? s - P_FIELD : s
@@ -157,6 +170,8 @@ const fromProj = (p: Proj): Point => new Point(p[0], p[1], p[2])
  * ```
  */
 export const _formulas = {
+  /** The field multiplication the formulas use, for inputs in [0, 8p). */
+  mul: (a: bigint, b: bigint): bigint => fmul(a, b),
   add: (p: Point, q: Point): Point => fromProj(projAdd(toProj(p), toProj(q))),
   double: (p: Point): Point => fromProj(projDouble(toProj(p))),
 }

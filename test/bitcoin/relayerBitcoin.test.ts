@@ -274,6 +274,28 @@ describe('Bitcoin relayer on a bcoin regtest node', () => {
     await rejects(btc.send({ outputs: [{ address: to, value: 15_000n }], feeRate: 1 }), 'INSUFFICIENT_FUNDS')
   })
 
+  it('a coin that a mempool transaction spends is not listed by scantxoutset, so another relayer on the key does not pick it', async () => {
+    const btc = await relayerFor(scan, { path: 'mempool-spent' })
+    await node.fund(btc.address, 20_000n)
+    await node.fund(btc.address, 20_000n)
+    const to = await node.minerAddress()
+    const inputsOf = (hex: string) => Transaction.fromHex(hex).ins.map((i) => `${toHex(Uint8Array.from(i.hash).reverse())}:${i.index}`)
+    const a = await btc.send({ outputs: [{ address: to, value: 15_000n }], feeRate: 1, confirm: false, ...wait })
+    const [spent] = inputsOf(a.tx)
+    // the chain's coin set still has it (bcoin's gettxout without the mempool), the listing does not
+    const [txid, vout] = spent!.split(':') as [string, string]
+    expect(await node.rpc('gettxout', [txid, Number(vout), false])).not.toBeNull()
+    const listed = (await scan.utxos(btc.address)).map((c) => `${c.txid}:${c.vout}`)
+    expect(listed).toHaveLength(1)
+    expect(listed).not.toContain(spent)
+    // a second relayer on the same key (as a replica would) spends the other coin; both are mined
+    const replica = await relayerFor(scan, { path: 'mempool-spent' })
+    const b = await replica.send({ outputs: [{ address: to, value: 15_000n }], feeRate: 1, confirm: false, ...wait })
+    expect(inputsOf(b.tx)).toEqual(listed)
+    const [block] = await node.mine(1)
+    expect((await node.rpc<{ tx: string[] }>('getblock', [block, 1])).tx).toEqual(expect.arrayContaining([a.txid, b.txid]))
+  })
+
   it('typed errors that change nothing: insufficient funds, an address of another network, dust, a key of the wrong type, a backend on another chain', async () => {
     const btc = await relayerFor()
     const to = await node.minerAddress()

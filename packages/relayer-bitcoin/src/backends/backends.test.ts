@@ -72,7 +72,10 @@ describe('bitcoinRpcBackend', () => {
           ],
           total_amount: 50.1234567,
         },
+        // both coins unspent in the mempool too (a node without gettxspendingprevout: the per-coin check)
+        gettxout: { bestblock: 'ab'.repeat(32), confirmations: 1, value: 0.1 },
       }
+      if (method === 'gettxspendingprevout') return json(res, 200, { result: null, error: { code: -32601, message: 'Method not found' }, id: 1 })
       json(res, 200, { result: results[method] ?? null, error: null, id: 1 })
     })
     const backend = bitcoinRpcBackend({ url: url.replace('http://', 'http://zrkit:p%40ss@') })
@@ -86,6 +89,34 @@ describe('bitcoinRpcBackend', () => {
     ])
     expect(seen.every((s) => s.auth === `Basic ${Buffer.from('zrkit:p@ss').toString('base64')}`)).toBe(true)
     expect(seen.find((s) => s.method === 'scantxoutset')!.params).toEqual(['start', ['addr(bcrt1qexample)']])
+  })
+
+  it.each([
+    ['gettxspendingprevout (Bitcoin Core 24+), one call for all coins', true],
+    ['gettxout with the mempool, per coin, where the node has no gettxspendingprevout', false],
+  ])('scantxoutset coins that a mempool transaction spends are not listed: %s', async (_, modern) => {
+    const calls: string[] = []
+    const url = await serve((req, res) => {
+      const { method, params } = JSON.parse(req.body) as { method: string; params: unknown[] }
+      calls.push(method)
+      if (method === 'scantxoutset') {
+        const unspents = ['aa', 'bb', 'cc'].map((h, i) => ({ txid: h.repeat(32), vout: i, scriptPubKey: '0014', desc: 'addr(x)#c', amount: 0.001, height: 100 }))
+        return json(res, 200, { result: { success: true, height: 110, unspents }, error: null, id: 1 })
+      }
+      if (method === 'gettxspendingprevout') {
+        if (!modern) return json(res, 200, { result: null, error: { code: -32601, message: 'Method not found' }, id: 1 })
+        const outpoints = params[0] as { txid: string; vout: number }[]
+        return json(res, 200, { result: outpoints.map((o) => ({ ...o, ...(o.txid === 'bb'.repeat(32) ? { spendingtxid: 'dd'.repeat(32) } : {}) })), error: null, id: 1 })
+      }
+      if (method === 'gettxout') {
+        const [txid] = params as [string]
+        return json(res, 200, { result: txid === 'bb'.repeat(32) ? null : { confirmations: 11, value: 0.001 }, error: null, id: 1 })
+      }
+      json(res, 200, { result: null, error: { code: -32601, message: 'Method not found' }, id: 1 })
+    })
+    const coins = await bitcoinRpcBackend({ url }).utxos('bcrt1qexample')
+    expect(coins.map((c) => `${c.txid.slice(0, 2)}:${c.vout}`)).toEqual(['aa:0', 'cc:2'])
+    expect(calls.filter((m) => m === 'gettxout')).toHaveLength(modern ? 0 : 3)
   })
 
   it('wallet mode lists coins through the wallet endpoint and imports addresses (descriptors, else importaddress)', async () => {

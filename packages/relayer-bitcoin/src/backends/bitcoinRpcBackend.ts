@@ -58,7 +58,7 @@ class RpcAnswerError extends Error {
 
 /**
  * A {@link BitcoinBackend} that talks Bitcoin Core's JSON-RPC (any bitcoind-compatible node): coins
- * from `scantxoutset` or the node wallet's `listunspent`, fees from `estimatesmartfee`, broadcast with
+ * from `scantxoutset` (less those a mempool transaction spends) or the node wallet's `listunspent`, fees from `estimatesmartfee`, broadcast with
  * `sendrawtransaction`, and where a transaction stands from `getmempoolentry`, `getrawtransaction` and,
  * without `-txindex`, `gettxout` on its outputs. Who spends an output (`outspend`) comes from `gettxout`
  * with and without the mempool and, on Bitcoin Core 24+, `gettxspendingprevout`; the mempool's minimum
@@ -137,6 +137,30 @@ export function bitcoinRpcBackend(options: BitcoinRpcBackendOptions): BitcoinRpc
   }
   const unexpected = (what: string, got: unknown) => new ZrError('NODE_REQUEST_FAILED', 'The Bitcoin node sent an unexpected answer.', { details: `${what}: got ${preview(JSON.stringify(got) ?? String(got))}` })
 
+  /**
+   * The coins (as `txid:vout`) that a mempool transaction spends: one `gettxspendingprevout` for all of them
+   * (Bitcoin Core 24+), else `gettxout` with the mempool per coin (null: spent there, or in a block since).
+   */
+  const spentInMempool = async (coins: readonly BitcoinUtxo[]): Promise<Set<string>> => {
+    const spent = new Set<string>()
+    if (coins.length === 0) return spent
+    const spending = await rpcOrMiss<{ txid?: unknown; vout?: unknown; spendingtxid?: unknown }[]>(node, 'gettxspendingprevout', [coins.map((c) => ({ txid: c.txid, vout: c.vout }))])
+    if (Array.isArray(spending) && spending.length === coins.length) {
+      spending.forEach((e, i) => {
+        if (typeof e?.spendingtxid === 'string') spent.add(`${coins[i]!.txid}:${coins[i]!.vout}`)
+      })
+      return spent
+    }
+    for (let i = 0; i < coins.length; i += 16) {
+      const batch = coins.slice(i, i + 16)
+      const outs = await Promise.all(batch.map((c) => rpcOrMiss<object | null>(node, 'gettxout', [c.txid, c.vout, true])))
+      outs.forEach((o, k) => {
+        if (o === null) spent.add(`${batch[k]!.txid}:${batch[k]!.vout}`)
+      })
+    }
+    return spent
+  }
+
   const tipHeight = async () => {
     const h = await rpc<number>(node, 'getblockcount', [])
     if (!Number.isSafeInteger(h) || h < 0) throw unexpected('getblockcount', h)
@@ -199,13 +223,17 @@ export function bitcoinRpcBackend(options: BitcoinRpcBackendOptions): BitcoinRpc
       const scan = await rpc<{ success?: boolean; height?: number; unspents?: { txid: string; vout: number; amount: number; height: number; coinbase?: boolean }[] }>(node, 'scantxoutset', ['start', [`addr(${address})`]], timeoutMs * 10)
       if (!scan || !Array.isArray(scan.unspents) || typeof scan.height !== 'number') throw unexpected('scantxoutset', scan)
       const tip = scan.height
-      return scan.unspents.map((u) => ({
+      const coins: BitcoinUtxo[] = scan.unspents.map((u) => ({
         txid: checkTxid(u.txid),
         vout: checkVout(u.vout),
         value: btcToSats(u.amount, 'scantxoutset amount'),
         confirmations: Math.max(0, tip - u.height + 1),
         ...(typeof u.coinbase === 'boolean' ? { coinbase: u.coinbase } : {}),
       }))
+      // scantxoutset reads the chain's coins only: a coin that a mempool transaction already spends (another
+      // replica's, or this relayer's before a restart) is not listed, so no relay picks it for a second spend.
+      const spent = await spentInMempool(coins)
+      return spent.size ? coins.filter((c) => !spent.has(`${c.txid}:${c.vout}`)) : coins
     },
 
     async feeRate(targetBlocks: number) {

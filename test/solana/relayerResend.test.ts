@@ -296,4 +296,36 @@ describe('durable nonce', () => {
     expect(await balance(net, to)).toBe(5_000_000n)
     expect((await solana.relayer.getRelay({ requestId: doomed.requestId })).status).toBe('replaced')
   })
+
+  it('a speed-up whose original lands first returns the original (paid once); the replacement ends replaced', async () => {
+    const net = svmNetwork()
+    const solana = await funded(net)
+    const nonceAccount = Keypair.generate()
+    const stop = w.bobApprovesAll()
+    try {
+      await solana.createNonceAccount({ nonceAccount })
+    } finally {
+      stop()
+    }
+    net.advance()
+    const to = Keypair.generate().publicKey
+    const sent = await lostTransfer(net, solana, to, 6_000_000n, { nonce: { account: nonceAccount.publicKey } })
+    // The replacement's sends are lost; once it is out (signed and sent once), the original lands instead.
+    net.dropSends(1_000_000)
+    const sendsBefore = net.sendCount
+    const speedUp = solana.speedUp({ requestId: sent.requestId, computeUnitPrice: 40_000n })
+    for (let i = 0; net.sendCount === sendsBefore; i++) {
+      if (i > 2_000) throw new Error('the replacement was never sent')
+      await new Promise((r) => setTimeout(r, 5))
+    }
+    net.dropSends(0)
+    await sendAgain(net, sent.signedTx)
+    const result = await speedUp
+    expect(result.signature).toBe(sent.signature)
+    expect(await balance(net, to)).toBe(6_000_000n)
+    expect((await solana.relayer.getRelay({ requestId: sent.requestId })).status).toBe('confirmed')
+    const replacement = (await w.alice.listSignRequests({ limit: 1000 })).items.find((r) => r.metadata?.['zrkit.replaces'] !== undefined && r.id > sent.requestId)
+    expect(replacement).toBeDefined()
+    expect((await solana.relayer.getRelay({ requestId: replacement!.id })).status).toBe('replaced')
+  })
 })

@@ -71,8 +71,8 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e))
  * Broadcasting first asks for the signature's status: a transaction the network already has is a
  * success and is not sent again. `confirm` polls until the chosen commitment, re-sending the
  * transaction until the network has seen it, and fails with `TX_EXPIRED` once its blockhash is no longer
- * valid (or its nonce has moved on) without it having landed: that transaction can never land, so a new
- * relay is safe. Two unfinished relays never share a durable nonce value (the second one would be dead).
+ * valid without it having landed, or `TX_REPLACED` once its durable nonce has moved on without it (another
+ * transaction used that nonce value): that transaction can never land, so a new relay is safe. Two unfinished relays never share a durable nonce value (the second one would be dead).
  *
  * `replace` (for `Relayer.replace`, and the Solana relayer's `speedUp`) re-sends a transaction that has not
  * landed with a priority fee: its instructions, its compute budget price and limit replaced (never two of
@@ -150,14 +150,21 @@ export function solanaAdapter(options: SolanaAdapterOptions): RelayAdapter<Solan
     return !current || current.nonce !== lifetime.nonce
   }
 
+  /**
+   * Why a transaction that did not land never can: its blockhash expired (`TX_EXPIRED`), or its durable nonce
+   * moved on, which only a transaction that used that nonce value can do (`TX_REPLACED`, as when another
+   * transaction takes an account nonce: a speed-up whose original landed first then returns the original).
+   */
   const expiredError = (signature: string, lifetime: SolanaLifetime) =>
-    new ZrError('TX_EXPIRED', 'The transaction expired before it landed.', {
-      details:
-        lifetime.type === 'blockhash'
-          ? `transaction ${signature} did not land before its blockhash ${lifetime.blockhash} expired: it can never land now; relay it again to send a new one`
-          : `the durable nonce ${lifetime.nonce} of ${lifetime.nonceAccount.toBase58()} moved on without transaction ${signature}: it can never land now; relay it again to send a new one`,
-      context: { txid: signature, lifetime: lifetime.type },
-    })
+    lifetime.type === 'blockhash'
+      ? new ZrError('TX_EXPIRED', 'The transaction expired before it landed.', {
+          details: `transaction ${signature} did not land before its blockhash ${lifetime.blockhash} expired: it can never land now; relay it again to send a new one`,
+          context: { txid: signature, lifetime: lifetime.type },
+        })
+      : new ZrError('TX_REPLACED', 'Another transaction used the durable nonce first.', {
+          details: `the durable nonce ${lifetime.nonce} of ${lifetime.nonceAccount.toBase58()} moved on without transaction ${signature}: another transaction used that nonce value, so this one can never land now; relay it again to send a new one`,
+          context: { txid: signature },
+        })
 
   const readFailed = (what: string, cause: unknown) =>
     cause instanceof ZrError ? cause : new ZrError('NODE_REQUEST_FAILED', 'Could not read from the Solana network.', { details: `could not read ${what} from ${network.name}: ${message(cause)}`, cause })
@@ -347,7 +354,7 @@ export function solanaAdapter(options: SolanaAdapterOptions): RelayAdapter<Solan
           }
           failures = 0
         } catch (e) {
-          if (e instanceof ZrError && e.code === 'TX_EXPIRED') throw e
+          if (e instanceof ZrError && (e.code === 'TX_EXPIRED' || e.code === 'TX_REPLACED')) throw e
           if (++failures >= MAX_READ_FAILURES) {
             throw new ZrError('NODE_REQUEST_FAILED', 'Could not read from the Solana network.', { details: `${MAX_READ_FAILURES} reads in a row failed while confirming ${signature} on ${network.name}: ${message(e)}`, context: { txid: signature }, cause: e })
           }

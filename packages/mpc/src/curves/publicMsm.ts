@@ -1,5 +1,6 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
+import { ENDO_BETA, splitScalar } from './secp256k1Mul.js'
 
 // Variable-time arithmetic on PUBLIC points and scalars only: the group commitment of FROST signing
 // (commitment points and binding factors are public), share checks, and the prime-order check of
@@ -319,7 +320,8 @@ function kNormalize(points: readonly KAcc[]): Affine[] {
  */
 export function secp256k1PublicMsm(points: readonly SecpPoint[], scalars: readonly bigint[]): SecpPoint {
   checkInputs(points, scalars)
-  const used = points.map((p, i) => ({ p, k: scalars[i]! })).filter(({ p, k }) => k !== 0n && !p.is0())
+  const n = secp256k1.Point.Fn.ORDER
+  const used = points.map((p, i) => ({ p, k: scalars[i]! % n })).filter(({ p, k }) => k !== 0n && !p.is0())
   if (used.length === 0) return secp256k1.Point.ZERO
   // Odd multiples P, 3P, ..., 15P of each point (never equal, opposite or zero: the order is prime and huge).
   const jacobian: KAcc[] = []
@@ -335,14 +337,23 @@ export function secp256k1PublicMsm(points: readonly SecpPoint[], scalars: readon
     }
   }
   const affine = kNormalize(jacobian)
-  const digits = used.map(({ k }) => wnaf5(k))
+  // GLV: k·P = k1·P + k2·psi(P) with |k1|, |k2| < 2^128 and psi(x, y) = (beta·x, y), so the odd multiples of
+  // psi(P) are those of P with x times beta, and the loop below doubles 128 times instead of 256.
+  const Fp = secp256k1.Point.Fp
+  const tables: { table: Affine[]; digits: Int8Array; neg: boolean }[] = []
+  used.forEach(({ k }, j) => {
+    const { k1neg, k1, k2neg, k2 } = splitScalar(k)
+    const own = affine.slice(j * 8, j * 8 + 8)
+    if (k1 !== 0n) tables.push({ table: own, digits: wnaf5(k1), neg: k1neg })
+    if (k2 !== 0n) tables.push({ table: own.map(({ x, y }) => ({ x: Fp.mul(x, ENDO_BETA), y })), digits: wnaf5(k2), neg: k2neg })
+  })
   const acc = new KAcc(0n, 1n, 0n, true)
-  const top = Math.max(...digits.map((d) => d.length)) - 1
+  const top = Math.max(...tables.map((t) => t.digits.length)) - 1
   for (let i = top; i >= 0; i--) {
     acc.double()
-    for (let j = 0; j < digits.length; j++) {
-      const d = digits[j]![i]
-      if (d) acc.addAffine(affine[j * 8 + ((Math.abs(d) - 1) >> 1)]!, d < 0)
+    for (const { table, digits, neg } of tables) {
+      const d = digits[i]
+      if (d) acc.addAffine(table[(Math.abs(d) - 1) >> 1]!, d < 0 !== neg)
     }
   }
   if (acc.inf) return secp256k1.Point.ZERO

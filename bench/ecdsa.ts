@@ -12,7 +12,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { memorySecretStore } from '@zrkit/core'
 import { EcdsaKeyState, PresignaturePool, runEcdsaDkg, runEcdsaSigning } from '@zrkit/mpc/internal'
-import { type Network, type PartyOps, fmt, measure, network, partyWorker, perPartyCpu, printTable, threadCpuMs, workerNetwork } from './harness.js'
+import { type Network, type PartyOps, fmt, measure, network, partyWorker, perPartyCpu, printTable, spanCpuMs, threadCpuMs, workerNetwork } from './harness.js'
 
 let sessions = 0
 
@@ -103,23 +103,19 @@ function ecdsaOps(): PartyOps {
   }
 }
 
-/** CPU ms of one noble signature on this thread (median of batches), or undefined where not measurable. */
+/** CPU ms of one noble signature on this thread (one span of 1 000), or undefined where not measurable. */
 function nobleCpuMs(): number | undefined {
   const secret = secp256k1.utils.randomSecretKey()
   const digest = sha256(new Uint8Array([4, 5, 6]))
-  const batches: number[] = []
-  for (let b = 0; b < 31; b++) {
-    const c0 = threadCpuMs()
-    for (let i = 0; i < 10; i++) {
-      digest[0] = i
+  const count = 1_000
+  const ms = spanCpuMs(() => {
+    for (let i = 0; i < count; i++) {
+      digest[0] = i & 0xff
+      digest[1] = i >> 8
       secp256k1.sign(digest, secret, { prehash: false })
     }
-    const c1 = threadCpuMs()
-    if (c0 === undefined || c1 === undefined) return undefined
-    batches.push((c1 - c0) / 10)
-  }
-  batches.sort((a, b) => a - b)
-  return batches[15]
+  })
+  return ms === undefined ? undefined : ms / count
 }
 
 type Cpu = { mean: number; max: number }

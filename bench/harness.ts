@@ -76,6 +76,18 @@ export function threadCpuMs(): number | undefined {
   }
 }
 
+/**
+ * CPU ms one run of `fn` took on this thread, or undefined where the thread's clock cannot be read. Give it a
+ * long run (hundreds of ms): the kernel's per-thread CPU clock advances in steps of a few ms, so a short span
+ * reads 0 or one step (a median of batches of 10 noble signatures came out 0.4 ms whatever they cost).
+ */
+export function spanCpuMs(fn: () => void): number | undefined {
+  const c0 = threadCpuMs()
+  fn()
+  const c1 = threadCpuMs()
+  return c0 === undefined || c1 === undefined ? undefined : c1 - c0
+}
+
 /** What a party worker holds: its own account, secure transport and session router, and every party's address. */
 export type PartyContext = { readonly account: Account; readonly parties: readonly string[]; readonly router: SessionRouter; readonly transport: SecureTransport }
 /** The operations a benchmark's party workers run, by name (each party keeps its own state in the closure). */

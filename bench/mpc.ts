@@ -20,7 +20,7 @@ import { schnorr } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import type { KeyType } from '@zrkit/core'
 import { type FrostKey, type PreparedKey, frostSuite, prepareKey, runDkg, runSigning } from '@zrkit/mpc/internal'
-import { type Network, type PartyOps, fmt, network, partyWorker, perPartyCpu, printTable, threadCpuMs, workerNetwork } from './harness.js'
+import { type Network, type PartyOps, fmt, network, partyWorker, perPartyCpu, printTable, spanCpuMs, threadCpuMs, workerNetwork } from './harness.js'
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b)
@@ -65,17 +65,10 @@ async function measure(fn: (i: number) => Promise<unknown>, noble: (k: number) =
   return { ms: median(times), nobleMs: median(nobleTimes) }
 }
 
-/**
- * CPU ms of one noble signature on this thread, or undefined where not measurable: the thread's CPU time over
- * 300 signatures (about 150 ms for ed25519) divided by 300. One span, not a median of short batches: the
- * kernel's per-thread CPU clock can advance in steps of a few ms (a batch of 10 ed25519 signatures read
- * 4 or 8 ms, so its median came out 0.4 or 0.8 ms per signature from one run to the next).
- */
+/** CPU ms of one noble signature on this thread (one span of 300, see `spanCpuMs`), or undefined where not measurable. */
 function nobleCpuMs(noble: (k: number) => void): number | undefined {
-  const c0 = threadCpuMs()
-  noble(300)
-  const c1 = threadCpuMs()
-  return c0 === undefined || c1 === undefined ? undefined : (c1 - c0) / 300
+  const ms = spanCpuMs(() => noble(300))
+  return ms === undefined ? undefined : ms / 300
 }
 
 let sessions = 0

@@ -134,8 +134,11 @@ export function connectRelay(options: ConnectRelayOptions): Promise<RelayClient>
     }
   }
 
-  const write = (message: RelayMessage) => {
-    if (socket && socket.readyState === OPEN) socket.send(encodeRelayMessage(message))
+  /** Writes to the open socket; false when there is none (closing, closed, or not yet open). */
+  const write = (message: RelayMessage): boolean => {
+    if (!socket || socket.readyState !== OPEN) return false
+    socket.send(encodeRelayMessage(message))
+    return true
   }
 
   const handle = (ws: RelayWebSocket, m: RelayMessage) => {
@@ -301,7 +304,9 @@ export function connectRelay(options: ConnectRelayOptions): Promise<RelayClient>
           if (bytes.length > maxFrameBytes) {
             return report(new ZrError('INVALID_INPUT', 'Frame too large for the relay: dropped.', { details: `expected at most ${maxFrameBytes} bytes, got ${bytes.length}` }))
           }
-          if (authenticated) return write({ type: 'send', to, bytes })
+          // A socket the relay has just cut may not have said so yet (closing, its close event still to come):
+          // a frame written then would be lost, so it waits in the queue for the next session like any other.
+          if (authenticated && write({ type: 'send', to, bytes })) return
           queue.push({ to, bytes: Uint8Array.from(bytes) })
           if (queue.length > config.maxQueuedFrames) {
             const dropped = queue.shift()!

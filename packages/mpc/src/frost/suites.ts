@@ -1,7 +1,7 @@
 import { ed25519, ed25519_FROST } from '@noble/curves/ed25519.js'
 import { schnorr, schnorr_FROST, secp256k1, secp256k1_FROST } from '@noble/curves/secp256k1.js'
 import { type KeyType, ZrError, describeValue } from '@zrkit/core'
-import { ed25519Verifier, nativeCryptoAvailable, verifyEd25519 as coreVerifyEd25519 } from '@zrkit/core/internal'
+import { ed25519Verifier, nativeCryptoAvailable, schnorrVerifier, verifyEd25519 as coreVerifyEd25519 } from '@zrkit/core/internal'
 
 /** noble's FROST API (RFC 9591), as used here. */
 export type Frost = typeof ed25519_FROST
@@ -33,7 +33,8 @@ export type FrostSuite = {
   verify(signature: Uint8Array, message: Uint8Array, groupKey: Uint8Array): boolean
   /**
    * The same check bound to one group key, which is vetted (and, for ed25519, turned into a native key) once:
-   * a party keeps one per key and checks every final signature under that key with it.
+   * a party keeps one per key and checks every final signature under that key with it. For BIP340 it is core's
+   * `schnorrVerifier` (noble's answer and arithmetic; a key checked often gets its own table of multiples).
    */
   verifier(groupKey: Uint8Array): (signature: Uint8Array, message: Uint8Array) => boolean
 }
@@ -55,10 +56,7 @@ const suites: Partial<Record<KeyType, FrostSuite>> = {
     Point: secp256k1.Point,
     groupKey: (k) => k.public.commitments[0]!,
     verify: (sig, msg, pk) => schnorr.verify(sig, msg, pk.subarray(1)),
-    verifier: (pk) => {
-      const xOnly = Uint8Array.from(pk.subarray(1))
-      return (sig, msg) => schnorr.verify(sig, msg, xOnly)
-    },
+    verifier: (pk) => schnorrVerifier(pk.subarray(1)),
   },
 }
 

@@ -1,8 +1,9 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { schnorr, secp256k1 } from '@noble/curves/secp256k1.js'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { compressSecp256k1 } from '../../addresses/publicKeys.js'
 import { assertKeyType } from '../../derivation/assertKeyType.js'
 import { verifyEd25519 } from '../../crypto/nativeCrypto.js'
+import { verifySchnorr } from '../../crypto/schnorrVerifier.js'
 import { ZrError } from '../../errors/ZrError.js'
 import type { KeyType } from '../types.js'
 
@@ -116,7 +117,7 @@ export function signatureProblem(keyType: KeyType, publicKey: Uint8Array, payloa
   if (signature.length !== len) return `expected ${len} bytes, got ${signature.length} bytes`
   try {
     if (scheme === 'eddsa') return verifyEd25519(signature, payload, publicKey) ? undefined : 'does not verify under the key'
-    if (scheme === 'schnorr') return schnorr.verify(signature, payload, xOnly(publicKey)) ? undefined : 'does not verify under the key'
+    if (scheme === 'schnorr') return verifySchnorr(signature, payload, xOnly(publicKey)) ? undefined : 'does not verify under the key'
     const v = signature[64]!
     if (v > 1) return `expected recovery id 0 or 1, got ${v}`
     const refused = 'does not verify under the key (or S is high)'

@@ -11,6 +11,7 @@ import {
   type KeyType,
   type KeyringBackend,
   type Ledger,
+  type SignRequest,
   type SignedTx,
   type ZrClient,
   ZrError,
@@ -960,6 +961,115 @@ describe('createConnector: a backend that abstains', () => {
     await back.start()
     const done = await w.alice.waitForSignRequest({ requestId, ...WAIT })
     expect(done.responses.map((r) => r.party)).toEqual([w.parties[0]!.address])
+  })
+})
+
+describe('createConnector: endorsing a co-party\'s verified signatures', () => {
+  /** A 2-of-3 keyring with a key, party 0 signing as usual, party 2 down; `failing` is party 1's sign backend. */
+  // The deterministic backend stands in for a threshold one (`thresholdSignatures`): the tests are about the connector.
+  async function twoOfThree(failing: (posted: Promise<void>) => KeyringBackend['sign'], options: Partial<ConnectorOptions> = {}, thresholdSignatures = true) {
+    const w = await world(3, 2)
+    const shared = deterministicBackend()
+    const c0 = w.connect(w.parties[0]!, shared)
+    const c1 = w.connect(w.parties[1]!, { ...shared, thresholdSignatures, sign: (r) => failing(until(() => w.posts.some((p) => p.kind === 'sign' && p.requestId === r.requestId && p.ok)))(r) }, options)
+    await c0.start()
+    await c1.start()
+    const key = await w.alice.createKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1', ...WAIT })
+    return { w, c0, c1, key }
+  }
+
+  it('a party whose signing timed out after party 0 posted checks those signatures and posts them: the request is fulfilled', async () => {
+    const { w, c1, key } = await twoOfThree((posted) => async () => {
+      await posted
+      throw new ZrError('TIMEOUT', 'Timed out waiting for round 3.', { details: 'no message from party 0 after 3000 ms' })
+    })
+    const payloads = [sha256(utf8('endorse 1')), sha256(utf8('endorse 2'))]
+    const { requestId } = await w.alice.requestSignature({ keyId: key.id, payloads })
+    const done = await w.alice.waitForSignRequest({ requestId, ...WAIT })
+    expect(done.status).toBe('fulfilled')
+    expect(done.responses.map((r) => r.party).sort()).toEqual([w.parties[0]!.address, w.parties[1]!.address].sort())
+    expect(done.responses[0]!.signatures).toEqual(done.responses[1]!.signatures)
+    for (const [i, sig] of done.signatures!.entries()) expect(nobleVerifies('ecdsa-secp256k1', key.publicKey, payloads[i]!, sig)).toBe(true)
+    await c1.idle()
+    expect(c1.events).toContainEqual({ type: 'endorsed', kind: 'sign', requestId, party: w.parties[0]!.address, error: 'TIMEOUT: Timed out waiting for round 3. (no message from party 0 after 3000 ms)' })
+    expect(c1.events.some((e) => e.type === 'rejected')).toBe(false)
+    expect(c1.status().responded).toBe(2) // its key request response and this one
+  })
+
+  it('keeps its accusations when it endorses (an MPC abort naming a cheater)', async () => {
+    const { w, c1, key } = await twoOfThree((posted) => async () => {
+      await posted
+      throw new ZrError('MPC_ABORT', 'A party cheated.', { details: 'bad share', context: { party: w.parties[2]!.address } })
+    })
+    const { requestId } = await w.alice.requestSignature({ keyId: key.id, payloads: [sha256(utf8('endorse accuse'))] })
+    const done = await w.alice.waitForSignRequest({ requestId, ...WAIT })
+    expect(done.responses.find((r) => r.party === w.parties[1]!.address)!.accusations).toEqual([{ party: w.parties[2]!.address, reason: 'A party cheated.' }])
+    await c1.idle()
+    expect(c1.events.some((e) => e.type === 'endorsed')).toBe(true)
+  })
+
+  it('a refusal by the backend\'s own rule is still a rejection, never an endorsement', async () => {
+    const { w, c1, key } = await twoOfThree((posted) => async () => {
+      await posted
+      throw new Error('this party\'s rule refuses the payload')
+    })
+    const { requestId } = await w.alice.requestSignature({ keyId: key.id, payloads: [sha256(utf8('endorse refused'))] })
+    await until(() => c1.events.some((e) => e.type === 'rejected' && e.requestId === requestId))
+    expect(c1.events.some((e) => e.type === 'endorsed')).toBe(false)
+    expect((await w.ledger.query('signRequest', { id: requestId }))!.status).toBe('pending')
+  })
+
+  it('with endorse: false, an unfinished signing rejects as before', async () => {
+    const { w, c1, key } = await twoOfThree(
+      (posted) => async () => {
+        await posted
+        throw new ZrError('TIMEOUT', 'Timed out.', { details: 'after 3000 ms' })
+      },
+      { endorse: false },
+    )
+    const { requestId } = await w.alice.requestSignature({ keyId: key.id, payloads: [sha256(utf8('endorse off'))] })
+    await until(() => c1.events.some((e) => e.type === 'rejected' && e.requestId === requestId))
+    expect(c1.events.some((e) => e.type === 'endorsed')).toBe(false)
+  })
+
+  it('a backend without thresholdSignatures (each party may hold the whole key) never endorses', async () => {
+    const { w, c1, key } = await twoOfThree(
+      (posted) => async () => {
+        await posted
+        throw new ZrError('TIMEOUT', 'Timed out.', { details: 'after 3000 ms' })
+      },
+      {},
+      false,
+    )
+    const { requestId } = await w.alice.requestSignature({ keyId: key.id, payloads: [sha256(utf8('endorse replicated'))] })
+    await until(() => c1.events.some((e) => e.type === 'rejected' && e.requestId === requestId))
+    expect(c1.events.some((e) => e.type === 'endorsed')).toBe(false)
+  })
+
+  it('never endorses signatures that do not verify under the request\'s key, whatever the ledger shows', async () => {
+    const w = await world(3, 2)
+    const shared = deterministicBackend()
+    const keygen = [w.connect(w.parties[0]!, shared), w.connect(w.parties[1]!, shared)]
+    for (const c of keygen) await c.start()
+    const key = await w.alice.createKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1', ...WAIT })
+    for (const c of keygen) await c.stop()
+    // a hostile ledger server shows party 0 having posted a signature of another payload
+    const bogus = recoveredToRsv(secp256k1.sign(sha256(utf8('something else')), sha256(utf8('not the key')), { prehash: false, format: 'recovered' }))
+    const lying: Ledger = {
+      ...w.ledger,
+      async query(kind, params) {
+        const answer = await w.ledger.query(kind, params)
+        if (kind !== 'signRequest' || !answer) return answer
+        const req = answer as SignRequest
+        return { ...req, responses: [...req.responses, { party: w.parties[0]!.address, signature: new Uint8Array(64), at: 0, signatures: [bogus] }] } as never
+      },
+    }
+    const c1 = w.connect(w.parties[1]!, { ...shared, thresholdSignatures: true, async sign() { throw new ZrError('TIMEOUT', 'Timed out.', { details: 'after 3000 ms' }) } }, { ledger: lying })
+    await c1.start()
+    const { requestId } = await w.alice.requestSignature({ keyId: key.id, payloads: [sha256(utf8('endorse lie'))] })
+    await until(() => c1.events.some((e) => e.type === 'rejected' && e.requestId === requestId))
+    expect(c1.events.some((e) => e.type === 'endorsed')).toBe(false)
+    expect(w.posts.filter((p) => p.requestId === requestId && p.kind === 'sign').map((p) => p.result.signatures)).toEqual([undefined])
   })
 })
 

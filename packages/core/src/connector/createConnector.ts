@@ -7,6 +7,7 @@ import type { KeyringBackend } from '../keyring/KeyringBackend.js'
 import type { Ledger, Unsubscribe } from '../ledger/Ledger.js'
 import type { Accusation, Key, KeyRequest, SignRequest } from '../ledger/types.js'
 import { MAX_PARTY_REJECT_REASON } from '../ledger/treasury/responses.js'
+import { signatureProblem } from '../ledger/treasury/schemes.js'
 import { sleep } from '../async/sleep.js'
 import { remember } from '../cache/remember.js'
 
@@ -30,6 +31,11 @@ export type ConnectorEvent =
   | { type: 'error'; kind: 'key' | 'sign'; requestId: number; error: string }
   /** The backend caught another party cheating; posted with this party's response. */
   | { type: 'accused'; kind: 'key' | 'sign'; requestId: number; party: string; reason: string }
+  /**
+   * The backend could not finish a signature (`error`), but `party` had already posted signatures that this party
+   * checked under the request's key: this party posted the same signatures (see `ConnectorOptions.endorse`).
+   */
+  | { type: 'endorsed'; kind: 'sign'; requestId: number; party: string; error: string }
 
 /** Health of a connector, for dashboards and alerts. */
 export type ConnectorStatus = {
@@ -64,6 +70,17 @@ export type ConnectorOptions = {
   retry?: RetryOptions
   /** Re-scan the ledger for open requests this often, to catch anything missed (default 5 000 ms; 0 = never). */
   pollIntervalMs?: number
+  /**
+   * For a backend with `thresholdSignatures` (the MPC federation): when it could not finish a signature request
+   * (`TIMEOUT`, `MPC_ABORT`, or `BACKEND_TRANSIENT` after the retries) and another party of the keyring already
+   * posted signatures for it, check them under the request's key, payload by payload, and post the same signatures
+   * instead of a rejection (default true). A threshold signature that verifies exists only if the keyring's
+   * threshold made it, so this loses no safety, and a request whose last protocol message to this party was lost
+   * is still fulfilled. Any other backend error (a refusal by the backend's own rule) still rejects, a backend
+   * without `thresholdSignatures` never endorses (its parties may each hold the whole key), and key requests are
+   * never endorsed (a public key carries no proof of origin).
+   */
+  endorse?: boolean
   onEvent?: (event: ConnectorEvent) => void
 }
 
@@ -83,6 +100,8 @@ export type Connector = {
  * (same signer, sequence and result) was already applied, e.g. a retry after a lost acknowledgement.
  */
 const settledCodes = ['DUPLICATE_RESPONSE', 'REQUEST_NOT_PENDING', 'KEYRING_NOT_ACTIVE', 'TX_REPLAYED'] as const
+/** Backend errors that mean "could not finish", not "will not sign": a co-party's verified signatures may stand in. */
+const unfinishedCodes = ['TIMEOUT', 'MPC_ABORT', 'BACKEND_TRANSIENT'] as const
 /** Ledger answers that mean the backend's result was bad: report it as a rejection. */
 const badResultCodes = ['INVALID_RESULT', 'INVALID_PUBLIC_KEY'] as const
 /** Keys a connector remembers (the most recent). */
@@ -113,6 +132,7 @@ export function createConnector(options: ConnectorOptions): Connector {
   const initialDelay = options.retry?.initialDelayMs ?? 200
   const maxDelay = options.retry?.maxDelayMs ?? 5_000
   const pollInterval = options.pollIntervalMs ?? 5_000
+  const endorse = (options.endorse ?? true) && backend.thresholdSignatures === true
   const emit = (e: ConnectorEvent) => {
     try {
       options.onEvent?.(e)
@@ -273,6 +293,7 @@ export function createConnector(options: ConnectorOptions): Connector {
           emit({ type: 'skipped', kind, requestId, why: e.details ?? e.shortMessage })
           return
         }
+        if (kind === 'sign' && endorse && isZrError(e) && (unfinishedCodes as readonly string[]).includes(e.code) && (await endorseCoParty(requestId, e, started))) return
         await reject(kind, requestId, `backend error: ${isZrError(e) ? `${e.shortMessage}${e.details ? ` (${e.details})` : ''}` : (e as Error)?.message ?? String(e)}`, accusationsOf(e))
         return
       }
@@ -307,6 +328,34 @@ export function createConnector(options: ConnectorOptions): Connector {
         if (signing.get(requestId) === own) signing.delete(requestId)
       }
     }
+  }
+
+  /**
+   * Posts the signatures another party already posted for a pending sign request, once each of them checks out under
+   * the request's key here (the ledger's own check, run by this party). Returns false, posting nothing, when there
+   * is none to endorse.
+   */
+  async function endorseCoParty(requestId: number, error: ZrError, started: number): Promise<boolean> {
+    const req: SignRequest | null = await ledger.query('signRequest', { id: requestId })
+    if (!req || req.keyring !== keyring || req.status !== 'pending' || req.responses.some((r) => r.party === account.address)) return false
+    const verified = req.responses.find(
+      (r) =>
+        r.party !== account.address &&
+        keyringParties.includes(r.party) &&
+        r.signatures?.length === req.payloads.length &&
+        r.signatures.every((sig, i) => signatureProblem(req.keyType, req.publicKey, req.payloads[i]!, sig) === undefined),
+    )
+    if (!verified) return false
+    const why = `${error.code}: ${error.shortMessage}${error.details ? ` (${error.details})` : ''}`
+    const receipt = await post('sign', requestId, { signatures: [...verified.signatures!], ...accusationsFor(accusationsOf(error)) } as never)
+    const latencyMs = Date.now() - started
+    stats.responded++
+    stats.latencyTotal += latencyMs
+    stats.latencyCount++
+    emit({ type: 'endorsed', kind: 'sign', requestId, party: verified.party, error: why })
+    emit({ type: 'responded', kind: 'sign', requestId, status: String(receipt.result.status), latencyMs })
+    reportAccusations('sign', requestId, accusationsOf(error))
+    return true
   }
 
   /** The backend's accusations, minus any naming this party itself or a party twice (the ledger refuses those). */

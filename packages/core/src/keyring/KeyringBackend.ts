@@ -78,6 +78,13 @@ export type KeyringBackend = {
   readonly keyTypes: readonly KeyType[]
   /** True when `sign` handles tweaked keys (derivation paths, taproot); such requests are rejected otherwise. */
   readonly supportsDerivation?: boolean
+  /**
+   * True when a signature that verifies under one of this backend's keys can only have been made by the keyring's
+   * threshold of parties (a threshold protocol such as the MPC federation; never a key that a party holds whole).
+   * Then a party whose signing could not finish may post the signatures a co-party already posted, once it has
+   * checked them (see `ConnectorOptions.endorse`). Default false.
+   */
+  readonly thresholdSignatures?: boolean
   createKey(request: CreateKeyRequest): Promise<{ publicKey: Uint8Array; accusations?: readonly Accusation[] }>
   sign(request: SignRequestInput): Promise<{ signatures: readonly Uint8Array[]; accusations?: readonly Accusation[] }>
 }

@@ -43,6 +43,8 @@ async function startParty(w: OwnerWorld, s: RelayServer, keyring: string, accoun
     attemptTimeoutMs,
     dkgTimeoutMs: 10_000,
   })
+  // a federation signature proves the threshold signed: a party that lost a round may endorse a co-party's (connector)
+  if (backend.thresholdSignatures !== true) throw new Error('federationParty must declare thresholdSignatures')
   const connector = createConnector({ ledger: w.ledger, account, keyring, backend, pollIntervalMs: 50 })
   await connector.start()
   return { account, relay, transport, router, connector, errors, opened }

@@ -30,6 +30,8 @@ export function federationParty(options: FederationPartyOptions): KeyringBackend
     name: 'mpc-federation',
     keyTypes: [...frost.keyTypes, ...ecdsa.keyTypes],
     supportsDerivation: true,
+    // a signature under a federation key needs the threshold of parties: a co-party's verified one may be endorsed
+    thresholdSignatures: true,
     createKey: (request) => pick(request.keyType).createKey(request),
     sign: (request) => pick(request.keyType).sign(request),
   } satisfies KeyringBackend)

@@ -44,6 +44,8 @@ export function protocolParty<K>(options: FrostPartyOptions & { shares: SecretSt
     name: protocol.name,
     keyTypes: protocol.keyTypes,
     supportsDerivation: true,
+    // a signature under a federation key needs the threshold of parties: a co-party's verified one may be endorsed
+    thresholdSignatures: true,
 
     async createKey({ requestId, keyType, keyring, signal }) {
       check(keyType)

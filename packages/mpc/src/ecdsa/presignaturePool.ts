@@ -136,9 +136,13 @@ export class PresignaturePool {
   }
 }
 
-function encodePool(pool: readonly DklsPresignature[]): Uint8Array {
-  return encodeWire({
-    presignatures: pool.map((p) => ({
+/** Each presignature's own wire record, encoded once: a take re-writes the pool without re-encoding the rest. */
+const encodedRecords = new WeakMap<DklsPresignature, Uint8Array>()
+
+function encodeRecord(p: DklsPresignature): Uint8Array {
+  let bytes = encodedRecords.get(p)
+  if (!bytes) {
+    bytes = encodeWire({
       id: p.id,
       self: text.encode(p.self),
       signers: p.signers.map((s) => text.encode(s)),
@@ -147,8 +151,26 @@ function encodePool(pool: readonly DklsPresignature[]): Uint8Array {
       phi: scalarToBytes(p.phi),
       u: scalarToBytes(p.u),
       v: scalarToBytes(p.v),
-    })),
-  })
+    })
+    encodedRecords.set(p, bytes)
+  }
+  return bytes
+}
+
+/** The pool as `encodeWire({ presignatures: [...] })` writes it, from the records' cached encodings. */
+function encodePool(pool: readonly DklsPresignature[]): Uint8Array {
+  const records = pool.map(encodeRecord)
+  // a record of one field, "presignatures", holding a list of the records
+  const head = encodeWire({ presignatures: [] })
+  const out = new Uint8Array(head.length + records.reduce((n, r) => n + r.length, 0))
+  out.set(head)
+  new DataView(out.buffer).setUint32(head.length - 4, records.length, false)
+  let at = head.length
+  for (const r of records) {
+    out.set(r, at)
+    at += r.length
+  }
+  return out
 }
 
 function decodePool(bytes: Uint8Array): DklsPresignature[] {

@@ -245,6 +245,41 @@ describe('pooled ECDSA presignatures', () => {
     if (before > 0) expect((await idsOf(set[0]!, set)).length).toBe(before - 1)
   }, 60_000)
 
+  it('the stored pool is the wire encoding of its presignatures, oldest first, after every add and take', async () => {
+    const store = memorySecretStore()
+    const key = secp256k1.getPublicKey(sha256(text('pool format key')), true)
+    const made = Array.from({ length: 6 }, (_, i) => ({
+      id: sha256(text(`presignature ${i}`)),
+      self: 'p1',
+      signers: i % 2 ? ['p1', 'p3'] : ['p1', 'p2'],
+      publicKey: key,
+      instancePoint: secp256k1.getPublicKey(sha256(text(`R ${i}`)), true),
+      phi: BigInt(1000 + i),
+      u: BigInt(2000 + i) << 200n,
+      v: BigInt(3000 + i),
+    }))
+    const scalar = (n: bigint) => Uint8Array.from(Buffer.from(n.toString(16).padStart(64, '0'), 'hex'))
+    const expected = (list: typeof made) =>
+      encodeWire({
+        presignatures: list.map((p) => ({ id: p.id, self: text(p.self), signers: p.signers.map(text), publicKey: p.publicKey, instancePoint: p.instancePoint, phi: scalar(p.phi), u: scalar(p.u), v: scalar(p.v) })),
+      })
+    const pool = new PresignaturePool(store, key, 'p1', 16)
+    await pool.add(made.slice(0, 4))
+    expect(await store.get(presignatureStoreName(key))).toEqual(expected(made.slice(0, 4)))
+    await pool.take(made[1]!.id, made[1]!.signers)
+    await pool.add(made.slice(4))
+    await pool.take(made[0]!.id, made[0]!.signers)
+    const left = [made[2]!, made[3]!, made[4]!, made[5]!]
+    expect(await store.get(presignatureStoreName(key))).toEqual(expected(left))
+    // a pool opened afresh on the store (a restart) holds exactly those, and takes them
+    const reopened = new PresignaturePool(store, key, 'p1', 16)
+    expect(await reopened.allIds(10)).toEqual(left.map((p) => p.id))
+    const again = await reopened.take(made[3]!.id, made[3]!.signers)
+    expect(again).toEqual(made[3])
+    for (const p of [made[5]!, made[2]!, made[4]!]) expect(await reopened.take(p.id, p.signers)).toEqual(p)
+    expect(await store.get(presignatureStoreName(key))).toEqual(expected([]))
+  })
+
   it('the pool refuses a bad size and a presignature of another key or party (typed errors)', async () => {
     expect(() => new PresignaturePool(memorySecretStore(), publicKey, 'x', 65)).toThrow(/presignaturesPerSet: expected an integer from 0 to 64, got number 65/)
     expect(() => new PresignaturePool(memorySecretStore(), publicKey, 'x', -1)).toThrow(/got number -1/)

@@ -21,6 +21,7 @@ export { matchesEventFilter } from './ledger/events.js'
 export { partyResponseBytes, partyResponseDigest, txSignBytes, txSignDigest, verifyAccountSignature, type PartyResponseSubject } from './ledger/tx.js'
 export { ed25519Verifier, nativeCryptoAvailable, nativeSha512, nativeSha512Stream, verifyEd25519, verifySecp256k1Sha256, type Sha512Stream } from './crypto/nativeCrypto.js'
 export { schnorrVerifier, verifySchnorr } from './crypto/schnorrVerifier.js'
+export { xchachaOpen, xchachaSeal } from './crypto/xchacha20poly1305.js'
 export { keyTypeNumbers } from './ledger/types.js'
 export { checkPayloads, checkPublicKey, signatureProblem } from './ledger/treasury/schemes.js'
 // Derivation: applying a tweak to a secret (keyrings use `signWithSecret`)

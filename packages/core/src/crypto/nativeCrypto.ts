@@ -25,9 +25,16 @@ type NodeCrypto = {
   hash?(algorithm: string, data: Uint8Array, outputEncoding: 'buffer'): Uint8Array
   /** A streaming digest whose state can be copied. */
   createHash?(algorithm: 'sha512'): Sha512Stream
+  /** AEAD ciphers (ChaCha20-Poly1305, RFC 8439), see `xchacha20poly1305.ts`. */
+  createCipheriv?(algorithm: 'chacha20-poly1305', key: Uint8Array, nonce: Uint8Array, options: { authTagLength: 16 }): NativeAead & { getAuthTag(): Uint8Array }
+  createDecipheriv?(algorithm: 'chacha20-poly1305', key: Uint8Array, nonce: Uint8Array, options: { authTagLength: 16 }): NativeAead & { setAuthTag(tag: Uint8Array): void }
 }
 
-const nodeCrypto: NodeCrypto | undefined = (() => {
+/** What the native ChaCha20-Poly1305 cipher and decipher objects share. */
+export type NativeAead = { setAAD(aad: Uint8Array, options: { plaintextLength: number }): void; update(data: Uint8Array): Uint8Array; final(): Uint8Array }
+
+/** `node:crypto` where the platform has it (Node), else undefined (browsers: noble does the work). */
+export const nodeCrypto: NodeCrypto | undefined = (() => {
   try {
     const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
     const c = proc?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined

@@ -1,10 +1,9 @@
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { x25519 } from '@noble/curves/ed25519.js'
 import { hkdf } from '@noble/hashes/hkdf.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
 import { type Account, ZrError, publicKeyToAddress } from '@zrkit/core'
-import { canonicalBytes, equalBytes, verifySecp256k1Sha256 } from '@zrkit/core/internal'
+import { canonicalBytes, equalBytes, verifySecp256k1Sha256, xchachaOpen, xchachaSeal } from '@zrkit/core/internal'
 import type { Announcement, PartyPresence, Relay, RelayEndpoint, RelayFrame } from './memoryRelay.js'
 import type { Envelope, PartyId, Transport } from './Transport.js'
 
@@ -233,12 +232,8 @@ export async function secureTransport(options: SecureTransportOptions): Promise<
     }
     const nonce = bytes.subarray(9, 9 + nonceLength)
     const sealed = bytes.subarray(9 + nonceLength)
-    let plain: Uint8Array
-    try {
-      plain = xchacha20poly1305(channel.receiveKey, nonce, canonicalBytes({ from, to: self, seq })).decrypt(sealed)
-    } catch {
-      return refuse('Refused a frame that failed authentication.', 'decryption failed (tampered, misaddressed or forged)', { from, seq })
-    }
+    const plain = xchachaOpen(channel.receiveKey, nonce, canonicalBytes({ from, to: self, seq }), sealed)
+    if (!plain) return refuse('Refused a frame that failed authentication.', 'decryption failed (tampered, misaddressed or forged)', { from, seq })
     channel.receiveSeq = seq
     if (plain[0] === kindDirect && plain.length >= 1) {
       return deliver({ from, broadcast: false, payload: plain.slice(1) })
@@ -325,7 +320,7 @@ export async function secureTransport(options: SecureTransportOptions): Promise<
     const channel = channels.get(to)!
     const seq = ++channel.sendSeq
     const nonce = randomBytes(nonceLength)
-    const sealed = xchacha20poly1305(channel.sendKey, nonce, canonicalBytes({ from: self, to, seq })).encrypt(plain)
+    const sealed = xchachaSeal(channel.sendKey, nonce, canonicalBytes({ from: self, to, seq }), plain)
     const frame = new Uint8Array(1 + 8 + nonceLength + sealed.length)
     frame[0] = frameVersion
     writeUint64(frame, 1, seq)

@@ -54,6 +54,8 @@ export class PresignaturePool {
   readonly #perSet: number
   #pool: Promise<DklsPresignature[]> | undefined
   #queue: Promise<unknown> = Promise.resolve()
+  /** Ids this party picked as coordinator for signings still under way (see {@link pick}). */
+  readonly #picked = new Set<string>()
 
   /** `perSet`: the most presignatures kept per signing set (the oldest go first). */
   constructor(store: SecretStore, publicKey: Uint8Array, self: string, perSet: number) {
@@ -93,6 +95,26 @@ export class PresignaturePool {
     return this.#serial(async () => (await this.#load()).filter((p) => sameSet(p.signers, signers)).map((p) => p.id))
   }
 
+  /**
+   * As coordinator: picks up to `count` presignatures held for `signers` that `acceptable` accepts (every signer
+   * offered them) and that this party has not picked for another signing still under way, oldest first, and marks
+   * them picked until they are taken ({@link take}) or `release`d. So concurrent signings this party coordinates
+   * never race for one presignature. In memory only: the durable guard against reuse is {@link take}.
+   */
+  pick(signers: readonly string[], count: number, acceptable: (id: Uint8Array) => boolean): Promise<Uint8Array[]> {
+    return this.#serial(async () => {
+      const free = (await this.#load()).filter((p) => sameSet(p.signers, signers) && !this.#picked.has(toHex(p.id)) && acceptable(p.id)).map((p) => p.id)
+      const chosen = free.length >= count ? free.slice(0, count) : []
+      for (const id of chosen) this.#picked.add(toHex(id))
+      return chosen
+    })
+  }
+
+  /** Forgets picks (see {@link pick}) whose signing ended without taking them. */
+  release(ids: readonly Uint8Array[]): void {
+    for (const id of ids) this.#picked.delete(toHex(id))
+  }
+
   /** The ids of every presignature held (for any signing set), oldest first, at most `max`. */
   allIds(max: number): Promise<Uint8Array[]> {
     return this.#serial(async () => (await this.#load()).slice(0, max).map((p) => p.id))
@@ -113,6 +135,7 @@ export class PresignaturePool {
       const at = pool.findIndex((p) => equalBytes(p.id, id) && sameSet(p.signers, signers))
       if (at < 0) return undefined
       const [taken] = pool.splice(at, 1)
+      this.#picked.delete(toHex(id))
       await this.#save(pool)
       return taken
     })

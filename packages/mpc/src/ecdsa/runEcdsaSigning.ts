@@ -149,50 +149,66 @@ export async function runEcdsaSigning(options: RunEcdsaSigningOptions): Promise<
   const wait = { timeoutMs, ...(signal ? { signal } : {}) }
   // A party named as a cheater: never reuse OT correlations with it (the next signature with it reruns the base OTs).
   const onExcluded = (party: string) => key.burn(party)
+  // Once an attempt of this signing failed with presignatures (a signer no longer held one: a concurrent signing took
+  // it between the offer and the take), this party offers none again, so the later attempts run all rounds instead of
+  // racing for the pool once more.
+  let presignaturesFailed = false
   const { value, attempts, accusations } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal, onExcluded, followExcludedCoordinators: true }, async ({ session, coordinator, excluded, givenUp, decline }) => {
-    const nonce = randomBytes(32)
-    const offered = (await options.presignatures?.allIds(OFFERED_MAX)) ?? []
-    let pkg: Package
-    if (coordinator === self) {
-      const chosen = await gatherSigners<Ready>(session, 'ecdsa/ready', {
-        parties,
-        mine: { nonce, presignatures: offered },
-        threshold,
-        excluded,
-        wait,
-        accept: (p, body) => decodeWire<Ready>(body, p, 'ready message', readySchema),
-      })
-      const signers = chosen.map(([p]) => p)
-      const { use, refill } = await choosePresignatures(options.presignatures, signers, chosen, digests.length, options.presignatureRefill ?? REFILL_MAX)
-      const body: PackageBody = { signers, nonces: chosen.map(([, r]) => r.nonce), presignatures: use, refill }
-      pkg = { ...body, signature: await account.sign(packageDigest(PACKAGE_DOMAIN, session.id, hashOf(body))) }
-      await sendToAll(session, 'ecdsa/package', encodeWire({ signers: pkg.signers.map((s) => text.encode(s)), nonces: pkg.nonces, presignatures: pkg.presignatures, refill: Uint8Array.of(pkg.refill), signature: pkg.signature }))
-    } else {
-      // a coordinator caught cheating gets no nonce from this party: it can only sign without it
-      if (excluded.has(coordinator)) decline(coordinator)
-      else await session.send(coordinator, 'ecdsa/ready', encodeWire({ nonce, presignatures: offered }))
-      const raw = await session.collect('ecdsa/package', { ...wait, from: [coordinator] })
-      const w = decodeWire<{ signers: Uint8Array[]; nonces: Uint8Array[]; presignatures: Uint8Array[]; refill: Uint8Array; signature: Uint8Array }>(raw.get(coordinator) as Uint8Array, coordinator, 'signing set', packageSchema)
-      pkg = { signers: w.signers.map((s) => untext.decode(s)), nonces: w.nonces, presignatures: w.presignatures, refill: w.refill[0] as number, signature: w.signature }
-      if (!signedBy(options.identityKey, PACKAGE_DOMAIN, session.id, coordinator, hashOf(pkg), pkg.signature)) throw misbehaved(coordinator, 'sent a signing set without its valid signature')
-    }
-    checkPackage(pkg, coordinator, parties, threshold, self, nonce, digests.length)
-    const sid = new Transcript('zrkit/dkls23/sign-session/v1').bytes('session', text.encode(session.id)).bytes('package', hashOf(pkg)).challengeBytes('sid', 32)
+    // presignatures this party picked as coordinator: let go at the end of the attempt unless taken by then
+    const picks: Uint8Array[] = []
+    try {
+      const nonce = randomBytes(32)
+      const offered = presignaturesFailed ? [] : ((await options.presignatures?.allIds(OFFERED_MAX)) ?? [])
+      let pkg: Package
+      if (coordinator === self) {
+        const chosen = await gatherSigners<Ready>(session, 'ecdsa/ready', {
+          parties,
+          mine: { nonce, presignatures: offered },
+          threshold,
+          excluded,
+          wait,
+          accept: (p, body) => decodeWire<Ready>(body, p, 'ready message', readySchema),
+        })
+        const signers = chosen.map(([p]) => p)
+        const { use, refill } = await choosePresignatures(options.presignatures, signers, chosen, digests.length, options.presignatureRefill ?? REFILL_MAX)
+        picks.push(...use)
+        const body: PackageBody = { signers, nonces: chosen.map(([, r]) => r.nonce), presignatures: use, refill }
+        pkg = { ...body, signature: await account.sign(packageDigest(PACKAGE_DOMAIN, session.id, hashOf(body))) }
+        await sendToAll(session, 'ecdsa/package', encodeWire({ signers: pkg.signers.map((s) => text.encode(s)), nonces: pkg.nonces, presignatures: pkg.presignatures, refill: Uint8Array.of(pkg.refill), signature: pkg.signature }))
+      } else {
+        // a coordinator caught cheating gets no nonce from this party: it can only sign without it
+        if (excluded.has(coordinator)) decline(coordinator)
+        else await session.send(coordinator, 'ecdsa/ready', encodeWire({ nonce, presignatures: offered }))
+        const raw = await session.collect('ecdsa/package', { ...wait, from: [coordinator] })
+        const w = decodeWire<{ signers: Uint8Array[]; nonces: Uint8Array[]; presignatures: Uint8Array[]; refill: Uint8Array; signature: Uint8Array }>(raw.get(coordinator) as Uint8Array, coordinator, 'signing set', packageSchema)
+        pkg = { signers: w.signers.map((s) => untext.decode(s)), nonces: w.nonces, presignatures: w.presignatures, refill: w.refill[0] as number, signature: w.signature }
+        if (!signedBy(options.identityKey, PACKAGE_DOMAIN, session.id, coordinator, hashOf(pkg), pkg.signature)) throw misbehaved(coordinator, 'sent a signing set without its valid signature')
+      }
+      checkPackage(pkg, coordinator, parties, threshold, self, nonce, digests.length)
+      const sid = new Transcript('zrkit/dkls23/sign-session/v1').bytes('session', text.encode(session.id)).bytes('package', hashOf(pkg)).challengeBytes('sid', 32)
 
-    let signatures: Uint8Array[]
-    let refill: Promise<number> | undefined
-    if (pkg.signers.includes(self)) {
-      // (a failure here tells every other party at once: see runAttempts)
-      signatures = pkg.presignatures.length ? await signOnline(session, options, pkg.signers, pkg.presignatures, wait) : await signAsMember(session, options, pkg.signers, sid, wait)
-      if (pkg.refill > 0 && options.presignatures) refill = refillPresignatures(options, options.presignatures, pkg.signers, sid, `${session.id}/presign`, pkg.refill)
-      const outside = parties.filter((p) => !pkg.signers.includes(p))
-      if (outside.length) await sendToAll(session, 'ecdsa/result', encodeWire({ signatures }), outside)
-    } else {
-      signatures = await receiveResult(session, options, pkg.signers, signingKey, wait, givenUp)
-      // a backup: the signers post this result; return it for posting only if the request is still open after the delay
-      await holdAsBackup(options.backupDelayMs, wait.timeoutMs, options.signal)
+      let signatures: Uint8Array[]
+      let refill: Promise<number> | undefined
+      if (pkg.signers.includes(self)) {
+        // (a failure here tells every other party at once: see runAttempts)
+        signatures = pkg.presignatures.length
+          ? await signOnline(session, options, pkg.signers, pkg.presignatures, wait).catch((e: unknown) => {
+              presignaturesFailed = true
+              throw e
+            })
+          : await signAsMember(session, options, pkg.signers, sid, wait)
+        if (pkg.refill > 0 && options.presignatures) refill = refillPresignatures(options, options.presignatures, pkg.signers, sid, `${session.id}/presign`, pkg.refill)
+        const outside = parties.filter((p) => !pkg.signers.includes(p))
+        if (outside.length) await sendToAll(session, 'ecdsa/result', encodeWire({ signatures }), outside)
+      } else {
+        signatures = await receiveResult(session, options, pkg.signers, signingKey, wait, givenUp)
+        // a backup: the signers post this result; return it for posting only if the request is still open after the delay
+        await holdAsBackup(options.backupDelayMs, wait.timeoutMs, options.signal)
+      }
+      return { signatures, signers: pkg.signers, presigned: pkg.presignatures.length > 0, ...(refill ? { refill } : {}) }
+    } finally {
+      options.presignatures?.release(picks)
     }
-    return { signatures, signers: pkg.signers, presigned: pkg.presignatures.length > 0, ...(refill ? { refill } : {}) }
   })
   return { ...value, attempts, accusations }
 }
@@ -293,8 +309,10 @@ async function signAsMember(
 async function choosePresignatures(pool: PresignaturePool | undefined, signers: string[], chosen: [string, Ready][], digests: number, most: number): Promise<{ use: Uint8Array[]; refill: number }> {
   if (!pool || pool.perSet === 0) return { use: [], refill: 0 }
   const offers = chosen.map(([, r]) => new Set(r.presignatures.map((id) => toHex(id))))
-  const common = (await pool.ids(signers)).filter((id) => offers.every((o) => o.has(toHex(id))))
-  const use = common.length >= digests ? common.slice(0, digests) : []
+  const offeredByAll = (id: Uint8Array) => offers.every((o) => o.has(toHex(id)))
+  // picked, not merely listed: another signing this party coordinates at the same time gets other ones
+  const use = await pool.pick(signers, digests, offeredByAll)
+  const common = (await pool.ids(signers)).filter(offeredByAll)
   return { use, refill: Math.max(0, Math.min(most, REFILL_MAX, pool.perSet - (common.length - use.length))) }
 }
 

@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { type LocalNetwork, startLocalNetwork } from '@zrkit/cli'
 import { type KeyType, type Ledger, type LedgerEvent, type ZrClient, connectLedgerWs, createZrClient } from '@zrkit/core'
-import { nobleVerifies, payloadFor } from '@zrkit/testkit'
+import { nobleVerifies, payloadFor, until } from '@zrkit/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 
@@ -96,6 +96,13 @@ async function logged(p: { name: string; logs(): readonly string[] }, match: (li
 }
 
 const picked = (requestId: number) => (l: Record<string, unknown>) => l.msg === 'picked' && l.kind === 'sign' && l.requestId === requestId
+
+/** Waits until every party is connected to the relay (its `GET /status`, on the relay's port). */
+async function everyPartyOnRelay(): Promise<void> {
+  const statusUrl = `${net.relayUrl.replace(/^ws/, 'http')}/status`
+  const connected = async () => ((await (await fetch(statusUrl)).json()) as { parties: { connected: boolean }[] }).parties.filter((q) => q.connected).length
+  await until(async () => (await connected().catch(() => 0)) === net.parties.length, 'every party connected to the relay', { timeoutMs: 30_000, intervalMs: 100 })
+}
 
 /** A relay process from test/network/faultyRelay.ts on the honest relay's port (stopped first). */
 async function faultyRelay(mode: 'lossy' | 'tamper', extra: string[] = []): Promise<{ child: ChildProcess; stop(): Promise<Record<string, unknown>> }> {
@@ -277,7 +284,8 @@ describe('network mode under faults: ledger, relay and three parties (2 of 3) as
     const responses = events.filter((e) => e.type === 'signRequest.response' && e.data.requestId === requestId)
     expect(responses.length).toBeGreaterThanOrEqual(2)
     await fulfilledOnce(requestId)
-    // and with the honest relay back, the next request signs at once
+    // and with the honest relay back (every party reconnected to it), the next request signs at once
+    await everyPartyOnRelay()
     await fulfilledOnce(await sign('eddsa-ed25519', 'honest relay again'))
   }, 240_000)
 

@@ -290,6 +290,36 @@ describe('network mode under faults: ledger, relay and three parties (2 of 3) as
     await fulfilledOnce(await sign('eddsa-ed25519', 'honest relay again'))
   }, 240_000)
 
+  it('a request that arrives while the relay restarts and two parties are still away: the party that is up waits for them, and it is fulfilled once one is back', async () => {
+    await everyPartyOnRelay()
+    // two parties frozen (SIGSTOP): they cannot reconnect to the restarted relay until they are let go
+    const [up, late, later] = net.parties as [(typeof net.parties)[number], (typeof net.parties)[number], (typeof net.parties)[number]]
+    const frozen = [late, later]
+    for (const p of frozen) process.kill(p.pid!, 'SIGSTOP')
+    try {
+      expect(await net.relay.kill('SIGKILL')).toBe('SIGKILL')
+      await net.relay.restart()
+      const key = keys['eddsa-ed25519']!
+      const payload = payloadFor('eddsa-ed25519', 'relay restarted, two away')
+      const { requestId } = await client.requestSignature({ keyId: key.id, payloads: [payload], ttlMs: 60_000 })
+      await logged(up, picked(requestId))
+      // past the relay's grace for away parties (2 s since it started): an attempt's waits for them end at once now,
+      // and a party that ran its attempts anyway would have rejected the request by this time
+      await new Promise((r) => setTimeout(r, 3_500))
+      expect((await client.getSignRequest({ id: requestId })).responses).toEqual([])
+      expect(up.logs().map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.requestId === requestId && l.msg === 'rejected')).toEqual([])
+      process.kill(late.pid!, 'SIGCONT')
+      frozen.shift()
+      const done = await fulfilled(requestId)
+      expect(nobleVerifies('eddsa-ed25519', key.publicKey, payload, done.signatures[0]!)).toBe(true)
+      expect(done.responses.map((r) => r.party).sort()).toEqual([up.address, late.address].sort())
+      await fulfilledOnce(requestId)
+    } finally {
+      for (const p of frozen) process.kill(p.pid!, 'SIGCONT')
+    }
+    await everyPartyOnRelay()
+  }, 180_000)
+
   it('stop(): SIGTERM ends every process (parties, relay, ledger) with exit code 0 after all that', async () => {
     await ledger.close()
     const codes = await net.stop()

@@ -282,6 +282,7 @@ export function createConnector(options: ConnectorOptions): Connector {
             keyring,
             ...(r.metadata ? { metadata: r.metadata } : {}),
             ...(r.transaction ? { transaction: { chain: r.transaction.chain, decoded: r.transaction.decoded } } : {}),
+            expiresAt: r.expiresAt,
             signal,
           })
           return { signatures: [...signatures], ...accusationsFor(accusations) }

@@ -40,6 +40,11 @@ export type SignRequestInput = {
    */
   readonly transaction?: { readonly chain: string; readonly decoded: DecodedTransaction }
   /**
+   * When the ledger expires the request (ms since the epoch, ledger time). A backend that waits (for co-parties to
+   * come back, say) should answer before then: a rejection posted after the expiry is lost.
+   */
+  readonly expiresAt?: number
+  /**
    * Fires when the connector stops, and when the ledger settles the request while this party still works on it
    * (the other parties' results fulfilled it, or it was rejected or expired): stop work and throw; the connector
    * posts nothing for it. A threshold backend can wait on it before work whose result is only a backup.

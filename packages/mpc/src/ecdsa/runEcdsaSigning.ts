@@ -41,6 +41,13 @@ export type RunEcdsaSigningOptions = {
    * when the request is settled meanwhile (the connector does) and it posts nothing.
    */
   backupDelayMs?: number
+  /**
+   * While fewer than `threshold` parties are connected to the relay (as the transport's presence tells), wait for
+   * more until this time (ms since the epoch, this machine's clock) before each attempt, instead of running attempts
+   * that would end at once: a relay that restarted, parties reconnecting. Default: no wait. The federation's parties
+   * set it from the request's expiry.
+   */
+  waitForSignersUntil?: number | undefined
   signal?: AbortSignal
   /**
    * The key's presignature pool at this party. A signing whose signers all hold a presignature of their
@@ -153,7 +160,7 @@ export async function runEcdsaSigning(options: RunEcdsaSigningOptions): Promise<
   // it between the offer and the take), this party offers none again, so the later attempts run all rounds instead of
   // racing for the pool once more.
   let presignaturesFailed = false
-  const { value, attempts, accusations } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal, onExcluded, followExcludedCoordinators: true }, async ({ session, coordinator, excluded, givenUp, decline }) => {
+  const { value, attempts, accusations } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal, quorum: options.waitForSignersUntil === undefined ? undefined : { size: threshold, until: options.waitForSignersUntil }, onExcluded, followExcludedCoordinators: true }, async ({ session, coordinator, excluded, givenUp, decline }) => {
     // presignatures this party picked as coordinator: let go at the end of the attempt unless taken by then
     const picks: Uint8Array[] = []
     try {

@@ -7,7 +7,7 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { type Accusation, ZrError, isZrError, sleep } from '@zrkit/core'
 import { canonicalBytes, verifySecp256k1Sha256 } from '@zrkit/core/internal'
-import type { Session } from '../transport/SessionRouter.js'
+import type { Session, SessionRouter } from '../transport/SessionRouter.js'
 import { givingUpSession } from '../transport/giveUp.js'
 
 /** The coordinator of attempt `attempt`: parties (sorted) rotate from `seed`. */
@@ -103,6 +103,16 @@ export async function gatherSigners<T>(
   return chosen.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
 }
 
+/**
+ * Until when a signing waits for enough parties to be connected to the relay (`waitForSignersUntil`): the
+ * request's expiry (ledger time, read against this machine's clock) less two attempts' time, left for the
+ * attempts and this party's answer to reach the ledger before the request expires. `undefined` (no wait)
+ * when the expiry is not known.
+ */
+export function signersDeadline(expiresAt: number | undefined, attemptTimeoutMs: number): number | undefined {
+  return typeof expiresAt === 'number' && Number.isFinite(expiresAt) ? expiresAt - 2 * attemptTimeoutMs : undefined
+}
+
 /** What one attempt of {@link runAttempts} gets. */
 export type Attempt = {
   /** The attempt's own session among all the parties: `${sessionId}/${index}`. */
@@ -139,7 +149,7 @@ export type Attempt = {
  */
 export async function runAttempts<T>(
   options: {
-    router: { open(id: string, participants: readonly string[]): Session }
+    router: { open(id: string, participants: readonly string[]): Session; whenConnected?: SessionRouter['whenConnected'] }
     sessionId: string
     /** Every party, sorted. */
     parties: readonly string[]
@@ -153,6 +163,13 @@ export async function runAttempts<T>(
      * for the cheater's attempts ({@link Attempt.excluded}), which then fail or succeed without it.
      */
     followExcludedCoordinators?: boolean
+    /**
+     * Parties an attempt needs (`size`, e.g. the threshold) and until when (ms since the epoch) to wait for them:
+     * before each attempt, while fewer than `size` of the parties not excluded are connected to the relay (the
+     * router's {@link SessionRouter.whenConnected}), the loop waits for more to come back instead of running
+     * attempts that would end at once. Past `until`, attempts run as they are. Default: no wait.
+     */
+    quorum?: { readonly size: number; readonly until: number } | undefined
   },
   attempt: (a: Attempt) => Promise<T>,
 ): Promise<{ value: T; attempts: number; accusations: Accusation[] }> {
@@ -163,10 +180,18 @@ export async function runAttempts<T>(
   const waitedFor = new Set<string>()
   const heard = new Set<string>()
   const problems: string[] = []
+  /** Set when the wait for `quorum` parties to be connected ran out. */
+  let shortOfParties = false
   for (let index = 0; index < parties.length; index++) {
     if (signal?.aborted) throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'the AbortSignal fired' })
     const coordinator = coordinatorOf(parties, options.seed, index)
     if (excluded.has(coordinator) && !options.followExcludedCoordinators) continue
+    if (options.quorum && options.router.whenConnected && !shortOfParties) {
+      const enough = await options.router.whenConnected(parties.filter((p) => !excluded.has(p)), options.quorum.size, { until: options.quorum.until, ...(signal ? { signal } : {}) })
+      if (signal?.aborted) throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'the AbortSignal fired' })
+      // waited until `until` in vain: the rest of the attempts run without waiting
+      if (!enough) shortOfParties = true
+    }
     const { session, giveUp, givenUp } = givingUpSession(options.router.open(`${options.sessionId}/${index}`, parties), heard)
     try {
       return { value: await attempt({ session, index, coordinator, excluded, givenUp, decline: (party) => giveUp([party]) }), attempts: index + 1, accusations }
@@ -187,6 +212,7 @@ export async function runAttempts<T>(
   }
   // A party is missing only if no attempt heard from it: one busy in another attempt at the time is up.
   const missing = parties.filter((p) => waitedFor.has(p) && !heard.has(p))
-  const details = `${problems.join('; ')}${missing.length ? `; no answer in any attempt from ${missing.join(', ')}` : ''}`
+  const short = shortOfParties ? `; fewer than ${options.quorum!.size} parties were connected to the relay until ${new Date(options.quorum!.until).toISOString()}` : ''
+  const details = `${problems.join('; ')}${missing.length ? `; no answer in any attempt from ${missing.join(', ')}` : ''}${short}`
   throw new ZrError('MPC_ABORT', 'No signing attempt succeeded.', { details, context: { excluded: [...excluded], accusations, missing, attempts: problems.length } })
 }

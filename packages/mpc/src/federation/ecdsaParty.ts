@@ -4,6 +4,7 @@ import { runEcdsaDkg } from '../ecdsa/runEcdsaDkg.js'
 import { PresignaturePool, checkPresignaturesPerSet } from '../ecdsa/presignaturePool.js'
 import { runEcdsaSigning } from '../ecdsa/runEcdsaSigning.js'
 import type { FrostPartyOptions } from './frostParty.js'
+import { signersDeadline } from './coordinator.js'
 import { protocolParty } from './protocolParty.js'
 
 /** Key types the threshold-ECDSA federation serves (Ethereum and Cosmos; Bitcoin segwit v0). */
@@ -75,7 +76,7 @@ export function ecdsaParty(options: EcdsaPartyOptions): KeyringBackend {
         }
         return p
       },
-      async sign({ requestId, keyType, publicKey, path, payloads, keyring, signal }, key) {
+      async sign({ requestId, keyType, publicKey, path, payloads, keyring, signal, expiresAt }, key) {
         const signing = signingKey(keyType, publicKey, path ? { path } : {})
         const { signatures, accusations } = await runEcdsaSigning({
           router,
@@ -89,6 +90,7 @@ export function ecdsaParty(options: EcdsaPartyOptions): KeyringBackend {
           identityKey: options.identityKey,
           seed: requestId,
           attemptTimeoutMs: options.attemptTimeoutMs ?? 3_000,
+          waitForSignersUntil: signersDeadline(expiresAt, options.attemptTimeoutMs ?? 3_000),
           ...(signal ? { signal } : {}),
           ...(perSet > 0 ? { presignatures: poolOf(key) } : {}),
         })

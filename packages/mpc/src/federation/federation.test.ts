@@ -30,7 +30,7 @@ import {
 import { canonicalParse, partyResponseDigest, verifyAccountSignature } from '@zrkit/core/internal'
 import { fileSecretStore } from '@zrkit/core/node'
 import { type Federation, type Relay, type SessionRouter, createFederation, createSessionRouter, frostParty, memoryRelay, secureTransport } from '@zrkit/mpc'
-import { type OwnerWorld, fullRun, itInFullRun, nobleVerifies, ownerWorld } from '@zrkit/testkit'
+import { type OwnerWorld, fullRun, itInFullRun, nobleVerifies, ownerWorld, sleep } from '@zrkit/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeMessage, encodeMessage, isRecord } from '../frost/messages.js'
 
@@ -213,6 +213,27 @@ describe('a 2-of-3 FROST federation', () => {
       }
     } finally {
       await federation.startParty(0)
+    }
+  })
+
+  it('a request that arrives with two parties away is signed when one comes back: the party that is up waits for it instead of giving up', async () => {
+    await federation.stopParty(1)
+    await federation.stopParty(2)
+    let restarted = false
+    try {
+      const { requestId } = await w.client.requestSignature({ keyId: keys['eddsa-ed25519']!.id, payloads: [digestOf(12)], ttlMs: 15_000 })
+      // longer than the relay's grace for away parties (2 s): the waits of an attempt for them would end at once now
+      await sleep(2_500)
+      expect((await w.client.getSignRequest({ id: requestId })).responses).toEqual([])
+      await federation.startParty(1)
+      restarted = true
+      const done = await w.client.waitForSignRequest({ requestId, timeoutMs: waitMs })
+      expect(done.status).toBe('fulfilled')
+      expect(nobleVerifies('eddsa-ed25519', done.publicKey, digestOf(12), done.signatures[0]!)).toBe(true)
+      expect(done.responses.map((r) => r.party).sort()).toEqual([parties[0]!.address, parties[1]!.address].sort())
+    } finally {
+      if (!restarted) await federation.startParty(1)
+      await federation.startParty(2)
     }
   })
 

@@ -6,6 +6,7 @@ import { type PreparedKey, prepareKey } from '../frost/signingPackage.js'
 import { type FrostKey, frostKeyTypes, frostSuite } from '../frost/suites.js'
 import { tweakKey } from '../frost/tweakKey.js'
 import type { SessionRouter } from '../transport/SessionRouter.js'
+import { signersDeadline } from './coordinator.js'
 import { protocolParty } from './protocolParty.js'
 
 /** Options of {@link frostParty}. */
@@ -99,7 +100,7 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
         }
         return p
       },
-      async sign({ requestId, keyType, publicKey, path, taproot, payloads, keyring, signal }, stored) {
+      async sign({ requestId, keyType, publicKey, path, taproot, payloads, keyring, signal, expiresAt }, stored) {
         const suite = frostSuite(keyType)
         const signing = signingKey(keyType, publicKey, { ...(path ? { path } : {}), ...(taproot ? { taproot } : {}) })
         const { key, preparedKey, verifier } = preparedFor(suite, stored, signing)
@@ -118,6 +119,7 @@ export function frostParty(options: FrostPartyOptions): KeyringBackend {
           messages: payloads,
           seed: requestId,
           attemptTimeoutMs: options.attemptTimeoutMs ?? 3_000,
+          waitForSignersUntil: signersDeadline(expiresAt, options.attemptTimeoutMs ?? 3_000),
           ...(signal ? { signal } : {}),
         })
         return { signatures, accusations }

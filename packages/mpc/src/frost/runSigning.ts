@@ -48,6 +48,13 @@ export type RunSigningOptions = {
    * meanwhile (the connector does) and it never spends the work.
    */
   backupDelayMs?: number
+  /**
+   * While fewer than `threshold` parties are connected to the relay (as the transport's presence tells), wait for
+   * more until this time (ms since the epoch, this machine's clock) before each attempt, instead of running attempts
+   * that would end at once: a relay that restarted, parties reconnecting. Default: no wait. The federation's parties
+   * set it from the request's expiry.
+   */
+  waitForSignersUntil?: number | undefined
   signal?: AbortSignal
 }
 
@@ -103,7 +110,7 @@ export async function runSigning(options: RunSigningOptions): Promise<SigningRes
   /** This party's decoded key package: decoded on first use, then kept for every attempt and message. */
   let decodedKey: PreparedKey | undefined = options.preparedKey
   let verifyFinal = options.verifier
-  const { value, attempts, accusations } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal, followExcludedCoordinators: true }, async ({ session, coordinator, excluded, decline }) => {
+  const { value, attempts, accusations } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal, quorum: options.waitForSignersUntil === undefined ? undefined : { size: threshold, until: options.waitForSignersUntil }, followExcludedCoordinators: true }, async ({ session, coordinator, excluded, decline }) => {
     // Round 1: fresh nonces for each message; commitments to the coordinator.
     const nonces = messages.map(() => commit(suite, key.secret))
     const myCommitments = nonces.map((n) => n.commitments as Commitments)

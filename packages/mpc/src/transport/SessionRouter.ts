@@ -62,6 +62,20 @@ export type SessionRouter = {
    * can be opened once.
    */
   open(sessionId: string, participants: readonly PartyId[]): Session
+  /**
+   * Waits until at least `count` of `parties` are connected to the relay, as far as the transport's presence
+   * tells: this party counts as connected, and so does a party the relay says nothing of. Resolves `true` then,
+   * or `false` at `until` (ms since the epoch, this machine's clock), on `signal`, or when the router closes.
+   * Over a transport without presence it resolves `true` at once. Optional, so that a wrapper of a router may
+   * leave it out: a signing over a router without it never waits for parties to connect.
+   *
+   * @example
+   * ```ts
+   * // before a 2-of-3 signing attempt: wait up to 5 s for a second party to be back on the relay
+   * const enough = await router.whenConnected(parties, 2, { until: Date.now() + 5_000 })
+   * ```
+   */
+  whenConnected?(parties: readonly PartyId[], count: number, options?: { readonly until?: number | undefined; readonly signal?: AbortSignal | undefined }): Promise<boolean>
   /** Closes every session and stops routing. Does not close the transport. */
   close(): void
 }
@@ -128,7 +142,7 @@ type SigningTransport = Transport & {
  * await session.confirmBroadcasts('commit', new Map([...commits, [session.self, commitment]]))
  * ```
  */
-export function createSessionRouter(transport: Transport, options: SessionRouterOptions = {}): SessionRouter {
+export function createSessionRouter(transport: Transport, options: SessionRouterOptions = {}): SessionRouter & Required<Pick<SessionRouter, 'whenConnected'>> {
   const self = transport.self
   const defaultTimeout = options.timeoutMs ?? 60_000
   const bufferLimit = options.bufferLimit ?? 1000
@@ -166,11 +180,14 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
     pending = keep
   }
 
+  /** Callers of `whenConnected` waiting for more parties to connect. */
+  const connectWaiters = new Set<() => void>()
   // A party coming or going: every wait looks again at whom it waits for.
   const stopPresence =
     presenceOf && typeof signing.onPresence === 'function'
       ? signing.onPresence.call(transport, () => {
           for (const s of [...sessions.values()]) s.recheck()
+          for (const w of [...connectWaiters]) w()
         })
       : undefined
 
@@ -434,12 +451,45 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
       for (const p of mine) made.receive(p.from, p.frame, p.proof)
       return made.session
     },
+    whenConnected(parties, count, opts = {}) {
+      if (!Array.isArray(parties) || typeof count !== 'number' || Number.isNaN(count) || (opts.until !== undefined && (typeof opts.until !== 'number' || Number.isNaN(opts.until)))) {
+        const got = `${Array.isArray(parties) ? 'a list' : typeof parties}, ${typeof count === 'number' ? count : typeof count}, until ${typeof opts.until === 'number' ? opts.until : typeof opts.until}`
+        return Promise.reject(new ZrError('INVALID_INPUT', 'Invalid connection wait.', { details: `expected a list of party ids, a count and an optional time in ms, got ${got}` }))
+      }
+      // without presence news, nothing would wake the wait: it cannot tell, so it does not wait
+      const tell = presenceOf
+      if (!tell || !stopPresence) return Promise.resolve(true)
+      const listed = [...new Set(parties)]
+      const connected = () => listed.filter((p) => p === self || tell(p)?.here !== false).length
+      return new Promise<boolean>((resolve) => {
+        if (connected() >= count) return resolve(true)
+        const left = (opts.until ?? Number.POSITIVE_INFINITY) - Date.now()
+        if (routerClosed || opts.signal?.aborted || !(left > 0)) return resolve(false)
+        let timer: ReturnType<typeof setTimeout> | undefined
+        let unwatch: (() => void) | undefined
+        const finish = (ok: boolean) => {
+          connectWaiters.delete(check)
+          if (timer !== undefined) clearTimeout(timer)
+          unwatch?.()
+          resolve(ok)
+        }
+        const check = () => {
+          if (connected() >= count) finish(true)
+          else if (routerClosed) finish(false)
+        }
+        connectWaiters.add(check)
+        if (opts.signal) unwatch = aborts.watch(opts.signal, () => finish(false))
+        // (capped: a longer delay overflows setTimeout, which would then fire at once)
+        if (Number.isFinite(left)) timer = setTimeout(() => finish(false), Math.min(left, 2 ** 31 - 1))
+      })
+    },
     close() {
       if (routerClosed) return
       for (const { session } of [...sessions.values()]) session.close()
       routerClosed = true
       stopPresence?.()
       pending = []
+      for (const w of [...connectWaiters]) w()
     },
   }
 }

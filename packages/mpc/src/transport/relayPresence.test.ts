@@ -312,4 +312,58 @@ describe('the session router and presence', () => {
     expect(e.details).toBe('awayGraceMs: expected a number of ms >= 0 (0: never), got -5')
     router.close()
   })
+
+  it('whenConnected: waits until enough parties are on the relay (this party and unknown ones count), false at the deadline, on abort or on close', async () => {
+    const { s, b, c, relays, routers, ids } = await trio(2_000, 300)
+    const ra = routers[0]!
+    await until(() => relays[0]!.presence!(b.address)?.here === true && relays[0]!.presence!(c.address)?.here === true, 'all here')
+    // all three here: at once
+    expect(await ra.whenConnected(ids, 3)).toBe(true)
+    // b cut off (it comes back after its backoff of 300-600 ms): three of three is not there yet
+    s.terminate(b.address)
+    await until(() => relays[0]!.presence!(b.address)?.here === false, 'b seen away')
+    // two of them are: a itself and c; the same party listed twice counts once
+    expect(await ra.whenConnected(ids, 2)).toBe(true)
+    expect(await ra.whenConnected([ids[0]!, ids[0]!, b.address], 2, { until: Date.now() + 50 })).toBe(false)
+    const started = Date.now()
+    expect(await ra.whenConnected(ids, 3, { until: Date.now() + 100 })).toBe(false)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90)
+    // a deadline already past answers at once
+    expect(await ra.whenConnected(ids, 3, { until: Date.now() - 1 })).toBe(false)
+    // with time left, it resolves when b is back
+    expect(relays[0]!.presence!(b.address)?.here).toBe(false)
+    expect(await ra.whenConnected(ids, 3, { until: Date.now() + 5_000 })).toBe(true)
+    expect(relays[0]!.presence!(b.address)?.here).toBe(true)
+    // a party the relay says nothing of (not one it serves) counts as connected: the router cannot tell
+    s.terminate(b.address)
+    await until(() => relays[0]!.presence!(b.address)?.here === false && relays[2]!.presence!(b.address)?.here === false, 'b seen away again')
+    expect(await ra.whenConnected([ids[0]!, b.address, 'zen1unknown'], 2, { until: Date.now() + 50 })).toBe(true)
+    // abort and close end the wait with false
+    const stop = new AbortController()
+    const aborted = ra.whenConnected(ids, 3, { signal: stop.signal })
+    stop.abort()
+    expect(await aborted).toBe(false)
+    const closing = routers[2]!.whenConnected(ids, 3)
+    routers[2]!.close()
+    expect(await closing).toBe(false)
+    // bad arguments: a typed error saying what was expected
+    for (const [parties, count, until] of [['x', 2, undefined], [ids, '2', undefined], [ids, 2, 'soon']] as const) {
+      const e = await rejection(ra.whenConnected(parties as never, count as never, { until: until as never }))
+      expect(isZrError(e, 'INVALID_INPUT')).toBe(true)
+      expect(e.details).toMatch(/^expected a list of party ids, a count and an optional time in ms, got /)
+    }
+  })
+
+  it('whenConnected over a relay that tells no presence does not wait', async () => {
+    const [a, b] = [generateAccount(), generateAccount()]
+    // a relay that routes frames but tells nothing of who is connected
+    const { presence: _presence, onPresence: _onPresence, ...blind } = memoryRelay()
+    const [ta] = await Promise.all([
+      secureTransport({ account: a, relay: blind, peers: [b.address] }),
+      secureTransport({ account: b, relay: blind, peers: [a.address] }),
+    ])
+    const router = createSessionRouter(ta!)
+    cleanup.push(() => router.close())
+    expect(await router.whenConnected([a.address, b.address], 2, { until: Date.now() + 10_000 })).toBe(true)
+  })
 })

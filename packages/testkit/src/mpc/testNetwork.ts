@@ -138,6 +138,7 @@ export function tamperedRouter(party: TestParty, tamper: Tamper): SessionRouter 
       }
       return wrapped
     },
+    ...(router.whenConnected ? { whenConnected: router.whenConnected.bind(router) } : {}),
     close: () => router.close(),
   }
 }

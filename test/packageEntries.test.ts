@@ -225,8 +225,9 @@ const PUBLIC_API: Record<string, readonly string[]> = {
     'zrErrorFromJSON',
   ],
   '@zrkit/core/node': [
-    'FileRelayJournal', 'FileStoreOptions', 'LedgerListener', 'ListenLedgerOptions', 'SqliteStoreOptions',
-    'fileRelayJournal', 'fileSecretStore', 'fileStore', 'listenLedger', 'sqliteStore',
+    'DirectoryLock', 'DirectoryLockHolder', 'DirectoryLockOptions', 'FileRelayJournal', 'FileStoreOptions', 'LedgerListener',
+    'ListenLedgerOptions', 'SqliteStoreOptions', 'acquireDirectoryLock', 'fileRelayJournal', 'fileSecretStore', 'fileStore',
+    'listenLedger', 'sqliteStore',
   ],
   '@zrkit/mpc': [
     'Announcement', 'BroadcastProof', 'CollectOptions', 'ConfirmOptions', 'ConnectRelayOptions', 'EcdsaPartyOptions',

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { privateKeyToAccount } from '@zrkit/core'
+import { createEmbeddedLedger, privateKeyToAccount } from '@zrkit/core'
+import { acquireDirectoryLock, listenLedger } from '@zrkit/core/node'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseOptions } from './args.js'
 import { commands } from './commands/index.js'
@@ -26,7 +27,9 @@ function io(env: Record<string, string | undefined> = {}) {
 }
 
 const dirs: string[] = []
+const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
+  for (const fn of cleanups.splice(0)) await fn()
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
 })
 const tempDir = async () => {
@@ -183,6 +186,36 @@ describe('zrkit commands', () => {
     expect(await runCli(['party', 'start', '--help'], commands, help.io)).toBe(0)
     expect(help.out.join('\n')).toMatch(/--relay URL\[,URL\.\.\.\]\s+the party relay, or several comma separated \(required\)/)
     expect(help.out.join('\n')).toContain('as soon as one relay answers')
+  })
+
+  it('party start locks its share directory: a second party on it refuses to start, naming the holder; the lock is given back on exit', async () => {
+    const dir = join(await tempDir(), 'shares')
+    const key = `0x${'cd'.repeat(32)}`
+    // a real ledger server without that keyring: a party that holds the directory stops there, at once
+    const ledger = await createEmbeddedLedger({ genesis: { chainId: 'zrkit-cli-lock' } })
+    const server = await listenLedger(ledger, { port: 0 })
+    cleanups.push(async () => {
+      await server.close()
+      await ledger.close()
+    })
+    const argv = ['party', 'start', '--key-env', 'PARTY_KEY', '--shares', dir, '--ledger', server.url, '--relay', 'ws://127.0.0.1:7071', '--keyring', 'keyring1x']
+    // free (and missing: made, mode 0700): it takes the lock, finds no keyring, and gives the lock back
+    const first = io({ PARTY_KEY: key, ZRKIT_PASSPHRASE: 'pw-not-logged' })
+    expect(await runCli(argv, commands, first.io)).toBe(1)
+    expect(JSON.parse(first.err.at(-1)!)).toMatchObject({ msg: 'party start failed', error: { code: 'KEYRING_NOT_FOUND' } })
+    expect((await stat(dir)).mode & 0o777).toBe(0o700)
+    const holder = await acquireDirectoryLock(dir, { label: 'share directory' })
+    try {
+      // held (here by this test process, as by a party process running on it): refused before anything is dialled
+      const second = io({ PARTY_KEY: key, ZRKIT_PASSPHRASE: 'pw-not-logged' })
+      expect(await runCli(argv, commands, second.io)).toBe(1)
+      const line = JSON.parse(second.err.at(-1)!)
+      expect(line).toMatchObject({ level: 'error', msg: 'party start failed', error: { code: 'LEDGER_UNAVAILABLE' } })
+      expect(JSON.stringify(line)).toContain(`share directory ${dir} is locked by process ${process.pid}`)
+      expect(second.err.join('\n')).not.toContain('pw-not-logged')
+    } finally {
+      await holder.release()
+    }
   })
 
   it('runs as a real process: the zrkit bin prints the address and exits 0, a wrong command line exits 2', async () => {

@@ -1,5 +1,6 @@
 import { ZrError, connectLedgerWs, createConnector, createZrClient, encryptedSecretStore } from '@zrkit/core'
-import { fileSecretStore } from '@zrkit/core/node'
+import { mkdir } from 'node:fs/promises'
+import { acquireDirectoryLock, fileSecretStore } from '@zrkit/core/node'
 import { createSessionRouter, federationParty, secureTransport } from '@zrkit/mpc'
 import { WebSocket } from 'ws'
 import { accountFrom, accountOptions } from '../accountOption.js'
@@ -16,6 +17,7 @@ export const partyStart: Command = {
     'The party reads the keyring (its parties and threshold) from the ledger, reaches the other parties through',
     'the relay (end-to-end encrypted), keeps its key shares encrypted in --shares with the passphrase, and posts',
     'its responses to the ledger signed by its account. SIGTERM stops taking requests and lets those in flight end.',
+    'The share directory is locked while the party runs (DIR/LOCK): a second party on it exits naming the first.',
     'Prints the party address on standard output once it serves requests (all parties must be up to start).',
     '--relay takes one relay URL or several, comma separated (every party of the keyring should list the same',
     'relays): each frame goes out through every relay that is up and arrives once. With several, the party starts',
@@ -39,9 +41,13 @@ export const partyStart: Command = {
     const relays = relayUrls(options.relay as string)
     const account = await accountFrom(options, env)
     const address = options.keyring as string
-    const ledger = await connectLedgerWs(options.ledger as string, { WebSocket: WebSocket as never })
-    const stack: (() => Promise<void> | void)[] = [() => ledger.close()]
+    // One party process per share directory: two would each keep their own view of the stored presignatures.
+    await mkdir(options.shares as string, { recursive: true, mode: 0o700 })
+    const lock = await acquireDirectoryLock(options.shares as string, { label: 'share directory' })
+    const stack: (() => Promise<void> | void)[] = [() => lock.release()]
     try {
+      const ledger = await connectLedgerWs(options.ledger as string, { WebSocket: WebSocket as never })
+      stack.push(() => ledger.close())
       const keyring = await createZrClient({ ledger, account }).getKeyring({ address })
       if (!keyring.parties.includes(account.address)) {
         throw new ZrError('INVALID_CONFIG', 'Not a party of this keyring.', { details: `expected ${account.address} among the parties of ${address} (${keyring.parties.join(', ')}), got it missing` })

@@ -104,6 +104,8 @@ const settledCodes = ['DUPLICATE_RESPONSE', 'REQUEST_NOT_PENDING', 'KEYRING_NOT_
 const unfinishedCodes = ['TIMEOUT', 'MPC_ABORT', 'BACKEND_TRANSIENT'] as const
 /** Ledger answers that mean the backend's result was bad: report it as a rejection. */
 const badResultCodes = ['INVALID_RESULT', 'INVALID_PUBLIC_KEY'] as const
+/** An error's message with its details: `shortMessage (details)`. */
+const withDetails = (e: ZrError) => `${e.shortMessage}${e.details ? ` (${e.details})` : ''}`
 /** Keys a connector remembers (the most recent). */
 const KEYS_KEPT = 1024
 
@@ -295,7 +297,7 @@ export function createConnector(options: ConnectorOptions): Connector {
           return
         }
         if (kind === 'sign' && endorse && isZrError(e) && (unfinishedCodes as readonly string[]).includes(e.code) && (await endorseCoParty(requestId, e, started))) return
-        await reject(kind, requestId, `backend error: ${isZrError(e) ? `${e.shortMessage}${e.details ? ` (${e.details})` : ''}` : (e as Error)?.message ?? String(e)}`, accusationsOf(e))
+        await reject(kind, requestId, `backend error: ${isZrError(e) ? withDetails(e) : (e as Error)?.message ?? String(e)}`, accusationsOf(e))
         return
       }
       if (settled()) return skipSettled()
@@ -347,7 +349,7 @@ export function createConnector(options: ConnectorOptions): Connector {
         r.signatures.every((sig, i) => signatureProblem(req.keyType, req.publicKey, req.payloads[i]!, sig) === undefined),
     )
     if (!verified) return false
-    const why = `${error.code}: ${error.shortMessage}${error.details ? ` (${error.details})` : ''}`
+    const why = `${error.code}: ${withDetails(error)}`
     const receipt = await post('sign', requestId, { signatures: [...verified.signatures!], ...accusationsFor(accusationsOf(error)) } as never)
     const latencyMs = Date.now() - started
     stats.responded++

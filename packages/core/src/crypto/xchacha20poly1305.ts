@@ -1,4 +1,5 @@
 import { hchacha, xchacha20poly1305 } from '@noble/ciphers/chacha.js'
+import { concatBytes } from '../encoding/bytes.js'
 import { describeValue } from '../errors/describeValue.js'
 import { ZrError } from '../errors/ZrError.js'
 import { type NativeAead, nodeCrypto } from './nativeCrypto.js'
@@ -41,13 +42,6 @@ function check(key: unknown, nonce: unknown, aad: unknown, data: unknown): void 
   if (!(data instanceof Uint8Array)) throw bad('message', 'bytes', data)
 }
 
-const joined = (a: Uint8Array, b: Uint8Array): Uint8Array => {
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a)
-  out.set(b, a.length)
-  return out
-}
-
 /**
  * Encrypts and authenticates `plain` (and `aad`): ciphertext || 16-byte tag. `INVALID_INPUT` for a key that is not
  * 32 bytes, a nonce that is not 24, or data that is not bytes. Never reuse a (key, nonce) pair: draw the nonce at
@@ -72,12 +66,7 @@ export function xchachaSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array,
   cipher.setAAD(aad, { plaintextLength: plain.length })
   const head = cipher.update(plain)
   const tail = cipher.final()
-  const tag = cipher.getAuthTag()
-  const out = new Uint8Array(head.length + tail.length + tagLength)
-  out.set(head)
-  out.set(tail, head.length)
-  out.set(tag, head.length + tail.length)
-  return out
+  return concatBytes(head, tail, cipher.getAuthTag())
 }
 
 /**
@@ -110,7 +99,7 @@ export function xchachaOpen(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array,
     decipher.setAAD(aad, { plaintextLength: body.length })
     decipher.setAuthTag(sealed.subarray(sealed.length - tagLength))
     const head = decipher.update(body)
-    return joined(head, decipher.final())
+    return concatBytes(head, decipher.final())
   } catch {
     return undefined
   }

@@ -167,7 +167,9 @@ export async function runAttempts<T>(
      * Parties an attempt needs (`size`, e.g. the threshold) and until when (ms since the epoch) to wait for them:
      * before each attempt, while fewer than `size` of the parties not excluded are connected to the relay (the
      * router's {@link SessionRouter.whenConnected}), the loop waits for more to come back instead of running
-     * attempts that would end at once. Past `until`, attempts run as they are. Default: no wait.
+     * attempts that would end at once. Past `until`, attempts run as they are. And when every party had its attempt
+     * and none succeeded, attempts go on (coordinators rotating) until `until`. Default: no wait, one attempt per
+     * party.
      */
     quorum?: { readonly size: number; readonly until: number } | undefined
   },
@@ -182,10 +184,17 @@ export async function runAttempts<T>(
   const problems: string[] = []
   /** Set when the wait for `quorum` parties to be connected ran out. */
   let shortOfParties = false
-  for (let index = 0; index < parties.length; index++) {
+  // one attempt per party; with a quorum deadline, attempts go on (coordinators rotating) until it passes, so parties
+  // whose attempts drifted out of step (one gave up sooner than another) meet again in a later one
+  for (let index = 0; index < parties.length || (options.quorum !== undefined && Date.now() < options.quorum.until); index++) {
     if (signal?.aborted) throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'the AbortSignal fired' })
     const coordinator = coordinatorOf(parties, options.seed, index)
     if (excluded.has(coordinator) && !options.followExcludedCoordinators) continue
+    // past the first round of attempts, a pause before each (growing to 1 s), so attempts that fail at once never spin
+    if (index >= parties.length) {
+      await sleep(Math.min(1_000, 100 * (index - parties.length + 1)), signal).catch(() => undefined)
+      if (signal?.aborted) throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'the AbortSignal fired' })
+    }
     if (options.quorum && options.router.whenConnected && !shortOfParties) {
       const enough = await options.router.whenConnected(parties.filter((p) => !excluded.has(p)), options.quorum.size, { until: options.quorum.until, ...(signal ? { signal } : {}) })
       if (signal?.aborted) throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'the AbortSignal fired' })
@@ -213,6 +222,9 @@ export async function runAttempts<T>(
   // A party is missing only if no attempt heard from it: one busy in another attempt at the time is up.
   const missing = parties.filter((p) => waitedFor.has(p) && !heard.has(p))
   const short = shortOfParties ? `; fewer than ${options.quorum!.size} parties were connected to the relay until ${new Date(options.quorum!.until).toISOString()}` : ''
-  const details = `${problems.join('; ')}${missing.length ? `; no answer in any attempt from ${missing.join(', ')}` : ''}${short}`
+  // the first round of attempts and the last ones: a long run of attempts says the same things again
+  const n = parties.length
+  const told = problems.length > 2 * n ? [...problems.slice(0, n), `(${problems.length - 2 * n} more attempts)`, ...problems.slice(-n)] : problems
+  const details = `${told.join('; ')}${missing.length ? `; no answer in any attempt from ${missing.join(', ')}` : ''}${short}`
   throw new ZrError('MPC_ABORT', 'No signing attempt succeeded.', { details, context: { excluded: [...excluded], accusations, missing, attempts: problems.length } })
 }

@@ -64,10 +64,11 @@ export type SessionRouter = {
   open(sessionId: string, participants: readonly PartyId[]): Session
   /**
    * Waits until at least `count` of `parties` are connected to the relay, as far as the transport's presence
-   * tells: this party counts as connected, and so does a party the relay says nothing of. Resolves `true` then,
-   * or `false` at `until` (ms since the epoch, this machine's clock), on `signal`, or when the router closes.
-   * Over a transport without presence it resolves `true` at once. Optional, so that a wrapper of a router may
-   * leave it out: a signing over a router without it never waits for parties to connect.
+   * tells: this party counts as connected, and so does a party the relay says nothing of, unless the relay, having
+   * told presence before, now tells nothing of any of them (this party is cut off from the relay: only it counts,
+   * until it is back). Resolves `true` then, or `false` at `until` (ms since the epoch, this machine's clock), on
+   * `signal`, or when the router closes. Over a transport without presence it resolves `true` at once. Optional,
+   * so that a wrapper of a router may leave it out: a signing over a router without it never waits for parties.
    *
    * @example
    * ```ts
@@ -182,10 +183,13 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
 
   /** Callers of `whenConnected` waiting for more parties to connect. */
   const connectWaiters = new Set<() => void>()
+  /** Set once the transport told the presence of any party: from then on, knowing nothing of anyone means this party is cut off from the relay. */
+  let presenceSeen = false
   // A party coming or going: every wait looks again at whom it waits for.
   const stopPresence =
     presenceOf && typeof signing.onPresence === 'function'
-      ? signing.onPresence.call(transport, () => {
+      ? signing.onPresence.call(transport, (party) => {
+          if (presenceOf(party) !== undefined) presenceSeen = true
           for (const s of [...sessions.values()]) s.recheck()
           for (const w of [...connectWaiters]) w()
         })
@@ -460,7 +464,14 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
       const tell = presenceOf
       if (!tell || !stopPresence) return Promise.resolve(true)
       const listed = [...new Set(parties)]
-      const connected = () => listed.filter((p) => p === self || tell(p)?.here !== false).length
+      const others = listed.filter((p) => p !== self)
+      const connected = () => {
+        const seen = others.map((p) => tell(p))
+        if (seen.some((x) => x !== undefined)) presenceSeen = true
+        // the relay told presence before and now tells nothing of anyone: this party is cut off from it
+        if (presenceSeen && seen.length > 0 && seen.every((x) => x === undefined)) return listed.length - others.length
+        return listed.length - seen.filter((x) => x?.here === false).length
+      }
       return new Promise<boolean>((resolve) => {
         if (connected() >= count) return resolve(true)
         const left = (opts.until ?? Number.POSITIVE_INFINITY) - Date.now()

@@ -100,6 +100,28 @@ describe('a 2-of-3 FROST federation, each party with its own client to one netwo
     await signAndCheck(w, key, sha256(Uint8Array.of(3)))
   })
 
+  it('the relay down for longer than all the attempts of a signing: a request that arrives meanwhile is signed once it is back', async () => {
+    const port = Number(new URL(s.url).port)
+    await s.close()
+    let back = false
+    try {
+      const payload = sha256(Uint8Array.of(5))
+      const { requestId } = await w.client.requestSignature({ keyId: key.id, payloads: [payload], ttlMs: 30_000 })
+      // three attempts of 1.5 s each would be over by now: the parties, cut off from the relay, wait for it instead
+      await new Promise((r) => setTimeout(r, 6_000))
+      const meanwhile = await w.client.getSignRequest({ id: requestId })
+      expect(meanwhile.status).toBe('pending')
+      expect(meanwhile.responses).toEqual([])
+      s = await serveRelay({ parties: accounts.map((a) => a.address), port })
+      back = true
+      const done = await w.client.waitForSignRequest({ requestId, timeoutMs: waitMs })
+      expect(done.status).toBe('fulfilled')
+      expect(nobleVerifies(key.keyType, done.publicKey, payload, done.signatures[0]!)).toBe(true)
+    } finally {
+      if (!back) s = await serveRelay({ parties: accounts.map((a) => a.address), port })
+    }
+  })
+
   it('a hostile relay that alters, replays, reorders and drops frames never yields an invalid signature; the transports report what they refused', async () => {
     const seen = new Set<string>()
     let n = 0

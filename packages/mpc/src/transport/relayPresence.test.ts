@@ -354,6 +354,23 @@ describe('the session router and presence', () => {
     }
   })
 
+  it('whenConnected: a party cut off from the relay counts only itself until it is back', async () => {
+    // b reconnects 500-1000 ms after a cut (its backoff)
+    const { s, a, b, c, relays, routers, ids } = await trio(2_000, 1_000)
+    await until(() => relays[1]!.presence!(a.address)?.here === true && relays[1]!.presence!(c.address)?.here === true, 'b sees a and c')
+    const rb = routers[1]!
+    expect(await rb.whenConnected(ids, 3)).toBe(true)
+    s.terminate(b.address)
+    await until(() => !relays[1]!.connected, 'b cut off')
+    // b knows nothing of a and c now; that is not taken for "connected"
+    expect(relays[1]!.presence!(a.address)).toBeUndefined()
+    expect(await rb.whenConnected(ids, 1)).toBe(true)
+    expect(await rb.whenConnected(ids, 2, { until: Date.now() + 100 })).toBe(false)
+    // back on the relay, it learns who is there, and the wait ends
+    expect(await rb.whenConnected(ids, 3, { until: Date.now() + 10_000 })).toBe(true)
+    expect(relays[1]!.connected).toBe(true)
+  })
+
   it('whenConnected over a relay that tells no presence does not wait', async () => {
     const [a, b] = [generateAccount(), generateAccount()]
     // a relay that routes frames but tells nothing of who is connected

@@ -107,4 +107,33 @@ describe('runAttempts', () => {
       net.close()
     }
   })
+
+  it('with a quorum deadline, attempts go on past one per party until it, paced; without one, one attempt per party', async () => {
+    const failing = () => Promise.reject(new ZrError('TIMEOUT', 'Timed out waiting for round sign/package.', { meta: { missing: ['zen1b'] } }))
+    // one per party, then MPC_ABORT
+    let tried = 0
+    const once = await runAttempts({ router, sessionId: 'once', parties, seed: 0 }, () => (tried++, failing())).catch((e: unknown) => e)
+    expect(isZrError(once, 'MPC_ABORT')).toBe(true)
+    expect(tried).toBe(parties.length)
+    // with a deadline: the 8th attempt (a later one than any party's first) succeeds
+    let n = 0
+    const later = await runAttempts({ router, sessionId: 'later', parties, seed: 0, quorum: { size: 2, until: Date.now() + 10_000 } }, async ({ index }) => {
+      n++
+      if (index < 7) return failing()
+      return 'signed'
+    })
+    expect(later).toMatchObject({ value: 'signed', attempts: 8 })
+    expect(n).toBe(8)
+    // always failing: ends at the deadline with MPC_ABORT, its attempts paced (a pause of 100 ms, 200 ms, ... each)
+    const started = Date.now()
+    let m = 0
+    const ended = await runAttempts({ router, sessionId: 'ended', parties, seed: 0, quorum: { size: 2, until: Date.now() + 1_000 } }, () => (m++, failing())).catch((e: unknown) => e)
+    const took = Date.now() - started
+    expect(isZrError(ended, 'MPC_ABORT')).toBe(true)
+    expect(took).toBeGreaterThanOrEqual(1_000)
+    expect(took).toBeLessThan(3_000)
+    expect(m).toBeGreaterThan(parties.length)
+    expect(m).toBeLessThanOrEqual(parties.length + 4)
+    expect((ended as ZrError).context.attempts).toBe(m)
+  })
 })

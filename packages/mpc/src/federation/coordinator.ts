@@ -188,13 +188,13 @@ export async function runAttempts<T>(
   // whose attempts drifted out of step (one gave up sooner than another) meet again in a later one
   for (let index = 0; index < parties.length || (options.quorum !== undefined && Date.now() < options.quorum.until); index++) {
     if (signal?.aborted) throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'the AbortSignal fired' })
-    const coordinator = coordinatorOf(parties, options.seed, index)
-    if (excluded.has(coordinator) && !options.followExcludedCoordinators) continue
     // past the first round of attempts, a pause before each (growing to 1 s), so attempts that fail at once never spin
     if (index >= parties.length) {
       await sleep(Math.min(1_000, 100 * (index - parties.length + 1)), signal).catch(() => undefined)
       if (signal?.aborted) throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'the AbortSignal fired' })
     }
+    const coordinator = coordinatorOf(parties, options.seed, index)
+    if (excluded.has(coordinator) && !options.followExcludedCoordinators) continue
     if (options.quorum && options.router.whenConnected && !shortOfParties) {
       const enough = await options.router.whenConnected(parties.filter((p) => !excluded.has(p)), options.quorum.size, { until: options.quorum.until, ...(signal ? { signal } : {}) })
       if (signal?.aborted) throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'the AbortSignal fired' })

@@ -134,6 +134,6 @@ describe('runAttempts', () => {
     expect(took).toBeLessThan(3_000)
     expect(m).toBeGreaterThan(parties.length)
     expect(m).toBeLessThanOrEqual(parties.length + 4)
-    expect((ended as ZrError).context.attempts).toBe(m)
+    expect(((ended as ZrError).context as { attempts?: number }).attempts).toBe(m)
   })
 })

@@ -108,17 +108,21 @@ describe('runAttempts', () => {
     }
   })
 
-  it('with a quorum deadline, attempts go on past one per party until it, paced; without one, one attempt per party', async () => {
+  it('with a quorum deadline, attempts go on past one per party until it, paced, while the rounds hear from others; without one, one attempt per party', async () => {
     const failing = () => Promise.reject(new ZrError('TIMEOUT', 'Timed out waiting for round sign/package.', { meta: { missing: ['zen1b'] } }))
+    // sessions in which zen1b answers: the attempts hear from it (and then fail)
+    const hearing = { open: (id: string) => standIn(id, ['zen1b']) }
+    const hear = (session: Session) => session.collect('sign/commit', { from: ['zen1b'] })
     // one per party, then MPC_ABORT
     let tried = 0
-    const once = await runAttempts({ router, sessionId: 'once', parties, seed: 0 }, () => (tried++, failing())).catch((e: unknown) => e)
+    const once = await runAttempts({ router: hearing, sessionId: 'once', parties, seed: 0 }, async ({ session }) => (tried++, await hear(session), failing())).catch((e: unknown) => e)
     expect(isZrError(once, 'MPC_ABORT')).toBe(true)
     expect(tried).toBe(parties.length)
     // with a deadline: the 8th attempt (a later one than any party's first) succeeds
     let n = 0
-    const later = await runAttempts({ router, sessionId: 'later', parties, seed: 0, quorum: { size: 2, until: Date.now() + 10_000 } }, async ({ index }) => {
+    const later = await runAttempts({ router: hearing, sessionId: 'later', parties, seed: 0, quorum: { size: 2, until: Date.now() + 10_000 } }, async ({ session, index }) => {
       n++
+      await hear(session)
       if (index < 7) return failing()
       return 'signed'
     })
@@ -127,7 +131,7 @@ describe('runAttempts', () => {
     // always failing: ends at the deadline with MPC_ABORT, its attempts paced (a pause of 100 ms, 200 ms, ... each)
     const started = Date.now()
     let m = 0
-    const ended = await runAttempts({ router, sessionId: 'ended', parties, seed: 0, quorum: { size: 2, until: Date.now() + 1_000 } }, () => (m++, failing())).catch((e: unknown) => e)
+    const ended = await runAttempts({ router: hearing, sessionId: 'ended', parties, seed: 0, quorum: { size: 2, until: Date.now() + 1_000 } }, async ({ session }) => (m++, await hear(session), failing())).catch((e: unknown) => e)
     const took = Date.now() - started
     expect(isZrError(ended, 'MPC_ABORT')).toBe(true)
     expect(took).toBeGreaterThanOrEqual(1_000)
@@ -135,5 +139,22 @@ describe('runAttempts', () => {
     expect(m).toBeGreaterThan(parties.length)
     expect(m).toBeLessThanOrEqual(parties.length + 4)
     expect(((ended as ZrError).context as { attempts?: number }).attempts).toBe(m)
+    // a round in which no other party said anything ends the loop, long before the deadline: the others are done
+    // with the request (a co-party posted its result, which the connector can then endorse) or gone
+    const quietStart = Date.now()
+    let q = 0
+    const quiet = await runAttempts({ router, sessionId: 'quiet', parties, seed: 0, quorum: { size: 2, until: Date.now() + 60_000 } }, () => (q++, failing())).catch((e: unknown) => e)
+    expect(isZrError(quiet, 'MPC_ABORT')).toBe(true)
+    expect(q).toBe(parties.length)
+    expect(Date.now() - quietStart).toBeLessThan(2_000)
+    // heard in the first round only: one more round, then the end
+    let r = 0
+    const onceHeard = await runAttempts({ router: hearing, sessionId: 'heard-once', parties, seed: 0, quorum: { size: 2, until: Date.now() + 60_000 } }, async ({ session, index }) => {
+      r++
+      if (index === 0) await hear(session)
+      return failing()
+    }).catch((e: unknown) => e)
+    expect(isZrError(onceHeard, 'MPC_ABORT')).toBe(true)
+    expect(r).toBe(2 * parties.length)
   })
 })

@@ -183,6 +183,9 @@ export async function runAttempts<T>(
   const waitedFor = new Set<string>()
   const heard = new Set<string>()
   const problems: string[] = []
+  const throwIfStopped = () => {
+    if (signal?.aborted) throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'the AbortSignal fired' })
+  }
   /** Set when the wait for `quorum` parties to be connected ran out. */
   let shortOfParties = false
   /** Parties heard from in the current round (one attempt per party): a round past the first follows only one that heard someone. */
@@ -190,7 +193,7 @@ export async function runAttempts<T>(
   // one attempt per party; with a quorum deadline, attempts go on (coordinators rotating) until it passes, so parties
   // whose attempts drifted out of step (one gave up sooner than another) meet again in a later one
   for (let index = 0; index < parties.length || (options.quorum !== undefined && Date.now() < options.quorum.until); index++) {
-    if (signal?.aborted) throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'the AbortSignal fired' })
+    throwIfStopped()
     if (index >= parties.length && index % parties.length === 0) {
       // a round in which no other party said anything: they are done with this request (a co-party may have posted
       // its result) or gone, so more rounds would only wait; end here
@@ -200,13 +203,13 @@ export async function runAttempts<T>(
     // past the first round of attempts, a pause before each (growing to 1 s), so attempts that fail at once never spin
     if (index >= parties.length) {
       await sleep(Math.min(1_000, 100 * (index - parties.length + 1)), signal).catch(() => undefined)
-      if (signal?.aborted) throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'the AbortSignal fired' })
+      throwIfStopped()
     }
     const coordinator = coordinatorOf(parties, options.seed, index)
     if (excluded.has(coordinator) && !options.followExcludedCoordinators) continue
     if (options.quorum && options.router.whenConnected && !shortOfParties) {
       const enough = await options.router.whenConnected(parties.filter((p) => !excluded.has(p)), options.quorum.size, { until: options.quorum.until, ...(signal ? { signal } : {}) })
-      if (signal?.aborted) throw new ZrError('ABORTED', 'Signing was stopped.', { details: 'the AbortSignal fired' })
+      throwIfStopped()
       // waited until `until` in vain: the rest of the attempts run without waiting
       if (!enough) shortOfParties = true
     }

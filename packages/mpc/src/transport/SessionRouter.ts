@@ -183,8 +183,11 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
 
   /** Callers of `whenConnected` waiting for more parties to connect. */
   const connectWaiters = new Set<() => void>()
-  /** Set once the transport told the presence of any party: from then on, knowing nothing of anyone means this party is cut off from the relay. */
-  let presenceSeen = false
+  /**
+   * Set once the transport told the presence of any peer (before this router, or in a change since): from then on,
+   * knowing nothing of anyone means this party is cut off from the relay.
+   */
+  let presenceSeen = presenceOf !== undefined && transport.peers.some((p) => presenceOf(p) !== undefined)
   // A party coming or going: every wait looks again at whom it waits for.
   const stopPresence =
     presenceOf && typeof signing.onPresence === 'function'
@@ -467,7 +470,6 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
       const others = listed.filter((p) => p !== self)
       const connected = () => {
         const seen = others.map((p) => tell(p))
-        if (seen.some((x) => x !== undefined)) presenceSeen = true
         // the relay told presence before and now tells nothing of anyone: this party is cut off from it
         if (presenceSeen && seen.length > 0 && seen.every((x) => x === undefined)) return listed.length - others.length
         return listed.length - seen.filter((x) => x?.here === false).length

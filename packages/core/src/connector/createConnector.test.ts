@@ -967,11 +967,11 @@ describe('createConnector: a backend that abstains', () => {
 describe('createConnector: endorsing a co-party\'s verified signatures', () => {
   /** A 2-of-3 keyring with a key, party 0 signing as usual, party 2 down; `failing` is party 1's sign backend. */
   // The deterministic backend stands in for a threshold one (`thresholdSignatures`): the tests are about the connector.
-  async function twoOfThree(failing: (posted: Promise<void>) => KeyringBackend['sign'], options: Partial<ConnectorOptions> = {}, thresholdSignatures = true) {
+  async function twoOfThree(failing: (posted: Promise<void>, shared: KeyringBackend) => KeyringBackend['sign'], options: Partial<ConnectorOptions> = {}, thresholdSignatures = true) {
     const w = await world(3, 2)
     const shared = deterministicBackend()
     const c0 = w.connect(w.parties[0]!, shared)
-    const c1 = w.connect(w.parties[1]!, { ...shared, thresholdSignatures, sign: (r) => failing(until(() => w.posts.some((p) => p.kind === 'sign' && p.requestId === r.requestId && p.ok)))(r) }, options)
+    const c1 = w.connect(w.parties[1]!, { ...shared, thresholdSignatures, sign: (r) => failing(until(() => w.posts.some((p) => p.kind === 'sign' && p.requestId === r.requestId && p.ok)), shared)(r) }, options)
     await c0.start()
     await c1.start()
     const key = await w.alice.createKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1', ...WAIT })
@@ -994,6 +994,68 @@ describe('createConnector: endorsing a co-party\'s verified signatures', () => {
     expect(c1.events).toContainEqual({ type: 'endorsed', kind: 'sign', requestId, party: w.parties[0]!.address, error: 'TIMEOUT: Timed out waiting for round 3. (no message from party 0 after 3000 ms)' })
     expect(c1.events.some((e) => e.type === 'rejected')).toBe(false)
     expect(c1.status().responded).toBe(2) // its key request response and this one
+  })
+
+  it('a party still signing endorseAfterMs after party 0 posted checks those signatures, stops its backend work and posts them', async () => {
+    let aborted: unknown
+    const { w, c1, key } = await twoOfThree(
+      () => (r) =>
+        // a signing that would run until the request's deadline: only its signal ends it
+        new Promise((_, reject) => r.signal!.addEventListener('abort', () => reject((aborted = r.signal!.reason)), { once: true })),
+      { endorseAfterMs: 300 },
+    )
+    const payloads = [sha256(utf8('endorse in flight'))]
+    const { requestId } = await w.alice.requestSignature({ keyId: key.id, payloads })
+    await until(() => w.posts.some((p) => p.kind === 'sign' && p.requestId === requestId && p.ok))
+    const posted = Date.now()
+    const done = await w.alice.waitForSignRequest({ requestId, ...WAIT })
+    expect(Date.now() - posted).toBeGreaterThanOrEqual(250)
+    expect(done.status).toBe('fulfilled')
+    expect(done.responses.map((r) => r.party).sort()).toEqual([w.parties[0]!.address, w.parties[1]!.address].sort())
+    expect(done.responses[0]!.signatures).toEqual(done.responses[1]!.signatures)
+    expect(nobleVerifies('ecdsa-secp256k1', key.publicKey, payloads[0]!, done.signatures![0]!)).toBe(true)
+    await c1.idle()
+    expect(isZrError(aborted, 'ABORTED')).toBe(true)
+    expect(c1.events).toContainEqual({ type: 'endorsed', kind: 'sign', requestId, party: w.parties[0]!.address, error: `still signing 300 ms after ${w.parties[0]!.address} posted` })
+  })
+
+  it('a party that picks a request up after party 0 posted waits endorseAfterMs from then, and endorses', async () => {
+    const w = await world(3, 2)
+    const shared = deterministicBackend()
+    const c0 = w.connect(w.parties[0]!, shared)
+    await c0.start()
+    const keygen = w.connect(w.parties[1]!, shared)
+    await keygen.start()
+    const key = await w.alice.createKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1', ...WAIT })
+    await keygen.stop()
+    const { requestId } = await w.alice.requestSignature({ keyId: key.id, payloads: [sha256(utf8('endorse late'))] })
+    await until(() => w.posts.some((p) => p.kind === 'sign' && p.requestId === requestId && p.ok))
+    // party 1 starts now, its signing never ends on its own
+    const c1 = w.connect(w.parties[1]!, { ...shared, thresholdSignatures: true, sign: (r) => new Promise((_, reject) => r.signal!.addEventListener('abort', () => reject(r.signal!.reason), { once: true })) }, { endorseAfterMs: 200 })
+    const started = Date.now()
+    await c1.start()
+    const done = await w.alice.waitForSignRequest({ requestId, ...WAIT })
+    expect(done.status).toBe('fulfilled')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150)
+    await c1.idle()
+    expect(c1.events.some((e) => e.type === 'endorsed' && e.requestId === requestId)).toBe(true)
+  })
+
+  it('a signer that finishes within endorseAfterMs of party 0 posts its own result: nobody endorses in a normal run', async () => {
+    const { w, c1, key } = await twoOfThree(
+      (posted, shared) => async (r) => {
+        await posted
+        await new Promise((resolve) => setTimeout(resolve, 300))
+        return shared.sign(r)
+      },
+      { endorseAfterMs: 2_000 },
+    )
+    const { requestId } = await w.alice.requestSignature({ keyId: key.id, payloads: [sha256(utf8('endorse not needed'))] })
+    const done = await w.alice.waitForSignRequest({ requestId, ...WAIT })
+    expect(done.status).toBe('fulfilled')
+    await c1.idle()
+    expect(c1.events.some((e) => e.type === 'endorsed')).toBe(false)
+    expect(c1.events.some((e) => e.type === 'responded' && e.requestId === requestId)).toBe(true)
   })
 
   it('keeps its accusations when it endorses (an MPC abort naming a cheater)', async () => {
@@ -1064,12 +1126,20 @@ describe('createConnector: endorsing a co-party\'s verified signatures', () => {
         return { ...req, responses: [...req.responses, { party: w.parties[0]!.address, signature: new Uint8Array(64), at: 0, signatures: [bogus] }] } as never
       },
     }
-    const c1 = w.connect(w.parties[1]!, { ...shared, thresholdSignatures: true, async sign() { throw new ZrError('TIMEOUT', 'Timed out.', { details: 'after 3000 ms' }) } }, { ledger: lying })
+    // its signing runs 600 ms: past endorseAfterMs, the bogus signatures are checked while it runs, and not taken
+    let aborted = false
+    const sign: KeyringBackend['sign'] = async (r) => {
+      await new Promise((resolve) => setTimeout(resolve, 600))
+      aborted = r.signal!.aborted
+      throw new ZrError('TIMEOUT', 'Timed out.', { details: 'after 3000 ms' })
+    }
+    const c1 = w.connect(w.parties[1]!, { ...shared, thresholdSignatures: true, sign }, { ledger: lying, endorseAfterMs: 100 })
     await c1.start()
     const { requestId } = await w.alice.requestSignature({ keyId: key.id, payloads: [sha256(utf8('endorse lie'))] })
     await until(() => c1.events.some((e) => e.type === 'rejected' && e.requestId === requestId))
     expect(c1.events.some((e) => e.type === 'endorsed')).toBe(false)
     expect(w.posts.filter((p) => p.requestId === requestId && p.kind === 'sign').map((p) => p.result.signatures)).toEqual([undefined])
+    expect(aborted).toBe(false)
   })
 })
 

@@ -32,8 +32,9 @@ export type ConnectorEvent =
   /** The backend caught another party cheating; posted with this party's response. */
   | { type: 'accused'; kind: 'key' | 'sign'; requestId: number; party: string; reason: string }
   /**
-   * The backend could not finish a signature (`error`), but `party` had already posted signatures that this party
-   * checked under the request's key: this party posted the same signatures (see `ConnectorOptions.endorse`).
+   * `party` had posted signatures that this party checked under the request's key, and this party posted the same
+   * signatures instead of its own (see `ConnectorOptions.endorse`). `error` says why: the backend's error (it
+   * could not finish), or that it was still signing `endorseAfterMs` after `party` posted.
    */
   | { type: 'endorsed'; kind: 'sign'; requestId: number; party: string; error: string }
 
@@ -79,8 +80,18 @@ export type ConnectorOptions = {
    * is still fulfilled. Any other backend error (a refusal by the backend's own rule) still rejects, a backend
    * without `thresholdSignatures` never endorses (its parties may each hold the whole key), and key requests are
    * never endorsed (a public key carries no proof of origin).
+   *
+   * The same holds while the backend is still signing: once another party posted signatures for the request and
+   * `endorseAfterMs` passed without this party's own result, it checks them, stops its backend work and posts them.
+   * A party whose co-signer posted and went on to other work would otherwise try until the request's deadline.
    */
   endorse?: boolean
+  /**
+   * With `endorse`, how long a party still signing waits after another party posted signatures for the same request
+   * before it endorses them (default 1 000 ms): long enough that in a normal run the signers' own results fulfil
+   * the request first, so nobody posts more than it would have.
+   */
+  endorseAfterMs?: number
   onEvent?: (event: ConnectorEvent) => void
 }
 
@@ -135,6 +146,7 @@ export function createConnector(options: ConnectorOptions): Connector {
   const maxDelay = options.retry?.maxDelayMs ?? 5_000
   const pollInterval = options.pollIntervalMs ?? 5_000
   const endorse = (options.endorse ?? true) && backend.thresholdSignatures === true
+  const endorseAfter = options.endorseAfterMs ?? 1_000
   const emit = (e: ConnectorEvent) => {
     try {
       options.onEvent?.(e)
@@ -156,9 +168,13 @@ export function createConnector(options: ConnectorOptions): Connector {
   /**
    * Sign requests being worked on, each with its own abort: when the ledger settles one meanwhile (the other
    * parties' results fulfilled it, or it was rejected or expired), its backend work stops and nothing is posted.
+   * When another party posted signatures for it, `coPosted` arms the endorsement (see `endorseAfterMs`), which
+   * stops the backend work too, with the response to post in `endorsing`.
    * Key requests are never cut short: a party still finishing a key generation must keep its share.
    */
-  const signing = new Map<number, AbortController>()
+  const signing = new Map<number, InFlightSign>()
+  type Endorsement = { readonly party: string; readonly signatures: readonly Uint8Array[] }
+  type InFlightSign = { readonly own: AbortController; coPosted(): void; timer?: ReturnType<typeof setTimeout>; endorsing?: Endorsement }
   const stats = { responded: 0, rejected: 0, retries: 0, errors: 0, latencyTotal: 0, latencyCount: 0, lastError: undefined as string | undefined, lastSeenAt: undefined as number | undefined }
 
   function enqueue(kind: 'key' | 'sign', id: number): void {
@@ -237,11 +253,12 @@ export function createConnector(options: ConnectorOptions): Connector {
     const stopped = abort.signal
     const own = kind === 'sign' ? new AbortController() : undefined
     const stopOwn = () => own?.abort(stopped.reason)
-    if (own) {
-      signing.set(requestId, own)
+    const inFlight: InFlightSign | undefined = own && { own, coPosted: () => armEndorsement(requestId, inFlight!) }
+    if (inFlight) {
+      signing.set(requestId, inFlight)
       stopped.addEventListener('abort', stopOwn, { once: true })
     }
-    const settled = () => !!own?.signal.aborted && !stopped.aborted
+    const settled = () => !!own?.signal.aborted && !stopped.aborted && !inFlight?.endorsing
     const skipSettled = () => emit({ type: 'skipped', kind, requestId, why: 'settled on the ledger while this party was working' })
     try {
       const req: KeyRequest | SignRequest | null = await ledger.query(kind === 'key' ? 'keyRequest' : 'signRequest', { id: requestId })
@@ -252,6 +269,8 @@ export function createConnector(options: ConnectorOptions): Connector {
         return
       }
       emit({ type: 'picked', kind, requestId })
+      // a co-party posted before this party picked the request up: the endorsement's wait starts now
+      if (inFlight && req.responses.some((r) => r.party !== account.address && r.signatures)) inFlight.coPosted()
       if (kind === 'sign' && ((req as SignRequest).path?.length || (req as SignRequest).taproot) && !backend.supportsDerivation) {
         await reject(kind, requestId, `keyring backend ${backend.name ?? ''} does not support derived keys (path or taproot requests)`.replace('  ', ' '))
         return
@@ -291,6 +310,8 @@ export function createConnector(options: ConnectorOptions): Connector {
         }, signal)
       } catch (e) {
         if (abort.signal.aborted) return
+        const endorsing = inFlight?.endorsing
+        if (endorsing) return await postEndorsement(requestId, endorsing, `still signing ${endorseAfter} ms after ${endorsing.party} posted`, undefined, started)
         if (settled()) return skipSettled()
         if (isZrError(e, 'BACKEND_ABSTAIN')) {
           emit({ type: 'skipped', kind, requestId, why: e.details ?? e.shortMessage })
@@ -326,21 +347,47 @@ export function createConnector(options: ConnectorOptions): Connector {
       stats.lastError = (e as Error)?.message?.split('\n')[0] ?? String(e)
       emit({ type: 'error', kind, requestId, error: stats.lastError })
     } finally {
-      if (own) {
+      if (inFlight) {
         stopped.removeEventListener('abort', stopOwn)
-        if (signing.get(requestId) === own) signing.delete(requestId)
+        clearTimeout(inFlight.timer)
+        if (signing.get(requestId) === inFlight) signing.delete(requestId)
       }
     }
   }
 
   /**
-   * Posts the signatures another party already posted for a pending sign request, once each of them checks out under
-   * the request's key here (the ledger's own check, run by this party). Returns false, posting nothing, when there
-   * is none to endorse.
+   * Another party posted signatures for a request this party is still signing: `endorseAfterMs` later, unless the
+   * request settled or this party finished first, check them and, if they verify, stop the backend work so that
+   * they are posted instead (`handle` does, from `endorsing`). Signatures that do not verify change nothing: the
+   * next co-party's post arms it again.
    */
-  async function endorseCoParty(requestId: number, error: ZrError, started: number): Promise<boolean> {
+  function armEndorsement(requestId: number, inFlight: InFlightSign): void {
+    if (!endorse || inFlight.timer !== undefined || inFlight.own.signal.aborted) return
+    inFlight.timer = setTimeout(() => {
+      void verifiedCoParty(requestId)
+        .then((verified) => {
+          if (inFlight.own.signal.aborted || signing.get(requestId) !== inFlight) return
+          if (!verified) {
+            inFlight.timer = undefined
+            return
+          }
+          inFlight.endorsing = verified
+          inFlight.own.abort(new ZrError('ABORTED', 'A co-party posted verified signatures.', { details: `sign request ${requestId}: endorsing ${verified.party}'s signatures` }))
+        })
+        .catch(() => {
+          // the ledger did not answer: the backend goes on, and endorses when it ends unfinished
+          inFlight.timer = undefined
+        })
+    }, endorseAfter)
+  }
+
+  /**
+   * Signatures another party of the keyring posted for a pending sign request this party has not answered, each
+   * checked under the request's key here (the ledger's own check, run by this party); `undefined` when none do.
+   */
+  async function verifiedCoParty(requestId: number): Promise<Endorsement | undefined> {
     const req: SignRequest | null = await ledger.query('signRequest', { id: requestId })
-    if (!req || req.keyring !== keyring || req.status !== 'pending' || req.responses.some((r) => r.party === account.address)) return false
+    if (!req || req.keyring !== keyring || req.status !== 'pending' || req.responses.some((r) => r.party === account.address)) return undefined
     const verified = req.responses.find(
       (r) =>
         r.party !== account.address &&
@@ -348,17 +395,27 @@ export function createConnector(options: ConnectorOptions): Connector {
         r.signatures?.length === req.payloads.length &&
         r.signatures.every((sig, i) => signatureProblem(req.keyType, req.publicKey, req.payloads[i]!, sig) === undefined),
     )
+    return verified && { party: verified.party, signatures: verified.signatures! }
+  }
+
+  /** Posts the signatures another party already posted, when they verify (see `verifiedCoParty`); false, posting nothing, when none do. */
+  async function endorseCoParty(requestId: number, error: ZrError, started: number): Promise<boolean> {
+    const verified = await verifiedCoParty(requestId)
     if (!verified) return false
-    const why = `${error.code}: ${withDetails(error)}`
-    const receipt = await post('sign', requestId, { signatures: [...verified.signatures!], ...accusationsFor(accusationsOf(error)) } as never)
+    await postEndorsement(requestId, verified, `${error.code}: ${withDetails(error)}`, accusationsOf(error), started)
+    return true
+  }
+
+  /** Posts `endorsement` as this party's response, `why` saying why not its own, with this party's accusations. */
+  async function postEndorsement(requestId: number, endorsement: Endorsement, why: string, accusations: readonly Accusation[] | undefined, started: number): Promise<void> {
+    const receipt = await post('sign', requestId, { signatures: [...endorsement.signatures], ...accusationsFor(accusations) } as never)
     const latencyMs = Date.now() - started
     stats.responded++
     stats.latencyTotal += latencyMs
     stats.latencyCount++
-    emit({ type: 'endorsed', kind: 'sign', requestId, party: verified.party, error: why })
+    emit({ type: 'endorsed', kind: 'sign', requestId, party: endorsement.party, error: why })
     emit({ type: 'responded', kind: 'sign', requestId, status: String(receipt.result.status), latencyMs })
-    reportAccusations('sign', requestId, accusationsOf(error))
-    return true
+    reportAccusations('sign', requestId, accusations)
   }
 
   /** The backend's accusations, minus any naming this party itself or a party twice (the ledger refuses those). */
@@ -408,11 +465,15 @@ export function createConnector(options: ConnectorOptions): Connector {
       abort = new AbortController()
       const { lastEventSeq } = await ledger.query('status', {})
       unsubscribe = ledger.subscribe(
-        { keyring, types: ['keyRequest.created', 'signRequest.pending', 'signRequest.fulfilled', 'signRequest.rejected'] },
+        { keyring, types: ['keyRequest.created', 'signRequest.pending', 'signRequest.response', 'signRequest.fulfilled', 'signRequest.rejected'] },
         (e) => {
           stats.lastSeenAt = e.time
+          if (e.type === 'signRequest.response') {
+            if (e.data.party !== account.address && !e.data.rejected) signing.get(e.data.requestId as number)?.coPosted()
+            return
+          }
           if (e.type === 'signRequest.fulfilled' || e.type === 'signRequest.rejected') {
-            signing.get(e.data.requestId as number)?.abort(new ZrError('ABORTED', 'The request was settled on the ledger.', { details: `sign request ${String(e.data.requestId)} is ${e.type.slice('signRequest.'.length)}` }))
+            signing.get(e.data.requestId as number)?.own.abort(new ZrError('ABORTED', 'The request was settled on the ledger.', { details: `sign request ${String(e.data.requestId)} is ${e.type.slice('signRequest.'.length)}` }))
             return
           }
           enqueue(e.type === 'keyRequest.created' ? 'key' : 'sign', e.data.requestId as number)

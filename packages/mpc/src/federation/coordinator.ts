@@ -168,9 +168,9 @@ export async function runAttempts<T>(
      * before each attempt, while fewer than `size` of the parties not excluded are connected to the relay (the
      * router's {@link SessionRouter.whenConnected}), the loop waits for more to come back instead of running
      * attempts that would end at once. Past `until`, attempts run as they are. And when every party had its attempt
-     * and none succeeded, attempts go on (coordinators rotating) until `until`, round after round (one attempt per
-     * party each) for as long as the round before heard from some other party. Default: no wait, one attempt per
-     * party.
+     * and none succeeded, attempts go on (coordinators rotating, paced) until `until` or the signal: a co-party
+     * that already posted the result is endorsed by the connector, which then fires the signal. Default: no wait,
+     * one attempt per party.
      */
     quorum?: { readonly size: number; readonly until: number } | undefined
   },
@@ -188,18 +188,10 @@ export async function runAttempts<T>(
   }
   /** Set when the wait for `quorum` parties to be connected ran out. */
   let shortOfParties = false
-  /** Parties heard from in the current round (one attempt per party): a round past the first follows only one that heard someone. */
-  let heardThisRound = new Set<string>()
   // one attempt per party; with a quorum deadline, attempts go on (coordinators rotating) until it passes, so parties
   // whose attempts drifted out of step (one gave up sooner than another) meet again in a later one
   for (let index = 0; index < parties.length || (options.quorum !== undefined && Date.now() < options.quorum.until); index++) {
     throwIfStopped()
-    if (index >= parties.length && index % parties.length === 0) {
-      // a round in which no other party said anything: they are done with this request (a co-party may have posted
-      // its result) or gone, so more rounds would only wait; end here
-      if (heardThisRound.size === 0) break
-      heardThisRound = new Set()
-    }
     // past the first round of attempts, a pause before each (growing to 1 s), so attempts that fail at once never spin
     if (index >= parties.length) {
       await sleep(Math.min(1_000, 100 * (index - parties.length + 1)), signal).catch(() => undefined)
@@ -213,8 +205,7 @@ export async function runAttempts<T>(
       // waited until `until` in vain: the rest of the attempts run without waiting
       if (!enough) shortOfParties = true
     }
-    const heardNow = new Set<string>()
-    const { session, giveUp, givenUp } = givingUpSession(options.router.open(`${options.sessionId}/${index}`, parties), heardNow)
+    const { session, giveUp, givenUp } = givingUpSession(options.router.open(`${options.sessionId}/${index}`, parties), heard)
     try {
       return { value: await attempt({ session, index, coordinator, excluded, givenUp, decline: (party) => giveUp([party]) }), attempts: index + 1, accusations }
     } catch (e) {
@@ -230,10 +221,6 @@ export async function runAttempts<T>(
       giveUp()
     } finally {
       session.close()
-      for (const p of heardNow) {
-        heard.add(p)
-        heardThisRound.add(p)
-      }
     }
   }
   // A party is missing only if no attempt heard from it: one busy in another attempt at the time is up.

@@ -469,36 +469,34 @@ function recordingRouter(router: SessionRouter, opened: string[]): SessionRouter
 }
 
 /**
- * A 2-of-3 federation built by hand (what createFederation does), where party `cheater` corrupts its
- * signature shares. With `silent`, the cheater takes part in every protocol run but posts nothing.
+ * A 2-of-3 federation built by hand (what createFederation does), the parties in `up` running (default all), each
+ * party's session router and ledger as `router` and `ledger` make them.
  */
-async function cheatingFederation(w: World, parties: readonly Account[], cheater: number, silent: boolean) {
+async function federationByHand(
+  w: World,
+  parties: readonly Account[],
+  options: { description: string; up?: readonly number[]; router?: (i: number, router: SessionRouter) => SessionRouter; ledger?: (i: number) => Ledger },
+) {
   const relay = memoryRelay()
   const addresses = parties.map((p) => p.address)
-  const { keyring } = await w.client.createKeyring({ description: 'FROST with a cheater', parties: addresses, partyThreshold: 2, keyRequestFee: 1n, signRequestFee: 1n })
+  const { keyring } = await w.client.createKeyring({ description: options.description, parties: addresses, partyThreshold: 2, keyRequestFee: 1n, signRequestFee: 1n })
   const transports = await Promise.all(
     parties.map((account) => secureTransport({ account, relay, peers: addresses.filter((a) => a !== account.address), timeoutMs: timing.dkgTimeoutMs })),
   )
   const opened = parties.map(() => [] as string[])
   const routers = transports.map((t) => createSessionRouter(t))
-  const mute: Ledger = {
-    chainId: w.ledger.chainId,
-    query: w.ledger.query.bind(w.ledger),
-    subscribe: w.ledger.subscribe.bind(w.ledger),
-    close: async () => {},
-    submit: async () => {
-      throw new ZrError('REQUEST_NOT_PENDING', 'This party keeps quiet.')
-    },
-  }
-  const connectors: Connector[] = parties.map((account, i) =>
+  // a party not up has announced itself (its transport started) and is gone
+  const up = options.up ?? parties.map((_, i) => i)
+  for (const [i, t] of transports.entries()) if (!up.includes(i)) await t.close()
+  const connectors: Connector[] = up.map((i) =>
     createConnector({
-      ledger: i === cheater && silent ? mute : w.ledger,
-      account,
+      ledger: options.ledger?.(i) ?? w.ledger,
+      account: parties[i]!,
       keyring,
       pollIntervalMs: timing.pollIntervalMs,
       backend: frostParty({
-        account,
-        router: recordingRouter(i === cheater ? corruptingRouter(routers[i]!) : routers[i]!, opened[i]!),
+        account: parties[i]!,
+        router: recordingRouter(options.router?.(i, routers[i]!) ?? routers[i]!, opened[i]!),
         identityKey: (party) => transports[i]!.identityKey(party),
         parties: addresses,
         threshold: 2,
@@ -518,6 +516,69 @@ async function cheatingFederation(w: World, parties: readonly Account[], cheater
     },
   }
 }
+
+/** A 2-of-3 federation where party `cheater` corrupts its signature shares; with `silent`, it takes part in every protocol run but posts nothing. */
+function cheatingFederation(w: World, parties: readonly Account[], cheater: number, silent: boolean) {
+  const mute: Ledger = {
+    chainId: w.ledger.chainId,
+    query: w.ledger.query.bind(w.ledger),
+    subscribe: w.ledger.subscribe.bind(w.ledger),
+    close: async () => {},
+    submit: async () => {
+      throw new ZrError('REQUEST_NOT_PENDING', 'This party keeps quiet.')
+    },
+  }
+  return federationByHand(w, parties, {
+    description: 'FROST with a cheater',
+    router: (i, router) => (i === cheater ? corruptingRouter(router) : router),
+    ledger: (i) => (i === cheater && silent ? mute : w.ledger),
+  })
+}
+
+describe('a signer that lost its co-signer\'s last message', () => {
+  it('endorses the signature the co-signer posted, about a second after it, instead of trying until the deadline', async () => {
+    const parties = [generateAccount(), generateAccount(), generateAccount()]
+    const w = await world(parties)
+    // party 2 is down; party 1 never takes in a signature share (as if each one sent to it were lost)
+    const deaf = (router: SessionRouter): SessionRouter => ({
+      open(id, participants) {
+        const s = router.open(id, participants)
+        return {
+          ...s,
+          id: s.id,
+          self: s.self,
+          participants: s.participants,
+          send: (to, round, body) => s.send(to, round, body),
+          broadcast: (round, body) => s.broadcast(round, body),
+          confirmBroadcasts: (round, received, o) => s.confirmBroadcasts(round, received, o),
+          close: () => s.close(),
+          collect: (round, o) =>
+            round === 'sign/shares' ? s.collect(round, o).then(() => Promise.reject(new ZrError('TIMEOUT', 'Timed out waiting for round sign/shares.', { context: { missing: [...(o?.from ?? [])] } }))) : s.collect(round, o),
+        }
+      },
+      whenConnected: router.whenConnected?.bind(router),
+      close: () => router.close(),
+    })
+    const fed = await federationByHand(w, parties, { description: 'FROST, a deaf signer', up: [0, 1], router: (i, router) => (i === 1 ? deaf(router) : router) })
+    try {
+      const key = await makeKey(w, fed.keyring, 'eddsa-ed25519', parties, 2)
+      const payload = digestOf(40)
+      // a minute to live: party 1 alone would try that long
+      const { requestId } = await w.client.requestSignature({ keyId: key.id, payloads: [payload], ttlMs: 60_000 })
+      const done = await w.client.waitForSignRequest({ requestId, timeoutMs: 15_000 })
+      expect(done.status).toBe('fulfilled')
+      expect(nobleVerifies('eddsa-ed25519', done.publicKey, payload, done.signatures[0]!)).toBe(true)
+      // both posted the same signature: party 0 its own, party 1 party 0's
+      expect(done.responses.map((r) => r.party).sort()).toEqual([parties[0]!.address, parties[1]!.address].sort())
+      expect(done.responses[0]!.signatures).toEqual(done.responses[1]!.signatures)
+      // party 1 had gone past its first attempt: it was still trying when it endorsed
+      expect(fed.opened[1]!.filter((id) => id.startsWith(`frost/sign/${fed.keyring}/${requestId}/`)).length).toBeGreaterThan(1)
+    } finally {
+      await fed.stop()
+      await w.ledger.close()
+    }
+  }, 40_000)
+})
 
 describe('a party that corrupts its signature shares', () => {
   const parties = [generateAccount(), generateAccount(), generateAccount()]

@@ -52,8 +52,8 @@ export type RunSigningOptions = {
    * While fewer than `threshold` parties are connected to the relay (as the transport's presence tells), wait for
    * more until this time (ms since the epoch, this machine's clock) before each attempt, instead of running attempts
    * that would end at once: a relay that restarted, parties reconnecting. And when each party has coordinated one
-   * attempt and none succeeded, attempts go on (paced) until this time, while each round of them hears from
-   * another party. Default: no wait, one attempt per party.
+   * attempt and none succeeded, attempts go on (paced) until this time or the signal (the connector fires it when
+   * it endorses a co-party's posted result instead). Default: no wait, one attempt per party.
    * The federation's parties set it from the request's expiry.
    */
   waitForSignersUntil?: number | undefined

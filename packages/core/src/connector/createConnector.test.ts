@@ -215,6 +215,30 @@ describe('createConnector: 1-of-1 with localKeyring', () => {
   })
 })
 
+describe('createConnector: what the backend is handed', () => {
+  it("each key and signature request's expiry, as the ledger holds it (a backend that waits for co-parties answers before it)", async () => {
+    const w = await world()
+    const seen: { kind: string; expiresAt: number | undefined }[] = []
+    const inner = localKeyring()
+    const c = w.connect(w.parties[0]!, {
+      ...inner,
+      createKey: (r) => (seen.push({ kind: 'key', expiresAt: r.expiresAt }), inner.createKey(r)),
+      sign: (r) => (seen.push({ kind: 'sign', expiresAt: r.expiresAt }), inner.sign(r)),
+    })
+    await c.start()
+    const { requestId: keyRequestId } = await w.alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'ecdsa-secp256k1', ttlMs: 123_000 })
+    const { key } = await w.alice.waitForKeyRequest({ requestId: keyRequestId, ...WAIT })
+    const { requestId } = await w.alice.requestSignature({ keyId: key.id, payloads: [sha256(utf8('expiry'))], ttlMs: 45_000 })
+    await w.alice.waitForSignRequest({ requestId, ...WAIT })
+    expect(seen).toEqual([
+      { kind: 'key', expiresAt: (await w.ledger.query('keyRequest', { id: keyRequestId }))!.expiresAt },
+      { kind: 'sign', expiresAt: (await w.ledger.query('signRequest', { id: requestId }))!.expiresAt },
+    ])
+    const keyRequest = (await w.ledger.query('keyRequest', { id: keyRequestId }))!
+    expect(keyRequest.expiresAt - keyRequest.createdAt).toBe(123_000)
+  })
+})
+
 describe('createConnector: 2-of-3 keyring with a shared deterministic backend', () => {
   it('is fulfilled when 2 of 3 connectors run', async () => {
     const w = await world(3, 2)

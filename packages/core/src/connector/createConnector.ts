@@ -285,7 +285,7 @@ export function createConnector(options: ConnectorOptions): Connector {
         result = await withRetry(kind, requestId, async () => {
           if (kind === 'key') {
             const r = req as KeyRequest
-            const { publicKey, accusations } = await backend.createKey({ requestId, keyType: r.keyType, workspace: r.workspace, keyring, signal })
+            const { publicKey, accusations } = await backend.createKey({ requestId, keyType: r.keyType, workspace: r.workspace, keyring, expiresAt: r.expiresAt, signal })
             return { publicKey, ...accusationsFor(accusations) }
           }
           const r = req as SignRequest

@@ -9,6 +9,11 @@ export type CreateKeyRequest = {
   readonly keyType: KeyType
   readonly workspace: string
   readonly keyring: string
+  /**
+   * When the ledger expires the request (ms since the epoch, ledger time). A backend that waits (for co-parties to
+   * come back, say) should answer before then.
+   */
+  readonly expiresAt?: number
   /** Fires when the connector stops; stop work and throw. */
   readonly signal: AbortSignal
 }

@@ -148,5 +148,10 @@ describe('runAttempts', () => {
     await until(() => q > 2 * parties.length, 'a third round of silent attempts')
     quiet.abort()
     expect(isZrError(await quietRun, 'ABORTED')).toBe(true)
+    // `oneRound` (key generation): the wait for a quorum, but one attempt per party, whatever the deadline
+    let k = 0
+    const oneRound = await runAttempts({ router: hearing, sessionId: 'one-round', parties, seed: 0, quorum: { size: 2, until: Date.now() + 60_000, oneRound: true } }, async ({ session }) => (k++, await hear(session), failing())).catch((e: unknown) => e)
+    expect(isZrError(oneRound, 'MPC_ABORT')).toBe(true)
+    expect(k).toBe(parties.length)
   })
 })

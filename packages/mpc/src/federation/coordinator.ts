@@ -104,10 +104,10 @@ export async function gatherSigners<T>(
 }
 
 /**
- * Until when a signing waits for enough parties to be connected to the relay (`waitForSignersUntil`): the
- * request's expiry (ledger time, read against this machine's clock) less two attempts' time, left for the
- * attempts and this party's answer to reach the ledger before the request expires. `undefined` (no wait)
- * when the expiry is not known.
+ * Until when a signing or a key generation waits for enough parties to be connected to the relay
+ * (`waitForSignersUntil`, `waitForPartiesUntil`): the request's expiry (ledger time, read against this machine's
+ * clock) less two attempts' time, left for the attempts and this party's answer to reach the ledger before the
+ * request expires. `undefined` (no wait) when the expiry is not known.
  */
 export function signersDeadline(expiresAt: number | undefined, attemptTimeoutMs: number): number | undefined {
   return typeof expiresAt === 'number' && Number.isFinite(expiresAt) ? expiresAt - 2 * attemptTimeoutMs : undefined
@@ -167,12 +167,12 @@ export async function runAttempts<T>(
      * Parties an attempt needs (`size`, e.g. the threshold) and until when (ms since the epoch) to wait for them:
      * before each attempt, while fewer than `size` of the parties not excluded are connected to the relay (the
      * router's {@link SessionRouter.whenConnected}), the loop waits for more to come back instead of running
-     * attempts that would end at once. Past `until`, attempts run as they are. And when every party had its attempt
-     * and none succeeded, attempts go on (coordinators rotating, paced) until `until` or the signal: a co-party
-     * that already posted the result is endorsed by the connector, which then fires the signal. Default: no wait,
-     * one attempt per party.
+     * attempts that would end at once. Past `until`, attempts run as they are. And unless `oneRound`, when every
+     * party had its attempt and none succeeded, attempts go on (coordinators rotating, paced) until `until` or the
+     * signal: a co-party that already posted the result is endorsed by the connector, which then fires the signal.
+     * Default: no wait, one attempt per party.
      */
-    quorum?: { readonly size: number; readonly until: number } | undefined
+    quorum?: { readonly size: number; readonly until: number; readonly oneRound?: boolean } | undefined
   },
   attempt: (a: Attempt) => Promise<T>,
 ): Promise<{ value: T; attempts: number; accusations: Accusation[] }> {
@@ -190,7 +190,8 @@ export async function runAttempts<T>(
   let shortOfParties = false
   // one attempt per party; with a quorum deadline, attempts go on (coordinators rotating) until it passes, so parties
   // whose attempts drifted out of step (one gave up sooner than another) meet again in a later one
-  for (let index = 0; index < parties.length || (options.quorum !== undefined && Date.now() < options.quorum.until); index++) {
+  const goOn = options.quorum !== undefined && !options.quorum.oneRound
+  for (let index = 0; index < parties.length || (goOn && Date.now() < options.quorum!.until); index++) {
     throwIfStopped()
     // past the first round of attempts, a pause before each (growing to 1 s), so attempts that fail at once never spin
     if (index >= parties.length) {

@@ -237,6 +237,31 @@ describe('a 2-of-3 FROST federation', () => {
     }
   })
 
+  it('a key request that arrives with two parties away is fulfilled when one comes back: the party that is up waits for it', async () => {
+    await federation.stopParty(1)
+    await federation.stopParty(2)
+    let restarted = false
+    try {
+      const { requestId } = await w.client.requestKey({ workspace: w.workspace, keyring, keyType: 'eddsa-ed25519', ttlMs: 15_000 })
+      // longer than the relay's grace for away parties (2 s) and than the join window: without the wait, the party
+      // that is up would have ended every attempt with too few parties by now
+      await sleep(3_500)
+      expect((await w.client.getKeyRequest({ id: requestId })).responses).toEqual([])
+      await federation.startParty(1)
+      restarted = true
+      const { request, key } = await w.client.waitForKeyRequest({ requestId, timeoutMs: waitMs })
+      expect(request.status).toBe('fulfilled')
+      expect(request.responses.map((r) => r.party).sort()).toEqual([parties[0]!.address, parties[1]!.address].sort())
+      // the two hold the shares: they sign with the new key
+      await federation.startParty(2)
+      const done = await signAndCheck(w, key, [digestOf(14)], parties)
+      expect(done.responses.map((r) => r.party)).not.toContain(parties[2]!.address)
+    } finally {
+      if (!restarted) await federation.startParty(1)
+      await federation.startParty(2)
+    }
+  })
+
   itInFullRun('with two parties down (more than n - t), a signature request ends at its time-to-live, saying why', async () => {
     await federation.stopParty(0)
     await federation.stopParty(1)

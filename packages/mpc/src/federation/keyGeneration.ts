@@ -6,7 +6,7 @@ import { packageDigest, runAttempts, sendToAll, signedBy } from './coordinator.j
 
 /** Options of {@link runKeyGeneration}. */
 export type RunKeyGenerationOptions = {
-  router: Pick<SessionRouter, 'open'>
+  router: Pick<SessionRouter, 'open' | 'whenConnected'>
   /** Names this key generation; attempts run in sessions `${sessionId}/${attempt}`. The same at every party. */
   sessionId: string
   /** Every party of the keyring. */
@@ -21,6 +21,13 @@ export type RunKeyGenerationOptions = {
   seed: number
   /** How long a coordinator waits for the parties to say they are ready (default 3 000 ms). */
   joinWindowMs?: number
+  /**
+   * While fewer than `threshold` parties are connected to the relay (the router's `whenConnected`), wait for more
+   * until this time (ms since the epoch, this machine's clock) before each attempt, instead of running attempts
+   * that would end at once with too few: a relay that restarted, parties reconnecting. One attempt per party
+   * still (two sets of parties out of step must never each make a key). Default: no wait.
+   */
+  waitForPartiesUntil?: number | undefined
   signal?: AbortSignal | undefined
 }
 
@@ -68,7 +75,8 @@ export async function runKeyGeneration<T>(options: RunKeyGenerationOptions, gene
     })
   }
   try {
-    const { value, accusations } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal }, async ({ session, coordinator, excluded }) => {
+    const quorum = options.waitForPartiesUntil === undefined ? undefined : { size: threshold, until: options.waitForPartiesUntil, oneRound: true }
+    const { value, accusations } = await runAttempts({ router, sessionId: options.sessionId, parties, seed: options.seed, signal, quorum }, async ({ session, coordinator, excluded }) => {
       let holders: string[]
       if (coordinator === self) {
         holders = await gatherReady(session, parties.filter((p) => p !== self && !excluded.has(p)), wait(joinWindowMs))

@@ -1,6 +1,7 @@
 import { type Accusation, type KeyType, type KeyringBackend, type SecretStore, type SignRequestInput, ZrError, abstain, isZrError, toHex, transientError } from '@zrkit/core'
 import type { Session } from '../transport/SessionRouter.js'
 import type { FrostPartyOptions } from './frostParty.js'
+import { signersDeadline } from './coordinator.js'
 import { runKeyGeneration } from './keyGeneration.js'
 
 /** What one threshold protocol plugs into {@link protocolParty}. */
@@ -47,7 +48,7 @@ export function protocolParty<K>(options: FrostPartyOptions & { shares: SecretSt
     // a signature under a federation key needs the threshold of parties: a co-party's verified one may be endorsed
     thresholdSignatures: true,
 
-    async createKey({ requestId, keyType, keyring, signal }) {
+    async createKey({ requestId, keyType, keyring, signal, expiresAt }) {
       check(keyType)
       const known = await shares.get(requestName(keyring, requestId))
       if (known) return { publicKey: known }
@@ -65,6 +66,7 @@ export function protocolParty<K>(options: FrostPartyOptions & { shares: SecretSt
             identityKey: options.identityKey,
             seed: requestId,
             joinWindowMs: options.attemptTimeoutMs ?? 3_000,
+            waitForPartiesUntil: signersDeadline(expiresAt, options.attemptTimeoutMs ?? 3_000),
             signal,
           },
           (session) => protocol.generate(session, keyType, signal, parties),

@@ -34,7 +34,7 @@ export type ConnectorEvent =
   /**
    * `party` had posted signatures that this party checked under the request's key, and this party posted the same
    * signatures instead of its own (see `ConnectorOptions.endorse`). `error` says why: the backend's error (it
-   * could not finish), or that it was still signing `endorseAfterMs` after `party` posted.
+   * could not finish), or that it was still signing (see `ConnectorOptions.endorseAfterMs`).
    */
   | { type: 'endorsed'; kind: 'sign'; requestId: number; party: string; error: string }
 
@@ -81,15 +81,16 @@ export type ConnectorOptions = {
    * without `thresholdSignatures` never endorses (its parties may each hold the whole key), and key requests are
    * never endorsed (a public key carries no proof of origin).
    *
-   * The same holds while the backend is still signing: once another party posted signatures for the request and
-   * `endorseAfterMs` passed without this party's own result, it checks them, stops its backend work and posts them.
-   * A party whose co-signer posted and went on to other work would otherwise try until the request's deadline.
+   * The same holds while the backend is still signing: a party still at it `endorseAfterMs` after it took the
+   * request up looks on the ledger, and again every `endorseAfterMs`, for signatures another party posted; when
+   * they verify, it stops its backend work and posts them. A party whose co-signer posted and went on to other work
+   * would otherwise try until the request's deadline.
    */
   endorse?: boolean
   /**
-   * With `endorse`, how long a party still signing waits after another party posted signatures for the same request
-   * before it endorses them (default 1 000 ms): long enough that in a normal run the signers' own results fulfil
-   * the request first, so nobody posts more than it would have.
+   * With `endorse`, how long a signing runs before the connector first looks for a co-party's signatures to post
+   * instead, and how often it looks again (default 1 000 ms). Signings that end sooner, as they all do in a normal
+   * run, cost no look at all, and nobody posts more than it would have.
    */
   endorseAfterMs?: number
   onEvent?: (event: ConnectorEvent) => void
@@ -168,13 +169,13 @@ export function createConnector(options: ConnectorOptions): Connector {
   /**
    * Sign requests being worked on, each with its own abort: when the ledger settles one meanwhile (the other
    * parties' results fulfilled it, or it was rejected or expired), its backend work stops and nothing is posted.
-   * When another party posted signatures for it, `coPosted` arms the endorsement (see `endorseAfterMs`), which
-   * stops the backend work too, with the response to post in `endorsing`.
+   * A signing that runs long is watched for a co-party's verified signatures (`watch`, see `endorseAfterMs`): found,
+   * they stop the backend work too, and are posted from `endorsing`.
    * Key requests are never cut short: a party still finishing a key generation must keep its share.
    */
   const signing = new Map<number, InFlightSign>()
   type Endorsement = { readonly party: string; readonly signatures: readonly Uint8Array[] }
-  type InFlightSign = { readonly own: AbortController; coPosted(): void; timer?: ReturnType<typeof setTimeout>; endorsing?: Endorsement }
+  type InFlightSign = { readonly own: AbortController; watch?: ReturnType<typeof setTimeout>; endorsing?: Endorsement }
   const stats = { responded: 0, rejected: 0, retries: 0, errors: 0, latencyTotal: 0, latencyCount: 0, lastError: undefined as string | undefined, lastSeenAt: undefined as number | undefined }
 
   function enqueue(kind: 'key' | 'sign', id: number): void {
@@ -253,10 +254,11 @@ export function createConnector(options: ConnectorOptions): Connector {
     const stopped = abort.signal
     const own = kind === 'sign' ? new AbortController() : undefined
     const stopOwn = () => own?.abort(stopped.reason)
-    const inFlight: InFlightSign | undefined = own && { own, coPosted: () => armEndorsement(requestId, inFlight!) }
+    const inFlight: InFlightSign | undefined = own && { own }
     if (inFlight) {
       signing.set(requestId, inFlight)
       stopped.addEventListener('abort', stopOwn, { once: true })
+      if (endorse) watchForEndorsement(requestId, inFlight)
     }
     const settled = () => !!own?.signal.aborted && !stopped.aborted && !inFlight?.endorsing
     const skipSettled = () => emit({ type: 'skipped', kind, requestId, why: 'settled on the ledger while this party was working' })
@@ -269,8 +271,6 @@ export function createConnector(options: ConnectorOptions): Connector {
         return
       }
       emit({ type: 'picked', kind, requestId })
-      // a co-party posted before this party picked the request up: the endorsement's wait starts now
-      if (inFlight && req.responses.some((r) => r.party !== account.address && r.signatures)) inFlight.coPosted()
       if (kind === 'sign' && ((req as SignRequest).path?.length || (req as SignRequest).taproot) && !backend.supportsDerivation) {
         await reject(kind, requestId, `keyring backend ${backend.name ?? ''} does not support derived keys (path or taproot requests)`.replace('  ', ' '))
         return
@@ -311,7 +311,7 @@ export function createConnector(options: ConnectorOptions): Connector {
       } catch (e) {
         if (abort.signal.aborted) return
         const endorsing = inFlight?.endorsing
-        if (endorsing) return await postEndorsement(requestId, endorsing, `still signing ${endorseAfter} ms after ${endorsing.party} posted`, undefined, started)
+        if (endorsing) return await postEndorsement(requestId, endorsing, `still signing after ${Date.now() - started} ms`, undefined, started)
         if (settled()) return skipSettled()
         if (isZrError(e, 'BACKEND_ABSTAIN')) {
           emit({ type: 'skipped', kind, requestId, why: e.details ?? e.shortMessage })
@@ -349,36 +349,29 @@ export function createConnector(options: ConnectorOptions): Connector {
     } finally {
       if (inFlight) {
         stopped.removeEventListener('abort', stopOwn)
-        clearTimeout(inFlight.timer)
+        clearTimeout(inFlight.watch)
         if (signing.get(requestId) === inFlight) signing.delete(requestId)
       }
     }
   }
 
   /**
-   * Another party posted signatures for a request this party is still signing: `endorseAfterMs` later, unless the
-   * request settled or this party finished first, check them and, if they verify, stop the backend work so that
-   * they are posted instead (`handle` does, from `endorsing`). Signatures that do not verify change nothing: the
-   * next co-party's post arms it again.
+   * Every `endorseAfterMs` while this party signs the request: signatures another party posted for it that verify
+   * stop the backend work, so that they are posted instead (`handle` does, from `endorsing`). Signatures that do not
+   * verify, or a ledger that does not answer, change nothing: the backend goes on, and the next look comes.
    */
-  function armEndorsement(requestId: number, inFlight: InFlightSign): void {
-    if (!endorse || inFlight.timer !== undefined || inFlight.own.signal.aborted) return
-    inFlight.timer = setTimeout(() => {
+  function watchForEndorsement(requestId: number, inFlight: InFlightSign): void {
+    inFlight.watch = setTimeout(() => {
       void verifiedCoParty(requestId)
+        .catch(() => undefined)
         .then((verified) => {
           if (inFlight.own.signal.aborted || signing.get(requestId) !== inFlight) return
-          if (!verified) {
-            inFlight.timer = undefined
-            return
-          }
+          if (!verified) return watchForEndorsement(requestId, inFlight)
           inFlight.endorsing = verified
           inFlight.own.abort(new ZrError('ABORTED', 'A co-party posted verified signatures.', { details: `sign request ${requestId}: endorsing ${verified.party}'s signatures` }))
         })
-        .catch(() => {
-          // the ledger did not answer: the backend goes on, and endorses when it ends unfinished
-          inFlight.timer = undefined
-        })
     }, endorseAfter)
+    ;(inFlight.watch as { unref?: () => void }).unref?.()
   }
 
   /**
@@ -465,13 +458,9 @@ export function createConnector(options: ConnectorOptions): Connector {
       abort = new AbortController()
       const { lastEventSeq } = await ledger.query('status', {})
       unsubscribe = ledger.subscribe(
-        { keyring, types: ['keyRequest.created', 'signRequest.pending', 'signRequest.response', 'signRequest.fulfilled', 'signRequest.rejected'] },
+        { keyring, types: ['keyRequest.created', 'signRequest.pending', 'signRequest.fulfilled', 'signRequest.rejected'] },
         (e) => {
           stats.lastSeenAt = e.time
-          if (e.type === 'signRequest.response') {
-            if (e.data.party !== account.address && !e.data.rejected) signing.get(e.data.requestId as number)?.coPosted()
-            return
-          }
           if (e.type === 'signRequest.fulfilled' || e.type === 'signRequest.rejected') {
             signing.get(e.data.requestId as number)?.own.abort(new ZrError('ABORTED', 'The request was settled on the ledger.', { details: `sign request ${String(e.data.requestId)} is ${e.type.slice('signRequest.'.length)}` }))
             return

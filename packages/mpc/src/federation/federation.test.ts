@@ -561,7 +561,7 @@ function cheatingFederation(w: World, parties: readonly Account[], cheater: numb
 }
 
 describe('a signer that lost its co-signer\'s last message', () => {
-  it('endorses the signature the co-signer posted, about a second after it, instead of trying until the deadline', async () => {
+  it('endorses the signature the co-signer posted, within about a second, instead of trying until the deadline', async () => {
     const parties = [generateAccount(), generateAccount(), generateAccount()]
     const w = await world(parties)
     // party 2 is down; party 1 never takes in a signature share (as if each one sent to it were lost)

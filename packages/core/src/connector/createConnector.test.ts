@@ -343,6 +343,24 @@ describe('createConnector: 2-of-3 keyring with a shared deterministic backend', 
     expect(queries).toBe(2)
   })
 
+  it('waitForSignRequest and waitForKeyRequest without onEvent are sent only the events that settle the request', async () => {
+    const w = await world(3, 2)
+    const backend = deterministicBackend()
+    for (const p of w.parties.slice(0, 2)) await w.connect(p, backend).start()
+    const delivered: string[] = []
+    const counted: Ledger = { ...w.ledger, subscribe: (filter, listener, options) => w.ledger.subscribe(filter, (e) => (delivered.push(e.type), listener(e)), options) }
+    const alice = createZrClient({ ledger: counted, account: w.alice.account! })
+    const { requestId } = await alice.requestKey({ workspace: w.workspace, keyring: w.keyring, keyType: 'eddsa-ed25519' })
+    const { key } = await alice.waitForKeyRequest({ requestId, ...WAIT })
+    const { requestId: signId } = await alice.requestSignature({ keyId: key.id, payloads: [payloadFor('eddsa-ed25519', 'quiet wait')] })
+    const done = await alice.waitForSignRequest({ requestId: signId, ...WAIT })
+    expect(done.status).toBe('fulfilled')
+    // two responses each were posted: none of them was sent to the waits, only what settled the requests (a wait
+    // that began after its request settled is sent nothing, and finds it settled by asking)
+    expect((await w.ledger.query('signRequest', { id: signId }))!.responses.length).toBe(2)
+    expect(delivered.every((t) => t === 'keyRequest.fulfilled' || t === 'signRequest.fulfilled')).toBe(true)
+  })
+
   it('with only 1 of 3 running, a request stays pending and then expires', async () => {
     const w = await world(3, 2)
     const backend = deterministicBackend()

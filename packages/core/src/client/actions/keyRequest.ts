@@ -82,7 +82,8 @@ export function waitForKeyRequest(client: ClientBase, params: { requestId: numbe
   return waitUntil(
     client,
     `key request ${requestId}`,
-    { requestId, types: ['keyRequest.response', 'keyRequest.fulfilled', 'keyRequest.rejected'] },
+    // without onEvent, only the events that can settle the request are sent (over a network: a message each)
+    { requestId, types: options.onEvent ? ['keyRequest.response', 'keyRequest.fulfilled', 'keyRequest.rejected'] : ['keyRequest.fulfilled', 'keyRequest.rejected'] },
     async () => {
       const request = await getKeyRequest(client, { id: requestId })
       if (request.status === 'pending') return undefined

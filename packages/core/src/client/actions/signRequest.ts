@@ -186,7 +186,8 @@ export function waitForSignRequest(client: ClientBase, params: { requestId: numb
   return waitUntil(
     client,
     `signature request ${requestId}`,
-    { requestId },
+    // without onEvent, only the events that can settle the request are sent (over a network: a message each)
+    options.onEvent ? { requestId } : { requestId, types: ['signRequest.fulfilled', 'signRequest.rejected'] },
     async () => {
       const r = await getSignRequest(client, { id: requestId })
       if (r.status === 'fulfilled') return r as SignRequest & { signatures: readonly Uint8Array[] }

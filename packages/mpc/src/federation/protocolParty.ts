@@ -50,6 +50,8 @@ export function protocolParty<K>(options: FrostPartyOptions & { shares: SecretSt
 
     async createKey({ requestId, keyType, keyring, signal, expiresAt }) {
       check(keyType)
+      // the wait for parties leaves the key generation's rounds time to run before the request expires
+      const waitUntil = signersDeadline(expiresAt, options.attemptTimeoutMs ?? 3_000)
       const known = await shares.get(requestName(keyring, requestId))
       if (known) return { publicKey: known }
       let done!: () => void
@@ -66,7 +68,7 @@ export function protocolParty<K>(options: FrostPartyOptions & { shares: SecretSt
             identityKey: options.identityKey,
             seed: requestId,
             joinWindowMs: options.attemptTimeoutMs ?? 3_000,
-            waitForPartiesUntil: signersDeadline(expiresAt, options.attemptTimeoutMs ?? 3_000),
+            waitForPartiesUntil: waitUntil === undefined ? undefined : waitUntil - (options.dkgTimeoutMs ?? 10_000),
             signal,
           },
           (session) => protocol.generate(session, keyType, signal, parties),

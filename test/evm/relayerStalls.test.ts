@@ -118,7 +118,8 @@ describe('EVM relayer left running: dropped, reorganized, underpriced, gaps and 
     const sending = evm.sendTransaction({ to, value: 500n, timeoutMs: 30_000, confirmTimeoutMs: 30_000, onEvent: (e) => events.push(e) }).finally(() => (settled = true))
     const broadcast = await eventOf(events, 'broadcast')
     await rpc(world, 'evm_mine') // in a block: 1 confirmation of 2
-    expect((await world.publicClient.getTransactionReceipt({ hash: broadcast.txid as Hex })).status).toBe('success')
+    // asked until the node has its receipt (seen once: not found right after evm_mine); no block is mined meanwhile
+    expect((await world.publicClient.waitForTransactionReceipt({ hash: broadcast.txid as Hex, pollingInterval: 50, timeout: 5_000 })).status).toBe('success')
     await new Promise((r) => setTimeout(r, 300))
     expect(settled).toBe(false) // one block deep is not enough
     await rpc(world, 'anvil_rollback', 1) // the block is gone, and the transaction with it

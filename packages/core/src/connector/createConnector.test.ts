@@ -28,7 +28,7 @@ import {
   toHex,
   transientError,
 } from '@zrkit/core'
-import { nobleVerifies, payloadFor, rejection, sleep, until } from '@zrkit/testkit'
+import { nobleVerifies, payloadFor, rejection, sleep, thrownZrError, until } from '@zrkit/testkit'
 
 // ---------------------------------------------------------------------------------------------------
 // helpers
@@ -863,6 +863,28 @@ describe('createConnector: start() checks', () => {
     const err = await rejection(c.start())
     expect(isZrError(err, 'NOT_KEYRING_PARTY')).toBe(true)
     expect(c.status().running).toBe(false)
+  })
+
+  it('refuses numeric options that are not whole numbers of the right range with INVALID_INPUT, saying what arrived', async () => {
+    const w = await world()
+    const base = { ledger: w.ledger, account: w.parties[0]!, keyring: w.keyring, backend: localKeyring() }
+    const cases: [Partial<ConnectorOptions>, string][] = [
+      [{ endorseAfterMs: 0 }, 'endorseAfterMs'],
+      [{ endorseAfterMs: Number.NaN }, 'endorseAfterMs'],
+      [{ concurrency: 0 }, 'concurrency'],
+      [{ concurrency: 1.5 }, 'concurrency'],
+      [{ pollIntervalMs: -1 }, 'pollIntervalMs'],
+      [{ retry: { attempts: 0 } }, 'retry.attempts'],
+      [{ retry: { maxDelayMs: 2 ** 31 } }, 'retry.maxDelayMs'],
+      [{ endorseAfterMs: '1000' as never }, 'endorseAfterMs'],
+    ]
+    for (const [bad, name] of cases) {
+      const e = thrownZrError(() => createConnector({ ...base, ...bad }), 'INVALID_INPUT')
+      expect(e.shortMessage).toBe(`Invalid connector option ${name}.`)
+      expect(e.details).toMatch(/^expected an integer in \d+\.\.\d+, got /)
+    }
+    // the defaults and the edges of the ranges are taken
+    for (const ok of [{}, { endorseAfterMs: 1, concurrency: 1, pollIntervalMs: 0, retry: { attempts: 1, initialDelayMs: 0, maxDelayMs: 0 } }]) expect(() => createConnector({ ...base, ...ok })).not.toThrow()
   })
 
   it('refuses an unknown keyring with KEYRING_NOT_FOUND', async () => {

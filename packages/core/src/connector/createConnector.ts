@@ -8,6 +8,7 @@ import type { Ledger, Unsubscribe } from '../ledger/Ledger.js'
 import type { Accusation, Key, KeyRequest, SignRequest } from '../ledger/types.js'
 import { MAX_PARTY_REJECT_REASON } from '../ledger/treasury/responses.js'
 import { signatureProblem } from '../ledger/treasury/schemes.js'
+import { checkInt } from '../ledger/validate.js'
 import { sleep } from '../async/sleep.js'
 import { remember } from '../cache/remember.js'
 
@@ -118,6 +119,8 @@ const unfinishedCodes = ['TIMEOUT', 'MPC_ABORT', 'BACKEND_TRANSIENT'] as const
 const badResultCodes = ['INVALID_RESULT', 'INVALID_PUBLIC_KEY'] as const
 /** An error's message with its details: `shortMessage (details)`. */
 const withDetails = (e: ZrError) => `${e.shortMessage}${e.details ? ` (${e.details})` : ''}`
+/** The longest delay a timer holds (setTimeout's limit, about 24.8 days). */
+const maxTimerMs = 2 ** 31 - 1
 /** Keys a connector remembers (the most recent). */
 const KEYS_KEPT = 1024
 
@@ -141,13 +144,14 @@ const KEYS_KEPT = 1024
 export function createConnector(options: ConnectorOptions): Connector {
   const { ledger, account, keyring, backend } = options
   const client: ClientBase = { ledger, account }
-  const concurrency = options.concurrency ?? 4
-  const attempts = options.retry?.attempts ?? 5
-  const initialDelay = options.retry?.initialDelayMs ?? 200
-  const maxDelay = options.retry?.maxDelayMs ?? 5_000
-  const pollInterval = options.pollIntervalMs ?? 5_000
+  // a bad number here would make the connector spin (0 ms timers) or stall (NaN, negative): refused at once
+  const concurrency = checkInt(options.concurrency ?? 4, 'connector option concurrency', { min: 1, max: 10_000 })
+  const attempts = checkInt(options.retry?.attempts ?? 5, 'connector option retry.attempts', { min: 1, max: 1_000 })
+  const initialDelay = checkInt(options.retry?.initialDelayMs ?? 200, 'connector option retry.initialDelayMs', { max: maxTimerMs })
+  const maxDelay = checkInt(options.retry?.maxDelayMs ?? 5_000, 'connector option retry.maxDelayMs', { max: maxTimerMs })
+  const pollInterval = checkInt(options.pollIntervalMs ?? 5_000, 'connector option pollIntervalMs', { max: maxTimerMs })
   const endorse = (options.endorse ?? true) && backend.thresholdSignatures === true
-  const endorseAfter = options.endorseAfterMs ?? 1_000
+  const endorseAfter = checkInt(options.endorseAfterMs ?? 1_000, 'connector option endorseAfterMs', { min: 1, max: maxTimerMs })
   const emit = (e: ConnectorEvent) => {
     try {
       options.onEvent?.(e)

@@ -328,12 +328,7 @@ export function createConnector(options: ConnectorOptions): Connector {
       if (settled()) return skipSettled()
       try {
         const receipt = await post(kind, requestId, result as never)
-        const latencyMs = Date.now() - started
-        stats.responded++
-        stats.latencyTotal += latencyMs
-        stats.latencyCount++
-        emit({ type: 'responded', kind, requestId, status: String(receipt.result.status), latencyMs })
-        reportAccusations(kind, requestId, result.accusations)
+        responded(kind, requestId, receipt, started, result.accusations)
       } catch (e) {
         if (isZrError(e) && (badResultCodes as readonly string[]).includes(e.code)) {
           await reject(kind, requestId, `keyring produced an invalid result: ${e.shortMessage} ${e.details ?? ''}`.trim())
@@ -406,13 +401,18 @@ export function createConnector(options: ConnectorOptions): Connector {
   /** Posts `endorsement` as this party's response, `why` saying why not its own, with this party's accusations. */
   async function postEndorsement(requestId: number, endorsement: Endorsement, why: string, accusations: readonly Accusation[] | undefined, started: number): Promise<void> {
     const receipt = await post('sign', requestId, { signatures: [...endorsement.signatures], ...accusationsFor(accusations) } as never)
+    emit({ type: 'endorsed', kind: 'sign', requestId, party: endorsement.party, error: why })
+    responded('sign', requestId, receipt, started, accusations)
+  }
+
+  /** Counts a posted response (and its latency from pick-up) and tells observers, with the accusations it carried. */
+  function responded(kind: 'key' | 'sign', requestId: number, receipt: Awaited<ReturnType<typeof post>>, started: number, accusations: readonly Accusation[] | undefined): void {
     const latencyMs = Date.now() - started
     stats.responded++
     stats.latencyTotal += latencyMs
     stats.latencyCount++
-    emit({ type: 'endorsed', kind: 'sign', requestId, party: endorsement.party, error: why })
-    emit({ type: 'responded', kind: 'sign', requestId, status: String(receipt.result.status), latencyMs })
-    reportAccusations('sign', requestId, accusations)
+    emit({ type: 'responded', kind, requestId, status: String(receipt.result.status), latencyMs })
+    reportAccusations(kind, requestId, accusations)
   }
 
   /** The backend's accusations, minus any naming this party itself or a party twice (the ledger refuses those). */

@@ -569,7 +569,6 @@ describe('a signer that lost its co-signer\'s last message', () => {
       open(id, participants) {
         const s = router.open(id, participants)
         return {
-          ...s,
           id: s.id,
           self: s.self,
           participants: s.participants,

@@ -50,10 +50,10 @@ export function protocolParty<K>(options: FrostPartyOptions & { shares: SecretSt
 
     async createKey({ requestId, keyType, keyring, signal, expiresAt }) {
       check(keyType)
-      // the wait for parties leaves the key generation's rounds time to run before the request expires
-      const waitUntil = signersDeadline(expiresAt, options.attemptTimeoutMs ?? 3_000)
       const known = await shares.get(requestName(keyring, requestId))
       if (known) return { publicKey: known }
+      // the wait for parties leaves the key generation's rounds time to run before the request expires
+      const waitUntil = signersDeadline(expiresAt, options.attemptTimeoutMs ?? 3_000)
       let done!: () => void
       const running = new Promise<void>((resolve) => (done = resolve))
       generating.add(running)

@@ -19,7 +19,7 @@ export { canonicalBytes, canonicalMaxDepth, canonicalParse, canonicalStringify }
 // Ledger
 export { matchesEventFilter } from './ledger/events.js'
 export { partyResponseBytes, partyResponseDigest, txSignBytes, txSignDigest, verifyAccountSignature, type PartyResponseSubject } from './ledger/tx.js'
-export { ed25519Verifier, nativeCryptoAvailable, nativeSha512, nativeSha512Stream, verifyEd25519, verifySecp256k1Sha256, type Sha512Stream } from './crypto/nativeCrypto.js'
+export { ed25519Verifier, nativeCryptoAvailable, nativeSha512, nativeSha512Stream, nodeCrypto, verifyEd25519, verifySecp256k1Sha256, type NativeJwk, type NodeCrypto, type Sha512Stream } from './crypto/nativeCrypto.js'
 export { schnorrVerifier, verifySchnorr } from './crypto/schnorrVerifier.js'
 export { xchachaOpen, xchachaSeal } from './crypto/xchacha20poly1305.js'
 export { keyTypeNumbers } from './ledger/types.js'

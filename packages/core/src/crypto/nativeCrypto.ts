@@ -18,9 +18,14 @@ import { ZrError } from '../errors/ZrError.js'
  */
 
 /** The parts of `node:crypto` used here. */
-type NodeCrypto = {
-  createPublicKey(options: { key: Uint8Array; format: 'der'; type: 'spki' }): unknown
+export type NodeCrypto = {
+  createPublicKey(options: { key: Uint8Array; format: 'der'; type: 'spki' } | { key: NativeJwk; format: 'jwk' }): unknown
+  createPrivateKey?(options: { key: Uint8Array; format: 'der'; type: 'pkcs8' } | { key: NativeJwk; format: 'jwk' }): unknown
   verify(algorithm: string | null, data: Uint8Array, key: unknown, signature: Uint8Array): boolean
+  /** Ed25519 signing (`algorithm` null): RFC 8032, deterministic. */
+  sign?(algorithm: null, data: Uint8Array, key: unknown): Uint8Array
+  /** X25519 (RFC 7748) of a private and a public key object. */
+  diffieHellman?(options: { privateKey: unknown; publicKey: unknown }): Uint8Array
   /** One-shot digest (Node 20.12 and later). */
   hash?(algorithm: string, data: Uint8Array, outputEncoding: 'buffer'): Uint8Array
   /** A streaming digest whose state can be copied. */
@@ -30,10 +35,16 @@ type NodeCrypto = {
   createDecipheriv?(algorithm: 'chacha20-poly1305', key: Uint8Array, nonce: Uint8Array, options: { authTagLength: 16 }): NativeAead & { setAuthTag(tag: Uint8Array): void }
 }
 
+/** An RFC 8037 key (OKP: Ed25519, X25519) as `createPublicKey`/`createPrivateKey` take it: base64url fields. */
+export type NativeJwk = { kty: 'OKP'; crv: 'Ed25519' | 'X25519'; x: string; d?: string }
+
 /** What the native ChaCha20-Poly1305 cipher and decipher objects share. */
 export type NativeAead = { setAAD(aad: Uint8Array, options: { plaintextLength: number }): void; update(data: Uint8Array): Uint8Array; final(): Uint8Array }
 
-/** `node:crypto` where the platform has it (Node), else undefined (browsers: noble does the work). */
+/**
+ * `node:crypto` where the platform has it (Node), else undefined (browsers: noble does the work). zrkit's other
+ * native fast paths (ed25519 points in `@zrkit/mpc`) take it from here and follow the same rule as the checks below.
+ */
 export const nodeCrypto: NodeCrypto | undefined = (() => {
   try {
     const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process

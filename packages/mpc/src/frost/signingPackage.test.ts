@@ -147,6 +147,30 @@ describe('prepared FROST signing: RFC 9591 and Zcash Foundation vectors', () => 
     }
   })
 
+  it('round one without a random source (native Ed25519 nonces on Node): each commitment is noble’s [nonce]B, nonces are fresh', () => {
+    for (const [suite, Point] of [
+      [ed, ed25519.Point],
+      [bip340, secp256k1.Point],
+      [plainSecp, secp256k1.Point],
+    ] as const) {
+      const F = suite.sign
+      const secret = Object.values(F.trustedDealer({ min: 2, max: 3 }).secretShares)[0]!
+      const seen = new Set<string>()
+      for (let i = 0; i < 5; i++) {
+        const { nonces, commitments } = commit(suite, secret)
+        for (const [nonce, point] of [
+          [nonces.hiding, commitments.hiding],
+          [nonces.binding, commitments.binding],
+        ] as const) {
+          const k = F.utils.Fn.fromBytes(nonce)
+          expect(hex(Point.BASE.multiply(k).toBytes())).toBe(hex(point))
+          seen.add(hex(nonce))
+        }
+      }
+      expect(seen.size).toBe(10)
+    }
+  })
+
   it('round one refuses a random source that is not a function or gives other than 32 bytes', () => {
     const secret = Object.values(ed.sign.trustedDealer({ min: 2, max: 3 }).secretShares)[0]!
     for (const rng of [null, 5, 'x', {}] as unknown[]) {

@@ -5,17 +5,19 @@ import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import { bytesToHex, concatBytes, hexToBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 import { ZrError, describeValue } from '@zrkit/core'
 import { nativeSha512 } from '@zrkit/core/internal'
-import { ed25519IsPrimeOrder, ed25519PublicMsm, secp256k1PublicMsm } from '../curves/publicMsm.js'
+import { type NativeNonce, ed25519InPrimeOrderSubgroup, nativeEd25519Nonce } from '../curves/ed25519Native.js'
+import { ed25519PublicMsm, secp256k1PublicMsm } from '../curves/publicMsm.js'
 import type { Frost, FrostKey } from './suites.js'
 
 // FROST round two (RFC 9591 Sections 4.4-4.6 and 5.2-5.4) computed once per signing package.
 //
 // Why not noble's public FROST API here: noble's `trustedDealer`/DKG are used as they are (runDkg.ts),
 // but its round-two calls take raw bytes and re-derive everything per call, and there is no prepared
-// form. Round one (`commit` below) is RFC 9591's nonce_generate and noble's constant-time BASE.multiply,
-// kept as points: noble's `commit` returns bytes only, and decoding its two points back cost each party
-// about as much again as the commit (`npx tsx bench/curves.ts frost`, "round one"); the same bytes as
-// noble's for the same randomness (signingPackage.test.ts, with the vectors' randomness). One party's round two (its share, then the aggregate checked
+// form. Round one (`commit` below) is RFC 9591's nonce_generate and noble's constant-time BASE.multiply
+// (for ed25519 on Node, one native Ed25519 signature per nonce instead), kept as points: noble's `commit`
+// returns bytes only, and decoding its two points back cost each party about as much again as the commit
+// (`npx tsx bench/curves.ts frost`, "round one"); given the randomness, the same bytes as noble's
+// (signingPackage.test.ts, with the vectors' randomness). One party's round two (its share, then the aggregate checked
 // by an independent verifier) measured with `npx tsx bench/curves.ts frost`, one thread, same run:
 // noble `signShare` + `aggregate` take 7-11x this module's time for ed25519 and 2.5-3.5x for BIP340
 // (t = 2, 3, 5). noble also has no per-signer blame after a failed aggregate without re-deriving per
@@ -82,6 +84,8 @@ type Profile = {
   H1(m: Uint8Array): bigint
   /** RFC 9591 H3: the nonce derivation's hash to a scalar (Section 4.1 nonce_generate). */
   H3(m: Uint8Array): bigint
+  /** ed25519 on Node: a fresh nonce hedged with the serialized share, and its commitment, natively (see `commit`). */
+  readonly nativeNonce?: ((share: Uint8Array) => NativeNonce | undefined) | undefined
   H4(m: Uint8Array): Uint8Array
   H5(m: Uint8Array): Uint8Array
   /** The challenge of `R` (group commitment) under `Y` (group key as used for signing). */
@@ -107,12 +111,21 @@ function edProfile(hash: (data: Uint8Array) => Uint8Array = nativeSha512 ?? sha5
     Point: ed25519.Point as unknown as PtCons,
     Fn,
     pointBytes: 32,
-    // [L]P = 0, variable time on the public point (the same answer as noble's isTorsionFree, faster).
-    inPrimeOrderSubgroup: (p) => ed25519IsPrimeOrder(p as never),
+    // The same answer as noble's isTorsionFree: confirmed by native X25519 where there is one, else [L]P = 0 in
+    // variable time on the public point.
+    inPrimeOrderSubgroup: (p) => ed25519InPrimeOrderSubgroup(p as never),
     msm: (points, scalars) => ed25519PublicMsm(points as never, scalars) as unknown as Pt,
     bip340: false,
     H1: (m) => scalar(sha512(concatBytes(rho, m))),
     H3: (m) => scalar(sha512(concatBytes(nonce, m))),
+    nativeNonce: (share) => {
+      const hedge = concatBytes(nonce, share)
+      try {
+        return nativeEd25519Nonce(hedge)
+      } finally {
+        hedge.fill(0)
+      }
+    },
     H4: (m) => sha512(concatBytes(msg, m)),
     H5: (m) => sha512(concatBytes(com, m)),
     // RFC 9591 Section 6.1: H2 is undecorated SHA-512, as in RFC 8032.
@@ -348,16 +361,22 @@ class OwnNonces implements Nonces {
 }
 
 /**
- * RFC 9591 Section 5.1 round one: fresh nonces and their commitments, the same bytes as noble's `commit`
- * (for the same random bytes). Each nonce is Section 4.1 nonce_generate, H3(32 random bytes ||
- * SerializeScalar(share)), and its commitment is noble's constant-time `BASE.multiply` of it. The points are
- * kept as computed, not encoded and decoded back: the returned objects privately carry them, so that
+ * RFC 9591 Section 5.1 round one: fresh nonces and their commitments. Each nonce hedges fresh randomness with the
+ * secret share (Section 4.1), and its commitment is computed in constant time:
+ * - given `rng` (known-answer tests), or for the secp256k1 suites, or where the platform has no native Ed25519:
+ *   Section 4.1 nonce_generate, H3(32 random bytes || SerializeScalar(share)), and noble's `BASE.multiply`; the
+ *   same bytes as noble's `commit` for the same random bytes;
+ * - for ed25519 on Node without `rng`: one native Ed25519 signature per nonce ({@link nativeEd25519Nonce}), whose
+ *   nonce is SHA-512(32 fresh random bytes || H3's tag || SerializeScalar(share)) mod L, the same hedge in
+ *   another order, at about half the cost of noble's multiplication.
+ *
+ * The points are kept, not encoded and decoded back: the returned objects privately carry them, so that
  * {@link prepareSigning} (given them as `own`) need not decode or validate its own points and
  * {@link signShare} need not recompute them from the nonces. Throws `INVALID_INPUT` for a secret package
  * that is not `{ identifier, signingShare }` of the suite, or an `rng` that is not a function.
  *
- * `rng` (default: noble's `randomBytes`, the platform's CSPRNG) is for known-answer tests: never pass
- * anything but a CSPRNG when signing for real (repeated randomness reuses nonces and reveals the share).
+ * `rng` is for known-answer tests: never pass anything but a CSPRNG when signing for real (repeated randomness
+ * reuses nonces and reveals the share). Without it, the platform's CSPRNG is used.
  *
  * @example
  * ```ts
@@ -365,9 +384,9 @@ class OwnNonces implements Nonces {
  * const { nonces, commitments } = commit(frostSuite('eddsa-ed25519'), key.secret) // send commitments; keep nonces
  * ```
  */
-export function commit(suite: SigningSuite, secret: SecretPackage, rng: (bytes: number) => Uint8Array = randomBytes): { nonces: Nonces; commitments: Commitments } {
+export function commit(suite: SigningSuite, secret: SecretPackage, rng?: (bytes: number) => Uint8Array): { nonces: Nonces; commitments: Commitments } {
   const profile = profileOf(suite)
-  if (typeof rng !== 'function') throw invalid('Invalid random source.', `expected a function (bytes: number) => Uint8Array, got ${describeValue(rng)}`)
+  if (rng !== undefined && typeof rng !== 'function') throw invalid('Invalid random source.', `expected a function (bytes: number) => Uint8Array, got ${describeValue(rng)}`)
   const s = secret as { identifier?: unknown; signingShare?: unknown } | null
   if (!s || typeof s !== 'object' || typeof s.identifier !== 'string' || !(s.signingShare instanceof Uint8Array)) {
     throw invalid('Invalid FROST secret package.', `expected { identifier, signingShare }, got ${!s || typeof s !== 'object' ? describeValue(s) : `identifier ${describeValue(s.identifier)} and signingShare ${describeValue(s.signingShare)}`}`)
@@ -377,26 +396,28 @@ export function commit(suite: SigningSuite, secret: SecretPackage, rng: (bytes: 
   const share = scalarOf(profile, s.signingShare, 'The signing share is malformed.')
   const { Fn, Point } = profile
   const shareBytes = Fn.toBytes(share)
-  const nonceOf = () => {
-    const random = rng(32)
+  /** A nonce and its commitment point: native where it can be, else H3 and noble's constant-time BASE·nonce. */
+  const nonceOf = (): { scalar: bigint; point: Pt } => {
+    const native = rng === undefined ? profile.nativeNonce?.(shareBytes) : undefined
+    if (native) return { scalar: native.scalar, point: Point.fromBytes(native.commitment) }
+    const random = (rng ?? randomBytes)(32)
     if (!(random instanceof Uint8Array) || random.length !== 32) throw invalid('Invalid random source.', `expected 32 random bytes from rng(32), got ${describeValue(random)}`)
-    return profile.H3(concatBytes(random, shareBytes))
+    const scalar = profile.H3(concatBytes(random, shareBytes))
+    return { scalar, point: Point.BASE.multiply(scalar) }
   }
-  let d: bigint
-  let e: bigint
+  let d: { scalar: bigint; point: Pt }
+  let e: { scalar: bigint; point: Pt }
   try {
     d = nonceOf()
     e = nonceOf()
   } finally {
     shareBytes.fill(0)
   }
-  // BASE·nonce with noble's constant-time multiplication (the nonces are secret): points of prime order,
-  // kept as they are. They stay with this party (keyed by its own objects).
-  const hidingPoint = Point.BASE.multiply(d)
-  const bindingPoint = Point.BASE.multiply(e)
+  // Points of prime order, kept as they are. They stay with this party (keyed by its own objects).
+  const [hidingPoint, bindingPoint] = [d.point, e.point]
   const [hiding, binding] = [hidingPoint.toBytes(), bindingPoint.toBytes()]
   const own: Own = { profile, identifier: s.identifier, hiding: hiding.slice(), binding: binding.slice(), hidingPoint, bindingPoint }
-  return { nonces: new OwnNonces(Fn.toBytes(d), Fn.toBytes(e), own), commitments: new OwnCommitments(s.identifier, hiding, binding, own) }
+  return { nonces: new OwnNonces(Fn.toBytes(d.scalar), Fn.toBytes(e.scalar), own), commitments: new OwnCommitments(s.identifier, hiding, binding, own) }
 }
 
 // ---- The signing package ----------------------------------------------------------------------

@@ -1,0 +1,114 @@
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { sha512 } from '@noble/hashes/sha2.js'
+import { nativeCryptoAvailable } from '@zrkit/core/internal'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { ed25519InPrimeOrderSubgroup, nativeConfirmsPrimeOrder, nativeEd25519Nonce } from './ed25519Native.js'
+
+// The native (Node's OpenSSL) fast paths for ed25519 points, against noble (the independent reference): the
+// prime-order check on prime-order points, on every small-order point and on each of them added to a
+// prime-order point (what a malicious signer can send), and nonce commitments checked by noble's [r]B.
+// These suites run on Node, so the native paths must actually run here: each "native" test asserts that.
+
+const Ed = ed25519.Point
+type EdPt = InstanceType<typeof Ed>
+
+/** A point of order 8, from the torsion part of a decoded point. */
+const T8 = (() => {
+  for (let i = 0; ; i++) {
+    let P: EdPt
+    try {
+      P = Ed.fromBytes(sha512(Uint8Array.of(i)).subarray(0, 32))
+    } catch {
+      continue
+    }
+    const T = P.subtract(P.clearCofactor().multiplyUnsafe(Ed.Fn.inv(8n)))
+    if (!T.double().double().is0()) return T
+  }
+})()
+const torsion = Array.from({ length: 7 }, (_, k) => T8.multiplyUnsafe(BigInt(k + 1))) // every small-order point but the identity
+
+describe('nativeConfirmsPrimeOrder', () => {
+  it('runs natively on this platform and confirms prime-order points (noble agrees)', () => {
+    expect(nativeCryptoAvailable).toBe(true)
+    expect(nativeConfirmsPrimeOrder(Ed.BASE)).toBe(true)
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: Ed.Fn.ORDER - 1n }), (k) => {
+        const P = Ed.fromBytes(Ed.BASE.multiply(k).toBytes()) // decoded, as received points are
+        expect(P.isTorsionFree()).toBe(true)
+        expect(nativeConfirmsPrimeOrder(P)).toBe(true)
+        expect(nativeConfirmsPrimeOrder(Ed.BASE.multiplyUnsafe(k))).toBe(true) // projective, Z != 1
+      }),
+      { numRuns: 30 },
+    )
+  })
+
+  it('never confirms a point with a small-order component, nor the identity or a small-order point', () => {
+    expect(nativeConfirmsPrimeOrder(Ed.ZERO)).toBe(false) // y = 1: left to the JavaScript check
+    for (const T of torsion) {
+      expect(T.isTorsionFree()).toBe(false)
+      expect(nativeConfirmsPrimeOrder(T)).toBe(false)
+    }
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: Ed.Fn.ORDER - 1n }), fc.integer({ min: 0, max: 6 }), (k, t) => {
+        const P = Ed.fromBytes(Ed.BASE.multiply(k).add(torsion[t]!).toBytes())
+        expect(P.isTorsionFree()).toBe(false)
+        expect(nativeConfirmsPrimeOrder(P)).toBe(false)
+      }),
+      { numRuns: 60 },
+    )
+  })
+
+  it('refuses what is not a noble ed25519 point', () => {
+    expect(nativeConfirmsPrimeOrder({ X: 1n, Y: 2n, Z: 1n } as never)).toBe(false)
+    expect(nativeConfirmsPrimeOrder(null as never)).toBe(false)
+  })
+})
+
+describe('ed25519InPrimeOrderSubgroup', () => {
+  it('gives noble’s isTorsionFree answer on arbitrary decoded points (mostly of mixed order)', () => {
+    let decoded = 0
+    let prime = 0
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.boolean(), (bytes, clear) => {
+        let P: EdPt
+        try {
+          P = Ed.fromBytes(bytes)
+        } catch {
+          return
+        }
+        decoded++
+        if (clear) P = P.clearCofactor()
+        const expected = P.isTorsionFree()
+        if (expected) prime++
+        expect(ed25519InPrimeOrderSubgroup(P)).toBe(expected)
+      }),
+      { numRuns: 200 },
+    )
+    expect(decoded).toBeGreaterThan(40)
+    expect(prime).toBeGreaterThan(10)
+  })
+
+  it('answers for every small-order point and the identity as noble does', () => {
+    expect(ed25519InPrimeOrderSubgroup(Ed.ZERO)).toBe(Ed.ZERO.isTorsionFree())
+    for (const T of torsion) expect(ed25519InPrimeOrderSubgroup(T)).toBe(false)
+  })
+})
+
+describe('nativeEd25519Nonce', () => {
+  it('runs natively here; each commitment is noble’s [r]B of its nonce, and nonces are fresh', () => {
+    const seen = new Set<bigint>()
+    for (let i = 0; i < 20; i++) {
+      const nonce = nativeEd25519Nonce(Uint8Array.of(1, 2, 3, i))
+      expect(nonce).toBeDefined()
+      expect(nonce!.scalar > 0n && nonce!.scalar < Ed.Fn.ORDER).toBe(true)
+      expect(Ed.BASE.multiply(nonce!.scalar).toBytes()).toEqual(nonce!.commitment)
+      seen.add(nonce!.scalar)
+    }
+    // the same hedge twice still gives fresh nonces (the random seed differs)
+    const a = nativeEd25519Nonce(new Uint8Array(40))!
+    const b = nativeEd25519Nonce(new Uint8Array(40))!
+    seen.add(a.scalar).add(b.scalar)
+    expect(seen.size).toBe(22)
+  })
+})

@@ -4,7 +4,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha512 } from '@noble/hashes/sha2.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { ed25519IsPrimeOrder, ed25519PublicMsm, secp256k1PublicMsm } from './publicMsm.js'
+import { ed25519IsPrimeOrder, ed25519PointFromBytes, ed25519PublicMsm, secp256k1PublicMsm } from './publicMsm.js'
 
 // The variable-time multi-scalar products and the ed25519 subgroup check against noble (the
 // independent reference): random inputs, and the inputs that break incomplete formulas (equal and
@@ -139,5 +139,86 @@ describe('ed25519IsPrimeOrder', () => {
       { numRuns: 100 },
     )
     expect(decoded).toBeGreaterThan(20)
+  })
+})
+
+describe('ed25519PointFromBytes', () => {
+  const p = Ed.Fp.ORDER
+  const le = (n: bigint, signBit = false) => {
+    const out = new Uint8Array(32)
+    for (let i = 0; i < 32; i++) out[i] = Number((n >> BigInt(8 * i)) & 0xffn)
+    if (signBit) out[31]! |= 0x80
+    return out
+  }
+  /** Both decoders on the same bytes: the same point, or both refuse. */
+  const same = (bytes: Uint8Array) => {
+    let theirs: EdPt | undefined
+    try {
+      theirs = Ed.fromBytes(bytes)
+    } catch {
+      theirs = undefined
+    }
+    if (theirs === undefined) {
+      expect(() => ed25519PointFromBytes(bytes)).toThrow(RangeError)
+      return false
+    }
+    const mine = ed25519PointFromBytes(bytes)
+    expect(mine.equals(theirs)).toBe(true)
+    expect(mine.toAffine()).toEqual(theirs.toAffine())
+    expect(mine.toBytes()).toEqual(bytes)
+    if (!mine.is0()) mine.assertValidity() // noble's assertValidity refuses the identity, which decodes
+    return true
+  }
+
+  it('decodes every valid encoding as noble does (multiples of the base point, both signs of x)', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: Ed.Fn.ORDER - 1n }), (k) => {
+        const P = Ed.BASE.multiply(k)
+        expect(same(P.toBytes())).toBe(true)
+        expect(same(P.negate().toBytes())).toBe(true)
+      }),
+      { numRuns: 60 },
+    )
+  })
+
+  it('accepts and refuses arbitrary bytes exactly as noble does', () => {
+    let accepted = 0
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (bytes) => {
+        if (same(bytes)) accepted++
+      }),
+      { numRuns: 300 },
+    )
+    expect(accepted).toBeGreaterThan(60) // about half of all y have a point
+    expect(accepted).toBeLessThan(240)
+  })
+
+  it('agrees with noble on the edge encodings: y = 0, ±1, p - 1, non-canonical y >= p, x = 0 with the sign bit, small-order points', () => {
+    for (const y of [0n, 1n, p - 1n, p - 2n, 2n, p, p + 1n, p + 18n, (1n << 255n) - 1n]) {
+      same(le(y))
+      same(le(y, true))
+    }
+    // x = 0 happens at y = ±1: with the sign bit set both must refuse
+    expect(() => ed25519PointFromBytes(le(1n, true))).toThrow(RangeError)
+    expect(() => ed25519PointFromBytes(le(p - 1n, true))).toThrow(RangeError)
+    // the small-order points decode (the subgroup check is the caller's)
+    const T8 = (() => {
+      for (let i = 0; ; i++) {
+        try {
+          const P = Ed.fromBytes(sha512(Uint8Array.of(i, 1)).subarray(0, 32))
+          const T = P.subtract(P.clearCofactor().multiplyUnsafe(Ed.Fn.inv(8n)))
+          if (!T.double().double().is0()) return T
+        } catch {
+          continue
+        }
+      }
+    })()
+    for (let k = 1n; k <= 8n; k++) expect(same(T8.multiplyUnsafe(k).toBytes())).toBe(true)
+  })
+
+  it('refuses what is not 32 bytes', () => {
+    for (const bad of [new Uint8Array(31), new Uint8Array(33), 'ab' as unknown as Uint8Array, null as unknown as Uint8Array]) {
+      expect(() => ed25519PointFromBytes(bad)).toThrow(RangeError)
+    }
   })
 })

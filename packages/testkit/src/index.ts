@@ -18,7 +18,7 @@ export {
 } from './ledger.js'
 export { ownerWorld, type OwnerWorld, type OwnerWorldOptions } from './ownerWorld.js'
 export { localKeyringWorld, type LocalKeyringWorld, type LocalKeyringWorldOptions } from './localKeyringWorld.js'
-export { offCurveEd25519, offCurveSecp256k1 } from './notOnCurve.js'
+export { ed25519SmallOrderPoints, offCurveEd25519, offCurveSecp256k1 } from './notOnCurve.js'
 export { closedPort } from './ports.js'
 export { FULL_RUN_VARIABLE, fullRun, fuzzRuns, itInFullRun, scaled } from './scale.js'
 export { frostVector, frostVectorNames, type FrostVectorName } from './vectors.js'

@@ -4,7 +4,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256, sha512 } from '@noble/hashes/sha2.js'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { offCurveEd25519, offCurveSecp256k1 } from '@zrkit/testkit'
+import { ed25519SmallOrderPoints, offCurveEd25519, offCurveSecp256k1 } from '@zrkit/testkit'
 import { ed25519Verifier, nativeCryptoAvailable, verifyEd25519, verifySecp256k1Sha256 } from './nativeCrypto.js'
 
 // The ed25519 verifier (Node's native Ed25519 where available) against noble's ed25519.verify (zip215: false),
@@ -12,7 +12,6 @@ import { ed25519Verifier, nativeCryptoAvailable, verifyEd25519, verifySecp256k1S
 // and never a signature accepted that noble refuses, including under small-order keys.
 
 const Point = ed25519.Point
-type Pt = InstanceType<typeof Point>
 const noble = (sig: Uint8Array, msg: Uint8Array, key: Uint8Array) => {
   try {
     return ed25519.verify(sig, msg, key, { zip215: false })
@@ -21,20 +20,7 @@ const noble = (sig: Uint8Array, msg: Uint8Array, key: Uint8Array) => {
   }
 }
 
-/** A point of order 8, from the torsion part of a decoded point. */
-const T8 = (() => {
-  for (let i = 0; ; i++) {
-    let P: Pt
-    try {
-      P = Point.fromBytes(sha512(Uint8Array.of(i)).subarray(0, 32))
-    } catch {
-      continue
-    }
-    const T = P.subtract(P.clearCofactor().multiplyUnsafe(Point.Fn.inv(8n)))
-    if (!T.double().double().is0()) return T
-  }
-})()
-const torsion = Array.from({ length: 8 }, (_, k) => T8.multiplyUnsafe(BigInt(k + 1))) // torsion[7] is the identity
+const torsion = ed25519SmallOrderPoints // torsion[7] is the identity
 
 describe('verifyEd25519', () => {
   it('runs natively on this Node (so the tests below exercise the native path)', () => {

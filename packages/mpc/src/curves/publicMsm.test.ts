@@ -1,8 +1,8 @@
 import { mulAddUnsafe } from '@noble/curves/abstract/curve.js'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { sha512 } from '@noble/hashes/sha2.js'
 import fc from 'fast-check'
+import { ed25519SmallOrderPoints } from '@zrkit/testkit'
 import { describe, expect, it } from 'vitest'
 import { ed25519IsPrimeOrder, ed25519PointFromBytes, ed25519PublicMsm, secp256k1PublicMsm } from './publicMsm.js'
 
@@ -75,20 +75,7 @@ describe('public multi-scalar multiplication', () => {
 })
 
 describe('ed25519IsPrimeOrder', () => {
-  /** A point of order 8, from the torsion part of a decoded point. */
-  const T8 = (() => {
-    for (let i = 0; ; i++) {
-      let P: EdPt
-      try {
-        P = Ed.fromBytes(sha512(Uint8Array.of(i)).subarray(0, 32))
-      } catch {
-        continue
-      }
-      const T = P.subtract(P.clearCofactor().multiplyUnsafe(Ed.Fn.inv(8n)))
-      if (!T.double().double().is0()) return T
-    }
-  })()
-  const torsion = Array.from({ length: 8 }, (_, k) => T8.multiplyUnsafe(BigInt(k + 1))) // torsion[7] is the identity
+  const torsion = ed25519SmallOrderPoints // torsion[7] is the identity
 
   it('agrees with noble on the base point, the identity and every small-order point', () => {
     expect(ed25519IsPrimeOrder(Ed.BASE)).toBe(true)
@@ -202,18 +189,7 @@ describe('ed25519PointFromBytes', () => {
     expect(() => ed25519PointFromBytes(le(1n, true))).toThrow(RangeError)
     expect(() => ed25519PointFromBytes(le(p - 1n, true))).toThrow(RangeError)
     // the small-order points decode (the subgroup check is the caller's)
-    const T8 = (() => {
-      for (let i = 0; ; i++) {
-        try {
-          const P = Ed.fromBytes(sha512(Uint8Array.of(i, 1)).subarray(0, 32))
-          const T = P.subtract(P.clearCofactor().multiplyUnsafe(Ed.Fn.inv(8n)))
-          if (!T.double().double().is0()) return T
-        } catch {
-          continue
-        }
-      }
-    })()
-    for (let k = 1n; k <= 8n; k++) expect(same(T8.multiplyUnsafe(k).toBytes())).toBe(true)
+    for (const T of ed25519SmallOrderPoints) expect(same(T.toBytes())).toBe(true)
   })
 
   it('refuses what is not 32 bytes', () => {

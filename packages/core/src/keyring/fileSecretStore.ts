@@ -29,6 +29,10 @@ const FILE_PREFIX = 'secret-'
  *   one, never half of a secret (at most a stray `.tmp-*` file, which is never read and safe to delete).
  * - Permissions: files are created with mode 0o600; `dir` is created (with its parents) with mode 0o700
  *   when missing. An existing `dir` keeps its mode.
+ * - One process at a time: the store takes no lock. Two processes writing one directory can each overwrite
+ *   the other's entries; for an MPC party that could mean a presignature whose use one process recorded is
+ *   used again by the other. Hold the directory's lock for the life of the process, as `zrkit party start`
+ *   does: `await acquireDirectoryLock(dir, { label: 'share directory' })` (from `@zrkit/core/node`).
  *
  * @param dir Directory of the store; created on the first `set` if missing.
  *

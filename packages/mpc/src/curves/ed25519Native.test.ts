@@ -1,8 +1,10 @@
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { nativeCryptoAvailable } from '@zrkit/core/internal'
+import { nativeCryptoAvailable, nodeCrypto } from '@zrkit/core/internal'
 import { ed25519SmallOrderPoints } from '@zrkit/testkit'
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { commit } from '../frost/signingPackage.js'
+import { frostSuite } from '../frost/suites.js'
 import { ed25519InPrimeOrderSubgroup, nativeConfirmsPrimeOrder, nativeEd25519Nonce } from './ed25519Native.js'
 
 // The native (Node's OpenSSL) fast paths for ed25519 points, against noble (the independent reference): the
@@ -96,5 +98,47 @@ describe('nativeEd25519Nonce', () => {
     const b = nativeEd25519Nonce(new Uint8Array(40))!
     seen.add(a.scalar).add(b.scalar)
     expect(seen.size).toBe(22)
+  })
+})
+
+describe('when the native crypto fails, JavaScript decides', () => {
+  afterEach(() => vi.restoreAllMocks())
+  const crypto = nodeCrypto as Required<NonNullable<typeof nodeCrypto>>
+
+  it('an X25519 that throws or answers garbage confirms nothing, and the answers stay noble’s', () => {
+    const P = Ed.BASE.multiply(987654321n)
+    const mixed = P.add(torsion[2]!)
+    for (const fake of [
+      () => {
+        throw new Error('native failure')
+      },
+      () => new Uint8Array(32).fill(9),
+      () => new Uint8Array(31),
+    ]) {
+      const spy = vi.spyOn(crypto, 'diffieHellman').mockImplementation(fake as never)
+      expect(nativeConfirmsPrimeOrder(P)).toBe(false)
+      expect(ed25519InPrimeOrderSubgroup(P)).toBe(true)
+      expect(ed25519InPrimeOrderSubgroup(mixed)).toBe(false)
+      expect(spy).toHaveBeenCalled()
+      spy.mockRestore()
+    }
+    expect(nativeConfirmsPrimeOrder(P)).toBe(true)
+  })
+
+  it('a native Ed25519 signing that throws leaves commit on noble’s nonces: still fresh, still [nonce]B', () => {
+    const suite = frostSuite('eddsa-ed25519')
+    const secret = Object.values(suite.sign.trustedDealer({ min: 2, max: 3 }).secretShares)[0]!
+    const spy = vi.spyOn(crypto, 'sign').mockImplementation(() => {
+      throw new Error('native failure')
+    })
+    expect(nativeEd25519Nonce(Uint8Array.of(1))).toBeUndefined()
+    const a = commit(suite, secret)
+    const b = commit(suite, secret)
+    expect(spy).toHaveBeenCalled()
+    for (const { nonces, commitments } of [a, b]) {
+      expect(Ed.BASE.multiply(suite.sign.utils.Fn.fromBytes(nonces.hiding)).toBytes()).toEqual(commitments.hiding)
+      expect(Ed.BASE.multiply(suite.sign.utils.Fn.fromBytes(nonces.binding)).toBytes()).toEqual(commitments.binding)
+    }
+    expect(a.nonces.hiding).not.toEqual(b.nonces.hiding)
   })
 })

@@ -168,8 +168,10 @@ export function createSessionRouter(transport: Transport, options: SessionRouter
       // the callback's own failure must not stop routing
     }
   }
-  const refuse = (shortMessage: string, details: string, context: Record<string, unknown>) =>
-    report(new ZrError('MPC_TRANSPORT', shortMessage, { details, context }))
+  // built only for a listener: a late frame for a closed session is routine, and an error's stack costs time
+  const refuse = (shortMessage: string, details: string, context: Record<string, unknown>) => {
+    if (options.onError) report(new ZrError('MPC_TRANSPORT', shortMessage, { details, context }))
+  }
 
   const prune = (now: number) => {
     const keep: Pending[] = []

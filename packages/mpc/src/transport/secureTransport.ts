@@ -187,8 +187,10 @@ export async function secureTransport(options: SecureTransportOptions): Promise<
       // the callback's own failure must not stop the transport
     }
   }
-  const refuse = (shortMessage: string, details: string, context: Record<string, unknown>) =>
-    report(new ZrError('MPC_TRANSPORT', shortMessage, { details, context }))
+  // built only for a listener: a late frame for a closed session is routine, and an error's stack costs time
+  const refuse = (shortMessage: string, details: string, context: Record<string, unknown>) => {
+    if (onError) report(new ZrError('MPC_TRANSPORT', shortMessage, { details, context }))
+  }
 
   const keyPair = x25519.keygen()
   const encryptionKey = keyPair.publicKey

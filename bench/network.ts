@@ -113,8 +113,9 @@ async function measure(net: LocalNetwork, t: number, n: number, keyType: KeyType
     const once = async (i: number) => {
       const digest = sha256(new TextEncoder().encode(`bench ${keyType} ${i}`))
       const start = performance.now()
-      const { requestId: id } = await client.requestSignature({ keyId: key.id, payloads: [digest] })
-      await client.waitForSignRequest({ requestId: id, timeoutMs: 120_000 })
+      const { requestId: id, receipt } = await client.requestSignature({ keyId: key.id, payloads: [digest] })
+      // watched from the request's own events, as `sign` does: no status query, no first look at the request
+      await client.waitForSignRequest({ requestId: id, fromSeq: receipt.events[0]!.seq, timeoutMs: 120_000 })
       const ms = performance.now() - start
       if (extra.gapMs) await new Promise((r) => setTimeout(r, extra.gapMs))
       return ms

@@ -8,7 +8,7 @@ import { partyResponseDigest } from '../../ledger/tx.js'
 import type { Key, KeyRequest } from '../../ledger/types.js'
 import { type ClientBase, requireAccount, sendMessage } from '../sendMessage.js'
 import { requireId, requireParams } from '../requireParams.js'
-import { type WaitOptions, waitUntil } from '../wait.js'
+import { type WaitOptions, fromReceipt, waitUntil } from '../wait.js'
 import { getOrThrow } from './get.js'
 
 /** Parameters of {@link requestKey}. */
@@ -107,10 +107,11 @@ export function waitForKeyRequest(client: ClientBase, params: { requestId: numbe
  * const key = await createKey(alice, { workspace, keyring, keyType: 'eddsa-ed25519' })
  * ```
  */
-export async function createKey(client: ClientBase, params: RequestKeyParameters & WaitOptions): Promise<Key> {
+export async function createKey(client: ClientBase, params: RequestKeyParameters & Omit<WaitOptions, 'fromSeq'>): Promise<Key> {
   const { timeoutMs, signal, onEvent, ...request } = requireParams(params, 'createKey')
-  const { requestId } = await requestKey(client, request)
-  return (await waitForKeyRequest(client, { requestId, timeoutMs, signal, onEvent })).key
+  const { requestId, receipt } = await requestKey(client, request)
+  // watched from the request's own events: no status query, no first look at the request
+  return (await waitForKeyRequest(client, { requestId, timeoutMs, signal, onEvent, ...fromReceipt(receipt) })).key
 }
 
 /**

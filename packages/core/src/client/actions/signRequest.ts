@@ -8,7 +8,7 @@ import { partyResponseDigest } from '../../ledger/tx.js'
 import type { SignRequest, SignRequestStatus } from '../../ledger/types.js'
 import { type ClientBase, requireAccount, sendMessage } from '../sendMessage.js'
 import { requireId, requireParams } from '../requireParams.js'
-import { type WaitOptions, waitUntil } from '../wait.js'
+import { type WaitOptions, fromReceipt, waitUntil } from '../wait.js'
 import { getOrThrow } from './get.js'
 
 /** Parameters of {@link requestSignature}. */
@@ -214,10 +214,11 @@ const settlesRequest = (e: { type: string }) => e.type === 'signRequest.fulfille
  * const [signature] = await sign(alice, { keyId: key.id, payloads: [digest] })
  * ```
  */
-export async function sign(client: ClientBase, params: RequestSignatureParameters & WaitOptions): Promise<readonly Uint8Array[]> {
+export async function sign(client: ClientBase, params: RequestSignatureParameters & Omit<WaitOptions, 'fromSeq'>): Promise<readonly Uint8Array[]> {
   const { timeoutMs, signal, onEvent, ...request } = requireParams(params, 'sign')
-  const { requestId } = await requestSignature(client, request)
-  return (await waitForSignRequest(client, { requestId, timeoutMs, signal, onEvent })).signatures
+  const { requestId, receipt } = await requestSignature(client, request)
+  // watched from the request's own events: no status query, no first look at the request
+  return (await waitForSignRequest(client, { requestId, timeoutMs, signal, onEvent, ...fromReceipt(receipt) })).signatures
 }
 
 /**

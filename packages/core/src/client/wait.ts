@@ -16,7 +16,7 @@ export type WaitOptions = {
    * The ledger event sequence number to watch from (an integer >= 1), e.g. `receipt.events[0].seq` of the
    * message that created what is waited for: every event since is replayed to the wait, so it need not ask
    * the ledger first, and a remote ledger's client need not ask where "now" is. Over a network that is two
-   * messages and a round trip fewer per wait. `sign`, `createKey` and `signAndWait`-style helpers pass it.
+   * messages and a round trip fewer per wait. `sign` and `createKey` pass it for the request they make.
    * Without it the wait asks the ledger at once and watches from now. A wait still asks the ledger every
    * second, so a `fromSeq` later than the events that settle the thing only delays the answer.
    */
@@ -146,9 +146,9 @@ export function watchEvents(client: ClientBase, filter: EventFilter, listener: (
 const maxTimeoutMs = 2 ** 31 - 1
 
 /**
- * Checks the {@link WaitOptions} every `waitFor...` takes: `timeoutMs` a number 0..2^31-1 (0: never), `fromSeq`
- * an integer >= 1,
- * `signal` an AbortSignal, `onEvent` a function; `INVALID_INPUT` saying what arrived otherwise.
+ * Checks the {@link WaitOptions} every `waitFor...` takes: `timeoutMs` a number 0..2^31-1 (0: never),
+ * `signal` an AbortSignal, `onEvent` a function, `fromSeq` an integer >= 1; `INVALID_INPUT` saying what arrived
+ * otherwise.
  *
  * @example
  * ```ts

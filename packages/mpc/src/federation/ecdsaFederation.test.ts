@@ -24,6 +24,7 @@ import { fileSecretStore } from '@zrkit/core/node'
 import { type Federation, type SessionRouter, createFederation, createSessionRouter, federationParty, memoryRelay, secureTransport } from '@zrkit/mpc'
 import { type Hex, recoverAddress } from 'viem'
 import { type OwnerWorld, itInFullRun, ownerWorld } from '@zrkit/testkit'
+import { delegatingSession } from '@zrkit/testkit/mpc'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeShare, ecdsaNames } from '../ecdsa/ecdsaKey.js'
 
@@ -198,21 +199,14 @@ function corruptingRouter(router: SessionRouter): SessionRouter {
   return {
     open(id, participants) {
       const s = router.open(id, participants)
-      return {
-        id: s.id,
-        self: s.self,
-        participants: s.participants,
+      return delegatingSession(s, {
         send: (to, round, body) => {
           if (round !== 'ecdsa/v2/2') return s.send(to, round, body)
           const bad = Uint8Array.from(body)
           bad[bad.length - 10]! ^= 1
           return s.send(to, round, bad)
         },
-        broadcast: (round, body) => s.broadcast(round, body),
-        collect: (round, options) => s.collect(round, options),
-        confirmBroadcasts: (round, received, options) => s.confirmBroadcasts(round, received, options),
-        close: () => s.close(),
-      }
+      })
     },
     close: () => router.close(),
   }

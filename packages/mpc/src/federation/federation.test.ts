@@ -31,6 +31,7 @@ import { canonicalParse, partyResponseDigest, verifyAccountSignature } from '@zr
 import { fileSecretStore } from '@zrkit/core/node'
 import { type Federation, type Relay, type SessionRouter, createFederation, createSessionRouter, frostParty, memoryRelay, secureTransport } from '@zrkit/mpc'
 import { type OwnerWorld, fullRun, itInFullRun, nobleVerifies, ownerWorld, sleep } from '@zrkit/testkit'
+import { delegatingSession } from '@zrkit/testkit/mpc'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeMessage, encodeMessage, isRecord } from '../frost/messages.js'
 
@@ -467,16 +468,7 @@ function corruptingRouter(router: SessionRouter): SessionRouter {
   return {
     open(id, participants) {
       const s = router.open(id, participants)
-      return {
-        id: s.id,
-        self: s.self,
-        participants: s.participants,
-        send: (to, round, body) => s.send(to, round, round === 'sign/shares' ? corrupt(body) : body),
-        broadcast: (round, body) => s.broadcast(round, body),
-        collect: (round, options) => s.collect(round, options),
-        confirmBroadcasts: (round, received, options) => s.confirmBroadcasts(round, received, options),
-        close: () => s.close(),
-      }
+      return delegatingSession(s, { send: (to, round, body) => s.send(to, round, round === 'sign/shares' ? corrupt(body) : body) })
     },
     close: () => router.close(),
   }
@@ -568,17 +560,10 @@ describe('a signer that lost its co-signer\'s last message', () => {
     const deaf = (router: SessionRouter): SessionRouter => ({
       open(id, participants) {
         const s = router.open(id, participants)
-        return {
-          id: s.id,
-          self: s.self,
-          participants: s.participants,
-          send: (to, round, body) => s.send(to, round, body),
-          broadcast: (round, body) => s.broadcast(round, body),
-          confirmBroadcasts: (round, received, o) => s.confirmBroadcasts(round, received, o),
-          close: () => s.close(),
+        return delegatingSession(s, {
           collect: (round, o) =>
             round === 'sign/shares' ? s.collect(round, o).then(() => Promise.reject(new ZrError('TIMEOUT', 'Timed out waiting for round sign/shares.', { context: { missing: [...(o?.from ?? [])] } }))) : s.collect(round, o),
-        }
+        })
       },
       whenConnected: router.whenConnected?.bind(router),
       close: () => router.close(),

@@ -5,7 +5,7 @@ import { type Session, type SessionRouter } from '@zrkit/mpc'
 import { type FrostKey, type SigningResult, frostSuite, runDkg, runSigning } from '@zrkit/mpc/internal'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RelayFrame } from '../transport/memoryRelay.js'
-import { type Tamper, type TestNetwork, type TestParty, flipped, rewrite, tamperedRouter, testNetwork } from '@zrkit/testkit/mpc'
+import { type Tamper, type TestNetwork, type TestParty, delegatingSession, flipped, rewrite, tamperedRouter, testNetwork } from '@zrkit/testkit/mpc'
 import { nobleVerifies, sleep, until } from '@zrkit/testkit'
 
 // FROST key generation and signing end to end: real secure transports and session routers over an
@@ -483,10 +483,7 @@ describe.each(keyTypes)('FROST %s signing with a cheating party', (keyType) => {
     const honest = pair.parties[0]!
     const open = (sessionId: string, participants: readonly string[]): Session => {
       const session = cheater.router.open(sessionId, participants)
-      return {
-        id: session.id,
-        self: session.self,
-        participants: session.participants,
+      return delegatingSession(session, {
         async send(to, round, body) {
           if (round !== 'sign/package' || to !== honest.id) return session.send(to, round, body)
           const pkg = canonicalParse<{ signers: string[]; commitments: { identifier: string; hiding: Uint8Array; binding: Uint8Array }[][]; signature: Uint8Array }>(new TextDecoder().decode(body))
@@ -496,11 +493,7 @@ describe.each(keyTypes)('FROST %s signing with a cheating party', (keyType) => {
           const signature = await cheater.account.sign(sha256(canonicalBytes({ domain: 'zrkit/frost/signing-package/v1', session: session.id, packageHash })))
           return session.send(to, round, new TextEncoder().encode(canonicalStringify({ signers: pkg.signers, commitments, signature })))
         },
-        broadcast: (round, body) => session.broadcast(round, body),
-        collect: (round, options) => session.collect(round, options),
-        confirmBroadcasts: (round, received, options) => session.confirmBroadcasts(round, received, options),
-        close: () => session.close(),
-      }
+      })
     }
     const routers = new Map<string, SessionRouter>([[cheater.id, { open, close: () => cheater.router.close() }]])
     const sessionId = nextId('sign-equivocate')

@@ -97,6 +97,32 @@ export type Tamper = {
 }
 
 /**
+ * A session that does what `session` does, except for the methods in `changes`: test routers that alter one
+ * round (drop, corrupt or withhold it) change that method and keep the rest.
+ *
+ * @example
+ * ```ts
+ * const deaf: SessionRouter = {
+ *   open: (id, participants) => delegatingSession(router.open(id, participants), { collect: () => Promise.reject(new Error('lost')) }),
+ *   close: () => router.close(),
+ * }
+ * ```
+ */
+export function delegatingSession(session: Session, changes: Partial<Pick<Session, 'send' | 'broadcast' | 'collect' | 'confirmBroadcasts'>> = {}): Session {
+  return {
+    id: session.id,
+    self: session.self,
+    participants: session.participants,
+    send: (to, round, body) => session.send(to, round, body),
+    broadcast: (round, body) => session.broadcast(round, body),
+    collect: (round, options) => session.collect(round, options),
+    confirmBroadcasts: (round, received, options) => session.confirmBroadcasts(round, received, options),
+    close: () => session.close(),
+    ...changes,
+  }
+}
+
+/**
  * The router of a cheating `party`: sessions it opens behave normally except that outgoing bodies
  * go through `tamper` first. The router's own rounds (echoes, blame reports) are left honest.
  * Closing it closes the party's real router.
@@ -110,10 +136,7 @@ export function tamperedRouter(party: TestParty, tamper: Tamper): SessionRouter 
       // What the cheater broadcast in place of its real message, per round: it stands by it when
       // confirming broadcasts, as a party whose own message is bad would.
       const replaced = new Map<string, Uint8Array>()
-      const wrapped: Session = {
-        id: session.id,
-        self: session.self,
-        participants: session.participants,
+      return delegatingSession(session, {
         send(to, round, body) {
           const altered = tamper.send?.({ session: sessionId, round, to, body })
           return session.send(to, round, altered ?? body)
@@ -129,14 +152,11 @@ export function tamperedRouter(party: TestParty, tamper: Tamper): SessionRouter 
             await transport.broadcastTo([p], encodeSessionFrame({ session: sessionId, round, body: altered(p), broadcast: true }))
           }
         },
-        collect: (round, options) => session.collect(round, options),
         confirmBroadcasts(round, received, options) {
           const own = replaced.get(round)
           return session.confirmBroadcasts(round, own ? new Map(received).set(session.self, own) : received, options)
         },
-        close: () => session.close(),
-      }
-      return wrapped
+      })
     },
     ...(router.whenConnected ? { whenConnected: router.whenConnected.bind(router) } : {}),
     close: () => router.close(),
